@@ -1,0 +1,4 @@
+# orchestrator/: the ronda command.  ORCH_SRCS is everything but main, so
+# unit tests can link it.
+ORCH_SRCS :=
+ORCH_MAIN := orchestrator/main.c

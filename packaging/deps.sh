@@ -1,0 +1,26 @@
+#!/bin/sh
+# Installs the Debian packages ronda needs to build, test and demo.
+# Does nothing (and never touches the network) when everything is present.
+set -eu
+
+PKGS="build-essential pkg-config file
+libssh2-1-dev libssl-dev libev-dev libconfig-dev zlib1g-dev
+libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
+openssh-server openssh-client valgrind procps iproute2 bc"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages and not root; run as root: apt-get install$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,192 @@
+#!/bin/bash
+# up.sh - start a loopback fleet of SSH hosts for tests, the demo and benchmarks.
+#
+#   tests/fleet/up.sh [-n HOSTS] [-d DIR] [-p PORT] [-t SECONDS]
+#
+# One OpenSSH sshd listens on the wildcard address at PORT, so every loopback
+# address 127.0.0.2 ... (127.0.1.2 ... past 250 hosts) is a distinct good host.
+# Fault hosts live on 127.1.0.x, each on its own port:
+#   silent   accepts TCP and never speaks        (faultd silent)
+#   closed   nothing listens                     (connection refused)
+#   badkey   sshd whose host key is not the one in known_hosts
+#   noauth   sshd that accepts no key            (authentication fails)
+#   drop     proxy that cuts the link after a few KiB of server output
+#   garbage  answers with junk instead of an SSH banner
+# Good hosts have bin/hang and bin/flood on their PATH for hang and flood tests.
+#
+# Everything lives in DIR (default: a new mktemp directory, printed on stdout):
+# keys, sshd configs and logs, known_hosts, ssh_config, hosts.txt, fleet.env
+# (shell variables describing the fleet) and pids (every process started).
+# tests/fleet/down.sh DIR stops it all.  Nothing outlives SECONDS (default 900).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+n=200 dir="" port="" life=900
+DROP_BYTES=${DROP_BYTES:-12288}
+
+usage() { echo "usage: $0 [-n HOSTS] [-d DIR] [-p PORT] [-t SECONDS]" >&2; exit 64; }
+while getopts "n:d:p:t:h" o; do
+	case $o in
+	n) n=$OPTARG ;; d) dir=$OPTARG ;; p) port=$OPTARG ;; t) life=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+[[ $n =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 4000 )) || { echo "up.sh: -n must be 1..4000" >&2; exit 64; }
+[[ $life =~ ^[0-9]+$ ]] && (( life >= 1 && life <= 900 )) || { echo "up.sh: -t must be 1..900" >&2; exit 64; }
+
+SSHD=/usr/sbin/sshd
+FAULTD=${FAULTD:-$top/build/faultd}
+[ -x "$SSHD" ] || { echo "up.sh: $SSHD missing (make deps installs openssh-server)" >&2; exit 1; }
+[ -x "$FAULTD" ] || { echo "up.sh: $FAULTD missing (run make)" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "up.sh: sshd needs root" >&2; exit 1; }
+
+listening() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+# A free base port with the next 7 free too.
+if [ -z "$port" ]; then
+	for p in $(seq 22000 10 22990); do
+		ok=1
+		for k in 0 1 2 3 4 5 6 7; do listening $((p + k)) && { ok=0; break; }; done
+		[ $ok = 1 ] && { port=$p; break; }
+	done
+	[ -n "$port" ] || { echo "up.sh: no free port range in 22000-22999" >&2; exit 1; }
+fi
+
+[ -n "$dir" ] || dir=$(mktemp -d /tmp/ronda-fleet.XXXXXX)
+mkdir -p "$dir"
+chmod 700 "$dir"
+dir=$(cd "$dir" && pwd)
+mkdir -p "$dir/bin" "$dir/home" /run/sshd
+: > "$dir/pids"
+
+# Stop what we started if anything below fails.
+trap 'echo "up.sh: failed, stopping the fleet" >&2; "$here/down.sh" "$dir" >&2 || true' ERR
+
+ssh-keygen -q -t ed25519 -N '' -C ronda-fleet-client -f "$dir/id_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C ronda-fleet-host -f "$dir/host_ed25519"
+ssh-keygen -q -t ed25519 -N '' -C ronda-fleet-other -f "$dir/host_other"
+cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+
+cat > "$dir/bin/hang" <<'EOS'
+#!/bin/sh
+# Hangs for $1 seconds (at most 900) without output.
+s=${1:-900}
+[ "$s" -gt 900 ] 2>/dev/null && s=900
+exec sleep "$s"
+EOS
+cat > "$dir/bin/flood" <<'EOS'
+#!/bin/sh
+# Writes $1 bytes (default 16 MiB) to stdout and as many to stderr, at once.
+n=${1:-16777216}
+head -c "$n" /dev/zero | tr '\0' o &
+head -c "$n" /dev/zero | tr '\0' e >&2
+wait
+EOS
+chmod 755 "$dir/bin/hang" "$dir/bin/flood"
+
+# sshd_config common to every fleet sshd.  HOME is an empty directory so
+# root's slow shell start-up files are not measured; RONDA_FLEET_SESSION
+# marks every session process so down.sh can find orphans.
+sshd_config() { # name listen hostkey authorized_keys
+	cat > "$dir/sshd-$1.conf" <<EOC
+ListenAddress $2
+HostKey $3
+AuthorizedKeysFile $4
+PidFile none
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+MaxStartups 4000
+MaxSessions 64
+MaxAuthTries 6
+LoginGraceTime 60
+ClientAliveInterval 0
+SetEnv HOME=$dir/home PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir
+Subsystem sftp internal-sftp
+EOC
+}
+
+start() { # name command...
+	local name=$1; shift
+	timeout -k 5 "$life" "$@" >"$dir/$name.log" 2>&1 &
+	echo "$! $name" >> "$dir/pids"
+}
+
+sshd_config good "0.0.0.0:$port" "$dir/host_ed25519" "$dir/authorized_keys"
+sshd_config badkey "127.1.0.3:$((port + 3))" "$dir/host_other" "$dir/authorized_keys"
+sshd_config noauth "127.1.0.4:$((port + 4))" "$dir/host_ed25519" none
+for c in good badkey noauth; do
+	"$SSHD" -t -f "$dir/sshd-$c.conf"
+	start "sshd-$c" "$SSHD" -D -e -f "$dir/sshd-$c.conf"
+done
+start faultd-silent "$FAULTD" -t "$life" silent 127.1.0.1 $((port + 1))
+start faultd-drop "$FAULTD" -t "$life" drop 127.1.0.5 $((port + 5)) 127.0.0.2 "$port" "$DROP_BYTES"
+start faultd-garbage "$FAULTD" -t "$life" garbage 127.1.0.6 $((port + 6))
+
+# Host list, known_hosts, ssh_config.
+hostkey=$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")
+width=${#n}; (( width < 3 )) && width=3
+{
+	echo "Host *"
+	echo "  User root"
+	echo "  IdentityFile $dir/id_ed25519"
+	echo "  IdentitiesOnly yes"
+	echo "  UserKnownHostsFile $dir/known_hosts"
+	echo "  GlobalKnownHostsFile /dev/null"
+	echo "  StrictHostKeyChecking yes"
+	echo "  CheckHostIP no"
+	echo "  BatchMode yes"
+	echo "  ConnectTimeout 5"
+	echo "  KexAlgorithms curve25519-sha256"
+	echo "  LogLevel ERROR"
+} > "$dir/ssh_config"
+: > "$dir/known_hosts"
+: > "$dir/hosts.txt"
+add_host() { # name addr port kind
+	printf '%s %s %s %s\n' "$1" "$2" "$3" "$4" >> "$dir/hosts.txt"
+	printf 'Host %s\n  HostName %s\n  Port %s\n' "$1" "$2" "$3" >> "$dir/ssh_config"
+	printf '[%s]:%s %s\n' "$2" "$3" "$hostkey" >> "$dir/known_hosts"
+}
+for ((i = 1; i <= n; i++)); do
+	add_host "$(printf "node%0${width}d" "$i")" "127.0.$(((i - 1) / 249)).$((2 + (i - 1) % 249))" "$port" good
+done
+add_host silent 127.1.0.1 $((port + 1)) silent
+add_host closed 127.1.0.2 $((port + 2)) closed
+add_host badkey 127.1.0.3 $((port + 3)) badkey
+add_host noauth 127.1.0.4 $((port + 4)) noauth
+add_host drop 127.1.0.5 $((port + 5)) drop
+add_host garbage 127.1.0.6 $((port + 6)) garbage
+
+cat > "$dir/fleet.env" <<EOE
+FLEET_DIR=$dir
+FLEET_PORT=$port
+FLEET_HOSTS=$n
+FLEET_KEY=$dir/id_ed25519
+FLEET_KNOWN_HOSTS=$dir/known_hosts
+FLEET_SSH_CONFIG=$dir/ssh_config
+FLEET_HOSTLIST=$dir/hosts.txt
+FLEET_FIRST=$(printf "node%0${width}d" 1)
+FLEET_LAST=$(printf "node%0${width}d" "$n")
+FLEET_DROP_BYTES=$DROP_BYTES
+EOE
+
+# Ready when every listener accepts; a daemon that died is an error.
+deadline=$((SECONDS + 15))
+for p in "$port" $((port + 1)) $((port + 3)) $((port + 4)) $((port + 5)) $((port + 6)); do
+	until listening "$p"; do
+		while read -r pid name; do
+			kill -0 "$pid" 2>/dev/null || { echo "up.sh: $name exited:" >&2; cat "$dir/$name.log" >&2; false; }
+		done < "$dir/pids"
+		(( SECONDS < deadline )) || { echo "up.sh: port $p not listening after 15 s" >&2; false; }
+		sleep 0.05
+	done
+done
+if listening $((port + 2)); then echo "up.sh: port $((port + 2)) should be closed" >&2; false; fi
+trap - ERR
+echo "$dir"

@@ -1,0 +1,36 @@
+# lib.sh - a tiny test harness for the shell suites, sourced by each one.
+#
+# t_ok NAME / t_fail NAME WHY record a result; t_check NAME CMD... records
+# whether CMD succeeded.  t_finish prints cmocka-style summary lines (which
+# tests/run.sh adds up) and returns non-zero if anything failed.
+T_SUITE=${T_SUITE:-$(basename "$0" .sh)}
+T_PASS=0
+T_FAIL=0
+T_FAILED=()
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+
+echo "[==========] Running suite $T_SUITE."
+t_ok() {
+	T_PASS=$((T_PASS + 1))
+	echo "[       OK ] $1"
+}
+t_fail() {
+	T_FAIL=$((T_FAIL + 1))
+	T_FAILED+=("$1")
+	echo "[  FAILED  ] $1${2:+: $2}"
+}
+t_check() {
+	local name=$1; shift
+	if "$@"; then t_ok "$name"; else t_fail "$name" "command failed: $*"; fi
+}
+t_finish() {
+	echo "[==========] $((T_PASS + T_FAIL)) test(s) run."
+	echo "[  PASSED  ] $T_PASS test(s)."
+	if [ "$T_FAIL" -gt 0 ]; then
+		echo "[  FAILED  ] $T_FAIL test(s), listed below:"
+		printf '[  FAILED  ] %s\n' "${T_FAILED[@]}"
+		return 1
+	fi
+	return 0
+}
