@@ -42,6 +42,10 @@ FAULTD=${FAULTD:-$top/build/faultd}
 [ "$(id -u)" -eq 0 ] || { echo "up.sh: sshd needs root" >&2; exit 1; }
 
 listening() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+# Fleets started at the same time must not pick the same ports: hold a lock
+# from choosing the port until every listener is up.
+exec 9>/tmp/ronda-fleet.lock
+flock -w 60 9 || { echo "up.sh: another fleet held /tmp/ronda-fleet.lock for 60 s" >&2; exit 1; }
 # A free base port with the next 7 free too.
 if [ -z "$port" ]; then
 	for p in $(seq 22000 10 22990); do
@@ -114,7 +118,7 @@ EOC
 
 start() { # name command...
 	local name=$1; shift
-	timeout -k 5 "$life" "$@" >"$dir/$name.log" 2>&1 &
+	timeout -k 5 "$life" "$@" >"$dir/$name.log" 2>&1 9>&- &
 	echo "$! $name" >> "$dir/pids"
 }
 
@@ -189,4 +193,5 @@ for p in "$port" $((port + 1)) $((port + 3)) $((port + 4)) $((port + 5)) $((port
 done
 if listening $((port + 2)); then echo "up.sh: port $((port + 2)) should be closed" >&2; false; fi
 trap - ERR
+exec 9>&-
 echo "$dir"

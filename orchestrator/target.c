@@ -1,0 +1,84 @@
+/*
+ * target.c - owning list of resolved targets; see target.h.
+ */
+#include "target.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "banned.h"
+
+void target_list_init(struct target_list *l)
+{
+	l->v = NULL;
+	l->n = 0;
+	l->alloc = 0;
+}
+
+void target_release(struct target *t)
+{
+	free(t->name);
+	free(t->address);
+	free(t->user);
+	for (size_t i = 0; i < t->n_identities; i++)
+		free(t->identities[i]);
+	free(t->identities);
+	memset(t, 0, sizeof(*t));
+}
+
+void target_list_release(struct target_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		target_release(&l->v[i]);
+	free(l->v);
+	target_list_init(l);
+}
+
+static int dup_opt(const char *s, char **out)
+{
+	*out = NULL;
+	if (!s)
+		return RONDA_OK;
+	*out = strdup(s);
+	return *out ? RONDA_OK : RONDA_ENOMEM;
+}
+
+int target_list_add(struct target_list *l, const struct target *t)
+{
+	struct target c;
+	int r = RONDA_ENOMEM;
+
+	memset(&c, 0, sizeof(c));
+	if (l->n == l->alloc) {
+		size_t na = l->alloc ? l->alloc * 2 : 16;
+		struct target *nv = realloc(l->v, na * sizeof(*nv));
+
+		if (!nv)
+			return RONDA_ENOMEM;
+		l->v = nv;
+		l->alloc = na;
+	}
+	c.port = t->port;
+	c.connect_timeout = t->connect_timeout;
+	c.command_timeout = t->command_timeout;
+	c.retries = t->retries;
+	c.become = t->become;
+	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
+	    dup_opt(t->user, &c.user))
+		goto out;
+	if (t->n_identities) {
+		c.identities = calloc(t->n_identities, sizeof(char *));
+		if (!c.identities)
+			goto out;
+		for (; c.n_identities < t->n_identities; c.n_identities++)
+			if (dup_opt(t->identities[c.n_identities],
+				    &c.identities[c.n_identities]))
+				goto out;
+	}
+	l->v[l->n++] = c;
+	return RONDA_OK;
+out:
+	target_release(&c);
+	return r;
+}

@@ -1,0 +1,38 @@
+/*
+ * target.h - one host to work on, with every setting resolved.
+ *
+ * This is the contract between the inventory (which resolves patterns and
+ * settings: host > group > defaults > command-line defaults, with explicit
+ * command-line flags overriding all) and the engine (which connects).  The
+ * engine never looks at the inventory; the inventory never opens a socket.
+ */
+#ifndef RONDA_TARGET_H
+#define RONDA_TARGET_H
+
+#include <stddef.h>
+
+struct target {
+	char *name;		/* inventory name, or the bare host as given */
+	char *address;		/* what to connect to (defaults to name) */
+	unsigned port;		/* 1..65535 */
+	char *user;
+	char **identities;	/* identity file paths, n_identities of them */
+	size_t n_identities;
+	double connect_timeout;	/* seconds, > 0: TCP + banner + kex + auth */
+	double command_timeout;	/* seconds, 0 = none */
+	int retries;		/* transient connect failures retried, >= 0 */
+	int become;		/* run through sudo -n */
+};
+
+struct target_list {
+	struct target *v;
+	size_t n, alloc;
+};
+
+void target_list_init(struct target_list *l);
+/* Appends a deep copy of t. */
+int target_list_add(struct target_list *l, const struct target *t);
+void target_list_release(struct target_list *l);
+void target_release(struct target *t);
+
+#endif
