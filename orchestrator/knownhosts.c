@@ -1,0 +1,617 @@
+/*
+ * knownhosts.c - see knownhosts.h.
+ *
+ * Entries are kept as parsed lines: a list of host patterns (or one hashed
+ * name), the key type taken from the blob itself, and the blob.  A check
+ * walks all entries; the file is small next to the cost of one SSH
+ * handshake, and a few thousand entries take microseconds to scan.
+ */
+#include "knownhosts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "banned.h"
+
+#define KH_MAX_FILE ((size_t)64 << 20)
+#define KH_MAX_BLOB 16384
+
+enum kh_marker { MARK_NONE, MARK_REVOKED };
+
+struct kh_entry {
+	char *patterns;		/* comma list, or NULL when hashed */
+	unsigned char salt[64], hash[64];
+	size_t saltlen, hashlen;
+	enum kh_marker marker;
+	unsigned char *blob;
+	size_t bloblen;
+	int is_new;		/* added by accept-new, not yet saved */
+	char *line;		/* for new entries: the line to write */
+};
+
+struct knownhosts {
+	char *path;
+	struct kh_entry *v;
+	size_t n, alloc;
+};
+
+static void entry_release(struct kh_entry *e)
+{
+	free(e->patterns);
+	free(e->blob);
+	free(e->line);
+}
+
+void knownhosts_free(struct knownhosts *kh)
+{
+	if (!kh)
+		return;
+	for (size_t i = 0; i < kh->n; i++)
+		entry_release(&kh->v[i]);
+	free(kh->v);
+	free(kh->path);
+	free(kh);
+}
+
+static int b64_decode(const char *in, size_t inlen, unsigned char *out,
+		      size_t outcap, size_t *outlen)
+{
+	int n;
+
+	if (inlen == 0 || inlen % 4 || inlen / 4 * 3 > outcap || inlen > 0x7fffffff)
+		return RONDA_EPARSE;
+	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)inlen);
+	if (n < 0)
+		return RONDA_EPARSE;
+	/* EVP_DecodeBlock counts padding as zero bytes. */
+	if (in[inlen - 1] == '=')
+		n--;
+	if (in[inlen - 2] == '=')
+		n--;
+	*outlen = (size_t)n;
+	return RONDA_OK;
+}
+
+/* The first SSH string of a blob: its key type name. */
+static int blob_type(const unsigned char *b, size_t n, const unsigned char **t,
+		     size_t *tlen)
+{
+	size_t l;
+
+	if (n < 4)
+		return RONDA_EPARSE;
+	l = (size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
+	if (l == 0 || l > n - 4)
+		return RONDA_EPARSE;
+	*t = b + 4;
+	*tlen = l;
+	return RONDA_OK;
+}
+
+static int same_type(const unsigned char *a, size_t an, const unsigned char *b,
+		     size_t bn)
+{
+	const unsigned char *ta, *tb;
+	size_t la, lb;
+
+	if (blob_type(a, an, &ta, &la) || blob_type(b, bn, &tb, &lb))
+		return 0;
+	return la == lb && memcmp(ta, tb, la) == 0;
+}
+
+/* Splits "|1|salt|hash" into its decoded parts. */
+static int parse_hashed(const char *f, size_t n, struct kh_entry *e)
+{
+	const char *bar;
+
+	if (n < 3 || memcmp(f, "|1|", 3))
+		return RONDA_EPARSE;
+	bar = memchr(f + 3, '|', n - 3);
+	if (!bar)
+		return RONDA_EPARSE;
+	if (b64_decode(f + 3, (size_t)(bar - f - 3), e->salt, sizeof(e->salt), &e->saltlen) ||
+	    b64_decode(bar + 1, n - (size_t)(bar + 1 - f), e->hash, sizeof(e->hash), &e->hashlen) ||
+	    e->hashlen != 20)
+		return RONDA_EPARSE;
+	return RONDA_OK;
+}
+
+static int next_field(const char **p, const char *end, const char **f, size_t *n)
+{
+	const char *s = *p;
+
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == end)
+		return RONDA_EPARSE;
+	*f = s;
+	while (s < end && *s != ' ' && *s != '\t')
+		s++;
+	*n = (size_t)(s - *f);
+	*p = s;
+	return RONDA_OK;
+}
+
+/* Parses one line into e.  RONDA_ENOTFOUND for lines to skip quietly. */
+static int parse_line(const char *line, size_t len, struct kh_entry *e)
+{
+	const char *p = line, *end = line + len, *f;
+	size_t n;
+	unsigned char *blob = NULL;
+	size_t bloblen;
+	const unsigned char *t;
+	size_t tlen;
+	int r = RONDA_EPARSE;
+
+	memset(e, 0, sizeof(*e));
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	if (p == end || *p == '#')
+		return RONDA_ENOTFOUND;
+	if (next_field(&p, end, &f, &n))
+		goto out;
+	if (*f == '@') {
+		if (n == 8 && memcmp(f, "@revoked", 8) == 0)
+			e->marker = MARK_REVOKED;
+		else if (n == 15 && memcmp(f, "@cert-authority", 15) == 0)
+			return RONDA_ENOTFOUND;	/* we do not do certificates */
+		else
+			goto out;
+		if (next_field(&p, end, &f, &n))
+			goto out;
+	}
+	if (*f == '|') {
+		if (parse_hashed(f, n, e))
+			goto out;
+	} else {
+		e->patterns = strndup(f, n);
+		if (!e->patterns) {
+			r = RONDA_ENOMEM;
+			goto out;
+		}
+	}
+	/* key type field, then base64 blob */
+	if (next_field(&p, end, &f, &n))
+		goto out;
+	{
+		const char *kt = f;
+		size_t ktn = n;
+
+		if (next_field(&p, end, &f, &n))
+			goto out;
+		blob = malloc(KH_MAX_BLOB);
+		if (!blob) {
+			r = RONDA_ENOMEM;
+			goto out;
+		}
+		if (b64_decode(f, n, blob, KH_MAX_BLOB, &bloblen) ||
+		    blob_type(blob, bloblen, &t, &tlen) || tlen != ktn ||
+		    memcmp(t, kt, ktn))
+			goto out;
+	}
+	e->blob = blob;
+	e->bloblen = bloblen;
+	blob = NULL;
+	r = RONDA_OK;
+out:
+	free(blob);
+	if (r != RONDA_OK) {
+		free(e->patterns);
+		e->patterns = NULL;
+	}
+	return r;
+}
+
+static int push(struct knownhosts *kh, const struct kh_entry *e)
+{
+	if (kh->n == kh->alloc) {
+		size_t na = kh->alloc ? kh->alloc * 2 : 64;
+		struct kh_entry *nv = realloc(kh->v, na * sizeof(*nv));
+
+		if (!nv)
+			return RONDA_ENOMEM;
+		kh->v = nv;
+		kh->alloc = na;
+	}
+	kh->v[kh->n++] = *e;
+	return RONDA_OK;
+}
+
+static int read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r = RONDA_OK;
+
+	if (fd < 0)
+		return errno == ENOENT ? RONDA_ENOTFOUND : RONDA_ESYS;
+	for (;;) {
+		ssize_t n;
+
+		r = buf_reserve(b, 65536);
+		if (r)
+			break;
+		n = read(fd, buf_space(b), 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = RONDA_ESYS;
+			break;
+		}
+		if (n == 0)
+			break;
+		buf_commit(b, (size_t)n);
+	}
+	close(fd);
+	return r;
+}
+
+/* Parses every line of text into kh; counts bad lines. */
+static int parse_all(struct knownhosts *kh, const char *text, size_t len, size_t *bad)
+{
+	const char *p = text, *end = text + len;
+	size_t lineno = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		struct kh_entry e;
+		int r;
+
+		lineno++;
+		if (n && p[n - 1] == '\r')
+			n--;
+		r = parse_line(p, n, &e);
+		if (r == RONDA_OK) {
+			r = push(kh, &e);
+			if (r) {
+				entry_release(&e);
+				return r;
+			}
+		} else if (r == RONDA_EPARSE) {
+			(*bad)++;
+			log_debug("%s:%zu: unreadable known_hosts line skipped",
+				  kh->path, lineno);
+		} else if (r != RONDA_ENOTFOUND) {
+			return r;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return RONDA_OK;
+}
+
+int knownhosts_load(const char *path, struct knownhosts **out, size_t *bad)
+{
+	struct knownhosts *kh = calloc(1, sizeof(*kh));
+	struct buf b;
+	int r = RONDA_ENOMEM;
+
+	buf_init(&b, KH_MAX_FILE);
+	*bad = 0;
+	if (!kh)
+		goto out;
+	kh->path = strdup(path);
+	if (!kh->path)
+		goto out;
+	r = read_file(path, &b);
+	if (r == RONDA_ENOTFOUND)
+		r = RONDA_OK;
+	if (r)
+		goto out;
+	r = parse_all(kh, buf_data(&b), buf_len(&b), bad);
+out:
+	buf_release(&b);
+	if (r) {
+		knownhosts_free(kh);
+		return r;
+	}
+	*out = kh;
+	return RONDA_OK;
+}
+
+/* The name as it appears in known_hosts: "host", or "[host]:port". */
+static int host_name(const char *host, unsigned port, char *out, size_t cap)
+{
+	int n = port == 22 ? snprintf(out, cap, "%s", host)
+			   : snprintf(out, cap, "[%s]:%u", host, port);
+
+	return n < 0 || (size_t)n >= cap ? RONDA_ELIMIT : RONDA_OK;
+}
+
+/*
+ * OpenSSH host patterns know only '*' and '?', compared without case; '['
+ * is literal ("[host]:port"), so fnmatch(3) would be wrong here.
+ */
+static int wild_match(const char *pat, size_t plen, const char *s)
+{
+	size_t p = 0, star = (size_t)-1;
+	const char *retry = NULL;
+
+	while (*s) {
+		if (p < plen && pat[p] == '*') {
+			star = p++;
+			retry = s;
+		} else if (p < plen && (pat[p] == '?' ||
+			   tolower((unsigned char)pat[p]) == tolower((unsigned char)*s))) {
+			p++;
+			s++;
+		} else if (star != (size_t)-1) {
+			/* let the last '*' swallow one more character */
+			p = star + 1;
+			s = ++retry;
+		} else {
+			return 0;
+		}
+	}
+	while (p < plen && pat[p] == '*')
+		p++;
+	return p == plen;
+}
+
+/* OpenSSH pattern lists: any positive match, and no negated match. */
+static int patterns_match(const char *list, const char *name)
+{
+	const char *p = list;
+	int hit = 0;
+
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		int neg = n && *p == '!';
+
+		if (wild_match(p + neg, n - (size_t)neg, name)) {
+			if (neg)
+				return 0;
+			hit = 1;
+		}
+		p = comma ? comma + 1 : p + n;
+	}
+	return hit;
+}
+
+static int hashed_match(const struct kh_entry *e, const char *name)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (!HMAC(EVP_sha1(), e->salt, (int)e->saltlen,
+		  (const unsigned char *)name, strlen(name), md, &mdlen))
+		return 0;
+	return mdlen == e->hashlen && CRYPTO_memcmp(md, e->hash, mdlen) == 0;
+}
+
+static int entry_matches(const struct kh_entry *e, const char *name)
+{
+	return e->patterns ? patterns_match(e->patterns, name) : hashed_match(e, name);
+}
+
+enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
+				unsigned port, const unsigned char *key,
+				size_t keylen)
+{
+	char name[1100];
+	int found = 0, changed = 0;
+
+	if (host_name(host, port, name, sizeof(name)))
+		return KH_UNKNOWN;
+	for (size_t i = 0; i < kh->n; i++) {
+		const struct kh_entry *e = &kh->v[i];
+		int same = e->bloblen == keylen && memcmp(e->blob, key, keylen) == 0;
+
+		if (e->marker == MARK_REVOKED) {
+			if (same)	/* revoked for every host */
+				return KH_REVOKED;
+			continue;
+		}
+		if (!entry_matches(e, name))
+			continue;
+		if (same)
+			found = 1;
+		else if (same_type(e->blob, e->bloblen, key, keylen))
+			changed = 1;
+	}
+	if (found)
+		return KH_OK;
+	return changed ? KH_CHANGED : KH_UNKNOWN;
+}
+
+int knownhosts_add(struct knownhosts *kh, const char *host, unsigned port,
+		   const unsigned char *key, size_t keylen)
+{
+	char name[1100];
+	struct kh_entry e;
+	struct buf line;
+	const unsigned char *t;
+	size_t tlen;
+	char *b64 = NULL;
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	buf_init(&line, 65536);
+	r = host_name(host, port, name, sizeof(name));
+	if (r)
+		goto out;
+	r = RONDA_EINVAL;
+	if (keylen > KH_MAX_BLOB || blob_type(key, keylen, &t, &tlen))
+		goto out;
+	r = RONDA_ENOMEM;
+	b64 = malloc(4 * ((keylen + 2) / 3) + 1);
+	e.patterns = strdup(name);
+	e.blob = malloc(keylen);
+	if (!b64 || !e.patterns || !e.blob)
+		goto out;
+	EVP_EncodeBlock((unsigned char *)b64, key, (int)keylen);
+	memcpy(e.blob, key, keylen);
+	e.bloblen = keylen;
+	e.is_new = 1;
+	r = buf_printf(&line, "%s %.*s %s\n", name, (int)tlen, (const char *)t, b64);
+	if (r)
+		goto out;
+	e.line = strdup(buf_data(&line));
+	if (!e.line) {
+		r = RONDA_ENOMEM;
+		goto out;
+	}
+	r = push(kh, &e);
+out:
+	free(b64);
+	buf_release(&line);
+	if (r)
+		entry_release(&e);
+	return r;
+}
+
+size_t knownhosts_pending(const struct knownhosts *kh)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < kh->n; i++)
+		n += kh->v[i].is_new;
+	return n;
+}
+
+/* Whether kh already holds key under the known_hosts name. */
+static int has_key(const struct knownhosts *kh, const char *name,
+		   const unsigned char *key, size_t keylen)
+{
+	for (size_t i = 0; i < kh->n; i++) {
+		const struct kh_entry *e = &kh->v[i];
+
+		if (e->marker == MARK_NONE && e->bloblen == keylen &&
+		    memcmp(e->blob, key, keylen) == 0 && entry_matches(e, name))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Appends the new entries that the file does not hold yet.  The lock file
+ * serialises concurrent ronda runs; the rename makes the update atomic, so
+ * a reader never sees half a file.
+ */
+int knownhosts_save(struct knownhosts *kh)
+{
+	struct buf cur, tmpname, lockname;
+	struct knownhosts *disk = NULL;
+	size_t bad = 0, added = 0;
+	int lockfd = -1, fd = -1, r;
+	struct stat st;
+	mode_t mode = 0600;
+
+	buf_init(&cur, KH_MAX_FILE);
+	buf_init(&tmpname, 4096);
+	buf_init(&lockname, 4096);
+	if (!knownhosts_pending(kh))
+		return RONDA_OK;
+	r = buf_printf(&lockname, "%s.lock", kh->path);
+	if (r == RONDA_OK)
+		r = buf_printf(&tmpname, "%s.tmp.%ld", kh->path, (long)getpid());
+	if (r)
+		goto out;
+	lockfd = open(buf_data(&lockname), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+		r = RONDA_ESYS;
+		goto out;
+	}
+	r = read_file(kh->path, &cur);
+	if (r == RONDA_ENOTFOUND)
+		r = RONDA_OK;
+	if (r)
+		goto out;
+	if (stat(kh->path, &st) == 0)
+		mode = st.st_mode & 0777;
+	disk = calloc(1, sizeof(*disk));
+	if (!disk || !(disk->path = strdup(kh->path))) {
+		r = RONDA_ENOMEM;
+		goto out;
+	}
+	r = parse_all(disk, buf_data(&cur), buf_len(&cur), &bad);
+	if (r)
+		goto out;
+	if (buf_len(&cur) && buf_data(&cur)[buf_len(&cur) - 1] != '\n' &&
+	    (r = buf_putc(&cur, '\n')))
+		goto out;
+	for (size_t i = 0; i < kh->n; i++) {
+		struct kh_entry *e = &kh->v[i];
+
+		if (!e->is_new)
+			continue;
+		/* Another run may have added it meanwhile. */
+		if (!has_key(disk, e->patterns, e->blob, e->bloblen)) {
+			r = buf_puts(&cur, e->line);
+			if (r)
+				goto out;
+			added++;
+		}
+	}
+	fd = open(buf_data(&tmpname), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		r = RONDA_ESYS;
+		goto out;
+	}
+	for (size_t off = 0; off < buf_len(&cur);) {
+		ssize_t w = write(fd, buf_data(&cur) + off, buf_len(&cur) - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			r = RONDA_ESYS;
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		r = RONDA_ESYS;
+		goto out;
+	}
+	fd = -1;
+	if (rename(buf_data(&tmpname), kh->path) < 0) {
+		r = RONDA_ESYS;
+		goto out;
+	}
+	for (size_t i = 0; i < kh->n; i++)
+		kh->v[i].is_new = 0;
+	log_info("%s: %zu new host key(s) recorded", kh->path, added);
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(buf_data(&tmpname));
+	}
+	if (lockfd >= 0)
+		close(lockfd);
+	knownhosts_free(disk);
+	buf_release(&cur);
+	buf_release(&tmpname);
+	buf_release(&lockname);
+	return r;
+}
+
+int knownhosts_fingerprint(const unsigned char *key, size_t keylen, char *out,
+			   size_t outlen)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char b64[64];
+	int n;
+
+	if (!EVP_Digest(key, keylen, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
+		return RONDA_EINVAL;
+	n = EVP_EncodeBlock((unsigned char *)b64, md, (int)mdlen);
+	while (n > 0 && b64[n - 1] == '=')	/* ssh prints it unpadded */
+		b64[--n] = '\0';
+	n = snprintf(out, outlen, "SHA256:%s", b64);
+	return n < 0 || (size_t)n >= outlen ? RONDA_ELIMIT : RONDA_OK;
+}
