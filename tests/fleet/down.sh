@@ -20,7 +20,7 @@ ours() {
 	local -A parent_of=() mine=()
 	local pid ppid rest stat
 	for stat in /proc/[0-9]*/stat; do
-		read -r pid _ rest < "$stat" 2>/dev/null || continue
+		read -r pid _ rest 2>/dev/null < "$stat" || continue
 		rest=${rest##*) }	# skip "comm", which may hold spaces
 		set -- $rest
 		parent_of[$pid]=$2

@@ -1,0 +1,175 @@
+/*
+ * ident.c - see ident.h.
+ */
+#include "ident.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "banned.h"
+
+#define KEY_MAX (64 * 1024)
+
+void ident_set_init(struct ident_set *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void ident_set_release(struct ident_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].path);
+		if (s->v[i].priv)
+			explicit_bzero(s->v[i].priv, s->v[i].privlen);
+		free(s->v[i].priv);
+		free(s->v[i].pub);
+	}
+	free(s->v);
+	ident_set_init(s);
+}
+
+const struct ident *ident_find(const struct ident_set *s, const char *path)
+{
+	for (size_t i = s->n_defaults; i < s->n; i++)
+		if (strcmp(s->v[i].path, path) == 0)
+			return &s->v[i];
+	return NULL;
+}
+
+/* Reads a whole small file; RONDA_ENOTFOUND if it does not exist. */
+static int slurp(const char *path, char **out, size_t *len)
+{
+	struct buf b;
+	int fd, r = RONDA_OK;
+
+	buf_init(&b, KEY_MAX);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? RONDA_ENOTFOUND : RONDA_ESYS;
+	for (;;) {
+		ssize_t n;
+
+		r = buf_reserve(&b, 4096);
+		if (r)
+			break;
+		n = read(fd, buf_space(&b), 4096);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? RONDA_ESYS : RONDA_OK;
+			break;
+		}
+		buf_commit(&b, (size_t)n);
+	}
+	close(fd);
+	if (r == RONDA_OK) {
+		*len = buf_len(&b);
+		*out = b.mem ? b.mem : strdup("");
+		if (!*out)
+			r = RONDA_ENOMEM;
+		if (b.off)	/* never consumed here, so off is 0 */
+			r = RONDA_EINVAL;
+		return r;
+	}
+	buf_release(&b);
+	return r;
+}
+
+static int add(struct ident_set *s, const char *path, int must_exist)
+{
+	struct ident id;
+	struct buf pubpath;
+	int r;
+
+	memset(&id, 0, sizeof(id));
+	buf_init(&pubpath, 4096);
+	r = slurp(path, &id.priv, &id.privlen);
+	if (r == RONDA_ENOTFOUND && !must_exist) {
+		r = RONDA_OK;
+		goto out;
+	}
+	if (r) {
+		log_error("identity file %s: %s", path,
+			  r == RONDA_ENOTFOUND ? "no such file" :
+			  r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));
+		goto out;
+	}
+	r = buf_printf(&pubpath, "%s.pub", path);
+	if (r)
+		goto out;
+	r = slurp(buf_data(&pubpath), &id.pub, &id.publen);
+	if (r == RONDA_ENOTFOUND)
+		r = RONDA_OK;
+	if (r)
+		goto out;
+	id.path = strdup(path);
+	if (!id.path) {
+		r = RONDA_ENOMEM;
+		goto out;
+	}
+	if (s->n == s->alloc) {
+		size_t na = s->alloc ? 2 * s->alloc : 8;
+		struct ident *nv = realloc(s->v, na * sizeof(*nv));
+
+		if (!nv) {
+			r = RONDA_ENOMEM;
+			goto out;
+		}
+		s->v = nv;
+		s->alloc = na;
+	}
+	s->v[s->n++] = id;
+	memset(&id, 0, sizeof(id));
+out:
+	buf_release(&pubpath);
+	free(id.path);
+	free(id.priv);
+	free(id.pub);
+	return r;
+}
+
+int ident_set_load(struct ident_set *s, const struct target_list *tl)
+{
+	int need_defaults = 0, r;
+
+	for (size_t i = 0; i < tl->n; i++)
+		need_defaults |= tl->v[i].n_identities == 0;
+	if (need_defaults) {
+		static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+		const char *home = getenv("HOME");
+		struct buf p;
+
+		buf_init(&p, 4096);
+		for (size_t k = 0; home && k < sizeof(names) / sizeof(names[0]); k++) {
+			buf_reset(&p);
+			r = buf_printf(&p, "%s/.ssh/%s", home, names[k]);
+			if (r == RONDA_OK)
+				r = add(s, buf_data(&p), 0);
+			if (r) {
+				buf_release(&p);
+				return r;
+			}
+		}
+		buf_release(&p);
+		s->n_defaults = s->n;
+	}
+	for (size_t i = 0; i < tl->n; i++) {
+		for (size_t k = 0; k < tl->v[i].n_identities; k++) {
+			const char *path = tl->v[i].identities[k];
+
+			if (ident_find(s, path))
+				continue;
+			r = add(s, path, 1);
+			if (r)
+				return r;
+		}
+	}
+	return RONDA_OK;
+}

@@ -1,0 +1,40 @@
+/*
+ * remote.h - what is sent to a remote shell, and what comes back from it.
+ *
+ * Commands are argument vectors.  Each argument is quoted for a POSIX shell
+ * on its own, so nothing from the command line, an inventory or a playbook
+ * is ever pasted into a remote shell unquoted.
+ *
+ * `ronda exec` wraps the user's command in a small POSIX sh guard that
+ *   - runs it in its own session (setsid), so its whole process group can
+ *     be killed;
+ *   - watches the channel's stdin: when it closes (we timed out, were
+ *     interrupted, or the connection died) the group gets SIGTERM, then
+ *     SIGKILL, so no orphan keeps running on the host;
+ *   - prints its exit status as a last line on stderr.  libssh2 1.10
+ *     reports exit status 0 when none arrived (libssh2 #2515), so that
+ *     line, not libssh2, is the authority.  It is removed from the output.
+ */
+#ifndef RONDA_REMOTE_H
+#define RONDA_REMOTE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Appends arg quoted for a POSIX shell ('...' with ' as '\''). */
+int remote_quote(struct buf *out, const char *arg);
+/* The full remote command line for argv under the guard. */
+int remote_guarded_command(struct buf *out, char *const argv[], size_t argc);
+
+/* The longest possible status line, for keeping a tail of stderr. */
+#define REMOTE_STATUS_MAX 32
+
+/*
+ * Looks for the status line at the end of tail (the last bytes of stderr).
+ * On success sets *code and *len (bytes of the line, to strip) and returns
+ * RONDA_OK; RONDA_ENOTFOUND if there is none.
+ */
+int remote_parse_status(const char *tail, size_t n, int *code, size_t *len);
+
+#endif
