@@ -1,5 +1,0 @@
-build/common/buf.o: common/buf.c common/buf.h common/err.h \
- common/banned.h
-common/buf.h:
-common/err.h:
-common/banned.h:
