@@ -107,22 +107,22 @@ struct engine {
 	size_t cmdlen;
 };
 
-static const char *const status_names[HS_COUNT] = {
-	[HS_OK] = "ok",
-	[HS_FAILED] = "failed",
-	[HS_UNREACHABLE] = "unreachable",
-	[HS_TIMEOUT] = "timeout",
-	[HS_HOSTKEY_CHANGED] = "hostkey-changed",
-	[HS_HOSTKEY_UNKNOWN] = "hostkey-unknown",
-	[HS_AUTH] = "auth",
-	[HS_PROTOCOL] = "protocol",
-	[HS_ERROR] = "error",
-	[HS_INTERRUPTED] = "interrupted",
+static const char *const status_names[RESULT_COUNT] = {
+	[RESULT_OK] = "ok",
+	[RESULT_FAILED] = "failed",
+	[RESULT_UNREACHABLE] = "unreachable",
+	[RESULT_TIMEOUT] = "timeout",
+	[RESULT_HOSTKEY_CHANGED] = "hostkey-changed",
+	[RESULT_HOSTKEY_UNKNOWN] = "hostkey-unknown",
+	[RESULT_AUTH] = "auth",
+	[RESULT_PROTOCOL] = "protocol",
+	[RESULT_ERROR] = "error",
+	[RESULT_INTERRUPTED] = "interrupted",
 };
 
 const char *host_status_name(enum host_status s)
 {
-	return (unsigned)s < HS_COUNT ? status_names[s] : "unknown";
+	return (unsigned)s < RESULT_COUNT ? status_names[s] : "unknown";
 }
 
 void host_result_release(struct host_result *r)
@@ -334,7 +334,7 @@ static enum step st_connect(struct conn *c)
 
 		c->fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (c->fd < 0)
-			return fail(c, HS_ERROR, "socket: %s", strerror(errno));
+			return fail(c, RESULT_ERROR, "socket: %s", strerror(errno));
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		ev_io_init(&c->io, io_cb, c->fd, 0);
 		c->io.data = c;
@@ -352,8 +352,8 @@ static enum step st_connect(struct conn *c)
 		snprintf(why, sizeof(why), "connect to %s port %u: %s",
 			 c->t->address, c->t->port, strerror(err));
 		if (transient_errno(err))
-			return fail_transient(c, HS_UNREACHABLE, why);
-		return fail(c, HS_UNREACHABLE, "%s", why);
+			return fail_transient(c, RESULT_UNREACHABLE, why);
+		return fail(c, RESULT_UNREACHABLE, "%s", why);
 	}
 connected:
 	c->r->ms_connect = ms_since(c, c->t_phase);
@@ -372,10 +372,10 @@ static enum step st_handshake(struct conn *c)
 	if (!c->s) {
 		c->s = libssh2_session_init_ex(NULL, NULL, NULL, c);
 		if (!c->s)
-			return fail(c, HS_ERROR, "libssh2_session_init failed");
+			return fail(c, RESULT_ERROR, "libssh2_session_init failed");
 		libssh2_session_set_blocking(c->s, 0);
 		if (set_prefs(c->s))
-			return fail(c, HS_ERROR, "setting SSH algorithms: %s", ssh_error(c));
+			return fail(c, RESULT_ERROR, "setting SSH algorithms: %s", ssh_error(c));
 	}
 	rc = libssh2_session_handshake(c->s, c->fd);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
@@ -383,8 +383,8 @@ static enum step st_handshake(struct conn *c)
 	if (rc) {
 		/* Not an SSH server, or it hung up: not worth a retry. */
 		if (rc == LIBSSH2_ERROR_BANNER_RECV || rc == LIBSSH2_ERROR_BANNER_SEND)
-			return fail(c, HS_PROTOCOL, "no SSH banner: %s", ssh_error(c));
-		return fail(c, HS_PROTOCOL, "SSH handshake failed: %s", ssh_error(c));
+			return fail(c, RESULT_PROTOCOL, "no SSH banner: %s", ssh_error(c));
+		return fail(c, RESULT_PROTOCOL, "SSH handshake failed: %s", ssh_error(c));
 	}
 	set_state(c, ST_HOSTKEY);
 	return GO;
@@ -399,7 +399,7 @@ static enum step st_hostkey(struct conn *c)
 	enum kh_result k;
 
 	if (!key)
-		return fail(c, HS_PROTOCOL, "server sent no host key");
+		return fail(c, RESULT_PROTOCOL, "server sent no host key");
 	knownhosts_fingerprint((const unsigned char *)key, len, fp, sizeof(fp));
 	if (c->e->o->hostkeys == HOSTKEYS_INSECURE_OFF)
 		goto ok;
@@ -412,20 +412,20 @@ static enum step st_hostkey(struct conn *c)
 	case KH_OK:
 		break;
 	case KH_CHANGED:
-		return fail(c, HS_HOSTKEY_CHANGED,
+		return fail(c, RESULT_HOSTKEY_CHANGED,
 			    "HOST KEY CHANGED for %s port %u: now %s; not in %s",
 			    c->t->address, c->t->port, fp, c->e->o->known_hosts);
 	case KH_REVOKED:
-		return fail(c, HS_HOSTKEY_CHANGED, "host key %s is marked @revoked in %s",
+		return fail(c, RESULT_HOSTKEY_CHANGED, "host key %s is marked @revoked in %s",
 			    fp, c->e->o->known_hosts);
 	case KH_UNKNOWN:
 		if (c->e->o->hostkeys != HOSTKEYS_ACCEPT_NEW)
-			return fail(c, HS_HOSTKEY_UNKNOWN,
+			return fail(c, RESULT_HOSTKEY_UNKNOWN,
 				    "unknown host key %s for %s port %u (not in %s; see --hostkeys accept-new)",
 				    fp, c->t->address, c->t->port, c->e->o->known_hosts);
 		if (knownhosts_add(c->e->kh, c->t->address, c->t->port,
 				   (const unsigned char *)key, len))
-			return fail(c, HS_ERROR, "out of memory recording host key");
+			return fail(c, RESULT_ERROR, "out of memory recording host key");
 		log_info("%s: new host key %s accepted", c->t->name, fp);
 		break;
 	}
@@ -445,7 +445,7 @@ static enum step st_auth(struct conn *c)
 		const struct ident *id;
 
 		if (c->ident >= c->n_ids)
-			return fail(c, HS_AUTH, "%s@%s: no identity accepted (tried %zu)",
+			return fail(c, RESULT_AUTH, "%s@%s: no identity accepted (tried %zu)",
 				    user, c->t->address, c->n_ids);
 		id = c->ids[c->ident];
 		rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user),
@@ -457,7 +457,7 @@ static enum step st_auth(struct conn *c)
 		if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED &&
 		    rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED &&
 		    rc != LIBSSH2_ERROR_FILE && rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
-			return fail(c, HS_PROTOCOL, "authentication: %s", ssh_error(c));
+			return fail(c, RESULT_PROTOCOL, "authentication: %s", ssh_error(c));
 		log_debug("%s: key %s refused", c->t->name, id->path);
 		c->ident++;
 	}
@@ -483,7 +483,7 @@ static enum step st_open(struct conn *c)
 	if (!c->ch) {
 		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN)
 			return wait_ssh(c);
-		return fail(c, HS_PROTOCOL, "opening a channel: %s", ssh_error(c));
+		return fail(c, RESULT_PROTOCOL, "opening a channel: %s", ssh_error(c));
 	}
 	set_state(c, ST_EXEC);
 	return GO;
@@ -497,7 +497,7 @@ static enum step st_exec(struct conn *c)
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return wait_ssh(c);
 	if (rc)
-		return fail(c, HS_PROTOCOL, "starting the command: %s", ssh_error(c));
+		return fail(c, RESULT_PROTOCOL, "starting the command: %s", ssh_error(c));
 	set_state(c, ST_READ);
 	return GO;
 }
@@ -564,7 +564,7 @@ static enum step st_read(struct conn *c)
 		b = a < 0 ? 0 : drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
 				      &c->r->err_cut);
 		if (a < 0 || b < 0)
-			return fail(c, c->timed_out ? HS_TIMEOUT : HS_PROTOCOL,
+			return fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
 				    "connection lost while the command ran: %s",
 				    ssh_error(c));
 	} while (a > 0 || b > 0);
@@ -593,17 +593,17 @@ static enum step st_close(struct conn *c)
 			buf_truncate(&c->r->err, buf_len(&c->r->err) - len);
 	}
 	if (c->timed_out)
-		return fail(c, HS_TIMEOUT, "command still running after %gs; killed",
+		return fail(c, RESULT_TIMEOUT, "command still running after %gs; killed",
 			    c->t->command_timeout);
 	if (c->e->interrupted)
-		return fail(c, HS_INTERRUPTED, "interrupted; command killed");
+		return fail(c, RESULT_INTERRUPTED, "interrupted; command killed");
 	if (!c->r->has_exit)
-		return fail(c, HS_PROTOCOL, "the command ended without an exit status");
+		return fail(c, RESULT_PROTOCOL, "the command ended without an exit status");
 	if (code != 0) {
-		c->r->status = HS_FAILED;
+		c->r->status = RESULT_FAILED;
 		snprintf(c->r->why, sizeof(c->r->why), "exit code %d", code);
 	} else {
-		c->r->status = HS_OK;
+		c->r->status = RESULT_OK;
 	}
 	/* A polite goodbye; do not wait for it. */
 	libssh2_session_disconnect(c->s, "done");
@@ -665,7 +665,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 		snprintf(why, sizeof(why), "no SSH session within %gs (stuck in %s)",
 			 c->t->connect_timeout, state_names[c->state]);
-		fail_transient(c, HS_TIMEOUT, why);
+		fail_transient(c, RESULT_TIMEOUT, why);
 		return;
 	}
 	if (c->state >= ST_READ && !c->killing) {
@@ -675,7 +675,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	/* Killing took too long, or the channel never opened. */
-	fail(c, c->e->interrupted ? HS_INTERRUPTED : HS_TIMEOUT,
+	fail(c, c->e->interrupted ? RESULT_INTERRUPTED : RESULT_TIMEOUT,
 	     c->killing ? "command killed; the host did not close the channel within %gs"
 			: "no channel within %gs", c->killing ? CLOSE_GRACE : c->t->connect_timeout);
 }
@@ -688,7 +688,7 @@ static void keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)revents;
 	if (ev_now(loop) - c->last_rx > o->keepalive_interval * (o->keepalive_count + 1)) {
-		fail(c, HS_TIMEOUT, "peer silent for %.0fs; %d keepalives unanswered",
+		fail(c, RESULT_TIMEOUT, "peer silent for %.0fs; %d keepalives unanswered",
 		     ev_now(loop) - c->last_rx, o->keepalive_count);
 		return;
 	}
@@ -746,12 +746,12 @@ static void conn_start(struct conn *c)
 		c->ids[c->n_ids++] = &c->e->ids.v[i];
 	r = resolve(c);
 	if (r == RONDA_ENOTFOUND) {
-		fail(c, HS_UNREACHABLE, "cannot resolve %s (host names need DNS; use addresses)",
+		fail(c, RESULT_UNREACHABLE, "cannot resolve %s (host names need DNS; use addresses)",
 		     c->t->address);
 		return;
 	}
 	if (r) {
-		fail(c, HS_ERROR, "bad address %s", c->t->address);
+		fail(c, RESULT_ERROR, "bad address %s", c->t->address);
 		return;
 	}
 	attempt_start(c);
@@ -805,12 +805,12 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		if (c->state == ST_DONE)
 			continue;
 		if (c->state == ST_QUEUED) {
-			fail(c, HS_INTERRUPTED, "not started: interrupted");
+			fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
 			kill_remote(c);
 			step(c);
 		} else {
-			fail(c, HS_INTERRUPTED, "interrupted while connecting");
+			fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}
 	}
 }
@@ -881,7 +881,7 @@ static void result_init(struct host_result *r, size_t max_output)
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->out, max_output);
 	buf_init(&r->err, max_output);
-	r->status = HS_ERROR;
+	r->status = RESULT_ERROR;
 	r->ms_connect = r->ms_handshake = r->ms_auth = r->ms_run = -1;
 }
 
@@ -953,7 +953,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 
 		if (c->state != ST_DONE) {	/* second Ctrl-C */
 			drop_session(c);
-			results[i].status = HS_INTERRUPTED;
+			results[i].status = RESULT_INTERRUPTED;
 			snprintf(results[i].why, sizeof(results[i].why), "interrupted");
 		}
 	}

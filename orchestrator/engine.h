@@ -22,17 +22,17 @@
 #include "target.h"
 
 enum host_status {
-	HS_OK,			/* ran, exit 0 */
-	HS_FAILED,		/* ran, non-zero exit */
-	HS_UNREACHABLE,		/* name, route or port: no SSH server reached */
-	HS_TIMEOUT,		/* a deadline passed, or the peer vanished */
-	HS_HOSTKEY_CHANGED,	/* key differs from known_hosts (or revoked) */
-	HS_HOSTKEY_UNKNOWN,	/* no key known and checking is strict */
-	HS_AUTH,		/* no identity accepted */
-	HS_PROTOCOL,		/* not SSH, key exchange failed, link lost */
-	HS_ERROR,		/* local error */
-	HS_INTERRUPTED,		/* stopped by Ctrl-C */
-	HS_COUNT
+	RESULT_OK,			/* ran, exit 0 */
+	RESULT_FAILED,		/* ran, non-zero exit */
+	RESULT_UNREACHABLE,		/* name, route or port: no SSH server reached */
+	RESULT_TIMEOUT,		/* a deadline passed, or the peer vanished */
+	RESULT_HOSTKEY_CHANGED,	/* key differs from known_hosts (or revoked) */
+	RESULT_HOSTKEY_UNKNOWN,	/* no key known and checking is strict */
+	RESULT_AUTH,		/* no identity accepted */
+	RESULT_PROTOCOL,		/* not SSH, key exchange failed, link lost */
+	RESULT_ERROR,		/* local error */
+	RESULT_INTERRUPTED,		/* stopped by Ctrl-C */
+	RESULT_COUNT
 };
 
 /* Stable names used in JSON and summaries. */

@@ -1,0 +1,38 @@
+/*
+ * report.h - turning host results into what people and programs read.
+ *
+ * Human output: each host's output printed whole (never interleaved), either
+ * line by line with a "host: " prefix like pdsh, or folded (--fold) with
+ * identical outputs grouped under one host range like `clush -b`.  Then a
+ * summary: one line per result class and cause, hosts folded into ranges.
+ *
+ * JSON Lines (--json): one object per host; see README "JSON output".
+ *
+ * Exit codes: 0 all ok, 1 a command failed somewhere, 2 some host was
+ * unreachable, timed out, refused us or errored, 3 interrupted.
+ */
+#ifndef RONDA_REPORT_H
+#define RONDA_REPORT_H
+
+#include <stdio.h>
+
+#include "engine.h"
+#include "target.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_UNREACHABLE 2
+#define EXIT_INTERRUPTED 3
+#define EXIT_USAGE 64
+#define EXIT_CONFIG 78
+
+int report_outputs(FILE *out, const struct target_list *tl,
+		   const struct host_result *res, int fold);
+int report_summary(FILE *out, const struct target_list *tl,
+		   const struct host_result *res);
+/* One JSON object per host, one per line. */
+int report_json(FILE *out, const struct target_list *tl,
+		const struct host_result *res);
+int report_exit_code(const struct host_result *res, size_t n, int interrupted);
+
+#endif
