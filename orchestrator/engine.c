@@ -29,6 +29,7 @@
 #include <ev.h>
 #include <libssh2.h>
 
+#include "dns.h"
 #include "err.h"
 #include "ident.h"
 #include "knownhosts.h"
@@ -45,6 +46,7 @@
 
 enum state {
 	ST_QUEUED,
+	ST_RESOLVE,
 	ST_CONNECT,
 	ST_HANDSHAKE,
 	ST_HOSTKEY,
@@ -57,7 +59,7 @@ enum state {
 };
 
 static const char *const state_names[] = {
-	"queued", "connect", "handshake", "hostkey", "auth", "open", "exec",
+	"queued", "resolve", "connect", "handshake", "hostkey", "auth", "open", "exec",
 	"read", "close", "done",
 };
 
@@ -103,6 +105,7 @@ struct engine {
 	int interrupted;
 	struct knownhosts *kh;
 	struct ident_set ids;
+	struct dns *dns;	/* created on the first name that needs it */
 	const char *cmd;
 	size_t cmdlen;
 };
@@ -696,29 +699,6 @@ static void keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	step(c);
 }
 
-static int resolve(struct conn *c)
-{
-	struct addrinfo hints, *ai = NULL;
-	char port[8];
-	int rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", c->t->port);
-	rc = getaddrinfo(c->t->address, port, &hints, &ai);
-	if (rc == EAI_NONAME) {
-		/* Names need DNS, which would block the loop: see dns.c. */
-		return RONDA_ENOTFOUND;
-	}
-	if (rc || !ai)
-		return RONDA_EINVAL;
-	memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
-	c->addrlen = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return RONDA_OK;
-}
-
 static void attempt_start(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
@@ -734,27 +714,54 @@ static void attempt_start(struct conn *c)
 	step(c);
 }
 
+static void resolved(void *arg, int status, const struct sockaddr *sa,
+		     socklen_t len, const char *reason)
+{
+	struct conn *c = arg;
+
+	if (c->state != ST_RESOLVE)	/* gave up on it meanwhile */
+		return;
+	if (status != RONDA_OK || len > sizeof(c->addr)) {
+		fail(c, RESULT_UNREACHABLE, "cannot resolve %s: %s", c->t->address,
+		     reason ? reason : "bad address");
+		return;
+	}
+	memcpy(&c->addr, sa, len);
+	c->addrlen = len;
+	attempt_start(c);
+}
+
+/* Addresses are used as they are; names go to c-ares, never blocking. */
 static void conn_start(struct conn *c)
 {
-	int r;
+	struct engine *e = c->e;
+	struct addrinfo hints, *ai = NULL;
+	char port[8];
 
 	c->in_flight = 1;
-	c->e->running++;
+	e->running++;
 	for (size_t i = 0; i < c->t->n_identities && c->n_ids < 64; i++)
-		c->ids[c->n_ids++] = ident_find(&c->e->ids, c->t->identities[i]);
-	for (size_t i = 0; !c->t->n_identities && i < c->e->ids.n_defaults; i++)
-		c->ids[c->n_ids++] = &c->e->ids.v[i];
-	r = resolve(c);
-	if (r == RONDA_ENOTFOUND) {
-		fail(c, RESULT_UNREACHABLE, "cannot resolve %s (host names need DNS; use addresses)",
-		     c->t->address);
+		c->ids[c->n_ids++] = ident_find(&e->ids, c->t->identities[i]);
+	for (size_t i = 0; !c->t->n_identities && i < e->ids.n_defaults; i++)
+		c->ids[c->n_ids++] = &e->ids.v[i];
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", c->t->port);
+	if (getaddrinfo(c->t->address, port, &hints, &ai) == 0 && ai) {
+		memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
+		c->addrlen = ai->ai_addrlen;
+		freeaddrinfo(ai);
+		attempt_start(c);
 		return;
 	}
-	if (r) {
-		fail(c, RESULT_ERROR, "bad address %s", c->t->address);
+	if (!e->dns && dns_init(&e->dns, e->loop, c->t->connect_timeout)) {
+		fail(c, RESULT_ERROR, "cannot start the resolver");
 		return;
 	}
-	attempt_start(c);
+	set_state(c, ST_RESOLVE);
+	if (dns_resolve(e->dns, c->t->address, c->t->port, resolved, c))
+		fail(c, RESULT_ERROR, "out of memory resolving %s", c->t->address);
 }
 
 static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -971,6 +978,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	}
 	r = e.interrupted ? RONDA_EAGAIN : RONDA_OK;
 out:
+	dns_free(e.dns);
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);
 	free(e.conns);
