@@ -1,4 +1,6 @@
 # orchestrator/: the ronda command.  ORCH_SRCS is everything but main, so
 # unit tests can link it.
-ORCH_SRCS := orchestrator/target.c orchestrator/hostlist.c
+ORCH_SRCS := orchestrator/target.c orchestrator/hostlist.c orchestrator/settings.c \
+	orchestrator/inventory.c orchestrator/inventory_load.c \
+	orchestrator/pattern.c orchestrator/cli.c orchestrator/cmd_hosts.c
 ORCH_MAIN := orchestrator/main.c
