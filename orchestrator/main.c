@@ -1,26 +1,42 @@
 /*
- * main.c - the ronda command.
+ * main.c - the ronda command: picks a subcommand from a table and hands it
+ * argv from the subcommand's name on.  Each subcommand parses its own
+ * options (cli.h) and returns the exit code; only main() exits.
  *
- * For now only --version and --help; the engine and the subcommands arrive
- * with the orchestrator issue.  Exit codes (documented in ronda(1)):
- * 0 all good, 1 some checks failed, 2 some hosts unreachable or errored,
- * 64 usage or configuration error.
+ * Exit codes (ronda --help, README): 0 all good, 1 a command or check
+ * failed on some host, 2 some host unreachable or errored, 3 interrupted,
+ * 64 usage error, 70 internal error, 78 configuration error.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+#include "commands.h"
 #include "log.h"
 #include "version.h"
 #include "banned.h"
 
-#define EXIT_USAGE 64
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "hosts", cmd_hosts, "[-i INV] PATTERN       which hosts a pattern selects" },
+};
 
 static void usage(FILE *out)
 {
-	fputs("usage: ronda COMMAND [OPTIONS] ...\n"
-	      "\n"
+	fputs("usage: ronda COMMAND [OPTIONS] ...\n\nCommands:\n", out);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  ronda %s %s\n", commands[i].name, commands[i].summary);
+	fputs("\n"
 	      "  ronda --version      print the version\n"
-	      "  ronda --help         print this help\n", out);
+	      "  ronda --help         print this help\n"
+	      "  ronda COMMAND --help options of COMMAND\n"
+	      "\n"
+	      "Exit status: 0 all good; 1 a command or check failed on some host;\n"
+	      "2 some host unreachable or errored; 3 interrupted; 64 usage error;\n"
+	      "70 internal error; 78 configuration error.\n", out);
 }
 
 int main(int argc, char **argv)
@@ -28,12 +44,17 @@ int main(int argc, char **argv)
 	log_init("ronda", RLOG_WARN, 2);
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		printf("ronda %s\n", RONDA_VERSION);
-		return 0;
+		return EXIT_OK;
 	}
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
-		return 0;
+		return EXIT_OK;
 	}
+	for (size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	if (argc >= 2)
+		fprintf(stderr, "ronda: unknown command '%.64s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
 }

@@ -1,4 +1,8 @@
 # orchestrator/: the ronda command.  ORCH_SRCS is everything but main, so
 # unit tests can link it.
-ORCH_SRCS := orchestrator/target.c orchestrator/knownhosts.c orchestrator/remote.c orchestrator/ident.c orchestrator/engine.c orchestrator/dns.c
+ORCH_SRCS := orchestrator/target.c orchestrator/hostlist.c orchestrator/settings.c \
+	orchestrator/inventory.c orchestrator/inventory_load.c \
+	orchestrator/pattern.c orchestrator/cli.c orchestrator/cmd_hosts.c \
+	orchestrator/knownhosts.c orchestrator/remote.c orchestrator/ident.c \
+	orchestrator/engine.c orchestrator/dns.c orchestrator/report.c
 ORCH_MAIN := orchestrator/main.c

@@ -167,6 +167,20 @@ add_host noauth 127.1.0.4 $((port + 4)) noauth
 add_host drop 127.1.0.5 $((port + 5)) drop
 add_host garbage 127.1.0.6 $((port + 6)) garbage
 
+# The same fleet as a ronda inventory: good hosts in group fleet, fault
+# hosts in group faults, each with its address and port.
+{
+	echo "# ronda inventory of the loopback fleet in $dir"
+	echo "defaults = { user = \"root\"; identity = \"$dir/id_ed25519\"; };"
+	echo "hosts = ("
+	awk '{ printf "%s  { name = \"%s\"; address = \"%s\"; port = %s; }", (NR > 1 ? ",\n" : ""), $1, $2, $3 } END { print "" }' "$dir/hosts.txt"
+	echo ");"
+	echo "groups = {"
+	echo "  fleet = { hosts = [ \"node[$(printf "%0${width}d" 1)-$(printf "%0${width}d" "$n")]\" ]; };"
+	echo "  faults = { hosts = [ \"silent\", \"closed\", \"badkey\", \"noauth\", \"drop\", \"garbage\" ]; };"
+	echo "};"
+} > "$dir/inventory.cfg"
+
 cat > "$dir/fleet.env" <<EOE
 FLEET_DIR=$dir
 FLEET_PORT=$port
@@ -178,6 +192,7 @@ FLEET_HOSTLIST=$dir/hosts.txt
 FLEET_FIRST=$(printf "node%0${width}d" 1)
 FLEET_LAST=$(printf "node%0${width}d" "$n")
 FLEET_DROP_BYTES=$DROP_BYTES
+FLEET_INVENTORY=$dir/inventory.cfg
 EOE
 
 # Ready when every listener accepts; a daemon that died is an error.

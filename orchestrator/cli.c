@@ -1,0 +1,338 @@
+/*
+ * cli.c - parsing the options every subcommand shares; see cli.h.
+ *
+ * getopt_long with GNU argument permutation, so options may follow the
+ * pattern (`ronda hosts @web --list`).  The command after "--" must never
+ * be read as options, so argv is first cut at the first lone "--" that is
+ * not an option's value, and getopt only sees what comes before.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hostlist.h"
+#include "inventory.h"
+#include "pattern.h"
+#include "target.h"
+#include "banned.h"
+
+enum {
+	OPT_CONNECT_TIMEOUT = 500,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_BECOME,
+	OPT_HOSTKEYS,
+	OPT_JSON,
+	OPT_OUT,
+	OPT_PROM,
+};
+
+#define COMMON_SHORT "i:f:u:p:k:w:x:vh"
+
+static const struct option common_long[] = {
+	{ "inventory", required_argument, NULL, 'i' },
+	{ "forks", required_argument, NULL, 'f' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "identity", required_argument, NULL, 'k' },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "become", no_argument, NULL, OPT_BECOME },
+	{ "hostkeys", required_argument, NULL, OPT_HOSTKEYS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "prom", required_argument, NULL, OPT_PROM },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+};
+#define N_COMMON (sizeof(common_long) / sizeof(common_long[0]))
+
+const char cli_common_help[] =
+	"Common options:\n"
+	"  -i, --inventory FILE     inventory (default /etc/ronda/inventory.cfg,\n"
+	"                           then ./inventory.cfg; none: bare hosts only)\n"
+	"  -w PATTERN               also select PATTERN (repeatable, like pdsh -w)\n"
+	"  -x PATTERN               leave out what PATTERN selects (repeatable)\n"
+	"  -u, --user USER          log in as USER on every host\n"
+	"  -p, --port PORT          connect to PORT on every host\n"
+	"  -k, --identity FILE      private key file (repeatable)\n"
+	"      --connect-timeout S  seconds for TCP, handshake and login (default 10)\n"
+	"      --timeout S          seconds a command may run (default: none)\n"
+	"      --retries N          retries of transient connect failures (default 2)\n"
+	"      --become             run through sudo -n\n"
+	"  -f, --forks N            hosts in flight at once (default 256)\n"
+	"      --hostkeys MODE      strict (default) or accept-new\n"
+	"      --json               JSON Lines output\n"
+	"      --out DIR            per-host result files\n"
+	"      --prom FILE          Prometheus textfile\n"
+	"  -v, --verbose            more detail (repeatable)\n"
+	"  -h, --help               this help\n"
+	"-u, -p, -k, --connect-timeout, --timeout, --retries and --become override\n"
+	"the inventory for every host.\n";
+
+void cli_opts_init(struct cli_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	host_settings_init(&o->over);
+	o->forks = CLI_DEFAULT_FORKS;
+	o->hostkeys = HOSTKEYS_STRICT;
+}
+
+void cli_opts_release(struct cli_opts *o)
+{
+	host_settings_release(&o->over);
+	free(o->include);
+	free(o->exclude);
+	free(o->args);
+	cli_opts_init(o);
+}
+
+static int push_str(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = reallocarray(*v, *n + 1, sizeof(*nv));
+
+	if (!nv)
+		return RONDA_ENOMEM;
+	nv[(*n)++] = s;
+	*v = nv;
+	return RONDA_OK;
+}
+
+static int parse_long(const char *opt, const char *s, long *v, struct buf *err)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (errno || end == s || *end) {
+		buf_printf(err, "%s: '%.32s' is not a whole number", opt, s);
+		return RONDA_EINVAL;
+	}
+	*v = x;
+	return RONDA_OK;
+}
+
+static int parse_secs(const char *opt, const char *s, double *v, struct buf *err)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(x)) {
+		buf_printf(err, "%s: '%.32s' is not a number of seconds", opt, s);
+		return RONDA_EINVAL;
+	}
+	*v = x;
+	return RONDA_OK;
+}
+
+/* Does the option spelled by arg (a long one, "--name") take a value? */
+static int long_takes_value(const struct option *opts, const char *arg)
+{
+	size_t len = strlen(arg + 2);
+
+	if (strchr(arg, '='))
+		return 0;
+	for (const struct option *p = opts; p->name; p++)
+		if (strncmp(p->name, arg + 2, len) == 0 && p->has_arg == required_argument)
+			return 1;
+	return 0;
+}
+
+/* Index of the first "--" that ends the options, or argc. */
+static int find_dashdash(int argc, char **argv, const struct option *opts,
+			 const char *shorts)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			return i;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			i += long_takes_value(opts, a);
+			continue;
+		}
+		for (size_t j = 1; a[j]; j++) {
+			const char *s = strchr(shorts, a[j]);
+
+			if (a[j] != ':' && s && s[1] == ':') {
+				i += !a[j + 1];
+				break;
+			}
+		}
+	}
+	return argc;
+}
+
+static int common_option(struct cli_opts *o, int c, const char *arg, struct buf *err)
+{
+	long l;
+	double d;
+	int rc;
+
+	switch (c) {
+	case 'i': o->inventory = arg; return RONDA_OK;
+	case 'w': return push_str(&o->include, &o->n_include, arg);
+	case 'x': return push_str(&o->exclude, &o->n_exclude, arg);
+	case 'u': return host_settings_set_user(&o->over, arg, err);
+	case 'k': return host_settings_add_identity(&o->over, arg, err);
+	case 'p':
+		if ((rc = parse_long("--port", arg, &l, err)))
+			return rc;
+		return host_settings_set_port(&o->over, l, err);
+	case 'f':
+		if ((rc = parse_long("--forks", arg, &l, err)))
+			return rc;
+		if (l < 1 || l > CLI_MAX_FORKS) {
+			buf_printf(err, "--forks: %ld is not 1-%d", l, CLI_MAX_FORKS);
+			return RONDA_EINVAL;
+		}
+		o->forks = (int)l;
+		return RONDA_OK;
+	case OPT_CONNECT_TIMEOUT:
+		if ((rc = parse_secs("--connect-timeout", arg, &d, err)))
+			return rc;
+		return host_settings_set_connect_timeout(&o->over, d, err);
+	case OPT_TIMEOUT:
+		if ((rc = parse_secs("--timeout", arg, &d, err)))
+			return rc;
+		return host_settings_set_command_timeout(&o->over, d, err);
+	case OPT_RETRIES:
+		if ((rc = parse_long("--retries", arg, &l, err)))
+			return rc;
+		return host_settings_set_retries(&o->over, l, err);
+	case OPT_BECOME: host_settings_set_become(&o->over, 1); return RONDA_OK;
+	case OPT_HOSTKEYS:
+		if (strcmp(arg, "strict") == 0) {
+			o->hostkeys = HOSTKEYS_STRICT;
+		} else if (strcmp(arg, "accept-new") == 0) {
+			o->hostkeys = HOSTKEYS_ACCEPT_NEW;
+		} else {
+			buf_printf(err, "--hostkeys: '%.32s' is not strict or accept-new", arg);
+			return RONDA_EINVAL;
+		}
+		return RONDA_OK;
+	case OPT_JSON: o->json = 1; return RONDA_OK;
+	case OPT_OUT: o->out_dir = arg; return RONDA_OK;
+	case OPT_PROM: o->prom_file = arg; return RONDA_OK;
+	case 'v': o->verbose++; return RONDA_OK;
+	case 'h': o->help = 1; return RONDA_OK;
+	}
+	return RONDA_ENOTFOUND;
+}
+
+int cli_parse(struct cli_opts *o, int argc, char **argv,
+	      const struct option *extra, const char *extra_short,
+	      cli_extra_fn on_extra, void *ctx, struct buf *err)
+{
+	size_t n_extra = 0;
+	struct option *opts;
+	struct buf shorts;
+	const char **w = NULL;
+	size_t n_w;
+	int end, c, rc = RONDA_ENOMEM;
+
+	while (extra && extra[n_extra].name)
+		n_extra++;
+	buf_init(&shorts, 256);
+	opts = calloc(N_COMMON + n_extra + 1, sizeof(*opts));
+	if (!opts || buf_printf(&shorts, ":%s%s", COMMON_SHORT, extra_short ? extra_short : ""))
+		goto out;
+	memcpy(opts, common_long, sizeof(common_long));
+	if (n_extra)
+		memcpy(opts + N_COMMON, extra, n_extra * sizeof(*opts));
+	end = find_dashdash(argc, argv, opts, buf_data(&shorts));
+	if (end < argc) {
+		o->has_dashdash = 1;
+		o->command = argv + end + 1;
+		o->n_command = (size_t)(argc - end - 1);
+	}
+	optind = 0;	/* glibc: start afresh, as tests parse many times */
+	opterr = 0;
+	while ((c = getopt_long(end, argv, buf_data(&shorts), opts, NULL)) != -1) {
+		const char *bad = argv[optind - 1];
+
+		if (c == ':') {
+			buf_printf(err, "option '%s' needs a value", bad);
+			rc = RONDA_EINVAL;
+			goto out;
+		}
+		if (c == '?') {
+			if (optopt && optopt < 256)
+				buf_printf(err, "unknown option '-%c'", optopt);
+			else
+				buf_printf(err, "unknown option '%s'", bad);
+			rc = RONDA_EINVAL;
+			goto out;
+		}
+		rc = common_option(o, c, optarg, err);
+		if (rc == RONDA_ENOTFOUND)
+			rc = on_extra ? on_extra(ctx, c, optarg, err) : RONDA_EINVAL;
+		if (rc)
+			goto out;
+	}
+	/* The first operand is the pattern; -w patterns join it. */
+	w = o->include;
+	n_w = o->n_include;
+	o->include = NULL;
+	o->n_include = 0;
+	rc = RONDA_OK;
+	for (int i = optind; i < end && !rc; i++) {
+		if (i == optind)
+			rc = push_str(&o->include, &o->n_include, argv[i]);
+		else
+			rc = push_str(&o->args, &o->n_args, argv[i]);
+	}
+	for (size_t i = 0; i < n_w && !rc; i++)
+		rc = push_str(&o->include, &o->n_include, w[i]);
+out:
+	free(w);
+	free(opts);
+	buf_release(&shorts);
+	return rc;
+}
+
+int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err)
+{
+	struct inventory *inv = NULL;
+	struct hostlist names;
+	int rc;
+
+	hostlist_init(&names);
+	if ((rc = inventory_load(o->inventory, &inv, err)))
+		goto out;
+	if ((rc = pattern_select(inv, o->include, o->n_include, o->exclude,
+				 o->n_exclude, &names, err)))
+		goto out;
+	rc = inventory_resolve(inv, &names, &o->over, out, err);
+out:
+	hostlist_release(&names);
+	inventory_free(inv);
+	return rc;
+}
+
+int cli_exit_code(int err)
+{
+	switch (err) {
+	case RONDA_OK:
+		return EXIT_OK;
+	case RONDA_ECONFIG:
+		return EXIT_CONFIG;
+	case RONDA_EINVAL:
+	case RONDA_EPARSE:
+	case RONDA_ELIMIT:
+	case RONDA_ENOTFOUND:
+		return EXIT_USAGE;
+	}
+	return EXIT_SOFTWARE;
+}

@@ -1,0 +1,95 @@
+/*
+ * cli.h - the command line shared by every subcommand.
+ *
+ * Steps for a subcommand (see cmd_hosts.c):
+ *
+ *   struct cli_opts o;
+ *   cli_opts_init(&o);
+ *   rc = cli_parse(&o, argc, argv, extra_long, extra_short, on_extra, ctx, &err);
+ *        (argv[0] is the subcommand; options may come before or after the
+ *        pattern; everything after a lone "--" is left in o.command)
+ *   rc = cli_targets(&o, &targets, &err);   load inventory, select, resolve
+ *   ... work ...
+ *   cli_opts_release(&o);
+ *
+ * Errors are ronda error codes with a message in err; cli_exit_code() maps
+ * them to the documented exit codes (64 usage, 78 configuration).
+ */
+#ifndef RONDA_CLI_H
+#define RONDA_CLI_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "inventory.h"
+
+struct buf;
+struct target_list;
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1		/* a command or check failed on some host */
+#define EXIT_UNREACHABLE 2	/* some host unreachable, timed out, refused */
+#define EXIT_INTERRUPTED 3
+#define EXIT_USAGE 64
+#define EXIT_SOFTWARE 70	/* internal error: out of memory, ... */
+#define EXIT_CONFIG 78
+
+#define CLI_DEFAULT_FORKS 256
+#define CLI_MAX_FORKS 65536
+
+enum hostkeys_mode { HOSTKEYS_STRICT, HOSTKEYS_ACCEPT_NEW };
+
+struct cli_opts {
+	const char *inventory;		/* -i FILE; NULL: default search */
+	struct host_settings over;	/* -u -p -k --connect-timeout --timeout
+					   --retries --become: override all */
+	const char **include;		/* PATTERN, then every -w */
+	size_t n_include;
+	const char **exclude;		/* every -x */
+	size_t n_exclude;
+	int forks;			/* -f, default 256 */
+	enum hostkeys_mode hostkeys;	/* --hostkeys, default strict */
+	const char *out_dir;		/* --out DIR */
+	const char *prom_file;		/* --prom FILE */
+	int json;			/* --json */
+	int verbose;			/* -v, repeatable */
+	int help;			/* --help/-h was given */
+	const char **args;		/* operands after the pattern, before "--" */
+	size_t n_args;
+	char **command;			/* everything after "--" */
+	size_t n_command;
+	int has_dashdash;
+};
+
+void cli_opts_init(struct cli_opts *o);
+void cli_opts_release(struct cli_opts *o);
+
+/*
+ * Extra options of one subcommand: getopt_long entries (their `val`s must
+ * be >= 1000 or a short letter listed in extra_short) and a handler that
+ * returns RONDA_OK or RONDA_EINVAL with a message.
+ */
+typedef int (*cli_extra_fn)(void *ctx, int val, const char *arg, struct buf *err);
+
+/*
+ * Parses argv (argv[0] is the subcommand's name).  The first operand, if
+ * any, is taken as the pattern and added to o->include before every -w;
+ * the rest stay in o->args.  RONDA_EINVAL with a message for bad usage.
+ */
+int cli_parse(struct cli_opts *o, int argc, char **argv,
+	      const struct option *extra, const char *extra_short,
+	      cli_extra_fn on_extra, void *ctx, struct buf *err);
+
+/*
+ * Loads the inventory, selects o's pattern, resolves with o's overrides,
+ * and appends the targets to out.
+ */
+int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err);
+
+/* Exit code for an error code from cli_parse/cli_targets. */
+int cli_exit_code(int err);
+
+/* The common options, for each subcommand's --help. */
+extern const char cli_common_help[];
+
+#endif

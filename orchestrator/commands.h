@@ -1,0 +1,10 @@
+/*
+ * commands.h - the subcommands main() dispatches to.  Each gets argv from
+ * its own name on, and returns the process exit code (cli.h).
+ */
+#ifndef RONDA_COMMANDS_H
+#define RONDA_COMMANDS_H
+
+int cmd_hosts(int argc, char **argv);
+
+#endif

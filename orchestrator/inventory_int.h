@@ -1,0 +1,57 @@
+/*
+ * inventory_int.h - the inventory's insides, shared by inventory.c (the
+ * structure, lookups, resolving) and inventory_load.c (reading the file).
+ * Nothing else includes this; the interface is inventory.h.
+ */
+#ifndef RONDA_INVENTORY_INT_H
+#define RONDA_INVENTORY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inventory.h"
+
+/* Where a host's setting comes from: a group index, or one of these. */
+#define SRC_BUILTIN (-1)
+#define SRC_DEFAULTS (-2)
+#define SRC_SELF (-3)
+
+struct inv_host {
+	char *name;
+	struct host_settings s;
+	unsigned line;		/* where `hosts` defines it; 0: only in groups */
+	int32_t src[HS_COUNT];
+	size_t *groups;		/* groups that list it directly */
+	size_t n_groups, a_groups;
+};
+
+struct inv_group {
+	char *name;
+	char *file;
+	unsigned line;
+	struct host_settings s;
+	unsigned key_line[HS_COUNT];
+	size_t *hosts, n_hosts, a_hosts;
+	size_t *children, n_children;
+	unsigned *child_line;
+	size_t *parents, n_parents, a_parents;
+};
+
+struct inventory {
+	char *path;
+	struct host_settings defaults;
+	struct inv_host *hosts;
+	size_t n_hosts, a_hosts;
+	struct inv_group *groups;
+	size_t n_groups;
+	size_t *htab;		/* host index + 1; 0 is empty */
+	size_t hcap;		/* power of two, > 2 * n_hosts */
+};
+
+int inv_htab_rebuild(struct inventory *inv, size_t want);
+/* Adds a host without settings; RONDA_ELIMIT past INVENTORY_MAX_HOSTS. */
+int inv_add_host(struct inventory *inv, const char *name, size_t *idx);
+int inv_push_index(size_t **v, size_t *n, size_t *a, size_t x);
+int inv_cmp_group_name(const void *a, const void *b);
+
+#endif

@@ -1,0 +1,102 @@
+#!/bin/bash
+# 30-hosts.sh - `ronda hosts` as users run it: against inventory/example.cfg,
+# with no inventory at all (bare hosts), and against the inventory that
+# tests/fleet/up.sh writes; output, folding, --list/-v/--json, and the
+# documented exit codes for usage and configuration errors.
+source "$(dirname "$0")/../lib.sh"
+cd "$TOP"
+R=$BUILD/ronda
+INV=inventory/example.cfg
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME WANT_STATUS WANT_STDOUT ARGS...: stdout compared exactly.
+expect() {
+	local name=$1 want_rc=$2 want_out=$3 out rc; shift 3
+	out=$("$R" "$@" 2>"$tmp/err"); rc=$?
+	if [ "$rc" -ne "$want_rc" ]; then t_fail "$name" "status $rc, wanted $want_rc; stderr: $(head -c 300 "$tmp/err")"
+	elif [ "$out" != "$want_out" ]; then t_fail "$name" "got '$out', wanted '$want_out'"
+	else t_ok "$name"; fi
+}
+# expect_err NAME WANT_STATUS STDERR_REGEX ARGS...
+expect_err() {
+	local name=$1 want_rc=$2 re=$3 rc; shift 3
+	"$R" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	if [ "$rc" -ne "$want_rc" ]; then t_fail "$name" "status $rc, wanted $want_rc; stderr: $(head -c 300 "$tmp/err")"
+	elif ! grep -Eq "$re" "$tmp/err"; then t_fail "$name" "stderr '$(head -c 300 "$tmp/err")' lacks /$re/"
+	else t_ok "$name"; fi
+}
+
+expect "all hosts, folded" 0 "bastion,db[1-3].dc1,legacy1,web[01-04]" hosts -i "$INV" all
+expect "group with children" 0 "bastion,db[1-3].dc1,web[01-04]" hosts -i "$INV" @dc1
+expect "exclusion" 0 "web[01-02,04]" hosts -i "$INV" '@web,!web03'
+expect "intersection" 0 "web04" hosts -i "$INV" '@dc1&@old'
+expect "glob" 0 "db[1-3].dc1" hosts -i "$INV" '*.dc1'
+expect "options after the pattern, -x" 0 "db[1,3].dc1" hosts '*.dc1' -i "$INV" -x db2.dc1
+expect "-w adds" 0 "legacy1,web[01-04]" hosts -i "$INV" @web -w legacy1
+expect "bare hosts join inventory hosts" 0 "web[01-06]" hosts -i "$INV" 'web[01-06]'
+expect "--list" 0 "$(printf 'web01\nweb02\nweb03\nweb04')" hosts -i "$INV" --list @web
+expect "--list -v" 0 "$(printf 'web01 10.0.1.1:22 deploy\nweb02 10.0.1.2:2222 deploy\nbastion [2001:db8::1]:22 dc1admin' | head -2)" \
+	hosts -i "$INV" --list -v 'web[01-02]'
+expect "--list -v, IPv6 address" 0 "bastion [2001:db8::1]:22 dc1admin" hosts -i "$INV" --list -v bastion
+expect "command line overrides the inventory" 0 "db1.dc1 10.0.2.1:2022 root" \
+	hosts -i "$INV" --list -v -u root -p 2022 db1.dc1
+json=$("$R" hosts -i "$INV" --json db1.dc1)
+if [ "$json" = '{"host":"db1.dc1","address":"10.0.2.1","port":22,"user":"postgres","identities":["'"$HOME"'/.ssh/id_ed25519","'"$HOME"'/.ssh/id_ecdsa"],"connect_timeout":10.0,"command_timeout":300.0,"retries":2,"become":true}' ]; then
+	t_ok "--json"; else t_fail "--json" "$json"; fi
+expect "a pattern that selects nothing" 0 "" hosts -i "$INV" 'nomatch*'
+
+# No inventory file anywhere: bare hosts, as pdsh -w.
+if [ -e /etc/ronda/inventory.cfg ]; then
+	t_ok "bare hosts without inventory (skipped: /etc/ronda/inventory.cfg exists)"
+else
+	(cd "$tmp" && "$R" hosts -u root -p 2222 --list -v 'host[1-3]') > "$tmp/bare" 2>&1
+	if [ "$(cat "$tmp/bare")" = "$(printf 'host1 host1:2222 root\nhost2 host2:2222 root\nhost3 host3:2222 root')" ]; then
+		t_ok "bare hosts without inventory"; else t_fail "bare hosts without inventory" "$(cat "$tmp/bare")"; fi
+	(cd "$tmp" && printf 'hosts = ( "fromcwd" );\n' > inventory.cfg && "$R" hosts all) > "$tmp/cwd" 2>&1
+	if [ "$(cat "$tmp/cwd")" = fromcwd ]; then t_ok "./inventory.cfg is the fallback"; else t_fail "./inventory.cfg is the fallback" "$(cat "$tmp/cwd")"; fi
+fi
+
+# Usage errors: 64.
+expect_err "unknown group is a usage error" 64 "unknown group '@nope'" hosts -i "$INV" @nope
+expect_err "malformed range" 64 "never closed" hosts -i "$INV" 'web[1-'
+expect_err "huge range refused" 64 "more than 100000 names" hosts 'n[1-999999999]'
+expect_err "option-like host name refused" 64 "invalid host name" hosts 'x,-oProxyCommand'
+expect_err "option-like user refused" 64 "invalid user" hosts -u -oX h
+expect_err "no pattern" 64 "no PATTERN" hosts -i "$INV"
+expect_err "two patterns" 64 "one PATTERN" hosts -i "$INV" a b
+expect_err "unknown option" 64 "unknown option '--bogus'" hosts --bogus x
+expect_err "bad port" 64 "not a whole number" hosts -p 22x x
+expect_err "unknown command" 64 "unknown command 'nope'" nope
+
+# Configuration errors: 78, with file and line.
+printf 'hosts = ( "a" );\ngroups = {\n  web = { hosts = [ "a" ]; usr = "x"; };\n};\n' > "$tmp/bad.cfg"
+expect_err "unknown key names file and line" 78 "^ronda hosts: $tmp/bad.cfg:3: unknown key 'usr' in group 'web'" hosts -i "$tmp/bad.cfg" all
+printf 'groups = {\n a = { children = [ "b" ]; };\n b = { children = [ "a" ]; };\n};\n' > "$tmp/cycle.cfg"
+expect_err "cycle" 78 "cycle.cfg:3: child groups form a cycle: a -> b -> a" hosts -i "$tmp/cycle.cfg" all
+expect_err "missing inventory" 78 "No such file" hosts -i "$tmp/none.cfg" all
+
+# Help.
+if "$R" hosts --help | grep -q '^usage: ronda hosts' && "$R" hosts --help | grep -q 'Exit status'; then
+	t_ok "ronda hosts --help"; else t_fail "ronda hosts --help"; fi
+if "$R" --help | grep -q 'ronda hosts'; then t_ok "ronda --help lists hosts"; else t_fail "ronda --help lists hosts"; fi
+
+# The fleet's inventory (tests/fleet/up.sh) is one ronda reads.
+dir=$("$TOP/tests/fleet/up.sh" -n 12 -t 120) || { t_fail "fleet up"; t_finish; exit 1; }
+trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+source "$dir/fleet.env"
+expect "fleet inventory: @fleet" 0 "node[001-012]" hosts -i "$FLEET_INVENTORY" @fleet
+expect "fleet inventory: @faults" 0 "badkey,closed,drop,garbage,noauth,silent" hosts -i "$FLEET_INVENTORY" @faults
+expect "fleet inventory: addresses and ports" 0 "node001 127.0.0.2:$FLEET_PORT root
+silent 127.1.0.1:$((FLEET_PORT + 1)) root" hosts -i "$FLEET_INVENTORY" --list -v 'node001,silent'
+# Every host's address:port in the inventory is the one in hosts.txt.
+"$R" hosts -i "$FLEET_INVENTORY" --list -v all | awk '{ split($2, a, ":"); print $1, a[1], a[2] }' | sort > "$tmp/inv.txt"
+awk '{ print $1, $2, $3 }' "$FLEET_HOSTLIST" | sort > "$tmp/list.txt"
+if cmp -s "$tmp/inv.txt" "$tmp/list.txt"; then t_ok "fleet inventory matches hosts.txt"; else
+	t_fail "fleet inventory matches hosts.txt" "$(diff "$tmp/inv.txt" "$tmp/list.txt" | head -5)"; fi
+# And ssh reaches a host where the inventory says it is.
+read -r addr port < <("$R" hosts -i "$FLEET_INVENTORY" --json node003 | sed 's/.*"address":"\([^"]*\)","port":\([0-9]*\).*/\1 \2/')
+if ssh -F "$FLEET_SSH_CONFIG" -p "$port" -o HostKeyAlias="[$addr]:$port" "$addr" true 2>"$tmp/ssh"; then
+	t_ok "ssh reaches node003 at the inventory's address"; else t_fail "ssh reaches node003 at the inventory's address" "$(head -3 "$tmp/ssh")"; fi
+
+t_finish
