@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "inventory.h"
+#include "knownhosts.h"
 
 struct buf;
 struct target_list;
@@ -37,7 +38,6 @@ struct target_list;
 #define CLI_DEFAULT_FORKS 256
 #define CLI_MAX_FORKS 65536
 
-enum hostkeys_mode { HOSTKEYS_STRICT, HOSTKEYS_ACCEPT_NEW };
 
 struct cli_opts {
 	const char *inventory;		/* -i FILE; NULL: default search */

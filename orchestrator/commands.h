@@ -6,5 +6,6 @@
 #define RONDA_COMMANDS_H
 
 int cmd_hosts(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -106,8 +106,7 @@ struct engine {
 	struct knownhosts *kh;
 	struct ident_set ids;
 	struct dns *dns;	/* created on the first name that needs it */
-	const char *cmd;
-	size_t cmdlen;
+	const char *cmd, *cmd_become;
 };
 
 static const char *const status_names[RESULT_COUNT] = {
@@ -404,7 +403,7 @@ static enum step st_hostkey(struct conn *c)
 	if (!key)
 		return fail(c, RESULT_PROTOCOL, "server sent no host key");
 	knownhosts_fingerprint((const unsigned char *)key, len, fp, sizeof(fp));
-	if (c->e->o->hostkeys == HOSTKEYS_INSECURE_OFF)
+	if (c->e->o->hostkeys == HOSTKEYS_OFF)
 		goto ok;
 	k = knownhosts_check(c->e->kh, c->t->address, c->t->port,
 			     (const unsigned char *)key, len);
@@ -494,8 +493,9 @@ static enum step st_open(struct conn *c)
 
 static enum step st_exec(struct conn *c)
 {
-	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, c->e->cmd,
-						 (unsigned)c->e->cmdlen);
+	const char *cmd = c->t->become ? c->e->cmd_become : c->e->cmd;
+	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, cmd,
+						 (unsigned)strlen(cmd));
 
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return wait_ssh(c);
@@ -893,7 +893,8 @@ static void result_init(struct host_result *r, size_t max_output)
 }
 
 int engine_run(const struct engine_opts *o, const struct target_list *tl,
-	       const char *remote_cmd, struct host_result *results)
+	       const char *remote_cmd, const char *remote_cmd_become,
+	       struct host_result *results)
 {
 	struct engine e;
 	size_t bad = 0;
@@ -905,7 +906,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	e.o = o;
 	e.n = tl->n;
 	e.cmd = remote_cmd;
-	e.cmdlen = strlen(remote_cmd);
+	e.cmd_become = remote_cmd_become ? remote_cmd_become : remote_cmd;
 	ident_set_init(&e.ids);
 	e.loop = ev_default_loop(EVFLAG_AUTO);
 	if (!e.loop)

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "knownhosts.h"
 #include "target.h"
 
 enum host_status {
@@ -52,18 +53,12 @@ struct host_result {
 
 void host_result_release(struct host_result *r);
 
-enum hostkey_mode {
-	HOSTKEYS_STRICT,
-	HOSTKEYS_ACCEPT_NEW,
-	HOSTKEYS_INSECURE_OFF,	/* only with --insecure-no-hostkey-check */
-};
-
 struct engine_opts {
 	int forks;			/* sessions in flight */
 	double rate;			/* new connections per second, 0 = no limit */
 	size_t max_output;		/* per stream, per host */
 	const char *known_hosts;	/* file */
-	enum hostkey_mode hostkeys;
+	enum hostkeys_mode hostkeys;
 	double keepalive_interval;	/* seconds, 0 = off */
 	int keepalive_count;		/* missed intervals before giving up */
 	/* Called when a host finishes (for progress); may be NULL. */
@@ -74,12 +69,14 @@ struct engine_opts {
 void engine_opts_init(struct engine_opts *o);
 
 /*
- * Runs remote_cmd (already quoted) on every target.  results must have
+ * Runs remote_cmd (already quoted) on every target, or remote_cmd_become
+ * on targets with become set.  results must have
  * targets->n elements; engine_run initialises them.  Returns RONDA_OK when
  * the run completed (whatever the hosts did), RONDA_EAGAIN if it was
  * interrupted, or an error for a failure that stopped the run itself.
  */
 int engine_run(const struct engine_opts *o, const struct target_list *targets,
-	       const char *remote_cmd, struct host_result *results);
+	       const char *remote_cmd, const char *remote_cmd_become,
+	       struct host_result *results);
 
 #endif

@@ -20,6 +20,13 @@
 
 #include <stddef.h>
 
+/* What to do with a host key that known_hosts does not vouch for. */
+enum hostkeys_mode {
+	HOSTKEYS_STRICT,	/* refuse unknown and changed keys (default) */
+	HOSTKEYS_ACCEPT_NEW,	/* record unknown keys, refuse changed ones */
+	HOSTKEYS_OFF,		/* no checking: --insecure-no-hostkey-check */
+};
+
 enum kh_result {
 	KH_OK,
 	KH_UNKNOWN,

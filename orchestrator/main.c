@@ -21,7 +21,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } commands[] = {
-	{ "hosts", cmd_hosts, "[-i INV] PATTERN       which hosts a pattern selects" },
+	{ "hosts", cmd_hosts, "[-i INV] PATTERN                which hosts a pattern selects" },
+	{ "exec", cmd_exec, "[-i INV] PATTERN -- CMD [ARG...]  run a command, output folded" },
 };
 
 static void usage(FILE *out)

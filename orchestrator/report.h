@@ -16,15 +16,9 @@
 
 #include <stdio.h>
 
+#include "cli.h"
 #include "engine.h"
 #include "target.h"
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_UNREACHABLE 2
-#define EXIT_INTERRUPTED 3
-#define EXIT_USAGE 64
-#define EXIT_CONFIG 78
 
 int report_outputs(FILE *out, const struct target_list *tl,
 		   const struct host_result *res, int fold);
