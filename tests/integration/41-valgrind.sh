@@ -1,0 +1,31 @@
+#!/bin/bash
+# 41-valgrind.sh - the orchestrator under valgrind on a small fleet run that
+# includes every fault host, a command timeout and a capped flood: no
+# invalid access, no definite or indirect leak.
+source "$(dirname "$0")/../lib.sh"
+command -v valgrind >/dev/null || { t_fail "valgrind installed"; t_finish; exit 1; }
+dir=$("$TOP/tests/fleet/up.sh" -n 14 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
+trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1' EXIT
+source "$dir/fleet.env"
+VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+	--suppressions="$TOP/tests/valgrind.supp"
+	--errors-for-leak-kinds=definite,indirect --track-fds=no)
+
+run_vg() { # name args...
+	local name=$1; shift
+	"${VG[@]}" --log-file="$dir/vg-$name.log" "$BUILD/ronda" "$@" > "$dir/vg-$name.out" 2>&1
+	local rc=$?
+	if [ $rc -ne 99 ] && [ ! -s "$dir/vg-$name.log" ]; then
+		t_ok "valgrind clean: $name (exit $rc)"
+	else
+		t_fail "valgrind clean: $name" "exit $rc; $(head -20 "$dir/vg-$name.log")"
+	fi
+}
+X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 3 --retries 1)
+run_vg exec-all-faults exec "${X[@]}" -b all -- sh -c 'echo hi; flood 3000000 >/dev/null 2>&1; flood 100000'
+run_vg exec-json-timeout exec "${X[@]}" --json --timeout 1 --max-output 1000 'node[001-014]' -- sh -c 'flood 5000; hang 30'
+cp "$FLEET_KNOWN_HOSTS" "$dir/kh2"; : > "$dir/kh2"
+run_vg exec-accept-new exec -i "$FLEET_INVENTORY" --known-hosts "$dir/kh2" --hostkeys accept-new 'node[001-014],localhost' -- true
+run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'
+run_vg usage exec -i "$FLEET_INVENTORY" node001 true
+t_finish
