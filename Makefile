@@ -31,7 +31,7 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -Iorchestrator -Iagen
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 ORCH_LIBS := -lssh2 -lcrypto -lev -lconfig -lz -ljansson -lcares -lm
-AGENT_LIBS := -lseccomp -lz
+AGENT_LIBS := -lseccomp -ljansson -lz -lm
 # ASan cannot link statically: the sanitizer build of the agent is dynamic.
 ifeq ($(SANITIZE),)
 AGENT_STATIC := -static
