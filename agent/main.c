@@ -34,6 +34,7 @@ static const char usage[] =
 "       ronda-agent --exec -- /ABS/PATH [ARG...]\n"
 "       ronda-agent --try-syscall none|inspect|maintain|command NAME...\n"
 "       ronda-agent --bench-spawn N\n"
+"       ronda-agent --bench-run N INPUT -- /ABS/PATH [ARG...]\n"
 "\n"
 "Reads one job (JSON, protocol version 1) on stdin and writes JSON Lines on\n"
 "stdout: facts, one result per task, a summary.  See common/PROTOCOL.md.\n"
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
 		return tryscall_main(argv[2], argv + 3);
 	if (strcmp(argv[1], "--bench-spawn") == 0 && argc == 3)
 		return bench_spawn_main(argv[2]);
+	if (strcmp(argv[1], "--bench-run") == 0 && argc >= 6 && strcmp(argv[4], "--") == 0)
+		return bench_run_main(argv[2], argv[3], argv + 5);
 	if (strcmp(argv[1], "--self-test") == 0)
 		self_test = 1;
 	else if (strcmp(argv[1], "run") != 0) {

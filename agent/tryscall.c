@@ -193,6 +193,41 @@ static double median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+int bench_run_main(const char *count, const char *input, char **argv)
+{
+	posix_spawn_file_actions_t fa;
+	unsigned long long n;
+	double *v, t;
+	pid_t pid;
+	int st, rc = 1;
+
+	if (check_parse_u64(count, &n) != RONDA_OK || n == 0 || n > 100000 ||
+	    !argv[0] || argv[0][0] != '/') {
+		fputs("bench-run: N must be 1 to 100000, the program an absolute path\n", stderr);
+		return 64;
+	}
+	v = calloc(n, sizeof(*v));
+	if (!v || posix_spawn_file_actions_init(&fa) != 0) {
+		free(v);
+		return 1;
+	}
+	posix_spawn_file_actions_addopen(&fa, 0, input, O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	for (size_t i = 0; i < n; i++) {
+		t = now_us();
+		if (posix_spawn(&pid, argv[0], &fa, NULL, argv, spawn_env) != 0 ||
+		    waitpid(pid, &st, 0) < 0)
+			goto out;
+		v[i] = now_us() - t;
+	}
+	printf("runs %llu\nmedian_us %.1f\n", n, median(v, n));
+	rc = 0;
+out:
+	posix_spawn_file_actions_destroy(&fa);
+	free(v);
+	return rc;
+}
+
 int bench_spawn_main(const char *count)
 {
 	char *argv[] = { spawn_arg("/bin/true"), NULL };

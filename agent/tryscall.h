@@ -12,11 +12,15 @@
  *
  * --bench-spawn N: median latency of N spawns of /bin/true through
  * posix_spawn, fork+execve, and the agent's full spawn_run().
+ *
+ * --bench-run N INPUT -- /PATH ARG...: median wall time of N runs of a
+ * program with stdin from INPUT and stdout to /dev/null.
  */
 #ifndef RONDA_TRYSCALL_H
 #define RONDA_TRYSCALL_H
 
 int tryscall_main(const char *profiles, char **names);
 int bench_spawn_main(const char *count);
+int bench_run_main(const char *count, const char *input, char **argv);
 
 #endif
