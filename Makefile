@@ -31,7 +31,7 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -Iorchestrator -Iagen
 ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
 
 ORCH_LIBS := -lssh2 -lcrypto -lev -lconfig -lz -ljansson -lcares -lm
-AGENT_LIBS := -lseccomp -lz
+AGENT_LIBS := -lseccomp -ljansson -lz -lm
 # ASan cannot link statically: the sanitizer build of the agent is dynamic.
 ifeq ($(SANITIZE),)
 AGENT_STATIC := -static
@@ -47,7 +47,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build test demo bench clean check-static
+.PHONY: all deps programs unit-build test demo bench agent-bench clean check-static
 .DEFAULT_GOAL := all
 
 all: deps
@@ -96,6 +96,10 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/demo.sh
+
+agent-bench: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@agent/bench.sh $(BUILD)
 
 clean:
 	rm -rf build build-san

@@ -1,23 +1,135 @@
 /*
  * main.c - ronda-agent, the static program run on every host.
  *
- * For now it only answers --version; the checks and the sandbox arrive with
- * the agent issue.
+ * Modes for people and the orchestrator: --version, --help, --self-test,
+ * run.  Modes the agent uses on itself: --probe (one check in a child under
+ * a deadline) and --exec (the trampoline that stacks the command profile and
+ * execs a command).  Modes for tests and benchmarks: --try-syscall and
+ * --bench-spawn.  Only this file decides to exit.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
+#include "check.h"
+#include "err.h"
+#include "job.h"
 #include "log.h"
+#include "sandbox.h"
+#include "tryscall.h"
 #include "version.h"
 #include "banned.h"
 
+#define SELF "/proc/self/exe"
+
+static const char usage[] =
+"usage: ronda-agent run [--profile inspect|maintain] [--watch-stdin]\n"
+"                       [--no-landlock] [--policy FILE] [-v] < job.json\n"
+"       ronda-agent --self-test [--no-landlock] [-v]\n"
+"       ronda-agent --version | --help\n"
+"internal and test modes:\n"
+"       ronda-agent --probe TASK-JSON\n"
+"       ronda-agent --exec -- /ABS/PATH [ARG...]\n"
+"       ronda-agent --try-syscall none|inspect|maintain|command NAME...\n"
+"       ronda-agent --bench-spawn N\n"
+"       ronda-agent --bench-run N INPUT -- /ABS/PATH [ARG...]\n"
+"\n"
+"Reads one job (JSON, protocol version 1) on stdin and writes JSON Lines on\n"
+"stdout: facts, one result per task, a summary.  See common/PROTOCOL.md.\n"
+"exit: 0 all ok/warn/skipped, 1 some fail/error, 64 usage, 65 malformed job,\n"
+"      69 sandbox unavailable, 70 internal error, 75 stopped, 78 bad policy.\n";
+
+/* The trampoline: confine with the command profile, then become argv[0]. */
+static int exec_mode(char **argv)
+{
+	struct sandbox_status st;
+
+	if (!argv[0] || argv[0][0] != '/') {
+		fputs("ronda-agent: --exec needs an absolute path\n", stderr);
+		return 126;
+	}
+	sandbox_status_init(&st);
+	if (sandbox_apply(SANDBOX_COMMAND, &st) != RONDA_OK) {
+		fputs("ronda-agent: cannot apply the command profile; not running it\n", stderr);
+		return 126;
+	}
+	execv(argv[0], argv);
+	fprintf(stderr, "ronda-agent: exec %s: %s\n", argv[0], strerror(errno));
+	return 127;
+}
+
+static int probe_mode(const char *task)
+{
+	struct sandbox_status st;
+
+	/* Started by hand rather than by a confined agent: confine first. */
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0) {
+		sandbox_status_init(&st);
+		if (sandbox_apply(SANDBOX_INSPECT, &st) != RONDA_OK)
+			return AGENT_EXIT_NOSANDBOX;
+	}
+	return check_probe_main(task) == RONDA_OK ? 0 : AGENT_EXIT_INTERNAL;
+}
+
 int main(int argc, char **argv)
 {
+	struct agent_opts o;
+	int i, level = RLOG_WARN, self_test = 0;
+
 	log_init("ronda-agent", RLOG_WARN, 2);
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("ronda-agent %s\n", RONDA_VERSION);
+	memset(&o, 0, sizeof(o));
+	o.self = SELF;
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0 && argc == 2) {
+		printf("ronda-agent %s protocol %d\n", RONDA_VERSION, PROTO_VERSION);
 		return 0;
 	}
-	fputs("usage: ronda-agent --version\n", stderr);
-	return 64;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--probe") == 0 && argc == 3)
+		return probe_mode(argv[2]);
+	if (strcmp(argv[1], "--exec") == 0 && argc >= 4 && strcmp(argv[2], "--") == 0)
+		return exec_mode(argv + 3);
+	if (strcmp(argv[1], "--try-syscall") == 0 && argc >= 4)
+		return tryscall_main(argv[2], argv + 3);
+	if (strcmp(argv[1], "--bench-spawn") == 0 && argc == 3)
+		return bench_spawn_main(argv[2]);
+	if (strcmp(argv[1], "--bench-run") == 0 && argc >= 6 && strcmp(argv[4], "--") == 0)
+		return bench_run_main(argv[2], argv[3], argv + 5);
+	if (strcmp(argv[1], "--self-test") == 0)
+		self_test = 1;
+	else if (strcmp(argv[1], "run") != 0) {
+		fprintf(stderr, "ronda-agent: unknown mode %s\n%s", argv[1], usage);
+		return AGENT_EXIT_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc && !self_test) {
+			if (proto_profile_from_name(argv[++i], (int *)&o.profile) != RONDA_OK) {
+				fprintf(stderr, "ronda-agent: unknown profile %s\n", argv[i]);
+				return AGENT_EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--watch-stdin") == 0 && !self_test) {
+			o.watch_stdin = 1;
+		} else if (strcmp(argv[i], "--no-landlock") == 0) {
+			o.no_landlock = 1;
+		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
+			o.policy_path = argv[++i];
+		} else if (strcmp(argv[i], "-v") == 0) {
+			level++;
+		} else {
+			fprintf(stderr, "ronda-agent: unknown option %s\n%s", argv[i], usage);
+			return AGENT_EXIT_USAGE;
+		}
+	}
+	log_set_level(level);
+	if (self_test)
+		o.builtin_job = job_self_test;
+	return job_main(&o, 0, 1);
 }

@@ -1,0 +1,90 @@
+/*
+ * check.h - the agent's check types.
+ *
+ * Each check type has a prepare function, which validates what the schema in
+ * proto.c cannot (ranges, regexes, absolute paths, host policy) and runs for
+ * every task before any task runs, and a run function, which measures and
+ * fills a check_result: a verdict, a short message for people, and the
+ * measured values as JSON numbers.
+ *
+ * Checks that can block in the kernel (statvfs or stat on a hung NFS mount,
+ * reading /proc/PID/cmdline of a process stuck with its mm locked) are
+ * marked isolate: the job runner runs them in a child (the agent itself,
+ * "--probe") under a deadline.  Before each call that can block they name
+ * what they are about to touch with check_progress(), so that a child killed
+ * at its deadline gives an error that says what hung.
+ */
+#ifndef RONDA_CHECK_H
+#define RONDA_CHECK_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "proto.h"
+
+struct policy;
+
+struct check_ctx {
+	const struct proto_job *job;	/* NULL inside a probe child */
+	double received;		/* wall clock when the job was read */
+	const struct policy *policy;	/* host policy, or NULL */
+	const char *self;		/* path to exec the agent again */
+};
+
+struct check_result {
+	int verdict;
+	struct buf msg;
+	json_t *values;		/* object */
+};
+
+struct check_ops {
+	const char *name;
+	int isolate;		/* run in a probe child under a deadline */
+	double timeout;		/* default deadline, seconds */
+	int (*prepare)(const struct proto_task *t, const struct check_ctx *c,
+		       struct buf *err);
+	int (*run)(const struct proto_task *t, const struct check_ctx *c,
+		   struct check_result *res);
+};
+
+const struct check_ops *check_find(const char *name);
+
+int check_result_init(struct check_result *r);
+void check_result_release(struct check_result *r);
+
+/* Raises r's verdict to v if v is worse (ok < warn < fail < error). */
+void check_worse(struct check_result *r, int v);
+/* Sets the message (replacing it) and raises the verdict. */
+void check_say(struct check_result *r, int v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Appends "; ..." to the message and raises the verdict. */
+void check_add(struct check_result *r, int v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void check_value(struct check_result *r, const char *key, double v);
+void check_value_str(struct check_result *r, const char *key, const char *s);
+
+/* Verdict of value against thresholds where higher is worse (or lower). */
+int check_above(double value, double warn, double fail);
+int check_below(double value, double warn, double fail);
+
+/* Tells the parent (probe mode) what is about to be touched. */
+void check_progress(const char *what, const char *arg);
+void check_set_probe_mode(int on);
+
+/* Reads a small file (≤ max bytes) into b (replacing its contents). */
+int check_read_file(const char *path, struct buf *b, size_t max);
+
+/* Runs an isolated check in a child under its deadline. */
+int check_run_isolated(const struct proto_task *t, const struct check_ctx *c,
+		       const struct check_ops *ops, struct check_result *res);
+/* Probe mode: runs one task given as JSON, prints the result JSON. */
+int check_probe_main(const char *task_json);
+
+/* RONDA_EINVAL (why in err) unless each of keys present is in [0, 100]. */
+int check_percentages(const struct proto_task *t, const char *const *keys,
+		      struct buf *err);
+
+/* Parses a non-negative decimal integer; RONDA_EINVAL if s is not one. */
+int check_parse_u64(const char *s, unsigned long long *v);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * check_cmd.c - checks that run a program: service (systemctl is-active) and
+ * command (an argument vector).
+ *
+ * Programs never run directly: the agent spawns itself as a trampoline
+ * ("ronda-agent --exec -- /abs/path ARG...") that stacks the command seccomp
+ * profile on the inherited one and then execs the target, so the child gets
+ * the deny list without the agent losing what it needs.  The executable is
+ * resolved here to a canonical absolute path, which is what the host policy
+ * is matched against and what gets exec'd.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "err.h"
+#include "policy.h"
+#include "spawner.h"
+#include "banned.h"
+
+#define CMD_TIMEOUT 30.0
+
+static const char *const search_path[] = {
+	"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin",
+	"/bin", NULL,
+};
+
+int resolve_exe(const char *name, char *out, size_t n)
+{
+	char cand[PATH_MAX], real[PATH_MAX];
+
+	if (!name[0])
+		return RONDA_EINVAL;
+	if (strchr(name, '/')) {
+		if (name[0] != '/')
+			return RONDA_EINVAL;
+		if (snprintf(cand, sizeof(cand), "%s", name) >= (int)sizeof(cand))
+			return RONDA_ELIMIT;
+	} else {
+		const char *const *d;
+
+		for (d = search_path; *d; d++) {
+			if (snprintf(cand, sizeof(cand), "%s/%s", *d, name) >= (int)sizeof(cand))
+				return RONDA_ELIMIT;
+			if (access(cand, X_OK) == 0)
+				break;
+		}
+		if (!*d)
+			return RONDA_ENOTFOUND;
+	}
+	if (!realpath(cand, real) || access(real, X_OK) != 0)
+		return RONDA_ENOTFOUND;
+	if (snprintf(out, n, "%s", real) >= (int)n)
+		return RONDA_ELIMIT;
+	return RONDA_OK;
+}
+
+int utf8_clean(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	int r = RONDA_OK;
+
+	while (p < e && r == RONDA_OK) {
+		size_t len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 :
+			     (*p >> 3) == 30 ? 4 : 0;
+		size_t i;
+		unsigned cp;
+
+		if (len == 1 && *p != 0 && *p != 0x7f) {
+			r = buf_putc(b, (char)*p++);
+			continue;
+		}
+		for (i = 1; len > 1 && i < len && p + i < e; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				break;
+		}
+		if (len > 1 && i == len) {
+			cp = len == 2 ? (p[0] & 0x1fu) : len == 3 ? (p[0] & 0x0fu) : (p[0] & 0x07u);
+			for (i = 1; i < len; i++)
+				cp = (cp << 6) | (p[i] & 0x3fu);
+			/* No overlong forms, surrogates or values past U+10FFFF. */
+			if ((len == 2 && cp >= 0x80) || (len == 3 && cp >= 0x800 &&
+			    (cp < 0xd800 || cp > 0xdfff)) ||
+			    (len == 4 && cp >= 0x10000 && cp <= 0x10ffff)) {
+				r = buf_append(b, p, len);
+				p += len;
+				continue;
+			}
+		}
+		r = buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
+		p++;
+	}
+	return r;
+}
+
+/* Adds captured output as a JSON string value. */
+static void add_output(struct check_result *res, const char *key,
+		       const struct buf *b, int truncated)
+{
+	struct buf clean;
+	char tkey[64];
+
+	buf_init(&clean, buf_len(b) * 3 + 16);
+	if (utf8_clean(&clean, buf_data(b), buf_len(b)) == RONDA_OK)
+		json_object_set_new(res->values, key, json_string(buf_data(&clean)));
+	snprintf(tkey, sizeof(tkey), "%s_truncated", key);
+	json_object_set_new(res->values, tkey, json_boolean(truncated));
+	buf_release(&clean);
+}
+
+/*
+ * Runs argv (argv[0] already resolved to exe) through the trampoline.
+ * Returns RONDA_OK with *sr filled, or an error after which the result says
+ * why.
+ */
+static int run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
+		     const char *const *fixed, double timeout, size_t cap,
+		     struct spawn_res *sr)
+{
+	size_t n = args ? json_array_size(args) : 0, k = 0;
+	struct spawn_req rq;
+	char **argv;
+	int r;
+
+	for (const char *const *f = fixed; f && *f; f++)
+		n++;
+	argv = calloc(n + 5, sizeof(*argv));
+	if (!argv)
+		return RONDA_ENOMEM;
+	argv[k++] = spawn_arg("ronda-agent");
+	argv[k++] = spawn_arg("--exec");
+	argv[k++] = spawn_arg("--");
+	argv[k++] = spawn_arg(exe);
+	for (size_t i = 1; args && i < json_array_size(args); i++)
+		argv[k++] = spawn_arg(json_string_value(json_array_get(args, i)));
+	for (const char *const *f = fixed; f && *f; f++)
+		argv[k++] = spawn_arg(*f);
+	argv[k] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.path = c->self;
+	rq.argv = argv;
+	rq.timeout = timeout;
+	rq.out_max = cap;
+	rq.err_max = cap;
+	r = spawn_run(&rq, sr);
+	free(argv);
+	return r;
+}
+
+static int command_prepare(const struct proto_task *t, const struct check_ctx *c,
+			   struct buf *err)
+{
+	json_t *argv = proto_task_strs(t, "argv");
+	const char *re = proto_task_str(t, "match", NULL);
+	const char *a0;
+	double ex = proto_task_num(t, "exit", 0), cap = proto_task_num(t, "max_output", 65536);
+	regex_t rx;
+
+	(void)c;
+	if (!argv || json_array_size(argv) == 0) {
+		buf_puts(err, "\"argv\" must not be empty");
+		return RONDA_EINVAL;
+	}
+	a0 = json_string_value(json_array_get(argv, 0));
+	if (!a0[0] || (strchr(a0, '/') && a0[0] != '/')) {
+		buf_puts(err, "argv[0] must be an absolute path or a bare program name");
+		return RONDA_EINVAL;
+	}
+	if (ex < 0 || ex > 255) {
+		buf_puts(err, "\"exit\" must be 0 to 255");
+		return RONDA_EINVAL;
+	}
+	if (cap < 0 || cap > (16 << 20)) {
+		buf_puts(err, "\"max_output\" must be 0 to 16 MiB");
+		return RONDA_EINVAL;
+	}
+	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE)) {
+		buf_printf(err, "\"match\" is not a valid extended regex: %s", re);
+		return RONDA_EINVAL;
+	}
+	if (re)
+		regfree(&rx);
+	return RONDA_OK;
+}
+
+static int command_run(const struct proto_task *t, const struct check_ctx *c,
+		       struct check_result *res)
+{
+	json_t *argv = proto_task_strs(t, "argv");
+	const char *a0 = json_string_value(json_array_get(argv, 0));
+	const char *re = proto_task_str(t, "match", NULL), *why = NULL;
+	int want = (int)proto_task_num(t, "exit", 0), r, hit;
+	char exe[PATH_MAX], how[160];
+	struct spawn_res sr;
+	regex_t rx;
+
+	spawn_res_init(&sr);
+	if (resolve_exe(a0, exe, sizeof(exe)) != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "%s: no such executable", a0);
+		goto out;
+	}
+	check_value_str(res, "executable", exe);
+	if (c->policy && !policy_permits(c->policy, exe, &why)) {
+		check_say(res, VERDICT_SKIPPED, "%s refused by host policy %s (%s)",
+			  exe, POLICY_PATH, why);
+		goto out;
+	}
+	r = run_tramp(c, exe, argv, NULL, t->timeout > 0 ? t->timeout : CMD_TIMEOUT,
+		      (size_t)proto_task_num(t, "max_output", 65536), &sr);
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "%s: %s", exe, spawn_failure(r));
+		goto out;
+	}
+	spawn_describe(sr.status, sr.timed_out, how, sizeof(how));
+	add_output(res, "stdout", &sr.out, sr.out_truncated);
+	add_output(res, "stderr", &sr.err, sr.err_truncated);
+	check_value(res, "run_ms", sr.ms);
+	if (WIFEXITED(sr.status))
+		check_value(res, "exit", WEXITSTATUS(sr.status));
+	if (WIFSIGNALED(sr.status))
+		check_value(res, "signal", WTERMSIG(sr.status));
+	if (sr.timed_out) {
+		check_say(res, VERDICT_FAIL, "%s: %s after %gs", a0, how,
+			  t->timeout > 0 ? t->timeout : CMD_TIMEOUT);
+		goto out;
+	}
+	if (WIFSIGNALED(sr.status) && WTERMSIG(sr.status) == SIGSYS) {
+		check_say(res, VERDICT_ERROR, "%s: %s", a0, how);
+		goto out;
+	}
+	if (WIFEXITED(sr.status) && WEXITSTATUS(sr.status) == 127 &&
+	    strstr(buf_data(&sr.err), "ronda-agent: exec "))
+		check_say(res, VERDICT_ERROR, "%s: could not exec", a0);
+	else
+		check_say(res, WIFEXITED(sr.status) && WEXITSTATUS(sr.status) == want ?
+			  VERDICT_OK : VERDICT_FAIL, "%s: %s", a0, how);
+	if (WIFEXITED(sr.status) && WEXITSTATUS(sr.status) != want)
+		check_add(res, VERDICT_FAIL, "want exit %d", want);
+	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE) == 0) {
+		hit = regexec(&rx, buf_data(&sr.out), 0, NULL, 0) == 0;
+		regfree(&rx);
+		if (!hit)
+			check_add(res, VERDICT_FAIL, "output does not match /%s/", re);
+	}
+	if (sr.out_truncated || sr.err_truncated)
+		check_add(res, VERDICT_OK, "output truncated");
+out:
+	spawn_res_release(&sr);
+	return RONDA_OK;
+}
+
+static int unit_ok(const char *u)
+{
+	if (!u[0] || u[0] == '-' || strlen(u) > 256)
+		return 0;
+	for (; *u; u++) {
+		if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') ||
+		      (*u >= '0' && *u <= '9') || strchr(":_.@-\\", *u)))
+			return 0;
+	}
+	return 1;
+}
+
+static int service_prepare(const struct proto_task *t, const struct check_ctx *c,
+			   struct buf *err)
+{
+	(void)c;
+	if (!unit_ok(proto_task_str(t, "unit", ""))) {
+		buf_puts(err, "\"unit\" must be a systemd unit name");
+		return RONDA_EINVAL;
+	}
+	return RONDA_OK;
+}
+
+static int service_run(const struct proto_task *t, const struct check_ctx *c,
+		       struct check_result *res)
+{
+	const char *unit = proto_task_str(t, "unit", "");
+	const char *expect = proto_task_str(t, "expect", "active");
+	const char *fixed[] = { "is-active", "--", unit, NULL };
+	char exe[PATH_MAX], state[64], how[160];
+	struct spawn_res sr;
+	size_t n;
+	int r;
+
+	spawn_res_init(&sr);
+	if (resolve_exe("systemctl", exe, sizeof(exe)) != RONDA_OK) {
+		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
+		goto out;
+	}
+	r = run_tramp(c, exe, NULL, fixed, t->timeout > 0 ? t->timeout : 10, 4096, &sr);
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "systemctl: %s", spawn_failure(r));
+		goto out;
+	}
+	n = strcspn(buf_data(&sr.out), "\n");
+	snprintf(state, sizeof(state), "%.*s", (int)n, buf_data(&sr.out));
+	if (sr.timed_out || !WIFEXITED(sr.status) || !state[0]) {
+		spawn_describe(sr.status, sr.timed_out, how, sizeof(how));
+		n = strcspn(buf_data(&sr.err), "\n");
+		check_say(res, VERDICT_ERROR, "systemctl is-active %s: %s%s%.*s", unit,
+			  how, n ? ": " : "", (int)n, buf_data(&sr.err));
+		goto out;
+	}
+	check_value_str(res, "state", state);
+	check_say(res, strcmp(state, expect) ? VERDICT_FAIL : VERDICT_OK,
+		  "%s is %s", unit, state);
+	if (strcmp(state, expect))
+		check_add(res, VERDICT_FAIL, "want %s", expect);
+out:
+	spawn_res_release(&sr);
+	return RONDA_OK;
+}
+
+const struct check_ops check_command = { "command", 0, 30, command_prepare, command_run };
+const struct check_ops check_service = { "service", 0, 10, service_prepare, service_run };

@@ -1,0 +1,276 @@
+/*
+ * check_proc.c - process (from /proc/PID) and port (from /proc/net).
+ *
+ * Reading /proc/PID/cmdline takes the target's mm lock, which a process stuck
+ * in the kernel can hold forever, so process is isolated.  The probe child
+ * and the agent that started it are left out of the count: their command
+ * lines contain the very pattern being searched for.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "err.h"
+#include "banned.h"
+
+static int process_prepare(const struct proto_task *t, const struct check_ctx *c,
+			   struct buf *err)
+{
+	const char *re = proto_task_str(t, "match", NULL);
+	const char *user = proto_task_str(t, "user", NULL);
+	unsigned long long uid;
+	regex_t rx;
+
+	(void)c;
+	if (proto_task_has(t, "name") && proto_task_has(t, "match")) {
+		buf_puts(err, "give \"name\" or \"match\", not both");
+		return RONDA_EINVAL;
+	}
+	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) {
+		buf_printf(err, "\"match\" is not a valid extended regex: %s", re);
+		return RONDA_EINVAL;
+	}
+	if (re)
+		regfree(&rx);
+	if (user && ids_lookup("/etc/passwd", user, &uid) != RONDA_OK) {
+		buf_printf(err, "no user \"%s\" on this host", user);
+		return RONDA_EINVAL;
+	}
+	if (proto_task_num(t, "min", 0) < 0) {
+		buf_puts(err, "\"min\" must not be negative");
+		return RONDA_EINVAL;
+	}
+	return RONDA_OK;
+}
+
+/* comm and state from /proc/PID/stat. */
+static int read_stat(int dfd, const char *pid, char *comm, size_t n, char *state)
+{
+	char path[300], line[512], *l, *r;
+	struct buf b;
+	int rc = RONDA_EPARSE;
+
+	(void)dfd;
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	buf_init(&b, sizeof(line));
+	if (check_read_file(path, &b, sizeof(line) - 1) != RONDA_OK)
+		goto out;
+	snprintf(line, sizeof(line), "%s", buf_data(&b));
+	l = strchr(line, '(');
+	r = strrchr(line, ')');
+	if (!l || !r || r < l || r[1] != ' ' || !r[2])
+		goto out;
+	*r = '\0';
+	snprintf(comm, n, "%s", l + 1);
+	*state = r[2];
+	rc = RONDA_OK;
+out:
+	buf_release(&b);
+	return rc;
+}
+
+static int process_run(const struct proto_task *t, const struct check_ctx *c,
+		       struct check_result *res)
+{
+	const char *name = proto_task_str(t, "name", NULL);
+	const char *re = proto_task_str(t, "match", NULL);
+	const char *user = proto_task_str(t, "user", NULL);
+	long long min = (long long)proto_task_num(t, "min", name || re ? 1 : 0);
+	long long max = (long long)proto_task_num(t, "max", -1);
+	long long count = 0, zombies = 0;
+	unsigned long long uid = 0;
+	char comm[64], path[300], me[32], parent[32], state;
+	struct buf cmd;
+	struct dirent *d;
+	struct stat st;
+	regex_t rx;
+	DIR *dir;
+	int v;
+
+	(void)c;
+	buf_init(&cmd, 64 << 10);
+	if (user)
+		ids_lookup("/etc/passwd", user, &uid);
+	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB))
+		re = NULL;
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	snprintf(parent, sizeof(parent), "%d", (int)getppid());
+	dir = opendir("/proc");
+	if (!dir) {
+		check_say(res, VERDICT_ERROR, "cannot read /proc: %s", strerror(errno));
+		goto out;
+	}
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    !strcmp(d->d_name, me) || !strcmp(d->d_name, parent))
+			continue;
+		if (fstatat(dirfd(dir), d->d_name, &st, 0) < 0 ||
+		    read_stat(dirfd(dir), d->d_name, comm, sizeof(comm), &state))
+			continue;	/* it exited meanwhile */
+		if (user && st.st_uid != uid)
+			continue;
+		if (name && strncmp(comm, name, 15))
+			continue;
+		if (re) {
+			snprintf(path, sizeof(path), "/proc/%s/cmdline", d->d_name);
+			check_progress("read", path);
+			if (check_read_file(path, &cmd, 64 << 10) != RONDA_OK ||
+			    !buf_len(&cmd))
+				continue;	/* kernel thread or gone */
+			for (size_t i = 0; i < buf_len(&cmd); i++) {
+				if (cmd.mem[cmd.off + i] == '\0')
+					cmd.mem[cmd.off + i] = ' ';
+			}
+			if (regexec(&rx, buf_data(&cmd), 0, NULL, 0))
+				continue;
+		}
+		count++;
+		if (state == 'Z')
+			zombies++;
+	}
+	closedir(dir);
+	check_value(res, "count", (double)count);
+	check_value(res, "zombies", (double)zombies);
+	v = count < min || (max >= 0 && count > max) ? VERDICT_FAIL : VERDICT_OK;
+	check_say(res, v, "%lld process(es)%s%s%s%s%s", count,
+		  name ? " named " : re ? " matching /" : "", name ? name : re ? re : "",
+		  re ? "/" : "", user ? " of " : "", user ? user : "");
+	if (count < min)
+		check_add(res, v, "want at least %lld", min);
+	else if (max >= 0 && count > max)
+		check_add(res, v, "want at most %lld", max);
+	v = check_above((double)zombies, proto_task_num(t, "zombie_warn", -1),
+			proto_task_num(t, "zombie_fail", -1));
+	if (zombies)
+		check_add(res, v, "%lld zombie(s)", zombies);
+out:
+	if (re)
+		regfree(&rx);
+	buf_release(&cmd);
+	return RONDA_OK;
+}
+
+int procnet_parse(const char *line, uint8_t addr[16], size_t *alen,
+		  unsigned *port, unsigned *state)
+{
+	char hex[33];
+	unsigned p, s;
+	size_t n;
+	int used = 0;
+
+	/* "  0: 0100007F:0016 00000000:0000 0A ..." */
+	if (sscanf(line, " %*u: %32[0-9A-Fa-f]:%x %*32[0-9A-Fa-f]:%*x %x%n",
+		   hex, &p, &s, &used) != 3 || used == 0)
+		return RONDA_EPARSE;
+	n = strlen(hex);
+	if (n != 8 && n != 32)
+		return RONDA_EPARSE;
+	/* The kernel prints each 32-bit word as it sits in memory. */
+	for (size_t w = 0; w < n / 8; w++) {
+		char word[9];
+		uint32_t x;
+
+		memcpy(word, hex + w * 8, 8);
+		word[8] = '\0';
+		x = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(addr + w * 4, &x, 4);
+	}
+	*alen = n / 2;
+	*port = p;
+	*state = s;
+	return RONDA_OK;
+}
+
+static int port_prepare(const struct proto_task *t, const struct check_ctx *c,
+			struct buf *err)
+{
+	const char *proto = proto_task_str(t, "proto", "tcp");
+	const char *addr = proto_task_str(t, "address", NULL);
+	const char *expect = proto_task_str(t, "expect", "listening");
+	double port = proto_task_num(t, "port", 0);
+	uint8_t a[16];
+
+	(void)c;
+	if (port < 1 || port > 65535) {
+		buf_puts(err, "\"port\" must be 1 to 65535");
+		return RONDA_EINVAL;
+	}
+	if (strcmp(proto, "tcp") && strcmp(proto, "udp")) {
+		buf_puts(err, "\"proto\" must be tcp or udp");
+		return RONDA_EINVAL;
+	}
+	if (addr && inet_pton(AF_INET, addr, a) != 1 && inet_pton(AF_INET6, addr, a) != 1) {
+		buf_puts(err, "\"address\" must be an IPv4 or IPv6 address");
+		return RONDA_EINVAL;
+	}
+	if (strcmp(expect, "listening") && strcmp(expect, "closed")) {
+		buf_puts(err, "\"expect\" must be listening or closed");
+		return RONDA_EINVAL;
+	}
+	return RONDA_OK;
+}
+
+static int port_run(const struct proto_task *t, const struct check_ctx *c,
+		    struct check_result *res)
+{
+	static const uint8_t zero[16];
+	const char *proto = proto_task_str(t, "proto", "tcp");
+	const char *addr = proto_task_str(t, "address", NULL);
+	int listening_wanted = !strcmp(proto_task_str(t, "expect", "listening"), "listening");
+	unsigned want = (unsigned)proto_task_num(t, "port", 0), port, state;
+	/* TCP_LISTEN is 10; a bound UDP socket sits in TCP_CLOSE (7). */
+	unsigned lstate = strcmp(proto, "tcp") ? 7 : 10;
+	uint8_t w4[4], w6[16], a[16];
+	int have4 = 0, have6 = 0, v, read_any = 0;
+	long long found = 0;
+	char path[32], *line, *save;
+	struct buf b;
+	size_t alen;
+
+	(void)c;
+	if (addr) {
+		have4 = inet_pton(AF_INET, addr, w4) == 1;
+		have6 = inet_pton(AF_INET6, addr, w6) == 1;
+	}
+	buf_init(&b, 64 << 20);
+	for (int six = 0; six < 2; six++) {
+		snprintf(path, sizeof(path), "/proc/net/%s%s", proto, six ? "6" : "");
+		if (check_read_file(path, &b, 64 << 20) != RONDA_OK)
+			continue;	/* no IPv6 on this host */
+		read_any = 1;
+		save = NULL;
+		for (line = strtok_r(b.mem ? b.mem + b.off : NULL, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (procnet_parse(line, a, &alen, &port, &state) != RONDA_OK ||
+			    port != want || state != lstate)
+				continue;
+			if (addr && memcmp(a, zero, alen) != 0 &&
+			    !(alen == 4 && have4 && !memcmp(a, w4, 4)) &&
+			    !(alen == 16 && have6 && !memcmp(a, w6, 16)))
+				continue;
+			found++;
+		}
+	}
+	buf_release(&b);
+	if (!read_any) {
+		check_say(res, VERDICT_ERROR, "cannot read /proc/net/%s", proto);
+		return RONDA_OK;
+	}
+	json_object_set_new(res->values, "listening", json_boolean(found > 0));
+	check_value(res, "sockets", (double)found);
+	v = (found > 0) == listening_wanted ? VERDICT_OK : VERDICT_FAIL;
+	check_say(res, v, "%s port %u%s%s %s", proto, want, addr ? " on " : "",
+		  addr ? addr : "", found ? "is listening" : "is not listening");
+	return RONDA_OK;
+}
+
+const struct check_ops check_process = { "process", 1, 10, process_prepare, process_run };
+const struct check_ops check_port = { "port", 0, 5, port_prepare, port_run };

@@ -1,0 +1,44 @@
+/*
+ * checks.h - the check types (one check_ops each) and the parsers they are
+ * built on, exposed for the unit tests.
+ */
+#ifndef RONDA_CHECKS_H
+#define RONDA_CHECKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "check.h"
+
+extern const struct check_ops check_disk, check_memory, check_load,
+	check_uptime, check_process, check_port, check_file, check_mount,
+	check_sysctl, check_service, check_command, check_clock;
+
+/* "MemAvailable:  123 kB" lines of /proc/meminfo: the value in kB. */
+int meminfo_get(const char *text, const char *key, unsigned long long *kb);
+
+/* Undoes the octal escapes (\040) of /proc/mounts fields, in place. */
+void mounts_unescape(char *s);
+
+/*
+ * One line of /proc/net/{tcp,udp}[6]: local address (16 bytes, v4 in the
+ * first 4), its length (4 or 16), port and state.  RONDA_EPARSE for the
+ * header or junk.
+ */
+int procnet_parse(const char *line, uint8_t addr[16], size_t *alen,
+		  unsigned *port, unsigned *state);
+
+/* Name or number to uid/gid, from /etc/passwd or /etc/group. */
+int ids_lookup(const char *file, const char *name, unsigned long long *id);
+
+/*
+ * Appends s[0..n) to b as valid UTF-8 (each bad byte becomes U+FFFD), so
+ * that any command output can go into a JSON string.
+ */
+int utf8_clean(struct buf *b, const char *s, size_t n);
+
+/* Resolves a program name to an absolute, canonical path, as exec would. */
+int resolve_exe(const char *name, char *out, size_t n);
+
+#endif

@@ -1,0 +1,341 @@
+/*
+ * job.c - one run of the agent; see job.h for the order of things.
+ *
+ * Output lines are built in a buffer and written with one write(2) each, so
+ * a line is never interleaved or half-written by us; a write error (the
+ * orchestrator went away) stops the run like SIGTERM does.
+ */
+#include "job.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "err.h"
+#include "facts.h"
+#include "log.h"
+#include "policy.h"
+#include "sandbox.h"
+#include "spawner.h"
+#include "version.h"
+#include "banned.h"
+
+/* How long the orchestrator may take to send the job. */
+#define JOB_READ_TIMEOUT_MS 30000
+
+const char job_self_test[] =
+	"{\"ronda\":1,\"tasks\":["
+	"{\"check\":\"memory\"},"
+	"{\"check\":\"load\",\"warn\":100,\"fail\":100},"
+	"{\"check\":\"uptime\",\"reboot_required\":\"ok\"},"
+	"{\"check\":\"disk\",\"path\":\"/\",\"warn\":100,\"fail\":100,"
+	"\"inode_warn\":100,\"inode_fail\":100},"
+	"{\"check\":\"process\",\"min\":1},"
+	"{\"check\":\"port\",\"port\":1,\"expect\":\"closed\",\"proto\":\"udp\"},"
+	"{\"check\":\"file\",\"path\":\"/proc/self\"},"
+	"{\"check\":\"mount\",\"path\":\"/proc\",\"fstype\":\"proc\"},"
+	"{\"check\":\"sysctl\",\"key\":\"kernel.ostype\",\"value\":\"Linux\"},"
+	"{\"check\":\"command\",\"argv\":[\"true\"]},"
+	"{\"check\":\"clock\"}"
+	"]}";
+
+static double now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double ms3(double ms)
+{
+	return round(ms * 1000) / 1000;
+}
+
+/*
+ * Reads the job: up to the first newline (the orchestrator keeps stdin open
+ * after it) or EOF (a file or a here-document), within the size limit and
+ * JOB_READ_TIMEOUT_MS.
+ */
+static int read_job(int fd, struct buf *b, struct buf *err)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	double stop = now_mono() + JOB_READ_TIMEOUT_MS / 1000.0;
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		if (memchr(buf_data(b), '\n', buf_len(b)))
+			return RONDA_OK;
+		r = poll(&p, 1, (int)((stop - now_mono()) * 1000) + 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0 || now_mono() >= stop) {
+			buf_printf(err, "no complete job on stdin within %d s",
+				   JOB_READ_TIMEOUT_MS / 1000);
+			return RONDA_ETIMEOUT;
+		}
+		if (buf_reserve(b, 4096) != RONDA_OK) {
+			buf_printf(err, "job is larger than %zu bytes", PROTO_JOB_MAX);
+			return RONDA_ELIMIT;
+		}
+		n = read(fd, buf_space(b), 4096);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0) {
+			buf_printf(err, "reading the job: %s", strerror(errno));
+			return RONDA_ESYS;
+		}
+		if (n == 0)
+			return RONDA_OK;
+		buf_commit(b, (size_t)n);
+	}
+}
+
+struct out {
+	int fd;
+	int broken;
+	struct buf line;
+};
+
+static void emit(struct out *o, const char *type, json_t *obj)
+{
+	const char *p;
+	size_t left;
+	ssize_t n;
+
+	buf_reset(&o->line);
+	if (o->broken || proto_line(type, obj, &o->line) != RONDA_OK)
+		return;
+	p = buf_data(&o->line);
+	left = buf_len(&o->line);
+	while (left) {
+		n = write(o->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o->broken = 1;
+			return;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+}
+
+static void emit_error(struct out *o, const char *code, const char *msg)
+{
+	json_t *e = json_pack("{s:s, s:s, s:s}", "code", code, "error", msg,
+			      "agent", RONDA_VERSION);
+
+	log_error("%s", msg);
+	if (e)
+		emit(o, "error", e);
+	json_decref(e);
+}
+
+static json_t *sandbox_json(const struct sandbox_status *st)
+{
+	json_t *s, *missing = json_array();
+
+	for (size_t i = 0; i < st->n_missing; i++)
+		json_array_append_new(missing, json_pack("{s:s, s:s}",
+			"part", st->missing[i].part, "why", st->missing[i].why));
+	s = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}",
+		      "kind", st->kind ? st->kind : "none",
+		      "profile", st->profile ? st->profile : "none",
+		      "complete", sandbox_complete(st),
+		      "no_new_privs", st->no_new_privs, "seccomp", st->seccomp,
+		      "landlock", st->landlock, "landlock_abi", st->landlock_abi,
+		      "missing", missing);
+	return s;
+}
+
+static const char *stop_name(int why)
+{
+	switch (why) {
+	case -1:	return "stdin closed";
+	case -2:	return "stdout closed";
+	default:	return sigabbrev_np(why) ? sigabbrev_np(why) : "signal";
+	}
+}
+
+static void run_task(const struct proto_task *t, const struct check_ctx *ctx,
+		     int skip, const char *skip_why, struct out *o, int counts[])
+{
+	const struct check_ops *ops = check_find(t->check->name);
+	struct check_result res;
+	double started = now_wall(), t0 = now_mono();
+	json_t *line;
+
+	if (check_result_init(&res) != RONDA_OK) {
+		counts[VERDICT_ERROR]++;
+		return;
+	}
+	if (skip)
+		check_say(&res, VERDICT_SKIPPED, "%s", skip_why);
+	else if (ops->isolate)
+		check_run_isolated(t, ctx, ops, &res);
+	else
+		ops->run(t, ctx, &res);
+	counts[res.verdict]++;
+	line = json_pack("{s:s, s:s, s:s, s:s, s:O, s:f, s:f}",
+			 "task", t->name, "check", t->check->name,
+			 "verdict", proto_verdict_name(res.verdict),
+			 "message", buf_data(&res.msg), "values", res.values,
+			 "started", round(started * 1000) / 1000,
+			 "ms", ms3((now_mono() - t0) * 1000));
+	if (line)
+		emit(o, "result", line);
+	json_decref(line);
+	check_result_release(&res);
+}
+
+int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
+{
+	struct sandbox_status sb;
+	struct proto_job job;
+	struct policy pol;
+	struct check_ctx ctx;
+	struct buf text, err;
+	struct out o = { .fd = out_fd };
+	int counts[VERDICT__COUNT] = { 0 };
+	int rc = AGENT_EXIT_INTERNAL, r, stopped = 0;
+	double t0 = now_mono(), received;
+	json_t *j = NULL, *facts;
+	const char *prof = proto_profile_name(opt->profile);
+	enum sandbox_profile sp = opt->profile == PROFILE_MAINTAIN ?
+				  SANDBOX_MAINTAIN : SANDBOX_INSPECT;
+
+	memset(&job, 0, sizeof(job));
+	sandbox_status_init(&sb);
+	policy_init(&pol);
+	buf_init(&text, PROTO_JOB_MAX);
+	buf_init(&err, 2048);
+	buf_init(&o.line, (size_t)64 << 20);
+
+	if (opt->builtin_job)
+		r = buf_puts(&text, opt->builtin_job);
+	else
+		r = read_job(in_fd, &text, &err);
+	received = now_wall();
+	if (r != RONDA_OK) {
+		emit_error(&o, "bad-job", buf_len(&err) ? buf_data(&err) : "cannot read the job");
+		rc = AGENT_EXIT_BADJOB;
+		goto out;
+	}
+	r = policy_load(opt->policy_path ? opt->policy_path : POLICY_PATH, &pol, &err);
+	if (r != RONDA_OK) {
+		emit_error(&o, "policy", buf_data(&err));
+		rc = AGENT_EXIT_POLICY;
+		goto out;
+	}
+	if (spawn_init(opt->watch_stdin ? in_fd : -1) != RONDA_OK) {
+		emit_error(&o, "internal", "cannot set up signal handling");
+		goto out;
+	}
+
+	/* Confinement first: the job is still just bytes. */
+	if (sandbox_apply(sp, &sb) != RONDA_OK) {
+		emit_error(&o, "sandbox", "cannot apply the sandbox (no_new_privs or seccomp); refusing to run");
+		rc = AGENT_EXIT_NOSANDBOX;
+		goto out;
+	}
+	if (sp == SANDBOX_INSPECT)
+		sandbox_landlock(sp, NULL, 0, opt->no_landlock, &sb);
+
+	r = proto_job_parse(buf_data(&text), buf_len(&text), &job, &err);
+	if (r == RONDA_OK && job.profile != opt->profile) {
+		buf_printf(&err, "job wants the %s profile but the agent runs with --profile %s",
+			   proto_profile_name(job.profile), prof);
+		r = RONDA_EPARSE;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.job = &job;
+	ctx.received = opt->builtin_job && job.now == 0 ? received : received;
+	ctx.policy = &pol;
+	ctx.self = opt->self;
+	if (opt->builtin_job)
+		job.now = received;
+	for (size_t i = 0; r == RONDA_OK && i < job.n_tasks; i++) {
+		const struct proto_task *t = &job.tasks[i];
+
+		buf_printf(&err, "tasks[%zu] (\"%s\"): ", i, t->name);
+		r = check_find(t->check->name)->prepare(t, &ctx, &err);
+		if (r == RONDA_OK)
+			buf_reset(&err);
+	}
+	if (r != RONDA_OK) {
+		emit_error(&o, "bad-job", buf_data(&err));
+		rc = AGENT_EXIT_BADJOB;
+		goto out;
+	}
+	if (sp == SANDBOX_MAINTAIN &&
+	    sandbox_landlock(sp, job.write_paths, job.n_write_paths,
+			     opt->no_landlock, &sb) != RONDA_OK) {
+		emit_error(&o, "sandbox", "cannot confine writes to the job's write_paths");
+		rc = AGENT_EXIT_NOSANDBOX;
+		goto out;
+	}
+
+	facts = facts_collect();
+	if (facts)
+		emit(&o, "facts", facts);
+	json_decref(facts);
+	for (size_t i = 0; i < job.n_tasks; i++) {
+		int why = spawn_aborted();
+
+		if (!why && o.broken)
+			why = -2;
+		if (why) {
+			stopped = why;
+			break;
+		}
+		if (job.timeout > 0 && now_mono() - t0 > job.timeout)
+			run_task(&job.tasks[i], &ctx, 1, "the job's deadline passed", &o, counts);
+		else
+			run_task(&job.tasks[i], &ctx, 0, NULL, &o, counts);
+	}
+	if (!stopped && spawn_aborted())
+		stopped = spawn_aborted();
+	spawn_reap_orphans();
+
+	j = json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:i, s:f, s:s, s:o, s:b, s:s*}",
+		      "counts", "ok", counts[VERDICT_OK], "warn", counts[VERDICT_WARN],
+		      "fail", counts[VERDICT_FAIL], "error", counts[VERDICT_ERROR],
+		      "skipped", counts[VERDICT_SKIPPED],
+		      "tasks", (int)job.n_tasks, "ms", ms3((now_mono() - t0) * 1000),
+		      "agent", RONDA_VERSION, "sandbox", sandbox_json(&sb),
+		      "policy", pol.present, "stopped", stopped ? stop_name(stopped) : NULL);
+	if (j)
+		emit(&o, "summary", j);
+	if (stopped) {
+		log_warn("stopped (%s); every child was killed", stop_name(stopped));
+		rc = AGENT_EXIT_STOPPED;
+	} else if (counts[VERDICT_FAIL] || counts[VERDICT_ERROR]) {
+		rc = AGENT_EXIT_FAILED;
+	} else {
+		rc = AGENT_EXIT_OK;
+	}
+out:
+	json_decref(j);
+	proto_job_release(&job);
+	policy_release(&pol);
+	buf_release(&text);
+	buf_release(&err);
+	buf_release(&o.line);
+	return rc;
+}

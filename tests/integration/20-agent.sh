@@ -1,0 +1,131 @@
+#!/bin/bash
+# 20-agent.sh - ronda-agent's command line, protocol and process hygiene, on
+# the real static binary.
+source "$(dirname "$0")/../lib.sh"
+cd "$TOP"
+A=$BUILD/ronda-agent
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# Processes whose command line holds a marker such as 41.501 (nothing of ours
+# may be left).  The pattern 41[.]501 does not match grep's own command line.
+marked() { grep -lsa -- "${1/./[.]}" /proc/[0-9]*/cmdline 2>/dev/null | wc -l; }
+# Lines of a given type in a JSON Lines file.
+lines() { grep -c "^{\"ronda\":1,\"type\":\"$1\"" "$2"; }
+
+"$A" --version >"$T/v" && grep -qE '^ronda-agent [0-9.]+ protocol 1$' "$T/v" \
+	&& t_ok "--version" || t_fail "--version" "$(cat "$T/v")"
+"$A" --help | grep -q 'ronda-agent run' && t_ok "--help" || t_fail "--help"
+"$A" frobnicate 2>/dev/null; rc=$?
+[ $rc -eq 64 ] && t_ok "unknown mode exits 64" || t_fail "unknown mode exits 64" "rc=$rc"
+
+# --self-test: facts, one result per task, a summary; all ok on this host.
+# It runs every check type but service (not every host has systemd).
+"$A" --self-test >"$T/st"; rc=$?
+if [ $rc -eq 0 ] && [ "$(lines facts "$T/st")" = 1 ] && [ "$(lines result "$T/st")" = 11 ] \
+	&& [ "$(lines summary "$T/st")" = 1 ] && [ "$(wc -l <"$T/st")" = 13 ]; then
+	t_ok "--self-test: facts, 11 results, summary"
+else
+	t_fail "--self-test: facts, 11 results, summary" "rc=$rc: $(head -c 600 "$T/st")"
+fi
+grep -q '"counts":{"ok":11,"warn":0,"fail":0,"error":0,"skipped":0}' "$T/st" \
+	&& t_ok "--self-test: every check ok" || t_fail "--self-test: every check ok" "$(grep -v '"verdict":"ok"' "$T/st" | head -c 800)"
+for k in hostname kernel arch os_id cpus memory_bytes uptime_s boot_time; do
+	grep -q "\"type\":\"facts\".*\"$k\":" "$T/st" || missing="$missing $k"
+done
+[ -z "$missing" ] && t_ok "facts carry every field" || t_fail "facts carry every field" "missing:$missing"
+grep -q '"type":"summary".*"agent":"[0-9.]*","sandbox":{"kind":"seccomp","profile":"inspect","complete":true' "$T/st" \
+	&& t_ok "summary: version and sandbox" || t_fail "summary: version and sandbox" "$(tail -1 "$T/st")"
+grep -q '"values":{"total_bytes":[0-9]*,"available_bytes":[0-9]*,"available_pct":[0-9.]*,' "$T/st" \
+	&& t_ok "values are JSON numbers" || t_fail "values are JSON numbers" "$(grep memory "$T/st")"
+
+# The patrol job: every check type once.
+"$A" run <agent/jobs/patrol.json >"$T/p"; rc=$?
+if [ $rc -le 1 ] && [ "$(lines result "$T/p")" = 12 ] && [ "$(lines summary "$T/p")" = 1 ] \
+	&& ! grep -q '"verdict":"error".*"check":"\(disk\|memory\|load\|uptime\|process\|port\|file\|mount\|sysctl\|command\|clock\)"' "$T/p"; then
+	t_ok "patrol job: 12 results"
+else
+	t_fail "patrol job: 12 results" "rc=$rc $(grep -E '"verdict":"error"' "$T/p" | head -c 800)"
+fi
+
+# A malformed job: one error line, exit 65, and nothing ran (even the valid
+# first task, which would leave a trace).
+job='{"ronda":1,"profile":"maintain","tasks":[{"check":"command","argv":["touch","'$T'/ran"]},{"check":"disk","pth":"/"}]}'
+echo "$job" | "$A" run --profile maintain >"$T/bad" 2>"$T/bad.err"; rc=$?
+if [ $rc -eq 65 ] && [ "$(wc -l <"$T/bad")" = 1 ] && [ ! -e "$T/ran" ] \
+	&& grep -q '"type":"error","code":"bad-job","error":"tasks\[1\] (\\"disk\\"): unknown key \\"pth\\""' "$T/bad"; then
+	t_ok "malformed job: one error line, exit 65, nothing ran"
+else
+	t_fail "malformed job: one error line, exit 65, nothing ran" "rc=$rc $(cat "$T/bad")"
+fi
+for bad in 'not json' '{"ronda":7,"tasks":[]}' '{"ronda":1,"tasks":[{"check":"file","path":"rel"}]}' \
+	'{"ronda":1,"tasks":[{"check":"command","argv":["sh"],"match":"("}]}' '{"ronda":1,"profile":"maintain","tasks":[]}'; do
+	echo "$bad" | "$A" run >"$T/bad" 2>/dev/null; rc=$?
+	if [ $rc -ne 65 ] || [ "$(lines error "$T/bad")" != 1 ] || [ "$(wc -l <"$T/bad")" != 1 ]; then
+		fails="$fails [$bad: rc=$rc]"
+	fi
+done
+[ -z "$fails" ] && t_ok "bad jobs of every kind: exit 65" || t_fail "bad jobs of every kind: exit 65" "$fails"
+: | "$A" run >"$T/bad" 2>/dev/null; rc=$?
+[ $rc -eq 65 ] && t_ok "empty stdin: exit 65" || t_fail "empty stdin: exit 65" "rc=$rc"
+
+# Command results: exit status, output, cap, timeout with the group killed.
+job='{"ronda":1,"tasks":[
+ {"name":"echo","check":"command","argv":["sh","-c","echo hello; echo oops >&2; exit 3"],"exit":3,"match":"^hello$"},
+ {"name":"cap","check":"command","argv":["head","-c","100000","/dev/zero"],"max_output":1000},
+ {"name":"slow","check":"command","argv":["sh","-c","sleep 41.501 & sleep 41.501"],"timeout":0.3}]}'
+echo "$job" | tr -d '\n' | "$A" run >"$T/c"; rc=$?
+grep -q '"task":"echo".*"verdict":"ok".*"stdout":"hello\\n".*"stderr":"oops\\n".*"exit":3' "$T/c" \
+	&& t_ok "command: exit code, stdout, stderr" || t_fail "command: exit code, stdout, stderr" "$(grep '"echo"' "$T/c")"
+grep -q '"task":"cap".*"stdout_truncated":true' "$T/c" \
+	&& t_ok "command: output capped and flagged" || t_fail "command: output capped and flagged" "$(grep '"cap"' "$T/c" | cut -c1-300)"
+if grep -q '"task":"slow","check":"command","verdict":"fail","message":"sh: timed out' "$T/c" && [ "$(marked 41.501)" = 0 ]; then
+	t_ok "command: timeout kills the whole group"
+else
+	t_fail "command: timeout kills the whole group" "left: $(marked 41.501) $(grep '"slow"' "$T/c" | cut -c1-300)"
+fi
+[ $rc -eq 1 ] && t_ok "a failed check exits 1" || t_fail "a failed check exits 1" "rc=$rc"
+
+# Stop conditions: stdin EOF (orchestrator gone) and SIGTERM kill every group.
+stop_test() {	# name, how
+	local job fifo=$T/in.$1 pid rc t0 t1
+	mkfifo "$fifo"
+	job='{"ronda":1,"tasks":[{"check":"command","argv":["sh","-c","sleep 42.'$1' & sleep 42.'$1'"],"timeout":60}]}'
+	"$A" run --watch-stdin <"$fifo" >"$T/stop.$1" 2>/dev/null &
+	pid=$!
+	exec 7>"$fifo"
+	echo "$job" >&7
+	for _ in $(seq 50); do [ "$(marked "42.$1")" -ge 2 ] && break; sleep 0.1; done
+	t0=$(date +%s%N)
+	if [ "$2" = eof ]; then exec 7>&-; else kill -TERM $pid; fi
+	wait $pid; rc=$?
+	t1=$(date +%s%N)
+	exec 7>&- 2>/dev/null
+	sleep 0.1
+	if [ $rc -eq 75 ] && [ "$(marked "42.$1")" = 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 3000 ] \
+		&& grep -q '"type":"summary".*"stopped":"' "$T/stop.$1"; then
+		t_ok "$2 stops the agent and kills its children"
+	else
+		t_fail "$2 stops the agent and kills its children" "rc=$rc left=$(marked "42.$1") $(tail -1 "$T/stop.$1")"
+	fi
+}
+stop_test 601 eof
+stop_test 602 term
+
+# The host policy: a denied executable is skipped; a loose file refuses all.
+printf 'allow /usr/bin/*\ndeny /usr/bin/true\n' >"$T/agent.cfg"
+chmod 0644 "$T/agent.cfg"
+echo '{"ronda":1,"tasks":[{"name":"t","check":"command","argv":["true"]},{"name":"u","check":"command","argv":["uname"]}]}' \
+	| "$A" run --policy "$T/agent.cfg" >"$T/pol"; rc=$?
+if grep -q '"task":"t".*"verdict":"skipped","message":"/usr/bin/true refused by host policy' "$T/pol" \
+	&& grep -q '"task":"u".*"verdict":"ok"' "$T/pol" && grep -q '"policy":true' "$T/pol"; then
+	t_ok "policy: denied command skipped, others run"
+else
+	t_fail "policy: denied command skipped, others run" "$(cat "$T/pol")"
+fi
+chmod 0666 "$T/agent.cfg"
+echo '{"ronda":1,"tasks":[]}' | "$A" run --policy "$T/agent.cfg" >"$T/pol" 2>/dev/null; rc=$?
+[ $rc -eq 78 ] && grep -q '"code":"policy"' "$T/pol" && t_ok "policy: writable by others refuses the job" \
+	|| t_fail "policy: writable by others refuses the job" "rc=$rc $(cat "$T/pol")"
+
+t_finish
