@@ -1,0 +1,95 @@
+/*
+ * patrol.h - what a patrol is made of: a job for the agent (from a playbook
+ * or from `ronda check` specs), and per-host results that come back.
+ *
+ * Flow (cmd_run.c / cmd_check.c):
+ *   playbook_load() or checkspec_parse() -> struct patrol_plan
+ *   patrol_plan_job()                      -> the job JSON line for the agent
+ *   engine pushes and runs the agent       -> struct patrol_host per host
+ *   patrol_report_*()                      -> terminal, JSON Lines, files
+ *
+ * The job and the agent's lines follow common/PROTOCOL.md.
+ */
+#ifndef RONDA_PATROL_H
+#define RONDA_PATROL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "target.h"
+
+struct buf;
+
+/* A playbook or a set of ad hoc checks, ready to become a job. */
+struct patrol_plan {
+	char *name;		/* playbook name, or "check" */
+	char *profile;		/* "inspect" or "maintain" */
+	double timeout;		/* whole job, seconds; 0: agent default */
+	int become;		/* run the agent through sudo -n */
+	json_t *tasks;		/* array of task objects, in agent format */
+	json_t *write_paths;	/* array, maintain only; may be NULL */
+};
+
+void patrol_plan_init(struct patrol_plan *p);
+void patrol_plan_release(struct patrol_plan *p);
+
+/*
+ * Loads a libconfig playbook.  Errors name file and line in err and return
+ * RONDA_ECONFIG.  tags/skip_tags (NULL-terminated, may be NULL) filter
+ * tasks by their tags.
+ */
+int playbook_load(const char *path, const char *const *tags,
+		  const char *const *skip_tags, struct patrol_plan *out,
+		  struct buf *err);
+
+/*
+ * Parses one ad hoc check written on the command line (see `ronda check
+ * --help`), e.g. "disk:/var:90%", "load:2", "proc:nginx", "port:443",
+ * and appends its task to plan->tasks.  RONDA_EINVAL with a message.
+ */
+int checkspec_parse(const char *spec, struct patrol_plan *plan, struct buf *err);
+extern const char checkspec_help[];
+
+/* The job line (one JSON object and a newline) for the agent. */
+int patrol_plan_job(const struct patrol_plan *p, double now, struct buf *out);
+
+/* What one host sent back. */
+struct patrol_host {
+	const struct host_result *conn;	/* connection status and timings */
+	json_t *facts;			/* the agent's facts line, or NULL */
+	json_t *results;		/* array of result lines, in task order */
+	json_t *summary;		/* the summary line, or NULL */
+	const char *agent_error;	/* the agent's error line, or why the
+					   agent could not run; NULL if fine */
+	size_t uploaded;		/* agent bytes sent to this host */
+};
+
+/* Worst outcome, for exit codes and the summary table. */
+enum patrol_verdict {
+	PV_OK, PV_WARN, PV_FAIL, PV_ERROR, PV_UNREACHABLE
+};
+enum patrol_verdict patrol_host_verdict(const struct patrol_host *h);
+
+/*
+ * Terminal summary: hosts ok / warn / fail / unreachable / error, then the
+ * failing tasks grouped by task and verdict with hosts folded into ranges.
+ */
+int patrol_report_summary(FILE *out, const struct target_list *tl,
+			  const struct patrol_host *hosts);
+/* JSON Lines: one object per host per task, plus one per host. */
+int patrol_report_json(FILE *out, const struct target_list *tl,
+		       const struct patrol_host *hosts);
+/* Prometheus textfile, written atomically (temp file + rename). */
+int patrol_report_prom(const char *path, const struct target_list *tl,
+		       const struct patrol_host *hosts, double duration_s);
+/* One directory per run under dir: per-host JSON files and the summary. */
+int patrol_report_out(const char *dir, const struct target_list *tl,
+		      const struct patrol_host *hosts, char *run_dir,
+		      size_t run_dir_len);
+/* 0 all ok, 1 some warn or fail, 2 some host unreachable or errored. */
+int patrol_exit_code(const struct patrol_host *hosts, size_t n);
+
+#endif
