@@ -93,6 +93,7 @@ static const char exec_help[] =
 
 struct exec_ctx {
 	struct engine_opts eo;
+	const char *cmd, *cmd_become;	/* guarded, quoted command lines */
 	int fold, quiet, progress;
 	const char *known_hosts;
 	size_t done, failed, total;
@@ -153,6 +154,21 @@ static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
 	}
 	buf_printf(err, "bad value '%.64s' for an option", arg ? arg : "");
 	return RONDA_EINVAL;
+}
+
+/* exec is one guarded step per host. */
+static int exec_plan(void *arg, size_t i, const struct target *t,
+		     struct host_result *r, int step, struct engine_step *next)
+{
+	const struct exec_ctx *x = arg;
+
+	(void)i;
+	(void)r;
+	if (step > 0)
+		return 0;
+	next->cmd = t->become ? x->cmd_become : x->cmd;
+	next->guarded = 1;
+	return 1;
 }
 
 static double now(void)
@@ -255,6 +271,8 @@ int cmd_exec(int argc, char **argv)
 	x.eo.forks = raise_nofile(o.forks);
 	x.eo.on_done = progress;
 	x.eo.arg = &x;
+	x.eo.plan = exec_plan;
+	x.eo.plan_arg = &x;
 	x.total = tl.n;
 	x.progress = isatty(2) && !o.json;
 	/* --become: sudo -n never prompts, so a host that wants a password fails fast. */
@@ -283,7 +301,9 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	x.t0 = now();
-	rc = engine_run(&x.eo, &tl, buf_data(&cmd), buf_data(&cmd_become), res);
+	x.cmd = buf_data(&cmd);
+	x.cmd_become = buf_data(&cmd_become);
+	rc = engine_run(&x.eo, &tl, res);
 	libssh2_exit();
 	if (rc && rc != RONDA_EAGAIN) {
 		fprintf(stderr, "ronda exec: %s\n", ronda_strerror(rc));

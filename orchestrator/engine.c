@@ -90,6 +90,10 @@ struct conn {
 	char tail[REMOTE_STATUS_MAX];	/* last bytes of stderr */
 	size_t tail_len;
 	int killing;		/* we closed stdin to kill the command */
+	int stepno;		/* steps run so far on this host */
+	struct engine_step step;	/* the current one */
+	size_t in_off;		/* bytes of step.in written */
+	int eof_sent;
 	int timed_out;
 	int in_flight;
 };
@@ -106,7 +110,7 @@ struct engine {
 	struct knownhosts *kh;
 	struct ident_set ids;
 	struct dns *dns;	/* created on the first name that needs it */
-	const char *cmd, *cmd_become;
+
 };
 
 static const char *const status_names[RESULT_COUNT] = {
@@ -438,6 +442,38 @@ ok:
 	return GO;
 }
 
+/*
+ * Asks the caller's plan for the next step on this host: another command
+ * on a fresh channel of the same session, or the end.
+ */
+static enum step next_step(struct conn *c)
+{
+	struct engine_step st;
+	int more;
+
+	memset(&st, 0, sizeof(st));
+	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->stepno, &st);
+	if (more <= 0 || c->e->interrupted) {
+		if (more < 0 && c->r->status == RESULT_OK)
+			c->r->status = RESULT_ERROR;
+		if (c->stepno)	/* a polite goodbye; do not wait for it */
+			libssh2_session_disconnect(c->s, "done");
+		finish(c);
+		return DONE;
+	}
+	c->stepno++;
+	c->step = st;
+	c->in_off = 0;
+	c->eof_sent = 0;
+	c->tail_len = 0;
+	c->r->has_exit = 0;
+	buf_reset(&c->r->out);
+	buf_reset(&c->r->err);
+	c->r->out_cut = c->r->err_cut = 0;
+	set_state(c, ST_OPEN);
+	return GO;
+}
+
 static enum step st_auth(struct conn *c)
 {
 	const char *user = c->t->user ? c->t->user : "root";
@@ -474,8 +510,7 @@ static enum step st_auth(struct conn *c)
 	if (c->e->o->keepalive_interval > 0)
 		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(c->e->o->keepalive_interval));
 	c->last_rx = ev_now(c->e->loop);
-	set_state(c, ST_OPEN);
-	return GO;
+	return next_step(c);
 }
 
 static enum step st_open(struct conn *c)
@@ -493,7 +528,7 @@ static enum step st_open(struct conn *c)
 
 static enum step st_exec(struct conn *c)
 {
-	const char *cmd = c->t->become ? c->e->cmd_become : c->e->cmd;
+	const char *cmd = c->step.cmd;
 	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, cmd,
 						 (unsigned)strlen(cmd));
 
@@ -553,9 +588,39 @@ static ssize_t drain(struct conn *c, int stream, struct buf *b, int *cut)
 	}
 }
 
+/* Feeds the step's stdin bytes, then EOF if the step asks for it. */
+static int feed(struct conn *c)
+{
+	while (c->in_off < c->step.inlen) {
+		ssize_t n = libssh2_channel_write(c->ch, c->step.in + c->in_off,
+						  c->step.inlen - c->in_off);
+
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		c->in_off += (size_t)n;
+		c->r->bytes_in += (size_t)n;
+	}
+	if (c->step.eof_after_in && !c->eof_sent) {
+		int rc = libssh2_channel_send_eof(c->ch);
+
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (rc < 0)
+			return rc;
+		c->eof_sent = 1;
+	}
+	return 0;
+}
+
 static enum step st_read(struct conn *c)
 {
 	ssize_t a, b;
+
+	if (!c->killing && feed(c) < 0)
+		return fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
+			    "connection lost while sending input: %s", ssh_error(c));
 
 	/*
 	 * Reading one stream can pull the other's packets off the socket into
@@ -588,8 +653,11 @@ static enum step st_close(struct conn *c)
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return wait_ssh(c);
 	c->r->ms_run = ms_since(c, c->t_phase);
+	libssh2_channel_free(c->ch);
+	c->ch = NULL;
 	/* The guard's status line is the only proof the command finished. */
-	if (remote_parse_status(c->tail, c->tail_len, &code, &len) == RONDA_OK) {
+	if (c->step.guarded &&
+	    remote_parse_status(c->tail, c->tail_len, &code, &len) == RONDA_OK) {
 		c->r->has_exit = 1;
 		c->r->exit_code = code;
 		if (!c->r->err_cut && buf_len(&c->r->err) >= len)
@@ -600,18 +668,16 @@ static enum step st_close(struct conn *c)
 			    c->t->command_timeout);
 	if (c->e->interrupted)
 		return fail(c, RESULT_INTERRUPTED, "interrupted; command killed");
-	if (!c->r->has_exit)
+	if (c->step.guarded && !c->r->has_exit)
 		return fail(c, RESULT_PROTOCOL, "the command ended without an exit status");
-	if (code != 0) {
+	c->r->why[0] = '\0';
+	if (c->r->has_exit && c->r->exit_code != 0) {
 		c->r->status = RESULT_FAILED;
-		snprintf(c->r->why, sizeof(c->r->why), "exit code %d", code);
+		snprintf(c->r->why, sizeof(c->r->why), "exit code %d", c->r->exit_code);
 	} else {
 		c->r->status = RESULT_OK;
 	}
-	/* A polite goodbye; do not wait for it. */
-	libssh2_session_disconnect(c->s, "done");
-	finish(c);
-	return DONE;
+	return next_step(c);
 }
 
 typedef enum step (*state_fn)(struct conn *c);
@@ -893,7 +959,6 @@ static void result_init(struct host_result *r, size_t max_output)
 }
 
 int engine_run(const struct engine_opts *o, const struct target_list *tl,
-	       const char *remote_cmd, const char *remote_cmd_become,
 	       struct host_result *results)
 {
 	struct engine e;
@@ -905,8 +970,6 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		result_init(&results[i], o->max_output);
 	e.o = o;
 	e.n = tl->n;
-	e.cmd = remote_cmd;
-	e.cmd_become = remote_cmd_become ? remote_cmd_become : remote_cmd;
 	ident_set_init(&e.ids);
 	e.loop = ev_default_loop(EVFLAG_AUTO);
 	if (!e.loop)

@@ -49,11 +49,39 @@ struct host_result {
 	/* milliseconds per phase, -1 when not reached */
 	long ms_connect, ms_handshake, ms_auth, ms_run;
 	char why[256];		/* the cause, for people; empty when ok */
+	size_t bytes_in;	/* stdin bytes sent to the host, all steps */
 };
 
 void host_result_release(struct host_result *r);
 
+/*
+ * One command on a host: a fresh channel of the host's session.  A host
+ * runs a sequence of steps, decided one at a time by the caller's plan.
+ */
+struct engine_step {
+	const char *cmd;	/* remote command line, already quoted */
+	const char *in;		/* bytes for its stdin, or NULL */
+	size_t inlen;
+	int eof_after_in;	/* close stdin once `in` is written; otherwise
+				   stdin stays open until the command ends */
+	int guarded;		/* cmd runs under the exec guard (remote.h): its
+				   status line gives the exit code */
+};
+
+/*
+ * Called after authentication (step 0) and after each step's channel has
+ * closed, with r->out and r->err holding that step's output and r->status
+ * RESULT_OK or RESULT_FAILED (guarded steps).  Returns 1 with *next filled
+ * to run another step, 0 to finish the host with r as it stands (the plan
+ * may set r->status and r->why), or -1 on a local error.
+ */
+typedef int (*engine_plan_fn)(void *arg, size_t i, const struct target *t,
+			      struct host_result *r, int step,
+			      struct engine_step *next);
+
 struct engine_opts {
+	engine_plan_fn plan;		/* what to run on each host */
+	void *plan_arg;
 	int forks;			/* sessions in flight */
 	double rate;			/* new connections per second, 0 = no limit */
 	size_t max_output;		/* per stream, per host */
@@ -69,14 +97,12 @@ struct engine_opts {
 void engine_opts_init(struct engine_opts *o);
 
 /*
- * Runs remote_cmd (already quoted) on every target, or remote_cmd_become
- * on targets with become set.  results must have
- * targets->n elements; engine_run initialises them.  Returns RONDA_OK when
+ * Connects to every target and runs the steps o->plan gives.  results must
+ * have targets->n elements; engine_run initialises them.  Returns RONDA_OK when
  * the run completed (whatever the hosts did), RONDA_EAGAIN if it was
  * interrupted, or an error for a failure that stopped the run itself.
  */
 int engine_run(const struct engine_opts *o, const struct target_list *targets,
-	       const char *remote_cmd, const char *remote_cmd_become,
 	       struct host_result *results);
 
 #endif
