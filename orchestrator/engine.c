@@ -124,6 +124,10 @@ static const char *const status_names[RESULT_COUNT] = {
 	[RESULT_PROTOCOL] = "protocol",
 	[RESULT_ERROR] = "error",
 	[RESULT_INTERRUPTED] = "interrupted",
+	[RESULT_BECOME] = "become",
+	[RESULT_DEPLOY] = "deploy",
+	[RESULT_UNSUPPORTED] = "unsupported",
+	[RESULT_AGENT] = "agent",
 };
 
 const char *host_status_name(enum host_status s)

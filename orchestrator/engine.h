@@ -33,6 +33,10 @@ enum host_status {
 	RESULT_PROTOCOL,		/* not SSH, key exchange failed, link lost */
 	RESULT_ERROR,		/* local error */
 	RESULT_INTERRUPTED,		/* stopped by Ctrl-C */
+	RESULT_BECOME,		/* sudo -n refused (needs a password, not allowed) */
+	RESULT_DEPLOY,		/* the agent could not be put on the host or run */
+	RESULT_UNSUPPORTED,	/* no agent for the host's architecture */
+	RESULT_AGENT,		/* the agent refused the job or broke protocol */
 	RESULT_COUNT
 };
 

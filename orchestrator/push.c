@@ -1,0 +1,375 @@
+/*
+ * push.c - the agent's bootstrap, upload and output parsing; see push.h.
+ *
+ * The remote scripts are fixed strings sent inside single quotes, so they
+ * must not contain one; everything variable (hash, size, profile) reaches
+ * them as quoted positional arguments.
+ */
+#include "push.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+#include "remote.h"
+#include "banned.h"
+
+#define AGENT_MAX ((size_t)64 << 20)
+
+/* $1 sha256, $2 size, $3 profile, $4 become (0/1) */
+static const char run_script[] =
+	"umask 077; "
+	"m=$(uname -m); case $m in x86_64|amd64) ;; *) echo \"RONDA unsupported $m\"; exit 0;; esac; "
+	"d=\"${HOME:?}/.cache/ronda\"; "
+	"if [ -L \"$d\" ]; then echo \"RONDA deploy $d is a symbolic link\"; exit 0; fi; "
+	"mkdir -p \"$d\" 2>/dev/null; "
+	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); "
+	"if [ \"$o\" != \"$(id -u) 700\" ]; then echo \"RONDA deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
+	"f=\"$d/agent-$1\"; "
+	"if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then "
+	"h=$(sha256sum < \"$f\"); h=${h%% *}; "
+	"if [ \"$h\" = \"$1\" ]; then echo \"RONDA run\"; "
+	"if [ \"$4\" = 1 ]; then exec sudo -n -- \"$f\" run --profile \"$3\" --watch-stdin; fi; "
+	"exec \"$f\" run --profile \"$3\" --watch-stdin; fi; "
+	"rm -f \"$f\"; echo \"RONDA need tampered\"; exit 0; fi; "
+	"echo \"RONDA need missing\"";
+
+/* $1 sha256, $2 size */
+static const char upload_script[] =
+	"umask 077; d=\"${HOME:?}/.cache/ronda\"; f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
+	"if ! cat > \"$t\"; then rm -f \"$t\"; echo \"RONDA deploy cannot write $t\"; exit 0; fi; "
+	"h=$(sha256sum < \"$t\"); h=${h%% *}; s=$(wc -c < \"$t\"); "
+	"if [ \"$h\" != \"$1\" ] || [ \"$s\" -ne \"$2\" ]; then rm -f \"$t\"; "
+	"echo \"RONDA deploy upload arrived damaged: $s bytes, sha256 $h\"; exit 0; fi; "
+	"if ! chmod 700 \"$t\" || ! mv -f \"$t\" \"$f\"; then rm -f \"$t\"; echo \"RONDA deploy cannot store $f\"; exit 0; fi; "
+	"echo \"RONDA stored\"; "
+	"ls -t \"$d\"/agent-* 2>/dev/null | grep -v \"[.]tmp[.]\" | tail -n +3 | while read -r o; do rm -f \"$o\"; done; "
+	"find \"$d\" -name \"agent-*.tmp.*\" -mmin +60 -exec rm -f {} + 2>/dev/null; exit 0";
+
+void agent_bin_release(struct agent_bin *a)
+{
+	free(a->path);
+	free(a->data);
+	memset(a, 0, sizeof(*a));
+}
+
+static int read_all(int fd, struct buf *b)
+{
+	for (;;) {
+		ssize_t n;
+		int r = buf_reserve(b, 1 << 16);
+
+		if (r)
+			return r;
+		n = read(fd, buf_space(b), 1 << 16);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return RONDA_ESYS;
+		if (n == 0)
+			return RONDA_OK;
+		buf_commit(b, (size_t)n);
+	}
+}
+
+int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err)
+{
+	char self[PATH_MAX], *slash;
+	struct buf data, p;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int fd = -1, r;
+	ssize_t n;
+
+	buf_init(&data, AGENT_MAX);
+	buf_init(&p, PATH_MAX);
+	if (path) {
+		r = buf_puts(&p, path);
+	} else {
+		/* installed beside ronda: same directory as /proc/self/exe */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0) {
+			buf_printf(err, "cannot find ronda-agent: /proc/self/exe: %s", strerror(errno));
+			r = RONDA_ESYS;
+			goto out;
+		}
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		r = buf_printf(&p, "%.*s/ronda-agent", slash ? (int)(slash - self) : 1,
+			       slash ? self : ".");
+	}
+	if (r)
+		goto out;
+	fd = open(buf_data(&p), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(err, "agent %s: %s (use --agent FILE)", buf_data(&p), strerror(errno));
+		r = RONDA_ESYS;
+		goto out;
+	}
+	r = read_all(fd, &data);
+	if (r) {
+		buf_printf(err, "agent %s: %s", buf_data(&p),
+			   r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));
+		goto out;
+	}
+	if (buf_len(&data) < 4 || memcmp(buf_data(&data), "\177ELF", 4)) {
+		buf_printf(err, "agent %s: not an ELF executable", buf_data(&p));
+		r = RONDA_EINVAL;
+		goto out;
+	}
+	if (!EVP_Digest(buf_data(&data), buf_len(&data), md, &mdlen, EVP_sha256(), NULL)) {
+		r = RONDA_EINVAL;
+		goto out;
+	}
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out->sha256 + 2 * i, 3, "%02x", md[i]);
+	out->len = buf_len(&data);
+	out->data = data.mem;
+	out->path = strdup(buf_data(&p));
+	buf_init(&data, AGENT_MAX);	/* ownership moved to out */
+	r = out->path ? RONDA_OK : RONDA_ENOMEM;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&data);
+	buf_release(&p);
+	return r;
+}
+
+static int script(struct buf *out, const char *body, const char *const *args, size_t n)
+{
+	int r = buf_puts(out, "sh -c '");
+
+	if (r == RONDA_OK)
+		r = buf_puts(out, body);
+	if (r == RONDA_OK)
+		r = buf_puts(out, "' ronda-bootstrap");
+	for (size_t i = 0; i < n && r == RONDA_OK; i++) {
+		r = buf_putc(out, ' ');
+		if (r == RONDA_OK)
+			r = remote_quote(out, args[i]);
+	}
+	return r;
+}
+
+int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
+		  const char *job, size_t joblen, const char *profile,
+		  struct patrol_host *hosts, int *uploaded)
+{
+	char size[32];
+	const char *run[4], *up[2];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->agent = agent;
+	p->job = job;
+	p->joblen = joblen;
+	p->profile = profile;
+	p->hosts = hosts;
+	p->uploaded = uploaded;
+	buf_init(&p->run, 1 << 16);
+	buf_init(&p->run_become, 1 << 16);
+	buf_init(&p->upload, 1 << 16);
+	snprintf(size, sizeof(size), "%zu", agent->len);
+	run[0] = up[0] = agent->sha256;
+	run[1] = up[1] = size;
+	run[2] = profile;
+	run[3] = "0";
+	r = script(&p->run, run_script, run, 4);
+	run[3] = "1";
+	if (r == RONDA_OK)
+		r = script(&p->run_become, run_script, run, 4);
+	if (r == RONDA_OK)
+		r = script(&p->upload, upload_script, up, 2);
+	if (r)
+		push_ctx_release(p);
+	return r;
+}
+
+void push_ctx_release(struct push_ctx *p)
+{
+	buf_release(&p->run);
+	buf_release(&p->run_become);
+	buf_release(&p->upload);
+}
+
+void push_parse_agent(const char *out, size_t n, struct patrol_host *h,
+		      char *why, size_t whylen)
+{
+	const char *p = out, *end = out + n;
+	struct buf err;
+	size_t lineno = 0;
+
+	buf_init(&err, 1024);
+	if (!h->results)
+		h->results = json_array();
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_t *obj = NULL;
+		const char *type = NULL;
+
+		lineno++;
+		if (!nl) {
+			snprintf(why, whylen, "agent output cut off mid-line: %.*s",
+				 (int)(len > 60 ? 60 : len), p);
+			h->agent_error = why;
+			break;
+		}
+		buf_reset(&err);
+		if (proto_line_parse(p, len, &obj, &type, &err) != RONDA_OK) {
+			snprintf(why, whylen, "malformed agent line %zu: %s", lineno, buf_data(&err));
+			h->agent_error = why;
+			break;
+		}
+		if (strcmp(type, "facts") == 0 && !h->facts) {
+			h->facts = obj;
+		} else if (strcmp(type, "result") == 0) {
+			json_array_append_new(h->results, obj);
+		} else if (strcmp(type, "summary") == 0 && !h->summary) {
+			h->summary = obj;
+		} else if (strcmp(type, "error") == 0) {
+			json_t *e = json_object_get(obj, "error");
+
+			snprintf(why, whylen, "agent refused the job: %s",
+				 json_is_string(e) ? json_string_value(e) : "(no reason given)");
+			h->agent_error = why;
+			json_decref(obj);
+			break;
+		} else {
+			snprintf(why, whylen, "unexpected agent line %zu (%s)", lineno, type);
+			h->agent_error = why;
+			json_decref(obj);
+			break;
+		}
+		p = nl + 1;
+	}
+	if (!h->agent_error && !h->summary) {
+		snprintf(why, whylen, "agent stopped before its summary (%zu result line(s))",
+			 json_array_size(h->results));
+		h->agent_error = why;
+	}
+	buf_release(&err);
+}
+
+/* The bootstrap's first line, "RONDA word rest": returns word, sets rest. */
+static int first_line(const struct buf *out, const char **word, size_t *wlen,
+		      const char **rest, size_t *rlen, size_t *linelen)
+{
+	const char *line, *sp;
+	size_t n;
+
+	if (buf_peek_line(out, &line, &n) != RONDA_OK || n < 7 ||
+	    memcmp(line, "RONDA ", 6))
+		return RONDA_EPROTO;
+	*word = line + 6;
+	sp = memchr(*word, ' ', n - 6);
+	*wlen = sp ? (size_t)(sp - *word) : n - 6;
+	*rest = sp ? sp + 1 : line + n;
+	*rlen = sp ? (size_t)(line + n - sp - 1) : 0;
+	*linelen = n + 1;
+	return RONDA_OK;
+}
+
+static int is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+static int fail_host(struct host_result *r, enum host_status st, const char *msg,
+		     const char *detail, size_t dlen)
+{
+	r->status = st;
+	snprintf(r->why, sizeof(r->why), "%s%.*s", msg, (int)dlen, detail);
+	return 0;
+}
+
+/* Last line of stderr, for messages. */
+static void last_err(const struct host_result *r, const char **p, size_t *n)
+{
+	const char *s = buf_data(&r->err);
+	size_t len = buf_len(&r->err);
+
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	*p = s;
+	for (size_t i = len; i > 0; i--) {
+		if (s[i - 1] == '\n') {
+			*p = s + i;
+			break;
+		}
+	}
+	*n = len - (size_t)(*p - s);
+}
+
+int push_plan(void *arg, size_t i, const struct target *t,
+	      struct host_result *r, int step, struct engine_step *next)
+{
+	struct push_ctx *p = arg;
+	struct patrol_host *h = &p->hosts[i];
+	const char *w, *rest, *e;
+	size_t wl, rl, ll, el;
+
+	h->conn = r;
+	if (step == 0)
+		goto run;
+	last_err(r, &e, &el);
+	if (first_line(&r->out, &w, &wl, &rest, &rl, &ll) != RONDA_OK) {
+		if (t->become && strstr(buf_data(&r->err), "sudo"))
+			return fail_host(r, RESULT_BECOME, "become: ", e, el);
+		return fail_host(r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);
+	}
+	if (is(w, wl, "run")) {
+		if (buf_len(&r->out) == ll) {
+			/* exec of the agent failed, or sudo refused */
+			if (t->become && strstr(buf_data(&r->err), "sudo"))
+				return fail_host(r, RESULT_BECOME, "become: ", e, el);
+			if (strstr(buf_data(&r->err), "Permission denied"))
+				return fail_host(r, RESULT_DEPLOY,
+						 "cannot execute the agent in ~/.cache/ronda (noexec mount?): ",
+						 e, el);
+		}
+		push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, h,
+				 r->why, sizeof(r->why));
+		if (r->out_cut && h->agent_error)
+			snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
+		if (h->agent_error)
+			r->status = RESULT_AGENT;
+		else
+			r->status = RESULT_OK;
+		return 0;
+	}
+	if (is(w, wl, "need")) {
+		if (p->uploaded[i])
+			return fail_host(r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
+		p->uploaded[i] = 1;
+		next->cmd = buf_data(&p->upload);
+		next->in = p->agent->data;
+		next->inlen = p->agent->len;
+		next->eof_after_in = 1;
+		return 1;
+	}
+	if (is(w, wl, "stored"))
+		goto run;
+	if (is(w, wl, "unsupported"))
+		return fail_host(r, RESULT_UNSUPPORTED, "no agent for architecture ", rest, rl);
+	if (is(w, wl, "deploy"))
+		return fail_host(r, RESULT_DEPLOY, "", rest, rl);
+	return fail_host(r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
+run:
+	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
+	next->in = p->job;
+	next->inlen = p->joblen;
+	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
+	return 1;
+}
