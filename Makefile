@@ -97,6 +97,11 @@ demo: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/demo.sh
 
+# ronda against pdsh on one loopback fleet; BENCH_ARGS="-n 200 -r 3" to vary.
+bench: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@tests/bench.sh $(BENCH_ARGS)
+
 agent-bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@agent/bench.sh $(BUILD)

@@ -16,16 +16,20 @@
 /*
  * The guard, run as  sh -c GUARD ronda-exec ARGV...  It must not contain a
  * single quote, since it is sent inside one.  fd 3 keeps the channel's
- * stdin for the watcher; the command itself reads /dev/null.
+ * stdin for the watcher; the command itself reads /dev/null.  sshd makes
+ * the shell a session and process group leader, and without job control
+ * everything it starts stays in that group, so the watcher's "kill 0"
+ * reaches the whole command tree (and the guard itself: no status line is
+ * owed once we have given up on the command).  The watcher uses the read
+ * builtin, not cat, to spare a process per host.
  */
 static const char guard[] =
 	"exec 3<&0 </dev/null; "
-	"if command -v setsid >/dev/null 2>&1; then setsid \"$@\" & else \"$@\" & fi; "
-	"p=$!; "
-	"( cat <&3 >/dev/null 2>&1; kill -TERM -$p 2>/dev/null || kill -TERM $p; "
-	"sleep 2; kill -KILL -$p 2>/dev/null ) >/dev/null 2>&1 & "
+	"\"$@\" & p=$!; "
+	"( trap \"\" TERM; while read -r x <&3; do :; done; "
+	"kill -TERM 0; sleep 2; kill -KILL 0 ) >/dev/null 2>&1 & "
 	"w=$!; exec 3<&-; "
-	"wait $p; s=$?; kill $w 2>/dev/null; "
+	"wait $p; s=$?; kill -KILL $w 2>/dev/null; "
 	"printf \"\\036ronda-exit %d\\n\" $s >&2; exit $s";
 
 int remote_quote(struct buf *out, const char *arg)

@@ -6,11 +6,9 @@
  * is ever pasted into a remote shell unquoted.
  *
  * `ronda exec` wraps the user's command in a small POSIX sh guard that
- *   - runs it in its own session (setsid), so its whole process group can
- *     be killed;
  *   - watches the channel's stdin: when it closes (we timed out, were
- *     interrupted, or the connection died) the group gets SIGTERM, then
- *     SIGKILL, so no orphan keeps running on the host;
+ *     interrupted, or the connection died) the session's process group
+ *     gets SIGTERM, then SIGKILL, so no orphan keeps running on the host;
  *   - prints its exit status as a last line on stderr.  libssh2 1.10
  *     reports exit status 0 when none arrived (libssh2 #2515), so that
  *     line, not libssh2, is the authority.  It is removed from the output.

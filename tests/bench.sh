@@ -56,14 +56,16 @@ measure() {
 	s0=$(sshd_ticks)
 	if [ -n "$cg" ]; then
 		echo 0 > "$cg/memory.max_usage_in_bytes"
-		out=$( { /usr/bin/time -f "%e %U %S %M" bash -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' _ "$cg" timeout 300 "$@" >"$dir/out.txt" 2>"$dir/err.txt"; } 2>&1 | tail -1)
+		/usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" bash -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' _ "$cg" timeout 300 "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+		out=$(tail -1 "$dir/time.txt")
 		peak=$(( $(cat "$cg/memory.max_usage_in_bytes") / 1024 ))
 	else
-		out=$( { /usr/bin/time -f "%e %U %S %M" timeout 300 "$@" >"$dir/out.txt" 2>"$dir/err.txt"; } 2>&1 | tail -1)
+		/usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" timeout 300 "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+		out=$(tail -1 "$dir/time.txt")
 		peak=$(awk '{print $4}' <<<"$out")
 	fi
 	s1=$(sshd_ticks)
-	local lines; lines=$(wc -l < "$dir/out.txt")
+	local lines; lines=$(grep -c '"status":"ok"' "$dir/out.txt")
 	awk -v n="$n" -v p="$peak" -v ds=$((s1 - s0)) -v hz="$hz" -v l="$lines" \
 		'{ printf "%.3f %.2f %.1f %.0f %d\n", $1, ($2 + $3) * 1000 / n, p / n, ds * 1000 / hz, l }' <<<"$out" >> "$dir/$name-$n"
 }
@@ -77,7 +79,8 @@ for n in $sizes; do
 	pattern="$FLEET_FIRST"
 	last=$(tail -1 "$dir/hosts-$n")
 	for ((i = 1; i <= reps; i++)); do
-		measure ronda "$n" "$top/build/ronda" exec -i "$FLEET_INVENTORY" -f "$n" --rate 0 "node[001-$(printf %03d "$n")]" -- true
+		measure ronda "$n" "$top/build/ronda" exec -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+			--json -f "$n" --rate 0 "node[001-$(printf %03d "$n")]" -- true
 		if [ $have_pdsh = 1 ]; then
 			PDSH_SSH_ARGS="-F $dir/ssh_config.defaults %h" measure pdsh-default "$n" \
 				pdsh -R ssh -f "$n" -w "^$dir/hosts-$n" true
@@ -103,7 +106,6 @@ for n in $sizes; do
 	else
 		echo "pdsh not installed: no comparison"
 	fi
-	# ronda must actually have reached every host
-	oks=$(tail -1 "$dir/ronda-$n" | awk '{ print $5 }')
-	echo "ronda output lines in the last run: $oks"
+	# every ronda run must actually have reached every host
+	awk -v n="$n" '$5 != n { bad++ } END { if (bad) printf "WARNING: %d ronda run(s) did not reach all %d hosts\n", bad, n; else printf "every ronda run reached all %d hosts\n", n }' "$dir/ronda-$n"
 done
