@@ -107,6 +107,34 @@ left=$(pgrep -f 'sleep 876' | wc -l)
 [ $rc -eq 3 ] && grep -q '^interrupted  *20 ' "$dir/int.err" && t_ok "Ctrl-C: exit 3, every host reported interrupted (${el}s)" || t_fail "Ctrl-C: exit 3, hosts interrupted" "rc=$rc $(tail -3 "$dir/int.err")"
 [ "$left" -eq 0 ] && t_ok "Ctrl-C leaves no command running on the hosts" || t_fail "Ctrl-C leaves no command running" "$left left"
 
+# --- a peer that vanishes mid-command: keepalives notice ---------------------
+"$R" exec "${X[@]}" --json --keepalive 1 --keepalive-count 2 node050 -- hang 765 > "$dir/ka.json" 2>/dev/null &
+rp=$!
+stopped=""
+for _ in $(seq 1 50); do
+	# the fleet's per-connection sshd serving this session, found by PID
+	for pid in $(pgrep -f 'hang 765'); do
+		pp=$pid
+		for _ in 1 2 3 4 5; do
+			pp=$(awk '{print $4}' "/proc/$pp/stat" 2>/dev/null) || break
+			grep -q 'sshd: root@notty' "/proc/$pp/cmdline" 2>/dev/null && { stopped="$stopped $pp"; break; }
+		done
+	done
+	[ -n "$stopped" ] && break
+	sleep 0.1
+done
+[ -n "$stopped" ] && kill -STOP $stopped
+t0=$(date +%s.%N)
+wait $rp; rc=$?
+el=$(echo "$(date +%s.%N) - $t0" | bc)
+[ -n "$stopped" ] && kill -CONT $stopped
+s=$(js .status "$dir/ka.json"); e=$(js .error "$dir/ka.json")
+if [ -n "$stopped" ] && [ "$s" = timeout ] && [[ $e == *keepalive* ]] && (( $(echo "$el < 8" | bc) )); then
+	t_ok "a silent peer is given up after its keepalives (${el}s)"
+else
+	t_fail "a silent peer is given up after its keepalives" "stopped=$stopped rc=$rc status=$s error=$e el=$el"
+fi
+
 # --- accept-new: 200 new hosts, each key written once ---------------------------
 : > "$dir/kh_new"
 "$R" exec -i "$FLEET_INVENTORY" --known-hosts "$dir/kh_new" 'node[001-200]' -- true >/dev/null 2>&1; rc=$?

@@ -1,0 +1,57 @@
+/*
+ * engine_cli.h - the command-line options that tune the engine, shared by
+ * every subcommand that connects to hosts (exec, check, run).
+ *
+ * A subcommand puts ENGINE_CLI_LONG_OPTIONS into its getopt_long table and
+ * hands values >= ENGINE_CLI_FIRST to engine_cli_option() from its
+ * cli_extra_fn; engine_cli_finish() then applies the common options
+ * (--forks, --hostkeys, -v) and the defaults (~/.ssh/known_hosts, the
+ * descriptor limit).
+ */
+#ifndef RONDA_ENGINE_CLI_H
+#define RONDA_ENGINE_CLI_H
+
+#include <getopt.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "engine.h"
+
+enum {
+	ENGINE_CLI_FIRST = 2000,
+	OPT_KNOWN_HOSTS = ENGINE_CLI_FIRST,
+	OPT_RATE,
+	OPT_MAX_OUTPUT,
+	OPT_NO_HOSTKEY_CHECK,
+	OPT_KEEPALIVE,
+	OPT_KEEPALIVE_COUNT,
+	ENGINE_CLI_LAST,
+};
+
+#define ENGINE_CLI_LONG_OPTIONS \
+	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS }, \
+	{ "rate", required_argument, NULL, OPT_RATE }, \
+	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT }, \
+	{ "insecure-no-hostkey-check", no_argument, NULL, OPT_NO_HOSTKEY_CHECK }, \
+	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
+	{ "keepalive-count", required_argument, NULL, OPT_KEEPALIVE_COUNT }
+
+extern const char engine_cli_help[];
+
+struct engine_cli {
+	struct engine_opts eo;
+	const char *known_hosts;	/* --known-hosts, or NULL */
+	int no_hostkey_check;
+	struct buf kh;			/* default known_hosts path */
+};
+
+void engine_cli_init(struct engine_cli *ec);
+void engine_cli_release(struct engine_cli *ec);
+int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct buf *err);
+/* Applies the common options and defaults; call after cli_parse. */
+void engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o);
+
+/* Seconds from a monotonic clock, for progress and durations. */
+double engine_cli_now(void);
+
+#endif
