@@ -359,8 +359,10 @@ int push_plan(void *arg, size_t i, const struct target *t,
 		next->eof_after_in = 1;
 		return 1;
 	}
-	if (is(w, wl, "stored"))
+	if (is(w, wl, "stored")) {
+		h->uploaded = p->agent->len;
 		goto run;
+	}
 	if (is(w, wl, "unsupported"))
 		return fail_host(r, RESULT_UNSUPPORTED, "no agent for architecture ", rest, rl);
 	if (is(w, wl, "deploy"))
