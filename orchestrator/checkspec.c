@@ -75,7 +75,8 @@ static int number(const char *str, int pct, double max, double *v)
 	char *end;
 	double x;
 
-	if (!*str || *str == '+' || *str == '-' || (*str < '0' && *str != '.') || *str > '9')
+	/* Plain decimals only: strtod would also take hex, exponents, "inf". */
+	if (!*str || strspn(str, "0123456789.") != strlen(str) - (pct && str[strlen(str) - 1] == '%'))
 		return RONDA_EINVAL;
 	x = strtod(str, &end);
 	if (pct && *end == '%')

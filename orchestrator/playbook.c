@@ -392,7 +392,8 @@ static int read_task(struct pb *pb, size_t i)
 	int r;
 
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-		return bad_type(pb, s, "a group { name = ...; check = ...; }");
+		return pb_error(pb, s, "each task must be a group { ... }, not %s",
+				cfg_type_name(s));
 	checkset = config_setting_get_member(s, "check");
 	if (!checkset)
 		return pb_error(pb, s, "task has no 'check' (disk, memory, load, ...)");
