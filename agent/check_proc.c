@@ -30,8 +30,8 @@ static int process_prepare(const struct proto_task *t, const struct check_ctx *c
 	regex_t rx;
 
 	(void)c;
-	if (proto_task_has(t, "name") && proto_task_has(t, "match")) {
-		buf_puts(err, "give \"name\" or \"match\", not both");
+	if (proto_task_has(t, "comm") && proto_task_has(t, "match")) {
+		buf_puts(err, "give \"comm\" or \"match\", not both");
 		return RONDA_EINVAL;
 	}
 	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) {
@@ -80,7 +80,7 @@ out:
 static int process_run(const struct proto_task *t, const struct check_ctx *c,
 		       struct check_result *res)
 {
-	const char *name = proto_task_str(t, "name", NULL);
+	const char *name = proto_task_str(t, "comm", NULL);
 	const char *re = proto_task_str(t, "match", NULL);
 	const char *user = proto_task_str(t, "user", NULL);
 	long long min = (long long)proto_task_num(t, "min", name || re ? 1 : 0);

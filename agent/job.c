@@ -173,19 +173,22 @@ static const char *stop_name(int why)
 	}
 }
 
-static void run_task(const struct proto_task *t, const struct check_ctx *ctx,
-		     int skip, const char *skip_why, struct out *o, int counts[])
+/* Runs (or, with skip_why, skips) one task; returns its verdict. */
+static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
+		    const char *skip_why, struct out *o, int counts[])
 {
 	const struct check_ops *ops = check_find(t->check->name);
 	struct check_result res;
 	double started = now_wall(), t0 = now_mono();
 	json_t *line;
 
+	int verdict;
+
 	if (check_result_init(&res) != RONDA_OK) {
 		counts[VERDICT_ERROR]++;
-		return;
+		return VERDICT_ERROR;
 	}
-	if (skip)
+	if (skip_why)
 		check_say(&res, VERDICT_SKIPPED, "%s", skip_why);
 	else if (ops->isolate)
 		check_run_isolated(t, ctx, ops, &res);
@@ -201,7 +204,33 @@ static void run_task(const struct proto_task *t, const struct check_ctx *ctx,
 	if (line)
 		emit(o, "result", line);
 	json_decref(line);
+	verdict = res.verdict;
 	check_result_release(&res);
+	return verdict;
+}
+
+/*
+ * Why task i must not run, written to why; NULL if it may run.  A task
+ * whose condition names an earlier task runs only if that task's verdict
+ * (verdicts[], already decided: conditions only look back) is one it lists.
+ */
+static const char *skip_reason(const struct proto_job *job, size_t i,
+			       const int *verdicts, double t0, struct buf *why)
+{
+	const struct proto_task *t = &job->tasks[i];
+	int v;
+
+	if (job->timeout > 0 && now_mono() - t0 > job->timeout)
+		return "the job's deadline passed";
+	if (t->when_task < 0)
+		return NULL;
+	v = verdicts[t->when_task];
+	if (t->when_verdicts & (1u << v))
+		return NULL;
+	buf_reset(why);
+	buf_printf(why, "condition not met: %s was %s",
+		   job->tasks[t->when_task].name, proto_verdict_name(v));
+	return buf_data(why);
 }
 
 int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
@@ -216,6 +245,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	int rc = AGENT_EXIT_INTERNAL, r, stopped = 0;
 	double t0 = now_mono(), received;
 	json_t *j = NULL, *facts;
+	int *verdicts = NULL;
 	const char *prof = proto_profile_name(opt->profile);
 	enum sandbox_profile sp = opt->profile == PROFILE_MAINTAIN ?
 				  SANDBOX_MAINTAIN : SANDBOX_INSPECT;
@@ -291,6 +321,11 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		goto out;
 	}
 
+	verdicts = calloc(job.n_tasks ? job.n_tasks : 1, sizeof(*verdicts));
+	if (!verdicts) {
+		emit_error(&o, "internal", "out of memory");
+		goto out;
+	}
 	facts = facts_collect();
 	if (facts)
 		emit(&o, "facts", facts);
@@ -304,10 +339,9 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 			stopped = why;
 			break;
 		}
-		if (job.timeout > 0 && now_mono() - t0 > job.timeout)
-			run_task(&job.tasks[i], &ctx, 1, "the job's deadline passed", &o, counts);
-		else
-			run_task(&job.tasks[i], &ctx, 0, NULL, &o, counts);
+		verdicts[i] = run_task(&job.tasks[i], &ctx,
+				       skip_reason(&job, i, verdicts, t0, &err),
+				       &o, counts);
 	}
 	if (!stopped && spawn_aborted())
 		stopped = spawn_aborted();
@@ -331,6 +365,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		rc = AGENT_EXIT_OK;
 	}
 out:
+	free(verdicts);
 	json_decref(j);
 	proto_job_release(&job);
 	policy_release(&pol);

@@ -30,7 +30,7 @@ static const struct proto_field f_uptime[] = {
 	{ "warn_below", FT_NUM, 0 }, { "reboot_required", FT_STR, 0 },
 	{ NULL, 0, 0 } };
 static const struct proto_field f_process[] = {
-	{ "name", FT_STR, 0 }, { "match", FT_STR, 0 }, { "user", FT_STR, 0 },
+	{ "comm", FT_STR, 0 }, { "match", FT_STR, 0 }, { "user", FT_STR, 0 },
 	{ "min", FT_INT, 0 }, { "max", FT_INT, 0 },
 	{ "zombie_warn", FT_INT, 0 }, { "zombie_fail", FT_INT, 0 }, { NULL, 0, 0 } };
 static const struct proto_field f_port[] = {
@@ -144,6 +144,7 @@ static const char *type_name(enum proto_ftype t)
 	case FT_STRS:	return "an array of strings";
 	case FT_SCALAR:	return "a string or a number";
 	case FT_ARRAY:	return "an array";
+	case FT_OBJECT:	return "an object";
 	}
 	return "?";
 }
@@ -160,6 +161,7 @@ static int type_ok(const json_t *v, enum proto_ftype t)
 	case FT_BOOL:	return json_is_boolean(v);
 	case FT_SCALAR:	return json_is_string(v) || json_is_number(v);
 	case FT_ARRAY:	return json_is_array(v);
+	case FT_OBJECT:	return json_is_object(v);
 	case FT_STRS:
 		if (!json_is_array(v))
 			return 0;
@@ -174,7 +176,10 @@ static int type_ok(const json_t *v, enum proto_ftype t)
 
 static const struct proto_field common_fields[] = {
 	{ "name", FT_STR, 0 }, { "check", FT_STR, 1 }, { "timeout", FT_NUM, 0 },
-	{ NULL, 0, 0 } };
+	{ "when", FT_OBJECT, 0 }, { NULL, 0, 0 } };
+
+static const struct proto_field when_fields[] = {
+	{ "task", FT_STR, 1 }, { "verdict", FT_STRS, 1 }, { NULL, 0, 0 } };
 
 static const struct proto_field *field_find(const struct proto_field *f,
 					    const char *key)
@@ -265,6 +270,53 @@ static int parse_task(json_t *obj, size_t i, struct proto_task *t,
 		}
 	}
 	t->obj = obj;
+	buf_truncate(err, 0);
+	return RONDA_OK;
+}
+
+/*
+ * A task's "when": the name of an earlier task and the verdicts of it that
+ * let this task run.  Only earlier tasks may be named, so conditions can
+ * never form a cycle and the agent decides each one when it gets there.
+ */
+static int parse_when(struct proto_job *j, size_t i, struct buf *err)
+{
+	struct proto_task *t = &j->tasks[i];
+	json_t *w = json_object_get(t->obj, "when"), *v;
+	const char *name;
+	size_t k, n;
+	int verdict;
+
+	t->when_task = -1;
+	t->when_verdicts = 0;
+	if (!w)
+		return RONDA_OK;
+	buf_printf(err, "tasks[%zu] (\"%s\"): \"when\": ", i, t->name);
+	if (check_fields(w, when_fields, NULL, err) != RONDA_OK)
+		return RONDA_EPARSE;
+	name = json_string_value(json_object_get(w, "task"));
+	for (k = 0; k < i; k++) {
+		if (strcmp(j->tasks[k].name, name) == 0)
+			break;
+	}
+	if (k == i) {
+		buf_printf(err, "no earlier task is named \"%s\" (a condition can only name a task before it)",
+			   name);
+		return RONDA_EPARSE;
+	}
+	json_array_foreach(json_object_get(w, "verdict"), n, v) {
+		if (proto_verdict_from_name(json_string_value(v), &verdict) != RONDA_OK) {
+			buf_printf(err, "unknown verdict \"%s\" (ok, warn, fail, error or skipped)",
+				   json_string_value(v));
+			return RONDA_EPARSE;
+		}
+		t->when_verdicts |= 1u << verdict;
+	}
+	if (!t->when_verdicts) {
+		buf_puts(err, "\"verdict\" must list at least one verdict");
+		return RONDA_EPARSE;
+	}
+	t->when_task = (int)k;
 	buf_truncate(err, 0);
 	return RONDA_OK;
 }
@@ -372,6 +424,10 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 				goto out;
 			}
 		}
+		r = parse_when(&j, i, err);
+		if (r != RONDA_OK)
+			goto out;
+		r = RONDA_EPARSE;
 	}
 	*job = j;
 	return RONDA_OK;

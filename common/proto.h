@@ -53,6 +53,7 @@ enum proto_ftype {
 	FT_STRS,	/* array of strings */
 	FT_SCALAR,	/* string or number */
 	FT_ARRAY,	/* array of anything (checked by the caller) */
+	FT_OBJECT,	/* object (checked by the caller) */
 };
 
 struct proto_field {
@@ -72,6 +73,10 @@ struct proto_task {
 	const struct proto_check *check;
 	json_t *obj;			/* the task object (borrowed from the job) */
 	double timeout;			/* seconds; 0 = the check's default */
+	/* "when": run only if earlier task when_task (-1: always run) got
+	 * a verdict in when_verdicts (bit 1 << verdict). */
+	int when_task;
+	unsigned when_verdicts;
 };
 
 struct proto_job {

@@ -23,6 +23,8 @@ static const struct command {
 } commands[] = {
 	{ "hosts", cmd_hosts, "[-i INV] PATTERN                which hosts a pattern selects" },
 	{ "exec", cmd_exec, "[-i INV] PATTERN -- CMD [ARG...]  run a command, output folded" },
+	{ "check", cmd_check, "[-i INV] PATTERN CHECK...        ad hoc checks through the agent" },
+	{ "run", cmd_run, "[-i INV] PLAYBOOK [--limit PATTERN] [--dry-run]  run a playbook" },
 };
 
 static void usage(FILE *out)

@@ -72,6 +72,8 @@ enum patrol_verdict {
 	PV_OK, PV_WARN, PV_FAIL, PV_ERROR, PV_UNREACHABLE
 };
 enum patrol_verdict patrol_host_verdict(const struct patrol_host *h);
+/* "ok", "warn", "fail", "error", "unreachable" (JSON, files, metrics). */
+const char *patrol_verdict_name(enum patrol_verdict v);
 
 /*
  * Terminal summary: hosts ok / warn / fail / unreachable / error, then the

@@ -170,6 +170,46 @@ static void test_names(void **state)
 	assert_int_equal(v, PROFILE_MAINTAIN);
 }
 
+/* "when" names an earlier task and a set of its verdicts. */
+static void test_when(void **state)
+{
+	const char *text = "{\"ronda\":1,\"tasks\":[{\"name\":\"root\",\"check\":\"disk\"},"
+		"{\"name\":\"c\",\"check\":\"load\",\"when\":{\"task\":\"root\",\"verdict\":[\"fail\",\"warn\"]}}]}";
+	struct proto_job job;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 1024);
+	assert_int_equal(proto_job_parse(text, strlen(text), &job, &err), RONDA_OK);
+	assert_int_equal(job.tasks[0].when_task, -1);
+	assert_int_equal(job.tasks[1].when_task, 0);
+	assert_int_equal(job.tasks[1].when_verdicts, (1u << VERDICT_FAIL) | (1u << VERDICT_WARN));
+	proto_job_release(&job);
+	buf_release(&err);
+
+#define W(when) "{\"ronda\":1,\"tasks\":[{\"name\":\"a\",\"check\":\"load\"}," \
+	"{\"name\":\"b\",\"check\":\"load\",\"when\":" when "}]}"
+	assert_int_equal(parse(W("{\"task\":\"zz\",\"verdict\":[\"fail\"]}"),
+			       "tasks[1] (\"b\"): \"when\": no earlier task is named \"zz\""), RONDA_EPARSE);
+	assert_int_equal(parse(W("{\"task\":\"b\",\"verdict\":[\"fail\"]}"),
+			       "no earlier task is named \"b\""), RONDA_EPARSE);
+	assert_int_equal(parse(W("{\"task\":\"a\",\"verdict\":[\"bad\"]}"),
+			       "unknown verdict \"bad\""), RONDA_EPARSE);
+	assert_int_equal(parse(W("{\"task\":\"a\",\"verdict\":[]}"),
+			       "at least one verdict"), RONDA_EPARSE);
+	assert_int_equal(parse(W("{\"task\":\"a\"}"), "missing key \"verdict\""), RONDA_EPARSE);
+	assert_int_equal(parse(W("{\"task\":\"a\",\"verdict\":\"fail\"}"),
+			       "\"verdict\" must be an array of strings"), RONDA_EPARSE);
+	assert_int_equal(parse(W("{\"task\":\"a\",\"verdict\":[\"ok\"],\"x\":1}"),
+			       "unknown key \"x\""), RONDA_EPARSE);
+	assert_int_equal(parse(W("\"a\""), "\"when\" must be an object"), RONDA_EPARSE);
+	/* A task may not depend on a later one: the first task names the second. */
+	assert_int_equal(parse("{\"ronda\":1,\"tasks\":[{\"name\":\"a\",\"check\":\"load\","
+			       "\"when\":{\"task\":\"b\",\"verdict\":[\"ok\"]}},{\"name\":\"b\",\"check\":\"load\"}]}",
+			       "no earlier task is named \"b\""), RONDA_EPARSE);
+#undef W
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -179,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_line_round_trip),
 		cmocka_unit_test(test_line_parse_rejects),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_when),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

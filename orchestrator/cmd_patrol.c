@@ -1,0 +1,405 @@
+/*
+ * cmd_patrol.c - `ronda check` (ad hoc checks) and `ronda run` (a playbook):
+ * the agent is pushed where needed and runs the job on every host.
+ *
+ * Steps: parse the command line; build a struct patrol_plan (checkspec or
+ * playbook, patrol.h) and its job line; resolve targets; run the engine
+ * with the push plan (push.h); report (terminal summary, --json, --prom,
+ * --out); exit code from the worst host.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "commands.h"
+#include "engine.h"
+#include "engine_cli.h"
+#include "err.h"
+#include "log.h"
+#include "patrol.h"
+#include "push.h"
+#include "banned.h"
+
+/* Agent output can be long (a command check's output); the cap is per host. */
+#define PATROL_MAX_OUTPUT (8u << 20)
+/* When neither the inventory nor the playbook sets a deadline. */
+#define PATROL_DEFAULT_TIMEOUT 300.0
+
+enum {
+	OPT_AGENT = 1000,
+	OPT_LIMIT,
+	OPT_DRY_RUN,
+	OPT_TAGS,
+	OPT_SKIP_TAGS,
+};
+
+static const struct option patrol_long[] = {
+	{ "agent", required_argument, NULL, OPT_AGENT },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "tags", required_argument, NULL, OPT_TAGS },
+	{ "skip-tags", required_argument, NULL, OPT_SKIP_TAGS },
+	ENGINE_CLI_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MAX_TAGS 64
+
+struct patrol_ctx {
+	struct engine_cli ec;
+	const char *agent;
+	const char *limit;
+	int dry_run, is_run, progress;
+	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
+	size_t n_tags, n_skip;
+	size_t done, bad, total;
+	double t0;
+};
+
+static const char check_help[] =
+	"usage: ronda check [OPTIONS] PATTERN CHECK...\n"
+	"\n"
+	"Runs ad hoc checks through the agent on every host PATTERN selects, for\n"
+	"the question at 3 a.m.: ronda check @web disk:/var:90%% load:2 proc:nginx\n"
+	"The agent is uploaded once to ~/.cache/ronda on each host (named by its\n"
+	"SHA-256) and runs read-only, confined by seccomp.\n"
+	"\n"
+	"%s\n"
+	"Options:\n"
+	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
+	"                           ronda)\n"
+	"\n%s\n%s"
+	"\n"
+	"Exit status: 0 all ok; 1 some check warned or failed; 2 some host\n"
+	"unreachable or errored; 3 interrupted; 64 usage; 70 internal;\n"
+	"78 configuration.\n";
+
+static const char run_help[] =
+	"usage: ronda run [OPTIONS] PLAYBOOK [--limit PATTERN] [--dry-run]\n"
+	"\n"
+	"Runs the tasks of PLAYBOOK (a libconfig file, see playbooks/) through the\n"
+	"agent on every host of the inventory, or those PATTERN selects.\n"
+	"\n"
+	"Options:\n"
+	"      --limit PATTERN      only these hosts (default: all)\n"
+	"      --dry-run            check the playbook and inventory, show which\n"
+	"                           hosts and tasks would run, touch no host\n"
+	"      --tags T1,T2         only tasks with one of these tags\n"
+	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
+	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
+	"                           ronda)\n"
+	"\n%s\n%s"
+	"\n"
+	"Exit status: 0 all ok; 1 some task warned or failed; 2 some host\n"
+	"unreachable or errored; 3 interrupted; 64 usage; 70 internal;\n"
+	"78 configuration (the message names file and line).\n";
+
+/* Splits a comma list into list[]; the strings stay in arg (argv). */
+static int add_tags(const char *arg, const char **list, size_t *n, struct buf *err)
+{
+	const char *p = arg;
+
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char *tag;
+
+		if (*n == MAX_TAGS || !len) {
+			buf_printf(err, "bad tag list '%.64s'", arg);
+			return RONDA_EINVAL;
+		}
+		tag = strndup(p, len);
+		if (!tag)
+			return RONDA_ENOMEM;
+		list[(*n)++] = tag;
+		p = comma ? comma + 1 : p + len;
+	}
+	return RONDA_OK;
+}
+
+static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
+{
+	struct patrol_ctx *x = ctx;
+
+	switch (val) {
+	case OPT_AGENT:
+		x->agent = arg;
+		return RONDA_OK;
+	case OPT_LIMIT:
+		x->limit = arg;
+		return RONDA_OK;
+	case OPT_DRY_RUN:
+		x->dry_run = 1;
+		return RONDA_OK;
+	case OPT_TAGS:
+		return add_tags(arg, x->tags, &x->n_tags, err);
+	case OPT_SKIP_TAGS:
+		return add_tags(arg, x->skip, &x->n_skip, err);
+	}
+	return engine_cli_option(&x->ec, val, arg, err);
+}
+
+static void progress(void *arg, size_t i, const struct host_result *r)
+{
+	struct patrol_ctx *x = arg;
+	double el = engine_cli_now() - x->t0, rate;
+
+	(void)i;
+	x->done++;
+	x->bad += r->status != RESULT_OK;
+	if (!x->progress)
+		return;
+	rate = el > 0 ? x->done / el : 0;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %zu unreachable or errored, %.0f hosts/s, ETA %.0fs",
+		x->done, x->total, x->bad, rate,
+		rate > 0 ? (x->total - x->done) / rate : 0.0);
+	if (x->done == x->total)
+		fputs("\r\033[K", stderr);
+}
+
+static void dry_run(FILE *out, const struct target_list *tl, const struct patrol_plan *plan)
+{
+	fprintf(out, "playbook %s: %zu task(s), profile %s, on %zu host(s)\n",
+		plan->name ? plan->name : "?", json_array_size(plan->tasks),
+		plan->profile ? plan->profile : "inspect", tl->n);
+	for (size_t i = 0; i < json_array_size(plan->tasks); i++) {
+		json_t *t = json_array_get(plan->tasks, i);
+		const char *name = json_string_value(json_object_get(t, "name"));
+		const char *check = json_string_value(json_object_get(t, "check"));
+
+		fprintf(out, "  task %-24s %s\n", name ? name : check, check ? check : "?");
+	}
+	for (size_t i = 0; i < tl->n; i++)
+		fprintf(out, "  host %s (%s:%u)\n", tl->v[i].name, tl->v[i].address, tl->v[i].port);
+}
+
+/* The common part of check and run, from resolved targets on. */
+static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *tl,
+		  struct patrol_plan *plan)
+{
+	struct agent_bin agent;
+	struct push_ctx pc;
+	struct patrol_host *hosts = NULL;
+	struct host_result *res = NULL;
+	int *uploaded = NULL;
+	struct buf job, err;
+	char run_dir[4096];
+	struct timespec wall;
+	double start;
+	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
+
+	memset(&agent, 0, sizeof(agent));
+	buf_init(&job, 1 << 20);
+	buf_init(&err, 4096);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	rc = patrol_plan_job(plan, (double)wall.tv_sec + wall.tv_nsec / 1e9, &job);
+	if (rc) {
+		fprintf(stderr, "ronda: cannot build the job: %s\n", ronda_strerror(rc));
+		code = EXIT_CONFIG;
+		goto out;
+	}
+	if (x->dry_run) {
+		dry_run(stdout, tl, plan);
+		code = EXIT_OK;
+		goto out;
+	}
+	if (!tl->n) {
+		code = EXIT_OK;
+		goto out;
+	}
+	rc = agent_bin_load(x->agent, &agent, &err);
+	if (rc) {
+		fprintf(stderr, "ronda: %s\n", buf_data(&err));
+		code = EXIT_CONFIG;
+		goto out;
+	}
+	hosts = calloc(tl->n, sizeof(*hosts));
+	res = calloc(tl->n, sizeof(*res));
+	uploaded = calloc(tl->n, sizeof(*uploaded));
+	if (!hosts || !res || !uploaded)
+		goto out;
+	for (size_t i = 0; i < tl->n; i++) {
+		struct target *t = &tl->v[i];
+
+		t->become |= plan->become;
+		if (t->command_timeout <= 0)
+			t->command_timeout = plan->timeout > 0 ? plan->timeout + 30
+							      : PATROL_DEFAULT_TIMEOUT;
+		hosts[i].conn = &res[i];
+	}
+	if (push_ctx_init(&pc, &agent, buf_data(&job), buf_len(&job),
+			  plan->profile ? plan->profile : "inspect", hosts, uploaded))
+		goto out;
+	pc_ok = 1;
+	engine_cli_finish(&x->ec, o);
+	if (x->ec.eo.max_output == (size_t)1 << 20)
+		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
+	x->ec.eo.plan = push_plan;
+	x->ec.eo.plan_arg = &pc;
+	x->ec.eo.on_done = progress;
+	x->ec.eo.arg = x;
+	x->total = tl->n;
+	x->progress = isatty(2) && !o->json;
+	if (libssh2_init(0))
+		goto out;
+	start = x->t0 = engine_cli_now();
+	rc = engine_run(&x->ec.eo, tl, res);
+	libssh2_exit();
+	if (rc && rc != RONDA_EAGAIN) {
+		fprintf(stderr, "ronda: %s\n", ronda_strerror(rc));
+		code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
+		goto out;
+	}
+	if (o->json)
+		patrol_report_json(stdout, tl, hosts);
+	else
+		patrol_report_summary(stdout, tl, hosts);
+	if (o->prom_file && patrol_report_prom(o->prom_file, tl, hosts,
+					       engine_cli_now() - start) != RONDA_OK)
+		fprintf(stderr, "ronda: cannot write %s\n", o->prom_file);
+	if (o->out_dir) {
+		if (patrol_report_out(o->out_dir, tl, hosts, run_dir, sizeof(run_dir)) == RONDA_OK)
+			fprintf(stderr, "ronda: results in %s\n", run_dir);
+		else
+			fprintf(stderr, "ronda: cannot write results under %s\n", o->out_dir);
+	}
+	code = rc == RONDA_EAGAIN ? EXIT_INTERRUPTED : patrol_exit_code(hosts, tl->n);
+	for (size_t i = 0; i < tl->n; i++)
+		if (res[i].status == RESULT_INTERRUPTED)
+			code = EXIT_INTERRUPTED;
+out:
+	fflush(stdout);
+	if (pc_ok)
+		push_ctx_release(&pc);
+	for (size_t i = 0; hosts && i < tl->n; i++) {
+		json_decref(hosts[i].facts);
+		json_decref(hosts[i].results);
+		json_decref(hosts[i].summary);
+	}
+	for (size_t i = 0; res && i < tl->n; i++)
+		host_result_release(&res[i]);
+	free(hosts);
+	free(res);
+	free(uploaded);
+	agent_bin_release(&agent);
+	buf_release(&job);
+	buf_release(&err);
+	return code;
+}
+
+static void ctx_release(struct patrol_ctx *x)
+{
+	for (size_t i = 0; i < x->n_tags; i++)
+		free((void *)(uintptr_t)x->tags[i]);
+	for (size_t i = 0; i < x->n_skip; i++)
+		free((void *)(uintptr_t)x->skip[i]);
+	engine_cli_release(&x->ec);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct patrol_ctx x;
+	struct cli_opts o;
+	struct target_list tl;
+	struct patrol_plan plan;
+	struct buf err;
+	int rc, code = EXIT_USAGE;
+
+	memset(&x, 0, sizeof(x));
+	engine_cli_init(&x.ec);
+	cli_opts_init(&o);
+	target_list_init(&tl);
+	patrol_plan_init(&plan);
+	buf_init(&err, 4096);
+	rc = cli_parse(&o, argc, argv, patrol_long, "", patrol_extra, &x, &err);
+	if (rc == RONDA_OK && o.help) {
+		printf(check_help, checkspec_help, engine_cli_help, cli_common_help);
+		code = EXIT_OK;
+		goto out;
+	}
+	if (rc == RONDA_OK && (!o.n_include || !o.n_args || o.has_dashdash)) {
+		buf_reset(&err);
+		buf_puts(&err, "usage: ronda check [OPTIONS] PATTERN CHECK... (see --help)");
+		rc = RONDA_EINVAL;
+	}
+	for (size_t i = 0; rc == RONDA_OK && i < o.n_args; i++) {
+		rc = checkspec_parse(o.args[i], &plan, &err);
+		if (rc)
+			rc = RONDA_EINVAL;
+	}
+	if (rc == RONDA_OK)
+		rc = cli_targets(&o, &tl, &err);
+	if (rc) {
+		fprintf(stderr, "ronda check: %s\n", buf_data(&err));
+		code = cli_exit_code(rc);
+		goto out;
+	}
+	code = patrol(&x, &o, &tl, &plan);
+out:
+	patrol_plan_release(&plan);
+	target_list_release(&tl);
+	cli_opts_release(&o);
+	buf_release(&err);
+	ctx_release(&x);
+	return code;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct patrol_ctx x;
+	struct cli_opts o;
+	struct target_list tl;
+	struct patrol_plan plan;
+	struct buf err;
+	const char *book;
+	int rc, code = EXIT_USAGE;
+
+	memset(&x, 0, sizeof(x));
+	x.is_run = 1;
+	engine_cli_init(&x.ec);
+	cli_opts_init(&o);
+	target_list_init(&tl);
+	patrol_plan_init(&plan);
+	buf_init(&err, 4096);
+	rc = cli_parse(&o, argc, argv, patrol_long, "", patrol_extra, &x, &err);
+	if (rc == RONDA_OK && o.help) {
+		printf(run_help, engine_cli_help, cli_common_help);
+		code = EXIT_OK;
+		goto out;
+	}
+	/* cli_parse took the first operand for a pattern: it is the playbook. */
+	if (rc == RONDA_OK && (o.n_include < 1 || o.n_args || o.has_dashdash)) {
+		buf_reset(&err);
+		buf_puts(&err, "usage: ronda run [OPTIONS] PLAYBOOK [--limit PATTERN] (see --help)");
+		rc = RONDA_EINVAL;
+	}
+	if (rc == RONDA_OK) {
+		book = o.include[0];
+		o.include[0] = x.limit ? x.limit : "all";
+		x.tags[x.n_tags] = NULL;
+		x.skip[x.n_skip] = NULL;
+		rc = playbook_load(book, x.n_tags ? x.tags : NULL, x.n_skip ? x.skip : NULL,
+				   &plan, &err);
+		if (rc == RONDA_OK)
+			rc = cli_targets(&o, &tl, &err);
+	}
+	if (rc) {
+		fprintf(stderr, "ronda run: %s\n", buf_data(&err));
+		code = cli_exit_code(rc);
+		goto out;
+	}
+	code = patrol(&x, &o, &tl, &plan);
+out:
+	patrol_plan_release(&plan);
+	target_list_release(&tl);
+	cli_opts_release(&o);
+	buf_release(&err);
+	ctx_release(&x);
+	return code;
+}
