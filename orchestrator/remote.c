@@ -21,7 +21,8 @@
  * everything it starts stays in that group, so the watcher's "kill 0"
  * reaches the whole command tree (and the guard itself: no status line is
  * owed once we have given up on the command).  The watcher uses the read
- * builtin, not cat, to spare a process per host.
+ * builtin, not cat, to spare a process per host, and is reaped before the
+ * guard exits (not every init reaps orphans).
  */
 static const char guard[] =
 	"exec 3<&0 </dev/null; "
@@ -29,7 +30,7 @@ static const char guard[] =
 	"( trap \"\" TERM; while read -r x <&3; do :; done; "
 	"kill -TERM 0; sleep 2; kill -KILL 0 ) >/dev/null 2>&1 & "
 	"w=$!; exec 3<&-; "
-	"wait $p; s=$?; kill -KILL $w 2>/dev/null; "
+	"wait $p; s=$?; kill -KILL $w 2>/dev/null; wait $w 2>/dev/null; "
 	"printf \"\\036ronda-exit %d\\n\" $s >&2; exit $s";
 
 int remote_quote(struct buf *out, const char *arg)
