@@ -1,0 +1,108 @@
+#!/bin/bash
+# 45-patrol.sh - ronda check and ronda run against the loopback fleet: the
+# agent is uploaded once, then cached; concurrent runs; interrupted uploads
+# never leave a usable half-agent; a tampered agent is replaced; fault hosts
+# get their verdicts; --dry-run touches nothing; --json, --prom, --out.
+source "$(dirname "$0")/../lib.sh"
+dir=$("$TOP/tests/fleet/up.sh" -n 30 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
+trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1' EXIT
+source "$dir/fleet.env"
+R="$BUILD/ronda"
+X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 4 --retries 0)
+cache="$FLEET_DIR/home/.cache/ronda"
+sha=$(sha256sum < "$BUILD/ronda-agent" | cut -d' ' -f1)
+size=$(stat -c %s "$BUILD/ronda-agent")
+hostline() { jq -c --arg h "$1" 'select(.type == "host" and .host == $h)' "$2"; }
+
+# All fleet hosts share one HOME, so the first run uploads to many hosts at
+# once into the same cache: concurrent uploads are exercised every time.
+
+# --- first run uploads, second does not ---------------------------------------
+rm -rf "$FLEET_DIR/home/.cache"
+"$R" check "${X[@]}" --json 'node[001-030]' disk:/:99% proc:sshd > "$dir/first.json" 2>"$dir/first.err"
+rc=$?
+up=$(jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/first.json")
+n_up=$(jq -s '[.[] | select(.type == "host" and .uploaded_bytes > 0)] | length' "$dir/first.json")
+ok=$(jq -s '[.[] | select(.type == "host" and .verdict == "ok")] | length' "$dir/first.json")
+[ $rc -eq 0 ] && [ "$ok" -eq 30 ] && t_ok "first check: 30 hosts ok" || t_fail "first check: 30 hosts ok" "rc=$rc ok=$ok $(head -3 "$dir/first.err")"
+[ "$n_up" -ge 1 ] && [ "$up" -ge "$size" ] && t_ok "first run uploaded the agent ($up bytes to $n_up host(s))" || t_fail "first run uploaded the agent" "up=$up n=$n_up"
+[ -x "$cache/agent-$sha" ] && [ "$(sha256sum < "$cache/agent-$sha" | cut -d' ' -f1)" = "$sha" ] && t_ok "cached as agent-<sha256>, verified" || t_fail "cached as agent-<sha256>"
+[ "$(stat -c %a "$cache")" = 700 ] && t_ok "cache directory is 0700" || t_fail "cache directory is 0700" "$(stat -c %a "$cache")"
+"$R" check "${X[@]}" --json 'node[001-030]' disk:/:99% > "$dir/second.json" 2>/dev/null
+up2=$(jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/second.json")
+[ "$up2" -eq 0 ] && t_ok "second run uploads nothing" || t_fail "second run uploads nothing" "$up2 bytes"
+
+# --- two runs at once, from an empty cache ----------------------------------------
+rm -rf "$FLEET_DIR/home/.cache"
+"$R" check "${X[@]}" --json 'node[001-030]' load:100 > "$dir/c1.json" 2>/dev/null & p1=$!
+"$R" check "${X[@]}" --json 'node[001-030]' load:100 > "$dir/c2.json" 2>/dev/null & p2=$!
+wait $p1; r1=$?; wait $p2; r2=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && t_ok "two concurrent runs both succeed" || t_fail "two concurrent runs both succeed" "rc $r1 $r2"
+
+# --- interrupted uploads never leave a usable half-agent ---------------------------
+bad=0
+for delay in 0.05 0.1 0.15 0.2 0.3; do
+	rm -rf "$FLEET_DIR/home/.cache"
+	"$R" check "${X[@]}" 'node[001-030]' load:100 >/dev/null 2>&1 & rp=$!
+	sleep $delay
+	kill -KILL $rp; wait $rp 2>/dev/null
+	sleep 0.3
+	for f in "$cache"/agent-*; do
+		[ -e "$f" ] || continue
+		case $f in *.tmp.*) continue ;; esac
+		[ "$(sha256sum < "$f" | cut -d' ' -f1)" = "${f##*/agent-}" ] || bad=$((bad + 1))
+	done
+done
+[ $bad -eq 0 ] && t_ok "killed mid-upload: every cached agent matches its hash" || t_fail "killed mid-upload" "$bad bad agent(s)"
+"$R" check "${X[@]}" 'node[001-030]' load:100 >/dev/null 2>&1
+[ $? -eq 0 ] && t_ok "a run after interrupted uploads succeeds" || t_fail "a run after interrupted uploads succeeds"
+
+# --- a tampered cached agent is replaced, never run -----------------------------------
+printf 'tampered' | dd of="$cache/agent-$sha" bs=1 seek=2000 conv=notrunc 2>/dev/null
+"$R" check "${X[@]}" --json node001 load:100 > "$dir/t.json" 2>/dev/null
+rc=$?
+[ $rc -eq 0 ] && [ "$(sha256sum < "$cache/agent-$sha" | cut -d' ' -f1)" = "$sha" ] &&
+	[ "$(hostline node001 "$dir/t.json" | jq .uploaded_bytes)" -eq "$size" ] &&
+	t_ok "tampered agent replaced by a fresh upload" || t_fail "tampered agent replaced" "rc=$rc"
+
+# --- fault hosts and verdicts ---------------------------------------------------------
+"$R" check "${X[@]}" --json all 'disk:/:99%' > "$dir/all.json" 2>/dev/null
+rc=$?
+v() { hostline "$1" "$dir/all.json" | jq -r '"\(.verdict) \(.status)"'; }
+[ $rc -eq 2 ] && t_ok "exit 2 with fault hosts in the run" || t_fail "exit 2 with fault hosts" "rc=$rc"
+for h in silent closed badkey noauth garbage; do
+	case "$(v $h)" in "unreachable "*) t_ok "$h: unreachable ($(v $h))" ;; *) t_fail "$h unreachable" "$(v $h)" ;; esac
+done
+[ "$(v node017)" = "ok ok" ] && t_ok "good hosts ok beside the faults" || t_fail "good hosts ok beside the faults" "$(v node017)"
+"$R" check "${X[@]}" --json node001 'load:0.000001' > "$dir/f.json" 2>/dev/null; rc=$?
+[ $rc -eq 1 ] && [ "$(jq -r 'select(.type == "task") | .verdict' "$dir/f.json")" = fail ] && t_ok "a failing check: verdict fail, exit 1" || t_fail "a failing check" "rc=$rc"
+
+# --- become without sudo gives a become error, quickly -----------------------------------
+t0=$(date +%s.%N)
+"$R" check "${X[@]}" --json --become node001 load:100 > "$dir/b.json" 2>/dev/null
+el=$(echo "$(date +%s.%N) - $t0" | bc)
+s=$(hostline node001 "$dir/b.json" | jq -r .status)
+[ "$s" = become ] && (( $(echo "$el < 5" | bc) )) && t_ok "--become where sudo cannot run: become error (${el}s)" || t_fail "--become error" "status=$s"
+
+# --- playbooks: dry run, run, outputs ----------------------------------------------------
+"$R" run "${X[@]}" --dry-run "$TOP/playbooks/patrol.cfg" --limit 'node[001-003]' > "$dir/dry.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && grep -q 'host node003' "$dir/dry.out" && t_ok "--dry-run lists hosts and tasks" || t_fail "--dry-run" "rc=$rc $(head -3 "$dir/dry.out")"
+rm -rf "$FLEET_DIR/home/.cache"
+"$R" run "${X[@]}" --dry-run "$TOP/playbooks/patrol.cfg" --limit 'node[001-003]' >/dev/null 2>&1
+[ ! -e "$cache" ] && t_ok "--dry-run touches no host" || t_fail "--dry-run touches no host"
+"$R" run "${X[@]}" --json --prom "$dir/ronda.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-010]' > "$dir/pb.json" 2>"$dir/pb.err"; rc=$?
+tasks=$(jq -s '[.[] | select(.type == "task")] | length' "$dir/pb.json")
+hosts=$(jq -s '[.[] | select(.type == "host")] | length' "$dir/pb.json")
+[ $rc -le 1 ] && [ "$hosts" -eq 10 ] && [ "$tasks" -ge 50 ] && t_ok "patrol.cfg on 10 hosts: $tasks task results" || t_fail "patrol.cfg on 10 hosts" "rc=$rc hosts=$hosts tasks=$tasks $(head -2 "$dir/pb.err")"
+jq -e 'select(.type == "task") | (.host and .task and .check and .verdict and (.values | type == "object"))' "$dir/pb.json" >/dev/null &&
+	t_ok "every task line has host, task, check, verdict, values" || t_fail "task lines well formed"
+badprom=$(grep -vE '^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+|[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})? (NaN|\+Inf|-Inf))$' "$dir/ronda.prom" | head -3)
+[ -s "$dir/ronda.prom" ] && [ -z "$badprom" ] && grep -q '^ronda_' "$dir/ronda.prom" && t_ok "Prometheus textfile well formed" || t_fail "Prometheus textfile well formed" "$badprom"
+n_files=$(find "$dir/runs" -name '*.json' | wc -l)
+[ "$n_files" -ge 10 ] && t_ok "--out wrote a run directory ($n_files JSON files)" || t_fail "--out wrote a run directory" "$n_files"
+"$R" run "${X[@]}" "$TOP/playbooks/oncall.cfg" --limit node001 > "$dir/oncall.out" 2>&1; rc=$?
+[ $rc -le 1 ] && t_ok "oncall.cfg runs (exit $rc)" || t_fail "oncall.cfg runs" "rc=$rc $(tail -3 "$dir/oncall.out")"
+printf 'name = "x";\ntasks = ( { name = "d"; check = "disk"; pth = "/"; } );\n' > "$dir/bad.cfg"
+"$R" run "${X[@]}" "$dir/bad.cfg" > "$dir/bad.out" 2>&1; rc=$?
+[ $rc -eq 78 ] && grep -q 'bad.cfg:2' "$dir/bad.out" && t_ok "bad playbook: exit 78 with file:line" || t_fail "bad playbook: exit 78 with file:line" "rc=$rc $(cat "$dir/bad.out")"
+t_finish
