@@ -198,6 +198,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	buf_init(&job, 1 << 20);
 	buf_init(&err, 4096);
 	clock_gettime(CLOCK_REALTIME, &wall);
+	/* Built once here to refuse a bad job before connecting anywhere. */
 	rc = patrol_plan_job(plan, (double)wall.tv_sec + wall.tv_nsec / 1e9, &job);
 	if (rc) {
 		fprintf(stderr, "ronda: cannot build the job: %s\n", ronda_strerror(rc));
@@ -233,8 +234,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 							      : PATROL_DEFAULT_TIMEOUT;
 		hosts[i].conn = &res[i];
 	}
-	if (push_ctx_init(&pc, &agent, buf_data(&job), buf_len(&job),
-			  plan->profile ? plan->profile : "inspect", hosts, uploaded))
+	if (push_ctx_init(&pc, &agent, plan, tl->n, hosts, uploaded))
 		goto out;
 	pc_ok = 1;
 	engine_cli_finish(&x->ec, o);

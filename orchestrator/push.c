@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -163,23 +164,29 @@ static int script(struct buf *out, const char *body, const char *const *args, si
 }
 
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
-		  const char *job, size_t joblen, const char *profile,
+		  const struct patrol_plan *plan, size_t n,
 		  struct patrol_host *hosts, int *uploaded)
 {
+	const char *profile = plan->profile ? plan->profile : "inspect";
 	char size[32];
 	const char *run[4], *up[2];
 	int r;
 
 	memset(p, 0, sizeof(*p));
 	p->agent = agent;
-	p->job = job;
-	p->joblen = joblen;
+	p->plan = plan;
+	p->n = n;
 	p->profile = profile;
 	p->hosts = hosts;
 	p->uploaded = uploaded;
 	buf_init(&p->run, 1 << 16);
 	buf_init(&p->run_become, 1 << 16);
 	buf_init(&p->upload, 1 << 16);
+	p->jobs = calloc(n ? n : 1, sizeof(*p->jobs));
+	if (!p->jobs)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		buf_init(&p->jobs[i], PROTO_JOB_MAX + 2);
 	snprintf(size, sizeof(size), "%zu", agent->len);
 	run[0] = up[0] = agent->sha256;
 	run[1] = up[1] = size;
@@ -198,6 +205,10 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 
 void push_ctx_release(struct push_ctx *p)
 {
+	for (size_t i = 0; p->jobs && i < p->n; i++)
+		buf_release(&p->jobs[i]);
+	free(p->jobs);
+	p->jobs = NULL;
 	buf_release(&p->run);
 	buf_release(&p->run_become);
 	buf_release(&p->upload);
@@ -319,6 +330,7 @@ int push_plan(void *arg, size_t i, const struct target *t,
 	struct patrol_host *h = &p->hosts[i];
 	const char *w, *rest, *e;
 	size_t wl, rl, ll, el;
+	struct timespec now;
 
 	h->conn = r;
 	if (step == 0)
@@ -369,9 +381,13 @@ int push_plan(void *arg, size_t i, const struct target *t,
 		return fail_host(r, RESULT_DEPLOY, "", rest, rl);
 	return fail_host(r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
 run:
+	clock_gettime(CLOCK_REALTIME, &now);
+	buf_reset(&p->jobs[i]);
+	if (patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]))
+		return -1;
 	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
-	next->in = p->job;
-	next->inlen = p->joblen;
+	next->in = buf_data(&p->jobs[i]);
+	next->inlen = buf_len(&p->jobs[i]);
 	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
 	return 1;
 }

@@ -41,17 +41,22 @@ void agent_bin_release(struct agent_bin *a);
 
 struct push_ctx {
 	const struct agent_bin *agent;
-	const char *job;		/* the job line, with its newline */
-	size_t joblen;
+	const struct patrol_plan *plan;	/* the job, made per host when sent */
+	struct buf *jobs;		/* per host: the job line as sent */
+	size_t n;
 	const char *profile;		/* inspect or maintain */
 	struct patrol_host *hosts;	/* one per target, filled as hosts end */
 	int *uploaded;			/* per host: an upload step was run */
 	struct buf run, run_become, upload;	/* the remote command lines */
 };
 
-/* Prepares the remote command lines; hosts and uploaded have n entries. */
+/*
+ * Prepares the remote command lines; hosts and uploaded have n entries.
+ * Each host's job is made when it is sent, so its "now" is the moment the
+ * agent receives it and the clock check measures skew, not queueing.
+ */
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
-		  const char *job, size_t joblen, const char *profile,
+		  const struct patrol_plan *plan, size_t n,
 		  struct patrol_host *hosts, int *uploaded);
 void push_ctx_release(struct push_ctx *p);
 
