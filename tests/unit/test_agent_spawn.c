@@ -202,7 +202,7 @@ static void test_leftovers_killed_when_leader_exits(void **state)
 static void test_setsid_escapee_reaped(void **state)
 {
 	struct spawn_res r;
-	char cmd[256], flag[64];
+	char cmd[512], flag[64];
 
 	(void)state;
 	/*
