@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <libssh2.h>
 
@@ -69,9 +68,7 @@ static const char exec_help[] =
 struct exec_ctx {
 	struct engine_cli ec;
 	const char *cmd, *cmd_become;	/* guarded, quoted command lines */
-	int fold, quiet, progress;
-	size_t done, failed, total;
-	double t0;
+	int fold, quiet;
 };
 
 static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
@@ -102,25 +99,6 @@ static int exec_plan(void *arg, size_t i, const struct target *t,
 	next->cmd = t->become ? x->cmd_become : x->cmd;
 	next->guarded = 1;
 	return 1;
-}
-
-/* A live line on a terminal: done/total, failures, rate, ETA. */
-static void progress(void *arg, size_t i, const struct host_result *r)
-{
-	struct exec_ctx *x = arg;
-	double el = engine_cli_now() - x->t0, rate;
-
-	(void)i;
-	x->done++;
-	x->failed += r->status != RESULT_OK;
-	if (!x->progress)
-		return;
-	rate = el > 0 ? x->done / el : 0;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %zu not ok, %.0f hosts/s, ETA %.0fs",
-		x->done, x->total, x->failed, rate,
-		rate > 0 ? (x->total - x->done) / rate : 0.0);
-	if (x->done == x->total)
-		fputs("\r\033[K", stderr);
 }
 
 int cmd_exec(int argc, char **argv)
@@ -161,12 +139,8 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	engine_cli_finish(&x.ec, &o);
-	x.ec.eo.on_done = progress;
-	x.ec.eo.arg = &x;
 	x.ec.eo.plan = exec_plan;
 	x.ec.eo.plan_arg = &x;
-	x.total = tl.n;
-	x.progress = isatty(2) && !o.json;
 	/* --become: sudo -n never prompts, so a host that wants a password fails fast. */
 	become_argv = calloc(o.n_command + 3, sizeof(char *));
 	if (!become_argv)
@@ -192,7 +166,7 @@ int cmd_exec(int argc, char **argv)
 		fprintf(stderr, "ronda exec: libssh2_init failed\n");
 		goto out;
 	}
-	x.t0 = engine_cli_now();
+	engine_cli_progress_start(&x.ec, tl.n, o.json);
 	x.cmd = buf_data(&cmd);
 	x.cmd_become = buf_data(&cmd_become);
 	rc = engine_run(&x.ec.eo, &tl, res);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <libssh2.h>
 
@@ -55,11 +54,9 @@ struct patrol_ctx {
 	struct engine_cli ec;
 	const char *agent;
 	const char *limit;
-	int dry_run, is_run, progress;
+	int dry_run, is_run;
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
-	size_t done, bad, total;
-	double t0;
 };
 
 static const char check_help[] =
@@ -145,24 +142,6 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 	return engine_cli_option(&x->ec, val, arg, err);
 }
 
-static void progress(void *arg, size_t i, const struct host_result *r)
-{
-	struct patrol_ctx *x = arg;
-	double el = engine_cli_now() - x->t0, rate;
-
-	(void)i;
-	x->done++;
-	x->bad += r->status != RESULT_OK;
-	if (!x->progress)
-		return;
-	rate = el > 0 ? x->done / el : 0;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %zu unreachable or errored, %.0f hosts/s, ETA %.0fs",
-		x->done, x->total, x->bad, rate,
-		rate > 0 ? (x->total - x->done) / rate : 0.0);
-	if (x->done == x->total)
-		fputs("\r\033[K", stderr);
-}
-
 static void dry_run(FILE *out, const struct target_list *tl, const struct patrol_plan *plan)
 {
 	fprintf(out, "playbook %s: %zu task(s), profile %s, on %zu host(s)\n",
@@ -242,13 +221,10 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
-	x->ec.eo.on_done = progress;
-	x->ec.eo.arg = x;
-	x->total = tl->n;
-	x->progress = isatty(2) && !o->json;
 	if (libssh2_init(0))
 		goto out;
-	start = x->t0 = engine_cli_now();
+	engine_cli_progress_start(&x->ec, tl->n, o->json);
+	start = engine_cli_now();
 	rc = engine_run(&x->ec.eo, tl, res);
 	libssh2_exit();
 	if (rc && rc != RONDA_EAGAIN) {

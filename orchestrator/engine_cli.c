@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -133,6 +134,34 @@ void engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o)
 	}
 	ec->eo.known_hosts = ec->known_hosts;
 	ec->eo.forks = raise_nofile(o->forks);
+}
+
+static void progress(void *arg, size_t i, const struct host_result *r)
+{
+	struct engine_progress *p = arg;
+	double el = engine_cli_now() - p->t0, rate;
+
+	(void)i;
+	p->done++;
+	p->bad += r->status != RESULT_OK;
+	if (!p->on)
+		return;
+	rate = el > 0 ? p->done / el : 0;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %zu not ok, %.0f hosts/s, ETA %.0fs",
+		p->done, p->total, p->bad, rate,
+		rate > 0 ? (p->total - p->done) / rate : 0.0);
+	if (p->done == p->total)
+		fputs("\r\033[K", stderr);
+}
+
+void engine_cli_progress_start(struct engine_cli *ec, size_t total, int json)
+{
+	memset(&ec->progress, 0, sizeof(ec->progress));
+	ec->progress.total = total;
+	ec->progress.on = isatty(2) && !json;
+	ec->progress.t0 = engine_cli_now();
+	ec->eo.on_done = progress;
+	ec->eo.arg = &ec->progress;
 }
 
 double engine_cli_now(void)

@@ -40,8 +40,16 @@ enum {
 
 extern const char engine_cli_help[];
 
+/* The live progress line on a terminal: done/total, not ok, rate, ETA. */
+struct engine_progress {
+	size_t done, bad, total;
+	double t0;
+	int on;			/* stderr is a terminal and output is not JSON */
+};
+
 struct engine_cli {
 	struct engine_opts eo;
+	struct engine_progress progress;
 	const char *known_hosts;	/* --known-hosts, or NULL */
 	int no_hostkey_check;
 	struct buf kh;			/* default known_hosts path */
@@ -52,6 +60,12 @@ void engine_cli_release(struct engine_cli *ec);
 int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct buf *err);
 /* Applies the common options and defaults; call after cli_parse. */
 void engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o);
+
+/*
+ * Starts the progress line for total hosts and hooks it to eo.on_done;
+ * it draws only when stderr is a terminal and json is off.
+ */
+void engine_cli_progress_start(struct engine_cli *ec, size_t total, int json);
 
 /* Seconds from a monotonic clock, for progress and durations. */
 double engine_cli_now(void);

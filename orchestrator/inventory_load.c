@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cfgutil.h"
 #include "err.h"
 #include "hostlist.h"
 #include "banned.h"
@@ -48,58 +49,30 @@ static const char *const key_names[HS_COUNT] = {
 
 /* ---- errors with file and line ---- */
 
-static const char *src_file(const struct loader *ld, const config_setting_t *s)
-{
-	const char *f = config_setting_source_file(s);
-
-	return f ? f : ld->path;
-}
-
 __attribute__((format(printf, 3, 4)))
 static int cfg_error(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
+	int r;
 
-	buf_printf(ld->err, "%s:%u: ", src_file(ld, s), config_setting_source_line(s));
 	va_start(ap, fmt);
-	buf_vprintf(ld->err, fmt, ap);
+	r = cfg_verror(ld->err, ld->path, s, fmt, ap);
 	va_end(ap);
-	return RONDA_ECONFIG;
-}
-
-static const char *type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP: return "a group { }";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a number";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "true or false";
-	case CONFIG_TYPE_ARRAY: return "an array [ ]";
-	case CONFIG_TYPE_LIST: return "a list ( )";
-	}
-	return "nothing";
+	return r;
 }
 
 static int wrong_type(struct loader *ld, const config_setting_t *s, const char *want)
 {
 	return cfg_error(ld, s, "'%s' must be %s, not %s",
 			 config_setting_name(s) ? config_setting_name(s) : "element",
-			 want, type_name(config_setting_type(s)));
+			 want, cfg_type_name(s));
 }
 
 /* ---- settings ---- */
 
-static int is_int(const config_setting_t *m)
-{
-	return config_setting_type(m) == CONFIG_TYPE_INT ||
-		config_setting_type(m) == CONFIG_TYPE_INT64;
-}
-
 static int get_seconds(struct loader *ld, const config_setting_t *m, double *v)
 {
-	if (is_int(m))
+	if (cfg_is_int(m))
 		*v = (double)config_setting_get_int64(m);
 	else if (config_setting_type(m) == CONFIG_TYPE_FLOAT)
 		*v = config_setting_get_float(m);
@@ -112,7 +85,7 @@ static int get_long(struct loader *ld, const config_setting_t *m, long *v)
 {
 	long long x;
 
-	if (!is_int(m))
+	if (!cfg_is_int(m))
 		return wrong_type(ld, m, "an integer");
 	x = config_setting_get_int64(m);
 	*v = x > 1000000 ? 1000000 : x < -1000000 ? -1000000 : (long)x;
@@ -424,7 +397,7 @@ static int create_groups(struct loader *ld, const config_setting_t *groups)
 		if (!config_setting_is_group(g))
 			return wrong_type(ld, g, "a group { }");
 		ig->name = strdup(name);
-		ig->file = strdup(src_file(ld, g));
+		ig->file = strdup(cfg_file(g, ld->path));
 		ig->line = config_setting_source_line(g);
 		host_settings_init(&ig->s);
 		inv->n_groups++;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cfgutil.h"
 #include "err.h"
 #include "proto.h"
 #include "banned.h"
@@ -56,30 +57,13 @@ struct pb {
 __attribute__((format(printf, 3, 4)))
 static int pb_error(struct pb *pb, const config_setting_t *s, const char *fmt, ...)
 {
-	const char *file = s ? config_setting_source_file(s) : NULL;
 	va_list ap;
+	int r;
 
-	buf_printf(pb->err, "%s:%u: ", file ? file : pb->path,
-		   s ? config_setting_source_line(s) : 0);
 	va_start(ap, fmt);
-	buf_vprintf(pb->err, fmt, ap);
+	r = cfg_verror(pb->err, pb->path, s, fmt, ap);
 	va_end(ap);
-	return RONDA_ECONFIG;
-}
-
-static const char *cfg_type_name(const config_setting_t *s)
-{
-	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_GROUP:		return "a group { }";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:		return "an integer";
-	case CONFIG_TYPE_FLOAT:		return "a number";
-	case CONFIG_TYPE_STRING:	return "a string";
-	case CONFIG_TYPE_BOOL:		return "true or false";
-	case CONFIG_TYPE_ARRAY:		return "an array [ ]";
-	case CONFIG_TYPE_LIST:		return "a list ( )";
-	}
-	return "nothing";
+	return r;
 }
 
 static int bad_type(struct pb *pb, const config_setting_t *s, const char *want)
@@ -90,20 +74,14 @@ static int bad_type(struct pb *pb, const config_setting_t *s, const char *want)
 			want, cfg_type_name(s));
 }
 
-static int is_int(const config_setting_t *s)
-{
-	return config_setting_type(s) == CONFIG_TYPE_INT ||
-		config_setting_type(s) == CONFIG_TYPE_INT64;
-}
-
 static int is_num(const config_setting_t *s)
 {
-	return is_int(s) || config_setting_type(s) == CONFIG_TYPE_FLOAT;
+	return cfg_is_int(s) || config_setting_type(s) == CONFIG_TYPE_FLOAT;
 }
 
 static double num_of(const config_setting_t *s)
 {
-	return is_int(s) ? (double)config_setting_get_int64(s) : config_setting_get_float(s);
+	return cfg_is_int(s) ? (double)config_setting_get_int64(s) : config_setting_get_float(s);
 }
 
 static int is_list(const config_setting_t *s)
@@ -171,11 +149,11 @@ static int to_json(struct pb *pb, const config_setting_t *s, enum proto_ftype t,
 			v = json_string(config_setting_get_string(s));
 		break;
 	case FT_INT:
-		if (is_int(s))
+		if (cfg_is_int(s))
 			v = json_integer(config_setting_get_int64(s));
 		break;
 	case FT_NUM:
-		if (is_int(s))
+		if (cfg_is_int(s))
 			v = json_integer(config_setting_get_int64(s));
 		else if (type == CONFIG_TYPE_FLOAT)
 			v = json_real(config_setting_get_float(s));

@@ -149,12 +149,8 @@ out:
 
 static int script(struct buf *out, const char *body, const char *const *args, size_t n)
 {
-	int r = buf_puts(out, "sh -c '");
+	int r = remote_sh(out, body, "ronda-bootstrap");
 
-	if (r == RONDA_OK)
-		r = buf_puts(out, body);
-	if (r == RONDA_OK)
-		r = buf_puts(out, "' ronda-bootstrap");
 	for (size_t i = 0; i < n && r == RONDA_OK; i++) {
 		r = buf_putc(out, ' ');
 		if (r == RONDA_OK)

@@ -42,17 +42,20 @@ int remote_quote(struct buf *out, const char *arg)
 	return r ? r : buf_putc(out, '\'');
 }
 
+int remote_sh(struct buf *out, const char *script, const char *arg0)
+{
+	if (strchr(script, '\''))
+		return RONDA_EINVAL;
+	return buf_printf(out, "sh -c '%s' %s", script, arg0);
+}
+
 int remote_guarded_command(struct buf *out, char *const argv[], size_t argc)
 {
 	int r;
 
 	if (argc == 0)
 		return RONDA_EINVAL;
-	r = buf_puts(out, "sh -c '");
-	if (r == RONDA_OK)
-		r = buf_puts(out, guard);
-	if (r == RONDA_OK)
-		r = buf_puts(out, "' ronda-exec");
+	r = remote_sh(out, guard, "ronda-exec");
 	for (size_t i = 0; i < argc && r == RONDA_OK; i++) {
 		r = buf_putc(out, ' ');
 		if (r == RONDA_OK)

@@ -22,6 +22,12 @@
 
 /* Appends arg quoted for a POSIX shell ('...' with ' as '\''). */
 int remote_quote(struct buf *out, const char *arg);
+/*
+ * Appends  sh -c 'SCRIPT' ARG0  : the start of a command line that runs a
+ * fixed script (which must not contain a single quote); the caller appends
+ * the script's arguments with remote_quote().
+ */
+int remote_sh(struct buf *out, const char *script, const char *arg0);
 /* The full remote command line for argv under the guard. */
 int remote_guarded_command(struct buf *out, char *const argv[], size_t argc);
 

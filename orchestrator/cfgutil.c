@@ -1,0 +1,44 @@
+/*
+ * cfgutil.c - see cfgutil.h.
+ */
+#include "cfgutil.h"
+
+#include "err.h"
+#include "banned.h"
+
+const char *cfg_file(const config_setting_t *s, const char *main_path)
+{
+	const char *f = s ? config_setting_source_file(s) : NULL;
+
+	return f ? f : main_path;
+}
+
+int cfg_verror(struct buf *err, const char *main_path, const config_setting_t *s,
+	       const char *fmt, va_list ap)
+{
+	buf_printf(err, "%s:%u: ", cfg_file(s, main_path),
+		   s ? config_setting_source_line(s) : 0);
+	buf_vprintf(err, fmt, ap);
+	return RONDA_ECONFIG;
+}
+
+const char *cfg_type_name(const config_setting_t *s)
+{
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_GROUP:		return "a group { }";
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:		return "an integer";
+	case CONFIG_TYPE_FLOAT:		return "a number";
+	case CONFIG_TYPE_STRING:	return "a string";
+	case CONFIG_TYPE_BOOL:		return "true or false";
+	case CONFIG_TYPE_ARRAY:		return "an array [ ]";
+	case CONFIG_TYPE_LIST:		return "a list ( )";
+	}
+	return "nothing";
+}
+
+int cfg_is_int(const config_setting_t *s)
+{
+	return config_setting_type(s) == CONFIG_TYPE_INT ||
+	       config_setting_type(s) == CONFIG_TYPE_INT64;
+}
