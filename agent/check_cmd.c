@@ -290,6 +290,11 @@ static int service_run(const struct proto_task *t, const struct check_ctx *c,
 	int r;
 
 	spawn_res_init(&sr);
+	/* sd_booted(3)'s test: without it systemctl can only fail, slowly. */
+	if (access("/run/systemd/system", F_OK) != 0) {
+		check_say(res, VERDICT_SKIPPED, "systemd is not running (no /run/systemd/system)");
+		goto out;
+	}
 	if (resolve_exe("systemctl", exe, sizeof(exe)) != RONDA_OK) {
 		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
 		goto out;

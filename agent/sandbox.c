@@ -75,6 +75,7 @@ static const char *const allow_base[] = {
 	"llistxattr", "flistxattr", "name_to_handle_at", "kcmp",
 	"seccomp", "landlock_create_ruleset", "landlock_add_rule",
 	"landlock_restrict_self", "ioprio_get", "get_mempolicy",
+	"set_mempolicy",	/* procps (ps, top) sets its own NUMA policy */
 	"restart_syscall", NULL,
 };
 
