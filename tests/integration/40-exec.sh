@@ -10,6 +10,9 @@ trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1' EXIT
 source "$dir/fleet.env"
 R="$BUILD/ronda"
 X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS")
+# Hung commands carry this run's PID in their duration, so that pgrep
+# counts only ours when other test runs share the machine.
+M=$$
 js() { jq -r "$@"; }
 
 # --- one run: every good host and every fault host ------------------------
@@ -86,16 +89,16 @@ len=$(js '.stdout | length' "$dir/flood.json"); cut=$(js .stdout_truncated "$dir
 
 # --- command timeout: killed, nothing left on the host -----------------------
 t0=$(date +%s.%N)
-"$R" exec "${X[@]}" --json --timeout 2 'node[010-019]' -- hang 987 > "$dir/hang.json" 2>/dev/null
+"$R" exec "${X[@]}" --json --timeout 2 'node[010-019]' -- hang 987.$M > "$dir/hang.json" 2>/dev/null
 rc=$?; el=$(echo "$(date +%s.%N) - $t0" | bc)
 n=$(js 'select(.status == "timeout") | .host' "$dir/hang.json" | wc -l)
 [ $rc -eq 2 ] && [ "$n" -eq 10 ] && (( $(echo "$el < 8" | bc) )) && t_ok "--timeout 2 stops 10 hung commands (${el}s)" || t_fail "--timeout stops hung commands" "rc=$rc n=$n el=$el"
 sleep 0.5
-left=$(pgrep -f 'sleep 987' | wc -l)
+left=$(pgrep -f "sleep 987.$M" | wc -l)
 [ "$left" -eq 0 ] && t_ok "no hung command left running on the hosts" || t_fail "no hung command left running on the hosts" "$left left"
 
 # --- Ctrl-C -------------------------------------------------------------------
-"$R" exec "${X[@]}" 'node[020-039]' -- hang 876 > "$dir/int.out" 2>"$dir/int.err" &
+"$R" exec "${X[@]}" 'node[020-039]' -- hang 876.$M > "$dir/int.out" 2>"$dir/int.err" &
 rp=$!
 sleep 2
 kill -INT $rp
@@ -103,17 +106,17 @@ t0=$(date +%s.%N)
 wait $rp; rc=$?
 el=$(echo "$(date +%s.%N) - $t0" | bc)
 sleep 0.5
-left=$(pgrep -f 'sleep 876' | wc -l)
+left=$(pgrep -f "sleep 876.$M" | wc -l)
 [ $rc -eq 3 ] && grep -q '^interrupted  *20 ' "$dir/int.err" && t_ok "Ctrl-C: exit 3, every host reported interrupted (${el}s)" || t_fail "Ctrl-C: exit 3, hosts interrupted" "rc=$rc $(tail -3 "$dir/int.err")"
 [ "$left" -eq 0 ] && t_ok "Ctrl-C leaves no command running on the hosts" || t_fail "Ctrl-C leaves no command running" "$left left"
 
 # --- a peer that vanishes mid-command: keepalives notice ---------------------
-"$R" exec "${X[@]}" --json --keepalive 1 --keepalive-count 2 node050 -- hang 765 > "$dir/ka.json" 2>/dev/null &
+"$R" exec "${X[@]}" --json --keepalive 1 --keepalive-count 2 node050 -- hang 765.$M > "$dir/ka.json" 2>/dev/null &
 rp=$!
 stopped=""
 for _ in $(seq 1 50); do
 	# the fleet's per-connection sshd serving this session, found by PID
-	for pid in $(pgrep -f 'hang 765'); do
+	for pid in $(pgrep -f "hang 765.$M"); do
 		pp=$pid
 		for _ in 1 2 3 4 5; do
 			pp=$(awk '{print $4}' "/proc/$pp/stat" 2>/dev/null) || break
