@@ -5,7 +5,7 @@
  * Steps: parse the command line; build a struct patrol_plan (checkspec or
  * playbook, patrol.h) and its job line; resolve targets; run the engine
  * with the push plan (push.h); report (terminal summary, --json, --prom,
- * --out); exit code from the worst host.
+ * --html, --out); exit code from the worst host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +36,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_TAGS,
 	OPT_SKIP_TAGS,
+	OPT_HTML,
 };
 
 static const struct option patrol_long[] = {
@@ -44,6 +45,7 @@ static const struct option patrol_long[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "tags", required_argument, NULL, OPT_TAGS },
 	{ "skip-tags", required_argument, NULL, OPT_SKIP_TAGS },
+	{ "html", required_argument, NULL, OPT_HTML },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -54,6 +56,7 @@ struct patrol_ctx {
 	struct engine_cli ec;
 	const char *agent;
 	const char *limit;
+	const char *html;
 	int dry_run, is_run;
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
@@ -71,6 +74,7 @@ static const char check_help[] =
 	"Options:\n"
 	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
 	"                           ronda)\n"
+	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
 	"Exit status: 0 all ok; 1 some check warned or failed; 2 some host\n"
@@ -91,6 +95,7 @@ static const char run_help[] =
 	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
 	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
 	"                           ronda)\n"
+	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
 	"Exit status: 0 all ok; 1 some task warned or failed; 2 some host\n"
@@ -138,6 +143,9 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 		return add_tags(arg, x->tags, &x->n_tags, err);
 	case OPT_SKIP_TAGS:
 		return add_tags(arg, x->skip, &x->n_skip, err);
+	case OPT_HTML:
+		x->html = arg;
+		return RONDA_OK;
 	}
 	return engine_cli_option(&x->ec, val, arg, err);
 }
@@ -239,6 +247,9 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	if (o->prom_file && patrol_report_prom(o->prom_file, tl, hosts,
 					       engine_cli_now() - start) != RONDA_OK)
 		fprintf(stderr, "ronda: cannot write %s\n", o->prom_file);
+	if (x->html && patrol_report_html(x->html, plan->name, tl, hosts,
+					  engine_cli_now() - start) != RONDA_OK)
+		fprintf(stderr, "ronda: cannot write %s\n", x->html);
 	if (o->out_dir) {
 		if (patrol_report_out(o->out_dir, tl, hosts, run_dir, sizeof(run_dir)) == RONDA_OK)
 			fprintf(stderr, "ronda: results in %s\n", run_dir);

@@ -9,5 +9,6 @@ int cmd_hosts(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

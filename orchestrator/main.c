@@ -25,6 +25,7 @@ static const struct command {
 	{ "exec", cmd_exec, "[-i INV] PATTERN -- CMD [ARG...]  run a command, output folded" },
 	{ "check", cmd_check, "[-i INV] PATTERN CHECK...        ad hoc checks through the agent" },
 	{ "run", cmd_run, "[-i INV] PLAYBOOK [--limit PATTERN] [--dry-run]  run a playbook" },
+	{ "diff", cmd_diff, "[--json] RUN1 RUN2              what changed between two --out runs" },
 };
 
 static void usage(FILE *out)

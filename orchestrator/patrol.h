@@ -75,6 +75,34 @@ enum patrol_verdict patrol_host_verdict(const struct patrol_host *h);
 /* "ok", "warn", "fail", "error", "unreachable" (JSON, files, metrics). */
 const char *patrol_verdict_name(enum patrol_verdict v);
 
+/* Why a host is unreachable or in error, for people; "" otherwise. */
+const char *patrol_host_why(const struct patrol_host *h);
+
+/*
+ * The summary's groups, shared by the terminal summary and the HTML report:
+ * hosts that could not be patrolled grouped by (verdict, cause), and task
+ * problems (warn, fail, error) grouped by (task, verdict), worst first,
+ * tasks in the order they first appear.  Host lists are folded in full.
+ */
+struct patrol_group {
+	const char *key;	/* the cause, or the task name (borrowed) */
+	const char *verdict;	/* host verdict name, or the task's verdict */
+	size_t n;		/* hosts in the group */
+	char *hosts;		/* folded names, "web[03,17-19]" */
+	char *value;		/* task groups: spread of the main value
+				   ("94%\u202697%") or the message; else "" */
+};
+struct patrol_groups {
+	size_t counts[PV_UNREACHABLE + 1];	/* hosts per verdict */
+	struct patrol_group *down, *tasks;
+	size_t n_down, n_tasks;
+};
+int patrol_groups_build(const struct target_list *tl, const struct patrol_host *hosts,
+			struct patrol_groups *out);
+void patrol_groups_release(struct patrol_groups *g);
+/* Appends "folded (n)", cut to width bytes (0: never) with "...". */
+int patrol_hosts_cut(const char *folded, size_t n, size_t width, struct buf *out);
+
 /*
  * Terminal summary: hosts ok / warn / fail / unreachable / error, then the
  * failing tasks grouped by task and verdict with hosts folded into ranges.
@@ -87,6 +115,14 @@ int patrol_report_json(FILE *out, const struct target_list *tl,
 /* Prometheus textfile, written atomically (temp file + rename). */
 int patrol_report_prom(const char *path, const struct target_list *tl,
 		       const struct patrol_host *hosts, double duration_s);
+/*
+ * Self-contained HTML report (inline CSS, no scripts, everything escaped),
+ * written atomically.  title: the playbook's name.
+ */
+int patrol_report_html(const char *path, const char *title, const struct target_list *tl,
+		       const struct patrol_host *hosts, double duration_s);
+/* Writes text to path through a temporary file beside it and a rename. */
+int patrol_replace_file(const char *path, const struct buf *text);
 /* One directory per run under dir: per-host JSON files and the summary. */
 int patrol_report_out(const char *dir, const struct target_list *tl,
 		      const struct patrol_host *hosts, char *run_dir,

@@ -15,7 +15,7 @@
  * The format wants all samples of a metric together under its HELP and
  * TYPE, so samples are collected per family first and written at the end.
  * The file is written to a temporary name beside the target and renamed
- * over it, so the collector never reads half a file.
+ * over it (patrol_replace_file), so the collector never reads half a file.
  */
 #include "patrol.h"
 
@@ -219,56 +219,6 @@ static void host_metrics(struct prom *p, const struct target *t, const struct pa
 		task_metrics(p, t->name, res);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return RONDA_ESYS;
-		p += w;
-		n -= (size_t)w;
-	}
-	return RONDA_OK;
-}
-
-/* Writes text to path through a temporary file in the same directory. */
-static int replace_file(const char *path, const struct buf *text)
-{
-	struct buf tmp;
-	int fd = -1, r = RONDA_ESYS, saved;
-
-	buf_init(&tmp, 8192);
-	if (buf_printf(&tmp, "%s.tmp.XXXXXX", path) != RONDA_OK) {
-		r = RONDA_ELIMIT;
-		goto out;
-	}
-	fd = mkostemp((char *)(uintptr_t)buf_data(&tmp), O_CLOEXEC);
-	if (fd < 0)
-		goto out;
-	if (fchmod(fd, 0644) < 0 || write_all(fd, buf_data(text), buf_len(text)) ||
-	    fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(buf_data(&tmp), path) < 0)
-		goto fail;
-	r = RONDA_OK;
-	goto out;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(buf_data(&tmp));
-	errno = saved;
-out:
-	buf_release(&tmp);
-	return r;
-}
-
 int patrol_report_prom(const char *path, const struct target_list *tl,
 		       const struct patrol_host *hosts, double duration_s)
 {
@@ -298,7 +248,7 @@ int patrol_report_prom(const char *path, const struct target_list *tl,
 		if (buf_append(&text, buf_data(&p.f[i].samples), buf_len(&p.f[i].samples)))
 			p.err = RONDA_ELIMIT;
 	}
-	r = p.err ? p.err : replace_file(path, &text);
+	r = p.err ? p.err : patrol_replace_file(path, &text);
 	for (size_t i = 0; i < p.n; i++) {
 		free(p.f[i].name);
 		free(p.f[i].help);

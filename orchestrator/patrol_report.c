@@ -121,6 +121,11 @@ static const char *host_why(const struct patrol_host *h, enum patrol_verdict v)
 	return "the agent's output ended without a summary (cut short)";
 }
 
+const char *patrol_host_why(const struct patrol_host *h)
+{
+	return host_why(h, patrol_host_verdict(h));
+}
+
 int patrol_exit_code(const struct patrol_host *hosts, size_t n)
 {
 	int code = 0;
@@ -272,11 +277,11 @@ static void describe(const struct entry *e, size_t n, struct buf *out)
 	buf_printf(out, "%.80s%s", msg0 ? msg0 : "", same ? "" : " (varies)");
 }
 
-/* Folded names of the hosts of e[0..n), cut to width, with the count. */
+/* Folded names of the hosts of e[0..n), complete. */
 static int fold_hosts(const struct target_list *tl, const struct entry *e, size_t n,
-		      struct buf *out)
+		      char **out)
 {
-	char **names = malloc(n * sizeof(*names));
+	char **names = malloc((n ? n : 1) * sizeof(*names));
 	struct buf f;
 	int r;
 
@@ -287,16 +292,20 @@ static int fold_hosts(const struct target_list *tl, const struct entry *e, size_
 	buf_init(&f, BUF_DEFAULT_MAX);
 	r = hostlist_fold(names, n, &f);
 	free(names);
-	if (r == RONDA_OK) {
-		if (buf_len(&f) > SUMMARY_HOSTS_WIDTH) {
-			/* ASCII, so that printf's byte widths keep columns straight */
-			buf_truncate(&f, SUMMARY_HOSTS_WIDTH - 3);
-			buf_puts(&f, "...");
-		}
-		r = buf_printf(out, "%s (%zu)", buf_data(&f), n);
-	}
+	if (r == RONDA_OK && !(*out = strdup(buf_data(&f))))
+		r = RONDA_ENOMEM;
 	buf_release(&f);
 	return r;
+}
+
+int patrol_hosts_cut(const char *folded, size_t n, size_t width, struct buf *out)
+{
+	size_t len = strlen(folded);
+
+	/* ASCII, so that printf's byte widths keep columns straight */
+	if (width > 3 && len > width)
+		return buf_printf(out, "%.*s... (%zu)", (int)(width - 3), folded, n);
+	return buf_printf(out, "%s (%zu)", folded, n);
 }
 
 static int verdict_rank(const char *v)
@@ -347,99 +356,138 @@ nomem:
 	return RONDA_ENOMEM;
 }
 
-static int print_hosts(FILE *out, const struct target_list *tl, const struct patrol_host *hosts,
-		       size_t counts[])
+/*
+ * Groups e[0..n) (sorted) into g: runs of equal rank and key (down hosts)
+ * or equal rank and task order (task problems).
+ */
+static int group_entries(const struct target_list *tl, const struct entry *e, size_t n,
+			 int tasks, struct patrol_group **out, size_t *n_out)
 {
-	struct entry *e = calloc(tl->n ? tl->n : 1, sizeof(*e));
-	struct buf line;
-	size_t n = 0, from, to;
+	struct patrol_group *g = calloc(n ? n : 1, sizeof(*g));
+	size_t ng = 0, from, to;
 	int r = RONDA_OK;
+
+	if (!g)
+		return RONDA_ENOMEM;
+	for (from = 0; from < n && r == RONDA_OK; from = to) {
+		struct patrol_group *w = &g[ng++];
+		struct buf value;
+
+		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
+		     (tasks ? e[to].order == e[from].order : strcmp(e[to].key, e[from].key) == 0); to++)
+			;
+		w->key = e[from].key;
+		w->n = to - from;
+		w->verdict = tasks ? result_verdict(e[from].res)
+				   : patrol_verdict_name((enum patrol_verdict)e[from].rank);
+		r = fold_hosts(tl, e + from, w->n, &w->hosts);
+		buf_init(&value, 4096);
+		if (tasks)
+			describe(e + from, w->n, &value);
+		if (r == RONDA_OK && !(w->value = strdup(buf_data(&value))))
+			r = RONDA_ENOMEM;
+		buf_release(&value);
+	}
+	*out = g;
+	*n_out = ng;
+	return r;
+}
+
+void patrol_groups_release(struct patrol_groups *g)
+{
+	for (size_t i = 0; i < g->n_down; i++) {
+		free(g->down[i].hosts);
+		free(g->down[i].value);
+	}
+	for (size_t i = 0; i < g->n_tasks; i++) {
+		free(g->tasks[i].hosts);
+		free(g->tasks[i].value);
+	}
+	free(g->down);
+	free(g->tasks);
+	memset(g, 0, sizeof(*g));
+}
+
+int patrol_groups_build(const struct target_list *tl, const struct patrol_host *hosts,
+			struct patrol_groups *out)
+{
+	struct patrol_groups g = { 0 };
+	struct entry *e = calloc(tl->n ? tl->n : 1, sizeof(*e)), *te = NULL;
+	size_t n = 0, nt = 0;
+	int r;
 
 	if (!e)
 		return RONDA_ENOMEM;
 	for (size_t i = 0; i < tl->n; i++) {
 		enum patrol_verdict v = patrol_host_verdict(&hosts[i]);
 
-		counts[v]++;
+		g.counts[v]++;
 		if (v == PV_ERROR || v == PV_UNREACHABLE)
 			e[n++] = (struct entry){ .host = i, .rank = (int)v,
 						 .key = host_why(&hosts[i], v) };
 	}
-	fprintf(out, "%zu host(s): %zu ok, %zu warn, %zu fail, %zu unreachable, %zu error\n",
-		tl->n, counts[PV_OK], counts[PV_WARN], counts[PV_FAIL],
-		counts[PV_UNREACHABLE], counts[PV_ERROR]);
 	qsort(e, n, sizeof(*e), entry_cmp);
-	buf_init(&line, BUF_DEFAULT_MAX);
-	for (from = 0; from < n && r == RONDA_OK; from = to) {
-		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
-		     strcmp(e[to].key, e[from].key) == 0; to++)
-			;
-		buf_reset(&line);
-		r = fold_hosts(tl, e + from, to - from, &line);
-		fprintf(out, "%-12s %s: %.160s\n", patrol_verdict_name((enum patrol_verdict)e[from].rank),
-			buf_data(&line), e[from].key);
+	r = group_entries(tl, e, n, 0, &g.down, &g.n_down);
+	if (r == RONDA_OK)
+		r = task_entries(tl, hosts, &te, &nt);
+	if (r == RONDA_OK) {
+		if (nt)		/* te is NULL when no task had a problem */
+			qsort(te, nt, sizeof(*te), entry_cmp);
+		r = group_entries(tl, te, nt, 1, &g.tasks, &g.n_tasks);
 	}
-	buf_release(&line);
 	free(e);
-	return r;
+	free(te);
+	if (r) {
+		patrol_groups_release(&g);
+		return r;
+	}
+	*out = g;
+	return RONDA_OK;
 }
-
-/* One row of the task table. */
-struct row {
-	const struct entry *e;
-	size_t n;
-	struct buf hosts, value;
-};
 
 int patrol_report_summary(FILE *out, const struct target_list *tl,
 			  const struct patrol_host *hosts)
 {
-	size_t counts[PV_UNREACHABLE + 1] = { 0 }, n = 0, n_rows = 0, from, to;
-	size_t tw = 4, hw = 5;
-	struct entry *e = NULL;
-	struct row *rows = NULL;
+	struct patrol_groups g;
+	struct buf *cut = NULL, line;
+	size_t tw = 4, hw = 5, i;
 	int r;
 
-	if ((r = print_hosts(out, tl, hosts, counts)))
+	if ((r = patrol_groups_build(tl, hosts, &g)))
 		return r;
-	if ((r = task_entries(tl, hosts, &e, &n)))
-		return r;
-	qsort(e, n, sizeof(*e), entry_cmp);
-	rows = calloc(n ? n : 1, sizeof(*rows));
-	if (!rows) {
-		free(e);
-		return RONDA_ENOMEM;
+	fprintf(out, "%zu host(s): %zu ok, %zu warn, %zu fail, %zu unreachable, %zu error\n",
+		tl->n, g.counts[PV_OK], g.counts[PV_WARN], g.counts[PV_FAIL],
+		g.counts[PV_UNREACHABLE], g.counts[PV_ERROR]);
+	buf_init(&line, BUF_DEFAULT_MAX);
+	for (i = 0; i < g.n_down && r == RONDA_OK; i++) {
+		buf_reset(&line);
+		r = patrol_hosts_cut(g.down[i].hosts, g.down[i].n, SUMMARY_HOSTS_WIDTH, &line);
+		fprintf(out, "%-12s %s: %.160s\n", g.down[i].verdict, buf_data(&line), g.down[i].key);
 	}
-	/* Rows first, so the columns can be as wide as they need and no wider. */
-	for (from = 0; from < n && r == RONDA_OK; from = to) {
-		struct row *w = &rows[n_rows++];
-
-		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
-		     e[to].order == e[from].order; to++)
-			;
-		w->e = e + from;
-		w->n = to - from;
-		buf_init(&w->hosts, BUF_DEFAULT_MAX);
-		buf_init(&w->value, 4096);
-		r = fold_hosts(tl, w->e, w->n, &w->hosts);
-		describe(w->e, w->n, &w->value);
-		tw = strlen(w->e->key) > tw ? strlen(w->e->key) : tw;
-		hw = buf_len(&w->hosts) > hw ? buf_len(&w->hosts) : hw;
+	buf_release(&line);
+	cut = calloc(g.n_tasks ? g.n_tasks : 1, sizeof(*cut));
+	if (!cut && r == RONDA_OK)
+		r = RONDA_ENOMEM;
+	/* Cells first, so the columns can be as wide as they need and no wider. */
+	for (i = 0; cut && i < g.n_tasks; i++) {
+		buf_init(&cut[i], BUF_DEFAULT_MAX);
+		if (r == RONDA_OK)
+			r = patrol_hosts_cut(g.tasks[i].hosts, g.tasks[i].n, SUMMARY_HOSTS_WIDTH, &cut[i]);
+		tw = strlen(g.tasks[i].key) > tw ? strlen(g.tasks[i].key) : tw;
+		hw = buf_len(&cut[i]) > hw ? buf_len(&cut[i]) : hw;
 	}
 	tw = tw > SUMMARY_TASK_WIDTH ? SUMMARY_TASK_WIDTH : tw;
-	if (n_rows && r == RONDA_OK)
+	if (g.n_tasks && r == RONDA_OK)
 		fprintf(out, "\n%-*s  %-7s  %-*s  %s\n", (int)tw, "TASK", "VERDICT",
 			(int)hw, "HOSTS", "VALUE");
-	for (size_t i = 0; i < n_rows; i++) {
+	for (i = 0; cut && i < g.n_tasks; i++) {
 		if (r == RONDA_OK)
-			fprintf(out, "%-*.*s  %-7s  %-*s  %s\n", (int)tw, (int)tw, rows[i].e->key,
-				result_verdict(rows[i].e->res), (int)hw, buf_data(&rows[i].hosts),
-				buf_data(&rows[i].value));
-		buf_release(&rows[i].hosts);
-		buf_release(&rows[i].value);
+			fprintf(out, "%-*.*s  %-7s  %-*s  %s\n", (int)tw, (int)tw, g.tasks[i].key,
+				g.tasks[i].verdict, (int)hw, buf_data(&cut[i]), g.tasks[i].value);
+		buf_release(&cut[i]);
 	}
-	free(rows);
-	free(e);
+	free(cut);
+	patrol_groups_release(&g);
 	return r;
 }
 
@@ -529,6 +577,57 @@ int patrol_report_json(FILE *out, const struct target_list *tl,
 		}
 	}
 	return ferror(out) ? RONDA_ESYS : RONDA_OK;
+}
+
+/* ---- files ---- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return RONDA_ESYS;
+		p += w;
+		n -= (size_t)w;
+	}
+	return RONDA_OK;
+}
+
+int patrol_replace_file(const char *path, const struct buf *text)
+{
+	struct buf tmp;
+	int fd = -1, r = RONDA_ESYS, saved;
+
+	buf_init(&tmp, 8192);
+	if (buf_printf(&tmp, "%s.tmp.XXXXXX", path) != RONDA_OK) {
+		r = RONDA_ELIMIT;
+		goto out;
+	}
+	fd = mkostemp((char *)(uintptr_t)buf_data(&tmp), O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (fchmod(fd, 0644) < 0 || write_all(fd, buf_data(text), buf_len(text)) ||
+	    fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(buf_data(&tmp), path) < 0)
+		goto fail;
+	r = RONDA_OK;
+	goto out;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(buf_data(&tmp));
+	errno = saved;
+out:
+	buf_release(&tmp);
+	return r;
 }
 
 /* ---- one directory per run ---- */

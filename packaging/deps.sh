@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages ronda needs to build, test and demo.
 # Does nothing (and never touches the network) when everything is present.
+# chromium (about 100 MB) is only for the test that screenshots the --html
+# report in a headless browser; that test skips, saying so, without it.
 set -eu
 
 PKGS="build-essential pkg-config file
 libssh2-1-dev libssl-dev libev-dev libconfig-dev zlib1g-dev
 libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
-openssh-server openssh-client valgrind procps iproute2 bc jq time"
+openssh-server openssh-client valgrind procps iproute2 bc jq time
+chromium"
 
 missing=""
 for p in $PKGS; do
