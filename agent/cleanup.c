@@ -250,6 +250,7 @@ static int delete_file(int root, const struct cl_file *f, const char **why)
 static int archive(int root, struct walk *w, time_t now, struct buf *why)
 {
 	char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	unsigned char hdr[512];
 	const char *base, *no;
 	struct tar t;
 	struct tm tm;
@@ -282,19 +283,17 @@ static int archive(int root, struct walk *w, time_t now, struct buf *why)
 			continue;
 		}
 		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != f->ino ||
+		    tar_header(hdr, f->rel, &st) != RONDA_OK ||
 		    fsafe_open_file(dfd, base, &st, 0, &in, &no) != RONDA_OK) {
-			maint_skip(w->m, w->o->path, f->rel, "cannot archive; kept");
+			maint_skip(w->m, w->o->path, f->rel, "cannot archive%s; kept",
+				   st.st_ino == f->ino ? " (a name or size ustar cannot hold, or unreadable)" : "");
 			f->selected = 0;
 			close(dfd);
 			continue;
 		}
 		close(dfd);
 		r = tar_add(&t, f->rel, in, &st);
-		if (r == RONDA_ELIMIT) {
-			/* A name or size ustar cannot hold: fatal for this archive,
-			 * since its header may be half-written. */
-			buf_printf(why, "%s: name or size does not fit a ustar archive", f->rel);
-		} else if (r == RONDA_OK && (fstat(in, &after) < 0 || after.st_size != st.st_size ||
+		if (r == RONDA_OK && (fstat(in, &after) < 0 || after.st_size != st.st_size ||
 			   after.st_mtime != st.st_mtime)) {
 			maint_skip(w->m, w->o->path, f->rel, "changed while archived; kept");
 			f->selected = 0;
