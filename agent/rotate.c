@@ -285,6 +285,10 @@ static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir
 		struct op *op = &p->ops[i];
 
 		switch (op->kind) {
+		case OP_DROP:
+			if (!o->dry)
+				fsafe_drop_tmp(tdir, op->from);
+			break;
 		case OP_HEAL:
 		case OP_DELETE:
 			maint_action(m, "%s %s/%s", op->kind == OP_HEAL ?
@@ -395,7 +399,7 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		check_worse(ru->res, VERDICT_WARN);
 		goto out;
 	}
-	/* A temporary file of ours left by a killed run is never data. */
+	ru->plan.n_ops = 0;
 	if (rot_list(tdir, log, o, &ru->plan, ru->m, tpath) != RONDA_OK) {
 		maint_skip(ru->m, tpath, "", "cannot list: %s", strerror(errno));
 		ru->failed = 1;
@@ -419,7 +423,6 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
 		goto out;
 	}
-	ru->plan.n_ops = 0;
 	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, &why);
 	if (r == RONDA_OK)
 		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);

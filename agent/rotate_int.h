@@ -44,7 +44,9 @@ struct rotated {
 	int gone;			/* deleted by the plan */
 };
 
-enum op_kind { OP_DELETE, OP_RENAME, OP_ROTATE, OP_COMPRESS, OP_HEAL };
+/* OP_HEAL: a .gz is complete but its original stayed; OP_DROP: a
+ * temporary file of a killed run (never data: its source still exists). */
+enum op_kind { OP_DELETE, OP_RENAME, OP_ROTATE, OP_COMPRESS, OP_HEAL, OP_DROP };
 
 struct op {
 	enum op_kind kind;
@@ -65,7 +67,10 @@ int rot_is_due(const struct rot_opts *o, time_t last, time_t now, uint64_t size)
 /* A fnmatch pattern for dateformat's output ("-%Y%m%d" -> "-[0-9]..."). */
 void rot_date_glob(const char *fmt, char *out, size_t n);
 
-/* Lists the rotated files of log in tdir (regular files; others skipped). */
+/*
+ * Lists the rotated files of log in tdir (regular files; others skipped),
+ * and plans the removal of temporary files a killed run left.
+ */
 int rot_list(int tdir, const char *log, const struct rot_opts *o,
 	     struct plan *p, struct maint_report *m, const char *tpath);
 

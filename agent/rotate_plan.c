@@ -139,9 +139,14 @@ int rot_list(int tdir, const char *log, const struct rot_opts *o,
 	}
 	p->n = 0;
 	while ((de = readdir(d))) {
+		bl = strlen(de->d_name);
+		if (de->d_name[0] == '.' && strncmp(de->d_name + 1, log, ll) == 0 &&
+		    bl > strlen(FSAFE_TMP) && strcmp(de->d_name + bl - strlen(FSAFE_TMP), FSAFE_TMP) == 0) {
+			plan_op(p, OP_DROP, de->d_name, NULL, 0);
+			continue;
+		}
 		if (strncmp(de->d_name, log, ll) != 0 || !de->d_name[ll])
 			continue;
-		bl = strlen(de->d_name);
 		gz = bl > 3 && strcmp(de->d_name + bl - 3, ".gz") == 0;
 		snprintf(base, sizeof(base), "%.*s", (int)(gz ? bl - 3 : bl), de->d_name);
 		idx = -1;

@@ -3,7 +3,7 @@
 A=$BUILD/ronda-agent
 T=$(mktemp -d)
 chmod 0755 "$T"
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "$KEEP" ] || rm -rf "$T"' EXIT
 
 # job PROFILE WRITE_PATHS_JSON TASKS_JSON: runs one job, the result lines
 # (one per task) on stdout, the whole output in $T/out, the exit code in $rc.

@@ -54,7 +54,7 @@ r=$(cl '"match":"*","older_than":0,"archive":true')
 rm -rf "$D"; mkdir -p "$D/mnt" "$T/outside"
 mk old.tmp 10 10; echo keep >"$T/outside/o.tmp"; touch -d '10 days ago' "$T/outside/o.tmp"
 ln -s "$T/outside" "$D/linkdir"; ln -s "$T/outside/o.tmp" "$D/link.tmp"
-mount -t tmpfs -o size=1m,mode=0755 ronda-test "$D/mnt" && trap 'umount "$D/mnt" 2>/dev/null; rm -rf "$T"' EXIT
+mount -t tmpfs -o size=1m,mode=0755 ronda-test "$D/mnt" && trap 'umount "$D/mnt" 2>/dev/null; [ -n "$KEEP" ] || rm -rf "$T"' EXIT
 echo m >"$D/mnt/m.tmp"; touch -d '10 days ago' "$D/mnt/m.tmp"
 r=$(cl '"match":"*.tmp","older_than":1,"recurse":true')
 if [ ! -e "$D/old.tmp" ] && [ -e "$T/outside/o.tmp" ] && [ -e "$D/mnt/m.tmp" ] && [ -L "$D/link.tmp" ] \
