@@ -295,6 +295,7 @@ static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir
 				     "remove (a complete .gz exists)" : "delete", tpath, op->from);
 			if (o->dry) {
 				m->freed += op->size;
+				*(op->kind == OP_HEAL ? &m->recovered : &m->deleted) += 1;
 				break;
 			}
 			if (fstatat(tdir, op->from, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -381,6 +382,7 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 	char full[PATH_MAX];
 	struct buf why;
 	struct stat st;
+	int64_t before, freed0;
 	double last;
 	int r;
 
@@ -405,7 +407,9 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		ru->failed = 1;
 		goto out;
 	}
-	ru->m->before += log_bytes(dfd, log, &ru->plan);
+	before = log_bytes(dfd, log, &ru->plan);
+	freed0 = ru->m->freed;
+	ru->m->before += before;
 	if (rot_state_get(ru->state, full, &last) != RONDA_OK) {
 		/* First seen (or the state was lost): rebuild from the disk. */
 		last = (double)ru->now;
@@ -436,7 +440,8 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		ru->failed = 1;
 	}
 	if (o->dry) {
-		ru->m->after += log_bytes(dfd, log, &ru->plan);
+		/* Nothing moved: what was there, less what would be freed. */
+		ru->m->after += before - (ru->m->freed - freed0);
 	} else if (rot_list(tdir, log, o, &ru->plan, ru->m, tpath) == RONDA_OK) {
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
 	}
