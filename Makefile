@@ -88,9 +88,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/liborch.a $(BUILD)/
 
 unit-build: $(UNIT_BINS)
 
+# Tests build with -Werror: a warning is a failure, not noise.
 test: deps
-	@$(MAKE) --no-print-directory NODEPS=1 programs unit-build
-	@$(MAKE) --no-print-directory NODEPS=1 SANITIZE=address,undefined unit-build
+	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 programs unit-build
+	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 SANITIZE=address,undefined unit-build
 	@tests/run.sh
 
 demo: deps

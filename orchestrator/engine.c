@@ -35,6 +35,7 @@
 #include "knownhosts.h"
 #include "log.h"
 #include "remote.h"
+#include "sshagent.h"
 #include "banned.h"
 
 #define CHANNEL_WINDOW (256 * 1024)	/* not libssh2's 2 MiB: memory per host */
@@ -80,8 +81,12 @@ struct conn {
 	ev_timer deadline;	/* connect or command deadline */
 	ev_timer tick;		/* no-direction poll, retry backoff */
 	ev_timer ka;		/* keepalive while the command runs */
-	const struct ident *ids[64];	/* identities to offer, in order */
+	const struct ident *ids[64];	/* identity files to offer, in order */
 	size_t n_ids;
+	struct agent_sign asign;	/* a signature under way at ssh-agent */
+	ev_io agent_io;
+	int agent_waiting;
+	void *self;			/* libssh2's sign callback gets &self */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	size_t ident;		/* next identity to try */
@@ -109,6 +114,7 @@ struct engine {
 	int interrupted;
 	struct knownhosts *kh;
 	struct ident_set ids;
+	struct agent_keys akeys;	/* offered first, before identity files */
 	struct dns *dns;	/* created on the first name that needs it */
 
 };
@@ -150,6 +156,7 @@ void engine_opts_init(struct engine_opts *o)
 	o->hostkeys = HOSTKEYS_STRICT;
 	o->keepalive_interval = 15;
 	o->keepalive_count = 3;
+	o->use_agent = 1;
 }
 
 static void set_state(struct conn *c, enum state s)
@@ -171,6 +178,9 @@ static void drop_session(struct conn *c)
 	struct ev_loop *loop = c->e->loop;
 
 	ev_io_stop(loop, &c->io);
+	ev_io_stop(loop, &c->agent_io);
+	sshagent_sign_release(&c->asign);
+	sshagent_sign_init(&c->asign);
 	ev_timer_stop(loop, &c->tick);
 	ev_timer_stop(loop, &c->ka);
 	ev_timer_stop(loop, &c->deadline);
@@ -478,29 +488,72 @@ static enum step next_step(struct conn *c)
 	return GO;
 }
 
+/*
+ * libssh2 asks for a signature; the agent's answer may take a while, so a
+ * pending one is RONDA_EAGAIN here and LIBSSH2_ERROR_EAGAIN to libssh2,
+ * which calls again with the same data once we have waited on the agent.
+ */
+static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
+			 size_t *sig_len, const unsigned char *data, size_t data_len,
+			 void **abstract)
+{
+	struct conn *c = *abstract;
+	int r;
+
+	(void)session;
+	r = sshagent_sign(&c->asign, NULL, &c->e->akeys.v[c->ident], data, data_len,
+			  sig, sig_len);
+	c->agent_waiting = r == RONDA_EAGAIN;
+	if (r == RONDA_EAGAIN)
+		return LIBSSH2_ERROR_EAGAIN;
+	return r == RONDA_OK ? 0 : -1;
+}
+
+static enum step wait_agent(struct conn *c)
+{
+	int ev = EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0);
+
+	ev_io_stop(c->e->loop, &c->agent_io);
+	ev_io_set(&c->agent_io, sshagent_fd(&c->asign), ev);
+	ev_io_start(c->e->loop, &c->agent_io);
+	return WAIT;
+}
+
+/* Keys from ssh-agent first, then identity files, as OpenSSH does. */
 static enum step st_auth(struct conn *c)
 {
 	const char *user = c->t->user ? c->t->user : "root";
+	size_t na = c->e->akeys.n;
 	int rc;
 
 	for (;;) {
-		const struct ident *id;
+		const char *what;
 
-		if (c->ident >= c->n_ids)
-			return fail(c, RESULT_AUTH, "%s@%s: no identity accepted (tried %zu)",
-				    user, c->t->address, c->n_ids);
-		id = c->ids[c->ident];
-		rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user),
-				id->pub, id->publen, id->priv, id->privlen, NULL);
+		if (c->ident >= na + c->n_ids)
+			return fail(c, RESULT_AUTH, "%s@%s: no key accepted (tried %zu from ssh-agent, %zu file(s))",
+				    user, c->t->address, na, c->n_ids);
+		if (c->ident < na) {
+			const struct agent_key *k = &c->e->akeys.v[c->ident];
+
+			what = k->comment;
+			rc = libssh2_userauth_publickey(c->s, user, k->blob, k->bloblen,
+							agent_sign_cb, &c->self);
+		} else {
+			const struct ident *id = c->ids[c->ident - na];
+
+			what = id->path;
+			rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user),
+					id->pub, id->publen, id->priv, id->privlen, NULL);
+		}
 		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return wait_ssh(c);
+			return c->agent_waiting ? wait_agent(c) : wait_ssh(c);
 		if (rc == 0)
 			break;
 		if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED &&
 		    rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED &&
 		    rc != LIBSSH2_ERROR_FILE && rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
 			return fail(c, RESULT_PROTOCOL, "authentication: %s", ssh_error(c));
-		log_debug("%s: key %s refused", c->t->name, id->path);
+		log_debug("%s: key %s refused", c->t->name, what);
 		c->ident++;
 	}
 	c->r->ms_auth = ms_since(c, c->t_phase);
@@ -702,6 +755,7 @@ static void step(struct conn *c)
 	enum step r = GO;
 
 	ev_timer_stop(c->e->loop, &c->tick);
+	ev_io_stop(c->e->loop, &c->agent_io);
 	while (r == GO && c->state > ST_QUEUED && c->state < ST_DONE)
 		r = states[c->state](c);
 	/* Waiting on a running command: keepalives watch the peer. */
@@ -993,6 +1047,10 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	r = ident_set_load(&e.ids, tl);
 	if (r)
 		goto out;
+	if (o->use_agent)
+		sshagent_list(NULL, 2.0, &e.akeys);
+	if (e.akeys.n)
+		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
 	for (size_t i = 0; i < tl->n; i++) {
 		struct conn *c = &e.conns[i];
 
@@ -1006,7 +1064,10 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		ev_init(&c->ka, keepalive_cb);
 		ev_init(&c->deadline, deadline_cb);
 		ev_init(&c->io, io_cb);
+		ev_init(&c->agent_io, io_cb);
 		c->tick.data = c->ka.data = c->deadline.data = c->io.data = c;
+		c->agent_io.data = c->self = c;
+		sshagent_sign_init(&c->asign);
 	}
 	ev_init(&e.pacer, pacer_cb);
 	e.pacer.data = &e;
@@ -1046,6 +1107,9 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	}
 	r = e.interrupted ? RONDA_EAGAIN : RONDA_OK;
 out:
+	for (size_t i = 0; e.conns && i < tl->n; i++)
+		sshagent_sign_release(&e.conns[i].asign);
+	sshagent_keys_release(&e.akeys);
 	dns_free(e.dns);
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);

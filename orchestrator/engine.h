@@ -93,6 +93,7 @@ struct engine_opts {
 	enum hostkeys_mode hostkeys;
 	double keepalive_interval;	/* seconds, 0 = off */
 	int keepalive_count;		/* missed intervals before giving up */
+	int use_agent;			/* offer ssh-agent keys (SSH_AUTH_SOCK) */
 	/* Called when a host finishes (for progress); may be NULL. */
 	void (*on_done)(void *arg, size_t i, const struct host_result *r);
 	void *arg;

@@ -26,7 +26,9 @@ const char engine_cli_help[] =
 	"      --keepalive S        keepalive interval while a command runs\n"
 	"                           (default 15; 0: off)\n"
 	"      --keepalive-count N  unanswered intervals before the host counts as\n"
-	"                           gone (default 3)\n";
+	"                           gone (default 3)\n"
+	"      --no-agent           do not offer ssh-agent keys (SSH_AUTH_SOCK);\n"
+	"                           by default they go first, then identity files\n";
 
 void engine_cli_init(struct engine_cli *ec)
 {
@@ -63,6 +65,9 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 		return RONDA_OK;
 	case OPT_NO_HOSTKEY_CHECK:
 		ec->no_hostkey_check = 1;
+		return RONDA_OK;
+	case OPT_NO_AGENT:
+		ec->eo.use_agent = 0;
 		return RONDA_OK;
 	case OPT_RATE:
 		if (parse_double(arg, 0, 1e6, &v))

@@ -25,6 +25,7 @@ enum {
 	OPT_NO_HOSTKEY_CHECK,
 	OPT_KEEPALIVE,
 	OPT_KEEPALIVE_COUNT,
+	OPT_NO_AGENT,
 	ENGINE_CLI_LAST,
 };
 
@@ -34,7 +35,8 @@ enum {
 	{ "max-output", required_argument, NULL, OPT_MAX_OUTPUT }, \
 	{ "insecure-no-hostkey-check", no_argument, NULL, OPT_NO_HOSTKEY_CHECK }, \
 	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
-	{ "keepalive-count", required_argument, NULL, OPT_KEEPALIVE_COUNT }
+	{ "keepalive-count", required_argument, NULL, OPT_KEEPALIVE_COUNT }, \
+	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }
 
 extern const char engine_cli_help[];
 

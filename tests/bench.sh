@@ -12,6 +12,9 @@
 # peak client memory per session (memory cgroup peak when cgroup v1 memory
 # is there, else the largest process's max RSS), and the fleet's own sshd
 # CPU over the same interval; then the ratios ronda/pdsh.
+# Then a patrol: playbooks/patrol.cfg on the largest fleet, first run (the
+# agent uploaded to every host) and second run (cached): wall time and
+# ronda's CPU per host.
 # pdsh is installed with apt-get when missing (as root); without it only
 # ronda is measured.  Every run is bounded by `timeout`.
 set -uo pipefail
@@ -65,7 +68,7 @@ measure() {
 		peak=$(awk '{print $4}' <<<"$out")
 	fi
 	s1=$(sshd_ticks)
-	local lines; lines=$(grep -c '"status":"ok"' "$dir/out.txt")
+	local lines; lines=$(grep -c '"status":"ok"' "$dir/out.txt")	# exec: one line per host; patrol: host lines
 	awk -v n="$n" -v p="$peak" -v ds=$((s1 - s0)) -v hz="$hz" -v l="$lines" \
 		'{ printf "%.3f %.2f %.1f %.0f %d\n", $1, ($2 + $3) * 1000 / n, p / n, ds * 1000 / hz, l }' <<<"$out" >> "$dir/$name-$n"
 }
@@ -109,3 +112,23 @@ for n in $sizes; do
 	# every ronda run must actually have reached every host
 	awk -v n="$n" '$5 != n { bad++ } END { if (bad) printf "WARNING: %d ronda run(s) did not reach all %d hosts\n", bad, n; else printf "every ronda run reached all %d hosts\n", n }' "$dir/ronda-$n"
 done
+
+# --- patrol figure ---------------------------------------------------------------
+n=$max
+pat="node[001-$(printf %03d "$n")]"
+for ((i = 1; i <= reps; i++)); do
+	rm -rf "$FLEET_HOMES"/*/.cache
+	measure patrol-first "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+		--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+	jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/out.txt" >> "$dir/uploaded"
+	measure patrol-cached "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+		--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+done
+echo
+printf '%-14s %5s %9s %13s %14s %12s\n' "patrol N=$n" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s"
+for name in patrol-first patrol-cached; do
+	printf '%-14s %5d %9.3f %13.2f %14.1f %12.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
+		"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
+		"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
+done
+echo "(first runs uploaded $(median < "$dir/uploaded" | awk '{ printf "%.1f", $1 / 1048576 }') MiB (median): the $(stat -c %s "$top/build/ronda-agent")-byte agent to every host)"

@@ -6,6 +6,8 @@
  *   faultd [-t SECONDS] garbage ADDR PORT
  *       answers every connection with binary garbage instead of an SSH
  *       banner, then closes it
+ *   faultd [-t SECONDS] silent-unix PATH
+ *       the same on a unix socket (an ssh-agent that never answers)
  *   faultd [-t SECONDS] drop    ADDR PORT TADDR TPORT BYTES
  *       forwards to TADDR:TPORT and cuts both sides once BYTES have gone
  *       from the server to the client (a connection lost mid-transfer)
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -211,9 +214,30 @@ static void run_drop(int lfd, const struct sockaddr_in *target,
 	}
 }
 
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (bind(fd, (const struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static void usage(void)
 {
 	fputs("usage: faultd [-t SECONDS] silent|garbage ADDR PORT\n"
+	      "       faultd [-t SECONDS] silent-unix PATH\n"
 	      "       faultd [-t SECONDS] drop ADDR PORT TADDR TPORT BYTES\n", stderr);
 }
 
@@ -229,6 +253,16 @@ int main(int argc, char **argv)
 			return 64;
 		}
 		a = 3;
+	}
+	if (argc - a == 2 && strcmp(argv[a], "silent-unix") == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		alarm((unsigned)life);
+		lfd = listen_unix(argv[a + 1]);
+		if (lfd < 0) {
+			fprintf(stderr, "faultd: cannot listen on %s: %s\n", argv[a + 1], strerror(errno));
+			return 1;
+		}
+		run_silent(lfd);
 	}
 	if (argc - a < 3 || make_addr(argv[a + 1], argv[a + 2], &sa) != RONDA_OK) {
 		usage();

@@ -12,7 +12,8 @@
 #   noauth   sshd that accepts no key            (authentication fails)
 #   drop     proxy that cuts the link after a few KiB of server output
 #   garbage  answers with junk instead of an SSH banner
-# Good hosts have bin/hang and bin/flood on their PATH for hang and flood tests.
+# Good hosts have bin/hang and bin/flood on their PATH for hang and flood tests,
+# and each its own empty HOME, DIR/home/NAME (fault hosts: DIR/home/default).
 #
 # Everything lives in DIR (default: a new mktemp directory, printed on stdout):
 # keys, sshd configs and logs, known_hosts, ssh_config, hosts.txt, fleet.env
@@ -111,10 +112,25 @@ MaxSessions 64
 MaxAuthTries 6
 LoginGraceTime 60
 ClientAliveInterval 0
-SetEnv HOME=$dir/home PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir
 Subsystem sftp internal-sftp
 EOC
+	# Each good host gets its own HOME (its own agent cache, its own
+	# files), chosen by the address it was reached on.  sshd keeps the
+	# first SetEnv that applies, so the per-host blocks come first.
+	if [ "$1" = good ]; then
+		for ((i = 1; i <= n; i++)); do
+			printf 'Match LocalAddress %s\n  SetEnv HOME=%s/home/%s %s\n' \
+				"$(host_addr "$i")" "$dir" "$(host_name "$i")" "$fleet_env" >> "$dir/sshd-$1.conf"
+		done
+	fi
+	printf 'Match all\n  SetEnv HOME=%s/home/default %s\n' "$dir" "$fleet_env" >> "$dir/sshd-$1.conf"
 }
+host_addr() { echo "127.0.$((($1 - 1) / 249)).$((2 + ($1 - 1) % 249))"; }
+host_name() { printf "node%0${width}d" "$1"; }
+width=${#n}; (( width < 3 )) && width=3
+fleet_env="PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir"
+mkdir -p "$dir/home/default"
+for ((i = 1; i <= n; i++)); do mkdir -p "$dir/home/$(host_name "$i")"; done
 
 start() { # name command...
 	local name=$1; shift
@@ -135,7 +151,6 @@ start faultd-garbage "$FAULTD" -t "$life" garbage 127.1.0.6 $((port + 6))
 
 # Host list, known_hosts, ssh_config.
 hostkey=$(cut -d' ' -f1,2 "$dir/host_ed25519.pub")
-width=${#n}; (( width < 3 )) && width=3
 {
 	echo "Host *"
 	echo "  User root"
@@ -158,7 +173,7 @@ add_host() { # name addr port kind
 	printf '[%s]:%s %s\n' "$2" "$3" "$hostkey" >> "$dir/known_hosts"
 }
 for ((i = 1; i <= n; i++)); do
-	add_host "$(printf "node%0${width}d" "$i")" "127.0.$(((i - 1) / 249)).$((2 + (i - 1) % 249))" "$port" good
+	add_host "$(host_name "$i")" "$(host_addr "$i")" "$port" good
 done
 add_host silent 127.1.0.1 $((port + 1)) silent
 add_host closed 127.1.0.2 $((port + 2)) closed
@@ -187,6 +202,7 @@ FLEET_PORT=$port
 FLEET_HOSTS=$n
 FLEET_KEY=$dir/id_ed25519
 FLEET_KNOWN_HOSTS=$dir/known_hosts
+FLEET_HOMES=$dir/home
 FLEET_SSH_CONFIG=$dir/ssh_config
 FLEET_HOSTLIST=$dir/hosts.txt
 FLEET_FIRST=$(printf "node%0${width}d" 1)

@@ -34,8 +34,12 @@ else
 fi
 
 # Sessions must not read root's start-up files: HOME is the fleet's own.
-home=$(sshf "$FLEET_FIRST" 'echo $HOME')
-if [ "$home" = "$FLEET_DIR/home" ]; then t_ok "sessions get the fleet's empty HOME"; else t_fail "sessions get the fleet's empty HOME" "HOME=$home"; fi
+home=$(sshf "$FLEET_FIRST" 'echo $HOME'); home2=$(sshf "$FLEET_LAST" 'echo $HOME')
+if [ "$home" = "$FLEET_HOMES/$FLEET_FIRST" ] && [ "$home2" = "$FLEET_HOMES/$FLEET_LAST" ]; then
+	t_ok "each host's sessions get its own empty HOME"
+else
+	t_fail "each host's sessions get its own empty HOME" "HOME=$home, $home2"
+fi
 
 # fault host, expected exit status of ssh, expected message on stderr
 expect_fault() {

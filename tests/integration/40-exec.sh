@@ -135,6 +135,29 @@ else
 	t_fail "a silent peer is given up after its keepalives" "stopped=$stopped rc=$rc status=$s error=$e el=$el"
 fi
 
+# --- ssh-agent: its keys first; a silent agent costs 2 s, not the run -------------
+ag=$(mktemp -d)
+ssh-agent -a "$ag/agent.sock" > "$ag/env"
+apid=$(sed -n 's/.*SSH_AGENT_PID=\([0-9]*\).*/\1/p' "$ag/env")
+SSH_AUTH_SOCK="$ag/agent.sock" ssh-add "$FLEET_KEY" 2>/dev/null
+# an inventory without identities, and a HOME without keys: only the agent can log in
+sed '/identity/d' "$FLEET_INVENTORY" > "$ag/inv.cfg"
+HOME=$ag SSH_AUTH_SOCK="$ag/agent.sock" "$R" exec -i "$ag/inv.cfg" --known-hosts "$FLEET_KNOWN_HOSTS" --json 'node[001-020]' -- true > "$ag/a.json" 2>/dev/null
+n=$(js 'select(.status == "ok") | .host' "$ag/a.json" | wc -l)
+[ "$n" -eq 20 ] && t_ok "ssh-agent keys log in to 20 hosts" || t_fail "ssh-agent keys log in" "$n ok"
+HOME=$ag SSH_AUTH_SOCK="$ag/agent.sock" "$R" exec --no-agent -i "$ag/inv.cfg" --known-hosts "$FLEET_KNOWN_HOSTS" --json node001 -- true > "$ag/b.json" 2>/dev/null
+[ "$(js .status "$ag/b.json")" = auth ] && t_ok "--no-agent leaves the agent out" || t_fail "--no-agent leaves the agent out"
+kill "$apid"
+"$BUILD/faultd" -t 60 silent-unix "$ag/silent.sock" & fpid=$!
+sleep 0.2
+t0=$(date +%s.%N)
+SSH_AUTH_SOCK="$ag/silent.sock" "$R" exec "${X[@]}" --json node001 -- true > "$ag/c.json" 2>"$ag/c.err"
+el=$(echo "$(date +%s.%N) - $t0" | bc)
+kill "$fpid"; wait "$fpid" 2>/dev/null
+[ "$(js .status "$ag/c.json")" = ok ] && grep -q 'ssh-agent' "$ag/c.err" && (( $(echo "$el < 5" | bc) )) &&
+	t_ok "a silent ssh-agent is given up on; identity files still work (${el}s)" || t_fail "silent ssh-agent" "$(js .status "$ag/c.json") el=$el"
+rm -rf "$ag"
+
 # --- accept-new: 200 new hosts, each key written once ---------------------------
 : > "$dir/kh_new"
 "$R" exec -i "$FLEET_INVENTORY" --known-hosts "$dir/kh_new" 'node[001-200]' -- true >/dev/null 2>&1; rc=$?

@@ -9,23 +9,21 @@ trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1' EXIT
 source "$dir/fleet.env"
 R="$BUILD/ronda"
 X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 4 --retries 0)
-cache="$FLEET_DIR/home/.cache/ronda"
+cache="$FLEET_HOMES/node001/.cache/ronda"	# each host has its own HOME
+clear_caches() { rm -rf "$FLEET_HOMES"/*/.cache; }
 sha=$(sha256sum < "$BUILD/ronda-agent" | cut -d' ' -f1)
 size=$(stat -c %s "$BUILD/ronda-agent")
 hostline() { jq -c --arg h "$1" 'select(.type == "host" and .host == $h)' "$2"; }
 
-# All fleet hosts share one HOME, so the first run uploads to many hosts at
-# once into the same cache: concurrent uploads are exercised every time.
-
 # --- first run uploads, second does not ---------------------------------------
-rm -rf "$FLEET_DIR/home/.cache"
+clear_caches
 "$R" check "${X[@]}" --json 'node[001-030]' disk:/:99% proc:sshd > "$dir/first.json" 2>"$dir/first.err"
 rc=$?
 up=$(jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/first.json")
 n_up=$(jq -s '[.[] | select(.type == "host" and .uploaded_bytes > 0)] | length' "$dir/first.json")
 ok=$(jq -s '[.[] | select(.type == "host" and .verdict == "ok")] | length' "$dir/first.json")
 [ $rc -eq 0 ] && [ "$ok" -eq 30 ] && t_ok "first check: 30 hosts ok" || t_fail "first check: 30 hosts ok" "rc=$rc ok=$ok $(head -3 "$dir/first.err")"
-[ "$n_up" -ge 1 ] && [ "$up" -ge "$size" ] && t_ok "first run uploaded the agent ($up bytes to $n_up host(s))" || t_fail "first run uploaded the agent" "up=$up n=$n_up"
+[ "$n_up" -eq 30 ] && [ "$up" -eq $((30 * size)) ] && t_ok "first run uploaded the agent to each of 30 hosts ($up bytes)" || t_fail "first run uploaded the agent to each host" "up=$up n=$n_up"
 [ -x "$cache/agent-$sha" ] && [ "$(sha256sum < "$cache/agent-$sha" | cut -d' ' -f1)" = "$sha" ] && t_ok "cached as agent-<sha256>, verified" || t_fail "cached as agent-<sha256>"
 [ "$(stat -c %a "$cache")" = 700 ] && t_ok "cache directory is 0700" || t_fail "cache directory is 0700" "$(stat -c %a "$cache")"
 "$R" check "${X[@]}" --json 'node[001-030]' disk:/:99% > "$dir/second.json" 2>/dev/null
@@ -33,27 +31,39 @@ up2=$(jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/seco
 [ "$up2" -eq 0 ] && t_ok "second run uploads nothing" || t_fail "second run uploads nothing" "$up2 bytes"
 
 # --- two runs at once, from an empty cache ----------------------------------------
-rm -rf "$FLEET_DIR/home/.cache"
+clear_caches
 "$R" check "${X[@]}" --json 'node[001-030]' load:100 > "$dir/c1.json" 2>/dev/null & p1=$!
 "$R" check "${X[@]}" --json 'node[001-030]' load:100 > "$dir/c2.json" 2>/dev/null & p2=$!
 wait $p1; r1=$?; wait $p2; r2=$?
 [ $r1 -eq 0 ] && [ $r2 -eq 0 ] && t_ok "two concurrent runs both succeed" || t_fail "two concurrent runs both succeed" "rc $r1 $r2"
 
 # --- interrupted uploads never leave a usable half-agent ---------------------------
-bad=0
-for delay in 0.05 0.1 0.15 0.2 0.3; do
-	rm -rf "$FLEET_DIR/home/.cache"
+# Kill ronda at several points of a first run: some hosts have the agent by
+# then, some are mid-upload.  Every agent-<sha> must match its hash.
+bad=0 complete=0 missing=0
+for delay in 0.3 0.6 0.9 1.2 1.5 2.0; do
+	clear_caches
 	"$R" check "${X[@]}" 'node[001-030]' load:100 >/dev/null 2>&1 & rp=$!
 	sleep $delay
 	kill -KILL $rp; wait $rp 2>/dev/null
 	sleep 0.3
-	for f in "$cache"/agent-*; do
-		[ -e "$f" ] || continue
-		case $f in *.tmp.*) continue ;; esac
-		[ "$(sha256sum < "$f" | cut -d' ' -f1)" = "${f##*/agent-}" ] || bad=$((bad + 1))
+	for h in $(seq -f 'node%03g' 1 30); do
+		found=0
+		for f in "$FLEET_HOMES/$h"/.cache/ronda/agent-*; do
+			[ -e "$f" ] || continue
+			case $f in *.tmp.*) continue ;; esac
+			found=1
+			[ "$(sha256sum < "$f" | cut -d' ' -f1)" = "${f##*/agent-}" ] || bad=$((bad + 1))
+		done
+		[ $found = 1 ] && complete=$((complete + 1)) || missing=$((missing + 1))
 	done
 done
-[ $bad -eq 0 ] && t_ok "killed mid-upload: every cached agent matches its hash" || t_fail "killed mid-upload" "$bad bad agent(s)"
+echo "after the kills: $complete host caches complete, $missing without an agent"
+if [ $bad -eq 0 ] && [ $complete -gt 0 ] && [ $missing -gt 0 ]; then
+	t_ok "killed mid-upload: every cached agent matches its hash"
+else
+	t_fail "killed mid-upload: every cached agent matches its hash" "bad=$bad complete=$complete missing=$missing (the kills must land mid-run)"
+fi
 "$R" check "${X[@]}" 'node[001-030]' load:100 >/dev/null 2>&1
 [ $? -eq 0 ] && t_ok "a run after interrupted uploads succeeds" || t_fail "a run after interrupted uploads succeeds"
 
@@ -87,7 +97,7 @@ s=$(hostline node001 "$dir/b.json" | jq -r .status)
 # --- playbooks: dry run, run, outputs ----------------------------------------------------
 "$R" run "${X[@]}" --dry-run "$TOP/playbooks/patrol.cfg" --limit 'node[001-003]' > "$dir/dry.out" 2>&1; rc=$?
 [ $rc -eq 0 ] && grep -q 'host node003' "$dir/dry.out" && t_ok "--dry-run lists hosts and tasks" || t_fail "--dry-run" "rc=$rc $(head -3 "$dir/dry.out")"
-rm -rf "$FLEET_DIR/home/.cache"
+clear_caches
 "$R" run "${X[@]}" --dry-run "$TOP/playbooks/patrol.cfg" --limit 'node[001-003]' >/dev/null 2>&1
 [ ! -e "$cache" ] && t_ok "--dry-run touches no host" || t_fail "--dry-run touches no host"
 "$R" run "${X[@]}" --json --prom "$dir/ronda.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-010]' > "$dir/pb.json" 2>"$dir/pb.err"; rc=$?

@@ -202,11 +202,23 @@ static void test_leftovers_killed_when_leader_exits(void **state)
 static void test_setsid_escapee_reaped(void **state)
 {
 	struct spawn_res r;
+	char cmd[512], flag[64];
 
 	(void)state;
-	/* setsid leaves our group; the subreaper sweep finds it. */
-	assert_int_equal(sh("setsid sleep 40.444 >/dev/null 2>&1 & sleep 0.1; exit 0",
-			    5, 0, 0, &r), RONDA_OK);
+	/*
+	 * setsid leaves our group; the subreaper sweep finds it.  The shell
+	 * waits until the escapee has really left (it writes the flag after
+	 * setsid), or on a loaded machine the group kill at the leader's exit
+	 * could catch it still inside the group.
+	 */
+	snprintf(flag, sizeof(flag), "/tmp/ronda-escapee.%d", (int)getpid());
+	unlink(flag);
+	snprintf(cmd, sizeof(cmd),
+		 "setsid sh -c 'echo x > %s; exec sleep 40.444' >/dev/null 2>&1 & "
+		 "i=0; while [ ! -s %s ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done; exit 0",
+		 flag, flag);
+	assert_int_equal(sh(cmd, 10, 0, 0, &r), RONDA_OK);
+	unlink(flag);
 	spawn_res_release(&r);
 	assert_true(spawn_reap_orphans() >= 1);
 	assert_int_equal(count_marked("40.444"), 0);
