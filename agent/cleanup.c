@@ -68,7 +68,7 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 {
 	memset(o, 0, sizeof(*o));
 	o->path = proto_task_str(t, "path", "");
-	o->match = proto_task_str(t, "match", "*");
+	o->match = proto_task_str(t, "glob", "*");
 	o->older_than = proto_task_num(t, "older_than", -1);
 	o->archive = proto_task_bool(t, "archive", 0);
 	o->level = (int)proto_task_num(t, "compress_level", 6);
@@ -78,7 +78,7 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 	if (maint_size(t, "max_total", &o->max_total, err) != RONDA_OK)
 		return RONDA_EINVAL;
 	if (o->path[0] != '/' || strchr(o->match, '/')) {
-		buf_puts(err, "\"path\" must be an absolute directory and \"match\" a name glob (no /)");
+		buf_puts(err, "\"path\" must be an absolute directory and \"glob\" a name pattern (no /)");
 		return RONDA_EINVAL;
 	}
 	if (o->older_than < 0 && !o->max_total) {
@@ -358,7 +358,12 @@ static int cleanup_run(const struct proto_task *t, const struct check_ctx *c,
 		check_say(res, VERDICT_ERROR, "out of memory");
 		goto out;
 	}
-	if (fsafe_opendir(o.path, &root, &why) != RONDA_OK ||
+	if (fsafe_opendir(o.path, &root, &why) != RONDA_OK && errno == ENOENT) {
+		/* Like logrotate's missingok: not every host has every directory. */
+		check_say(res, VERDICT_SKIPPED, "%s: no such directory", o.path);
+		goto out;
+	}
+	if (root < 0 ||
 	    fsafe_dir_trusted(root, o.su_uid, o.su_gid, &why) != RONDA_OK ||
 	    fstat(root, &rst) < 0) {
 		check_say(res, VERDICT_FAIL, "%s: %s", o.path, buf_data(&why));

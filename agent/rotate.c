@@ -481,11 +481,11 @@ static void rotate_glob(struct run *ru, const char *glob)
 
 	buf_init(&why, 1024);
 	snprintf(dpath, sizeof(dpath), "%.*s", slash == glob ? 1 : (int)(slash - glob), glob);
-	if (fsafe_opendir(dpath, &dfd, &why) != RONDA_OK ||
-	    fsafe_dir_trusted(dfd, o->su_uid, o->su_gid, &why) != RONDA_OK) {
+	if (fsafe_opendir(dpath, &dfd, &why) != RONDA_OK && o->missingok && errno == ENOENT)
+		goto out;	/* no such directory here: nothing to rotate */
+	if (dfd < 0 || fsafe_dir_trusted(dfd, o->su_uid, o->su_gid, &why) != RONDA_OK) {
 		maint_skip(ru->m, dpath, "", "%s", buf_data(&why));
-		if (!(o->missingok && errno == ENOENT))
-			ru->failed = 1;
+		ru->failed = 1;
 		goto out;
 	}
 	snprintf(tpath, sizeof(tpath), "%s", dpath);

@@ -139,6 +139,13 @@ int rot_state_open(const char *path, int lock, struct rot_state *s,
 		goto out;
 	}
 	r = fsafe_opendir(dir, &s->dfd, why);
+	if (r != RONDA_OK && !lock && errno == ENOENT) {
+		/* A dry run reads only: no directory yet is an empty state. */
+		buf_truncate(why, 0);
+		s->logs = json_object();
+		r = s->logs ? RONDA_OK : RONDA_ENOMEM;
+		goto out;
+	}
 	if (r != RONDA_OK)
 		goto out;
 	if (lock) {

@@ -70,7 +70,7 @@ static const struct proto_field f_rotate[] = {
 	{ "postrotate", FT_STRS, 0 }, { "su", FT_STR, 0 },
 	{ "dry_run", FT_BOOL, 0 }, { "state", FT_STR, 0 }, { NULL, 0, 0 } };
 static const struct proto_field f_cleanup[] = {
-	{ "path", FT_STR, 1 }, { "match", FT_STR, 0 }, { "older_than", FT_NUM, 0 },
+	{ "path", FT_STR, 1 }, { "glob", FT_STR, 0 }, { "older_than", FT_NUM, 0 },
 	{ "max_total", FT_SCALAR, 0 }, { "archive", FT_BOOL, 0 },
 	{ "compress_level", FT_INT, 0 }, { "recurse", FT_BOOL, 0 },
 	{ "cross_mounts", FT_BOOL, 0 }, { "su", FT_STR, 0 },
