@@ -28,6 +28,7 @@ static const struct check_ops *const table[] = {
 	&check_disk, &check_memory, &check_load, &check_uptime,
 	&check_process, &check_port, &check_file, &check_mount,
 	&check_sysctl, &check_service, &check_command, &check_clock,
+	&check_rotate, &check_cleanup,
 };
 
 static int probe_mode;

@@ -119,7 +119,7 @@ static void add_output(struct check_result *res, const char *key,
  * Returns RONDA_OK with *sr filled, or an error after which the result says
  * why.
  */
-static int run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
+int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
 		     const char *const *fixed, double timeout, size_t cap,
 		     struct spawn_res *sr)
 {
@@ -211,7 +211,7 @@ static int command_run(const struct proto_task *t, const struct check_ctx *c,
 			  exe, POLICY_PATH, why);
 		goto out;
 	}
-	r = run_tramp(c, exe, argv, NULL, t->timeout > 0 ? t->timeout : CMD_TIMEOUT,
+	r = check_run_tramp(c, exe, argv, NULL, t->timeout > 0 ? t->timeout : CMD_TIMEOUT,
 		      (size_t)proto_task_num(t, "max_output", 65536), &sr);
 	if (r != RONDA_OK) {
 		check_say(res, VERDICT_ERROR, "%s: %s", exe, spawn_failure(r));
@@ -299,7 +299,7 @@ static int service_run(const struct proto_task *t, const struct check_ctx *c,
 		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
 		goto out;
 	}
-	r = run_tramp(c, exe, NULL, fixed, t->timeout > 0 ? t->timeout : 10, 4096, &sr);
+	r = check_run_tramp(c, exe, NULL, fixed, t->timeout > 0 ? t->timeout : 10, 4096, &sr);
 	if (r != RONDA_OK) {
 		check_say(res, VERDICT_ERROR, "systemctl: %s", spawn_failure(r));
 		goto out;

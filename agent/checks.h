@@ -13,7 +13,18 @@
 
 extern const struct check_ops check_disk, check_memory, check_load,
 	check_uptime, check_process, check_port, check_file, check_mount,
-	check_sysctl, check_service, check_command, check_clock;
+	check_sysctl, check_service, check_command, check_clock, check_rotate,
+	check_cleanup;
+
+struct spawn_res;
+
+/*
+ * Runs the resolved executable exe with args[1..] (then fixed[]) through the
+ * trampoline ("ronda-agent --exec"), under timeout, capping each stream.
+ */
+int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
+		    const char *const *fixed, double timeout, size_t cap,
+		    struct spawn_res *sr);
 
 /* "MemAvailable:  123 kB" lines of /proc/meminfo: the value in kB. */
 int meminfo_get(const char *text, const char *key, unsigned long long *kb);

@@ -55,6 +55,27 @@ static const struct proto_field f_command[] = {
 static const struct proto_field f_clock[] = {
 	{ "warn", FT_NUM, 0 }, { "fail", FT_NUM, 0 }, { NULL, 0, 0 } };
 
+/* Log rotation (logrotate's directives) and the sweep; see PROTOCOL.md. */
+static const struct proto_field f_rotate[] = {
+	{ "path", FT_STR, 0 }, { "paths", FT_STRS, 0 }, { "frequency", FT_STR, 0 },
+	{ "size", FT_SCALAR, 0 }, { "minsize", FT_SCALAR, 0 },
+	{ "maxsize", FT_SCALAR, 0 }, { "rotate", FT_INT, 0 },
+	{ "maxage", FT_NUM, 0 }, { "compress", FT_BOOL, 0 },
+	{ "compress_level", FT_INT, 0 }, { "delaycompress", FT_BOOL, 0 },
+	{ "copytruncate", FT_BOOL, 0 }, { "create", FT_BOOL, 0 },
+	{ "create_mode", FT_STR, 0 }, { "owner", FT_STR, 0 },
+	{ "group", FT_STR, 0 }, { "dateext", FT_BOOL, 0 },
+	{ "dateformat", FT_STR, 0 }, { "missingok", FT_BOOL, 0 },
+	{ "notifempty", FT_BOOL, 0 }, { "olddir", FT_STR, 0 },
+	{ "postrotate", FT_STRS, 0 }, { "su", FT_STR, 0 },
+	{ "dry_run", FT_BOOL, 0 }, { "state", FT_STR, 0 }, { NULL, 0, 0 } };
+static const struct proto_field f_cleanup[] = {
+	{ "path", FT_STR, 1 }, { "glob", FT_STR, 0 }, { "older_than", FT_NUM, 0 },
+	{ "max_total", FT_SCALAR, 0 }, { "archive", FT_BOOL, 0 },
+	{ "compress_level", FT_INT, 0 }, { "recurse", FT_BOOL, 0 },
+	{ "cross_mounts", FT_BOOL, 0 }, { "su", FT_STR, 0 },
+	{ "dry_run", FT_BOOL, 0 }, { NULL, 0, 0 } };
+
 static const struct proto_check checks[] = {
 	{ "disk", f_disk, 0 },
 	{ "memory", f_memory, 0 },
@@ -68,6 +89,8 @@ static const struct proto_check checks[] = {
 	{ "service", f_service, 0 },
 	{ "command", f_command, 0 },
 	{ "clock", f_clock, 0 },
+	{ "rotate", f_rotate, 1 },
+	{ "cleanup", f_cleanup, 1 },
 };
 
 static const char *const verdict_names[VERDICT__COUNT] = {
@@ -226,7 +249,7 @@ static int check_fields(json_t *obj, const struct proto_field *a,
 static const struct proto_field job_fields[] = {
 	{ "ronda", FT_INT, 1 }, { "profile", FT_STR, 0 }, { "now", FT_NUM, 0 },
 	{ "timeout", FT_NUM, 0 }, { "tasks", FT_ARRAY, 1 },
-	{ "write_paths", FT_STRS, 0 }, { NULL, 0, 0 } };
+	{ "write_paths", FT_STRS, 0 }, { "dry_run", FT_BOOL, 0 }, { NULL, 0, 0 } };
 
 static int parse_task(json_t *obj, size_t i, struct proto_task *t,
 		      struct buf *err)
@@ -365,6 +388,7 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 			   json_string_value(v));
 		goto out;
 	}
+	j.dry_run = json_is_true(json_object_get(j.root, "dry_run"));
 	v = json_object_get(j.root, "now");
 	j.now = v ? json_number_value(v) : 0;
 	v = json_object_get(j.root, "timeout");
@@ -412,8 +436,10 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 		if (r != RONDA_OK)
 			goto out;
 		r = RONDA_EPARSE;
-		if (j.tasks[i].check->maintain_only && j.profile != PROFILE_MAINTAIN) {
-			buf_printf(err, "tasks[%zu] (\"%s\"): check \"%s\" needs the maintain profile",
+		/* A dry run changes nothing, so inspect is enough (and proves it). */
+		if (j.tasks[i].check->maintain_only && j.profile != PROFILE_MAINTAIN &&
+		    !j.dry_run && !json_is_true(json_object_get(j.tasks[i].obj, "dry_run"))) {
+			buf_printf(err, "tasks[%zu] (\"%s\"): check \"%s\" needs the maintain profile (or dry_run)",
 				   i, j.tasks[i].name, j.tasks[i].check->name);
 			goto out;
 		}

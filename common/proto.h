@@ -84,6 +84,7 @@ struct proto_job {
 	enum proto_profile profile;
 	double now;		/* orchestrator's clock, Unix seconds; 0 = absent */
 	double timeout;		/* whole job, seconds; 0 = none */
+	int dry_run;		/* maintenance tasks only report what they would do */
 	struct proto_task *tasks;
 	size_t n_tasks;
 	const char **write_paths;	/* maintain profile only */

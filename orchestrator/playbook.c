@@ -27,9 +27,6 @@
 #include "proto.h"
 #include "banned.h"
 
-/* Check types a later issue brings (log rotation and cleanup). */
-static const char *const reserved_checks[] = { "rotate", "cleanup", NULL };
-
 /* Keys every task has besides its check's own (tags and when aside). */
 static const struct proto_field name_field = { "name", FT_STR, 0 };
 static const struct proto_field timeout_field = { "timeout", FT_NUM, 0 };
@@ -49,6 +46,7 @@ struct pb {
 	const char *path;
 	struct buf *err;
 	const char *profile;
+	const config_setting_t *profile_set;	/* defaults.profile, if given */
 	double task_timeout;		/* defaults.task_timeout, 0: none */
 	struct pb_task *t;
 	size_t n;
@@ -337,8 +335,11 @@ static int agent_check(struct pb *pb, struct pb_task *t)
 	if (!task)
 		return RONDA_ENOMEM;
 	json_object_del(task, "when");
+	/* A writing task is checked as maintain; maintenance_paths() then
+	 * makes the job maintain or says why it cannot be. */
 	job = json_pack("{s:i, s:s, s:[o]}", "ronda", PROTO_VERSION, "profile",
-			pb->profile, "tasks", task);
+			proto_check_find(json_string_value(json_object_get(task, "check")))
+			->maintain_only ? "maintain" : pb->profile, "tasks", task);
 	text = job ? json_dumps(job, JSON_COMPACT) : NULL;
 	json_decref(job);
 	if (!text)
@@ -378,11 +379,6 @@ static int read_task(struct pb *pb, size_t i)
 	if (config_setting_type(checkset) != CONFIG_TYPE_STRING)
 		return bad_type(pb, checkset, "a string");
 	cname = config_setting_get_string(checkset);
-	for (const char *const *rc = reserved_checks; *rc; rc++) {
-		if (strcmp(cname, *rc) == 0)
-			return pb_error(pb, checkset, "check \"%s\" is not yet supported "
-					"(log rotation and cleanup arrive in a later version)", cname);
-	}
 	c = proto_check_find(cname);
 	if (!c) {
 		struct buf all;
@@ -557,12 +553,80 @@ static int read_defaults(struct pb *pb, const config_setting_t *s, struct patrol
 				return pb_error(pb, m, "unknown profile \"%s\" (inspect or maintain)",
 						config_setting_get_string(m));
 			pb->profile = proto_profile_name(prof);
+			pb->profile_set = m;
 		} else {
 			return pb_error(pb, m, "unknown key '%s' in defaults "
 					"(timeout, task_timeout, become, profile)", key);
 		}
 	}
 	return RONDA_OK;
+}
+
+/* Adds path's directory (path itself if dir_itself) to arr, once. */
+static int add_dir(json_t *arr, const char *path, int dir_itself)
+{
+	const char *slash = strrchr(path, '/');
+	json_t *v, *d;
+	size_t i;
+
+	d = dir_itself || !slash ? json_string(path) :
+	    json_stringn(path, slash == path ? 1 : (size_t)(slash - path));
+	if (!d)
+		return RONDA_ENOMEM;
+	json_array_foreach(arr, i, v) {
+		if (json_equal(v, d)) {
+			json_decref(d);
+			return RONDA_OK;
+		}
+	}
+	return json_array_append_new(arr, d) ? RONDA_ENOMEM : RONDA_OK;
+}
+
+/*
+ * rotate and cleanup write: the job needs the maintain profile (unless the
+ * task is a dry run) and Landlock must let it write exactly where the tasks
+ * name, so write_paths gets each log's directory, olddir, the state file's
+ * directory and each cleanup directory.
+ */
+static int maintenance_paths(struct pb *pb, struct patrol_plan *p)
+{
+	const char *dflt_state = "/var/lib/ronda/rotate.state";
+	int writes = 0, r = RONDA_OK;
+	json_t *o, *v;
+	size_t i, k;
+
+	for (i = 0; i < pb->n && r == RONDA_OK; i++) {
+		o = pb->t[i].obj;
+		if (!pb->t[i].keep || !proto_check_find(json_string_value(
+		    json_object_get(o, "check")))->maintain_only ||
+		    json_is_true(json_object_get(o, "dry_run")))
+			continue;
+		if (!writes++) {
+			if (pb->profile_set && strcmp(pb->profile, "maintain") != 0)
+				return pb_error(pb, pb->t[i].set, "a %s task writes: it needs profile = "
+						"\"maintain\" in defaults (or dry_run = true)",
+						json_string_value(json_object_get(o, "check")));
+			pb->profile = "maintain";
+			if (!p->write_paths && !(p->write_paths = json_array()))
+				return RONDA_ENOMEM;
+		}
+		if (strcmp(json_string_value(json_object_get(o, "check")), "cleanup") == 0) {
+			r = add_dir(p->write_paths, json_string_value(json_object_get(o, "path")), 1);
+			continue;
+		}
+		if ((v = json_object_get(o, "path")))
+			r = add_dir(p->write_paths, json_string_value(v), 0);
+		json_array_foreach(json_object_get(o, "paths"), k, v) {
+			if (r == RONDA_OK)
+				r = add_dir(p->write_paths, json_string_value(v), 0);
+		}
+		if (r == RONDA_OK && (v = json_object_get(o, "olddir")))
+			r = add_dir(p->write_paths, json_string_value(v), 1);
+		v = json_object_get(o, "state");
+		if (r == RONDA_OK)
+			r = add_dir(p->write_paths, v ? json_string_value(v) : dflt_state, 0);
+	}
+	return r;
 }
 
 static int read_tree(struct pb *pb, const config_setting_t *root, struct patrol_plan *p,
@@ -633,6 +697,8 @@ static int read_tree(struct pb *pb, const config_setting_t *root, struct patrol_
 		if (pb->t[i].keep && json_array_append(p->tasks, pb->t[i].obj))
 			return RONDA_ENOMEM;
 	}
+	if ((r = maintenance_paths(pb, p)))
+		return r;
 	if (!(p->name = strdup(config_setting_get_string(name))) ||
 	    !(p->profile = strdup(pb->profile)))
 		return RONDA_ENOMEM;

@@ -14,12 +14,16 @@ ntasks() { grep -o '"check":"' "$1" | wc -l; }
 
 # Every shipped playbook: a job the agent runs (exit 0 or 1, never 65), one
 # result per task, a summary, and no task the sandbox killed.
+# logclean rotates and sweeps: here only as a dry run (inspect), so the
+# test machine's own logs are never touched.
 for pb in playbooks/patrol.cfg playbooks/oncall.cfg playbooks/logclean.cfg; do
 	name="$(basename "$pb"): the real agent runs its job"
-	if ! "$J" "$pb" >"$T/job" 2>"$T/err"; then
+	if ! "$J" "$pb" >"$T/job.full" 2>"$T/err"; then
 		t_fail "$name" "patrol-job: $(cat "$T/err")"
 		continue
 	fi
+	jq -c 'if .profile == "maintain" then .dry_run = true | .profile = "inspect" | del(.write_paths) else . end' \
+		"$T/job.full" >"$T/job"
 	"$A" run <"$T/job" >"$T/out" 2>"$T/agent.err"; rc=$?
 	n=$(ntasks "$T/job")
 	if [ $rc -le 1 ] && [ "$(lines result "$T/out")" = "$n" ] && [ "$(lines summary "$T/out")" = 1 ] \
@@ -31,7 +35,7 @@ for pb in playbooks/patrol.cfg playbooks/oncall.cfg playbooks/logclean.cfg; do
 done
 
 # logclean's journal task depends on the log space check, which is ok here.
-"$J" playbooks/logclean.cfg | "$A" run >"$T/lc" 2>/dev/null
+"$J" playbooks/logclean.cfg | jq -c '.dry_run = true | .profile = "inspect" | del(.write_paths)' | "$A" run >"$T/lc" 2>/dev/null
 grep -q '"task":"journal","check":"command","verdict":"skipped","message":"condition not met: log space was ok"' "$T/lc" \
 	&& t_ok "logclean: the conditional task is skipped with its reason" \
 	|| t_fail "logclean: the conditional task is skipped with its reason" "$(grep journal "$T/lc")"
@@ -50,9 +54,14 @@ if [ $rc -eq 78 ] && [ ! -s "$T/job" ] && grep -q "$T/bad.cfg:3: unknown key 'pt
 else
 	t_fail "bad playbook: file:line, exit 78" "rc=$rc $(cat "$T/err")"
 fi
-printf 'name = "x";\ntasks = (\n  { check = "rotate"; }\n);\n' >"$T/bad.cfg"
-"$J" "$T/bad.cfg" 2>&1 | grep -q ":3: check \"rotate\" is not yet supported" \
-	&& t_ok "rotate: not yet supported" || t_fail "rotate: not yet supported"
+# rotate and cleanup make the job maintain, with write_paths from the tasks.
+"$J" playbooks/logclean.cfg | jq -e '.profile == "maintain" and .write_paths ==
+	["/var/log/nginx", "/var/lib/ronda", "/var/log/app", "/var/cache/app/tmp"]' >/dev/null \
+	&& t_ok "logclean: maintain, write_paths derived from its tasks" \
+	|| t_fail "logclean: maintain, write_paths derived" "$("$J" playbooks/logclean.cfg 2>&1 | head -c 300)"
+printf 'name = "x";\ndefaults = { profile = "inspect"; };\ntasks = (\n  { check = "rotate"; path = "/l/a.log"; }\n);\n' >"$T/bad.cfg"
+"$J" "$T/bad.cfg" 2>&1 | grep -q ':4: a rotate task writes: it needs profile = "maintain"' \
+	&& t_ok "rotate under an explicit inspect profile: refused at load" || t_fail "rotate under inspect refused" "$("$J" "$T/bad.cfg" 2>&1)"
 
 # Ad hoc specs: every type, all ok on this machine (thresholds that cannot trip).
 "$J" --check disk:/:100% mem:0% load:1000 proc:init:0 port:1/udp:closed file:/etc/passwd \

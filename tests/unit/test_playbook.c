@@ -177,8 +177,10 @@ static void test_errors(void **state)
 		"needs profile = \"maintain\"");
 	refused(T("  { check = \"load\"; },\n  { name = \"x\"; }"), 4, "task has no 'check'");
 	refused(T("  { check = \"dsk\"; }"), 3, "unknown check \"dsk\" (disk, memory,");
-	refused(T("  { check = \"rotate\"; path = \"/var/log\"; }"), 3, "check \"rotate\" is not yet supported");
-	refused(T("  { check = \"cleanup\"; }"), 3, "check \"cleanup\" is not yet supported");
+	refused(T("  { check = \"cleanup\"; }"), 3, "missing key \"path\"");
+	refused("name = \"n\";\ndefaults = { profile = \"inspect\"; };\ntasks = (\n"
+		"  { check = \"rotate\"; path = \"/var/log/a.log\"; }\n);\n", 4,
+		"a rotate task writes: it needs profile = \"maintain\"");
 	refused(T("  { check = \"disk\";\n    pth = \"/\"; }"), 4,
 		"unknown key 'pth' for a disk check (name, check, timeout, tags, when, path, warn");
 	refused(T("  { check = \"disk\";\n    warn = \"80\"; }"), 4, "'warn' must be a number, not a string");

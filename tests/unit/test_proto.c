@@ -82,13 +82,22 @@ static void test_bad_jobs(void **state)
 	assert_int_equal(parse("{\"ronda\":1,\"profile\":\"maintain\",\"write_paths\":[\"rel\"],\"tasks\":[]}",
 			       "must be absolute"), RONDA_EPARSE);
 	assert_int_equal(parse("{\"ronda\":1,\"tasks\":[],\"ronda\":1}", "duplicate"), RONDA_EPARSE);
+	/* rotate writes: maintain, unless it only reports (dry run). */
+	assert_int_equal(parse("{\"ronda\":1,\"tasks\":[{\"check\":\"rotate\",\"path\":\"/l\"}]}",
+			       "needs the maintain profile (or dry_run)"), RONDA_EPARSE);
+	assert_int_equal(parse("{\"ronda\":1,\"tasks\":[{\"check\":\"cleanup\"}]}",
+			       "missing key \"path\""), RONDA_EPARSE);
+	assert_int_equal(parse("{\"ronda\":1,\"tasks\":[{\"check\":\"rotate\",\"path\":\"/l\",\"dry_run\":true}]}",
+			       NULL), RONDA_OK);
+	assert_int_equal(parse("{\"ronda\":1,\"dry_run\":true,\"tasks\":[{\"check\":\"cleanup\",\"path\":\"/t\"}]}",
+			       NULL), RONDA_OK);
 }
 
 static void test_every_check_is_in_the_table(void **state)
 {
 	static const char *const names[] = { "disk", "memory", "load", "uptime",
 		"process", "port", "file", "mount", "sysctl", "service", "command",
-		"clock" };
+		"clock", "rotate", "cleanup" };
 	size_t n;
 
 	(void)state;
@@ -97,6 +106,10 @@ static void test_every_check_is_in_the_table(void **state)
 	for (size_t i = 0; i < n; i++)
 		assert_non_null(proto_check_find(names[i]));
 	assert_null(proto_check_find("reboot"));
+	/* Only the tasks that write need maintain. */
+	assert_true(proto_check_find("rotate")->maintain_only);
+	assert_true(proto_check_find("cleanup")->maintain_only);
+	assert_false(proto_check_find("disk")->maintain_only);
 }
 
 static void test_line_round_trip(void **state)

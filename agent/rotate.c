@@ -1,0 +1,653 @@
+/*
+ * rotate.c - the rotate task: logrotate's directives, safe by construction.
+ *
+ * For each path glob (globs in the last component only) the directory is
+ * opened symlink-free and must be trusted (fsafe_dir_trusted); each matching
+ * regular, singly linked file is a log.  A log is due when its period has
+ * changed since the state file's last rotation (daily: another day, weekly:
+ * an earlier weekday or 7 days, monthly: another month), combined with the
+ * size triggers as logrotate does: size alone ignores time, minsize must
+ * also hold, maxsize is enough alone.  A log seen for the first time is not
+ * due by time: its rotation time is rebuilt from the newest rotated file on
+ * disk, else taken as now (logrotate's behaviour too).
+ *
+ * A due log gets a plan, built from a listing of the rotated files before
+ * anything changes: delete what falls past "rotate N", shift name.1 to
+ * name.2 ... (or, with dateext, pick name-DATE), rotate the log (rename, then
+ * create; or copytruncate), compress what is due (all but the newest with
+ * delaycompress), delete what is past maxage.  A dry run reports the plan;
+ * otherwise it is carried out step by step and stops at the first failure,
+ * so later steps never act on a state they did not plan for.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "err.h"
+#include "fsafe.h"
+#include "maint.h"
+#include "policy.h"
+#include "rotate_int.h"
+#include "rotate_state.h"
+#include "spawner.h"
+#include "banned.h"
+
+/* The user or group named by key (from file); -1 when absent. */
+static int task_id(const struct proto_task *t, const char *key,
+		   const char *file, unsigned long long *id, struct buf *err)
+{
+	const char *s = proto_task_str(t, key, NULL);
+
+	*id = (unsigned long long)-1;
+	if (s && ids_lookup(file, s, id) != RONDA_OK) {
+		buf_printf(err, "\"%s\": no such name %s in %s", key, s, file);
+		return RONDA_EINVAL;
+	}
+	return RONDA_OK;
+}
+
+static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
+		      struct rot_opts *o, struct buf *err)
+{
+	const char *f = proto_task_str(t, "frequency", NULL), *s;
+	unsigned long long id;
+	char *end;
+
+	memset(o, 0, sizeof(*o));
+	o->freq = FREQ_NONE;
+	if (f && strcmp(f, "daily") == 0)
+		o->freq = FREQ_DAILY;
+	else if (f && strcmp(f, "weekly") == 0)
+		o->freq = FREQ_WEEKLY;
+	else if (f && strcmp(f, "monthly") == 0)
+		o->freq = FREQ_MONTHLY;
+	else if (f) {
+		buf_printf(err, "\"frequency\" must be daily, weekly or monthly");
+		return RONDA_EINVAL;
+	}
+	if (maint_size(t, "size", &o->size, err) || maint_size(t, "minsize", &o->minsize, err) ||
+	    maint_size(t, "maxsize", &o->maxsize, err))
+		return RONDA_EINVAL;
+	if (!f && !o->size && !o->maxsize)
+		o->freq = FREQ_DAILY;	/* logrotate's own default */
+	o->keep = (long)proto_task_num(t, "rotate", 0);
+	o->maxage = proto_task_num(t, "maxage", -1);
+	o->compress = proto_task_bool(t, "compress", 0);
+	o->level = (int)proto_task_num(t, "compress_level", 6);
+	o->delaycompress = proto_task_bool(t, "delaycompress", 0);
+	o->copytruncate = proto_task_bool(t, "copytruncate", 0);
+	o->create = proto_task_bool(t, "create", 1);
+	o->dateext = proto_task_bool(t, "dateext", 0);
+	o->dateformat = proto_task_str(t, "dateformat", "-%Y%m%d");
+	o->missingok = proto_task_bool(t, "missingok", 0);
+	o->notifempty = proto_task_bool(t, "notifempty", 0);
+	o->olddir = proto_task_str(t, "olddir", NULL);
+	o->postrotate = proto_task_strs(t, "postrotate");
+	o->state = proto_task_str(t, "state", ROT_STATE_DEFAULT);
+	o->dry = maint_dry(t, c);
+	if (o->keep < 0 || o->keep > MAX_ROTATED) {
+		buf_printf(err, "\"rotate\" must be 0 to %d", MAX_ROTATED);
+		return RONDA_EINVAL;
+	}
+	if (o->level < 1 || o->level > 9) {
+		buf_puts(err, "\"compress_level\" must be 1 to 9");
+		return RONDA_EINVAL;
+	}
+	o->create_mode = -1;
+	s = proto_task_str(t, "create_mode", NULL);
+	if (s) {
+		o->create_mode = strtol(s, &end, 8);
+		if (!*s || *end || o->create_mode < 0 || o->create_mode > 0777) {
+			buf_puts(err, "\"create_mode\" must be octal, such as \"0640\"");
+			return RONDA_EINVAL;
+		}
+	}
+	if (task_id(t, "owner", "/etc/passwd", &id, err) != RONDA_OK)
+		return RONDA_EINVAL;
+	o->uid = (uid_t)id;
+	if (task_id(t, "group", "/etc/group", &id, err) != RONDA_OK)
+		return RONDA_EINVAL;
+	o->gid = (gid_t)id;
+	if (strchr(o->dateformat, '/') || strlen(o->dateformat) > 64) {
+		buf_puts(err, "\"dateformat\" must not contain / (at most 64 characters)");
+		return RONDA_EINVAL;
+	}
+	for (s = o->dateformat; *s; s++) {
+		if (*s == '%' && !(s[1] && strchr("YmdHMSs", s[1]))) {
+			buf_puts(err, "\"dateformat\" may use %Y %m %d %H %M %S %s only");
+			return RONDA_EINVAL;
+		}
+		if (*s == '%')
+			s++;
+	}
+	if (o->postrotate && json_array_size(o->postrotate) == 0) {
+		buf_puts(err, "\"postrotate\" must not be empty");
+		return RONDA_EINVAL;
+	}
+	return maint_su(t, &o->su_uid, &o->su_gid, err);
+}
+
+/* The globs of the task: "path" and "paths". */
+static json_t *task_paths(const struct proto_task *t)
+{
+	json_t *a = json_array(), *v;
+	size_t i;
+
+	if (!a)
+		return NULL;
+	if (proto_task_has(t, "path"))
+		json_array_append_new(a, json_string(proto_task_str(t, "path", "")));
+	json_array_foreach(proto_task_strs(t, "paths"), i, v)
+		json_array_append(a, v);
+	return a;
+}
+
+static int rotate_prepare(const struct proto_task *t, const struct check_ctx *c,
+			  struct buf *err)
+{
+	struct rot_opts o;
+	json_t *paths = task_paths(t), *v;
+	size_t i;
+	int r = RONDA_EINVAL;
+
+	if (!paths)
+		return RONDA_ENOMEM;
+	if (parse_opts(t, c, &o, err) != RONDA_OK)
+		goto out;
+	if (json_array_size(paths) == 0) {
+		buf_puts(err, "needs \"path\" or \"paths\"");
+		goto out;
+	}
+	json_array_foreach(paths, i, v) {
+		const char *p = json_string_value(v), *slash = strrchr(p, '/');
+		const char *w = strpbrk(p, "*?[");
+
+		if (p[0] != '/' || !slash[1] || (w && w < slash)) {
+			buf_printf(err, "\"%s\": an absolute path, with wildcards in the last name only", p);
+			goto out;
+		}
+	}
+	if ((o.olddir && o.olddir[0] != '/') || o.state[0] != '/') {
+		buf_puts(err, "\"olddir\" and \"state\" must be absolute paths");
+		goto out;
+	}
+	/* Landlock can only name a directory that exists: make the state's. */
+	if (c && c->job && !o.dry && rot_state_mkdir(o.state, err) != RONDA_OK)
+		goto out;
+	r = RONDA_OK;
+out:
+	json_decref(paths);
+	return r;
+}
+
+/* copytruncate: copy the log to tdir/to (exclusive, synced), then truncate. */
+static int copy_truncate(int dfd, const char *log, const struct stat *st,
+			 int tdir, const char *to, struct buf *why)
+{
+	char tmp[NAME_MAX + 1], *b = NULL;
+	const char *no;
+	int in = -1, out = -1, r, made = 0;
+	ssize_t n;
+
+	snprintf(tmp, sizeof(tmp), ".%.200s%s", to, FSAFE_TMP);
+	r = fsafe_open_file(dfd, log, st, 1, &in, &no);
+	if (r != RONDA_OK) {
+		buf_printf(why, "%s: %s", log, no);
+		return r;
+	}
+	fsafe_drop_tmp(tdir, tmp);
+	r = RONDA_ENOMEM;
+	if (!(b = malloc(1 << 17)))
+		goto out;
+	r = fsafe_create(tdir, tmp, st->st_mode & 0777, st->st_uid, st->st_gid, &out);
+	if (r != RONDA_OK)
+		goto fail;
+	made = 1;
+	while ((n = read(in, b, 1 << 17)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		errno = n < 0 ? errno : ENOSPC;
+		if (n < 0 || write(out, b, (size_t)n) != n) {
+			r = RONDA_ESYS;
+			goto fail;
+		}
+	}
+	if (fsync(out) < 0 || fsafe_rename(tdir, tmp, tdir, to) != RONDA_OK) {
+		r = RONDA_ESYS;
+		goto fail;
+	}
+	made = 0;
+	if (ftruncate(in, 0) < 0) {
+		r = RONDA_ESYS;
+		goto fail;
+	}
+	r = RONDA_OK;
+	goto out;
+fail:
+	buf_printf(why, "copytruncate %s: %s", log, errno == EEXIST ?
+		   "target exists (never overwritten)" : strerror(errno));
+out:
+	if (out >= 0)
+		close(out);
+	if (made)
+		unlinkat(tdir, tmp, 0);
+	close(in);
+	free(b);
+	return r;
+}
+
+/* rename the log into tdir, then create a fresh one with its mode/owner. */
+static int rename_create(int dfd, const char *log, const struct stat *st,
+			 int tdir, const char *to, const struct rot_opts *o,
+			 struct buf *why)
+{
+	int fd;
+
+	if (fsafe_rename(dfd, log, tdir, to) != RONDA_OK) {
+		buf_printf(why, "rename %s: %s", log, errno == EEXIST ?
+			   "target exists (never overwritten)" : strerror(errno));
+		return RONDA_ESYS;
+	}
+	if (!o->create)
+		return RONDA_OK;
+	if (fsafe_create(dfd, log, o->create_mode >= 0 ? (mode_t)o->create_mode :
+			 st->st_mode & 0777, o->uid != (uid_t)-1 ? o->uid : st->st_uid,
+			 o->gid != (gid_t)-1 ? o->gid : st->st_gid, &fd) != RONDA_OK) {
+		buf_printf(why, "create %s: %s", log, strerror(errno));
+		return RONDA_ESYS;
+	}
+	fsync(fd);
+	close(fd);
+	fsync(dfd);
+	return RONDA_OK;
+}
+
+/* Carries out (or, dry, only reports) the plan; stops at the first failure. */
+static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir,
+		    const char *tpath, const struct rot_opts *o, struct plan *p,
+		    struct maint_report *m, struct buf *why)
+{
+	struct stat st;
+	int64_t saved;
+	int r = RONDA_OK;
+
+	for (size_t i = 0; i < p->n_ops && r == RONDA_OK; i++) {
+		struct op *op = &p->ops[i];
+
+		switch (op->kind) {
+		case OP_DROP:
+			if (!o->dry)
+				fsafe_drop_tmp(tdir, op->from);
+			break;
+		case OP_HEAL:
+		case OP_DELETE:
+			maint_action(m, "%s %s/%s", op->kind == OP_HEAL ?
+				     "remove (a complete .gz exists)" : "delete", tpath, op->from);
+			if (o->dry) {
+				m->freed += op->size;
+				*(op->kind == OP_HEAL ? &m->recovered : &m->deleted) += 1;
+				break;
+			}
+			if (fstatat(tdir, op->from, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    fsafe_refuse(&st) || unlinkat(tdir, op->from, 0) < 0) {
+				buf_printf(why, "delete %s: %s", op->from,
+					   errno ? strerror(errno) : fsafe_refuse(&st));
+				r = RONDA_ESYS;
+				break;
+			}
+			fsync(tdir);
+			if (op->kind == OP_HEAL) {
+				m->recovered++;
+			} else {
+				m->deleted++;
+				m->freed += st.st_size;
+			}
+			break;
+		case OP_RENAME:
+			maint_action(m, "rename %s/%s -> %s", tpath, op->from, op->to);
+			if (!o->dry && fsafe_rename(tdir, op->from, tdir, op->to) != RONDA_OK) {
+				buf_printf(why, "rename %s -> %s: %s", op->from, op->to,
+					   errno == EEXIST ? "target exists (never overwritten)" :
+					   strerror(errno));
+				r = RONDA_ESYS;
+			}
+			break;
+		case OP_ROTATE:
+			maint_action(m, "%s %s/%s -> %s/%s", o->copytruncate ?
+				     "copytruncate" : "rotate", dpath, op->from, tpath, op->to);
+			m->rotated++;
+			if (o->dry)
+				break;
+			r = o->copytruncate ?
+			    copy_truncate(dfd, op->from, lst, tdir, op->to, why) :
+			    rename_create(dfd, op->from, lst, tdir, op->to, o, why);
+			if (r != RONDA_OK)
+				m->rotated--;
+			break;
+		case OP_COMPRESS:
+			maint_action(m, "compress %s/%s", tpath, op->from);
+			m->compressed++;
+			if (o->dry)
+				break;
+			saved = 0;
+			r = fsafe_compress(tdir, op->from, o->level, &saved, why);
+			if (r != RONDA_OK)
+				m->compressed--;
+			else
+				m->freed += saved;
+			break;
+		}
+	}
+	return r;
+}
+
+/* Bytes of the log and its rotated files as they are now. */
+static int64_t log_bytes(int dfd, const char *log, struct plan *p)
+{
+	struct stat st;
+	int64_t n = 0;
+
+	if (fstatat(dfd, log, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		n = st.st_size;
+	for (size_t i = 0; i < p->n; i++)
+		n += p->r[i].size;
+	return n;
+}
+
+struct run {
+	const struct rot_opts *o;
+	struct rot_state *state;
+	struct maint_report *m;
+	struct check_result *res;
+	struct plan plan;
+	time_t now;
+	int failed;
+};
+
+/* One log: decide, plan, act, record. */
+static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
+		       const char *tpath, const char *log)
+{
+	const struct rot_opts *o = ru->o;
+	char full[PATH_MAX];
+	struct buf why;
+	struct stat st;
+	int64_t before, freed0;
+	double last;
+	int r;
+
+	buf_init(&why, 1024);
+	if (snprintf(full, sizeof(full), "%s%s%s", dpath, strcmp(dpath, "/") ? "/" : "",
+		     log) >= (int)sizeof(full)) {
+		maint_skip(ru->m, dpath, log, "path too long");
+		goto out;
+	}
+	if (fstatat(dfd, log, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		maint_skip(ru->m, dpath, log, "%s", strerror(errno));
+		goto out;
+	}
+	if (fsafe_refuse(&st)) {
+		maint_skip(ru->m, dpath, log, "%s", fsafe_refuse(&st));
+		check_worse(ru->res, VERDICT_WARN);
+		goto out;
+	}
+	ru->plan.n_ops = 0;
+	if (rot_list(tdir, log, o, &ru->plan, ru->m, tpath) != RONDA_OK) {
+		maint_skip(ru->m, tpath, "", "cannot list: %s", strerror(errno));
+		ru->failed = 1;
+		goto out;
+	}
+	before = log_bytes(dfd, log, &ru->plan);
+	freed0 = ru->m->freed;
+	ru->m->before += before;
+	if (rot_state_get(ru->state, full, &last) != RONDA_OK) {
+		/* First seen (or the state was lost): rebuild from the disk. */
+		last = (double)ru->now;
+		for (size_t i = 0; i < ru->plan.n; i++) {
+			if (i == 0 || (double)ru->plan.r[i].mtime > last)
+				last = (double)ru->plan.r[i].mtime;
+		}
+		rot_state_set(ru->state, full, last);
+	}
+	if (o->notifempty && st.st_size == 0) {
+		ru->m->after += log_bytes(dfd, log, &ru->plan);
+		goto out;
+	}
+	if (!rot_is_due(o, (time_t)last, ru->now, (uint64_t)st.st_size)) {
+		ru->m->after += log_bytes(dfd, log, &ru->plan);
+		goto out;
+	}
+	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, &why);
+	if (r == RONDA_OK)
+		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
+	if (r == RONDA_OK && !o->dry)
+		rot_state_set(ru->state, full, (double)ru->now);
+	if (r == RONDA_EAGAIN) {
+		maint_skip(ru->m, dpath, log, "%s", buf_data(&why));
+	} else if (r != RONDA_OK) {
+		maint_skip(ru->m, dpath, log, "%s", buf_len(&why) ? buf_data(&why) :
+			   ronda_strerror(r));
+		ru->failed = 1;
+	}
+	if (o->dry) {
+		/* Nothing moved: what was there, less what would be freed. */
+		ru->m->after += before - (ru->m->freed - freed0);
+	} else if (rot_list(tdir, log, o, &ru->plan, ru->m, tpath) == RONDA_OK) {
+		ru->m->after += log_bytes(dfd, log, &ru->plan);
+	}
+out:
+	buf_release(&why);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A name a glob must not pick up: ours, rotated, compressed. */
+static int not_a_log(const char *name)
+{
+	size_t n = strlen(name);
+	const char *dot = strrchr(name, '.');
+
+	if (n > 3 && strcmp(name + n - 3, ".gz") == 0)
+		return 1;
+	if (dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1))
+		return 1;
+	return n > strlen(FSAFE_TMP) && strcmp(name + n - strlen(FSAFE_TMP), FSAFE_TMP) == 0;
+}
+
+/* One path glob of the task. */
+static void rotate_glob(struct run *ru, const char *glob)
+{
+	const struct rot_opts *o = ru->o;
+	const char *slash = strrchr(glob, '/'), *pat = slash + 1;
+	char dpath[PATH_MAX], tpath[PATH_MAX], *names[4096];
+	int dfd = -1, tdir = -1, fd, wild = strpbrk(pat, "*?[") != NULL;
+	size_t n = 0;
+	struct buf why;
+	struct dirent *de;
+	DIR *d;
+
+	buf_init(&why, 1024);
+	snprintf(dpath, sizeof(dpath), "%.*s", slash == glob ? 1 : (int)(slash - glob), glob);
+	if (fsafe_opendir(dpath, &dfd, &why) != RONDA_OK && o->missingok && errno == ENOENT)
+		goto out;	/* no such directory here: nothing to rotate */
+	if (dfd < 0 || fsafe_dir_trusted(dfd, o->su_uid, o->su_gid, &why) != RONDA_OK) {
+		maint_skip(ru->m, dpath, "", "%s", buf_data(&why));
+		ru->failed = 1;
+		goto out;
+	}
+	snprintf(tpath, sizeof(tpath), "%s", dpath);
+	tdir = dfd;
+	if (o->olddir) {
+		buf_reset(&why);
+		snprintf(tpath, sizeof(tpath), "%s", o->olddir);
+		if (fsafe_opendir(o->olddir, &tdir, &why) != RONDA_OK ||
+		    fsafe_dir_trusted(tdir, o->su_uid, o->su_gid, &why) != RONDA_OK) {
+			maint_skip(ru->m, o->olddir, "", "olddir: %s", buf_data(&why));
+			ru->failed = 1;
+			goto out;
+		}
+	}
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		maint_skip(ru->m, dpath, "", "cannot list: %s", strerror(errno));
+		ru->failed = 1;
+		goto out;
+	}
+	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+		if (fnmatch(pat, de->d_name, FNM_PERIOD) != 0 || (wild && not_a_log(de->d_name)))
+			continue;
+		if (!(names[n] = strdup(de->d_name)))
+			break;
+		n++;
+	}
+	closedir(d);
+	if (n == 0 && !o->missingok) {
+		maint_skip(ru->m, glob, NULL, "no such log (missingok not set)");
+		ru->failed = 1;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		rotate_one(ru, dfd, dpath, tdir, tpath, names[i]);
+		free(names[i]);
+	}
+out:
+	if (tdir >= 0 && tdir != dfd)
+		close(tdir);
+	if (dfd >= 0)
+		close(dfd);
+	buf_release(&why);
+}
+
+/* postrotate: once per task, through the trampoline like a command task. */
+static void postrotate(const struct check_ctx *c, const struct rot_opts *o,
+		       struct check_result *res)
+{
+	const char *a0 = json_string_value(json_array_get(o->postrotate, 0)), *why;
+	char exe[PATH_MAX], how[160];
+	struct spawn_res sr;
+	int r;
+
+	spawn_res_init(&sr);
+	if (resolve_exe(a0, exe, sizeof(exe)) != RONDA_OK) {
+		check_add(res, VERDICT_FAIL, "postrotate: %s: no such executable", a0);
+		goto out;
+	}
+	if (c->policy && !policy_permits(c->policy, exe, &why)) {
+		check_add(res, VERDICT_FAIL, "postrotate: %s refused by host policy (%s)", exe, why);
+		goto out;
+	}
+	r = check_run_tramp(c, exe, o->postrotate, NULL, 60, 4096, &sr);
+	if (r != RONDA_OK) {
+		check_add(res, VERDICT_FAIL, "postrotate: %s: %s", exe, spawn_failure(r));
+		goto out;
+	}
+	spawn_describe(sr.status, sr.timed_out, how, sizeof(how));
+	json_object_set_new(res->values, "postrotate", json_string(how));
+	if (sr.timed_out || !WIFEXITED(sr.status) || WEXITSTATUS(sr.status) != 0)
+		check_add(res, VERDICT_FAIL, "postrotate %s: %s", a0, how);
+out:
+	spawn_res_release(&sr);
+}
+
+static int rotate_run(const struct proto_task *t, const struct check_ctx *c,
+		      struct check_result *res)
+{
+	struct rot_opts o;
+	struct rot_state st;
+	struct maint_report m;
+	struct run ru;
+	struct buf why;
+	json_t *paths = NULL, *v;
+	size_t i;
+
+	buf_init(&why, 1024);
+	memset(&ru, 0, sizeof(ru));
+	memset(&st, 0, sizeof(st));
+	st.dfd = -1;
+	if (parse_opts(t, c, &o, &why) != RONDA_OK || !(paths = task_paths(t)) ||
+	    maint_report_init(&m, o.dry) != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "%s", buf_len(&why) ? buf_data(&why) : "out of memory");
+		json_decref(paths);
+		goto out;
+	}
+	ru.plan.r = calloc(MAX_ROTATED + 2, sizeof(*ru.plan.r));
+	ru.plan.ops = calloc(MAX_OPS, sizeof(*ru.plan.ops));
+	if (!ru.plan.r || !ru.plan.ops ||
+	    rot_state_open(o.state, !o.dry, &st, &why) != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "state file %s: %s", o.state,
+			  buf_len(&why) ? buf_data(&why) : "out of memory");
+		maint_report_finish(&m, res);
+		goto done;
+	}
+	if (st.corrupt) {
+		check_add(res, VERDICT_WARN, "state file %s was corrupt (%s); rebuilt from the files on disk",
+			  o.state, buf_data(&why));
+		json_object_set_new(res->values, "state", json_string("rebuilt"));
+	}
+	buf_reset(&why);
+	ru.o = &o;
+	ru.state = &st;
+	ru.m = &m;
+	ru.res = res;
+	ru.now = time(NULL);
+	json_array_foreach(paths, i, v)
+		rotate_glob(&ru, json_string_value(v));
+	if (!o.dry && rot_state_save(&st, &why) != RONDA_OK) {
+		check_add(res, VERDICT_FAIL, "%s", buf_data(&why));
+	}
+	if (o.postrotate && m.rotated && !o.dry)
+		postrotate(c, &o, res);
+	if (o.copytruncate && m.rotated)
+		check_add(res, VERDICT_OK, "copytruncate: lines written during the copy may be lost");
+	json_object_set_new(res->values, "copytruncate", json_boolean(o.copytruncate));
+	if (ru.failed)
+		check_worse(res, VERDICT_FAIL);
+	if (json_array_size(m.skipped))
+		check_worse(res, VERDICT_WARN);
+	{
+		char head[256];
+
+		snprintf(head, sizeof(head), "%s%llu rotated, %llu compressed, %llu deleted, %lld bytes freed%s",
+			 o.dry ? "dry run: " : "", (unsigned long long)m.rotated,
+			 (unsigned long long)m.compressed, (unsigned long long)m.deleted,
+			 (long long)m.freed, json_array_size(m.skipped) ? ", some skipped" : "");
+		if (buf_len(&res->msg)) {
+			struct buf tail;
+
+			buf_init(&tail, 8192);
+			buf_append(&tail, buf_data(&res->msg), buf_len(&res->msg));
+			buf_reset(&res->msg);
+			buf_printf(&res->msg, "%s; %s", head, buf_data(&tail));
+			buf_release(&tail);
+		} else {
+			buf_puts(&res->msg, head);
+		}
+	}
+	maint_report_finish(&m, res);
+done:
+	json_decref(paths);
+	rot_state_release(&st);
+	free(ru.plan.r);
+	free(ru.plan.ops);
+out:
+	buf_release(&why);
+	return RONDA_OK;
+}
+
+const struct check_ops check_rotate = { "rotate", 0, 600, rotate_prepare, rotate_run };

@@ -1,0 +1,85 @@
+/*
+ * rotate_int.h - the parts of the rotate task that plan, shared by rotate.c
+ * (which decides and acts) and rotate_plan.c (which lists the rotated files
+ * of a log and turns a due log into a list of steps), and the unit tests.
+ */
+#ifndef RONDA_ROTATE_INT_H
+#define RONDA_ROTATE_INT_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "buf.h"
+#include "maint.h"
+
+#define MAX_ROTATED 1000	/* rotated files of one log we look at */
+#define MAX_OPS (2 * MAX_ROTATED + 8)
+
+enum freq { FREQ_NONE, FREQ_DAILY, FREQ_WEEKLY, FREQ_MONTHLY };
+
+struct rot_opts {
+	enum freq freq;
+	uint64_t size, minsize, maxsize;
+	long keep;
+	double maxage;		/* days; < 0: none */
+	int compress, level, delaycompress, copytruncate, create;
+	long create_mode;	/* -1: the old log's */
+	uid_t uid, su_uid;	/* -1: the old log's / no su */
+	gid_t gid, su_gid;
+	int dateext, missingok, notifempty, dry;
+	const char *dateformat, *olddir, *state;
+	json_t *postrotate;
+};
+
+/* One rotated file of a log: name.N[.gz] or nameDATE[.gz]. */
+struct rotated {
+	char name[NAME_MAX + 1];	/* without .gz */
+	long idx;			/* N, or -1 with dateext */
+	int raw, gz;			/* which forms exist */
+	int64_t size;
+	time_t mtime;
+	int gone;			/* deleted by the plan */
+};
+
+/* OP_HEAL: a .gz is complete but its original stayed; OP_DROP: a
+ * temporary file of a killed run (never data: its source still exists). */
+enum op_kind { OP_DELETE, OP_RENAME, OP_ROTATE, OP_COMPRESS, OP_HEAL, OP_DROP };
+
+struct op {
+	enum op_kind kind;
+	char from[NAME_MAX + 1], to[NAME_MAX + 1];
+	int64_t size;
+};
+
+struct plan {
+	struct rotated *r;
+	size_t n;
+	struct op *ops;
+	size_t n_ops;
+};
+
+/* Is the log due (logrotate's rules for combining time and size)? */
+int rot_is_due(const struct rot_opts *o, time_t last, time_t now, uint64_t size);
+
+/* A fnmatch pattern for dateformat's output ("-%Y%m%d" -> "-[0-9]..."). */
+void rot_date_glob(const char *fmt, char *out, size_t n);
+
+/*
+ * Lists the rotated files of log in tdir (regular files; others skipped),
+ * and plans the removal of temporary files a killed run left.
+ */
+int rot_list(int tdir, const char *log, const struct rot_opts *o,
+	     struct plan *p, struct maint_report *m, const char *tpath);
+
+/*
+ * Plans the rotation of a due log from the listing in p: RONDA_EAGAIN (why
+ * set) when the target name exists already (rotated in this period).
+ */
+int rot_plan(int tdir, const char *log, int64_t log_size, time_t log_mtime,
+	     const struct rot_opts *o, time_t now, struct plan *p,
+	     struct buf *why);
+
+#endif

@@ -1,0 +1,329 @@
+/*
+ * rotate_plan.c - listing a log's rotated files and planning its rotation;
+ * see rotate_int.h.  Nothing here writes: a dry run and a real run share
+ * the plan, and only rotate.c carries it out.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "fsafe.h"
+#include "rotate_int.h"
+#include "banned.h"
+
+static int plan_op(struct plan *p, enum op_kind k, const char *from,
+		   const char *to, int64_t size)
+{
+	struct op *o;
+
+	if (p->n_ops >= MAX_OPS)
+		return RONDA_ELIMIT;
+	o = &p->ops[p->n_ops++];
+	o->kind = k;
+	snprintf(o->from, sizeof(o->from), "%s", from);
+	snprintf(o->to, sizeof(o->to), "%s", to ? to : "");
+	o->size = size;
+	return RONDA_OK;
+}
+
+/* Has the period changed between last and now? */
+static int period_passed(enum freq f, time_t last, time_t now)
+{
+	struct tm a, b;
+
+	if (f == FREQ_NONE)
+		return 0;
+	localtime_r(&last, &a);
+	localtime_r(&now, &b);
+	switch (f) {
+	case FREQ_DAILY:
+		return a.tm_year != b.tm_year || a.tm_yday != b.tm_yday;
+	case FREQ_WEEKLY:
+		return b.tm_wday < a.tm_wday || now - last > 7 * 86400;
+	case FREQ_MONTHLY:
+		return a.tm_year != b.tm_year || a.tm_mon != b.tm_mon;
+	case FREQ_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* The logrotate rules for combining time and size. */
+int rot_is_due(const struct rot_opts *o, time_t last, time_t now,
+		  uint64_t size)
+{
+	int by_time = period_passed(o->freq, last, now);
+
+	if (o->size)
+		return size >= o->size;
+	if (o->maxsize && size >= o->maxsize)
+		return 1;
+	if (o->minsize && size < o->minsize)
+		return 0;
+	return by_time;
+}
+
+/* A fnmatch pattern for dateformat's output ("-%Y%m%d" -> "-[0-9]...") */
+void rot_date_glob(const char *fmt, char *out, size_t n)
+{
+	static const char d[] = "[0-9]";
+	size_t k = 0;
+
+	for (; *fmt && k + 40 < n; fmt++) {
+		int w = 0;
+
+		if (*fmt != '%') {
+			if (strchr("*?[\\", *fmt))
+				out[k++] = '\\';
+			out[k++] = *fmt;
+			continue;
+		}
+		fmt++;
+		w = *fmt == 'Y' ? 4 : *fmt == 's' ? 1 : 2;
+		for (int i = 0; i < w; i++) {
+			memcpy(out + k, d, 5);
+			k += 5;
+		}
+		if (*fmt == 's')
+			out[k++] = '*';
+	}
+	out[k] = '\0';
+}
+
+/* Highest index first: the order in which shifting cannot collide. */
+static int cmp_rotated(const void *a, const void *b)
+{
+	const struct rotated *x = a, *y = b;
+
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* Newest first: index 1, 2, ...; dates (which dateformat keeps sortable) descending. */
+static int cmp_newest(const void *a, const void *b)
+{
+	const struct rotated *x = a, *y = b;
+
+	if (x->idx != y->idx)
+		return x->idx < y->idx ? -1 : 1;
+	return strcmp(y->name, x->name);
+}
+
+/* Lists the rotated files of log in tdir (regular files only). */
+int rot_list(int tdir, const char *log, const struct rot_opts *o,
+			struct plan *p, struct maint_report *m, const char *tpath)
+{
+	char pat[NAME_MAX * 2 + 200], dg[400], base[NAME_MAX + 1];
+	size_t ll = strlen(log), bl;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, gz;
+	long idx;
+	char *end;
+
+	rot_date_glob(o->dateformat, dg, sizeof(dg));
+	snprintf(pat, sizeof(pat), "%s", dg);
+	fd = openat(tdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return RONDA_ESYS;
+	}
+	p->n = 0;
+	while ((de = readdir(d))) {
+		bl = strlen(de->d_name);
+		if (de->d_name[0] == '.' && strncmp(de->d_name + 1, log, ll) == 0 &&
+		    bl > strlen(FSAFE_TMP) && strcmp(de->d_name + bl - strlen(FSAFE_TMP), FSAFE_TMP) == 0) {
+			plan_op(p, OP_DROP, de->d_name, NULL, 0);
+			continue;
+		}
+		if (strncmp(de->d_name, log, ll) != 0 || !de->d_name[ll])
+			continue;
+		gz = bl > 3 && strcmp(de->d_name + bl - 3, ".gz") == 0;
+		snprintf(base, sizeof(base), "%.*s", (int)(gz ? bl - 3 : bl), de->d_name);
+		idx = -1;
+		if (o->dateext) {
+			if (fnmatch(pat, base + ll, 0) != 0)
+				continue;
+		} else {
+			if (base[ll] != '.' || base[ll + 1] < '0' || base[ll + 1] > '9')
+				continue;
+			idx = strtol(base + ll + 1, &end, 10);
+			if (*end || idx < 1 || idx > 100000)
+				continue;
+		}
+		if (fstatat(tdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (fsafe_refuse(&st)) {
+			maint_skip(m, tpath, de->d_name, "%s", fsafe_refuse(&st));
+			continue;
+		}
+		size_t i;
+
+		for (i = 0; i < p->n && strcmp(p->r[i].name, base) != 0; i++)
+			;
+		if (i == p->n) {
+			if (p->n >= MAX_ROTATED)
+				continue;
+			memset(&p->r[i], 0, sizeof(p->r[i]));
+			snprintf(p->r[i].name, sizeof(p->r[i].name), "%s", base);
+			p->r[i].idx = idx;
+			p->n++;
+		}
+		if (gz)
+			p->r[i].gz = 1;
+		else
+			p->r[i].raw = 1;
+		p->r[i].size += st.st_size;
+		if (st.st_mtime > p->r[i].mtime)
+			p->r[i].mtime = st.st_mtime;
+	}
+	closedir(d);
+	qsort(p->r, p->n, sizeof(*p->r), cmp_rotated);
+	return RONDA_OK;
+}
+
+/* out = name + ".gz"; names that long cannot exist, so cutting is moot. */
+static void with_gz(char *out, size_t n, const char *name)
+{
+	if (snprintf(out, n, "%s.gz", name) >= (int)n)
+		out[0] = '\0';
+}
+
+/* name.gz when compressed (or planned so), else name. */
+static const char *final_name(const struct rotated *r, char *buf, size_t n)
+{
+	if (r->gz && !r->raw) {
+		with_gz(buf, n, r->name);
+		return buf;
+	}
+	return r->name;
+}
+
+/* Both name and name.gz: a compression finished but the original stayed. */
+static int plan_heal(int tdir, struct plan *p)
+{
+	char gz[NAME_MAX + 1];
+	int fd, ok;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct rotated *r = &p->r[i];
+
+		if (!r->raw || !r->gz)
+			continue;
+		with_gz(gz, sizeof(gz), r->name);
+		fd = openat(tdir, gz, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ok = fd >= 0 && fsafe_gzip_verify(fd) == RONDA_OK;
+		if (fd >= 0)
+			close(fd);
+		if (ok && plan_op(p, OP_HEAL, r->name, NULL, 0) == RONDA_OK)
+			r->raw = 0;
+	}
+	return RONDA_OK;
+}
+
+/* Builds the plan for a due log; tnew is the rotated name it gets. */
+int rot_plan(int tdir, const char *log, int64_t log_size,
+		     time_t log_mtime, const struct rot_opts *o, time_t now,
+		     struct plan *p, struct buf *why)
+{
+	char name[NAME_MAX + 1], to[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	struct rotated *r;
+	struct tm tm;
+	size_t i, live;
+	int r_ok = RONDA_OK;
+
+	plan_heal(tdir, p);
+	if (o->dateext) {
+		localtime_r(&now, &tm);
+		/* dateformat was checked in parse_opts: %Y %m %d %H %M %S %s only. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+		if (strftime(tmp, sizeof(tmp) - strlen(log) - 8, o->dateformat, &tm) == 0)
+			return RONDA_ELIMIT;
+#pragma GCC diagnostic pop
+		snprintf(name, sizeof(name), "%s%s", log, tmp);
+		for (i = 0; i < p->n; i++) {
+			if (strcmp(p->r[i].name, name) == 0) {
+				buf_printf(why, "%s already exists (already rotated in this period; never overwritten)",
+					   final_name(&p->r[i], to, sizeof(to)));
+				return RONDA_EAGAIN;
+			}
+		}
+	} else {
+		/* Past "rotate N" once shifted: delete (highest first). */
+		for (i = 0; i < p->n; i++) {
+			r = &p->r[i];
+			if (r->idx < o->keep)
+				continue;
+			if (r->raw)
+				r_ok |= plan_op(p, OP_DELETE, r->name, NULL, r->size);
+			if (r->gz) {
+				with_gz(to, sizeof(to), r->name);
+				r_ok |= plan_op(p, OP_DELETE, to, NULL, r->size);
+			}
+			r->gone = 1;
+		}
+		for (i = 0; i < p->n; i++) {
+			r = &p->r[i];
+			if (r->gone)
+				continue;
+			snprintf(name, sizeof(name), "%s.%ld", log, r->idx + 1);
+			if (r->raw)
+				r_ok |= plan_op(p, OP_RENAME, r->name, name, r->size);
+			if (r->gz) {
+				with_gz(tmp, sizeof(tmp), r->name);
+				with_gz(to, sizeof(to), name);
+				r_ok |= plan_op(p, OP_RENAME, tmp, to, r->size);
+			}
+			snprintf(r->name, sizeof(r->name), "%s", name);
+			r->idx++;
+		}
+		snprintf(name, sizeof(name), "%s.1", log);
+	}
+	r_ok |= plan_op(p, OP_ROTATE, log, name, log_size);
+	if (r_ok != RONDA_OK || p->n >= MAX_ROTATED + 1)
+		return RONDA_ELIMIT;
+	/* The new rotated file goes to the front (it is the newest). */
+	memmove(p->r + 1, p->r, p->n * sizeof(*p->r));
+	memset(&p->r[0], 0, sizeof(p->r[0]));
+	snprintf(p->r[0].name, sizeof(p->r[0].name), "%s", name);
+	p->r[0].idx = o->dateext ? -1 : 1;
+	p->r[0].raw = 1;
+	p->r[0].size = log_size;
+	p->r[0].mtime = log_mtime;
+	p->n++;
+	qsort(p->r + 1, p->n - 1, sizeof(*p->r), cmp_newest);
+	/* Keep N (dateext: count them; index names were handled above). */
+	for (i = 0, live = 0; i < p->n; i++) {
+		r = &p->r[i];
+		if (r->gone)
+			continue;
+		live++;
+		if ((long)live > o->keep ||
+		    (o->maxage >= 0 && i > 0 && (double)(now - r->mtime) > o->maxage * 86400)) {
+			if (r->raw)
+				r_ok |= plan_op(p, OP_DELETE, r->name, NULL, r->size);
+			if (r->gz) {
+				with_gz(to, sizeof(to), r->name);
+				r_ok |= plan_op(p, OP_DELETE, to, NULL, r->size);
+			}
+			r->gone = 1;
+		}
+	}
+	for (i = o->delaycompress ? 1 : 0; o->compress && i < p->n; i++) {
+		r = &p->r[i];
+		if (r->gone || !r->raw || r->gz)
+			continue;
+		r_ok |= plan_op(p, OP_COMPRESS, r->name, NULL, r->size);
+	}
+	return r_ok == RONDA_OK ? RONDA_OK : RONDA_ELIMIT;
+}
