@@ -18,7 +18,8 @@ for i in $(seq "$ROUNDS"); do
 	total=$((total + n))
 	rot "$D" "$task" >/dev/null &
 	pid=$!
-	sleep "0.0$(( RANDOM % 10 ))$(( RANDOM % 10 ))"
+	# early enough to land while it works (a quiet machine rotates in ~50 ms)
+	sleep "0.0$(( RANDOM % 5 ))$(( RANDOM % 10 ))"
 	# The job's subshell and the agent: kill the agent itself.
 	apid=$(pgrep -P "$pid" -x ronda-agent 2>/dev/null | head -1)
 	if [ -n "$apid" ]; then kill -KILL "$apid" 2>/dev/null && hits=$((hits + 1)); fi
