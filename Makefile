@@ -6,6 +6,9 @@
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined   same build with sanitizers, in build-san/
 #   make deps            install missing Debian packages (apt-get)
+#   make install         install under $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make uninstall       remove what make install put there (not /etc/ronda)
+#   make deb             build build/ronda_VERSION-1_ARCH.deb (packaging/debian)
 
 ifneq ($(SANITIZE),)
 BUILD ?= build-san
@@ -28,7 +31,9 @@ endif
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) \
 	-fstack-protector-strong -fno-strict-aliasing
 ALL_CPPFLAGS := -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -Iorchestrator -Iagent $(CPPFLAGS)
-ALL_LDFLAGS := $(SANFLAGS) $(LDFLAGS)
+# Full RELRO: the GOT is read-only once the program runs (what Debian's
+# hardening flags, and lintian, ask of a package).
+ALL_LDFLAGS := $(SANFLAGS) -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 
 ORCH_LIBS := -lssh2 -lcrypto -lev -lconfig -lz -ljansson -lcares -lm
 AGENT_LIBS := -lseccomp -ljansson -lz -lm
@@ -47,7 +52,8 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build test demo bench agent-bench clean check-static
+.PHONY: all deps programs unit-build test demo bench agent-bench clean check-static \
+	install uninstall deb
 .DEFAULT_GOAL := all
 
 all: deps
@@ -109,5 +115,88 @@ agent-bench: deps
 
 clean:
 	rm -rf build build-san
+
+# ---- installing (packaging/; README "Packaging and scheduling") ----
+#
+# ronda finds ronda-agent in its own directory (/proc/self/exe), so both go
+# to BINDIR.  Files under SYSCONFDIR are installed only when absent: a
+# reinstall or upgrade never overwrites what the operator changed (the .deb
+# marks them as conffiles instead).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec/ronda
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/ronda
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/ronda
+INSTALL ?= install
+
+MANPAGES := packaging/man/ronda.1 packaging/man/ronda-agent.8 \
+	packaging/man/ronda-inventory.5 packaging/man/ronda-playbook.5
+# Both services come from one template (packaging/systemd/ronda-service.in).
+UNITS := $(BUILD)/systemd/ronda-patrol@.service $(BUILD)/systemd/ronda-logclean@.service \
+	$(wildcard packaging/systemd/*.timer)
+PLAYBOOKS := $(wildcard playbooks/*.cfg)
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g'
+
+# Regenerated on every install: the paths depend on PREFIX.
+$(BUILD)/systemd/ronda-patrol@.service: packaging/systemd/ronda-service.in FORCE
+	@mkdir -p $(dir $@)
+	$(SUBST) -e 's|@UNIT@|ronda-patrol|g' -e 's|@DEFAULT@|patrol|g' -e 's|@WHAT@|patrol|g' \
+		-e 's|@OPTS@|RONDA_OPTS|g' $< > $@
+$(BUILD)/systemd/ronda-logclean@.service: packaging/systemd/ronda-service.in FORCE
+	@mkdir -p $(dir $@)
+	$(SUBST) -e 's|@UNIT@|ronda-logclean|g' -e 's|@DEFAULT@|logclean|g' \
+		-e 's|@WHAT@|log cleanup|g' -e 's|@OPTS@|RONDA_LOGCLEAN_OPTS|g' $< > $@
+$(BUILD)/ronda-prune: packaging/ronda-prune.in FORCE
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@
+	chmod 0755 $@
+FORCE:
+
+# Copies $(1) to $(2) unless $(2) exists (configuration files).
+install_conf = if [ -e $(2) ]; then echo "install: keeping $(2)"; \
+	else $(INSTALL) -m 0644 $(1) $(2); fi
+
+install: $(BUILD)/ronda $(BUILD)/ronda-agent $(UNITS) $(BUILD)/ronda-prune
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(DOCDIR)/examples/playbooks $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ronda/playbooks \
+		$(DESTDIR)$(SYSCONFDIR)/default
+	$(INSTALL) -m 0755 $(BUILD)/ronda $(BUILD)/ronda-agent $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/ronda-prune $(DESTDIR)$(LIBEXECDIR)/ronda-prune
+	$(INSTALL) -m 0644 packaging/man/ronda.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 packaging/man/ronda-inventory.5 packaging/man/ronda-playbook.5 \
+		$(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 0644 packaging/man/ronda-agent.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 inventory/example.cfg $(DESTDIR)$(DOCDIR)/examples/inventory.cfg
+	$(INSTALL) -m 0644 $(PLAYBOOKS) $(DESTDIR)$(DOCDIR)/examples/playbooks/
+	$(INSTALL) -m 0644 common/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
+	$(INSTALL) -m 0644 packaging/bash-completion/ronda $(DESTDIR)$(BASHCOMPDIR)/ronda
+	$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	@$(call install_conf,packaging/etc/inventory.cfg,$(DESTDIR)$(SYSCONFDIR)/ronda/inventory.cfg)
+	@for f in $(PLAYBOOKS); do \
+		$(call install_conf,$$f,$(DESTDIR)$(SYSCONFDIR)/ronda/playbooks/$${f##*/}); done
+	@$(call install_conf,packaging/etc/default-ronda,$(DESTDIR)$(SYSCONFDIR)/default/ronda)
+
+# Leaves SYSCONFDIR alone (the operator's configuration) and STATEDIR (runs,
+# the SSH key); `dpkg --purge` removes those for the package.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ronda $(DESTDIR)$(BINDIR)/ronda-agent \
+		$(DESTDIR)$(LIBEXECDIR)/ronda-prune \
+		$(DESTDIR)$(MANDIR)/man1/ronda.1 $(DESTDIR)$(MANDIR)/man8/ronda-agent.8 \
+		$(DESTDIR)$(MANDIR)/man5/ronda-inventory.5 $(DESTDIR)$(MANDIR)/man5/ronda-playbook.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/ronda \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+
+deb: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@packaging/debian/build-deb.sh $(BUILD)
 
 -include $(shell find build build-san -name '*.d' 2>/dev/null)
