@@ -198,6 +198,8 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		goto out;
 	}
 	if (!tl->n) {
+		/* a timer on an empty inventory must say why it did nothing */
+		fprintf(stderr, "ronda: the pattern selects no host; nothing to do\n");
 		code = EXIT_OK;
 		goto out;
 	}
@@ -244,7 +246,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		patrol_report_json(stdout, tl, hosts);
 	else
 		patrol_report_summary(stdout, tl, hosts);
-	if (o->prom_file && patrol_report_prom(o->prom_file, tl, hosts,
+	if (o->prom_file && patrol_report_prom(o->prom_file, plan->name, tl, hosts,
 					       engine_cli_now() - start) != RONDA_OK)
 		fprintf(stderr, "ronda: cannot write %s\n", o->prom_file);
 	if (x->html && patrol_report_html(x->html, plan->name, tl, hosts,

@@ -112,9 +112,14 @@ int patrol_report_summary(FILE *out, const struct target_list *tl,
 /* JSON Lines: one object per host per task, plus one per host. */
 int patrol_report_json(FILE *out, const struct target_list *tl,
 		       const struct patrol_host *hosts);
-/* Prometheus textfile, written atomically (temp file + rename). */
-int patrol_report_prom(const char *path, const struct target_list *tl,
-		       const struct patrol_host *hosts, double duration_s);
+/*
+ * Prometheus textfile, written atomically (temp file + rename).  Every
+ * sample carries playbook="..." (unless NULL), so that the files of two
+ * scheduled playbooks never hold the same series.
+ */
+int patrol_report_prom(const char *path, const char *playbook,
+		       const struct target_list *tl, const struct patrol_host *hosts,
+		       double duration_s);
 /*
  * Self-contained HTML report (inline CSS, no scripts, everything escaped),
  * written atomically.  title: the playbook's name.

@@ -43,6 +43,8 @@ struct prom {
 	struct family *f;
 	size_t n, alloc;
 	int err;		/* first failure; later calls do nothing */
+	const char *playbook;	/* on every sample: two timers' files must
+				   not hold the same series */
 };
 
 static struct family *family(struct prom *p, const char *name, const char *help)
@@ -108,6 +110,11 @@ static void sample(struct prom *p, const char *name, const char *help,
 	}
 	b = &f->samples;
 	buf_puts(b, name);
+	if (p->playbook) {
+		buf_putc(b, '{');
+		put_label(b, "playbook", p->playbook);
+		first = 0;
+	}
 	for (; labels && labels[0]; labels += 2) {
 		if (!labels[1])
 			continue;
@@ -219,14 +226,16 @@ static void host_metrics(struct prom *p, const struct target *t, const struct pa
 		task_metrics(p, t->name, res);
 }
 
-int patrol_report_prom(const char *path, const struct target_list *tl,
-		       const struct patrol_host *hosts, double duration_s)
+int patrol_report_prom(const char *path, const char *playbook,
+		       const struct target_list *tl, const struct patrol_host *hosts,
+		       double duration_s)
 {
 	struct prom p = { 0 };
 	size_t counts[PV_UNREACHABLE + 1] = { 0 };
 	struct buf text;
 	int r;
 
+	p.playbook = playbook;
 	buf_init(&text, BUF_DEFAULT_MAX);
 	sample(&p, "ronda_run_duration_seconds", "Wall time of the whole patrol run.",
 	       NULL, duration_s);

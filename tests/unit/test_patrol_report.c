@@ -266,7 +266,7 @@ static void test_prom(void **state)
 	add(&f, "odd", RESULT_OK, NULL, FACTS
 	    RES("say \\\"hi\\\" \\\\ back\\nslash", "command", "ok", "x", "{\"exit\":0,\"stdout\":\"x\",\"run_ms\":2.5}")
 	    SUMMARY);
-	assert_int_equal(patrol_report_prom(path, &f.tl, f.h, 12.5), RONDA_OK);
+	assert_int_equal(patrol_report_prom(path, NULL, &f.tl, f.h, 12.5), RONDA_OK);
 	text = slurp(path);
 	check_prom(text);
 	assert_non_null(strstr(text, "# TYPE ronda_task_verdict gauge\n"));
@@ -284,14 +284,21 @@ static void test_prom(void **state)
 	assert_int_equal(st.st_mode & 0777, 0644);
 	free(text);
 	/* a second run replaces the file; no temporary file is left behind */
-	assert_int_equal(patrol_report_prom(path, &f.tl, f.h, 1), RONDA_OK);
+	assert_int_equal(patrol_report_prom(path, "nightly", &f.tl, f.h, 1), RONDA_OK);
+	/* and labels every sample with its playbook */
+	text = slurp(path);
+	check_prom(text);
+	assert_non_null(strstr(text, "ronda_run_duration_seconds{playbook=\"nightly\"} 1\n"));
+	assert_non_null(strstr(text, "ronda_host_verdict{playbook=\"nightly\",host=\"web04\"} 4\n"));
+	assert_null(strstr(text, "\nronda_hosts{verdict"));
+	free(text);
 	d = opendir(dir);
 	while ((e = readdir(d)))
 		files += e->d_name[0] != '.';
 	closedir(d);
 	assert_int_equal(files, 1);
 	/* an unwritable place fails cleanly */
-	assert_int_equal(patrol_report_prom("/nonexistent/dir/x.prom", &f.tl, f.h, 1), RONDA_ESYS);
+	assert_int_equal(patrol_report_prom("/nonexistent/dir/x.prom", NULL, &f.tl, f.h, 1), RONDA_ESYS);
 	unlink(path);
 	rmdir(dir);
 	fleet_release(&f);
