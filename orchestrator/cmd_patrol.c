@@ -37,6 +37,7 @@ enum {
 	OPT_TAGS,
 	OPT_SKIP_TAGS,
 	OPT_HTML,
+	OPT_PREVIEW,
 };
 
 static const struct option patrol_long[] = {
@@ -45,6 +46,7 @@ static const struct option patrol_long[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "tags", required_argument, NULL, OPT_TAGS },
 	{ "skip-tags", required_argument, NULL, OPT_SKIP_TAGS },
+	{ "preview", no_argument, NULL, OPT_PREVIEW },
 	{ "html", required_argument, NULL, OPT_HTML },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
@@ -57,7 +59,7 @@ struct patrol_ctx {
 	const char *agent;
 	const char *limit;
 	const char *html;
-	int dry_run, is_run;
+	int dry_run, is_run, preview;
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
 };
@@ -91,6 +93,11 @@ static const char run_help[] =
 	"      --limit PATTERN      only these hosts (default: all)\n"
 	"      --dry-run            check the playbook and inventory, show which\n"
 	"                           hosts and tasks would run, touch no host\n"
+	"      --preview            run on the hosts, but rotation and cleanup only\n"
+	"                           report what they would rotate, compress and\n"
+	"                           delete and the bytes freed; the agent runs\n"
+	"                           read-only (inspect sandbox) so it cannot change\n"
+	"                           anything\n"
 	"      --tags T1,T2         only tasks with one of these tags\n"
 	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
 	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
@@ -139,6 +146,9 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 	case OPT_DRY_RUN:
 		x->dry_run = 1;
 		return RONDA_OK;
+	case OPT_PREVIEW:
+		x->preview = 1;
+		return RONDA_OK;
 	case OPT_TAGS:
 		return add_tags(arg, x->tags, &x->n_tags, err);
 	case OPT_SKIP_TAGS:
@@ -181,6 +191,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	double start;
 	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
 
+	plan->dry_run |= x->preview;
 	memset(&agent, 0, sizeof(agent));
 	buf_init(&job, 1 << 20);
 	buf_init(&err, 4096);

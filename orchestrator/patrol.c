@@ -36,6 +36,11 @@ static int dump_cb(const char *text, size_t n, void *data)
 	return buf_append(data, text, n) == RONDA_OK ? 0 : -1;
 }
 
+const char *patrol_plan_profile(const struct patrol_plan *p)
+{
+	return p->dry_run || !p->profile ? "inspect" : p->profile;
+}
+
 int patrol_plan_job(const struct patrol_plan *p, double now, struct buf *out)
 {
 	json_t *job = NULL;
@@ -46,7 +51,7 @@ int patrol_plan_job(const struct patrol_plan *p, double now, struct buf *out)
 
 	buf_init(&err, 1024);
 	job = json_pack("{s:i, s:s}", "ronda", PROTO_VERSION, "profile",
-			p->profile ? p->profile : "inspect");
+			patrol_plan_profile(p));
 	if (!job)
 		goto out;
 	if (now > 0 && json_object_set_new(job, "now", json_real(now)))
@@ -56,7 +61,9 @@ int patrol_plan_job(const struct patrol_plan *p, double now, struct buf *out)
 	if (p->tasks ? json_object_set(job, "tasks", p->tasks) :
 	    json_object_set_new(job, "tasks", json_array()))
 		goto out;
-	if (p->write_paths && json_array_size(p->write_paths) &&
+	if (p->dry_run && json_object_set_new(job, "dry_run", json_true()))
+		goto out;
+	if (!p->dry_run && p->write_paths && json_array_size(p->write_paths) &&
 	    json_object_set(job, "write_paths", p->write_paths))
 		goto out;
 	if (json_dump_callback(job, dump_cb, out, JSON_COMPACT | JSON_PRESERVE_ORDER |

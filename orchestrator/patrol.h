@@ -31,7 +31,12 @@ struct patrol_plan {
 	int become;		/* run the agent through sudo -n */
 	json_t *tasks;		/* array of task objects, in agent format */
 	json_t *write_paths;	/* array, maintain only; may be NULL */
+	int dry_run;		/* rotation and cleanup only report what they
+				   would do, under the read-only inspect profile */
 };
+
+/* The profile the agent runs the plan's job under. */
+const char *patrol_plan_profile(const struct patrol_plan *p);
 
 void patrol_plan_init(struct patrol_plan *p);
 void patrol_plan_release(struct patrol_plan *p);

@@ -163,7 +163,7 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 		  const struct patrol_plan *plan, size_t n,
 		  struct patrol_host *hosts, int *uploaded)
 {
-	const char *profile = plan->profile ? plan->profile : "inspect";
+	const char *profile = patrol_plan_profile(plan);
 	char size[32];
 	const char *run[4], *up[2];
 	int r;

@@ -115,4 +115,28 @@ n_files=$(find "$dir/runs" -name '*.json' | wc -l)
 printf 'name = "x";\ntasks = ( { name = "d"; check = "disk"; pth = "/"; } );\n' > "$dir/bad.cfg"
 "$R" run "${X[@]}" "$dir/bad.cfg" > "$dir/bad.out" 2>&1; rc=$?
 [ $rc -eq 78 ] && grep -q 'bad.cfg:2' "$dir/bad.out" && t_ok "bad playbook: exit 78 with file:line" || t_fail "bad playbook: exit 78 with file:line" "rc=$rc $(cat "$dir/bad.out")"
+# --- rotation: --preview reports and changes nothing; a real run rotates --------------
+logs="$FLEET_HOMES/node002/logs"
+mkdir -p "$logs"
+seq 1 50000 > "$logs/app.log"
+sum0=$(md5sum < "$logs/app.log")
+cat > "$dir/rot.cfg" <<EOC
+name = "rot";
+tasks = ( { name = "app"; check = "rotate"; path = "$logs/*.log"; size = "1k"; rotate = 2;
+            compress = true; state = "$logs/.state"; } );
+EOC
+"$R" run "${X[@]}" --json --preview "$dir/rot.cfg" --limit node002 > "$dir/prev.json" 2>&1; rc=$?
+msg=$(jq -r 'select(.type == "task") | .message' "$dir/prev.json")
+if [ $rc -eq 0 ] && [[ $msg == "dry run: 1 rotated"* ]] && [ "$(md5sum < "$logs/app.log")" = "$sum0" ] && [ "$(ls "$logs")" = app.log ]; then
+	t_ok "--preview: '$msg', nothing changed"
+else
+	t_fail "--preview changes nothing" "rc=$rc msg=$msg files=$(ls -A "$logs" | tr '\n' ' ')"
+fi
+"$R" run "${X[@]}" --json "$dir/rot.cfg" --limit node002 > "$dir/rot.json" 2>&1; rc=$?
+if [ $rc -eq 0 ] && [ -s "$logs/app.log.1.gz" ] && [ "$(zcat "$logs/app.log.1.gz" | md5sum)" = "$sum0" ]; then
+	t_ok "a real run rotates and compresses, every byte kept"
+else
+	t_fail "a real run rotates" "rc=$rc $(jq -r 'select(.type == "task") | .message' "$dir/rot.json") files=$(ls -A "$logs" | tr '\n' ' ')"
+fi
+
 t_finish
