@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config file
 libssh2-1-dev libssl-dev libev-dev libconfig-dev zlib1g-dev
 libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
 openssh-server openssh-client valgrind procps iproute2 bc jq time
-mandoc groff-base man-db dpkg-dev lintian systemd
+mandoc groff-base man-db dpkg-dev lintian systemd sudo
 chromium"
 
 missing=""

@@ -59,7 +59,9 @@ fi
 
 [ -n "$dir" ] || dir=$(mktemp -d /tmp/ronda-fleet.XXXXXX)
 mkdir -p "$dir"
-chmod 700 "$dir"
+# 711: test users other than root must reach authorized_keys and bin/;
+# the private keys stay 0600.
+chmod 711 "$dir"
 dir=$(cd "$dir" && pwd)
 mkdir -p "$dir/bin" "$dir/home" /run/sshd
 : > "$dir/pids"
@@ -71,6 +73,7 @@ ssh-keygen -q -t ed25519 -N '' -C ronda-fleet-client -f "$dir/id_ed25519"
 ssh-keygen -q -t ed25519 -N '' -C ronda-fleet-host -f "$dir/host_ed25519"
 ssh-keygen -q -t ed25519 -N '' -C ronda-fleet-other -f "$dir/host_other"
 cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
+chmod 644 "$dir/authorized_keys"
 
 cat > "$dir/bin/hang" <<'EOS'
 #!/bin/sh

@@ -87,12 +87,23 @@ done
 "$R" check "${X[@]}" --json node001 'load:0.000001' > "$dir/f.json" 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && [ "$(jq -r 'select(.type == "task") | .verdict' "$dir/f.json")" = fail ] && t_ok "a failing check: verdict fail, exit 1" || t_fail "a failing check" "rc=$rc"
 
-# --- become without sudo gives a become error, quickly -----------------------------------
+# --- become: sudo that wants a password fails fast, as a become error -----------------
+# A login user of our own (sudo never asks root for a password).  It is left
+# on the machine, like the ronda user of the package test.
+id rondatest >/dev/null 2>&1 || useradd -M -p '*' -s /bin/sh rondatest
+chown rondatest "$FLEET_HOMES/node003"
 t0=$(date +%s.%N)
-"$R" check "${X[@]}" --json --become node001 load:100 > "$dir/b.json" 2>/dev/null
+"$R" check "${X[@]}" -u rondatest --json --become node003 load:100 > "$dir/b.json" 2>/dev/null
 el=$(echo "$(date +%s.%N) - $t0" | bc)
-s=$(hostline node001 "$dir/b.json" | jq -r .status)
-[ "$s" = become ] && (( $(echo "$el < 5" | bc) )) && t_ok "--become where sudo cannot run: become error (${el}s)" || t_fail "--become error" "status=$s"
+s=$(hostline node003 "$dir/b.json" | jq -r .status); e=$(hostline node003 "$dir/b.json" | jq -r .error)
+if [ "$s" = become ] && [[ $e == *password* ]] && (( $(echo "$el < 5" | bc) )); then
+	t_ok "--become where sudo wants a password: '$e' (${el}s)"
+else
+	t_fail "--become where sudo wants a password" "status=$s error=$e el=$el"
+fi
+"$R" check "${X[@]}" -u rondatest --json node003 load:100 > "$dir/nb.json" 2>/dev/null
+[ "$(hostline node003 "$dir/nb.json" | jq -r .verdict)" = ok ] && t_ok "the same user without --become runs the agent" || t_fail "the same user without --become" "$(hostline node003 "$dir/nb.json")"
+chown root "$FLEET_HOMES/node003"
 
 # --- playbooks: dry run, run, outputs ----------------------------------------------------
 "$R" run "${X[@]}" --dry-run "$TOP/playbooks/patrol.cfg" --limit 'node[001-003]' > "$dir/dry.out" 2>&1; rc=$?
