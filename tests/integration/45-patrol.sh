@@ -91,6 +91,7 @@ done
 # A login user of our own (sudo never asks root for a password).  It is left
 # on the machine, like the ronda user of the package test.
 id rondatest >/dev/null 2>&1 || useradd -M -p '*' -s /bin/sh rondatest
+rm -rf "$FLEET_HOMES/node003/.cache"	# root's, from the runs above
 chown rondatest "$FLEET_HOMES/node003"
 t0=$(date +%s.%N)
 "$R" check "${X[@]}" -u rondatest --json --become node003 load:100 > "$dir/b.json" 2>/dev/null
@@ -103,6 +104,7 @@ else
 fi
 "$R" check "${X[@]}" -u rondatest --json node003 load:100 > "$dir/nb.json" 2>/dev/null
 [ "$(hostline node003 "$dir/nb.json" | jq -r .verdict)" = ok ] && t_ok "the same user without --become runs the agent" || t_fail "the same user without --become" "$(hostline node003 "$dir/nb.json")"
+rm -rf "$FLEET_HOMES/node003/.cache"
 chown root "$FLEET_HOMES/node003"
 
 # --- playbooks: dry run, run, outputs ----------------------------------------------------
