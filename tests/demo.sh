@@ -3,12 +3,13 @@
 # ones and the 6 fault hosts) and a real patrol of it with
 # playbooks/patrol.cfg: the agent is pushed to every host, runs its checks
 # under seccomp, and the summary comes back.  Then a second, cached run and
-# an on-call question.  The fleet is stopped at the end.
+# an on-call question, and log cleanup on a few hosts (each has its own
+# log tree in its HOME).  The fleet is stopped at the end.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 R="$top/build/ronda"
 
-dir=$("$top/tests/fleet/up.sh" -n 44 -t 300) || exit 1
+dir=$("$top/tests/fleet/up.sh" -n 44 -t 300 -l) || exit 1
 trap '"$top/tests/fleet/down.sh" "$dir"' EXIT
 source "$dir/fleet.env"
 X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 3 --retries 1)
@@ -34,5 +35,28 @@ echo "(exit $?)"
 
 say ronda exec -b -i inventory.cfg 'node[001-044]' -- uname -sr
 "$R" exec "${X[@]}" -b 'node[001-044]' -- uname -sr
+
+# Log cleanup: each host's own tree, so each host gets its own playbook.
+logclean() { # host
+	local h="$FLEET_HOMES/$1"
+	cat > "$dir/logclean-$1.cfg" <<EOC
+name = "demo log cleanup";
+tasks = (
+  { name = "nginx"; check = "rotate"; path = "$h/logs/nginx/*.log"; size = "10k";
+    rotate = 7; compress = true; state = "$h/logs/.rotate.state"; },
+  { name = "app archive"; check = "cleanup"; path = "$h/logs/app"; glob = "app-*.log";
+    older_than = 30; archive = true; },
+  { name = "tmp sweep"; check = "cleanup"; path = "$h/tmp"; glob = "*.tmp"; older_than = 7; }
+);
+EOC
+	echo "$dir/logclean-$1.cfg"
+}
+tasks() { jq -r 'select(.type == "task") | "  \(.host) \(.task): \(.verdict), \(.message)"'; }
+say ronda run --preview logclean.cfg --limit node001   "# what would happen, read-only"
+"$R" run "${X[@]}" --json --preview "$(logclean node001)" --limit node001 | tasks
+say ronda run logclean.cfg --limit 'node[001-003]'
+for h in node001 node002 node003; do
+	"$R" run "${X[@]}" --json "$(logclean $h)" --limit $h | tasks
+done
 echo
 echo "demo: stopping the fleet"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # up.sh - start a loopback fleet of SSH hosts for tests, the demo and benchmarks.
 #
-#   tests/fleet/up.sh [-n HOSTS] [-d DIR] [-p PORT] [-t SECONDS]
+#   tests/fleet/up.sh [-n HOSTS] [-d DIR] [-p PORT] [-t SECONDS] [-l]
 #
 # One OpenSSH sshd listens on the wildcard address at PORT, so every loopback
 # address 127.0.0.2 ... (127.0.1.2 ... past 250 hosts) is a distinct good host.
@@ -14,6 +14,9 @@
 #   garbage  answers with junk instead of an SSH banner
 # Good hosts have bin/hang and bin/flood on their PATH for hang and flood tests,
 # and each its own empty HOME, DIR/home/NAME (fault hosts: DIR/home/default).
+# With -l every good host also gets a log tree in its HOME for rotation and
+# cleanup: logs/nginx/{access,error}.log, logs/app/ with dated files from
+# the last 40 days, and tmp/ with files of every age.
 #
 # Everything lives in DIR (default: a new mktemp directory, printed on stdout):
 # keys, sshd configs and logs, known_hosts, ssh_config, hosts.txt, fleet.env
@@ -23,13 +26,13 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-n=200 dir="" port="" life=900
+n=200 dir="" port="" life=900 logtree=0
 DROP_BYTES=${DROP_BYTES:-12288}
 
 usage() { echo "usage: $0 [-n HOSTS] [-d DIR] [-p PORT] [-t SECONDS]" >&2; exit 64; }
-while getopts "n:d:p:t:h" o; do
+while getopts "n:d:p:t:lh" o; do
 	case $o in
-	n) n=$OPTARG ;; d) dir=$OPTARG ;; p) port=$OPTARG ;; t) life=$OPTARG ;;
+	n) n=$OPTARG ;; d) dir=$OPTARG ;; p) port=$OPTARG ;; t) life=$OPTARG ;; l) logtree=1 ;;
 	*) usage ;;
 	esac
 done
@@ -134,6 +137,30 @@ width=${#n}; (( width < 3 )) && width=3
 fleet_env="PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir"
 mkdir -p "$dir/home/default"
 for ((i = 1; i <= n; i++)); do mkdir -p "$dir/home/$(host_name "$i")"; done
+
+# A host's log tree (-l): realistic names and ages, a few hundred KiB.
+log_tree() { # home
+	local h=$1 d
+	mkdir -p "$h/logs/nginx" "$h/logs/app" "$h/tmp"
+	seq -f '127.0.0.1 - - [28/Nov/2026:03:%02g:00 +0000] "GET /index.html HTTP/1.1" 200 612' 1 3000 > "$h/logs/nginx/access.log"
+	seq -f '2026/11/28 03:%02g:00 [error] 42#42: upstream timed out' 1 200 > "$h/logs/nginx/error.log"
+	for d in $(seq 1 40); do
+		f="$h/logs/app/app-$(date -d "-$d days" +%Y%m%d).log"
+		seq -f "job %g done" 1 500 > "$f"
+		touch -d "-$d days" "$f"
+	done
+	seq -f "job %g started" 1 2000 > "$h/logs/app/current.log"
+	for d in 0 1 3 8 15 30; do
+		head -c 20000 /dev/zero > "$h/tmp/scratch-$d.tmp"
+		touch -d "-$d days" "$h/tmp/scratch-$d.tmp"
+	done
+}
+if [ $logtree = 1 ]; then
+	# made once, then copied with its times to every host
+	log_tree "$dir/logtree"
+	for ((i = 1; i <= n; i++)); do cp -a "$dir/logtree/." "$dir/home/$(host_name "$i")/"; done
+	rm -rf "$dir/logtree"
+fi
 
 start() { # name command...
 	local name=$1; shift
