@@ -38,6 +38,7 @@ enum {
 	OPT_SKIP_TAGS,
 	OPT_HTML,
 	OPT_PREVIEW,
+	OPT_REMOTE_TMP,
 };
 
 static const struct option patrol_long[] = {
@@ -47,6 +48,7 @@ static const struct option patrol_long[] = {
 	{ "tags", required_argument, NULL, OPT_TAGS },
 	{ "skip-tags", required_argument, NULL, OPT_SKIP_TAGS },
 	{ "preview", no_argument, NULL, OPT_PREVIEW },
+	{ "remote-tmp", required_argument, NULL, OPT_REMOTE_TMP },
 	{ "html", required_argument, NULL, OPT_HTML },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
@@ -59,6 +61,7 @@ struct patrol_ctx {
 	const char *agent;
 	const char *limit;
 	const char *html;
+	const char *remote_tmp;
 	int dry_run, is_run, preview;
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
@@ -76,6 +79,8 @@ static const char check_help[] =
 	"Options:\n"
 	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
 	"                           ronda)\n"
+	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
+	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
 	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
@@ -102,6 +107,8 @@ static const char run_help[] =
 	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
 	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
 	"                           ronda)\n"
+	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
+	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
 	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
@@ -148,6 +155,13 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 		return RONDA_OK;
 	case OPT_PREVIEW:
 		x->preview = 1;
+		return RONDA_OK;
+	case OPT_REMOTE_TMP:
+		if (arg[0] != '/' || strchr(arg, '\'')) {
+			buf_printf(err, "--remote-tmp: '%.64s' must be an absolute path", arg);
+			return RONDA_EINVAL;
+		}
+		x->remote_tmp = arg;
 		return RONDA_OK;
 	case OPT_TAGS:
 		return add_tags(arg, x->tags, &x->n_tags, err);
@@ -234,7 +248,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 							      : PATROL_DEFAULT_TIMEOUT;
 		hosts[i].conn = &res[i];
 	}
-	if (push_ctx_init(&pc, &agent, plan, tl->n, hosts, uploaded))
+	if (push_ctx_init(&pc, &agent, plan, x->remote_tmp, tl->n, hosts, uploaded))
 		goto out;
 	pc_ok = 1;
 	engine_cli_finish(&x->ec, o);

@@ -27,11 +27,18 @@
 
 #define AGENT_MAX ((size_t)64 << 20)
 
-/* $1 sha256, $2 size, $3 profile, $4 become (0/1) */
+/*
+ * The cache directory: $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with
+ * --remote-tmp (for a HOME on a noexec mount).
+ */
+#define CACHE_DIR(arg) \
+	"if [ -n \"" arg "\" ]; then d=\"" arg "/ronda-$(id -u)\"; else d=\"${HOME:?}/.cache/ronda\"; fi; "
+
+/* $1 sha256, $2 size, $3 profile, $4 become (0/1), $5 remote tmp or "" */
 static const char run_script[] =
 	"umask 077; "
 	"m=$(uname -m); case $m in x86_64|amd64) ;; *) echo \"RONDA unsupported $m\"; exit 0;; esac; "
-	"d=\"${HOME:?}/.cache/ronda\"; "
+	CACHE_DIR("$5")
 	"if [ -L \"$d\" ]; then echo \"RONDA deploy $d is a symbolic link\"; exit 0; fi; "
 	"mkdir -p \"$d\" 2>/dev/null; "
 	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); "
@@ -45,9 +52,9 @@ static const char run_script[] =
 	"rm -f \"$f\"; echo \"RONDA need tampered\"; exit 0; fi; "
 	"echo \"RONDA need missing\"";
 
-/* $1 sha256, $2 size */
+/* $1 sha256, $2 size, $3 remote tmp or "" */
 static const char upload_script[] =
-	"umask 077; d=\"${HOME:?}/.cache/ronda\"; f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
+	"umask 077; " CACHE_DIR("$3") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
 	"if ! cat > \"$t\"; then rm -f \"$t\"; echo \"RONDA deploy cannot write $t\"; exit 0; fi; "
 	"h=$(sha256sum < \"$t\"); h=${h%% *}; s=$(wc -c < \"$t\"); "
 	"if [ \"$h\" != \"$1\" ] || [ \"$s\" -ne \"$2\" ]; then rm -f \"$t\"; "
@@ -160,12 +167,12 @@ static int script(struct buf *out, const char *body, const char *const *args, si
 }
 
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
-		  const struct patrol_plan *plan, size_t n,
+		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
 		  struct patrol_host *hosts, int *uploaded)
 {
 	const char *profile = patrol_plan_profile(plan);
 	char size[32];
-	const char *run[4], *up[2];
+	const char *run[5], *up[3];
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -188,12 +195,13 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 	run[1] = up[1] = size;
 	run[2] = profile;
 	run[3] = "0";
-	r = script(&p->run, run_script, run, 4);
+	run[4] = up[2] = remote_tmp ? remote_tmp : "";
+	r = script(&p->run, run_script, run, 5);
 	run[3] = "1";
 	if (r == RONDA_OK)
-		r = script(&p->run_become, run_script, run, 4);
+		r = script(&p->run_become, run_script, run, 5);
 	if (r == RONDA_OK)
-		r = script(&p->upload, upload_script, up, 2);
+		r = script(&p->upload, upload_script, up, 3);
 	if (r)
 		push_ctx_release(p);
 	return r;
@@ -344,8 +352,8 @@ int push_plan(void *arg, size_t i, const struct target *t,
 				return fail_host(r, RESULT_BECOME, "become: ", e, el);
 			if (strstr(buf_data(&r->err), "Permission denied"))
 				return fail_host(r, RESULT_DEPLOY,
-						 "cannot execute the agent in ~/.cache/ronda (noexec mount?): ",
-						 e, el);
+						 "cannot execute the agent from its cache (a noexec mount? "
+						 "use --remote-tmp DIR): ", e, el);
 		}
 		push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, h,
 				 r->why, sizeof(r->why));

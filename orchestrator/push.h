@@ -3,8 +3,9 @@
  * host's one SSH session, as steps of the engine (engine.h).
  *
  * Step "run": a POSIX sh bootstrap checks the architecture and the cache
- * directory $HOME/.cache/ronda (created with umask 077; refused if it is a
- * symlink, or not ours and 0700), verifies the cached agent-<sha256> by its
+ * directory $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with --remote-tmp
+ * (created with umask 077; refused if it is a symlink, or not ours and
+ * 0700), verifies the cached agent-<sha256> by its
  * hash, and execs it with the job already waiting on stdin.  If the agent
  * is missing or does not match its hash, it says so instead.
  * Step "upload": the agent's bytes go to a temporary name, are checked for
@@ -56,7 +57,7 @@ struct push_ctx {
  * agent receives it and the clock check measures skew, not queueing.
  */
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
-		  const struct patrol_plan *plan, size_t n,
+		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
 		  struct patrol_host *hosts, int *uploaded);
 void push_ctx_release(struct push_ctx *p);
 

@@ -152,4 +152,19 @@ else
 	t_fail "a real run rotates" "rc=$rc $(jq -r 'select(.type == "task") | .message' "$dir/rot.json") files=$(ls -A "$logs" | tr '\n' ' ')"
 fi
 
+# --- a HOME on a noexec mount: a deploy error naming the fix; --remote-tmp works ---------
+mkdir -p "$FLEET_HOMES/node004/.cache" "$dir/rtmp"
+rm -rf "$FLEET_HOMES/node004/.cache/"*
+if mount -t tmpfs -o noexec,size=16m tmpfs "$FLEET_HOMES/node004/.cache"; then
+	"$R" check "${X[@]}" --json node004 load:100 > "$dir/nx.json" 2>/dev/null
+	s=$(hostline node004 "$dir/nx.json" | jq -r .status); e=$(hostline node004 "$dir/nx.json" | jq -r .error)
+	[ "$s" = deploy ] && [[ $e == *noexec*--remote-tmp* ]] && t_ok "noexec cache: deploy error that names --remote-tmp" || t_fail "noexec cache: deploy error" "$s: $e"
+	"$R" check "${X[@]}" --json --remote-tmp "$dir/rtmp" node004 load:100 > "$dir/rt.json" 2>/dev/null
+	[ "$(hostline node004 "$dir/rt.json" | jq -r .verdict)" = ok ] && [ "$(stat -c %a "$dir/rtmp/ronda-0")" = 700 ] &&
+		[ -x "$dir/rtmp/ronda-0/agent-$sha" ] && t_ok "--remote-tmp: the agent runs from DIR/ronda-UID (0700)" || t_fail "--remote-tmp" "$(hostline node004 "$dir/rt.json")"
+	umount "$FLEET_HOMES/node004/.cache"
+else
+	t_fail "noexec cache" "cannot mount a tmpfs for the test"
+fi
+
 t_finish
