@@ -89,24 +89,6 @@ out:
 	return r;
 }
 
-static int read_fd(int fd, struct buf *b)
-{
-	ssize_t n;
-
-	for (;;) {
-		if (buf_reserve(b, 65536) != RONDA_OK)
-			return RONDA_ELIMIT;
-		n = read(fd, buf_space(b), 65536);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return RONDA_ESYS;
-		if (n == 0)
-			return RONDA_OK;
-		buf_commit(b, (size_t)n);
-	}
-}
-
 static int take_lock(int dfd)
 {
 	const struct timespec tick = { 0, 100 * 1000 * 1000 };
@@ -163,7 +145,7 @@ int rot_state_open(const char *path, int lock, struct rot_state *s,
 		goto out;
 	}
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    read_fd(fd, &text) != RONDA_OK ||
+	    buf_read_fd(&text, fd) != RONDA_OK ||
 	    rot_state_parse(buf_data(&text), buf_len(&text), &s->logs, why) != RONDA_OK) {
 		if (!buf_len(why))
 			buf_puts(why, fd < 0 ? strerror(errno) : "unreadable or not a regular file");

@@ -5,10 +5,13 @@
  */
 #include "buf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "banned.h"
@@ -167,6 +170,41 @@ int buf_peek_line(const struct buf *b, const char **line, size_t *n)
 	*line = p;
 	*n = (size_t)(nl - p);
 	return RONDA_OK;
+}
+
+int buf_read_fd(struct buf *b, int fd)
+{
+	for (;;) {
+		size_t chunk = b->max - b->len < 65536 ? b->max - b->len : 65536;
+		ssize_t n;
+		int r;
+
+		/* One byte of room past the data tells EOF from a full buffer. */
+		r = buf_reserve(b, chunk ? chunk : 1);
+		if (r)
+			return r;
+		n = read(fd, buf_space(b), chunk ? chunk : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return RONDA_ESYS;
+		if (n == 0)
+			return RONDA_OK;
+		buf_commit(b, (size_t)n);
+	}
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r, saved;
+
+	if (fd < 0)
+		return RONDA_ESYS;
+	r = buf_read_fd(b, fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
 }
 
 void buf_move(struct buf *dst, struct buf *src)

@@ -72,6 +72,15 @@ static inline size_t buf_len(const struct buf *b)
  */
 int buf_peek_line(const struct buf *b, const char **line, size_t *n);
 
+/*
+ * Appends everything fd gives until end of file.  RONDA_ELIMIT if the
+ * buffer's limit comes first, RONDA_ESYS (errno set) if a read fails.
+ */
+int buf_read_fd(struct buf *b, int fd);
+/* The same for a file, opened O_RDONLY|O_CLOEXEC|O_NOCTTY: RONDA_ESYS with
+ * errno set (ENOENT for a missing file) if it cannot be opened. */
+int buf_read_file(struct buf *b, const char *path);
+
 /* Moves the contents of src to dst (dst's old contents are freed). */
 void buf_move(struct buf *dst, struct buf *src);
 

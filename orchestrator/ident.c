@@ -47,36 +47,17 @@ const struct ident *ident_find(const struct ident_set *s, const char *path)
 static int slurp(const char *path, char **out, size_t *len)
 {
 	struct buf b;
-	int fd, r = RONDA_OK;
+	int r;
 
 	buf_init(&b, KEY_MAX);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? RONDA_ENOTFOUND : RONDA_ESYS;
-	for (;;) {
-		ssize_t n;
-
-		r = buf_reserve(&b, 4096);
-		if (r)
-			break;
-		n = read(fd, buf_space(&b), 4096);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? RONDA_ESYS : RONDA_OK;
-			break;
-		}
-		buf_commit(&b, (size_t)n);
-	}
-	close(fd);
+	r = buf_read_file(&b, path);
+	if (r == RONDA_ESYS && errno == ENOENT)
+		r = RONDA_ENOTFOUND;
 	if (r == RONDA_OK) {
+		/* nothing was consumed, so the data starts the block */
 		*len = buf_len(&b);
 		*out = b.mem ? b.mem : strdup("");
-		if (!*out)
-			r = RONDA_ENOMEM;
-		if (b.off)	/* never consumed here, so off is 0 */
-			r = RONDA_EINVAL;
-		return r;
+		return *out ? RONDA_OK : RONDA_ENOMEM;
 	}
 	buf_release(&b);
 	return r;

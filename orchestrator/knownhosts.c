@@ -230,32 +230,12 @@ static int push(struct knownhosts *kh, const struct kh_entry *e)
 	return RONDA_OK;
 }
 
+/* The file's text; RONDA_ENOTFOUND if it does not exist. */
 static int read_file(const char *path, struct buf *b)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	int r = RONDA_OK;
+	int r = buf_read_file(b, path);
 
-	if (fd < 0)
-		return errno == ENOENT ? RONDA_ENOTFOUND : RONDA_ESYS;
-	for (;;) {
-		ssize_t n;
-
-		r = buf_reserve(b, 65536);
-		if (r)
-			break;
-		n = read(fd, buf_space(b), 65536);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = RONDA_ESYS;
-			break;
-		}
-		if (n == 0)
-			break;
-		buf_commit(b, (size_t)n);
-	}
-	close(fd);
-	return r;
+	return r == RONDA_ESYS && errno == ENOENT ? RONDA_ENOTFOUND : r;
 }
 
 /* Parses every line of text into kh; counts bad lines. */

@@ -71,25 +71,6 @@ void agent_bin_release(struct agent_bin *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static int read_all(int fd, struct buf *b)
-{
-	for (;;) {
-		ssize_t n;
-		int r = buf_reserve(b, 1 << 16);
-
-		if (r)
-			return r;
-		n = read(fd, buf_space(b), 1 << 16);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return RONDA_ESYS;
-		if (n == 0)
-			return RONDA_OK;
-		buf_commit(b, (size_t)n);
-	}
-}
-
 int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err)
 {
 	char self[PATH_MAX], *slash;
@@ -124,7 +105,7 @@ int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err)
 		r = RONDA_ESYS;
 		goto out;
 	}
-	r = read_all(fd, &data);
+	r = buf_read_fd(&data, fd);
 	if (r) {
 		buf_printf(err, "agent %s: %s", buf_data(&p),
 			   r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));

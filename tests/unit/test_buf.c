@@ -10,6 +10,8 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -235,6 +237,33 @@ static void test_move(void **state)
 	buf_release(&b);
 }
 
+static void test_read_file_and_limit(void **state)
+{
+	char path[] = "/tmp/ronda-buf-test.XXXXXX";
+	int fd = mkstemp(path);
+	struct buf b;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	buf_init(&b, 100);
+	assert_int_equal(buf_read_file(&b, path), RONDA_OK);
+	assert_string_equal(buf_data(&b), "0123456789");
+	buf_release(&b);
+	/* a file longer than the buffer's limit is an error, not a cut */
+	buf_init(&b, 5);
+	assert_int_equal(buf_read_file(&b, path), RONDA_ELIMIT);
+	buf_release(&b);
+	unlink(path);
+	buf_init(&b, 100);
+	errno = 0;
+	assert_int_equal(buf_read_file(&b, path), RONDA_ESYS);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(buf_len(&b), 0);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_first_alloc_failure),
 		cmocka_unit_test(test_space_commit),
 		cmocka_unit_test(test_move),
+		cmocka_unit_test(test_read_file_and_limit),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
