@@ -316,7 +316,38 @@ static void ctx_release(struct patrol_ctx *x)
 	engine_cli_release(&x->ec);
 }
 
-int cmd_check(int argc, char **argv)
+/* check: the operands after the pattern are check specs. */
+static int plan_from_specs(struct cli_opts *o, struct patrol_plan *plan, struct buf *err)
+{
+	if (!o->n_include || !o->n_args || o->has_dashdash) {
+		buf_puts(err, "usage: ronda check [OPTIONS] PATTERN CHECK... (see --help)");
+		return RONDA_EINVAL;
+	}
+	for (size_t i = 0; i < o->n_args; i++)
+		if (checkspec_parse(o->args[i], plan, err) != RONDA_OK)
+			return RONDA_EINVAL;
+	return RONDA_OK;
+}
+
+/* run: cli_parse took the first operand for a pattern; it is the playbook. */
+static int plan_from_playbook(struct patrol_ctx *x, struct cli_opts *o,
+			      struct patrol_plan *plan, struct buf *err)
+{
+	const char *book;
+
+	if (o->n_include < 1 || o->n_args || o->has_dashdash) {
+		buf_puts(err, "usage: ronda run [OPTIONS] PLAYBOOK [--limit PATTERN] (see --help)");
+		return RONDA_EINVAL;
+	}
+	book = o->include[0];
+	o->include[0] = x->limit ? x->limit : "all";
+	x->tags[x->n_tags] = NULL;
+	x->skip[x->n_skip] = NULL;
+	return playbook_load(book, x->n_tags ? x->tags : NULL, x->n_skip ? x->skip : NULL,
+			     plan, err);
+}
+
+static int patrol_cmd(int argc, char **argv, int is_run)
 {
 	struct patrol_ctx x;
 	struct cli_opts o;
@@ -326,6 +357,7 @@ int cmd_check(int argc, char **argv)
 	int rc, code = EXIT_USAGE;
 
 	memset(&x, 0, sizeof(x));
+	x.is_run = is_run;
 	engine_cli_init(&x.ec);
 	cli_opts_init(&o);
 	target_list_init(&tl);
@@ -333,24 +365,20 @@ int cmd_check(int argc, char **argv)
 	buf_init(&err, 4096);
 	rc = cli_parse(&o, argc, argv, patrol_long, "", patrol_extra, &x, &err);
 	if (rc == RONDA_OK && o.help) {
-		printf(check_help, checkspec_help, engine_cli_help, cli_common_help);
+		if (is_run)
+			printf(run_help, engine_cli_help, cli_common_help);
+		else
+			printf(check_help, checkspec_help, engine_cli_help, cli_common_help);
 		code = EXIT_OK;
 		goto out;
 	}
-	if (rc == RONDA_OK && (!o.n_include || !o.n_args || o.has_dashdash)) {
-		buf_reset(&err);
-		buf_puts(&err, "usage: ronda check [OPTIONS] PATTERN CHECK... (see --help)");
-		rc = RONDA_EINVAL;
-	}
-	for (size_t i = 0; rc == RONDA_OK && i < o.n_args; i++) {
-		rc = checkspec_parse(o.args[i], &plan, &err);
-		if (rc)
-			rc = RONDA_EINVAL;
-	}
+	if (rc == RONDA_OK)
+		rc = is_run ? plan_from_playbook(&x, &o, &plan, &err)
+			    : plan_from_specs(&o, &plan, &err);
 	if (rc == RONDA_OK)
 		rc = cli_targets(&o, &tl, &err);
 	if (rc) {
-		fprintf(stderr, "ronda check: %s\n", buf_data(&err));
+		fprintf(stderr, "ronda %s: %s\n", is_run ? "run" : "check", buf_data(&err));
 		code = cli_exit_code(rc);
 		goto out;
 	}
@@ -364,56 +392,12 @@ out:
 	return code;
 }
 
+int cmd_check(int argc, char **argv)
+{
+	return patrol_cmd(argc, argv, 0);
+}
+
 int cmd_run(int argc, char **argv)
 {
-	struct patrol_ctx x;
-	struct cli_opts o;
-	struct target_list tl;
-	struct patrol_plan plan;
-	struct buf err;
-	const char *book;
-	int rc, code = EXIT_USAGE;
-
-	memset(&x, 0, sizeof(x));
-	x.is_run = 1;
-	engine_cli_init(&x.ec);
-	cli_opts_init(&o);
-	target_list_init(&tl);
-	patrol_plan_init(&plan);
-	buf_init(&err, 4096);
-	rc = cli_parse(&o, argc, argv, patrol_long, "", patrol_extra, &x, &err);
-	if (rc == RONDA_OK && o.help) {
-		printf(run_help, engine_cli_help, cli_common_help);
-		code = EXIT_OK;
-		goto out;
-	}
-	/* cli_parse took the first operand for a pattern: it is the playbook. */
-	if (rc == RONDA_OK && (o.n_include < 1 || o.n_args || o.has_dashdash)) {
-		buf_reset(&err);
-		buf_puts(&err, "usage: ronda run [OPTIONS] PLAYBOOK [--limit PATTERN] (see --help)");
-		rc = RONDA_EINVAL;
-	}
-	if (rc == RONDA_OK) {
-		book = o.include[0];
-		o.include[0] = x.limit ? x.limit : "all";
-		x.tags[x.n_tags] = NULL;
-		x.skip[x.n_skip] = NULL;
-		rc = playbook_load(book, x.n_tags ? x.tags : NULL, x.n_skip ? x.skip : NULL,
-				   &plan, &err);
-		if (rc == RONDA_OK)
-			rc = cli_targets(&o, &tl, &err);
-	}
-	if (rc) {
-		fprintf(stderr, "ronda run: %s\n", buf_data(&err));
-		code = cli_exit_code(rc);
-		goto out;
-	}
-	code = patrol(&x, &o, &tl, &plan);
-out:
-	patrol_plan_release(&plan);
-	target_list_release(&tl);
-	cli_opts_release(&o);
-	buf_release(&err);
-	ctx_release(&x);
-	return code;
+	return patrol_cmd(argc, argv, 1);
 }
