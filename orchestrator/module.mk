@@ -4,7 +4,7 @@ ORCH_SRCS := orchestrator/target.c orchestrator/hostlist.c orchestrator/settings
 	orchestrator/inventory.c orchestrator/inventory_load.c orchestrator/cfgutil.c \
 	orchestrator/pattern.c orchestrator/cli.c orchestrator/cmd_hosts.c \
 	orchestrator/knownhosts.c orchestrator/remote.c orchestrator/ident.c \
-	orchestrator/engine.c orchestrator/dns.c orchestrator/report.c orchestrator/cmd_exec.c \
+	orchestrator/engine.c orchestrator/engine_ssh.c orchestrator/dns.c orchestrator/report.c orchestrator/cmd_exec.c \
 	orchestrator/push.c orchestrator/engine_cli.c orchestrator/sshagent.c orchestrator/cmd_patrol.c \
 	orchestrator/patrol.c orchestrator/playbook.c orchestrator/checkspec.c \
 	orchestrator/patrol_report.c orchestrator/patrol_prom.c orchestrator/patrol_html.c \

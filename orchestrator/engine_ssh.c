@@ -1,0 +1,502 @@
+/*
+ * engine_ssh.c - the SSH side of the engine: one function per state of a
+ * host (connect, handshake, host key, auth, open, exec, read, close), each
+ * advancing c->state or ending the host through conn_fail().  The loop
+ * side (engine.c) calls engine_ssh_step() and owns timers and watchers.
+ */
+#include "engine_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "knownhosts.h"
+#include "log.h"
+#include "remote.h"
+#include "sshagent.h"
+#include "banned.h"
+
+static int set_prefs(LIBSSH2_SESSION *s);
+
+static int transient_errno(int err)
+{
+	return err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT ||
+	       err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN ||
+	       err == ECONNABORTED || err == EAGAIN;
+}
+
+static enum step st_connect(struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (c->fd < 0) {
+		int one = 1;
+
+		c->fd = socket(c->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd < 0)
+			return conn_fail(c, RESULT_ERROR, "socket: %s", strerror(errno));
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		ev_io_set(&c->io, c->fd, 0);	/* callback and data set at start */
+		if (connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) == 0)
+			goto connected;
+		if (errno == EINPROGRESS)
+			return conn_wait_for(c, EV_WRITE);
+		err = errno;
+	} else if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
+		err = errno;
+	}
+	if (err) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "connect to %s port %u: %s",
+			 c->t->address, c->t->port, strerror(err));
+		if (transient_errno(err))
+			return conn_fail_transient(c, RESULT_UNREACHABLE, why);
+		return conn_fail(c, RESULT_UNREACHABLE, "%s", why);
+	}
+connected:
+	c->r->ms_connect = conn_ms_since(c, c->t_phase);
+	c->t_phase = ev_now(c->e->loop);
+	ev_io_stop(c->e->loop, &c->io);
+	conn_set_state(c, ST_HANDSHAKE);
+	return GO;
+}
+
+static enum step st_handshake(struct conn *c)
+{
+	int rc;
+
+	if (!c->s) {
+		c->s = libssh2_session_init_ex(NULL, NULL, NULL, c);
+		if (!c->s)
+			return conn_fail(c, RESULT_ERROR, "libssh2_session_init failed");
+		libssh2_session_set_blocking(c->s, 0);
+		if (set_prefs(c->s))
+			return conn_fail(c, RESULT_ERROR, "setting SSH algorithms: %s", conn_ssh_error(c));
+	}
+	rc = libssh2_session_handshake(c->s, c->fd);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return conn_wait_ssh(c);
+	if (rc) {
+		/* Not an SSH server, or it hung up: not worth a retry. */
+		if (rc == LIBSSH2_ERROR_BANNER_RECV || rc == LIBSSH2_ERROR_BANNER_SEND)
+			return conn_fail(c, RESULT_PROTOCOL, "no SSH banner: %s", conn_ssh_error(c));
+		return conn_fail(c, RESULT_PROTOCOL, "SSH handshake failed: %s", conn_ssh_error(c));
+	}
+	conn_set_state(c, ST_HOSTKEY);
+	return GO;
+}
+
+static enum step st_hostkey(struct conn *c)
+{
+	size_t len = 0;
+	int type = 0;
+	const char *key = libssh2_session_hostkey(c->s, &len, &type);
+	char fp[80] = "?";
+	enum kh_result k;
+
+	if (!key)
+		return conn_fail(c, RESULT_PROTOCOL, "server sent no host key");
+	knownhosts_fingerprint((const unsigned char *)key, len, fp, sizeof(fp));
+	if (c->e->o->hostkeys == HOSTKEYS_OFF)
+		goto ok;
+	k = knownhosts_check(c->e->kh, c->t->address, c->t->port,
+			     (const unsigned char *)key, len);
+	if (k == KH_UNKNOWN && strcmp(c->t->address, c->t->name) != 0)
+		k = knownhosts_check(c->e->kh, c->t->name, c->t->port,
+				     (const unsigned char *)key, len);
+	switch (k) {
+	case KH_OK:
+		break;
+	case KH_CHANGED:
+		return conn_fail(c, RESULT_HOSTKEY_CHANGED,
+			    "HOST KEY CHANGED for %s port %u: now %s; not in %s",
+			    c->t->address, c->t->port, fp, c->e->o->known_hosts);
+	case KH_REVOKED:
+		return conn_fail(c, RESULT_HOSTKEY_CHANGED, "host key %s is marked @revoked in %s",
+			    fp, c->e->o->known_hosts);
+	case KH_UNKNOWN:
+		if (c->e->o->hostkeys != HOSTKEYS_ACCEPT_NEW)
+			return conn_fail(c, RESULT_HOSTKEY_UNKNOWN,
+				    "unknown host key %s for %s port %u (not in %s; see --hostkeys accept-new)",
+				    fp, c->t->address, c->t->port, c->e->o->known_hosts);
+		if (knownhosts_add(c->e->kh, c->t->address, c->t->port,
+				   (const unsigned char *)key, len))
+			return conn_fail(c, RESULT_ERROR, "out of memory recording host key");
+		log_info("%s: new host key %s accepted", c->t->name, fp);
+		break;
+	}
+ok:
+	c->r->ms_handshake = conn_ms_since(c, c->t_phase);
+	c->t_phase = ev_now(c->e->loop);
+	conn_set_state(c, ST_AUTH);
+	return GO;
+}
+
+/*
+ * Asks the caller's plan for the next step on this host: another command
+ * on a fresh channel of the same session, or the end.
+ */
+static enum step next_step(struct conn *c)
+{
+	struct engine_step st;
+	int more;
+
+	memset(&st, 0, sizeof(st));
+	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->stepno, &st);
+	if (more <= 0 || c->e->interrupted) {
+		if (more < 0 && c->r->status == RESULT_OK)
+			c->r->status = RESULT_ERROR;
+		if (c->stepno)	/* a polite goodbye; do not wait for it */
+			libssh2_session_disconnect(c->s, "done");
+		conn_finish(c);
+		return DONE;
+	}
+	c->stepno++;
+	c->step = st;
+	c->in_off = 0;
+	c->eof_sent = 0;
+	c->tail_len = 0;
+	c->r->has_exit = 0;
+	buf_reset(&c->r->out);
+	buf_reset(&c->r->err);
+	c->r->out_cut = c->r->err_cut = 0;
+	conn_set_state(c, ST_OPEN);
+	return GO;
+}
+
+/*
+ * libssh2 asks for a signature; the agent's answer may take a while, so a
+ * pending one is RONDA_EAGAIN here and LIBSSH2_ERROR_EAGAIN to libssh2,
+ * which calls again with the same data once we have waited on the agent.
+ */
+static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
+			 size_t *sig_len, const unsigned char *data, size_t data_len,
+			 void **abstract)
+{
+	struct conn *c = *abstract;
+	int r;
+
+	(void)session;
+	r = sshagent_sign(&c->asign, NULL, &c->e->akeys.v[c->ident], data, data_len,
+			  sig, sig_len);
+	c->agent_waiting = r == RONDA_EAGAIN;
+	if (r == RONDA_EAGAIN)
+		return LIBSSH2_ERROR_EAGAIN;
+	return r == RONDA_OK ? 0 : -1;
+}
+
+static enum step wait_agent(struct conn *c)
+{
+	int ev = EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0);
+
+	ev_io_stop(c->e->loop, &c->agent_io);
+	ev_io_set(&c->agent_io, sshagent_fd(&c->asign), ev);
+	ev_io_start(c->e->loop, &c->agent_io);
+	return WAIT;
+}
+
+/* Keys from ssh-agent first, then identity files, as OpenSSH does. */
+static enum step st_auth(struct conn *c)
+{
+	const char *user = c->t->user ? c->t->user : "root";
+	size_t na = c->e->akeys.n;
+	int rc;
+
+	for (;;) {
+		const char *what;
+
+		if (c->ident >= na + c->n_ids)
+			return conn_fail(c, RESULT_AUTH, "%s@%s: no key accepted (tried %zu from ssh-agent, %zu file(s))",
+				    user, c->t->address, na, c->n_ids);
+		if (c->ident < na) {
+			const struct agent_key *k = &c->e->akeys.v[c->ident];
+
+			what = k->comment;
+			rc = libssh2_userauth_publickey(c->s, user, k->blob, k->bloblen,
+							agent_sign_cb, &c->self);
+		} else {
+			const struct ident *id = c->ids[c->ident - na];
+
+			what = id->path;
+			rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user),
+					id->pub, id->publen, id->priv, id->privlen, NULL);
+		}
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return c->agent_waiting ? wait_agent(c) : conn_wait_ssh(c);
+		if (rc == 0)
+			break;
+		if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED &&
+		    rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED &&
+		    rc != LIBSSH2_ERROR_FILE && rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
+			return conn_fail(c, RESULT_PROTOCOL, "authentication: %s", conn_ssh_error(c));
+		log_debug("%s: key %s refused", c->t->name, what);
+		c->ident++;
+	}
+	c->r->ms_auth = conn_ms_since(c, c->t_phase);
+	c->t_phase = ev_now(c->e->loop);
+	/* Connected: the connect deadline gives way to the command's. */
+	ev_timer_stop(c->e->loop, &c->deadline);
+	if (c->t->command_timeout > 0) {
+		ev_timer_set(&c->deadline, c->t->command_timeout, 0);
+		ev_timer_start(c->e->loop, &c->deadline);
+	}
+	if (c->e->o->keepalive_interval > 0)
+		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(c->e->o->keepalive_interval));
+	c->last_rx = ev_now(c->e->loop);
+	return next_step(c);
+}
+
+static enum step st_open(struct conn *c)
+{
+	c->ch = libssh2_channel_open_ex(c->s, "session", 7, CHANNEL_WINDOW,
+					CHANNEL_PACKET, NULL, 0);
+	if (!c->ch) {
+		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN)
+			return conn_wait_ssh(c);
+		return conn_fail(c, RESULT_PROTOCOL, "opening a channel: %s", conn_ssh_error(c));
+	}
+	conn_set_state(c, ST_EXEC);
+	return GO;
+}
+
+static enum step st_exec(struct conn *c)
+{
+	const char *cmd = c->step.cmd;
+	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, cmd,
+						 (unsigned)strlen(cmd));
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return conn_wait_ssh(c);
+	if (rc)
+		return conn_fail(c, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(c));
+	conn_set_state(c, ST_READ);
+	return GO;
+}
+
+static void keep_tail(struct conn *c, const char *p, size_t n)
+{
+	if (n >= sizeof(c->tail)) {
+		memcpy(c->tail, p + n - sizeof(c->tail), sizeof(c->tail));
+		c->tail_len = sizeof(c->tail);
+		return;
+	}
+	if (c->tail_len + n > sizeof(c->tail)) {
+		size_t drop = c->tail_len + n - sizeof(c->tail);
+
+		memmove(c->tail, c->tail + drop, c->tail_len - drop);
+		c->tail_len -= drop;
+	}
+	memcpy(c->tail + c->tail_len, p, n);
+	c->tail_len += n;
+}
+
+/*
+ * Drains one stream until libssh2 has nothing more.  Output past the cap is
+ * read and dropped, so the window keeps moving and the remote never blocks.
+ * Returns bytes read (>= 0), or a libssh2 error; *eof is set at EOF.
+ */
+static ssize_t drain(struct conn *c, int stream, struct buf *b, int *cut)
+{
+	char chunk[16384];
+	ssize_t total = 0;
+
+	for (;;) {
+		ssize_t n = libssh2_channel_read_ex(c->ch, stream, chunk, sizeof(chunk));
+
+		if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+			return total;
+		if (n < 0)
+			return n;
+		total += n;
+		c->last_rx = ev_now(c->e->loop);
+		if (stream == SSH_EXTENDED_DATA_STDERR)
+			keep_tail(c, chunk, (size_t)n);
+		if (!*cut) {
+			size_t room = b->max - buf_len(b);
+			size_t take = (size_t)n < room ? (size_t)n : room;
+
+			if (buf_append(b, chunk, take) || take < (size_t)n)
+				*cut = 1;
+		}
+	}
+}
+
+/* Feeds the step's stdin bytes, then EOF if the step asks for it. */
+static int feed(struct conn *c)
+{
+	while (c->in_off < c->step.inlen) {
+		ssize_t n = libssh2_channel_write(c->ch, c->step.in + c->in_off,
+						  c->step.inlen - c->in_off);
+
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		c->in_off += (size_t)n;
+		c->r->bytes_in += (size_t)n;
+	}
+	if (c->step.eof_after_in && !c->eof_sent) {
+		int rc = libssh2_channel_send_eof(c->ch);
+
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (rc < 0)
+			return rc;
+		c->eof_sent = 1;
+	}
+	return 0;
+}
+
+static enum step st_read(struct conn *c)
+{
+	ssize_t a, b;
+
+	if (!c->killing && feed(c) < 0)
+		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
+			    "connection lost while sending input: %s", conn_ssh_error(c));
+
+	/*
+	 * Reading one stream can pull the other's packets off the socket into
+	 * libssh2's queue; the socket then stays quiet although data waits.
+	 * So drain both until a whole pass brings nothing.
+	 */
+	do {
+		a = drain(c, 0, &c->r->out, &c->r->out_cut);
+		b = a < 0 ? 0 : drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
+				      &c->r->err_cut);
+		if (a < 0 || b < 0)
+			return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
+				    "connection lost while the command ran: %s",
+				    conn_ssh_error(c));
+	} while (a > 0 || b > 0);
+	if (!libssh2_channel_eof(c->ch))
+		return conn_wait_ssh(c);
+	conn_set_state(c, ST_CLOSE);
+	return GO;
+}
+
+static enum step st_close(struct conn *c)
+{
+	int rc = libssh2_channel_close(c->ch);
+	int code;
+	size_t len;
+
+	if (rc == 0)
+		rc = libssh2_channel_wait_closed(c->ch);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return conn_wait_ssh(c);
+	c->r->ms_run = conn_ms_since(c, c->t_phase);
+	libssh2_channel_free(c->ch);
+	c->ch = NULL;
+	/* The guard's status line is the only proof the command finished. */
+	if (c->step.guarded &&
+	    remote_parse_status(c->tail, c->tail_len, &code, &len) == RONDA_OK) {
+		c->r->has_exit = 1;
+		c->r->exit_code = code;
+		if (!c->r->err_cut && buf_len(&c->r->err) >= len)
+			buf_truncate(&c->r->err, buf_len(&c->r->err) - len);
+	}
+	if (c->timed_out)
+		return conn_fail(c, RESULT_TIMEOUT, "command still running after %gs; killed",
+			    c->t->command_timeout);
+	if (c->e->interrupted)
+		return conn_fail(c, RESULT_INTERRUPTED, "interrupted; command killed");
+	if (c->step.guarded && !c->r->has_exit)
+		return conn_fail(c, RESULT_PROTOCOL, "the command ended without an exit status");
+	c->r->why[0] = '\0';
+	if (c->r->has_exit && c->r->exit_code != 0) {
+		c->r->status = RESULT_FAILED;
+		snprintf(c->r->why, sizeof(c->r->why), "exit code %d", c->r->exit_code);
+	} else {
+		c->r->status = RESULT_OK;
+	}
+	return next_step(c);
+}
+
+typedef enum step (*state_fn)(struct conn *c);
+
+static const state_fn states[] = {
+	[ST_CONNECT] = st_connect,
+	[ST_HANDSHAKE] = st_handshake,
+	[ST_HOSTKEY] = st_hostkey,
+	[ST_AUTH] = st_auth,
+	[ST_OPEN] = st_open,
+	[ST_EXEC] = st_exec,
+	[ST_READ] = st_read,
+	[ST_CLOSE] = st_close,
+};
+
+/* Our algorithm preferences, filtered by what this libssh2 supports. */
+static int set_pref(LIBSSH2_SESSION *s, int method, const char *want)
+{
+	const char **algs = NULL;
+	int n = libssh2_session_supported_algs(s, method, &algs);
+	char list[512] = "";
+	size_t used = 0;
+	const char *p = want;
+	int rc;
+
+	if (n <= 0)
+		return -1;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		for (int i = 0; i < n; i++) {
+			if (strlen(algs[i]) == len && memcmp(algs[i], p, len) == 0 &&
+			    used + len + 2 < sizeof(list)) {
+				if (used)
+					list[used++] = ',';
+				memcpy(list + used, p, len);
+				used += len;
+				list[used] = '\0';
+			}
+		}
+		p = comma ? comma + 1 : p + len;
+	}
+	libssh2_free(s, algs);
+	if (!used)
+		return -1;
+	rc = libssh2_session_method_pref(s, method, list);
+	return rc;
+}
+
+static int set_prefs(LIBSSH2_SESSION *s)
+{
+	static const char kex[] =
+		"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
+		"ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group16-sha512,"
+		"diffie-hellman-group18-sha512,diffie-hellman-group14-sha256,"
+		"diffie-hellman-group-exchange-sha256";
+	static const char hostkey[] =
+		"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
+		"rsa-sha2-512,rsa-sha2-256";
+	static const char cipher[] =
+		"aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
+	static const char mac[] =
+		"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
+		"hmac-sha2-256,hmac-sha2-512";
+
+	if (set_pref(s, LIBSSH2_METHOD_KEX, kex) ||
+	    set_pref(s, LIBSSH2_METHOD_HOSTKEY, hostkey) ||
+	    set_pref(s, LIBSSH2_METHOD_CRYPT_CS, cipher) ||
+	    set_pref(s, LIBSSH2_METHOD_CRYPT_SC, cipher) ||
+	    set_pref(s, LIBSSH2_METHOD_MAC_CS, mac) ||
+	    set_pref(s, LIBSSH2_METHOD_MAC_SC, mac))
+		return -1;
+	return 0;
+}
+
+enum step engine_ssh_step(struct conn *c)
+{
+	return states[c->state](c);
+}
