@@ -1,5 +1,7 @@
 /*
  * engine.c - the per-host SSH state machine on one libev loop; see engine.h.
+ * This half is the loop: starting hosts within --forks and --rate,
+ * deadlines, retries, keepalives, signals; the states are in engine_ssh.c.
  *
  * A struct conn is one host in flight.  step() calls the function of the
  * current state until one says WAIT (libssh2 would block: arm ev_io for
