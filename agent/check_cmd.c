@@ -61,6 +61,16 @@ int resolve_exe(const char *name, char *out, size_t n)
 	return RONDA_OK;
 }
 
+int check_exe(const struct check_ctx *c, const char *name, char *exe, size_t n,
+	      const char **why)
+{
+	if (resolve_exe(name, exe, n) != RONDA_OK)
+		return RONDA_ENOTFOUND;
+	if (c->policy && !policy_permits(c->policy, exe, why))
+		return RONDA_ESANDBOX;
+	return RONDA_OK;
+}
+
 int utf8_clean(struct buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + n;
@@ -201,12 +211,13 @@ static int command_run(const struct proto_task *t, const struct check_ctx *c,
 	regex_t rx;
 
 	spawn_res_init(&sr);
-	if (resolve_exe(a0, exe, sizeof(exe)) != RONDA_OK) {
+	r = check_exe(c, a0, exe, sizeof(exe), &why);
+	if (r == RONDA_ENOTFOUND) {
 		check_say(res, VERDICT_ERROR, "%s: no such executable", a0);
 		goto out;
 	}
 	check_value_str(res, "executable", exe);
-	if (c->policy && !policy_permits(c->policy, exe, &why)) {
+	if (r != RONDA_OK) {
 		check_say(res, VERDICT_SKIPPED, "%s refused by host policy %s (%s)",
 			  exe, POLICY_PATH, why);
 		goto out;

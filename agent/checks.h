@@ -51,5 +51,12 @@ int utf8_clean(struct buf *b, const char *s, size_t n);
 
 /* Resolves a program name to an absolute, canonical path, as exec would. */
 int resolve_exe(const char *name, char *out, size_t n);
+/*
+ * The executable a task may run: resolve_exe(), then the host policy.
+ * RONDA_ENOTFOUND: no such executable; RONDA_ESANDBOX: the policy refuses
+ * it (*why says which rule).
+ */
+int check_exe(const struct check_ctx *c, const char *name, char *exe, size_t n,
+	      const char **why);
 
 #endif

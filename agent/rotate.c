@@ -544,11 +544,12 @@ static void postrotate(const struct check_ctx *c, const struct rot_opts *o,
 	int r;
 
 	spawn_res_init(&sr);
-	if (resolve_exe(a0, exe, sizeof(exe)) != RONDA_OK) {
+	r = check_exe(c, a0, exe, sizeof(exe), &why);
+	if (r == RONDA_ENOTFOUND) {
 		check_add(res, VERDICT_FAIL, "postrotate: %s: no such executable", a0);
 		goto out;
 	}
-	if (c->policy && !policy_permits(c->policy, exe, &why)) {
+	if (r != RONDA_OK) {
 		check_add(res, VERDICT_FAIL, "postrotate: %s refused by host policy (%s)", exe, why);
 		goto out;
 	}
