@@ -5,7 +5,7 @@
  * opened symlink-free and must be trusted (fsafe_dir_trusted); each matching
  * regular, singly linked file is a log.  A log is due when its period has
  * changed since the state file's last rotation (daily: another day, weekly:
- * an earlier weekday or 7 days, monthly: another month), combined with the
+ * a Sunday passed or 7 calendar days, monthly: another month), combined with the
  * size triggers as logrotate does: size alone ignores time, minsize must
  * also hold, maxsize is enough alone.  A log seen for the first time is not
  * due by time: its rotation time is rebuilt from the newest rotated file on

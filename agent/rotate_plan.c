@@ -32,7 +32,24 @@ static int plan_op(struct plan *p, enum op_kind k, const char *from,
 	return RONDA_OK;
 }
 
-/* Has the period changed between last and now? */
+/* Days since 1970-01-01 of a calendar date (the time of day ignored). */
+static long day_number(const struct tm *t)
+{
+	long y = t->tm_year + 1900L, m = t->tm_mon + 1, era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + t->tm_mday - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/*
+ * Has the period changed between last and now?  Weekly is logrotate's
+ * "weekly" (weekday 0): a Sunday came since the last rotation, or the date
+ * advanced by 7 days or more, counting calendar days (not 7 * 86400
+ * seconds: Monday 23:00 to the next Monday 01:00 is a week).
+ */
 static int period_passed(enum freq f, time_t last, time_t now)
 {
 	struct tm a, b;
@@ -45,7 +62,7 @@ static int period_passed(enum freq f, time_t last, time_t now)
 	case FREQ_DAILY:
 		return a.tm_year != b.tm_year || a.tm_yday != b.tm_yday;
 	case FREQ_WEEKLY:
-		return b.tm_wday < a.tm_wday || now - last > 7 * 86400;
+		return b.tm_wday < a.tm_wday || day_number(&b) - day_number(&a) >= 7;
 	case FREQ_MONTHLY:
 		return a.tm_year != b.tm_year || a.tm_mon != b.tm_mon;
 	case FREQ_NONE:
