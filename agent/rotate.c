@@ -7,9 +7,11 @@
  * changed since the state file's last rotation (daily: another day, weekly:
  * a Sunday passed or 7 calendar days, monthly: another month), combined with the
  * size triggers as logrotate does: size alone ignores time, minsize must
- * also hold, maxsize is enough alone.  A log seen for the first time is not
- * due by time: its rotation time is rebuilt from the newest rotated file on
- * disk, else taken as now (logrotate's behaviour too).
+ * also hold, maxsize is enough alone.  A log missing from the state takes
+ * its rotation time from the newest rotated file on disk, else now: with no
+ * rotated file it is not due by time (as in logrotate, which always takes
+ * now; with rotated files on disk ronda may rotate at once, logrotate waits
+ * a period; suite 64 shows it).
  *
  * A due log gets a plan, built from a listing of the rotated files before
  * anything changes: delete what falls past "rotate N", shift name.1 to

@@ -243,4 +243,28 @@ else
 			|| t_fail "$freq: decisions differ from logrotate (1 = rotated)" "$diffs"
 	done
 fi
+
+# --- a known, documented difference: first sight with rotated files on disk ----------
+# logrotate takes a log missing from its state as rotated now; ronda takes
+# the newest rotated file's mtime (PROTOCOL.md: the same rule rebuilds a lost
+# or corrupt state).  A log with a 2-day-old .1 and no state: logrotate
+# waits for the next day, ronda rotates at once.  Checked both ways, so a
+# change in either tool shows here.
+for d in "$L/first" "$R/first"; do
+	mkdir -p "$d"; chmod 0755 "$d"; echo now >"$d/f.log"; echo old >"$d/f.log.1"; touch -d '2 days ago' "$d/f.log.1"
+done
+printf '%s {
+	daily
+	rotate 3
+	create
+}
+' "$L/first/f.log" >"$T/first.conf"
+"$LR" -s "$T/first.lrstate" "$T/first.conf" >/dev/null 2>&1
+printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[{"name":"f","check":"rotate","path":"%s/first/f.log","frequency":"daily","rotate":3,"state":"%s/first.state"}]}\n' \
+	"$R/first" "$T/rstate" "$R" "$T/rstate" | "$A" run --profile maintain >/dev/null 2>&1
+if [ ! -e "$L/first/f.log.2" ] && [ -e "$R/first/f.log.2" ]; then
+	t_ok "first sight with a 2-day-old rotated file: logrotate waits, ronda rotates (documented difference)"
+else
+	t_fail "first sight with rotated files on disk: the documented difference changed" "$(ls "$L/first" "$R/first" | tr '\n' ' ')"
+fi
 t_finish
