@@ -3,6 +3,7 @@
 #   make                 build ronda and ronda-agent (installs deps first)
 #   make test            build everything and run every test
 #   make demo            start a loopback fleet and patrol it
+#   make rotate-bench    the rotate task against gzip -6 and logrotate
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined   same build with sanitizers, in build-san/
 #   make deps            install missing Debian packages (apt-get)
@@ -52,7 +53,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build test demo bench agent-bench clean check-static \
+.PHONY: all deps programs unit-build test demo bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -112,6 +113,12 @@ bench: deps
 agent-bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@agent/bench.sh $(BUILD)
+
+# The rotate task against gzip -6 (1 GiB) and logrotate (10,000 logs); needs
+# 4 GiB free in BENCH_TMP (default /tmp) and removes what it wrote.
+rotate-bench: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@agent/rotate-bench.sh $(BUILD)
 
 clean:
 	rm -rf build build-san

@@ -340,6 +340,11 @@ int fsafe_compress(int dfd, const char *name, int level, int64_t *saved,
 	}
 	made = 1;
 	r = fsafe_gzip_fd(in, out, level, &nin, &nout);
+	/* The .gz keeps the original's times, as gzip and logrotate do: maxage
+	 * and the state rebuild read them, and delaycompress must not make a
+	 * rotated file look a day younger than it is. */
+	if (r == RONDA_OK && futimens(out, (struct timespec[2]){ st.st_atim, st.st_mtim }) < 0)
+		r = RONDA_ESYS;
 	if (r == RONDA_OK && fsync(out) < 0)
 		r = RONDA_ESYS;
 	if (r != RONDA_OK) {

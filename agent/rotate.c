@@ -5,11 +5,13 @@
  * opened symlink-free and must be trusted (fsafe_dir_trusted); each matching
  * regular, singly linked file is a log.  A log is due when its period has
  * changed since the state file's last rotation (daily: another day, weekly:
- * an earlier weekday or 7 days, monthly: another month), combined with the
+ * a Sunday passed or 7 calendar days, monthly: another month), combined with the
  * size triggers as logrotate does: size alone ignores time, minsize must
- * also hold, maxsize is enough alone.  A log seen for the first time is not
- * due by time: its rotation time is rebuilt from the newest rotated file on
- * disk, else taken as now (logrotate's behaviour too).
+ * also hold, maxsize is enough alone.  A log missing from the state takes
+ * its rotation time from the newest rotated file on disk, else now: with no
+ * rotated file it is not due by time (as in logrotate, which always takes
+ * now; with rotated files on disk ronda may rotate at once, logrotate waits
+ * a period; suite 64 shows it).
  *
  * A due log gets a plan, built from a listing of the rotated files before
  * anything changes: delete what falls past "rotate N", shift name.1 to
@@ -374,9 +376,30 @@ struct run {
 	int failed;
 };
 
+/* Bytes of the log and of the rotated files the plan left, as on disk now. */
+static int64_t after_bytes(int dfd, const char *log, int tdir, const struct plan *p)
+{
+	char gz[NAME_MAX + 1];
+	struct stat st;
+	int64_t n = 0;
+
+	if (fstatat(dfd, log, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+		n = st.st_size;
+	for (size_t i = 0; i < p->n; i++) {
+		if (p->r[i].gone)
+			continue;
+		if (fstatat(tdir, p->r[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			n += st.st_size;
+		if (snprintf(gz, sizeof(gz), "%s.gz", p->r[i].name) < (int)sizeof(gz) &&
+		    fstatat(tdir, gz, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			n += st.st_size;
+	}
+	return n;
+}
+
 /* One log: decide, plan, act, record. */
 static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
-		       const char *tpath, const char *log)
+		       const struct dir_index *ix, const char *tpath, const char *log)
 {
 	const struct rot_opts *o = ru->o;
 	char full[PATH_MAX];
@@ -402,7 +425,7 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		goto out;
 	}
 	ru->plan.n_ops = 0;
-	if (rot_list(tdir, log, o, &ru->plan, ru->m, tpath) != RONDA_OK) {
+	if (rot_list(tdir, ix, log, o, &ru->plan, ru->m, tpath) != RONDA_OK) {
 		maint_skip(ru->m, tpath, "", "cannot list: %s", strerror(errno));
 		ru->failed = 1;
 		goto out;
@@ -442,7 +465,11 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 	if (o->dry) {
 		/* Nothing moved: what was there, less what would be freed. */
 		ru->m->after += before - (ru->m->freed - freed0);
-	} else if (rot_list(tdir, log, o, &ru->plan, ru->m, tpath) == RONDA_OK) {
+	} else if (r == RONDA_OK) {
+		/* The plan says which names are left: no second listing. */
+		ru->m->after += after_bytes(dfd, log, tdir, &ru->plan);
+	} else if (rot_list(tdir, NULL, log, o, &ru->plan, ru->m, tpath) == RONDA_OK) {
+		/* Stopped part way: what is there, read from the disk. */
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
 	}
 out:
@@ -472,9 +499,10 @@ static void rotate_glob(struct run *ru, const char *glob)
 {
 	const struct rot_opts *o = ru->o;
 	const char *slash = strrchr(glob, '/'), *pat = slash + 1;
-	char dpath[PATH_MAX], tpath[PATH_MAX], *names[4096];
-	int dfd = -1, tdir = -1, fd, wild = strpbrk(pat, "*?[") != NULL;
-	size_t n = 0;
+	char dpath[PATH_MAX], tpath[PATH_MAX], **names = NULL, **more;
+	struct dir_index ix = { NULL, 0 };
+	int dfd = -1, tdir = -1, fd, wild = strpbrk(pat, "*?[") != NULL, oom = 0;
+	size_t n = 0, cap = 0;
 	struct buf why;
 	struct dirent *de;
 	DIR *d;
@@ -509,24 +537,47 @@ static void rotate_glob(struct run *ru, const char *glob)
 		ru->failed = 1;
 		goto out;
 	}
-	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+	/* Every match, however many: a log left out would be skipped silently. */
+	while ((de = readdir(d))) {
 		if (fnmatch(pat, de->d_name, FNM_PERIOD) != 0 || (wild && not_a_log(de->d_name)))
 			continue;
-		if (!(names[n] = strdup(de->d_name)))
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if (!(more = realloc(names, cap * sizeof(*names)))) {
+				oom = 1;
+				break;
+			}
+			names = more;
+		}
+		if (!(names[n] = strdup(de->d_name))) {
+			oom = 1;
 			break;
+		}
 		n++;
 	}
 	closedir(d);
+	if (oom) {
+		maint_skip(ru->m, dpath, "", "out of memory listing the logs; none rotated");
+		ru->failed = 1;
+		goto out;
+	}
 	if (n == 0 && !o->missingok) {
 		maint_skip(ru->m, glob, NULL, "no such log (missingok not set)");
 		ru->failed = 1;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		rotate_one(ru, dfd, dpath, tdir, tpath, names[i]);
-		free(names[i]);
-	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	/* One reading of the target directory for all the logs (without
+	 * memory for it, each log reads the directory itself). */
+	if (n && rot_index(tdir, &ix) != RONDA_OK)
+		ix.names = NULL;
+	for (size_t i = 0; i < n; i++)
+		rotate_one(ru, dfd, dpath, tdir, ix.names ? &ix : NULL, tpath, names[i]);
+	rot_index_release(&ix);
 out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	if (tdir >= 0 && tdir != dfd)
 		close(tdir);
 	if (dfd >= 0)

@@ -61,6 +61,24 @@ struct plan {
 	size_t n_ops;
 };
 
+/*
+ * The names in a directory, sorted (strcmp), read once per path glob: a
+ * log's rotated files are the names it prefixes, found by binary search,
+ * so a directory of N logs is read once rather than N times.  Taken before
+ * any log of the glob is rotated; rotating a log only changes names that
+ * log prefixes, and logs go in sorted order, so a later log never meets a
+ * name an earlier one changed (a name that has gone is skipped: it fails
+ * fstatat).
+ */
+struct dir_index {
+	char **names;
+	size_t n;
+};
+
+/* Reads the directory dfd into ix (sorted); RONDA_ENOMEM or RONDA_ESYS. */
+int rot_index(int dfd, struct dir_index *ix);
+void rot_index_release(struct dir_index *ix);
+
 /* Is the log due (logrotate's rules for combining time and size)? */
 int rot_is_due(const struct rot_opts *o, time_t last, time_t now, uint64_t size);
 
@@ -69,10 +87,12 @@ void rot_date_glob(const char *fmt, char *out, size_t n);
 
 /*
  * Lists the rotated files of log in tdir (regular files; others skipped),
- * and plans the removal of temporary files a killed run left.
+ * and plans the removal of temporary files a killed run left.  The names
+ * come from ix, the index of tdir, or from reading tdir when ix is NULL.
  */
-int rot_list(int tdir, const char *log, const struct rot_opts *o,
-	     struct plan *p, struct maint_report *m, const char *tpath);
+int rot_list(int tdir, const struct dir_index *ix, const char *log,
+	     const struct rot_opts *o, struct plan *p, struct maint_report *m,
+	     const char *tpath);
 
 /*
  * Plans the rotation of a due log from the listing in p: RONDA_EAGAIN (why

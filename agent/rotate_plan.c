@@ -32,7 +32,24 @@ static int plan_op(struct plan *p, enum op_kind k, const char *from,
 	return RONDA_OK;
 }
 
-/* Has the period changed between last and now? */
+/* Days since 1970-01-01 of a calendar date (the time of day ignored). */
+static long day_number(const struct tm *t)
+{
+	long y = t->tm_year + 1900L, m = t->tm_mon + 1, era, yoe, doy;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + t->tm_mday - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/*
+ * Has the period changed between last and now?  Weekly is logrotate's
+ * "weekly" (weekday 0): a Sunday came since the last rotation, or the date
+ * advanced by 7 days or more, counting calendar days (not 7 * 86400
+ * seconds: Monday 23:00 to the next Monday 01:00 is a week).
+ */
 static int period_passed(enum freq f, time_t last, time_t now)
 {
 	struct tm a, b;
@@ -45,7 +62,7 @@ static int period_passed(enum freq f, time_t last, time_t now)
 	case FREQ_DAILY:
 		return a.tm_year != b.tm_year || a.tm_yday != b.tm_yday;
 	case FREQ_WEEKLY:
-		return b.tm_wday < a.tm_wday || now - last > 7 * 86400;
+		return b.tm_wday < a.tm_wday || day_number(&b) - day_number(&a) >= 7;
 	case FREQ_MONTHLY:
 		return a.tm_year != b.tm_year || a.tm_mon != b.tm_mon;
 	case FREQ_NONE:
@@ -116,77 +133,168 @@ static int cmp_newest(const void *a, const void *b)
 	return strcmp(y->name, x->name);
 }
 
-/* Lists the rotated files of log in tdir (regular files only). */
-int rot_list(int tdir, const char *log, const struct rot_opts *o,
-			struct plan *p, struct maint_report *m, const char *tpath)
+static int cmp_name(const void *a, const void *b)
 {
-	char pat[NAME_MAX * 2 + 200], dg[400], base[NAME_MAX + 1];
-	size_t ll = strlen(log), bl;
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int fd, gz;
-	long idx;
-	char *end;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	rot_date_glob(o->dateformat, dg, sizeof(dg));
-	snprintf(pat, sizeof(pat), "%s", dg);
-	fd = openat(tdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+void rot_index_release(struct dir_index *ix)
+{
+	for (size_t i = 0; i < ix->n; i++)
+		free(ix->names[i]);
+	free(ix->names);
+	ix->names = NULL;
+	ix->n = 0;
+}
+
+int rot_index(int dfd, struct dir_index *ix)
+{
+	struct dirent *de;
+	size_t cap = 0;
+	char **more;
+	DIR *d;
+	int fd, r = RONDA_OK;
+
+	ix->names = NULL;
+	ix->n = 0;
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
 		return RONDA_ESYS;
 	}
-	p->n = 0;
 	while ((de = readdir(d))) {
-		bl = strlen(de->d_name);
-		if (de->d_name[0] == '.' && strncmp(de->d_name + 1, log, ll) == 0 &&
-		    bl > strlen(FSAFE_TMP) && strcmp(de->d_name + bl - strlen(FSAFE_TMP), FSAFE_TMP) == 0) {
-			plan_op(p, OP_DROP, de->d_name, NULL, 0);
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
+		if (ix->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if (!(more = realloc(ix->names, cap * sizeof(*more)))) {
+				r = RONDA_ENOMEM;
+				break;
+			}
+			ix->names = more;
 		}
-		if (strncmp(de->d_name, log, ll) != 0 || !de->d_name[ll])
-			continue;
-		gz = bl > 3 && strcmp(de->d_name + bl - 3, ".gz") == 0;
-		snprintf(base, sizeof(base), "%.*s", (int)(gz ? bl - 3 : bl), de->d_name);
-		idx = -1;
-		if (o->dateext) {
-			if (fnmatch(pat, base + ll, 0) != 0)
-				continue;
-		} else {
-			if (base[ll] != '.' || base[ll + 1] < '0' || base[ll + 1] > '9')
-				continue;
-			idx = strtol(base + ll + 1, &end, 10);
-			if (*end || idx < 1 || idx > 100000)
-				continue;
+		if (!(ix->names[ix->n] = strdup(de->d_name))) {
+			r = RONDA_ENOMEM;
+			break;
 		}
-		if (fstatat(tdir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			continue;
-		if (fsafe_refuse(&st)) {
-			maint_skip(m, tpath, de->d_name, "%s", fsafe_refuse(&st));
-			continue;
-		}
-		size_t i;
-
-		for (i = 0; i < p->n && strcmp(p->r[i].name, base) != 0; i++)
-			;
-		if (i == p->n) {
-			if (p->n >= MAX_ROTATED)
-				continue;
-			memset(&p->r[i], 0, sizeof(p->r[i]));
-			snprintf(p->r[i].name, sizeof(p->r[i].name), "%s", base);
-			p->r[i].idx = idx;
-			p->n++;
-		}
-		if (gz)
-			p->r[i].gz = 1;
-		else
-			p->r[i].raw = 1;
-		p->r[i].size += st.st_size;
-		if (st.st_mtime > p->r[i].mtime)
-			p->r[i].mtime = st.st_mtime;
+		ix->n++;
 	}
 	closedir(d);
+	if (r != RONDA_OK) {
+		rot_index_release(ix);
+		return r;
+	}
+	if (ix->n)
+		qsort(ix->names, ix->n, sizeof(*ix->names), cmp_name);
+	return RONDA_OK;
+}
+
+/* The first index of a name >= prefix. */
+static size_t index_from(const struct dir_index *ix, const char *prefix)
+{
+	size_t lo = 0, hi = ix->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ix->names[mid], prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* One name of tdir: a rotated file of log, a temporary file, or neither. */
+static void list_one(int tdir, const char *name, const char *log,
+		     const struct rot_opts *o, const char *pat, struct plan *p,
+		     struct maint_report *m, const char *tpath)
+{
+	char base[NAME_MAX + 1], *end;
+	size_t ll = strlen(log), bl = strlen(name), i;
+	struct stat st;
+	long idx;
+	int gz;
+
+	if (name[0] == '.' && strncmp(name + 1, log, ll) == 0 &&
+	    bl > strlen(FSAFE_TMP) && strcmp(name + bl - strlen(FSAFE_TMP), FSAFE_TMP) == 0) {
+		plan_op(p, OP_DROP, name, NULL, 0);
+		return;
+	}
+	if (strncmp(name, log, ll) != 0 || !name[ll])
+		return;
+	gz = bl > 3 && strcmp(name + bl - 3, ".gz") == 0;
+	snprintf(base, sizeof(base), "%.*s", (int)(gz ? bl - 3 : bl), name);
+	idx = -1;
+	if (o->dateext) {
+		if (fnmatch(pat, base + ll, 0) != 0)
+			return;
+	} else {
+		if (base[ll] != '.' || base[ll + 1] < '0' || base[ll + 1] > '9')
+			return;
+		idx = strtol(base + ll + 1, &end, 10);
+		if (*end || idx < 1 || idx > 100000)
+			return;
+	}
+	if (fstatat(tdir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	if (fsafe_refuse(&st)) {
+		maint_skip(m, tpath, name, "%s", fsafe_refuse(&st));
+		return;
+	}
+	for (i = 0; i < p->n && strcmp(p->r[i].name, base) != 0; i++)
+		;
+	if (i == p->n) {
+		if (p->n >= MAX_ROTATED)
+			return;
+		memset(&p->r[i], 0, sizeof(p->r[i]));
+		snprintf(p->r[i].name, sizeof(p->r[i].name), "%s", base);
+		p->r[i].idx = idx;
+		p->n++;
+	}
+	if (gz)
+		p->r[i].gz = 1;
+	else
+		p->r[i].raw = 1;
+	p->r[i].size += st.st_size;
+	if (st.st_mtime > p->r[i].mtime)
+		p->r[i].mtime = st.st_mtime;
+}
+
+/* Lists the rotated files of log in tdir (regular files only). */
+int rot_list(int tdir, const struct dir_index *ix, const char *log,
+	     const struct rot_opts *o, struct plan *p, struct maint_report *m,
+	     const char *tpath)
+{
+	char pat[400], dot[NAME_MAX + 2];
+	struct dirent *de;
+	size_t i;
+	DIR *d;
+	int fd;
+
+	rot_date_glob(o->dateformat, pat, sizeof(pat));
+	p->n = 0;
+	if (ix) {
+		/* The names log prefixes, then the temporary ones (".log..."). */
+		for (i = index_from(ix, log); i < ix->n &&
+		     strncmp(ix->names[i], log, strlen(log)) == 0; i++)
+			list_one(tdir, ix->names[i], log, o, pat, p, m, tpath);
+		snprintf(dot, sizeof(dot), ".%s", log);
+		for (i = index_from(ix, dot); i < ix->n &&
+		     strncmp(ix->names[i], dot, strlen(dot)) == 0; i++)
+			list_one(tdir, ix->names[i], log, o, pat, p, m, tpath);
+	} else {
+		fd = openat(tdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || !(d = fdopendir(fd))) {
+			if (fd >= 0)
+				close(fd);
+			return RONDA_ESYS;
+		}
+		while ((de = readdir(d)))
+			list_one(tdir, de->d_name, log, o, pat, p, m, tpath);
+		closedir(d);
+	}
 	qsort(p->r, p->n, sizeof(*p->r), cmp_rotated);
 	return RONDA_OK;
 }

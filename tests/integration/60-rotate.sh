@@ -151,6 +151,24 @@ chmod o+w "$D"; lines 10 w >>"$D/w.log"
 r=$(rot "$D" '"size":1,"rotate":2,"su":"nobody"')
 [ "$(jq -r .verdict <<<"$r")" = fail ] && t_ok "a world-writable directory is refused even with su" || t_fail "world-writable" "$r"
 
+# --- a glob over thousands of logs: every one is rotated --------------------------------
+# (a cap of 4096 names once left the rest untouched with an "ok" verdict).  On
+# tmpfs where there is one: fsync there costs nothing, and 4500 logs are fast.
+M=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d -p "$T")
+chmod 0755 "$M"; mkdir "$M/many"; chmod 0755 "$M/many"
+(cd "$M/many" && seq -f 'm%04g.log' 1 4500 | xargs -n 500 sh -c 'for f; do echo "$f" >"$f"; done' sh)
+echo keep >"$M/many/m0001.log.1"
+r=$(job maintain '["'"$M"'/many","'"$T"'/state"]' '[{"name":"r","check":"rotate","path":"'"$M"'/many/*.log","size":1,"rotate":1,"state":"'"$T"'/state/rotate.state"}]')
+n1=$(find "$M/many" -name 'm*.log.1' | wc -l)
+if [ "$(val "$r" files_rotated)" = 4500 ] && [ "$n1" = 4500 ] && [ "$(cat "$M/many/m4500.log.1")" = m4500.log ] \
+	&& [ "$(cat "$M/many/m0001.log.1")" = m0001.log ] && [ ! -e "$M/many/m0001.log.2" ] && [ "$(val "$r" files_deleted)" = 1 ] \
+	&& [ "$(val "$r" bytes_after)" = $((4500 * 10)) ]; then
+	t_ok "a glob over 4500 logs rotates all 4500 (keep 1 deletes the old .1; bytes_after right)"
+else
+	t_fail "4500 logs in one glob" "$n1 .1 files; $(jq -c '.values | del(.actions)' <<<"$r")"
+fi
+rm -rf "$M"
+
 # --- a corrupt state file is reported and rebuilt, not fatal -------------------------
 rm -rf "$D"; mkdir -p "$D"; lines 10 k >"$D/k.log"; echo old >"$D/k.log.1"; touch -d '2 days ago' "$D/k.log.1"
 printf 'garbage\n{{{' >"$T/state/rotate.state"

@@ -7,10 +7,14 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "fsafe.h"
@@ -43,6 +47,10 @@ static void test_due(void **state)
 	assert_false(rot_is_due(&o, at(2024, 3, 4, 0), at(2024, 3, 9, 0), 10));
 	assert_true(rot_is_due(&o, at(2024, 3, 9, 0), at(2024, 3, 10, 0), 10));
 	assert_true(rot_is_due(&o, at(2024, 3, 4, 0), at(2024, 3, 12, 0), 10));
+	/* 7 calendar days, whatever the hour (logrotate's rule): Monday 23:00
+	 * to the next Monday 01:00 is due, though only 6 days 2 hours passed. */
+	assert_true(rot_is_due(&o, at(2024, 3, 4, 23), at(2024, 3, 11, 1), 10));
+	assert_false(rot_is_due(&o, at(2024, 3, 11, 1), at(2024, 3, 11, 23), 10));
 	/* size alone ignores time; minsize must hold too; maxsize is enough. */
 	o.freq = FREQ_DAILY;
 	o.size = 100;
@@ -147,6 +155,39 @@ static void test_tar_header(void **state)
 	assert_int_equal(tar_header(h, "big", &st), RONDA_ELIMIT);
 }
 
+/* A .gz keeps its original's mtime (gzip's and logrotate's behaviour). */
+static void test_compress_keeps_mtime(void **state)
+{
+	char dir[] = "/tmp/test_rotate.XXXXXX", path[64], gz[64];
+	struct timespec ts[2] = { { 1700000000, 0 }, { 1700000000, 0 } };
+	struct stat st;
+	struct buf why;
+	int64_t saved = 0;
+	int dfd;
+	FILE *f;
+
+	(void)state;
+	buf_init(&why, 512);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.log.2", dir);
+	snprintf(gz, sizeof(gz), "%s/a.log.2.gz", dir);
+	assert_non_null(f = fopen(path, "w"));
+	for (int i = 0; i < 1000; i++)
+		fprintf(f, "line %d of a log that compresses well\n", i);
+	fclose(f);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(fsafe_opendir(dir, &dfd, &why), RONDA_OK);
+	assert_int_equal(fsafe_compress(dfd, "a.log.2", 6, &saved, &why), RONDA_OK);
+	assert_true(saved > 0);
+	assert_int_equal(stat(gz, &st), 0);
+	assert_int_equal(st.st_mtime, 1700000000);
+	assert_int_not_equal(access(path, F_OK), 0);
+	unlink(gz);
+	close(dfd);
+	rmdir(dir);
+	buf_release(&why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_state_parse),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_tar_header),
+		cmocka_unit_test(test_compress_keeps_mtime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
