@@ -167,4 +167,13 @@ else
 	t_fail "noexec cache" "cannot mount a tmpfs for the test"
 fi
 
+# --- an upload prunes older agents to the newest two ------------------------------------
+c5="$FLEET_HOMES/node005/.cache/ronda"
+rm -rf "$c5"; mkdir -p "$c5"; chmod 700 "$FLEET_HOMES/node005/.cache" "$c5"
+printf 'old' > "$c5/agent-aaaa"; touch -d '-3 days' "$c5/agent-aaaa"
+printf 'older' > "$c5/agent-bbbb"; touch -d '-5 days' "$c5/agent-bbbb"
+"$R" check "${X[@]}" node005 load:100 >/dev/null 2>&1
+left=$(cd "$c5" && ls agent-* | sort | tr '\n' ' ')
+[ "$left" = "agent-$sha agent-aaaa " ] && t_ok "upload keeps the newest two agents ($left)" || t_fail "upload keeps the newest two agents" "$left"
+
 t_finish
