@@ -12,6 +12,8 @@
 #   noauth   sshd that accepts no key            (authentication fails)
 #   drop     proxy that cuts the link after a few KiB of server output
 #   garbage  answers with junk instead of an SSH banner
+# 127.1.0.7 on the good port answers like a good host but claims to be
+# riscv64 (uname -m), for the agent's unsupported-architecture path.
 # Good hosts have bin/hang and bin/flood on their PATH for hang and flood tests,
 # and each its own empty HOME, DIR/home/NAME (fault hosts: DIR/home/default).
 # With -l every good host also gets a log tree in its HOME for rotation and
@@ -94,6 +96,14 @@ head -c "$n" /dev/zero | tr '\0' e >&2
 wait
 EOS
 chmod 755 "$dir/bin/hang" "$dir/bin/flood"
+mkdir -p "$dir/foreign"
+cat > "$dir/foreign/uname" <<'EOS'
+#!/bin/sh
+# The foreign host (127.1.0.7): a machine ronda has no agent for.
+[ "$1" = -m ] && { echo riscv64; exit 0; }
+exec /bin/uname "$@"
+EOS
+chmod 755 "$dir/foreign/uname"
 
 # sshd_config common to every fleet sshd.  HOME is an empty directory so
 # root's slow shell start-up files are not measured; RONDA_FLEET_SESSION
@@ -129,12 +139,18 @@ EOC
 				"$(host_addr "$i")" "$dir" "$(host_name "$i")" "$fleet_env" >> "$dir/sshd-$1.conf"
 		done
 	fi
+	# 127.1.0.7 on the good port: a host whose uname -m says riscv64
+	if [ "$1" = good ]; then
+		printf 'Match LocalAddress 127.1.0.7\n  SetEnv HOME=%s/home/default PATH=%s/foreign:%s RONDA_FLEET_SESSION=%s\n' \
+			"$dir" "$dir" "$fleet_path" "$dir" >> "$dir/sshd-$1.conf"
+	fi
 	printf 'Match all\n  SetEnv HOME=%s/home/default %s\n' "$dir" "$fleet_env" >> "$dir/sshd-$1.conf"
 }
 host_addr() { echo "127.0.$((($1 - 1) / 249)).$((2 + ($1 - 1) % 249))"; }
 host_name() { printf "node%0${width}d" "$1"; }
 width=${#n}; (( width < 3 )) && width=3
-fleet_env="PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir"
+fleet_path="$dir/bin:/usr/local/bin:/usr/bin:/bin"
+fleet_env="PATH=$fleet_path RONDA_FLEET_SESSION=$dir"
 mkdir -p "$dir/home/default"
 for ((i = 1; i <= n; i++)); do mkdir -p "$dir/home/$(host_name "$i")"; done
 

@@ -176,4 +176,11 @@ printf 'older' > "$c5/agent-bbbb"; touch -d '-5 days' "$c5/agent-bbbb"
 left=$(cd "$c5" && ls agent-* | sort | tr '\n' ' ')
 [ "$left" = "agent-$sha agent-aaaa " ] && t_ok "upload keeps the newest two agents ($left)" || t_fail "upload keeps the newest two agents" "$left"
 
+# --- a host of an architecture without an agent: unsupported, nothing uploaded ----------
+: > "$dir/kh_foreign"
+"$R" check -u root -p "$FLEET_PORT" -k "$FLEET_KEY" --known-hosts "$dir/kh_foreign" --hostkeys accept-new \
+	--json 127.1.0.7 load:100 > "$dir/foreign.json" 2>/dev/null; rc=$?
+fl=$(jq -c 'select(.type == "host") | [.status, .error, .uploaded_bytes]' "$dir/foreign.json")
+[ $rc -eq 2 ] && [ "$fl" = '["unsupported","no agent for architecture riscv64",0]' ] && t_ok "foreign architecture: unsupported, exit 2, nothing uploaded" || t_fail "foreign architecture" "rc=$rc $fl"
+
 t_finish
