@@ -183,4 +183,12 @@ sed "s#^\[127.0.0.2\]:$FLEET_PORT .*#[127.0.0.2]:$FLEET_PORT $(cut -d' ' -f1,2 "
 ) > "$dir/fd.json" 2>/dev/null
 [ "$(js 'select(.status == "ok") | .host' "$dir/fd.json" | wc -l)" -eq 50 ] && t_ok "sockets above descriptor 1200 work" || t_fail "sockets above descriptor 1200 work"
 
+# --- names go through the resolver on the loop ------------------------------------------
+: > "$dir/kh_dns"
+"$R" exec -u root -p "$FLEET_PORT" -k "$FLEET_KEY" --known-hosts "$dir/kh_dns" --hostkeys accept-new \
+	--json --connect-timeout 3 --retries 0 'localhost,no-such-host.invalid' -- true > "$dir/dns.json" 2>/dev/null
+l=$(js 'select(.host == "localhost") | .status' "$dir/dns.json")
+n=$(js 'select(.host == "no-such-host.invalid") | "\(.status) \(.error)"' "$dir/dns.json")
+[ "$l" = ok ] && [[ $n == "unreachable cannot resolve no-such-host.invalid"* ]] && t_ok "localhost resolves; an unknown name is unreachable ($n)" || t_fail "name resolution" "localhost=$l invalid=$n"
+
 t_finish
