@@ -135,6 +135,8 @@ void conn_finish(struct conn *c)
 
 	drop_session(c);
 	conn_set_state(c, ST_DONE);
+	if (c->r->attempts)
+		c->r->ms_total = conn_ms_since(c, c->t_first);
 	if (c->in_flight) {
 		c->in_flight = 0;
 		e->running--;
@@ -339,7 +341,8 @@ static void attempt_start(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
 
-	c->r->attempts++;
+	if (!c->r->attempts++)
+		c->t_first = ev_now(loop);
 	c->t0 = c->t_phase = ev_now(loop);
 	c->fd = -1;
 	c->ident = 0;
@@ -464,7 +467,7 @@ static void result_init(struct host_result *r, size_t max_output)
 	buf_init(&r->out, max_output);
 	buf_init(&r->err, max_output);
 	r->status = RESULT_ERROR;
-	r->ms_connect = r->ms_handshake = r->ms_auth = r->ms_run = -1;
+	r->ms_connect = r->ms_handshake = r->ms_auth = r->ms_run = r->ms_total = -1;
 }
 
 int engine_run(const struct engine_opts *o, const struct target_list *tl,

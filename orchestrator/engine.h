@@ -52,6 +52,8 @@ struct host_result {
 	int attempts;
 	/* milliseconds per phase, -1 when not reached */
 	long ms_connect, ms_handshake, ms_auth, ms_run;
+	long ms_total;		/* first attempt started to host done, retries
+				   and backoff included; -1 if never started */
 	char why[256];		/* the cause, for people; empty when ok */
 	size_t bytes_in;	/* stdin bytes sent to the host, all steps */
 };

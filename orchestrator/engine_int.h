@@ -65,6 +65,7 @@ struct conn {
 	socklen_t addrlen;
 	size_t ident;		/* next identity to try */
 	double t0, t_phase;	/* attempt start, phase start */
+	double t_first;		/* first attempt start, for ms_total */
 	double last_rx;		/* last time the socket had data for us */
 	char tail[REMOTE_STATUS_MAX];	/* last bytes of stderr */
 	size_t tail_len;

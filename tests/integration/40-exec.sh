@@ -27,6 +27,15 @@ bound=$(echo "$CT * ($RETRIES + 1) + 0.75 + 3" | bc)
 echo "200 good + 6 fault hosts: ${el}s (bound ${bound}s), exit $rc"
 [ $rc -eq 2 ] && t_ok "exit 2 when some hosts are unreachable" || t_fail "exit 2 when some hosts are unreachable" "rc=$rc $(head -3 "$dir/all.err")"
 if (( $(echo "$el < $bound" | bc) )); then t_ok "run within connect timeout x (retries+1) + backoff + 3s"; else t_fail "run within connect timeout x (retries+1) + backoff + 3s" "${el}s"; fi
+# The tarpit's own time, from its first attempt to its verdict, is bounded
+# by its deadlines alone, however busy the machine is.
+tp=$(js 'select(.host == "silent") | .ms.total' "$dir/all.json")
+tbound=$(echo "($CT * ($RETRIES + 1) + 0.75 + 0.5) * 1000" | bc)
+if [ -n "$tp" ] && (( $(echo "$tp >= $CT * ($RETRIES + 1) * 1000 && $tp < $tbound" | bc) )); then
+	t_ok "the tarpit took ${tp} ms: its deadlines, and no more"
+else
+	t_fail "the tarpit's own time" "${tp} ms, want [$((CT * (RETRIES + 1) * 1000)), $tbound)"
+fi
 status_of() { js --arg h "$1" 'select(.host == $h) | .status' "$dir/all.json"; }
 field_of() { js --arg h "$1" "select(.host == \$h) | $2" "$dir/all.json"; }
 good=$(js 'select(.host | startswith("node")) | select(.status == "ok") | .host' "$dir/all.json" | wc -l)
