@@ -199,7 +199,7 @@ static int open_parent(int root, const char *rel, int *dfd, const char **base)
 {
 	char comp[NAME_MAX + 1];
 	const char *p = rel, *slash;
-	int fd = dup(root), next;
+	int fd = fcntl(root, F_DUPFD_CLOEXEC, 0), next;
 
 	if (fd < 0)
 		return RONDA_ESYS;
