@@ -14,13 +14,15 @@
 #include "commands.h"
 #include "err.h"
 #include "hostlist.h"
+#include "inventory.h"
 #include "target.h"
 #include "banned.h"
 
-enum { OPT_LIST = 1000 };
+enum { OPT_LIST = 1000, OPT_GROUPS };
 
 static const struct option hosts_long[] = {
 	{ "list", no_argument, NULL, OPT_LIST },
+	{ "groups", no_argument, NULL, OPT_GROUPS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -47,6 +49,8 @@ static const char hosts_help[] =
 	"      --list               one host per line; with -v also address:port\n"
 	"                           and user\n"
 	"      --json               one JSON object per host with every setting\n"
+	"      --groups             the inventory's group names, one per line (no\n"
+	"                           PATTERN; for shell completion and scripts)\n"
 	"%s"
 	"\n"
 	"Exit status: 0 the pattern was evaluated (even when it selects no host,\n"
@@ -61,6 +65,7 @@ static const char hosts_help[] =
 
 struct hosts_ctx {
 	int list;
+	int groups;
 };
 
 static int hosts_extra(void *ctx, int val, const char *arg, struct buf *err)
@@ -70,6 +75,10 @@ static int hosts_extra(void *ctx, int val, const char *arg, struct buf *err)
 	(void)arg;
 	if (val == OPT_LIST) {
 		h->list = 1;
+		return RONDA_OK;
+	}
+	if (val == OPT_GROUPS) {
+		h->groups = 1;
 		return RONDA_OK;
 	}
 	buf_printf(err, "unexpected option");
@@ -146,6 +155,18 @@ static int render(const struct cli_opts *o, const struct hosts_ctx *h,
 	return rc;
 }
 
+/* --groups: every group of the inventory, as the pattern @NAME names it. */
+static int print_groups(const struct cli_opts *o, struct buf *out, struct buf *err)
+{
+	struct inventory *inv = NULL;
+	int r = inventory_load(o->inventory, &inv, err);
+
+	for (size_t g = 0; r == RONDA_OK && g < inventory_n_groups(inv); g++)
+		r = buf_printf(out, "%s\n", inventory_group_name(inv, g));
+	inventory_free(inv);
+	return r;
+}
+
 int cmd_hosts(int argc, char **argv)
 {
 	struct hosts_ctx h = { 0 };
@@ -161,6 +182,14 @@ int cmd_hosts(int argc, char **argv)
 	rc = cli_parse(&o, argc, argv, hosts_long, "", hosts_extra, &h, &err);
 	if (rc == RONDA_OK && o.help) {
 		printf(hosts_help, cli_common_help);
+		goto out;
+	}
+	if (rc == RONDA_OK && h.groups) {
+		rc = print_groups(&o, &out, &err);
+		if (rc == RONDA_OK && fwrite(buf_data(&out), 1, buf_len(&out), stdout) != buf_len(&out))
+			rc = RONDA_ESYS;
+		if (rc && rc != RONDA_ESYS)
+			fprintf(stderr, "ronda hosts: %s\n", buf_data(&err));
 		goto out;
 	}
 	if (rc == RONDA_OK && (o.n_args || o.has_dashdash)) {

