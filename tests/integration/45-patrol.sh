@@ -174,7 +174,8 @@ printf 'old' > "$c5/agent-aaaa"; touch -d '-3 days' "$c5/agent-aaaa"
 printf 'older' > "$c5/agent-bbbb"; touch -d '-5 days' "$c5/agent-bbbb"
 "$R" check "${X[@]}" node005 load:100 >/dev/null 2>&1
 left=$(cd "$c5" && ls agent-* | sort | tr '\n' ' ')
-[ "$left" = "agent-$sha agent-aaaa " ] && t_ok "upload keeps the newest two agents ($left)" || t_fail "upload keeps the newest two agents" "$left"
+want=$(printf 'agent-%s\n' "$sha" aaaa | sort | tr '\n' ' ')
+[ "$left" = "$want" ] && t_ok "upload keeps the newest two agents ($left)" || t_fail "upload keeps the newest two agents" "$left"
 
 # --- a host of an architecture without an agent: unsupported, nothing uploaded ----------
 : > "$dir/kh_foreign"
