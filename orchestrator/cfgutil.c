@@ -22,6 +22,18 @@ int cfg_verror(struct buf *err, const char *main_path, const config_setting_t *s
 	return RONDA_ECONFIG;
 }
 
+int cfg_error(struct buf *err, const char *main_path, const config_setting_t *s,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = cfg_verror(err, main_path, s, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 const char *cfg_type_name(const config_setting_t *s)
 {
 	switch (config_setting_type(s)) {

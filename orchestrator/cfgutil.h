@@ -14,6 +14,8 @@
 /* The file s came from (an @include, or main_path); s may be NULL. */
 const char *cfg_file(const config_setting_t *s, const char *main_path);
 /* Appends "file:line: message" to err; returns RONDA_ECONFIG. */
+int cfg_error(struct buf *err, const char *main_path, const config_setting_t *s,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int cfg_verror(struct buf *err, const char *main_path, const config_setting_t *s,
 	       const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* "an integer", "a string", ... as a person would say it. */

@@ -49,21 +49,9 @@ static const char *const key_names[HS_COUNT] = {
 
 /* ---- errors with file and line ---- */
 
-__attribute__((format(printf, 3, 4)))
-static int cfg_error(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = cfg_verror(ld->err, ld->path, s, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int wrong_type(struct loader *ld, const config_setting_t *s, const char *want)
 {
-	return cfg_error(ld, s, "'%s' must be %s, not %s",
+	return cfg_error(ld->err, ld->path, s, "'%s' must be %s, not %s",
 			 config_setting_name(s) ? config_setting_name(s) : "element",
 			 want, cfg_type_name(s));
 }
@@ -112,7 +100,7 @@ static int set_identity(struct loader *ld, const config_setting_t *m,
 		return wrong_type(ld, m, "a string or an array of strings");
 	n = config_setting_length(m);
 	if (n == 0)
-		return cfg_error(ld, m, "'identity' is an empty list");
+		return cfg_error(ld->err, ld->path, m, "'identity' is an empty list");
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(m, (unsigned)i);
 		const char *path = NULL;
@@ -195,7 +183,7 @@ static int parse_setting(struct loader *ld, const config_setting_t *m,
 		break;
 	}
 	if (rc == RONDA_EINVAL)
-		rc = cfg_error(ld, m, "%s", buf_data(&why));
+		rc = cfg_error(ld->err, ld->path, m, "%s", buf_data(&why));
 	else if (rc == RONDA_OK && lines)
 		lines[k] = config_setting_source_line(m);
 	buf_release(&why);
@@ -271,10 +259,10 @@ static int parse_block(struct loader *ld, const config_setting_t *block,
 		if (*sk)
 			continue;
 		if (!allow_address && strcmp(name, "address") == 0)
-			return cfg_error(ld, m, "'address' belongs to a host, not to %s", what);
+			return cfg_error(ld->err, ld->path, m, "'address' belongs to a host, not to %s", what);
 		rc = parse_setting(ld, m, s, lines);
 		if (rc == RONDA_ENOTFOUND)
-			return cfg_error(ld, m, "unknown key '%s' in %s", name, what);
+			return cfg_error(ld->err, ld->path, m, "unknown key '%s' in %s", name, what);
 		if (rc)
 			return rc;
 	}
@@ -292,13 +280,13 @@ static int expand_names(struct loader *ld, const config_setting_t *e, const char
 	if (hostlist_has_range(word)) {
 		rc = hostlist_expand(word, HOSTLIST_MAX_EXPAND, &ld->words, &why);
 		if (rc == RONDA_EPARSE || rc == RONDA_ELIMIT)
-			rc = cfg_error(ld, e, "%s", buf_data(&why));
+			rc = cfg_error(ld->err, ld->path, e, "%s", buf_data(&why));
 	} else {
 		rc = hostlist_push(&ld->words, word, strlen(word));
 	}
 	for (size_t i = 0; !rc && i < ld->words.n; i++)
 		if (!inventory_valid_host_name(ld->words.v[i]))
-			rc = cfg_error(ld, e, "invalid host name '%.64s': use letters, "
+			rc = cfg_error(ld->err, ld->path, e, "invalid host name '%.64s': use letters, "
 				       "digits, '.', '-', '_', starting with a letter or digit",
 				       ld->words.v[i]);
 	buf_release(&why);
@@ -314,7 +302,7 @@ static int host_for(struct loader *ld, const config_setting_t *e, const char *na
 		return RONDA_OK;
 	rc = inv_add_host(ld->inv, name, idx);
 	if (rc == RONDA_ELIMIT)
-		return cfg_error(ld, e, "more than %d hosts", INVENTORY_MAX_HOSTS);
+		return cfg_error(ld->err, ld->path, e, "more than %d hosts", INVENTORY_MAX_HOSTS);
 	return rc;
 }
 
@@ -338,7 +326,7 @@ static int load_hosts(struct loader *ld, const config_setting_t *list)
 		if (config_setting_is_group(e)) {
 			nm = config_setting_get_member(e, "name");
 			if (!nm) {
-				rc = cfg_error(ld, e, "host entry without a 'name'");
+				rc = cfg_error(ld->err, ld->path, e, "host entry without a 'name'");
 				break;
 			}
 			if ((rc = parse_block(ld, e, &s, NULL, "a host", 1, skip)))
@@ -350,7 +338,7 @@ static int load_hosts(struct loader *ld, const config_setting_t *list)
 		if ((rc = get_string(ld, nm, &name)) || (rc = expand_names(ld, nm, name)))
 			break;
 		if ((s.set & HS_BIT(HS_ADDRESS)) && ld->words.n > 1) {
-			rc = cfg_error(ld, e, "'address' given for the %zu hosts of '%.64s': "
+			rc = cfg_error(ld->err, ld->path, e, "'address' given for the %zu hosts of '%.64s': "
 				       "give each host its own entry", ld->words.n, name);
 			break;
 		}
@@ -358,7 +346,7 @@ static int load_hosts(struct loader *ld, const config_setting_t *list)
 			size_t h;
 
 			if (inventory_find_host(ld->inv, ld->words.v[w], &h) == RONDA_OK) {
-				rc = cfg_error(ld, nm, "host '%s' is defined twice (first at line %u)",
+				rc = cfg_error(ld->err, ld->path, nm, "host '%s' is defined twice (first at line %u)",
 					       ld->words.v[w], ld->inv->hosts[h].line);
 				break;
 			}
@@ -390,10 +378,10 @@ static int create_groups(struct loader *ld, const config_setting_t *groups)
 		const char *name = config_setting_name(g);
 
 		if (!inventory_valid_group_name(name))
-			return cfg_error(ld, g, "invalid group name '%s': use letters, "
+			return cfg_error(ld->err, ld->path, g, "invalid group name '%s': use letters, "
 					 "digits, '-', '_', starting with a letter", name);
 		if (strcmp(name, "all") == 0)
-			return cfg_error(ld, g, "'all' is reserved: @all means every host");
+			return cfg_error(ld->err, ld->path, g, "'all' is reserved: @all means every host");
 		if (!config_setting_is_group(g))
 			return wrong_type(ld, g, "a group { }");
 		ig->name = strdup(name);
@@ -455,13 +443,13 @@ static int group_children(struct loader *ld, struct inv_group *ig, const config_
 		if ((rc = get_string(ld, e, &name)))
 			return rc;
 		if (inventory_find_group(ld->inv, name, &c))
-			return cfg_error(ld, e, "unknown group '%.64s' in the children of '%s'",
+			return cfg_error(ld->err, ld->path, e, "unknown group '%.64s' in the children of '%s'",
 					 name, ig->name);
 		if (&ld->inv->groups[c] == ig)
-			return cfg_error(ld, e, "group '%s' lists itself as a child", name);
+			return cfg_error(ld->err, ld->path, e, "group '%s' lists itself as a child", name);
 		for (size_t j = 0; j < ig->n_children; j++)
 			if (ig->children[j] == c)
-				return cfg_error(ld, e, "group '%s' is listed twice in the "
+				return cfg_error(ld->err, ld->path, e, "group '%s' is listed twice in the "
 						 "children of '%s'", name, ig->name);
 		ig->child_line[ig->n_children] = config_setting_source_line(e);
 		ig->children[ig->n_children++] = c;
@@ -723,7 +711,7 @@ static int load_tree(struct loader *ld, const config_setting_t *root)
 		for (k = 0; k < 3 && strcmp(name, tops[k]); k++)
 			;
 		if (k == 3)
-			return cfg_error(ld, config_setting_get_elem(root, (unsigned)i),
+			return cfg_error(ld->err, ld->path, config_setting_get_elem(root, (unsigned)i),
 					 "unknown key '%s' (expected defaults, hosts or groups)",
 					 name);
 	}

@@ -52,23 +52,11 @@ struct pb {
 	size_t n;
 };
 
-__attribute__((format(printf, 3, 4)))
-static int pb_error(struct pb *pb, const config_setting_t *s, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = cfg_verror(pb->err, pb->path, s, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static int bad_type(struct pb *pb, const config_setting_t *s, const char *want)
 {
 	const char *name = config_setting_name(s);
 
-	return pb_error(pb, s, "'%s' must be %s, not %s", name ? name : "element",
+	return cfg_error(pb->err, pb->path, s, "'%s' must be %s, not %s", name ? name : "element",
 			want, cfg_type_name(s));
 }
 
@@ -117,7 +105,7 @@ static json_t *strings_of(struct pb *pb, const config_setting_t *s, const char *
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-			pb_error(pb, e, "'%s' must hold only strings, not %s",
+			cfg_error(pb->err, pb->path, e, "'%s' must hold only strings, not %s",
 				 config_setting_name(s), cfg_type_name(e));
 			json_decref(a);
 			return NULL;
@@ -202,10 +190,10 @@ static int check_value(struct pb *pb, const config_setting_t *s, json_t *v)
 	regex_t rx;
 
 	if (strcmp(key, "path") == 0 && json_string_value(v)[0] != '/')
-		return pb_error(pb, s, "'path' must be absolute: \"%s\"", json_string_value(v));
+		return cfg_error(pb->err, pb->path, s, "'path' must be absolute: \"%s\"", json_string_value(v));
 	if (strcmp(key, "match") == 0 || strcmp(key, "contains") == 0) {
 		if (regcomp(&rx, json_string_value(v), REG_EXTENDED | REG_NOSUB))
-			return pb_error(pb, s, "'%s' is not a valid extended regular expression: %s",
+			return cfg_error(pb->err, pb->path, s, "'%s' is not a valid extended regular expression: %s",
 					key, json_string_value(v));
 		regfree(&rx);
 	}
@@ -232,10 +220,10 @@ static int read_tags(struct pb *pb, struct pb_task *t, const config_setting_t *s
 		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(e) != CONFIG_TYPE_STRING)
-			return pb_error(pb, e, "'tags' must hold only strings, not %s",
+			return cfg_error(pb->err, pb->path, e, "'tags' must hold only strings, not %s",
 					cfg_type_name(e));
 		if (!valid_tag(config_setting_get_string(e)))
-			return pb_error(pb, e, "bad tag \"%s\": use letters, digits, '-' and '_'",
+			return cfg_error(pb->err, pb->path, e, "bad tag \"%s\": use letters, digits, '-' and '_'",
 					config_setting_get_string(e));
 	}
 	t->tags = s;
@@ -264,11 +252,11 @@ static int read_when(struct pb *pb, size_t i, const config_setting_t *s)
 		else if (strcmp(config_setting_name(m), "verdict") == 0)
 			verdict = m;
 		else
-			return pb_error(pb, m, "unknown key '%s' in 'when' (task, verdict)",
+			return cfg_error(pb->err, pb->path, m, "unknown key '%s' in 'when' (task, verdict)",
 					config_setting_name(m));
 	}
 	if (!task || !verdict)
-		return pb_error(pb, s, "'when' needs 'task' and 'verdict'");
+		return cfg_error(pb->err, pb->path, s, "'when' needs 'task' and 'verdict'");
 	if (config_setting_type(task) != CONFIG_TYPE_STRING)
 		return bad_type(pb, task, "a string");
 	name = config_setting_get_string(task);
@@ -280,13 +268,13 @@ static int read_when(struct pb *pb, size_t i, const config_setting_t *s)
 			const char *on = NULL;
 
 			if (config_setting_lookup_string(o, "name", &on) && strcmp(on, name) == 0)
-				return pb_error(pb, task, "'when' names task \"%s\", which comes later "
+				return cfg_error(pb->err, pb->path, task, "'when' names task \"%s\", which comes later "
 						"(line %u); a condition can only name an earlier task",
 						name, config_setting_source_line(o));
 		}
 		if (strcmp(name, pb->t[i].name) == 0)
-			return pb_error(pb, task, "task \"%s\" cannot depend on itself", name);
-		return pb_error(pb, task, "'when' names task \"%s\", but no task before it has that name",
+			return cfg_error(pb->err, pb->path, task, "task \"%s\" cannot depend on itself", name);
+		return cfg_error(pb->err, pb->path, task, "'when' names task \"%s\", but no task before it has that name",
 				name);
 	}
 	if (config_setting_type(verdict) == CONFIG_TYPE_STRING) {
@@ -297,14 +285,14 @@ static int read_when(struct pb *pb, size_t i, const config_setting_t *s)
 		return RONDA_ECONFIG;
 	}
 	if (json_array_size(vs) == 0) {
-		r = pb_error(pb, verdict, "'verdict' lists no verdict");
+		r = cfg_error(pb->err, pb->path, verdict, "'verdict' lists no verdict");
 		goto out;
 	}
 	for (size_t j = 0; j < json_array_size(vs); j++) {
 		const char *vn = json_string_value(json_array_get(vs, j));
 
 		if (proto_verdict_from_name(vn, &v) != RONDA_OK) {
-			r = pb_error(pb, verdict, "unknown verdict \"%s\" (ok, warn, fail, error, skipped)", vn);
+			r = cfg_error(pb->err, pb->path, verdict, "unknown verdict \"%s\" (ok, warn, fail, error, skipped)", vn);
 			goto out;
 		}
 	}
@@ -353,7 +341,7 @@ static int agent_check(struct pb *pb, struct pb_task *t)
 		/* Drop the job's own "tasks[0] (...): " prefix; we have the line. */
 		const char *msg = strstr(buf_data(&why), "): ");
 
-		r = pb_error(pb, t->set, "task \"%s\": %s", t->name,
+		r = cfg_error(pb->err, pb->path, t->set, "task \"%s\": %s", t->name,
 			     msg ? msg + 3 : buf_data(&why));
 	}
 	buf_release(&why);
@@ -371,11 +359,11 @@ static int read_task(struct pb *pb, size_t i)
 	int r;
 
 	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-		return pb_error(pb, s, "each task must be a group { ... }, not %s",
+		return cfg_error(pb->err, pb->path, s, "each task must be a group { ... }, not %s",
 				cfg_type_name(s));
 	checkset = config_setting_get_member(s, "check");
 	if (!checkset)
-		return pb_error(pb, s, "task has no 'check' (disk, memory, load, ...)");
+		return cfg_error(pb->err, pb->path, s, "task has no 'check' (disk, memory, load, ...)");
 	if (config_setting_type(checkset) != CONFIG_TYPE_STRING)
 		return bad_type(pb, checkset, "a string");
 	cname = config_setting_get_string(checkset);
@@ -388,7 +376,7 @@ static int read_task(struct pb *pb, size_t i)
 		buf_init(&all, 512);
 		for (size_t k = 0; k < n; k++)
 			buf_printf(&all, "%s%s", k ? ", " : "", cs[k].name);
-		r = pb_error(pb, checkset, "unknown check \"%s\" (%s)", cname, buf_data(&all));
+		r = cfg_error(pb->err, pb->path, checkset, "unknown check \"%s\" (%s)", cname, buf_data(&all));
 		buf_release(&all);
 		return r;
 	}
@@ -421,7 +409,7 @@ static int read_task(struct pb *pb, size_t i)
 
 			buf_init(&known, 512);
 			known_keys(c, &known);
-			r = pb_error(pb, m, "unknown key '%s' for a %s check (%s)", key, cname,
+			r = cfg_error(pb->err, pb->path, m, "unknown key '%s' for a %s check (%s)", key, cname,
 				     buf_data(&known));
 			buf_release(&known);
 			return r;
@@ -445,7 +433,7 @@ static int read_task(struct pb *pb, size_t i)
 	t->name = name;
 	for (size_t k = 0; k < i; k++) {
 		if (strcmp(pb->t[k].name, name) == 0)
-			return pb_error(pb, s, "a task named \"%s\" is already at line %u; "
+			return cfg_error(pb->err, pb->path, s, "a task named \"%s\" is already at line %u; "
 					"give each task its own 'name'", name,
 					config_setting_source_line(pb->t[k].set));
 	}
@@ -506,7 +494,7 @@ static int filter_tags(struct pb *pb, const char *const *tags,
 		for (const char *const *a = skip_tags; a && *a && t->keep; a++)
 			t->keep = !has_tag(t, *a);
 		if (t->keep && t->when && !pb->t[t->when_task].keep)
-			return pb_error(pb, t->when, "task \"%s\" depends on task \"%s\", which "
+			return cfg_error(pb->err, pb->path, t->when, "task \"%s\" depends on task \"%s\", which "
 					"--tags/--skip-tags leave out; select both or neither",
 					t->name, pb->t[t->when_task].name);
 		n += (size_t)t->keep;
@@ -537,7 +525,7 @@ static int read_defaults(struct pb *pb, const config_setting_t *s, struct patrol
 				return bad_type(pb, m, "a number of seconds");
 			secs = num_of(m);
 			if (!(secs > 0 && secs <= 86400))
-				return pb_error(pb, m, "'%s' must be more than 0 and at most 86400 seconds", key);
+				return cfg_error(pb->err, pb->path, m, "'%s' must be more than 0 and at most 86400 seconds", key);
 			if (strcmp(key, "timeout") == 0)
 				p->timeout = secs;
 			else
@@ -550,12 +538,12 @@ static int read_defaults(struct pb *pb, const config_setting_t *s, struct patrol
 			if (config_setting_type(m) != CONFIG_TYPE_STRING)
 				return bad_type(pb, m, "a string");
 			if (proto_profile_from_name(config_setting_get_string(m), &prof))
-				return pb_error(pb, m, "unknown profile \"%s\" (inspect or maintain)",
+				return cfg_error(pb->err, pb->path, m, "unknown profile \"%s\" (inspect or maintain)",
 						config_setting_get_string(m));
 			pb->profile = proto_profile_name(prof);
 			pb->profile_set = m;
 		} else {
-			return pb_error(pb, m, "unknown key '%s' in defaults "
+			return cfg_error(pb->err, pb->path, m, "unknown key '%s' in defaults "
 					"(timeout, task_timeout, become, profile)", key);
 		}
 	}
@@ -603,7 +591,7 @@ static int maintenance_paths(struct pb *pb, struct patrol_plan *p)
 			continue;
 		if (!writes++) {
 			if (pb->profile_set && strcmp(pb->profile, "maintain") != 0)
-				return pb_error(pb, pb->t[i].set, "a %s task writes: it needs profile = "
+				return cfg_error(pb->err, pb->path, pb->t[i].set, "a %s task writes: it needs profile = "
 						"\"maintain\" in defaults (or dry_run = true)",
 						json_string_value(json_object_get(o, "check")));
 			pb->profile = "maintain";
@@ -648,7 +636,7 @@ static int read_tree(struct pb *pb, const config_setting_t *root, struct patrol_
 			if ((r = read_defaults(pb, m, p)))
 				return r;
 		} else
-			return pb_error(pb, m, "unknown key '%s' (name, defaults, tasks, write_paths)",
+			return cfg_error(pb->err, pb->path, m, "unknown key '%s' (name, defaults, tasks, write_paths)",
 					config_setting_name(m));
 	}
 	if (!name) {
@@ -658,7 +646,7 @@ static int read_tree(struct pb *pb, const config_setting_t *root, struct patrol_
 	if (config_setting_type(name) != CONFIG_TYPE_STRING)
 		return bad_type(pb, name, "a string");
 	if (!config_setting_get_string(name)[0])
-		return pb_error(pb, name, "'name' is empty");
+		return cfg_error(pb->err, pb->path, name, "'name' is empty");
 	if (!tasks) {
 		buf_printf(pb->err, "%s: the playbook has no 'tasks'", pb->path);
 		return RONDA_ECONFIG;
@@ -667,17 +655,17 @@ static int read_tree(struct pb *pb, const config_setting_t *root, struct patrol_
 		return bad_type(pb, tasks, "a list ( { ... }, { ... } )");
 	pb->n = (size_t)config_setting_length(tasks);
 	if (pb->n == 0)
-		return pb_error(pb, tasks, "'tasks' is empty");
+		return cfg_error(pb->err, pb->path, tasks, "'tasks' is empty");
 	if (pb->n > PROTO_MAX_TASKS)
-		return pb_error(pb, tasks, "%zu tasks; at most %d", pb->n, PROTO_MAX_TASKS);
+		return cfg_error(pb->err, pb->path, tasks, "%zu tasks; at most %d", pb->n, PROTO_MAX_TASKS);
 	if (wp) {
 		if (strcmp(pb->profile, "maintain") != 0)
-			return pb_error(pb, wp, "'write_paths' needs profile = \"maintain\" in defaults");
+			return cfg_error(pb->err, pb->path, wp, "'write_paths' needs profile = \"maintain\" in defaults");
 		if (!(p->write_paths = strings_of(pb, wp, "an array of absolute paths")))
 			return RONDA_ECONFIG;
 		for (size_t k = 0; k < json_array_size(p->write_paths); k++) {
 			if (json_string_value(json_array_get(p->write_paths, k))[0] != '/')
-				return pb_error(pb, wp, "write_paths must be absolute paths");
+				return cfg_error(pb->err, pb->path, wp, "write_paths must be absolute paths");
 		}
 	}
 	pb->t = calloc(pb->n, sizeof(*pb->t));
