@@ -3,8 +3,46 @@
  */
 #include "cfgutil.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "err.h"
 #include "banned.h"
+
+int cfg_read_file(config_t *cf, const char *path, struct buf *err)
+{
+	FILE *f = fopen(path, "re");
+	char *dir = NULL, *slash;
+	int r = RONDA_ECONFIG;
+
+	if (!f) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		return r;
+	}
+	/* @include "x.cfg" is relative to the including file. */
+	dir = strdup(path);
+	if (!dir) {
+		r = RONDA_ENOMEM;
+		goto out;
+	}
+	slash = strrchr(dir, '/');
+	if (slash) {
+		slash[slash == dir] = '\0';
+		config_set_include_dir(cf, dir);
+	}
+	if (!config_read(cf, f)) {
+		buf_printf(err, "%s:%d: %s", config_error_file(cf) ? config_error_file(cf) : path,
+			   config_error_line(cf), config_error_text(cf));
+		goto out;
+	}
+	r = RONDA_OK;
+out:
+	free(dir);
+	fclose(f);
+	return r;
+}
 
 const char *cfg_file(const config_setting_t *s, const char *main_path)
 {

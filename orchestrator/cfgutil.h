@@ -11,6 +11,13 @@
 
 #include "buf.h"
 
+/*
+ * Reads path into cf (already config_init'ed), with @include relative to
+ * the file's own directory.  RONDA_ECONFIG with "file:line: why" (or
+ * "file: why" when it cannot be opened) in err.
+ */
+int cfg_read_file(config_t *cf, const char *path, struct buf *err);
+
 /* The file s came from (an @include, or main_path); s may be NULL. */
 const char *cfg_file(const config_setting_t *s, const char *main_path);
 /* Appends "file:line: message" to err; returns RONDA_ECONFIG. */

@@ -739,8 +739,6 @@ int inventory_load(const char *path, struct inventory **out, struct buf *err)
 	struct loader ld = { .err = err };
 	struct inventory *inv = NULL;
 	config_t cf;
-	FILE *f = NULL;
-	char *dir = NULL, *slash;
 	int rc;
 
 	if (!path) {
@@ -754,29 +752,8 @@ int inventory_load(const char *path, struct inventory **out, struct buf *err)
 	config_init(&cf);
 	hostlist_init(&ld.words);
 	ld.path = path;
-	f = fopen(path, "re");
-	if (!f) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		rc = RONDA_ECONFIG;
+	if ((rc = cfg_read_file(&cf, path, err)))
 		goto out;
-	}
-	/* @include "x.cfg" is relative to the including file. */
-	dir = strdup(path);
-	if (!dir) {
-		rc = RONDA_ENOMEM;
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash) {
-		slash[slash == dir] = '\0';
-		config_set_include_dir(&cf, dir);
-	}
-	if (!config_read(&cf, f)) {
-		buf_printf(err, "%s:%d: %s", config_error_file(&cf) ? config_error_file(&cf) : path,
-			   config_error_line(&cf), config_error_text(&cf));
-		rc = RONDA_ECONFIG;
-		goto out;
-	}
 	if ((rc = inventory_empty(&inv)))
 		goto out;
 	ld.inv = inv;
@@ -786,11 +763,8 @@ int inventory_load(const char *path, struct inventory **out, struct buf *err)
 	}
 	rc = load_tree(&ld, config_root_setting(&cf));
 out:
-	if (f)
-		fclose(f);
 	config_destroy(&cf);
 	hostlist_release(&ld.words);
-	free(dir);
 	if (rc) {
 		inventory_free(inv);
 		return rc;

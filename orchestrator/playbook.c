@@ -700,42 +700,18 @@ int playbook_load(const char *path, const char *const *tags,
 	struct pb pb = { .path = path, .err = err, .profile = "inspect" };
 	struct patrol_plan p;
 	config_t cf;
-	FILE *f = NULL;
-	char *dir = NULL, *slash;
 	int r;
 
 	patrol_plan_init(&p);
 	config_init(&cf);
-	f = fopen(path, "re");
-	if (!f) {
-		buf_printf(err, "%s: %s", path, strerror(errno));
-		r = RONDA_ECONFIG;
+	r = cfg_read_file(&cf, path, err);
+	if (r)
 		goto out;
-	}
-	/* @include is relative to the playbook, as in the inventory. */
-	if (!(dir = strdup(path))) {
-		r = RONDA_ENOMEM;
-		goto out;
-	}
-	slash = strrchr(dir, '/');
-	if (slash) {
-		slash[slash == dir] = '\0';
-		config_set_include_dir(&cf, dir);
-	}
-	if (!config_read(&cf, f)) {
-		buf_printf(err, "%s:%d: %s", config_error_file(&cf) ? config_error_file(&cf) : path,
-			   config_error_line(&cf), config_error_text(&cf));
-		r = RONDA_ECONFIG;
-		goto out;
-	}
 	r = read_tree(&pb, config_root_setting(&cf), &p, tags, skip_tags);
 out:
 	for (size_t i = 0; pb.t && i < pb.n; i++)
 		json_decref(pb.t[i].obj);
 	free(pb.t);
-	free(dir);
-	if (f)
-		fclose(f);
 	config_destroy(&cf);
 	if (r != RONDA_OK) {
 		patrol_plan_release(&p);

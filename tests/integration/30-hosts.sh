@@ -102,4 +102,15 @@ if ssh -F "$FLEET_SSH_CONFIG" -p "$port" -o HostKeyAlias="[$addr]:$port" "$addr"
 # --groups lists the inventory's groups, as ronda reads the file
 g=$("$BUILD/ronda" hosts -i "$TOP/inventory/example.cfg" --groups | tr '\n' ' ')
 [ "$g" = "db dc1 old web " ] && t_ok "hosts --groups: $g" || t_fail "hosts --groups" "$g"
+# @include is read relative to the including file, whatever the working directory
+inc=$(mktemp -d)
+mkdir -p "$inc/etc"
+printf 'hosts = ( "inc[1-2]" );\n@include "groups.cfg"\n' > "$inc/etc/inv.cfg"
+printf 'groups = { incl = { hosts = [ "inc2" ]; }; };\n' > "$inc/etc/groups.cfg"
+g=$(cd / && "$BUILD/ronda" hosts -i "$inc/etc/inv.cfg" '@incl' 2>&1)
+[ "$g" = inc2 ] && t_ok "@include relative to the inventory file" || t_fail "@include relative to the inventory file" "$g"
+printf 'hosts = ( "inc1" );\n@include "missing.cfg"\n' > "$inc/etc/bad.cfg"
+e=$("$BUILD/ronda" hosts -i "$inc/etc/bad.cfg" all 2>&1); rc=$?
+[ $rc -eq 78 ] && [[ $e == *bad.cfg:2* ]] && t_ok "a missing @include names file and line" || t_fail "missing @include" "rc=$rc $e"
+rm -rf "$inc"
 t_finish
