@@ -3,14 +3,15 @@
 # Does nothing (and never touches the network) when everything is present.
 # chromium (about 100 MB) is only for the test that screenshots the --html
 # report in a headless browser; that test skips, saying so, without it.
-# logrotate is what suite 64 and make rotate-bench compare the rotate task with.
+# logrotate is what suite 64 and make rotate-bench compare the rotate task with;
+# faketime runs logrotate at the test's own "now" in suite 64.
 set -eu
 
 PKGS="build-essential pkg-config file
 libssh2-1-dev libssl-dev libev-dev libconfig-dev zlib1g-dev
 libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
 openssh-server openssh-client valgrind procps iproute2 bc jq time
-mandoc groff-base man-db dpkg-dev lintian systemd sudo logrotate
+mandoc groff-base man-db dpkg-dev lintian systemd sudo logrotate faketime
 chromium"
 
 missing=""
