@@ -73,8 +73,18 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 		o->freq = FREQ_WEEKLY;
 	else if (f && strcmp(f, "monthly") == 0)
 		o->freq = FREQ_MONTHLY;
+	else if (f && strcmp(f, "yearly") == 0)
+		o->freq = FREQ_YEARLY;
 	else if (f) {
-		buf_printf(err, "\"frequency\" must be daily, weekly or monthly");
+		buf_printf(err, "\"frequency\" must be daily, weekly, monthly or yearly");
+		return RONDA_EINVAL;
+	}
+	/* logrotate's "weekly [weekday]": 0 (Sunday, the default) to 6, or 7
+	 * for every 7 days whatever the weekday. */
+	o->weekday = (int)proto_task_num(t, "weekday", 0);
+	if (proto_task_has(t, "weekday") && (o->freq != FREQ_WEEKLY ||
+	    proto_task_num(t, "weekday", 0) < 0 || proto_task_num(t, "weekday", 0) > 7)) {
+		buf_printf(err, "\"weekday\" must be 0 (Sunday) to 6, or 7 (every 7 days), with frequency weekly");
 		return RONDA_EINVAL;
 	}
 	if (maint_size(t, "size", &o->size, err) || maint_size(t, "minsize", &o->minsize, err) ||
@@ -657,7 +667,7 @@ static int rotate_run(const struct proto_task *t, const struct check_ctx *c,
 	ru.state = &st;
 	ru.m = &m;
 	ru.res = res;
-	ru.now = time(NULL);
+	ru.now = check_now(c);
 	json_array_foreach(paths, i, v)
 		rotate_glob(&ru, json_string_value(v));
 	if (!o.dry && rot_state_save(&st, &why) != RONDA_OK) {

@@ -18,10 +18,11 @@
 #define MAX_ROTATED 1000	/* rotated files of one log we look at */
 #define MAX_OPS (2 * MAX_ROTATED + 8)
 
-enum freq { FREQ_NONE, FREQ_DAILY, FREQ_WEEKLY, FREQ_MONTHLY };
+enum freq { FREQ_NONE, FREQ_DAILY, FREQ_WEEKLY, FREQ_MONTHLY, FREQ_YEARLY };
 
 struct rot_opts {
 	enum freq freq;
+	int weekday;		/* weekly: 0 Sunday .. 6 Saturday, 7 every 7 days */
 	uint64_t size, minsize, maxsize;
 	long keep;
 	double maxage;		/* days; < 0: none */

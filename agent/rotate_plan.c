@@ -45,26 +45,33 @@ static long day_number(const struct tm *t)
 }
 
 /*
- * Has the period changed between last and now?  Weekly is logrotate's
- * "weekly" (weekday 0): a Sunday came since the last rotation, or the date
- * advanced by 7 days or more, counting calendar days (not 7 * 86400
- * seconds: Monday 23:00 to the next Monday 01:00 is a week).
+ * Has the period changed between last and now?  As logrotate 3.21 decides
+ * (its man page and findNeedRotating()), counting calendar days in local
+ * time, never seconds:
+ * - daily: another calendar day;
+ * - weekly W: today is weekday W and the log was not rotated today, or the
+ *   date advanced by 7 days or more (W = 7: only the latter);
+ * - monthly, yearly: another month, another year.
  */
-static int period_passed(enum freq f, time_t last, time_t now)
+static int period_passed(const struct rot_opts *o, time_t last, time_t now)
 {
 	struct tm a, b;
+	long days;
 
-	if (f == FREQ_NONE)
+	if (o->freq == FREQ_NONE)
 		return 0;
 	localtime_r(&last, &a);
 	localtime_r(&now, &b);
-	switch (f) {
+	days = day_number(&b) - day_number(&a);
+	switch (o->freq) {
 	case FREQ_DAILY:
-		return a.tm_year != b.tm_year || a.tm_yday != b.tm_yday;
+		return days != 0;
 	case FREQ_WEEKLY:
-		return b.tm_wday < a.tm_wday || day_number(&b) - day_number(&a) >= 7;
+		return (b.tm_wday == o->weekday && days != 0) || days >= 7;
 	case FREQ_MONTHLY:
 		return a.tm_year != b.tm_year || a.tm_mon != b.tm_mon;
+	case FREQ_YEARLY:
+		return a.tm_year != b.tm_year;
 	case FREQ_NONE:
 		break;
 	}
@@ -75,7 +82,7 @@ static int period_passed(enum freq f, time_t last, time_t now)
 int rot_is_due(const struct rot_opts *o, time_t last, time_t now,
 		  uint64_t size)
 {
-	int by_time = period_passed(o->freq, last, now);
+	int by_time = period_passed(o, last, now);
 
 	if (o->size)
 		return size >= o->size;

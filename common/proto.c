@@ -58,6 +58,7 @@ static const struct proto_field f_clock[] = {
 /* Log rotation (logrotate's directives) and the sweep; see PROTOCOL.md. */
 static const struct proto_field f_rotate[] = {
 	{ "path", FT_STR, 0 }, { "paths", FT_STRS, 0 }, { "frequency", FT_STR, 0 },
+	{ "weekday", FT_INT, 0 },
 	{ "size", FT_SCALAR, 0 }, { "minsize", FT_SCALAR, 0 },
 	{ "maxsize", FT_SCALAR, 0 }, { "rotate", FT_INT, 0 },
 	{ "maxage", FT_NUM, 0 }, { "compress", FT_BOOL, 0 },

@@ -51,6 +51,22 @@ static void test_due(void **state)
 	 * to the next Monday 01:00 is due, though only 6 days 2 hours passed. */
 	assert_true(rot_is_due(&o, at(2024, 3, 4, 23), at(2024, 3, 11, 1), 10));
 	assert_false(rot_is_due(&o, at(2024, 3, 11, 1), at(2024, 3, 11, 23), 10));
+	/* logrotate 3.21: a Sunday passing is not enough; now must be the
+	 * Sunday (Thursday to the next Wednesday is not due), and a log
+	 * rotated on the Sunday is not rotated again that day. */
+	assert_false(rot_is_due(&o, at(2024, 3, 7, 12), at(2024, 3, 13, 12), 10));
+	assert_true(rot_is_due(&o, at(2024, 3, 7, 12), at(2024, 3, 14, 0), 10));
+	assert_false(rot_is_due(&o, at(2024, 3, 10, 0), at(2024, 3, 10, 23), 10));
+	o.weekday = 3;	/* weekly 3: Wednesdays */
+	assert_true(rot_is_due(&o, at(2024, 3, 11, 12), at(2024, 3, 13, 0), 10));
+	assert_false(rot_is_due(&o, at(2024, 3, 9, 12), at(2024, 3, 10, 12), 10));
+	o.weekday = 7;	/* weekly 7: every 7 days, any weekday */
+	assert_false(rot_is_due(&o, at(2024, 3, 4, 12), at(2024, 3, 10, 23), 10));
+	assert_true(rot_is_due(&o, at(2024, 3, 4, 23), at(2024, 3, 11, 0), 10));
+	o.weekday = 0;
+	o.freq = FREQ_YEARLY;
+	assert_false(rot_is_due(&o, at(2024, 1, 1, 0), at(2024, 12, 31, 23), 10));
+	assert_true(rot_is_due(&o, at(2024, 12, 31, 23), at(2025, 1, 1, 0), 10));
 	/* size alone ignores time; minsize must hold too; maxsize is enough. */
 	o.freq = FREQ_DAILY;
 	o.size = 100;
