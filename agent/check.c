@@ -33,6 +33,11 @@ static const struct check_ops *const table[] = {
 
 static int probe_mode;
 
+time_t check_now(const struct check_ctx *c)
+{
+	return c && c->now > 0 ? (time_t)c->now : time(NULL);
+}
+
 const struct check_ops *check_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {

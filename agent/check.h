@@ -18,6 +18,7 @@
 #define RONDA_CHECK_H
 
 #include <jansson.h>
+#include <time.h>
 
 #include "buf.h"
 #include "proto.h"
@@ -27,6 +28,8 @@ struct policy;
 struct check_ctx {
 	const struct proto_job *job;	/* NULL inside a probe child */
 	double received;		/* wall clock when the job was read */
+	double now;			/* "now" of rotate and cleanup: --now
+					 * (tests), else 0 = the clock */
 	const struct policy *policy;	/* host policy, or NULL */
 	const char *self;		/* path to exec the agent again */
 };
@@ -48,6 +51,9 @@ struct check_ops {
 };
 
 const struct check_ops *check_find(const char *name);
+
+/* "now" for age and period decisions: c->now, or the clock without one. */
+time_t check_now(const struct check_ctx *c);
 
 int check_result_init(struct check_result *r);
 void check_result_release(struct check_result *r);

@@ -339,7 +339,7 @@ static int cleanup_run(const struct proto_task *t, const struct check_ctx *c,
 	struct walk w;
 	struct buf why;
 	struct stat rst;
-	time_t now = time(NULL);
+	time_t now = check_now(c);
 	int64_t total = 0;
 	int root = -1, m_ok = 0;
 	const char *no;

@@ -295,7 +295,8 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	}
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.job = &job;
-	ctx.received = opt->builtin_job && job.now == 0 ? received : received;
+	ctx.received = received;
+	ctx.now = opt->now;
 	ctx.policy = &pol;
 	ctx.self = opt->self;
 	if (opt->builtin_job)

@@ -35,6 +35,7 @@ struct agent_opts {
 	const char *policy_path;	/* --policy, default POLICY_PATH */
 	const char *self;		/* how to exec the agent again */
 	const char *builtin_job;	/* --self-test: the job text */
+	double now;			/* --now EPOCH (tests); 0 = the clock */
 };
 
 /* Runs one job from in_fd, writes lines to out_fd; returns the exit code. */

@@ -26,7 +26,7 @@
 
 static const char usage[] =
 "usage: ronda-agent run [--profile inspect|maintain] [--watch-stdin]\n"
-"                       [--no-landlock] [--policy FILE] [-v] < job.json\n"
+"                       [--no-landlock] [--policy FILE] [--now EPOCH] [-v] < job.json\n"
 "       ronda-agent --self-test [--no-landlock] [-v]\n"
 "       ronda-agent --version | --help\n"
 "internal and test modes:\n"
@@ -121,6 +121,17 @@ int main(int argc, char **argv)
 			o.no_landlock = 1;
 		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
 			o.policy_path = argv[++i];
+		} else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc && !self_test) {
+			/* For tests: a static binary cannot be given a fake clock
+			 * by faketime, so age and period decisions take it here. */
+			char *end;
+
+			errno = 0;
+			o.now = strtod(argv[++i], &end);
+			if (errno || end == argv[i] || *end || !(o.now > 0) || o.now > 1e11) {
+				fprintf(stderr, "ronda-agent: --now wants Unix seconds, not %s\n", argv[i]);
+				return AGENT_EXIT_USAGE;
+			}
 		} else if (strcmp(argv[i], "-v") == 0) {
 			level++;
 		} else {

@@ -8,16 +8,19 @@
 # state files ("last rotated") go back by one day, then the logs grow and
 # both tools run.  After each round the two trees must hold the same names,
 # the same contents (.gz decompressed), modes and owners; any difference is a
-# failure with a diff.  A second part compares the two tools' daily/weekly
-# decisions at the edges of a period (last rotation at 00:00:01 and 23:59:59
-# of each of the last 8 days).
+# failure with a diff.  A second part compares the two tools' decisions for
+# every frequency at the edges of a period, at 28 simulated "now"s (the agent
+# takes --now, logrotate runs under faketime).
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/maint-lib.sh"
 cd "$TOP"
 export TZ=UTC	# both tools see the same calendar
+# Under faketime (the whole suite, or at() below) file times stay the
+# kernel's: the static agent sees those, so logrotate, stat and touch must.
+export NO_FAKE_STAT=1
 LR=$(command -v logrotate || echo /usr/sbin/logrotate)
-if [ ! -x "$LR" ]; then
-	t_fail "logrotate is installed (packaging/deps.sh lists it)" "no logrotate; run make deps"
+if [ ! -x "$LR" ] || [ -z "$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$')" ]; then
+	t_fail "logrotate and faketime are installed (packaging/deps.sh lists them)" "missing; run make deps"
 	t_finish
 	exit 1
 fi
@@ -69,7 +72,7 @@ rtasks() {	# the agent's tasks on tree $1
 }
 run_ronda() {	# the agent on $R; its result lines in $T/rout
 	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":%s}\n' "$R" "$T/rstate" "$(rtasks "$R")" \
-		| "$A" run --profile maintain >"$T/rout" 2>"$T/rerr"
+		| "$A" run --profile maintain --now "$(date +%s)" >"$T/rout" 2>"$T/rerr"
 }
 run_lr() { "$LR" -s "$LRS" "$T/lr.conf" >"$T/lrout" 2>&1; }
 
@@ -122,7 +125,10 @@ gen() {
 # grow ROUND: the same new lines into both copies
 grow() {
 	local k=$1 f=$T/chunk
-	app() { cat "$f" >>"$L/$1"; cat "$f" >>"$R/$1"; }
+	# mtimes from the suite's clock, not the kernel's: under faketime
+	# the tools' "now" and the logs' ages must agree.
+	local now; now=$(date +%s)
+	app() { cat "$f" >>"$L/$1"; cat "$f" >>"$R/$1"; touch -d "@$now" "$L/$1" "$R/$1"; }
 	gen "$((k * 10 + 1))" $((200 + k * 13)) access >"$f"; app nginx/access.log
 	if [ $((k % 2)) = 0 ]; then gen "$((k * 10 + 2))" 7 error >"$f"; app nginx/error.log; fi
 	gen "$((k * 10 + 3))" 40 app >"$f"; app app/app.log
@@ -208,41 +214,102 @@ if [ -n "$victim" ]; then
 	mv "$T/victim" "$R/$victim"
 fi
 
-# --- the edges of a period: daily and weekly decisions -------------------------------
-# For each case: a fresh log, no rotated files, both tools told the log was
-# last rotated at STAMP; did each rotate it?
-edge() {	# FREQUENCY EPOCH -> "lr ronda" (1 = rotated)
-	local freq=$1 s=$2 d
-	for d in "$L/edge" "$R/edge"; do rm -rf "$d"; mkdir -p "$d"; chmod 0755 "$d"; echo line >"$d/e.log"; done
-	printf '%s {\n\t%s\n\trotate 2\n\tcreate\n}\n' "$L/edge/e.log" "$freq" >"$T/edge.conf"
-	printf 'logrotate state -- version 2\n"%s" %s\n' "$L/edge/e.log" "$(date -d "@$s" +%Y-%-m-%-d-%-H:%-M:%-S)" >"$T/edge.lrstate"
-	jq -n --arg l "$R/edge/e.log" --argjson t "$s" '{ronda_rotate_state: 1, logs: {($l): $t}}' >"$T/rstate/edge.state"
-	chmod 0600 "$T/rstate/edge.state"
-	"$LR" -s "$T/edge.lrstate" "$T/edge.conf" >/dev/null 2>&1
-	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[{"name":"e","check":"rotate","path":"%s/edge/e.log","frequency":"%s","rotate":2,"state":"%s/edge.state"}]}\n' \
-		"$R/edge" "$T/rstate" "$R" "$freq" "$T/rstate" | "$A" run --profile maintain >/dev/null 2>&1
-	echo "$([ -e "$L/edge/e.log.1" ] && echo 1 || echo 0) $([ -e "$R/edge/e.log.1" ] && echo 1 || echo 0)"
+# --- the edges of a period: every frequency, 28 simulated "now"s ----------------------
+# Each "now" is the suite's own (date +%s, so a suite run under faketime moves
+# both tools), then the same time of day on each of the next 13 days, and on
+# the 7 days around the next first of a month and the next first of January.
+# For each now: one log per (frequency, last rotation) case, the last
+# rotation at 00:00:01 and 23:59:59 of each of the 8 days before now and of
+# now's own day (when before now), of the first and last day of the previous
+# month, and of a day 370 days back.  logrotate runs under faketime at that
+# now, the agent with --now; both must decide the same for every log.
+# at NOW CMD...: CMD under libfaketime at NOW.  Not the faketime wrapper: it
+# measures its offset with the clock it is given, so inside a suite that
+# itself runs under faketime it would cancel both fakes.
+FAKELIB=$(dpkg -L libfaketime 2>/dev/null | grep '/libfaketime\.so\.1$' | head -1)
+at() {
+	local now=$1; shift
+	env -u FAKETIME_SHARED FAKETIME="@$(date -d "@$now" '+%F %T')" LD_PRELOAD="$FAKELIB" "$@"
 }
-today=$(date -d "$(date +%Y-%m-%d) 00:00:00" +%s)
-if [ $(( $(date +%s) - today )) -gt 86390 ]; then
-	t_ok "period edges: skipped in the last seconds of a day (the cases would straddle midnight)"
-else
-	for freq in daily weekly; do
-		diffs="" n=0
-		for d in 0 1 2 3 4 5 6 7 8; do
-			for tod in 1 86399; do
-				s=$((today - d * 86400 + tod))
-				[ "$s" -ge "$(date +%s)" ] && continue
-				got=$(edge "$freq" "$s")
-				n=$((n + 1))
-				[ "${got% *}" = "${got#* }" ] || diffs="$diffs
-    last rotated $(date -d "@$s" '+%a %F %T'), now $(date '+%a %F %T'): logrotate ${got% *}, ronda ${got#* }"
-			done
-		done
-		[ -z "$diffs" ] && t_ok "$freq: the same decision as logrotate at $n period edges" \
-			|| t_fail "$freq: decisions differ from logrotate (1 = rotated)" "$diffs"
+FREQS=("daily" "weekly" "weekly 3" "weekly 7" "monthly" "yearly")
+EDIR_L=$L/edge EDIR_R=$R/edge
+lasts_for() {	# NOW -> the last-rotation stamps of its cases, one a line
+	local now=$1 day d m1
+	day=$(date -d "$(date -d "@$now" +%F) 00:00:00" +%s)
+	for d in 0 1 2 3 4 5 6 7 8 370; do
+		echo $((day - d * 86400 + 1)); echo $((day - d * 86400 + 86399))
 	done
-fi
+	m1=$(date -d "$(date -d "@$now" +%Y-%m-01) 00:00:00" +%s)	# this month's first
+	echo $((m1 - 86399)); echo $((m1 - 1))	# the previous month's last day
+	m1=$(date -d "$(date -d "@$((m1 - 1))" +%Y-%m-01) 00:00:00" +%s)
+	echo $((m1 + 1)); echo $((m1 + 86399))	# and its first
+}
+# edges_at NOW: appends "NOW FREQ LAST lr ronda" for every case to $T/edges
+edges_at() {
+	local now=$1 i=0 f last n ntask=0 tasks="" paths
+	rm -rf "$EDIR_L" "$EDIR_R"; mkdir -p "$EDIR_L" "$EDIR_R"; chmod 0755 "$EDIR_L" "$EDIR_R"
+	printf 'logrotate state -- version 2\n' >"$T/edge.lrstate"
+	: >"$T/edge.conf"; : >"$T/edge.cases"
+	local rstate="{\"ronda_rotate_state\":1,\"logs\":{"
+	local lasts
+	lasts=$(lasts_for "$now")
+	for f in "${FREQS[@]}"; do
+		paths=""
+		while read -r last; do
+			[ "$last" -lt "$now" ] || continue
+			i=$((i + 1)); n="e$i.log"
+			echo line >"$EDIR_L/$n"; echo line >"$EDIR_R/$n"
+			printf '%s {\n\t%s\n\trotate 2\n\tcreate\n}\n' "$EDIR_L/$n" "$f" >>"$T/edge.conf"
+			printf '"%s" %(%Y-%-m-%-d-%-H:%-M:%-S)T\n' "$EDIR_L/$n" "$last" >>"$T/edge.lrstate"
+			rstate="$rstate\"$EDIR_R/$n\":$last,"
+			paths="$paths${paths:+,}\"$EDIR_R/$n\""
+			echo "$n $f $last" >>"$T/edge.cases"
+		done <<<"$lasts"
+		local wd=""
+		case $f in "weekly "*) wd=",\"weekday\":${f#weekly }" ;; esac
+		ntask=$((ntask + 1))
+		tasks="$tasks${tasks:+,}{\"name\":\"f$ntask\",\"check\":\"rotate\",\"paths\":[$paths],\"frequency\":\"${f%% *}\"$wd,\"rotate\":2,\"state\":\"$T/rstate/edge.state\"}"
+	done
+	printf '%s}}\n' "${rstate%,}" >"$T/rstate/edge.state"; chmod 0600 "$T/rstate/edge.state"
+	at "$now" "$LR" -s "$T/edge.lrstate" "$T/edge.conf" >"$T/edge.lrout" 2>&1 \
+		|| echo "logrotate failed at $now: $(head -3 "$T/edge.lrout")" >>"$T/edge.errs"
+	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[%s]}\n' "$EDIR_R" "$T/rstate" "$tasks" \
+		| "$A" run --profile maintain --now "$now" >"$T/edge.rout" 2>&1 \
+		|| echo "agent failed at $now: $(grep -v '"type":"facts"' "$T/edge.rout" | head -3)" >>"$T/edge.errs"
+	local lr ro
+	while read -r n f last; do
+		lr=0 ro=0
+		[ -e "$EDIR_L/$n.1" ] && lr=1
+		[ -e "$EDIR_R/$n.1" ] && ro=1
+		echo "$now $f $last $lr $ro"
+	done <"$T/edge.cases" >>"$T/edges"
+}
+base=$(date +%s)
+: >"$T/edges"; : >"$T/edge.errs"
+m1=$(date -d "$(date -d "@$base" +%Y-%m-01) 00:00:00 next month" +%s)
+y1=$(date -d "$(( $(date -d "@$base" +%Y) + 1 ))-01-01 00:00:00" +%s)
+tod=$(( base - $(date -d "$(date -d "@$base" +%F) 00:00:00" +%s) ))
+nows=()
+for k in $(seq 0 13); do nows+=($((base + k * 86400))); done
+for start in "$m1" "$y1"; do
+	for k in $(seq -3 3); do nows+=($(date -d "$(date -d "@$((start + k * 86400 + 43200))" +%F) 00:00:00" +%s)); done
+done
+for k in $(seq 14 $((${#nows[@]} - 1))); do nows[$k]=$((nows[k] + tod)); done
+for now in "${nows[@]}"; do edges_at "$now"; done
+[ -s "$T/edge.errs" ] && t_fail "both tools ran at every simulated now" "$(head -5 "$T/edge.errs")"
+for f in "${FREQS[@]}"; do
+	cases=$(awk -v f="$f" '{ k = $2; for (i = 3; i < NF - 2; i++) k = k " " $i } k == f' "$T/edges")
+	n=$(grep -c . <<<"$cases"); rot=$(awk '$NF == 1' <<<"$cases" | wc -l)
+	diffs=$(awk '$(NF-1) != $NF' <<<"$cases" | head -8 | while read -r line; do
+		set -- $line; now=$1; eval "lr=\${$(($# - 1))} ro=\${$#} last=\${$(($# - 2))}"
+		printf '\n    now %s, last rotated %s: logrotate %s, ronda %s' "$(date -d "@$now" '+%a %F %T')" "$(date -d "@$last" '+%a %F %T')" "$lr" "$ro"
+	done)
+	if [ -z "$diffs" ] && [ "$n" -gt 0 ] && [ "$rot" -gt 0 ] && [ "$rot" -lt "$n" ]; then
+		t_ok "$f: the same decision as logrotate in all $n cases over ${#nows[@]} simulated days ($rot rotated)"
+	else
+		t_fail "$f: decisions against logrotate (1 = rotated; $n cases, $rot rotated by ronda)" "$diffs"
+	fi
+done
 
 # --- a known, documented difference: first sight with rotated files on disk ----------
 # logrotate takes a log missing from its state as rotated now; ronda takes
