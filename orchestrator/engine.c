@@ -341,8 +341,10 @@ static void attempt_start(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
 
-	if (!c->r->attempts++)
+	if (!c->r->attempts++) {
 		c->t_first = ev_now(loop);
+		c->r->ms_start = conn_ms_since(c, c->e->t_run);
+	}
 	c->t0 = c->t_phase = ev_now(loop);
 	c->fd = -1;
 	c->ident = 0;
@@ -468,6 +470,7 @@ static void result_init(struct host_result *r, size_t max_output)
 	buf_init(&r->err, max_output);
 	r->status = RESULT_ERROR;
 	r->ms_connect = r->ms_handshake = r->ms_auth = r->ms_run = r->ms_total = -1;
+	r->ms_start = -1;
 }
 
 int engine_run(const struct engine_opts *o, const struct target_list *tl,
@@ -533,7 +536,8 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	ev_signal_start(e.loop, &e.sigterm);
 	ev_unref(e.loop);	/* signal watchers alone do not keep the loop */
 	ev_unref(e.loop);
-	e.next_start = ev_now(e.loop);
+	ev_now_update(e.loop);
+	e.next_start = e.t_run = ev_now(e.loop);
 	if (e.n)
 		start_more(&e);
 	if (e.finished < e.n)

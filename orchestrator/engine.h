@@ -54,6 +54,8 @@ struct host_result {
 	long ms_connect, ms_handshake, ms_auth, ms_run;
 	long ms_total;		/* first attempt started to host done, retries
 				   and backoff included; -1 if never started */
+	long ms_start;		/* the run's start to the first attempt (queue
+				   and pacing); -1 if never started */
 	char why[256];		/* the cause, for people; empty when ok */
 	size_t bytes_in;	/* stdin bytes sent to the host, all steps */
 };

@@ -84,6 +84,7 @@ struct engine {
 	struct conn *conns;
 	size_t n, next, running, finished;
 	double next_start;	/* pacing: earliest time for the next start */
+	double t_run;		/* the loop's start, for ms_start */
 	ev_timer pacer;
 	ev_signal sigint, sigterm;
 	int interrupted;

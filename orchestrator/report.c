@@ -247,9 +247,10 @@ int report_json(FILE *out, const struct target_list *tl,
 		json_object_set_new(o, "stdout_truncated", json_boolean(h->out_cut));
 		json_object_set_new(o, "stderr_truncated", json_boolean(h->err_cut));
 		json_object_set_new(o, "attempts", json_integer(h->attempts));
-		json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o}",
-			"connect", ms(h->ms_connect), "handshake", ms(h->ms_handshake),
-			"auth", ms(h->ms_auth), "run", ms(h->ms_run), "total", ms(h->ms_total)));
+		json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+			"start", ms(h->ms_start), "connect", ms(h->ms_connect),
+			"handshake", ms(h->ms_handshake), "auth", ms(h->ms_auth),
+			"run", ms(h->ms_run), "total", ms(h->ms_total)));
 		line = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		if (!line)
