@@ -124,6 +124,28 @@ int esc_puts(struct buf *out, const char *s, unsigned flags)
 	return s ? esc_append(out, s, strlen(s), flags) : RONDA_OK;
 }
 
+int esc_fwrite(FILE *f, const char *s, size_t n, unsigned flags)
+{
+	struct buf b;
+	int r = RONDA_OK;
+
+	/* 64 KiB of input at a time, cut between characters: bounded memory */
+	buf_init(&b, 4 * 65536 + 64);
+	while (n && r == RONDA_OK) {
+		size_t k = esc_cut(s, n, 65536);
+
+		k = k ? k : n;
+		buf_reset(&b);
+		r = esc_append(&b, s, k, flags);
+		if (r == RONDA_OK && fwrite(buf_data(&b), 1, buf_len(&b), f) != buf_len(&b))
+			r = RONDA_ESYS;
+		s += k;
+		n -= k;
+	}
+	buf_release(&b);
+	return r;
+}
+
 size_t esc_cut(const char *s, size_t n, size_t max)
 {
 	if (n <= max)

@@ -16,6 +16,7 @@
 #define RONDA_ESCAPE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct buf;
 
@@ -39,6 +40,9 @@ int esc_append(struct buf *out, const char *s, size_t n, unsigned flags);
 int esc_copy(char *dst, size_t cap, const char *s, size_t n, unsigned flags, size_t *len);
 /* The same for a C string (NULL appends nothing). */
 int esc_puts(struct buf *out, const char *s, unsigned flags);
+
+/* Writes s[0..n) escaped to f, in pieces; RONDA_ESYS if a write fails. */
+int esc_fwrite(FILE *f, const char *s, size_t n, unsigned flags);
 
 /*
  * The longest prefix of s[0..n) of at most max bytes that does not split a
