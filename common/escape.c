@@ -124,6 +124,17 @@ int esc_puts(struct buf *out, const char *s, unsigned flags)
 	return s ? esc_append(out, s, strlen(s), flags) : RONDA_OK;
 }
 
+char *esc_strdup(const char *s, unsigned flags)
+{
+	struct buf b;
+	char *d;
+
+	buf_init(&b, BUF_DEFAULT_MAX);
+	d = esc_puts(&b, s, flags) == RONDA_OK ? strdup(buf_data(&b)) : NULL;
+	buf_release(&b);
+	return d;
+}
+
 int esc_fwrite(FILE *f, const char *s, size_t n, unsigned flags)
 {
 	struct buf b;

@@ -41,6 +41,8 @@ int esc_copy(char *dst, size_t cap, const char *s, size_t n, unsigned flags, siz
 /* The same for a C string (NULL appends nothing). */
 int esc_puts(struct buf *out, const char *s, unsigned flags);
 
+/* An escaped copy of the C string s, to free(); NULL if out of memory. */
+char *esc_strdup(const char *s, unsigned flags);
 /* Writes s[0..n) escaped to f, in pieces; RONDA_ESYS if a write fails. */
 int esc_fwrite(FILE *f, const char *s, size_t n, unsigned flags);
 

@@ -41,6 +41,36 @@ static char *summary(struct fleet *f)
 }
 
 
+/*
+ * What a host sent reaches the summary escaped: a task's message with a
+ * title OSC, a clear screen and a bidi override, and an agent error whose
+ * newline would forge a summary line.
+ */
+static void test_summary_escapes_host_text(void **state)
+{
+	struct fleet f;
+	char *text;
+
+	(void)state;
+	fleet_init(&f, 2);
+	add(&f, "web01", RESULT_FAILED, NULL, FACTS
+	    RES("cmd \\u001b[31mred", "command", "fail", "out: \\u001b]0;pwned\\u0007\\u001b[2J\\u202eok",
+		"{\"stdout\":\"x\"}") SUMMARY);
+	add(&f, "web02", RESULT_FAILED, NULL,
+	    "{\"ronda\":1,\"type\":\"error\",\"code\":\"bad-job\",\"error\":\"no\\nerror        web03 (1): forged\","
+	    "\"agent\":\"0.1.0\"}\n");
+	text = summary(&f);
+	assert_null(strchr(text, 0x1b));
+	assert_null(strchr(text, 0x07));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	assert_non_null(strstr(text, "cmd \\x1b[31mred"));
+	assert_non_null(strstr(text, "out: \\x1b]0;pwned\\x07\\x1b[2J\\u202eok"));
+	assert_non_null(strstr(text, "no\\x0aerror        web03 (1): forged\n"));
+	assert_null(strstr(text, "\nerror        web03"));
+	free(text);
+	fleet_release(&f);
+}
+
 static void test_verdicts(void **state)
 {
 	struct fleet f;
@@ -441,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_big_fleet),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_summary_escapes_host_text),
 		cmocka_unit_test(test_prom),
 		cmocka_unit_test(test_prom_value_key_cannot_forge),
 		cmocka_unit_test(test_prom_values_bounded_per_result),
