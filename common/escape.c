@@ -77,7 +77,7 @@ static void put(struct sink *k, const void *p, size_t n)
 static void escape(struct sink *k, const char *s, size_t n, unsigned flags)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n, *run = p;
-	char e[8];
+	char e[16];
 
 	while (p < end && !k->err) {
 		unsigned c = 0;
