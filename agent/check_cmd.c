@@ -20,6 +20,7 @@
 
 #include "checks.h"
 #include "err.h"
+#include "escape.h"
 #include "policy.h"
 #include "spawner.h"
 #include "banned.h"
@@ -77,31 +78,13 @@ int utf8_clean(struct buf *b, const char *s, size_t n)
 	int r = RONDA_OK;
 
 	while (p < e && r == RONDA_OK) {
-		size_t len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 :
-			     (*p >> 3) == 30 ? 4 : 0;
-		size_t i;
-		unsigned cp;
+		unsigned cp = 0;
+		size_t len = utf8_next(p, (size_t)(e - p), &cp);
 
-		if (len == 1 && *p != 0 && *p != 0x7f) {
-			r = buf_putc(b, (char)*p++);
+		if (len && cp != 0 && cp != 0x7f) {
+			r = buf_append(b, p, len);
+			p += len;
 			continue;
-		}
-		for (i = 1; len > 1 && i < len && p + i < e; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				break;
-		}
-		if (len > 1 && i == len) {
-			cp = len == 2 ? (p[0] & 0x1fu) : len == 3 ? (p[0] & 0x0fu) : (p[0] & 0x07u);
-			for (i = 1; i < len; i++)
-				cp = (cp << 6) | (p[i] & 0x3fu);
-			/* No overlong forms, surrogates or values past U+10FFFF. */
-			if ((len == 2 && cp >= 0x80) || (len == 3 && cp >= 0x800 &&
-			    (cp < 0xd800 || cp > 0xdfff)) ||
-			    (len == 4 && cp >= 0x10000 && cp <= 0x10ffff)) {
-				r = buf_append(b, p, len);
-				p += len;
-				continue;
-			}
 		}
 		r = buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
 		p++;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "escape.h"
 #include "banned.h"
 
 #define LOG_LINE_MAX 2048
@@ -78,7 +79,8 @@ static void put(char *line, size_t cap, size_t *n, int wrote)
 
 void log_vmsg(int level, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX + 1];
+	char line[LOG_LINE_MAX + 1], msg[LOG_LINE_MAX + 1];
+	int wrote;
 	size_t n = 0, cap = LOG_LINE_MAX;	/* one byte kept for '\n' */
 	int saved = errno;
 	struct timespec ts;
@@ -91,7 +93,19 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 		put(line, cap, &n, snprintf(line + n, cap - n, "%lld.%03ld ",
 					    (long long)ts.tv_sec,
 					    ts.tv_nsec / 1000000));
-	put(line, cap, &n, vsnprintf(line + n, cap - n, fmt, ap));
+	/* A message may carry what a host sent: shown escaped, on one line. */
+	wrote = vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (wrote >= 0 && n + 3 < cap) {
+		size_t m = (size_t)wrote < sizeof(msg) ? (size_t)wrote : sizeof(msg) - 1;
+		size_t e;
+
+		/* room for "..." is kept, so the cut never splits an escape */
+		if (esc_copy(line + n, cap - n - 3, msg, m, 0, &e) || (size_t)wrote > m) {
+			memcpy(line + n + e, "...", 3);
+			e += 3;
+		}
+		n += e;
+	}
 	line[n++] = '\n';
 	/* Best effort: a log line that cannot be written is dropped. */
 	while (write(log_fd, line, n) < 0 && errno == EINTR)

@@ -4,11 +4,13 @@
  *
  * Steps: parse the command line, resolve targets (cli_targets), quote the
  * command under the exec guard (remote.h), run the engine, print outputs
- * (folded with -b) and the summary, or JSON Lines with --json.
+ * (folded with -b) and the summary, or JSON Lines with --json.  Output
+ * goes to a terminal escaped, to anything else (or with --raw) as it came.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libssh2.h>
 
@@ -26,11 +28,13 @@
 enum {
 	OPT_FOLD = 'b',
 	OPT_QUIET = 1000,
+	OPT_RAW,
 };
 
 static const struct option exec_long[] = {
 	{ "fold", no_argument, NULL, OPT_FOLD },
 	{ "no-summary", no_argument, NULL, OPT_QUIET },
+	{ "raw", no_argument, NULL, OPT_RAW },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -49,6 +53,10 @@ static const char exec_help[] =
 	"  -b, --fold               group hosts with identical output under one\n"
 	"                           host range (like clush -b / dshbak -c)\n"
 	"      --no-summary         outputs only, no summary\n"
+	"      --raw                the hosts' output bytes as they came, even on\n"
+	"                           a terminal (by default, when standard output\n"
+	"                           is a terminal, control characters, bidi controls\n"
+	"                           and invalid UTF-8 are shown escaped: \\x1b)\n"
 	"\n%s\n%s"
 	"\n"
 	"Results: ok, failed (non-zero exit), unreachable, timeout,\n"
@@ -68,7 +76,7 @@ static const char exec_help[] =
 struct exec_ctx {
 	struct engine_cli ec;
 	const char *cmd, *cmd_become;	/* guarded, quoted command lines */
-	int fold, quiet;
+	int fold, quiet, raw;
 };
 
 static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
@@ -81,6 +89,10 @@ static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
 	}
 	if (val == OPT_QUIET) {
 		x->quiet = 1;
+		return RONDA_OK;
+	}
+	if (val == OPT_RAW) {
+		x->raw = 1;
 		return RONDA_OK;
 	}
 	return engine_cli_option(&x->ec, val, arg, err);
@@ -179,7 +191,8 @@ int cmd_exec(int argc, char **argv)
 	if (o.json) {
 		report_json(stdout, &tl, res);
 	} else {
-		report_outputs(stdout, &tl, res, x.fold);
+		/* a pipe or a file gets the bytes; a terminal never gets them raw */
+		report_outputs(stdout, &tl, res, x.fold, x.raw || !isatty(STDOUT_FILENO));
 		fflush(stdout);
 		if (!x.quiet)
 			report_summary(stderr, &tl, res);

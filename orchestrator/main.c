@@ -38,6 +38,10 @@ static void usage(FILE *out)
 	      "  ronda --help         print this help\n"
 	      "  ronda COMMAND --help options of COMMAND\n"
 	      "\n"
+	      "What a host sends is shown with control characters, bidi controls and\n"
+	      "invalid UTF-8 escaped (\\x1b, \\u202e); ronda exec passes its output\n"
+	      "unchanged when stdout is not a terminal, or with --raw.\n"
+	      "\n"
 	      "Exit status: 0 all good; 1 a command or check failed on some host;\n"
 	      "2 some host unreachable or errored; 3 interrupted; 64 usage error;\n"
 	      "70 internal error; 78 configuration error.\n", out);

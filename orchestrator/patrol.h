@@ -88,9 +88,10 @@ const char *patrol_host_why(const struct patrol_host *h);
  * hosts that could not be patrolled grouped by (verdict, cause), and task
  * problems (warn, fail, error) grouped by (task, verdict), worst first,
  * tasks in the order they first appear.  Host lists are folded in full.
+ * Causes, task names and values are for people: escaped (escape.h).
  */
 struct patrol_group {
-	const char *key;	/* the cause, or the task name (borrowed) */
+	char *key;		/* the cause, or the task name */
 	const char *verdict;	/* host verdict name, or the task's verdict */
 	size_t n;		/* hosts in the group */
 	char *hosts;		/* folded names, "web[03,17-19]" */

@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "escape.h"
 #include "hostlist.h"
 #include "patrol.h"
 #include "banned.h"
@@ -395,7 +396,7 @@ static void print_one(FILE *out, const char *title, const json_t *g)
 	buf_release(&cell);
 }
 
-int patrol_diff_print(FILE *out, const json_t *d)
+static int print_diff(FILE *out, const json_t *d)
 {
 	const json_t *g, *hosts = json_object_get(d, "hosts");
 	struct buf cell;
@@ -437,4 +438,57 @@ int patrol_diff_print(FILE *out, const json_t *d)
 	fprintf(out, "\n%s\n", json_is_true(json_object_get(d, "worse")) ?
 		"something got worse" : "nothing got worse");
 	return ferror(out) ? RONDA_ESYS : RONDA_OK;
+}
+
+/*
+ * A copy of v with every string escaped (escape.h): the runs hold what
+ * hosts sent, and each of their strings may end up on the terminal.
+ */
+static json_t *shown(const json_t *v)
+{
+	json_t *c = NULL, *x;
+	const char *k;
+	size_t i;
+
+	if (json_is_string(v)) {
+		struct buf b;
+
+		buf_init(&b, BUF_DEFAULT_MAX);
+		if (esc_append(&b, json_string_value(v), json_string_length(v), 0) == RONDA_OK)
+			c = json_stringn(buf_data(&b), buf_len(&b));
+		buf_release(&b);
+		return c;
+	}
+	if (json_is_array(v)) {
+		c = json_array();
+		json_array_foreach(v, i, x) {
+			if (!c || json_array_append_new(c, shown(x)))
+				goto nomem;
+		}
+		return c;
+	}
+	if (json_is_object(v)) {
+		c = json_object();
+		json_object_foreach((json_t *)(uintptr_t)v, k, x) {
+			if (!c || json_object_set_new(c, k, shown(x)))
+				goto nomem;
+		}
+		return c;
+	}
+	return json_incref((json_t *)(uintptr_t)v);
+nomem:
+	json_decref(c);
+	return NULL;
+}
+
+int patrol_diff_print(FILE *out, const json_t *raw)
+{
+	json_t *d = shown(raw);
+	int r;
+
+	if (!d)
+		return RONDA_ENOMEM;
+	r = print_diff(out, d);
+	json_decref(d);
+	return r;
 }

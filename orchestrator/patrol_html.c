@@ -9,7 +9,8 @@
  * The page has inline CSS and nothing else: no script, no external asset,
  * so it opens from a mail attachment or an air-gapped share.  Everything
  * that came from a host or a playbook (names, tasks, messages, facts) goes
- * through h_text(), which escapes & < > " ' and drops control bytes; a
+ * through h_text(), which shows controls escaped as on the terminal
+ * (escape.h) and escapes & < > " '; a
  * verdict is used as a CSS class only after mapping to the fixed set.  The
  * page is built in memory and written with patrol_replace_file().
  */
@@ -23,6 +24,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "escape.h"
 #include "banned.h"
 
 /* Problems listed in a grid cell's hover title; the details have them all. */
@@ -87,18 +89,29 @@ static void h_printf(struct html *b, const char *fmt, ...)
 }
 
 /*
- * Text from anywhere, made inert: the five characters HTML gives meaning
- * to become entities, control bytes vanish (a newline becomes &#10; so it
- * survives in a title attribute).  At most max bytes (0: all), then "…".
+ * Text from anywhere, made inert: controls, bidi controls and invalid
+ * UTF-8 shown escaped as on the terminal (escape.h), then the five
+ * characters HTML gives meaning to become entities (a newline becomes
+ * &#10; so it survives in a title attribute).  At most max bytes of the
+ * escaped text (0: all), then "…".
  */
-static void h_textn(struct html *b, const char *s, size_t len, size_t max)
+static void h_textn(struct html *b, const char *raw, size_t rawlen, size_t max)
 {
+	struct buf e;
+	const char *s;
+	size_t len;
+
+	buf_init(&e, BUF_DEFAULT_MAX);
+	if (!b->err)
+		b->err = esc_append(&e, raw, rawlen, ESC_KEEP_NL);
+	s = buf_data(&e);
+	len = buf_len(&e);
 	for (size_t n = 0; n < len; n++) {
 		unsigned char c = (unsigned char)s[n];
 
 		if (max && n >= max && (c & 0xc0) != 0x80) {
 			h_puts(b, "\u2026");
-			return;
+			break;
 		}
 		switch (c) {
 		case '&': h_puts(b, "&amp;"); break;
@@ -112,6 +125,7 @@ static void h_textn(struct html *b, const char *s, size_t len, size_t max)
 				h_putc(b, (char)c);
 		}
 	}
+	buf_release(&e);
 }
 
 static void h_text(struct html *b, const char *s, size_t max)

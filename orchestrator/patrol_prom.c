@@ -12,8 +12,15 @@
  * Verdicts are numbers, worse is higher: task 0 ok, 1 warn, 2 fail, 3 error,
  * 4 skipped; host 0 ok, 1 warn, 2 fail, 3 error, 4 unreachable.
  *
+ * Only check names and value keys of [a-zA-Z0-9_] (at most 64 bytes) become
+ * metric names, and at most 256 values per result: others are skipped and
+ * counted in one warning.  HELP text and label values are escaped, so no
+ * host can start a line of its own (and forge another host's samples).
+ *
  * The format wants all samples of a metric together under its HELP and
- * TYPE, so samples are collected per family first and written at the end.
+ * TYPE, so samples are collected per family first (found through a hash
+ * table, so 40,000 names cost no more per name than 40) and written at the
+ * end.
  * The file is written to a temporary name beside the target and renamed
  * over it (patrol_replace_file), so the collector never reads half a file.
  */
@@ -30,8 +37,14 @@
 
 #include "buf.h"
 #include "err.h"
+#include "log.h"
 #include "proto.h"
 #include "banned.h"
+
+/* Numeric values turned into samples per result, filesystems included. */
+#define PROM_VALUES_MAX 256
+/* Longest check name and value key that may become part of a metric name. */
+#define PROM_KEY_MAX 64
 
 struct family {
 	char *name;
@@ -42,19 +55,21 @@ struct family {
 struct prom {
 	struct family *f;
 	size_t n, alloc;
+	json_t *index;		/* family name -> its place in f */
 	int err;		/* first failure; later calls do nothing */
 	const char *playbook;	/* on every sample: two timers' files must
 				   not hold the same series */
+	size_t bad_keys;	/* values skipped: name outside [a-zA-Z0-9_] */
+	size_t over;		/* values skipped: past PROM_VALUES_MAX */
 };
 
 static struct family *family(struct prom *p, const char *name, const char *help)
 {
+	json_t *at = json_object_get(p->index, name);
 	struct family *grown;
 
-	for (size_t i = 0; i < p->n; i++) {
-		if (strcmp(p->f[i].name, name) == 0)
-			return &p->f[i];
-	}
+	if (at)
+		return &p->f[json_integer_value(at)];
 	if (p->n == p->alloc) {
 		size_t alloc = p->alloc ? 2 * p->alloc : 32;
 
@@ -67,7 +82,8 @@ static struct family *family(struct prom *p, const char *name, const char *help)
 	p->f[p->n].name = strdup(name);
 	p->f[p->n].help = strdup(help);
 	buf_init(&p->f[p->n].samples, BUF_DEFAULT_MAX);
-	if (!p->f[p->n].name || !p->f[p->n].help) {
+	if (!p->f[p->n].name || !p->f[p->n].help ||
+	    json_object_set_new(p->index, name, json_integer((json_int_t)p->n))) {
 		free(p->f[p->n].name);
 		free(p->f[p->n].help);
 		return NULL;
@@ -75,18 +91,26 @@ static struct family *family(struct prom *p, const char *name, const char *help)
 	return &p->f[p->n++];
 }
 
-/* A label value as the format wants it: \\, \" and \n escaped. */
+/*
+ * Text as the format wants it: \\ and \n escaped, so that it stays on its
+ * line (HELP), and \" too inside a label value.
+ */
+static void put_escaped(struct buf *b, const char *s, int quotes)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || (quotes && *s == '"'))
+			buf_putc(b, '\\'), buf_putc(b, *s);
+		else if (*s == '\n')
+			buf_puts(b, "\\n");
+		else
+			buf_putc(b, *s);
+	}
+}
+
 static void put_label(struct buf *b, const char *name, const char *v)
 {
 	buf_printf(b, "%s=\"", name);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			buf_putc(b, '\\'), buf_putc(b, *v);
-		else if (*v == '\n')
-			buf_puts(b, "\\n");
-		else
-			buf_putc(b, *v);
-	}
+	put_escaped(b, v, 1);
 	buf_putc(b, '"');
 }
 
@@ -128,33 +152,50 @@ static void sample(struct prom *p, const char *name, const char *help,
 		p->err = RONDA_ELIMIT;
 }
 
-/* ronda_<check>_<key>, with anything outside [a-zA-Z0-9_] made '_'. */
-static void metric_name(char *out, size_t n, const char *check, const char *key)
+/*
+ * A check name or value key that may go into a metric name as it is.
+ * Others are skipped, not rewritten: "a.b" made "a_b" would give a second
+ * series of the same name, and one duplicate makes node_exporter drop the
+ * whole file.
+ */
+static int key_ok(const char *k)
 {
-	size_t i;
+	size_t n = 0;
 
-	snprintf(out, n, "ronda_%s_%s", check, key);
-	for (i = 0; out[i]; i++) {
-		char c = out[i];
+	for (; k[n]; n++) {
+		char c = k[n];
 
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_'))
-			out[i] = '_';
+		if (n == PROM_KEY_MAX || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+					   (c >= '0' && c <= '9') || c == '_'))
+			return 0;
 	}
+	return n > 0;
 }
 
-/* Numeric and boolean values of one object (a result, or a filesystem). */
+/*
+ * Numeric and boolean values of one object (a result, or a filesystem);
+ * *kept counts the result's samples against PROM_VALUES_MAX.
+ */
 static void values(struct prom *p, const char *check, const json_t *vals,
-		   const char *const *labels)
+		   const char *const *labels, size_t *kept)
 {
-	char name[160], help[256];
+	char name[2 * PROM_KEY_MAX + 16], help[2 * PROM_KEY_MAX + 64];
 	const char *key;
 	json_t *v;
 
 	json_object_foreach((json_t *)(uintptr_t)vals, key, v) {
 		if (!json_is_number(v) && !json_is_boolean(v))
 			continue;
-		metric_name(name, sizeof(name), check, key);
+		if (!key_ok(check) || !key_ok(key)) {
+			p->bad_keys++;
+			continue;
+		}
+		if (*kept == PROM_VALUES_MAX) {
+			p->over++;
+			continue;
+		}
+		(*kept)++;
+		snprintf(name, sizeof(name), "ronda_%s_%s", check, key);
 		snprintf(help, sizeof(help), "Value \"%s\" of the %s check (see PROTOCOL.md).",
 			 key, check);
 		sample(p, name, help, labels,
@@ -168,7 +209,7 @@ static void task_metrics(struct prom *p, const char *host, const json_t *res)
 	const char *check = json_string_value(json_object_get(res, "check"));
 	const json_t *vals = json_object_get(res, "values"), *fs;
 	int verdict = VERDICT_ERROR;
-	size_t i;
+	size_t i, kept = 0;
 
 	if (!task || !check)
 		return;
@@ -187,14 +228,14 @@ static void task_metrics(struct prom *p, const char *host, const json_t *res)
 	{
 		const char *const l[] = { "host", host, "task", task, NULL };
 
-		values(p, check, vals, l);
+		values(p, check, vals, l, &kept);
 	}
 	json_array_foreach(json_object_get(vals, "filesystems"), i, fs) {
 		const char *const l[] = { "host", host, "task", task, "path",
 					  json_string_value(json_object_get(fs, "path")), NULL };
 
 		if (l[5])
-			values(p, check, fs, l);
+			values(p, check, fs, l, &kept);
 	}
 }
 
@@ -236,6 +277,9 @@ int patrol_report_prom(const char *path, const char *playbook,
 	int r;
 
 	p.playbook = playbook;
+	p.index = json_object();
+	if (!p.index)
+		p.err = RONDA_ENOMEM;
 	buf_init(&text, BUF_DEFAULT_MAX);
 	sample(&p, "ronda_run_duration_seconds", "Wall time of the whole patrol run.",
 	       NULL, duration_s);
@@ -252,11 +296,16 @@ int patrol_report_prom(const char *path, const char *playbook,
 	for (size_t i = 0; i < tl->n; i++)
 		host_metrics(&p, &tl->v[i], &hosts[i]);
 	for (size_t i = 0; i < p.n && !p.err; i++) {
-		buf_printf(&text, "# HELP %s %s\n# TYPE %s gauge\n", p.f[i].name,
-			   p.f[i].help, p.f[i].name);
+		buf_printf(&text, "# HELP %s ", p.f[i].name);
+		put_escaped(&text, p.f[i].help, 0);
+		buf_printf(&text, "\n# TYPE %s gauge\n", p.f[i].name);
 		if (buf_append(&text, buf_data(&p.f[i].samples), buf_len(&p.f[i].samples)))
 			p.err = RONDA_ELIMIT;
 	}
+	if (p.bad_keys || p.over)
+		log_warn("%s: %zu value(s) skipped, named outside [a-zA-Z0-9_] (or over %d bytes); "
+			 "%zu past %d per result", path, p.bad_keys, PROM_KEY_MAX, p.over,
+			 PROM_VALUES_MAX);
 	r = p.err ? p.err : patrol_replace_file(path, &text);
 	for (size_t i = 0; i < p.n; i++) {
 		free(p.f[i].name);
@@ -264,6 +313,7 @@ int patrol_report_prom(const char *path, const char *playbook,
 		buf_release(&p.f[i].samples);
 	}
 	free(p.f);
+	json_decref(p.index);
 	buf_release(&text);
 	return r;
 }

@@ -23,6 +23,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "escape.h"
 #include "hostlist.h"
 #include "banned.h"
 
@@ -271,10 +272,12 @@ static void describe(const struct entry *e, size_t n, struct buf *out)
 		if (strcmp(lo_s, hi_s))
 			buf_printf(out, "\u2026%s", hi_s);
 		if (n == 1 && msg0)
-			buf_printf(out, "  %.80s", msg0);
+			buf_printf(out, "  %.*s", (int)esc_cut(msg0, strlen(msg0), 80), msg0);
 		return;
 	}
-	buf_printf(out, "%.80s%s", msg0 ? msg0 : "", same ? "" : " (varies)");
+	msg0 = msg0 ? msg0 : "";
+	buf_printf(out, "%.*s%s", (int)esc_cut(msg0, strlen(msg0), 80), msg0,
+		   same ? "" : " (varies)");
 }
 
 /* Folded names of the hosts of e[0..n), complete. */
@@ -376,7 +379,6 @@ static int group_entries(const struct target_list *tl, const struct entry *e, si
 		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
 		     (tasks ? e[to].order == e[from].order : strcmp(e[to].key, e[from].key) == 0); to++)
 			;
-		w->key = e[from].key;
 		w->n = to - from;
 		w->verdict = tasks ? result_verdict(e[from].res)
 				   : patrol_verdict_name((enum patrol_verdict)e[from].rank);
@@ -384,7 +386,9 @@ static int group_entries(const struct target_list *tl, const struct entry *e, si
 		buf_init(&value, 4096);
 		if (tasks)
 			describe(e + from, w->n, &value);
-		if (r == RONDA_OK && !(w->value = strdup(buf_data(&value))))
+		/* causes, task names and messages may quote the host: shown escaped */
+		if (r == RONDA_OK && (!(w->key = esc_strdup(e[from].key, 0)) ||
+				      !(w->value = esc_strdup(buf_data(&value), 0))))
 			r = RONDA_ENOMEM;
 		buf_release(&value);
 	}
@@ -396,10 +400,12 @@ static int group_entries(const struct target_list *tl, const struct entry *e, si
 void patrol_groups_release(struct patrol_groups *g)
 {
 	for (size_t i = 0; i < g->n_down; i++) {
+		free(g->down[i].key);
 		free(g->down[i].hosts);
 		free(g->down[i].value);
 	}
 	for (size_t i = 0; i < g->n_tasks; i++) {
+		free(g->tasks[i].key);
 		free(g->tasks[i].hosts);
 		free(g->tasks[i].value);
 	}
@@ -462,7 +468,8 @@ int patrol_report_summary(FILE *out, const struct target_list *tl,
 	for (i = 0; i < g.n_down && r == RONDA_OK; i++) {
 		buf_reset(&line);
 		r = patrol_hosts_cut(g.down[i].hosts, g.down[i].n, SUMMARY_HOSTS_WIDTH, &line);
-		fprintf(out, "%-12s %s: %.160s\n", g.down[i].verdict, buf_data(&line), g.down[i].key);
+		fprintf(out, "%-12s %s: %.*s\n", g.down[i].verdict, buf_data(&line),
+			(int)esc_cut(g.down[i].key, strlen(g.down[i].key), 160), g.down[i].key);
 	}
 	buf_release(&line);
 	cut = calloc(g.n_tasks ? g.n_tasks : 1, sizeof(*cut));

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "escape.h"
 #include "hostlist.h"
 #include "banned.h"
 
@@ -100,7 +101,16 @@ static int fold_group(const struct target_list *tl, const size_t *idx, size_t fr
 	return r;
 }
 
-static void print_prefixed(FILE *out, const char *host, const struct buf *b)
+/* Host bytes as they came (raw), or escaped for a terminal. */
+static void put_host_text(FILE *out, const char *p, size_t n, unsigned flags, int raw)
+{
+	if (raw)
+		fwrite(p, 1, n, out);
+	else
+		esc_fwrite(out, p, n, flags);
+}
+
+static void print_prefixed(FILE *out, const char *host, const struct buf *b, int raw)
 {
 	const char *p = buf_data(b), *end = p + buf_len(b);
 
@@ -108,20 +118,22 @@ static void print_prefixed(FILE *out, const char *host, const struct buf *b)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
-		fprintf(out, "%s: %.*s\n", host, (int)n, p);
+		fprintf(out, "%s: ", host);
+		put_host_text(out, p, n, 0, raw);
+		fputc('\n', out);
 		p = nl ? nl + 1 : end;
 	}
 }
 
-static void print_block(FILE *out, const struct buf *b)
+static void print_block(FILE *out, const struct buf *b, int raw)
 {
-	fwrite(buf_data(b), 1, buf_len(b), out);
+	put_host_text(out, buf_data(b), buf_len(b), ESC_KEEP_NL, raw);
 	if (buf_len(b) && buf_data(b)[buf_len(b) - 1] != '\n')
 		fputc('\n', out);
 }
 
 int report_outputs(FILE *out, const struct target_list *tl,
-		   const struct host_result *res, int fold)
+		   const struct host_result *res, int fold, int raw)
 {
 	size_t *idx;
 	struct buf range;
@@ -129,8 +141,8 @@ int report_outputs(FILE *out, const struct target_list *tl,
 
 	if (!fold) {
 		for (size_t i = 0; i < tl->n; i++) {
-			print_prefixed(out, tl->v[i].name, &res[i].out);
-			print_prefixed(out, tl->v[i].name, &res[i].err);
+			print_prefixed(out, tl->v[i].name, &res[i].out, raw);
+			print_prefixed(out, tl->v[i].name, &res[i].err, raw);
 			if (res[i].out_cut || res[i].err_cut)
 				fprintf(out, "%s: [output cut at %zu bytes per stream]\n",
 					tl->v[i].name, res[i].out.max);
@@ -154,8 +166,8 @@ int report_outputs(FILE *out, const struct target_list *tl,
 			break;
 		fprintf(out, "---------------\n%s (%zu)\n---------------\n",
 			buf_data(&range), to - from);
-		print_block(out, &h->out);
-		print_block(out, &h->err);
+		print_block(out, &h->out, raw);
+		print_block(out, &h->err, raw);
 		if (h->out_cut || h->err_cut)
 			fprintf(out, "[output cut at %zu bytes per stream]\n", h->out.max);
 	}
@@ -183,8 +195,10 @@ int report_summary(FILE *out, const struct target_list *tl,
 		r = fold_group(tl, idx, from, to, &range);
 		if (r)
 			break;
-		fprintf(out, "%-16s %5zu  %s%s%s\n", host_status_name(h->status), to - from,
-			buf_data(&range), h->why[0] ? ": " : "", h->why);
+		fprintf(out, "%-16s %5zu  %s%s", host_status_name(h->status), to - from,
+			buf_data(&range), h->why[0] ? ": " : "");
+		esc_fwrite(out, h->why, strlen(h->why), 0);	/* may quote the host */
+		fputc('\n', out);
 	}
 	buf_release(&range);
 	free(idx);

@@ -6,6 +6,10 @@
  * identical outputs grouped under one host range like `clush -b`.  Then a
  * summary: one line per result class and cause, hosts folded into ranges.
  *
+ * Nothing a host sent reaches a terminal raw: outputs are escaped unless
+ * the caller asks for raw bytes (exec --raw, or stdout not a terminal),
+ * and the summary's causes are always escaped.
+ *
  * JSON Lines (--json): one object per host; see README "JSON output".
  *
  * Exit codes: 0 all ok, 1 a command failed somewhere, 2 some host was
@@ -20,8 +24,12 @@
 #include "engine.h"
 #include "target.h"
 
+/*
+ * raw: the hosts' bytes as they came; otherwise escaped (escape.h), for a
+ * terminal.  The summary always escapes what a host sent.
+ */
 int report_outputs(FILE *out, const struct target_list *tl,
-		   const struct host_result *res, int fold);
+		   const struct host_result *res, int fold, int raw);
 int report_summary(FILE *out, const struct target_list *tl,
 		   const struct host_result *res);
 /* One JSON object per host, one per line. */

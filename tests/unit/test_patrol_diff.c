@@ -103,6 +103,30 @@ static char *text_of(const json_t *d)
 	return text;
 }
 
+/* Strings from the runs reach the terminal escaped: facts, errors, tasks. */
+static void test_print_escapes(void **state)
+{
+	static const char a[] = "{"
+		HOST("web01", "ok", "null", FACTS("6.1\\u001b]0;x\\u0007", 1000), T("d\\u202eisk", "ok")) ","
+		HOST("web02", "ok", "null", FACTS("6.1", 1000), T("disk", "ok")) "}";
+	static const char b[] = "{"
+		HOST("web01", "fail", "null", FACTS("6.2\\u001b[2J", 1000), T("d\\u202eisk", "fail")) ","
+		HOST("web02", "error", "\"agent said \\u001b[1A\\u009b2K\"", "\"facts\":null", "") "}";
+	json_t *d = diff_of(a, b);
+	char *text = text_of(d);
+
+	(void)state;
+	assert_null(strchr(text, 0x1b));
+	assert_null(strchr(text, 0x07));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	assert_null(strstr(text, "\xc2\x9b"));
+	assert_non_null(strstr(text, "6.1\\x1b]0;x\\x07 -> 6.2\\x1b[2J"));
+	assert_non_null(strstr(text, "d\\u202eisk"));
+	assert_non_null(strstr(text, "agent said \\x1b[1A\\u009b2K"));
+	free(text);
+	json_decref(d);
+}
+
 static void test_changes(void **state)
 {
 	json_t *d = diff_of(old_run, new_run), *g;
@@ -211,6 +235,7 @@ static void test_fleet(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_print_escapes),
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_not_worse),
 		cmocka_unit_test(test_fleet),

@@ -116,7 +116,8 @@ static void test_escaping(void **state)
 	    RES("<img src=x onerror=alert(1)>", "command", "fail",
 		"<script>alert(\\\"pwned\\\")</script> it's \\\"quoted\\\" & more",
 		"{\"exit\":1}")
-	    RES("t", "command", "ok", "verdict from a host", "{}") SUMMARY);
+	    RES("t", "command", "ok", "verdict from a host", "{}")
+	    RES("d\u202eisk", "command", "fail", "x", "{}") SUMMARY);
 	/* proto_line_parse refuses unknown verdicts; the report must not trust that */
 	json_object_set_new(json_array_get(f.h[0].results, 1), "verdict", json_string("<script>"));
 	add(&f, "web02", RESULT_UNREACHABLE, "refused <script>x</script>", NULL);
@@ -129,6 +130,11 @@ static void test_escaping(void **state)
 	assert_null(strstr(page, "<img"));
 	assert_null(strstr(page, "\x01"));
 	assert_null(strstr(page, "\x07"));
+	/* controls and bidi overrides shown, as on the terminal, not dropped */
+	assert_non_null(strstr(page, "a\\x07b"));
+	assert_non_null(strstr(page, "line&#10;break\\x01"));
+	assert_null(strstr(page, "\xe2\x80\xae"));
+	assert_non_null(strstr(page, "d\\u202eisk"));
 	assert_non_null(strstr(page, "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; "
 				     "it&#39;s &quot;quoted&quot; &amp; more"));
 	assert_non_null(strstr(page, "ev&#39;il&quot;&lt;b&gt;"));

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "log.h"
 #include "patrol.h"
 #include "proto.h"
 #include "patrol_fixture.h"
@@ -39,6 +40,36 @@ static char *summary(struct fleet *f)
 	return text;
 }
 
+
+/*
+ * What a host sent reaches the summary escaped: a task's message with a
+ * title OSC, a clear screen and a bidi override, and an agent error whose
+ * newline would forge a summary line.
+ */
+static void test_summary_escapes_host_text(void **state)
+{
+	struct fleet f;
+	char *text;
+
+	(void)state;
+	fleet_init(&f, 2);
+	add(&f, "web01", RESULT_FAILED, NULL, FACTS
+	    RES("cmd \\u001b[31mred", "command", "fail", "out: \\u001b]0;pwned\\u0007\\u001b[2J\\u202eok",
+		"{\"stdout\":\"x\"}") SUMMARY);
+	add(&f, "web02", RESULT_FAILED, NULL,
+	    "{\"ronda\":1,\"type\":\"error\",\"code\":\"bad-job\",\"error\":\"no\\nerror        web03 (1): forged\","
+	    "\"agent\":\"0.1.0\"}\n");
+	text = summary(&f);
+	assert_null(strchr(text, 0x1b));
+	assert_null(strchr(text, 0x07));
+	assert_null(strstr(text, "\xe2\x80\xae"));
+	assert_non_null(strstr(text, "cmd \\x1b[31mred"));
+	assert_non_null(strstr(text, "out: \\x1b]0;pwned\\x07\\x1b[2J\\u202eok"));
+	assert_non_null(strstr(text, "no\\x0aerror        web03 (1): forged\n"));
+	assert_null(strstr(text, "\nerror        web03"));
+	free(text);
+	fleet_release(&f);
+}
 
 static void test_verdicts(void **state)
 {
@@ -304,6 +335,91 @@ static void test_prom(void **state)
 	fleet_release(&f);
 }
 
+/* patrol_report_prom's file and its log, for hosts f. */
+static char *prom_of(struct fleet *f, char *log, size_t cap)
+{
+	char dir[] = "/tmp/test_prom.XXXXXX", path[64];
+	char *text;
+	int p[2];
+	ssize_t n;
+	size_t got = 0;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/ronda.prom", dir);
+	assert_int_equal(pipe(p), 0);
+	log_init("t", RLOG_WARN, p[1]);
+	assert_int_equal(patrol_report_prom(path, NULL, &f->tl, f->h, 1), RONDA_OK);
+	close(p[1]);
+	while ((n = read(p[0], log + got, cap - 1 - got)) > 0)
+		got += (size_t)n;
+	close(p[0]);
+	log[got] = '\0';
+	log_init("ronda", RLOG_WARN, 2);
+	text = slurp(path);
+	unlink(path);
+	rmdir(dir);
+	return text;
+}
+
+/*
+ * A host whose value key holds a newline must not start a line of its own
+ * and forge samples for another host (here: web02 shown ok while it fails).
+ */
+static void test_prom_value_key_cannot_forge(void **state)
+{
+	struct fleet f;
+	char log[1024], *text;
+
+	(void)state;
+	fleet_init(&f, 2);
+	add(&f, "evil", RESULT_OK, NULL, FACTS
+	    RES("c", "command", "ok", "x", "{\"exit\":0,\"x 1\\nronda_host_verdict{host=\\\"web02\\\"} 0\\n# \":1,"
+		"\"dot.ted\":2,\"sp ace\":3,\"quo\\\"te\":4,\"good_key9\":5}") SUMMARY);
+	add(&f, "web02", RESULT_FAILED, NULL, FACTS DISK(94, "fail") SUMMARY);
+	text = prom_of(&f, log, sizeof(log));
+	check_prom(text);
+	assert_null(strstr(text, "ronda_host_verdict{host=\"web02\"} 0\n"));
+	assert_non_null(strstr(text, "ronda_host_verdict{host=\"web02\"} 2\n"));
+	assert_non_null(strstr(text, "ronda_command_good_key9{host=\"evil\",task=\"c\"} 5\n"));
+	assert_non_null(strstr(text, "ronda_command_exit{host=\"evil\",task=\"c\"} 0\n"));
+	assert_null(strstr(text, "dot"));
+	assert_null(strstr(text, "ace"));
+	assert_null(strstr(text, "quo"));
+	assert_non_null(strstr(log, ": 4 value(s) skipped, named outside [a-zA-Z0-9_]"));
+	free(text);
+	fleet_release(&f);
+}
+
+/* A result with 40,000 values gives 256 samples, and says so. */
+static void test_prom_values_bounded_per_result(void **state)
+{
+	struct fleet f;
+	char log[1024], *text, k[32];
+	json_t *vals = json_object(), *fs = json_array();
+	size_t samples = 0;
+
+	(void)state;
+	fleet_init(&f, 1);
+	add(&f, "big", RESULT_OK, NULL, FACTS DISK(50, "ok") SUMMARY);
+	/* 39,990 values, and 10 more in 5 filesystems: one budget for the result */
+	for (int i = 0; i < 39990; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		json_object_set_new(vals, k, json_integer(i));
+	}
+	for (int i = 0; i < 5; i++)
+		json_array_append_new(fs, json_pack("{s:s, s:i, s:i}", "path", "/x", "a", i, "b", i));
+	json_object_set_new(vals, "filesystems", fs);
+	json_object_set_new(json_array_get(f.h[0].results, 0), "values", vals);
+	text = prom_of(&f, log, sizeof(log));
+	for (const char *p = text; (p = strstr(p, "{host=\"big\",task=\"disk /var\"")); p++)
+		samples++;
+	/* + task verdict and duration, which are not values */
+	assert_int_equal(samples, 256 + 2);
+	assert_non_null(strstr(log, "; 39744 past 256 per result"));
+	free(text);
+	fleet_release(&f);
+}
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
@@ -355,7 +471,10 @@ int main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_big_fleet),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_summary_escapes_host_text),
 		cmocka_unit_test(test_prom),
+		cmocka_unit_test(test_prom_value_key_cannot_forge),
+		cmocka_unit_test(test_prom_values_bounded_per_result),
 		cmocka_unit_test(test_out),
 	};
 
