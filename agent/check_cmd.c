@@ -71,57 +71,15 @@ int check_exe(const struct check_ctx *c, const char *name, char *exe, size_t n,
 	return RONDA_OK;
 }
 
-int utf8_clean(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
-	int r = RONDA_OK;
-
-	while (p < e && r == RONDA_OK) {
-		size_t len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 :
-			     (*p >> 3) == 30 ? 4 : 0;
-		size_t i;
-		unsigned cp;
-
-		if (len == 1 && *p != 0 && *p != 0x7f) {
-			r = buf_putc(b, (char)*p++);
-			continue;
-		}
-		for (i = 1; len > 1 && i < len && p + i < e; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				break;
-		}
-		if (len > 1 && i == len) {
-			cp = len == 2 ? (p[0] & 0x1fu) : len == 3 ? (p[0] & 0x0fu) : (p[0] & 0x07u);
-			for (i = 1; i < len; i++)
-				cp = (cp << 6) | (p[i] & 0x3fu);
-			/* No overlong forms, surrogates or values past U+10FFFF. */
-			if ((len == 2 && cp >= 0x80) || (len == 3 && cp >= 0x800 &&
-			    (cp < 0xd800 || cp > 0xdfff)) ||
-			    (len == 4 && cp >= 0x10000 && cp <= 0x10ffff)) {
-				r = buf_append(b, p, len);
-				p += len;
-				continue;
-			}
-		}
-		r = buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
-		p++;
-	}
-	return r;
-}
-
 /* Adds captured output as a JSON string value. */
 static void add_output(struct check_result *res, const char *key,
 		       const struct buf *b, int truncated)
 {
-	struct buf clean;
 	char tkey[64];
 
-	buf_init(&clean, buf_len(b) * 3 + 16);
-	if (utf8_clean(&clean, buf_data(b), buf_len(b)) == RONDA_OK)
-		json_object_set_new(res->values, key, json_string(buf_data(&clean)));
+	json_object_set_new(res->values, key, proto_stringn(buf_data(b), buf_len(b)));
 	snprintf(tkey, sizeof(tkey), "%s_truncated", key);
 	json_object_set_new(res->values, tkey, json_boolean(truncated));
-	buf_release(&clean);
 }
 
 /*

@@ -10,6 +10,7 @@
 #include "proto.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -593,4 +594,60 @@ int proto_line_parse(const char *line, size_t n, json_t **obj,
 out:
 	json_decref(o);
 	return r;
+}
+
+int proto_utf8_clean(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	int r = RONDA_OK;
+
+	while (p < e && r == RONDA_OK) {
+		size_t len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 :
+			     (*p >> 3) == 30 ? 4 : 0;
+		size_t i;
+		unsigned cp;
+
+		if (len == 1 && *p != 0 && *p != 0x7f) {
+			r = buf_putc(b, (char)*p++);
+			continue;
+		}
+		for (i = 1; len > 1 && i < len && p + i < e; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				break;
+		}
+		if (len > 1 && i == len) {
+			cp = len == 2 ? (p[0] & 0x1fu) : len == 3 ? (p[0] & 0x0fu) : (p[0] & 0x07u);
+			for (i = 1; i < len; i++)
+				cp = (cp << 6) | (p[i] & 0x3fu);
+			/* No overlong forms, surrogates or values past U+10FFFF. */
+			if ((len == 2 && cp >= 0x80) || (len == 3 && cp >= 0x800 &&
+			    (cp < 0xd800 || cp > 0xdfff)) ||
+			    (len == 4 && cp >= 0x10000 && cp <= 0x10ffff)) {
+				r = buf_append(b, p, len);
+				p += len;
+				continue;
+			}
+		}
+		r = buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
+		p++;
+	}
+	return r;
+}
+
+json_t *proto_stringn(const char *s, size_t n)
+{
+	struct buf b;
+	json_t *j = NULL;
+
+	/* Each bad byte can grow to the three of U+FFFD. */
+	buf_init(&b, n > (SIZE_MAX - 16) / 3 ? SIZE_MAX : n * 3 + 16);
+	if (proto_utf8_clean(&b, s, n) == RONDA_OK)
+		j = json_stringn(buf_data(&b), buf_len(&b));
+	buf_release(&b);
+	return j;
+}
+
+json_t *proto_string(const char *s)
+{
+	return proto_stringn(s ? s : "", s ? strlen(s) : 0);
 }
