@@ -429,8 +429,28 @@ static void last_err(const struct host_result *r, const char **p, size_t *n)
 	*n = len - (size_t)(*p - s);
 }
 
+static int plan_step(void *arg, size_t i, const struct target *t,
+		     struct host_result *r, int step, struct engine_step *next);
+
+/*
+ * Once a host is done its raw output is parsed into h (or its failure is
+ * in r->why): the buffers go at once, so a run holds each host's results
+ * once, not twice, and at most --forks raw outputs at a time.
+ */
 int push_plan(void *arg, size_t i, const struct target *t,
 	      struct host_result *r, int step, struct engine_step *next)
+{
+	int more = plan_step(arg, i, t, r, step, next);
+
+	if (more <= 0) {
+		buf_release(&r->out);
+		buf_release(&r->err);
+	}
+	return more;
+}
+
+static int plan_step(void *arg, size_t i, const struct target *t,
+		     struct host_result *r, int step, struct engine_step *next)
 {
 	struct push_ctx *p = arg;
 	struct patrol_host *h = &p->hosts[i];

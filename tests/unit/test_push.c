@@ -226,6 +226,51 @@ static void test_hostile_lines(void **state)
 	buf_release(&big);
 }
 
+/* A host's raw output goes once its lines are parsed: memory per host. */
+static void test_raw_output_released(void **state)
+{
+	static const char out[] = "RONDA run\n" FACTS R_DISK("ok") R_LOAD("ok") SUM(2, 0, 0, 0, 0, 2, "");
+	struct agent_bin agent = { .data = (char *)(uintptr_t)"\177ELF", .len = 4 };
+	struct target t = { .name = (char *)(uintptr_t)"h", .port = 22 };
+	struct patrol_plan plan;
+	struct patrol_host h;
+	struct host_result r;
+	struct engine_step next;
+	struct push_ctx pc;
+	json_error_t je;
+	int uploaded = 0;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	memset(&r, 0, sizeof(r));
+	memset(&next, 0, sizeof(next));
+	memset(agent.sha256, 'a', 64);
+	patrol_plan_init(&plan);
+	plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
+				"{\"check\":\"load\"}]", 0, &je);
+	assert_non_null(plan.tasks);
+	assert_int_equal(push_ctx_init(&pc, &agent, &plan, NULL, 1, &h, &uploaded), RONDA_OK);
+	buf_init(&r.out, 1 << 20);
+	buf_init(&r.err, 1 << 20);
+	assert_int_equal(buf_puts(&r.out, out), RONDA_OK);
+	assert_int_equal(buf_puts(&r.err, "agent: a diagnostic\n"), RONDA_OK);
+	assert_int_equal(push_plan(&pc, 0, &t, &r, 1, &next), 0);
+	assert_int_equal(r.status, RESULT_OK);
+	assert_null(h.agent_error);
+	assert_int_equal(json_array_size(h.results), 2);
+	assert_null(r.out.mem);
+	assert_null(r.err.mem);
+	/* the job's tasks are what the results were held against */
+	assert_int_equal(pc.expect.n_tasks, 2);
+	assert_string_equal(pc.expect.tasks[1].name, "load");
+	json_decref(h.facts);
+	json_decref(h.results);
+	json_decref(h.summary);
+	host_result_release(&r);
+	push_ctx_release(&pc);
+	patrol_plan_release(&plan);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -237,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_summary_lines),
 		cmocka_unit_test(test_hostile_lines),
+		cmocka_unit_test(test_raw_output_released),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
