@@ -114,7 +114,7 @@ void check_value(struct check_result *r, const char *key, double v)
 
 void check_value_str(struct check_result *r, const char *key, const char *s)
 {
-	json_object_set_new(r->values, key, json_string(s));
+	json_object_set_new(r->values, key, proto_string(s));
 }
 
 int check_above(double value, double warn, double fail)
@@ -326,8 +326,9 @@ int check_probe_main(const char *task_json)
 		check_say(&res, VERDICT_ERROR, "%s", buf_data(&err));
 	else
 		ops->run(&job.tasks[0], &ctx, &res);
-	out = json_pack("{s:s, s:s, s:O}", "verdict", proto_verdict_name(res.verdict),
-			"message", buf_data(&res.msg), "values", res.values);
+	out = json_pack("{s:s, s:o, s:O}", "verdict", proto_verdict_name(res.verdict),
+			"message", proto_stringn(buf_data(&res.msg), buf_len(&res.msg)),
+			"values", res.values);
 	check_result_release(&res);
 	line = out ? json_dumps(out, JSON_COMPACT) : NULL;
 	if (!line || puts(line) == EOF || fflush(stdout) == EOF) {

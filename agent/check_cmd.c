@@ -72,39 +72,15 @@ int check_exe(const struct check_ctx *c, const char *name, char *exe, size_t n,
 	return RONDA_OK;
 }
 
-int utf8_clean(struct buf *b, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + n;
-	int r = RONDA_OK;
-
-	while (p < e && r == RONDA_OK) {
-		unsigned cp = 0;
-		size_t len = utf8_next(p, (size_t)(e - p), &cp);
-
-		if (len && cp != 0 && cp != 0x7f) {
-			r = buf_append(b, p, len);
-			p += len;
-			continue;
-		}
-		r = buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
-		p++;
-	}
-	return r;
-}
-
 /* Adds captured output as a JSON string value. */
 static void add_output(struct check_result *res, const char *key,
 		       const struct buf *b, int truncated)
 {
-	struct buf clean;
 	char tkey[64];
 
-	buf_init(&clean, buf_len(b) * 3 + 16);
-	if (utf8_clean(&clean, buf_data(b), buf_len(b)) == RONDA_OK)
-		json_object_set_new(res->values, key, json_string(buf_data(&clean)));
+	json_object_set_new(res->values, key, proto_stringn(buf_data(b), buf_len(b)));
 	snprintf(tkey, sizeof(tkey), "%s_truncated", key);
 	json_object_set_new(res->values, tkey, json_boolean(truncated));
-	buf_release(&clean);
 }
 
 /*

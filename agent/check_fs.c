@@ -125,8 +125,8 @@ static void disk_one(const struct proto_task *t, const char *path, json_t *arr,
 	pct = used + avail > 0 ? 100.0 * used / (used + avail) : 0;
 	if (sv.f_files)
 		ipct = 100.0 * (double)(sv.f_files - sv.f_ffree) / (double)sv.f_files;
-	json_array_append_new(arr, json_pack("{s:s, s:f, s:I, s:I, s:f}",
-		"path", path, "used_pct", round(pct * 10) / 10,
+	json_array_append_new(arr, json_pack("{s:o, s:f, s:I, s:I, s:f}",
+		"path", proto_string(path), "used_pct", round(pct * 10) / 10,
 		"size_bytes", (json_int_t)((double)sv.f_blocks * (double)sv.f_frsize),
 		"avail_bytes", (json_int_t)avail,
 		"inodes_used_pct", round(ipct * 10) / 10));

@@ -43,12 +43,6 @@ int procnet_parse(const char *line, uint8_t addr[16], size_t *alen,
 /* Name or number to uid/gid, from /etc/passwd or /etc/group. */
 int ids_lookup(const char *file, const char *name, unsigned long long *id);
 
-/*
- * Appends s[0..n) to b as valid UTF-8 (each bad byte becomes U+FFFD), so
- * that any command output can go into a JSON string.
- */
-int utf8_clean(struct buf *b, const char *s, size_t n);
-
 /* Resolves a program name to an absolute, canonical path, as exec would. */
 int resolve_exe(const char *name, char *out, size_t n);
 /*

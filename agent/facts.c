@@ -57,17 +57,17 @@ json_t *facts_collect(void)
 		return NULL;
 	buf_init(&b, 64 << 10);
 	if (uname(&u) == 0) {
-		json_object_set_new(f, "hostname", json_string(u.nodename));
-		json_object_set_new(f, "kernel", json_string(u.release));
-		json_object_set_new(f, "kernel_version", json_string(u.version));
-		json_object_set_new(f, "arch", json_string(u.machine));
+		json_object_set_new(f, "hostname", proto_string(u.nodename));
+		json_object_set_new(f, "kernel", proto_string(u.release));
+		json_object_set_new(f, "kernel_version", proto_string(u.version));
+		json_object_set_new(f, "arch", proto_string(u.machine));
 	}
 	for (const char *const *p = osr; *p; p++) {
 		if (check_read_file(*p, &b, 64 << 10) != RONDA_OK)
 			continue;
 		for (size_t i = 0; i < sizeof(osk) / sizeof(osk[0]); i++) {
 			if (facts_os_release_get(buf_data(&b), osk[i].key, val, sizeof(val)) == RONDA_OK)
-				json_object_set_new(f, osk[i].name, json_string(val));
+				json_object_set_new(f, osk[i].name, proto_string(val));
 		}
 		break;
 	}

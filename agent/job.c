@@ -4,6 +4,11 @@
  * Output lines are built in a buffer and written with one write(2) each, so
  * a line is never interleaved or half-written by us; a write error (the
  * orchestrator went away) stops the run like SIGTERM does.
+ *
+ * Every task gets a result line: strings are made valid UTF-8 first
+ * (proto_string), and a result that still cannot be built, or would pass
+ * PROTO_LINE_MAX, is replaced by a small `error` result that says why.  The
+ * summary counts the verdicts of the lines actually written.
  */
 #include "job.h"
 
@@ -112,15 +117,26 @@ struct out {
 	struct buf line;
 };
 
-static void emit(struct out *o, const char *type, json_t *obj)
+/*
+ * Writes one line.  RONDA_OK once written; RONDA_ELIMIT or RONDA_ENOMEM if
+ * the line could not be built (nothing was written); RONDA_ESYS if stdout
+ * is gone.
+ */
+static int emit(struct out *o, const char *type, json_t *obj)
 {
 	const char *p;
 	size_t left;
 	ssize_t n;
+	int r;
 
 	buf_reset(&o->line);
-	if (o->broken || proto_line(type, obj, &o->line) != RONDA_OK)
-		return;
+	if (o->broken)
+		return RONDA_ESYS;
+	if (!obj)
+		return RONDA_ENOMEM;
+	r = proto_line(type, obj, &o->line);
+	if (r != RONDA_OK)
+		return r;
 	p = buf_data(&o->line);
 	left = buf_len(&o->line);
 	while (left) {
@@ -129,21 +145,21 @@ static void emit(struct out *o, const char *type, json_t *obj)
 			continue;
 		if (n <= 0) {
 			o->broken = 1;
-			return;
+			return RONDA_ESYS;
 		}
 		p += n;
 		left -= (size_t)n;
 	}
+	return RONDA_OK;
 }
 
 static void emit_error(struct out *o, const char *code, const char *msg)
 {
-	json_t *e = json_pack("{s:s, s:s, s:s}", "code", code, "error", msg,
+	json_t *e = json_pack("{s:s, s:o, s:s}", "code", code, "error", proto_string(msg),
 			      "agent", RONDA_VERSION);
 
 	log_error("%s", msg);
-	if (e)
-		emit(o, "error", e);
+	emit(o, "error", e);
 	json_decref(e);
 }
 
@@ -173,20 +189,40 @@ static const char *stop_name(int why)
 	}
 }
 
-/* Runs (or, with skip_why, skips) one task; returns its verdict. */
+/* Writes one result line; see emit() for what it returns. */
+static int emit_result(struct out *o, const struct proto_task *t, int verdict,
+		       json_t *msg, json_t *values, double started, double ms)
+{
+	json_t *line = json_pack("{s:s, s:s, s:s, s:o, s:O, s:f, s:f}",
+				 "task", t->name, "check", t->check->name,
+				 "verdict", proto_verdict_name(verdict),
+				 "message", msg, "values", values,
+				 "started", round(started * 1000) / 1000, "ms", ms3(ms));
+	int r = emit(o, "result", line);
+
+	json_decref(line);
+	return r;
+}
+
+/*
+ * Runs (or, with skip_why, skips) one task and writes its result; returns
+ * the verdict written, counted in counts[], or -1 if no line could be
+ * written at all (out of memory, or stdout is gone).
+ */
 static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
 		    const char *skip_why, struct out *o, int counts[])
 {
 	const struct check_ops *ops = check_find(t->check->name);
 	struct check_result res;
-	double started = now_wall(), t0 = now_mono();
-	json_t *line;
+	double started = now_wall(), t0 = now_mono(), ms;
+	struct buf why;
+	json_t *empty;
+	int verdict = -1, r;
 
-	int verdict;
-
+	buf_init(&why, 1024);
 	if (check_result_init(&res) != RONDA_OK) {
-		counts[VERDICT_ERROR]++;
-		return VERDICT_ERROR;
+		buf_puts(&why, "the agent ran out of memory for this result");
+		goto fallback;
 	}
 	if (skip_why)
 		check_say(&res, VERDICT_SKIPPED, "%s", skip_why);
@@ -194,18 +230,32 @@ static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
 		check_run_isolated(t, ctx, ops, &res);
 	else
 		ops->run(t, ctx, &res);
-	counts[res.verdict]++;
-	line = json_pack("{s:s, s:s, s:s, s:s, s:O, s:f, s:f}",
-			 "task", t->name, "check", t->check->name,
-			 "verdict", proto_verdict_name(res.verdict),
-			 "message", buf_data(&res.msg), "values", res.values,
-			 "started", round(started * 1000) / 1000,
-			 "ms", ms3((now_mono() - t0) * 1000));
-	if (line)
-		emit(o, "result", line);
-	json_decref(line);
-	verdict = res.verdict;
+	ms = (now_mono() - t0) * 1000;
+	r = emit_result(o, t, res.verdict, proto_stringn(buf_data(&res.msg), buf_len(&res.msg)),
+			res.values, started, ms);
+	if (r == RONDA_OK) {
+		verdict = res.verdict;
+		goto out;
+	}
+	if (r == RONDA_ESYS)
+		goto out;
+	/* Say why, and what the lost result said, in a line that fits. */
+	buf_printf(&why, "the %s result could not be sent: %s%s; it said: %.200s",
+		   proto_verdict_name(res.verdict),
+		   r == RONDA_ELIMIT ? "its line is longer than the protocol's limit"
+				     : "the agent ran out of memory building its line",
+		   r == RONDA_ELIMIT ? " of " PROTO_LINE_MAX_TEXT : "", buf_data(&res.msg));
+fallback:
+	empty = json_object();
+	if (empty && emit_result(o, t, VERDICT_ERROR, proto_string(buf_data(&why)), empty,
+				 started, (now_mono() - t0) * 1000) == RONDA_OK)
+		verdict = VERDICT_ERROR;
+	json_decref(empty);
+out:
+	if (verdict >= 0)
+		counts[verdict]++;
 	check_result_release(&res);
+	buf_release(&why);
 	return verdict;
 }
 
@@ -242,7 +292,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	struct buf text, err;
 	struct out o = { .fd = out_fd };
 	int counts[VERDICT__COUNT] = { 0 };
-	int rc = AGENT_EXIT_INTERNAL, r, stopped = 0;
+	int rc = AGENT_EXIT_INTERNAL, r, stopped = 0, lost = 0;
 	double t0 = now_mono(), received;
 	json_t *j = NULL, *facts;
 	int *verdicts = NULL;
@@ -255,7 +305,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	policy_init(&pol);
 	buf_init(&text, PROTO_JOB_MAX);
 	buf_init(&err, 2048);
-	buf_init(&o.line, (size_t)64 << 20);
+	buf_init(&o.line, PROTO_LINE_MAX);
 
 	if (opt->builtin_job)
 		r = buf_puts(&text, opt->builtin_job);
@@ -328,8 +378,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		goto out;
 	}
 	facts = facts_collect();
-	if (facts)
-		emit(&o, "facts", facts);
+	emit(&o, "facts", facts);
 	json_decref(facts);
 	for (size_t i = 0; i < job.n_tasks; i++) {
 		int why = spawn_aborted();
@@ -343,6 +392,11 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		verdicts[i] = run_task(&job.tasks[i], &ctx,
 				       skip_reason(&job, i, verdicts, t0, &err),
 				       &o, counts);
+		/* No line at all: the orchestrator will see the task missing. */
+		if (verdicts[i] < 0) {
+			lost++;
+			verdicts[i] = VERDICT_ERROR;
+		}
 	}
 	if (!stopped && spawn_aborted())
 		stopped = spawn_aborted();
@@ -355,12 +409,11 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		      "tasks", (int)job.n_tasks, "ms", ms3((now_mono() - t0) * 1000),
 		      "agent", RONDA_VERSION, "sandbox", sandbox_json(&sb),
 		      "policy", pol.present, "stopped", stopped ? stop_name(stopped) : NULL);
-	if (j)
-		emit(&o, "summary", j);
+	emit(&o, "summary", j);
 	if (stopped) {
 		log_warn("stopped (%s); every child was killed", stop_name(stopped));
 		rc = AGENT_EXIT_STOPPED;
-	} else if (counts[VERDICT_FAIL] || counts[VERDICT_ERROR]) {
+	} else if (counts[VERDICT_FAIL] || counts[VERDICT_ERROR] || lost) {
 		rc = AGENT_EXIT_FAILED;
 	} else {
 		rc = AGENT_EXIT_OK;

@@ -35,8 +35,8 @@ void maint_skip(struct maint_report *m, const char *dir, const char *name,
 	va_end(ap);
 	snprintf(path, sizeof(path), "%s%s%s", dir, name && name[0] ?
 		 (strcmp(dir, "/") ? "/" : "") : "", name ? name : "");
-	json_array_append_new(m->skipped, json_pack("{s:s, s:s}", "path", path,
-						    "reason", why));
+	json_array_append_new(m->skipped, json_pack("{s:o, s:o}", "path", proto_string(path),
+						    "reason", proto_string(why)));
 }
 
 void maint_action(struct maint_report *m, const char *fmt, ...)
@@ -52,7 +52,7 @@ void maint_action(struct maint_report *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what + n, sizeof(what) - (size_t)n, fmt, ap);
 	va_end(ap);
-	json_array_append_new(m->actions, json_string(what));
+	json_array_append_new(m->actions, proto_string(what));
 }
 
 void maint_report_finish(struct maint_report *m, struct check_result *res)

@@ -10,10 +10,12 @@
 #include "proto.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "escape.h"
 #include "banned.h"
 
 static const struct proto_field f_disk[] = {
@@ -594,4 +596,42 @@ int proto_line_parse(const char *line, size_t n, json_t **obj,
 out:
 	json_decref(o);
 	return r;
+}
+
+int proto_utf8_clean(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *e = p + n;
+	int r = RONDA_OK;
+
+	while (p < e && r == RONDA_OK) {
+		unsigned cp = 0;
+		size_t len = utf8_next(p, (size_t)(e - p), &cp);
+
+		if (len && cp != 0 && cp != 0x7f) {
+			r = buf_append(b, p, len);
+			p += len;
+			continue;
+		}
+		r = buf_puts(b, "\xef\xbf\xbd");	/* U+FFFD */
+		p++;
+	}
+	return r;
+}
+
+json_t *proto_stringn(const char *s, size_t n)
+{
+	struct buf b;
+	json_t *j = NULL;
+
+	/* Each bad byte can grow to the three of U+FFFD. */
+	buf_init(&b, n > (SIZE_MAX - 16) / 3 ? SIZE_MAX : n * 3 + 16);
+	if (proto_utf8_clean(&b, s, n) == RONDA_OK)
+		j = json_stringn(buf_data(&b), buf_len(&b));
+	buf_release(&b);
+	return j;
+}
+
+json_t *proto_string(const char *s)
+{
+	return proto_stringn(s ? s : "", s ? strlen(s) : 0);
 }

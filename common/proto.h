@@ -30,6 +30,9 @@
 /* A job larger than this is refused (it would not be a patrol). */
 #define PROTO_JOB_MAX ((size_t)1 << 20)
 #define PROTO_MAX_TASKS 1000
+/* The longest line the agent writes, newline included. */
+#define PROTO_LINE_MAX ((size_t)64 << 20)
+#define PROTO_LINE_MAX_TEXT "64 MiB"
 
 enum proto_verdict {
 	VERDICT_OK = 0,
@@ -118,6 +121,18 @@ int proto_task_bool(const struct proto_task *t, const char *key, int def);
 int proto_task_has(const struct proto_task *t, const char *key);
 /* The array of strings under key, or NULL. */
 json_t *proto_task_strs(const struct proto_task *t, const char *key);
+
+/*
+ * Strings from the host (command output, file names, the hostname) may hold
+ * any bytes, but JSON strings are UTF-8: proto_utf8_clean() appends s[0..n)
+ * to b with each byte that is not part of a valid UTF-8 character (and each
+ * NUL and DEL) replaced by U+FFFD, as PROTOCOL.md says.  proto_string() and
+ * proto_stringn() make a JSON string that way; NULL only when out of memory.
+ * Every string the agent puts in a line goes through them.
+ */
+int proto_utf8_clean(struct buf *b, const char *s, size_t n);
+json_t *proto_stringn(const char *s, size_t n);
+json_t *proto_string(const char *s);
 
 /*
  * Appends one protocol line: obj with "ronda" and "type" put first, as

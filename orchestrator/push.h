@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "patrol.h"
+#include "proto.h"
 
 struct agent_bin {
 	char *path;
@@ -49,6 +50,7 @@ struct push_ctx {
 	struct patrol_host *hosts;	/* one per target, filled as hosts end */
 	int *uploaded;			/* per host: an upload step was run */
 	struct buf run, run_become, upload;	/* the remote command lines */
+	struct proto_job expect;	/* the job's tasks, to hold results against */
 };
 
 /*
@@ -65,9 +67,14 @@ void push_ctx_release(struct push_ctx *p);
 int push_plan(void *arg, size_t i, const struct target *t,
 	      struct host_result *r, int step, struct engine_step *next);
 
-/* Parses the agent's lines in out into h.  Never fails on bad input: a bad
- * line becomes h->agent_error. */
-void push_parse_agent(const char *out, size_t n, struct patrol_host *h,
-		      char *why, size_t whylen);
+/*
+ * Parses the agent's lines in out into h and holds them against job (the
+ * job sent; NULL: lines only).  Never fails on bad input: a bad line, a task
+ * without a result, a result for no task or a second one, a summary that is
+ * missing or whose counts disagree with the results: each becomes
+ * h->agent_error, written to why, naming the task or the count.
+ */
+void push_parse_agent(const char *out, size_t n, const struct proto_job *job,
+		      struct patrol_host *h, char *why, size_t whylen);
 
 #endif

@@ -68,22 +68,6 @@ static void test_procnet(void **state)
 	assert_int_equal(a[15], 1);	/* ::1 */
 }
 
-static void test_utf8_clean(void **state)
-{
-	struct buf b;
-
-	(void)state;
-	buf_init(&b, 1024);
-	assert_int_equal(utf8_clean(&b, "ok \xc3\xa9 \xe2\x82\xac", 9), RONDA_OK);
-	assert_string_equal(buf_data(&b), "ok \xc3\xa9 \xe2\x82\xac");
-	buf_reset(&b);
-	/* a stray byte, an overlong '/', a surrogate, a NUL */
-	assert_int_equal(utf8_clean(&b, "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\0e", 12), RONDA_OK);
-	assert_string_equal(buf_data(&b), "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd"
-			    "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d\xef\xbf\xbd" "e");
-	buf_release(&b);
-}
-
 static void test_os_release(void **state)
 {
 	const char *t = "NAME=\"Debian GNU/Linux\"\nID=debian\nVERSION_ID='12'\n";
@@ -224,7 +208,6 @@ int main(void)
 		cmocka_unit_test(test_meminfo),
 		cmocka_unit_test(test_mounts_unescape),
 		cmocka_unit_test(test_procnet),
-		cmocka_unit_test(test_utf8_clean),
 		cmocka_unit_test(test_os_release),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_policy_file_must_be_root_only),

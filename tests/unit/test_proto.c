@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
@@ -223,6 +224,44 @@ static void test_when(void **state)
 #undef W
 }
 
+static void test_utf8_clean(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 1024);
+	assert_int_equal(proto_utf8_clean(&b, "ok \xc3\xa9 \xe2\x82\xac", 9), RONDA_OK);
+	assert_string_equal(buf_data(&b), "ok \xc3\xa9 \xe2\x82\xac");
+	buf_reset(&b);
+	/* a stray byte, an overlong '/', a surrogate, a NUL */
+	assert_int_equal(proto_utf8_clean(&b, "a\xff" "b\xc0\xaf" "c\xed\xa0\x80" "d\0e", 12), RONDA_OK);
+	assert_string_equal(buf_data(&b), "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd"
+			    "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "d\xef\xbf\xbd" "e");
+	buf_release(&b);
+}
+
+/* Every string of a line is valid UTF-8, whatever bytes the host holds. */
+static void test_string(void **state)
+{
+	json_t *j = proto_string("ab\xff" "cd");
+	char *text;
+
+	(void)state;
+	assert_non_null(j);
+	assert_string_equal(json_string_value(j), "ab\xef\xbf\xbd" "cd");
+	text = json_dumps(j, JSON_ENCODE_ANY);
+	assert_non_null(text);
+	free(text);
+	json_decref(j);
+	j = proto_stringn("a\0b", 3);
+	assert_int_equal(json_string_length(j), 5);
+	assert_memory_equal(json_string_value(j), "a\xef\xbf\xbd" "b", 5);
+	json_decref(j);
+	j = proto_string(NULL);
+	assert_string_equal(json_string_value(j), "");
+	json_decref(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +272,8 @@ int main(void)
 		cmocka_unit_test(test_line_parse_rejects),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_when),
+		cmocka_unit_test(test_utf8_clean),
+		cmocka_unit_test(test_string),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
