@@ -165,4 +165,13 @@ for spec in 'port:22/sctp' 'port:70000' 'disk:var:90%' 'sysctl:vm.swappiness>hig
 		|| t_fail "ronda check $spec: exit 64" "rc=$rc $(cat "$T/err")"
 done
 
+# The documented rules are the schema's own: PROTOCOL.md and the man page
+# hold exactly what the table prints.
+"$J" --schema md >"$T/schema.md" && sed -n '/^<!-- schema:begin -->$/,/^<!-- schema:end -->$/p' common/PROTOCOL.md \
+	| sed '1d;$d' | diff -u "$T/schema.md" - >"$T/diff" \
+	&& t_ok "PROTOCOL.md's value rules are the schema table's" || t_fail "PROTOCOL.md's value rules" "$(head -20 "$T/diff")"
+"$J" --schema man >"$T/schema.man" && sed -n '/^\.\\" schema:begin/,/^\.\\" schema:end$/p' packaging/man/ronda-playbook.5 \
+	| sed '1d;$d' | diff -u "$T/schema.man" - >"$T/diff" \
+	&& t_ok "ronda-playbook(5)'s value rules are the schema table's" || t_fail "ronda-playbook(5)'s value rules" "$(head -20 "$T/diff")"
+
 t_finish
