@@ -184,20 +184,6 @@ out:
 	return r;
 }
 
-int check_percentages(const struct proto_task *t, const char *const *keys,
-		      struct buf *err)
-{
-	for (; *keys; keys++) {
-		double v = proto_task_num(t, *keys, 0);
-
-		if (v < 0 || v > 100) {
-			buf_printf(err, "\"%s\" is a percentage (0 to 100)", *keys);
-			return RONDA_EINVAL;
-		}
-	}
-	return RONDA_OK;
-}
-
 int check_parse_u64(const char *s, unsigned long long *v)
 {
 	char *end;
@@ -322,7 +308,7 @@ int check_probe_main(const char *task_json)
 	r = check_result_init(&res);
 	if (r != RONDA_OK)
 		goto out;
-	if (ops->prepare(&job.tasks[0], &ctx, &err) != RONDA_OK)
+	if (ops->prepare && ops->prepare(&job.tasks[0], &ctx, &err) != RONDA_OK)
 		check_say(&res, VERDICT_ERROR, "%s", buf_data(&err));
 	else
 		ops->run(&job.tasks[0], &ctx, &res);

@@ -1,9 +1,11 @@
 /*
  * check.h - the agent's check types.
  *
- * Each check type has a prepare function, which validates what the schema in
- * proto.c cannot (ranges, regexes, absolute paths, host policy) and runs for
- * every task before any task runs, and a run function, which measures and
+ * Each check type may have a prepare function, which validates what only
+ * the host can tell (regexes compile, users exist; ranges, words and
+ * patterns are the schema's, in proto_schema.c, shared with the
+ * orchestrator) and runs for every task before any task runs, and has a
+ * run function, which measures and
  * fills a check_result: a verdict, a short message for people, and the
  * measured values as JSON numbers.
  *
@@ -45,7 +47,7 @@ struct check_ops {
 	int isolate;		/* run in a probe child under a deadline */
 	double timeout;		/* default deadline, seconds */
 	int (*prepare)(const struct proto_task *t, const struct check_ctx *c,
-		       struct buf *err);
+		       struct buf *err);	/* NULL: the schema says it all */
 	int (*run)(const struct proto_task *t, const struct check_ctx *c,
 		   struct check_result *res);
 };
@@ -85,10 +87,6 @@ int check_run_isolated(const struct proto_task *t, const struct check_ctx *c,
 		       const struct check_ops *ops, struct check_result *res);
 /* Probe mode: runs one task given as JSON, prints the result JSON. */
 int check_probe_main(const char *task_json);
-
-/* RONDA_EINVAL (why in err) unless each of keys present is in [0, 100]. */
-int check_percentages(const struct proto_task *t, const char *const *keys,
-		      struct buf *err);
 
 /* Parses a non-negative decimal integer; RONDA_EINVAL if s is not one. */
 int check_parse_u64(const char *s, unsigned long long *v);

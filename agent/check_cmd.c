@@ -125,30 +125,11 @@ int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
 static int command_prepare(const struct proto_task *t, const struct check_ctx *c,
 			   struct buf *err)
 {
-	json_t *argv = proto_task_strs(t, "argv");
 	const char *re = proto_task_str(t, "match", NULL);
-	const char *a0;
-	double ex = proto_task_num(t, "exit", 0), cap = proto_task_num(t, "max_output", 65536);
 	regex_t rx;
 
+	/* argv, exit and max_output follow the schema (proto_schema.c). */
 	(void)c;
-	if (!argv || json_array_size(argv) == 0) {
-		buf_puts(err, "\"argv\" must not be empty");
-		return RONDA_EINVAL;
-	}
-	a0 = json_string_value(json_array_get(argv, 0));
-	if (!a0[0] || (strchr(a0, '/') && a0[0] != '/')) {
-		buf_puts(err, "argv[0] must be an absolute path or a bare program name");
-		return RONDA_EINVAL;
-	}
-	if (ex < 0 || ex > 255) {
-		buf_puts(err, "\"exit\" must be 0 to 255");
-		return RONDA_EINVAL;
-	}
-	if (cap < 0 || cap > (16 << 20)) {
-		buf_puts(err, "\"max_output\" must be 0 to 16 MiB");
-		return RONDA_EINVAL;
-	}
 	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE)) {
 		buf_printf(err, "\"match\" is not a valid extended regex: %s", re);
 		return RONDA_EINVAL;
@@ -225,29 +206,6 @@ out:
 	return RONDA_OK;
 }
 
-static int unit_ok(const char *u)
-{
-	if (!u[0] || u[0] == '-' || strlen(u) > 256)
-		return 0;
-	for (; *u; u++) {
-		if (!((*u >= 'a' && *u <= 'z') || (*u >= 'A' && *u <= 'Z') ||
-		      (*u >= '0' && *u <= '9') || strchr(":_.@-\\", *u)))
-			return 0;
-	}
-	return 1;
-}
-
-static int service_prepare(const struct proto_task *t, const struct check_ctx *c,
-			   struct buf *err)
-{
-	(void)c;
-	if (!unit_ok(proto_task_str(t, "unit", ""))) {
-		buf_puts(err, "\"unit\" must be a systemd unit name");
-		return RONDA_EINVAL;
-	}
-	return RONDA_OK;
-}
-
 static int service_run(const struct proto_task *t, const struct check_ctx *c,
 		       struct check_result *res)
 {
@@ -294,4 +252,4 @@ out:
 }
 
 const struct check_ops check_command = { "command", 0, 30, command_prepare, command_run };
-const struct check_ops check_service = { "service", 0, 10, service_prepare, service_run };
+const struct check_ops check_service = { "service", 0, 10, NULL, service_run };

@@ -86,21 +86,6 @@ static int is_pseudo(const char *type)
 	return 0;
 }
 
-static int disk_prepare(const struct proto_task *t, const struct check_ctx *c,
-			struct buf *err)
-{
-	static const char *const keys[] = { "warn", "fail", "inode_warn",
-					    "inode_fail", NULL };
-	const char *path = proto_task_str(t, "path", "/");
-
-	(void)c;
-	if (path[0] != '/') {
-		buf_puts(err, "\"path\" must be absolute");
-		return RONDA_EINVAL;
-	}
-	return check_percentages(t, keys, err);
-}
-
 /*
  * Measures one path and adds its object to arr.  The message names the worst
  * file system so far (*wv, *wpct: its verdict and use).
@@ -232,9 +217,6 @@ out:
 	return r;
 }
 
-static const char *const ftypes[] = { "file", "dir", "symlink", "socket",
-				      "fifo", "block", "char", NULL };
-
 static const char *ftype_of(mode_t m)
 {
 	return S_ISREG(m) ? "file" : S_ISDIR(m) ? "dir" : S_ISLNK(m) ? "symlink" :
@@ -245,32 +227,12 @@ static const char *ftype_of(mode_t m)
 static int file_prepare(const struct proto_task *t, const struct check_ctx *c,
 			struct buf *err)
 {
-	const char *type = proto_task_str(t, "type", NULL);
-	const char *mode = proto_task_str(t, "mode", NULL);
 	const char *re = proto_task_str(t, "contains", NULL);
-	char *end;
 	regex_t rx;
-	size_t i;
 	int rc;
 
+	/* path, type and mode follow the schema (proto_schema.c). */
 	(void)c;
-	if (proto_task_str(t, "path", "")[0] != '/') {
-		buf_puts(err, "\"path\" must be absolute");
-		return RONDA_EINVAL;
-	}
-	for (i = 0; type && ftypes[i] && strcmp(ftypes[i], type); i++)
-		;
-	if (type && !ftypes[i]) {
-		buf_puts(err, "\"type\" must be file, dir, symlink, socket, fifo, block or char");
-		return RONDA_EINVAL;
-	}
-	if (mode) {
-		errno = 0;
-		if (strtoul(mode, &end, 8) > 07777 || *end || !*mode || errno) {
-			buf_puts(err, "\"mode\" must be octal, such as \"0644\"");
-			return RONDA_EINVAL;
-		}
-	}
 	if (re) {
 		rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (rc) {
@@ -381,17 +343,6 @@ static int file_run(const struct proto_task *t, const struct check_ctx *c,
 	return RONDA_OK;
 }
 
-static int mount_prepare(const struct proto_task *t, const struct check_ctx *c,
-			 struct buf *err)
-{
-	(void)c;
-	if (proto_task_str(t, "path", "")[0] != '/') {
-		buf_puts(err, "\"path\" must be absolute");
-		return RONDA_EINVAL;
-	}
-	return RONDA_OK;
-}
-
 static int has_opt(const char *opts, const char *o)
 {
 	size_t n = strlen(o);
@@ -451,6 +402,6 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_disk = { "disk", 1, 10, disk_prepare, disk_run };
+const struct check_ops check_disk = { "disk", 1, 10, NULL, disk_run };
 const struct check_ops check_file = { "file", 1, 10, file_prepare, file_run };
-const struct check_ops check_mount = { "mount", 0, 5, mount_prepare, mount_run };
+const struct check_ops check_mount = { "mount", 0, 5, NULL, mount_run };

@@ -35,11 +35,8 @@ static int process_prepare(const struct proto_task *t, const struct check_ctx *c
 	unsigned long long uid;
 	regex_t rx;
 
+	/* comm xor match, and min, follow the schema (proto_schema.c). */
 	(void)c;
-	if (proto_task_has(t, "comm") && proto_task_has(t, "match")) {
-		buf_puts(err, "give \"comm\" or \"match\", not both");
-		return RONDA_EINVAL;
-	}
 	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) {
 		buf_printf(err, "\"match\" is not a valid extended regex: %s", re);
 		return RONDA_EINVAL;
@@ -48,10 +45,6 @@ static int process_prepare(const struct proto_task *t, const struct check_ctx *c
 		regfree(&rx);
 	if (user && ids_lookup("/etc/passwd", user, &uid) != RONDA_OK) {
 		buf_printf(err, "no user \"%s\" on this host", user);
-		return RONDA_EINVAL;
-	}
-	if (proto_task_num(t, "min", 0) < 0) {
-		buf_puts(err, "\"min\" must not be negative");
 		return RONDA_EINVAL;
 	}
 	return RONDA_OK;
@@ -195,35 +188,6 @@ int procnet_parse(const char *line, uint8_t addr[16], size_t *alen,
 	return RONDA_OK;
 }
 
-static int port_prepare(const struct proto_task *t, const struct check_ctx *c,
-			struct buf *err)
-{
-	const char *proto = proto_task_str(t, "proto", "tcp");
-	const char *addr = proto_task_str(t, "address", NULL);
-	const char *expect = proto_task_str(t, "expect", "listening");
-	double port = proto_task_num(t, "port", 0);
-	uint8_t a[16];
-
-	(void)c;
-	if (port < 1 || port > 65535) {
-		buf_puts(err, "\"port\" must be 1 to 65535");
-		return RONDA_EINVAL;
-	}
-	if (strcmp(proto, "tcp") && strcmp(proto, "udp")) {
-		buf_puts(err, "\"proto\" must be tcp or udp");
-		return RONDA_EINVAL;
-	}
-	if (addr && inet_pton(AF_INET, addr, a) != 1 && inet_pton(AF_INET6, addr, a) != 1) {
-		buf_puts(err, "\"address\" must be an IPv4 or IPv6 address");
-		return RONDA_EINVAL;
-	}
-	if (strcmp(expect, "listening") && strcmp(expect, "closed")) {
-		buf_puts(err, "\"expect\" must be listening or closed");
-		return RONDA_EINVAL;
-	}
-	return RONDA_OK;
-}
-
 /* Does a socket bound to addr match the wanted address (wildcards do)? */
 static int addr_matches(const uint8_t *a, size_t alen, const char *want,
 			int have4, const uint8_t *w4, int have6, const uint8_t *w6)
@@ -359,4 +323,4 @@ report:
 }
 
 const struct check_ops check_process = { "process", 1, 10, process_prepare, process_run };
-const struct check_ops check_port = { "port", 0, 5, port_prepare, port_run };
+const struct check_ops check_port = { "port", 0, 5, NULL, port_run };

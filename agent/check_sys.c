@@ -41,25 +41,6 @@ int meminfo_get(const char *text, const char *key, unsigned long long *kb)
 	return RONDA_ENOTFOUND;
 }
 
-static int no_prepare(const struct proto_task *t, const struct check_ctx *c,
-		      struct buf *err)
-{
-	(void)t;
-	(void)c;
-	(void)err;
-	return RONDA_OK;
-}
-
-static int pct_prepare(const struct proto_task *t, const struct check_ctx *c,
-		       struct buf *err)
-{
-	static const char *const keys[] = { "warn", "fail", "swap_warn",
-					    "swap_fail", NULL };
-
-	(void)c;
-	return check_percentages(t, keys, err);
-}
-
 static int memory_run(const struct proto_task *t, const struct check_ctx *c,
 		      struct check_result *res)
 {
@@ -100,19 +81,6 @@ out:
 	return RONDA_OK;
 }
 
-static int load_prepare(const struct proto_task *t, const struct check_ctx *c,
-			struct buf *err)
-{
-	double w = proto_task_num(t, "window", 5);
-
-	(void)c;
-	if (w != 1 && w != 5 && w != 15) {
-		buf_puts(err, "\"window\" must be 1, 5 or 15 (minutes)");
-		return RONDA_EINVAL;
-	}
-	return RONDA_OK;
-}
-
 static int load_run(const struct proto_task *t, const struct check_ctx *c,
 		    struct check_result *res)
 {
@@ -149,21 +117,6 @@ out:
 static const char *const reboot_files[] = {
 	"/run/reboot-required", "/var/run/reboot-required", NULL,
 };
-
-static int uptime_prepare(const struct proto_task *t, const struct check_ctx *c,
-			  struct buf *err)
-{
-	const char *rr = proto_task_str(t, "reboot_required", "warn");
-	int v;
-
-	(void)c;
-	if (proto_verdict_from_name(rr, &v) != RONDA_OK ||
-	    (v != VERDICT_OK && v != VERDICT_WARN && v != VERDICT_FAIL)) {
-		buf_puts(err, "\"reboot_required\" must be ok, warn or fail");
-		return RONDA_EINVAL;
-	}
-	return RONDA_OK;
-}
 
 static int uptime_run(const struct proto_task *t, const struct check_ctx *c,
 		      struct check_result *res)
@@ -204,52 +157,20 @@ out:
 	return RONDA_OK;
 }
 
-/* "net.ipv4.ip_forward" or "net/ipv4/ip_forward" to its /proc/sys path. */
+/*
+ * "net.ipv4.ip_forward" or "net/ipv4/ip_forward" to its /proc/sys path; the
+ * schema has checked the key (proto_sysctl_key_ok).
+ */
 static int sysctl_path(const char *key, char *out, size_t n)
 {
 	size_t i, o;
 
-	if (!key[0] || key[0] == '.' || key[0] == '/' || strstr(key, "..") ||
-	    strlen(key) + sizeof("/proc/sys/") > n)
+	if (!proto_sysctl_key_ok(key) || strlen(key) + sizeof("/proc/sys/") > n)
 		return RONDA_EINVAL;
 	o = (size_t)snprintf(out, n, "/proc/sys/");
-	for (i = 0; key[i]; i++) {
-		char ch = key[i];
-
-		if (!(ch == '.' || ch == '/' || ch == '_' || ch == '-' ||
-		      (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9')))
-			return RONDA_EINVAL;
-		out[o++] = ch == '.' && !strchr(key, '/') ? '/' : ch;
-	}
+	for (i = 0; key[i]; i++)
+		out[o++] = key[i] == '.' && !strchr(key, '/') ? '/' : key[i];
 	out[o] = '\0';
-	return RONDA_OK;
-}
-
-static const char *const ops[] = { "eq", "ne", "lt", "le", "gt", "ge", NULL };
-
-static int sysctl_prepare(const struct proto_task *t, const struct check_ctx *c,
-			  struct buf *err)
-{
-	char path[512];
-	const char *op = proto_task_str(t, "op", "eq");
-	size_t i;
-
-	(void)c;
-	if (sysctl_path(proto_task_str(t, "key", ""), path, sizeof(path))) {
-		buf_puts(err, "\"key\" must be a sysctl name such as net.ipv4.ip_forward");
-		return RONDA_EINVAL;
-	}
-	for (i = 0; ops[i] && strcmp(ops[i], op); i++)
-		;
-	if (!ops[i]) {
-		buf_puts(err, "\"op\" must be eq, ne, lt, le, gt or ge");
-		return RONDA_EINVAL;
-	}
-	if (i >= 2 && !json_is_number(json_object_get(t->obj, "value"))) {
-		buf_printf(err, "\"op\" %s needs a number as \"value\"", op);
-		return RONDA_EINVAL;
-	}
 	return RONDA_OK;
 }
 
@@ -284,8 +205,8 @@ static int sysctl_run(const struct proto_task *t, const struct check_ctx *c,
 
 	(void)c;
 	buf_init(&b, 64 << 10);
-	sysctl_path(key, path, sizeof(path));
-	if (check_read_file(path, &b, 64 << 10) != RONDA_OK) {
+	if (sysctl_path(key, path, sizeof(path)) != RONDA_OK ||
+	    check_read_file(path, &b, 64 << 10) != RONDA_OK) {
 		check_say(res, VERDICT_ERROR, "%s: %s", key, strerror(errno));
 		goto out;
 	}
@@ -344,8 +265,8 @@ static int clock_run(const struct proto_task *t, const struct check_ctx *c,
 	return RONDA_OK;
 }
 
-const struct check_ops check_memory = { "memory", 0, 5, pct_prepare, memory_run };
-const struct check_ops check_load = { "load", 0, 5, load_prepare, load_run };
-const struct check_ops check_uptime = { "uptime", 0, 5, uptime_prepare, uptime_run };
-const struct check_ops check_sysctl = { "sysctl", 0, 5, sysctl_prepare, sysctl_run };
-const struct check_ops check_clock = { "clock", 0, 5, no_prepare, clock_run };
+const struct check_ops check_memory = { "memory", 0, 5, NULL, memory_run };
+const struct check_ops check_load = { "load", 0, 5, NULL, load_run };
+const struct check_ops check_uptime = { "uptime", 0, 5, NULL, uptime_run };
+const struct check_ops check_sysctl = { "sysctl", 0, 5, NULL, sysctl_run };
+const struct check_ops check_clock = { "clock", 0, 5, NULL, clock_run };

@@ -75,20 +75,9 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 	o->recurse = proto_task_bool(t, "recurse", 0);
 	o->cross_mounts = proto_task_bool(t, "cross_mounts", 0);
 	o->dry = maint_dry(t, c);
-	if (maint_size(t, "max_total", &o->max_total, err) != RONDA_OK)
-		return RONDA_EINVAL;
-	if (o->path[0] != '/' || strchr(o->match, '/')) {
-		buf_puts(err, "\"path\" must be an absolute directory and \"glob\" a name pattern (no /)");
-		return RONDA_EINVAL;
-	}
-	if (o->older_than < 0 && !o->max_total) {
-		buf_puts(err, "needs \"older_than\" (days) or \"max_total\" (bytes)");
-		return RONDA_EINVAL;
-	}
-	if (o->level < 1 || o->level > 9) {
-		buf_puts(err, "\"compress_level\" must be 1 to 9");
-		return RONDA_EINVAL;
-	}
+	/* path, glob, older_than or max_total, compress_level: the schema's
+	 * (proto_schema.c); su is the host's. */
+	o->max_total = proto_task_size(t, "max_total", 0);
 	return maint_su(t, &o->su_uid, &o->su_gid, err);
 }
 

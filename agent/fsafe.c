@@ -391,27 +391,3 @@ out:
 	return r;
 }
 
-int fsafe_parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-	unsigned shift = 0;
-
-	if (!s || *s < '0' || *s > '9')
-		return RONDA_EINVAL;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno)
-		return RONDA_EINVAL;
-	switch (*end) {
-	case '\0':		break;
-	case 'k': case 'K':	shift = 10; end++; break;
-	case 'M':		shift = 20; end++; break;
-	case 'G':		shift = 30; end++; break;
-	default:		return RONDA_EINVAL;
-	}
-	if (*end || (shift && x > (ULLONG_MAX >> shift)))
-		return RONDA_EINVAL;
-	*v = (uint64_t)x << shift;
-	return RONDA_OK;
-}

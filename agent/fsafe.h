@@ -87,7 +87,4 @@ int fsafe_gzip_verify(int fd);
 int fsafe_compress(int dfd, const char *name, int level, int64_t *saved,
 		   struct buf *why);
 
-/* Size to bytes: "100", "100k", "10M", "1G" (powers of 1024). */
-int fsafe_parse_size(const char *s, uint64_t *v);
-
 #endif

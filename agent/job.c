@@ -353,9 +353,12 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		job.now = received;
 	for (size_t i = 0; r == RONDA_OK && i < job.n_tasks; i++) {
 		const struct proto_task *t = &job.tasks[i];
+		const struct check_ops *ops = check_find(t->check->name);
 
+		if (!ops->prepare)
+			continue;
 		buf_printf(&err, "tasks[%zu] (\"%s\"): ", i, t->name);
-		r = check_find(t->check->name)->prepare(t, &ctx, &err);
+		r = ops->prepare(t, &ctx, &err);
 		if (r == RONDA_OK)
 			buf_reset(&err);
 	}

@@ -104,24 +104,3 @@ int maint_su(const struct proto_task *t, uid_t *uid, gid_t *gid,
 	*gid = (gid_t)g;
 	return RONDA_OK;
 }
-
-int maint_size(const struct proto_task *t, const char *key, uint64_t *v,
-	       struct buf *err)
-{
-	json_t *j = json_object_get(t->obj, key);
-	uint64_t x = 0;
-
-	if (json_is_number(j)) {
-		if (json_number_value(j) < 0 || json_number_value(j) > 9e18)
-			goto bad;
-		x = (uint64_t)json_number_value(j);
-	} else if (json_is_string(j) &&
-		   fsafe_parse_size(json_string_value(j), &x) != RONDA_OK) {
-		goto bad;
-	}
-	*v = x;
-	return RONDA_OK;
-bad:
-	buf_printf(err, "\"%s\" must be a size in bytes, or with k, M or G", key);
-	return RONDA_EINVAL;
-}

@@ -49,8 +49,4 @@ int maint_dry(const struct proto_task *t, const struct check_ctx *c);
 int maint_su(const struct proto_task *t, uid_t *uid, gid_t *gid,
 	     struct buf *err);
 
-/* A size key: a number of bytes or "10M"; 0 if absent. */
-int maint_size(const struct proto_task *t, const char *key, uint64_t *v,
-	       struct buf *err);
-
 #endif

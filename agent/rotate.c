@@ -63,8 +63,9 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 {
 	const char *f = proto_task_str(t, "frequency", NULL), *s;
 	unsigned long long id;
-	char *end;
 
+	/* Ranges, words and patterns follow the schema (proto_schema.c); here
+	 * only what the host can tell: users, groups. */
 	memset(o, 0, sizeof(*o));
 	o->freq = FREQ_NONE;
 	if (f && strcmp(f, "daily") == 0)
@@ -76,20 +77,15 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 	else if (f && strcmp(f, "yearly") == 0)
 		o->freq = FREQ_YEARLY;
 	else if (f) {
-		buf_printf(err, "\"frequency\" must be daily, weekly, monthly or yearly");
+		buf_printf(err, "\"frequency\" %s is not implemented by this agent", f);
 		return RONDA_EINVAL;
 	}
-	/* logrotate's "weekly [weekday]": 0 (Sunday, the default) to 6, or 7
-	 * for every 7 days whatever the weekday. */
+	/* logrotate's "weekly [weekday]" (the schema holds it to 0..7 and to
+	 * weekly): 0 Sunday, the default, to 6; 7 every 7 days. */
 	o->weekday = (int)proto_task_num(t, "weekday", 0);
-	if (proto_task_has(t, "weekday") && (o->freq != FREQ_WEEKLY ||
-	    proto_task_num(t, "weekday", 0) < 0 || proto_task_num(t, "weekday", 0) > 7)) {
-		buf_printf(err, "\"weekday\" must be 0 (Sunday) to 6, or 7 (every 7 days), with frequency weekly");
-		return RONDA_EINVAL;
-	}
-	if (maint_size(t, "size", &o->size, err) || maint_size(t, "minsize", &o->minsize, err) ||
-	    maint_size(t, "maxsize", &o->maxsize, err))
-		return RONDA_EINVAL;
+	o->size = proto_task_size(t, "size", 0);
+	o->minsize = proto_task_size(t, "minsize", 0);
+	o->maxsize = proto_task_size(t, "maxsize", 0);
 	if (!f && !o->size && !o->maxsize)
 		o->freq = FREQ_DAILY;	/* logrotate's own default */
 	o->keep = (long)proto_task_num(t, "rotate", 0);
@@ -107,45 +103,16 @@ static int parse_opts(const struct proto_task *t, const struct check_ctx *c,
 	o->postrotate = proto_task_strs(t, "postrotate");
 	o->state = proto_task_str(t, "state", ROT_STATE_DEFAULT);
 	o->dry = maint_dry(t, c);
-	if (o->keep < 0 || o->keep > MAX_ROTATED) {
-		buf_printf(err, "\"rotate\" must be 0 to %d", MAX_ROTATED);
-		return RONDA_EINVAL;
-	}
-	if (o->level < 1 || o->level > 9) {
-		buf_puts(err, "\"compress_level\" must be 1 to 9");
-		return RONDA_EINVAL;
-	}
 	o->create_mode = -1;
 	s = proto_task_str(t, "create_mode", NULL);
-	if (s) {
-		o->create_mode = strtol(s, &end, 8);
-		if (!*s || *end || o->create_mode < 0 || o->create_mode > 0777) {
-			buf_puts(err, "\"create_mode\" must be octal, such as \"0640\"");
-			return RONDA_EINVAL;
-		}
-	}
+	if (s)
+		o->create_mode = strtol(s, NULL, 8);
 	if (task_id(t, "owner", "/etc/passwd", &id, err) != RONDA_OK)
 		return RONDA_EINVAL;
 	o->uid = (uid_t)id;
 	if (task_id(t, "group", "/etc/group", &id, err) != RONDA_OK)
 		return RONDA_EINVAL;
 	o->gid = (gid_t)id;
-	if (strchr(o->dateformat, '/') || strlen(o->dateformat) > 64) {
-		buf_puts(err, "\"dateformat\" must not contain / (at most 64 characters)");
-		return RONDA_EINVAL;
-	}
-	for (s = o->dateformat; *s; s++) {
-		if (*s == '%' && !(s[1] && strchr("YmdHMSs", s[1]))) {
-			buf_puts(err, "\"dateformat\" may use %Y %m %d %H %M %S %s only");
-			return RONDA_EINVAL;
-		}
-		if (*s == '%')
-			s++;
-	}
-	if (o->postrotate && json_array_size(o->postrotate) == 0) {
-		buf_puts(err, "\"postrotate\" must not be empty");
-		return RONDA_EINVAL;
-	}
 	return maint_su(t, &o->su_uid, &o->su_gid, err);
 }
 
@@ -168,38 +135,14 @@ static int rotate_prepare(const struct proto_task *t, const struct check_ctx *c,
 			  struct buf *err)
 {
 	struct rot_opts o;
-	json_t *paths = task_paths(t), *v;
-	size_t i;
-	int r = RONDA_EINVAL;
 
-	if (!paths)
-		return RONDA_ENOMEM;
+	/* path/paths, olddir and state follow the schema (proto_schema.c). */
 	if (parse_opts(t, c, &o, err) != RONDA_OK)
-		goto out;
-	if (json_array_size(paths) == 0) {
-		buf_puts(err, "needs \"path\" or \"paths\"");
-		goto out;
-	}
-	json_array_foreach(paths, i, v) {
-		const char *p = json_string_value(v), *slash = strrchr(p, '/');
-		const char *w = strpbrk(p, "*?[");
-
-		if (p[0] != '/' || !slash[1] || (w && w < slash)) {
-			buf_printf(err, "\"%s\": an absolute path, with wildcards in the last name only", p);
-			goto out;
-		}
-	}
-	if ((o.olddir && o.olddir[0] != '/') || o.state[0] != '/') {
-		buf_puts(err, "\"olddir\" and \"state\" must be absolute paths");
-		goto out;
-	}
+		return RONDA_EINVAL;
 	/* Landlock can only name a directory that exists: make the state's. */
 	if (c && c->job && !o.dry && rot_state_mkdir(o.state, err) != RONDA_OK)
-		goto out;
-	r = RONDA_OK;
-out:
-	json_decref(paths);
-	return r;
+		return RONDA_EINVAL;
+	return RONDA_OK;
 }
 
 /* copytruncate: copy the log to tdir/to (exclusive, synced), then truncate. */

@@ -15,7 +15,7 @@
 #include "buf.h"
 #include "maint.h"
 
-#define MAX_ROTATED 1000	/* rotated files of one log we look at */
+#define MAX_ROTATED PROTO_MAX_ROTATED	/* rotated files of one log we look at */
 #define MAX_OPS (2 * MAX_ROTATED + 8)
 
 enum freq { FREQ_NONE, FREQ_DAILY, FREQ_WEEKLY, FREQ_MONTHLY, FREQ_YEARLY };

@@ -2,99 +2,23 @@
  * proto.c - job validation and protocol lines; see proto.h and PROTOCOL.md.
  *
  * Validation is table-driven: every task key must be one of the common keys
- * (name, check, timeout) or listed in its check's field table with the
- * matching JSON type.  Semantic checks that need the host (does the regex
- * compile, is the path absolute) belong to the agent's prepare step, which
- * also runs before anything does.
+ * (name, check, timeout, when) or listed in its check's field table
+ * (proto_schema.c) with the matching JSON type, and then follow the value
+ * and cross-key rules of that table.  Checks that need the host (does a
+ * user exist, does the regex compile) belong to the agent's prepare step,
+ * which also runs before anything does.
  */
 #include "proto.h"
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "escape.h"
 #include "banned.h"
-
-static const struct proto_field f_disk[] = {
-	{ "path", FT_STR, 0 }, { "warn", FT_NUM, 0 }, { "fail", FT_NUM, 0 },
-	{ "inode_warn", FT_NUM, 0 }, { "inode_fail", FT_NUM, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_memory[] = {
-	{ "warn", FT_NUM, 0 }, { "fail", FT_NUM, 0 },
-	{ "swap_warn", FT_NUM, 0 }, { "swap_fail", FT_NUM, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_load[] = {
-	{ "warn", FT_NUM, 0 }, { "fail", FT_NUM, 0 }, { "window", FT_INT, 0 },
-	{ NULL, 0, 0 } };
-static const struct proto_field f_uptime[] = {
-	{ "warn_days", FT_NUM, 0 }, { "fail_days", FT_NUM, 0 },
-	{ "warn_below", FT_NUM, 0 }, { "reboot_required", FT_STR, 0 },
-	{ NULL, 0, 0 } };
-static const struct proto_field f_process[] = {
-	{ "comm", FT_STR, 0 }, { "match", FT_STR, 0 }, { "user", FT_STR, 0 },
-	{ "min", FT_INT, 0 }, { "max", FT_INT, 0 },
-	{ "zombie_warn", FT_INT, 0 }, { "zombie_fail", FT_INT, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_port[] = {
-	{ "port", FT_INT, 1 }, { "proto", FT_STR, 0 }, { "address", FT_STR, 0 },
-	{ "expect", FT_STR, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_file[] = {
-	{ "path", FT_STR, 1 }, { "exists", FT_BOOL, 0 }, { "type", FT_STR, 0 },
-	{ "mode", FT_STR, 0 }, { "owner", FT_STR, 0 }, { "group", FT_STR, 0 },
-	{ "max_size", FT_NUM, 0 }, { "warn_age", FT_NUM, 0 },
-	{ "fail_age", FT_NUM, 0 }, { "contains", FT_STR, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_mount[] = {
-	{ "path", FT_STR, 1 }, { "options", FT_STRS, 0 }, { "fstype", FT_STR, 0 },
-	{ NULL, 0, 0 } };
-static const struct proto_field f_sysctl[] = {
-	{ "key", FT_STR, 1 }, { "op", FT_STR, 0 }, { "value", FT_SCALAR, 1 },
-	{ NULL, 0, 0 } };
-static const struct proto_field f_service[] = {
-	{ "unit", FT_STR, 1 }, { "expect", FT_STR, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_command[] = {
-	{ "argv", FT_STRS, 1 }, { "exit", FT_INT, 0 }, { "match", FT_STR, 0 },
-	{ "max_output", FT_INT, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_clock[] = {
-	{ "warn", FT_NUM, 0 }, { "fail", FT_NUM, 0 }, { NULL, 0, 0 } };
-
-/* Log rotation (logrotate's directives) and the sweep; see PROTOCOL.md. */
-static const struct proto_field f_rotate[] = {
-	{ "path", FT_STR, 0 }, { "paths", FT_STRS, 0 }, { "frequency", FT_STR, 0 },
-	{ "weekday", FT_INT, 0 },
-	{ "size", FT_SCALAR, 0 }, { "minsize", FT_SCALAR, 0 },
-	{ "maxsize", FT_SCALAR, 0 }, { "rotate", FT_INT, 0 },
-	{ "maxage", FT_NUM, 0 }, { "compress", FT_BOOL, 0 },
-	{ "compress_level", FT_INT, 0 }, { "delaycompress", FT_BOOL, 0 },
-	{ "copytruncate", FT_BOOL, 0 }, { "create", FT_BOOL, 0 },
-	{ "create_mode", FT_STR, 0 }, { "owner", FT_STR, 0 },
-	{ "group", FT_STR, 0 }, { "dateext", FT_BOOL, 0 },
-	{ "dateformat", FT_STR, 0 }, { "missingok", FT_BOOL, 0 },
-	{ "notifempty", FT_BOOL, 0 }, { "olddir", FT_STR, 0 },
-	{ "postrotate", FT_STRS, 0 }, { "su", FT_STR, 0 },
-	{ "dry_run", FT_BOOL, 0 }, { "state", FT_STR, 0 }, { NULL, 0, 0 } };
-static const struct proto_field f_cleanup[] = {
-	{ "path", FT_STR, 1 }, { "glob", FT_STR, 0 }, { "older_than", FT_NUM, 0 },
-	{ "max_total", FT_SCALAR, 0 }, { "archive", FT_BOOL, 0 },
-	{ "compress_level", FT_INT, 0 }, { "recurse", FT_BOOL, 0 },
-	{ "cross_mounts", FT_BOOL, 0 }, { "su", FT_STR, 0 },
-	{ "dry_run", FT_BOOL, 0 }, { NULL, 0, 0 } };
-
-static const struct proto_check checks[] = {
-	{ "disk", f_disk, 0 },
-	{ "memory", f_memory, 0 },
-	{ "load", f_load, 0 },
-	{ "uptime", f_uptime, 0 },
-	{ "process", f_process, 0 },
-	{ "port", f_port, 0 },
-	{ "file", f_file, 0 },
-	{ "mount", f_mount, 0 },
-	{ "sysctl", f_sysctl, 0 },
-	{ "service", f_service, 0 },
-	{ "command", f_command, 0 },
-	{ "clock", f_clock, 0 },
-	{ "rotate", f_rotate, 1 },
-	{ "cleanup", f_cleanup, 1 },
-};
 
 static const char *const verdict_names[VERDICT__COUNT] = {
 	[VERDICT_OK] = "ok", [VERDICT_WARN] = "warn", [VERDICT_FAIL] = "fail",
@@ -145,21 +69,6 @@ int proto_profile_from_name(const char *name, int *profile)
 	return RONDA_EINVAL;
 }
 
-const struct proto_check *proto_check_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
-		if (strcmp(name, checks[i].name) == 0)
-			return &checks[i];
-	}
-	return NULL;
-}
-
-const struct proto_check *proto_checks(size_t *n)
-{
-	*n = sizeof(checks) / sizeof(checks[0]);
-	return checks;
-}
-
 static const char *type_name(enum proto_ftype t)
 {
 	switch (t) {
@@ -201,11 +110,13 @@ static int type_ok(const json_t *v, enum proto_ftype t)
 }
 
 static const struct proto_field common_fields[] = {
-	{ "name", FT_STR, 0 }, { "check", FT_STR, 1 }, { "timeout", FT_NUM, 0 },
-	{ "when", FT_OBJECT, 0 }, { NULL, 0, 0 } };
+	{ .name = "name", .type = FT_STR }, { .name = "check", .type = FT_STR, .required = 1 },
+	{ .name = "timeout", .type = FT_NUM }, { .name = "when", .type = FT_OBJECT },
+	{ .name = NULL } };
 
 static const struct proto_field when_fields[] = {
-	{ "task", FT_STR, 1 }, { "verdict", FT_STRS, 1 }, { NULL, 0, 0 } };
+	{ .name = "task", .type = FT_STR, .required = 1 },
+	{ .name = "verdict", .type = FT_STRS, .required = 1 }, { .name = NULL } };
 
 static const struct proto_field *field_find(const struct proto_field *f,
 					    const char *key)
@@ -219,7 +130,8 @@ static const struct proto_field *field_find(const struct proto_field *f,
 
 /* Checks obj's keys against two field tables; appends a reason to err. */
 static int check_fields(json_t *obj, const struct proto_field *a,
-			const struct proto_field *b, struct buf *err)
+			const struct proto_field *b, struct buf *err,
+			struct proto_fault *at)
 {
 	const char *key;
 	json_t *v;
@@ -234,6 +146,8 @@ static int check_fields(json_t *obj, const struct proto_field *a,
 			return RONDA_EPARSE;
 		}
 		if (!type_ok(v, f->type)) {
+			if (at)
+				snprintf(at->key, sizeof(at->key), "%s", key);
 			buf_printf(err, "\"%s\" must be %s", key, type_name(f->type));
 			return RONDA_EPARSE;
 		}
@@ -250,12 +164,14 @@ static int check_fields(json_t *obj, const struct proto_field *a,
 }
 
 static const struct proto_field job_fields[] = {
-	{ "ronda", FT_INT, 1 }, { "profile", FT_STR, 0 }, { "now", FT_NUM, 0 },
-	{ "timeout", FT_NUM, 0 }, { "tasks", FT_ARRAY, 1 },
-	{ "write_paths", FT_STRS, 0 }, { "dry_run", FT_BOOL, 0 }, { NULL, 0, 0 } };
+	{ .name = "ronda", .type = FT_INT, .required = 1 }, { .name = "profile", .type = FT_STR },
+	{ .name = "now", .type = FT_NUM }, { .name = "timeout", .type = FT_NUM },
+	{ .name = "tasks", .type = FT_ARRAY, .required = 1 },
+	{ .name = "write_paths", .type = FT_STRS }, { .name = "dry_run", .type = FT_BOOL },
+	{ .name = NULL } };
 
 static int parse_task(json_t *obj, size_t i, struct proto_task *t,
-		      struct buf *err)
+		      struct buf *err, struct proto_fault *at)
 {
 	const char *cname;
 	json_t *v;
@@ -279,7 +195,9 @@ static int parse_task(json_t *obj, size_t i, struct proto_task *t,
 	v = json_object_get(obj, "name");
 	t->name = json_is_string(v) ? json_string_value(v) : t->check->name;
 	buf_printf(err, "tasks[%zu] (\"%s\"): ", i, t->name);
-	r = check_fields(obj, common_fields, t->check->fields, err);
+	r = check_fields(obj, common_fields, t->check->fields, err, at);
+	if (r == RONDA_OK)
+		r = proto_schema_check_task(t->check, obj, err, at);
 	if (r != RONDA_OK)
 		return r;
 	if (t->name[0] == '\0' || strlen(t->name) > 200) {
@@ -318,7 +236,7 @@ static int parse_when(struct proto_job *j, size_t i, struct buf *err)
 	if (!w)
 		return RONDA_OK;
 	buf_printf(err, "tasks[%zu] (\"%s\"): \"when\": ", i, t->name);
-	if (check_fields(w, when_fields, NULL, err) != RONDA_OK)
+	if (check_fields(w, when_fields, NULL, err, NULL) != RONDA_OK)
 		return RONDA_EPARSE;
 	name = json_string_value(json_object_get(w, "task"));
 	for (k = 0; k < i; k++) {
@@ -350,6 +268,12 @@ static int parse_when(struct proto_job *j, size_t i, struct buf *err)
 int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 		    struct buf *err)
 {
+	return proto_job_parse_at(text, len, job, err, NULL);
+}
+
+int proto_job_parse_at(const char *text, size_t len, struct proto_job *job,
+		       struct buf *err, struct proto_fault *at)
+{
 	struct proto_job j;
 	json_error_t jerr;
 	json_t *v, *tasks;
@@ -357,6 +281,10 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 	int r = RONDA_EPARSE;
 
 	memset(&j, 0, sizeof(j));
+	if (at) {
+		at->task = -1;
+		at->key[0] = '\0';
+	}
 	if (len > PROTO_JOB_MAX) {
 		buf_printf(err, "job is larger than %zu bytes", PROTO_JOB_MAX);
 		return RONDA_ELIMIT;
@@ -372,7 +300,7 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 		goto out;
 	}
 	buf_puts(err, "job: ");
-	r = check_fields(j.root, job_fields, NULL, err);
+	r = check_fields(j.root, job_fields, NULL, err, NULL);
 	if (r != RONDA_OK)
 		goto out;
 	tasks = json_object_get(j.root, "tasks");
@@ -435,7 +363,9 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 		}
 	}
 	for (i = 0; i < j.n_tasks; i++) {
-		r = parse_task(json_array_get(tasks, i), i, &j.tasks[i], err);
+		if (at)
+			at->task = (long)i;
+		r = parse_task(json_array_get(tasks, i), i, &j.tasks[i], err, at);
 		if (r != RONDA_OK)
 			goto out;
 		r = RONDA_EPARSE;
@@ -458,6 +388,8 @@ int proto_job_parse(const char *text, size_t len, struct proto_job *job,
 			goto out;
 		r = RONDA_EPARSE;
 	}
+	if (at)
+		at->task = -1;
 	*job = j;
 	return RONDA_OK;
 out:

@@ -6,7 +6,9 @@
  * tasks in order: each task's keys are looked up in the agent's own schema
  * (proto.h's check table), converted to the JSON the agent expects and
  * checked again as a one-task job with proto_job_parse, so the playbook and
- * the agent cannot disagree about a key.  A `when` may only name a task
+ * the agent cannot disagree about a key or a value: the schema's value and
+ * cross-key rules give the same words here as on the host, with the line
+ * of the key at fault.  A `when` may only name a task
  * that came before it, which is what the agent enforces too, and it also
  * means that conditions can never form a cycle.  Tag filtering runs last,
  * over the checked tasks.  Every error names the file and the line.
@@ -28,8 +30,8 @@
 #include "banned.h"
 
 /* Keys every task has besides its check's own (tags and when aside). */
-static const struct proto_field name_field = { "name", FT_STR, 0 };
-static const struct proto_field timeout_field = { "timeout", FT_NUM, 0 };
+static const struct proto_field name_field = { .name = "name", .type = FT_STR };
+static const struct proto_field timeout_field = { .name = "timeout", .type = FT_NUM };
 
 /* One task while loading: its JSON and where it came from. */
 struct pb_task {
@@ -180,17 +182,14 @@ static void known_keys(const struct proto_check *c, struct buf *b)
 }
 
 /*
- * What the schema cannot say but a person wants to hear with a line
- * number: paths are absolute, regexes compile.  The agent checks the same
- * (and what only the host can know, such as users) before running anything.
+ * What the schema leaves to the host but a person wants to hear with a
+ * line number: regexes compile (here and on the host, both glibc).
  */
 static int check_value(struct pb *pb, const config_setting_t *s, json_t *v)
 {
 	const char *key = config_setting_name(s);
 	regex_t rx;
 
-	if (strcmp(key, "path") == 0 && json_string_value(v)[0] != '/')
-		return cfg_error(pb->err, pb->path, s, "'path' must be absolute: \"%s\"", json_string_value(v));
 	if (strcmp(key, "match") == 0 || strcmp(key, "contains") == 0) {
 		if (regcomp(&rx, json_string_value(v), REG_EXTENDED | REG_NOSUB))
 			return cfg_error(pb->err, pb->path, s, "'%s' is not a valid extended regular expression: %s",
@@ -315,6 +314,8 @@ static int agent_check(struct pb *pb, struct pb_task *t)
 {
 	json_t *job, *task;
 	struct proto_job pj;
+	struct proto_fault at;
+	const config_setting_t *where;
 	struct buf why;
 	int r;
 	char *text = NULL;
@@ -333,15 +334,17 @@ static int agent_check(struct pb *pb, struct pb_task *t)
 	if (!text)
 		return RONDA_ENOMEM;
 	buf_init(&why, 1024);
-	r = proto_job_parse(text, strlen(text), &pj, &why);
+	r = proto_job_parse_at(text, strlen(text), &pj, &why, &at);
 	free(text);
 	if (r == RONDA_OK) {
 		proto_job_release(&pj);
 	} else {
-		/* Drop the job's own "tasks[0] (...): " prefix; we have the line. */
+		/* Drop the job's own "tasks[0] (...): " prefix; we have the line,
+		 * the key's own when the schema names one. */
 		const char *msg = strstr(buf_data(&why), "): ");
 
-		r = cfg_error(pb->err, pb->path, t->set, "task \"%s\": %s", t->name,
+		where = at.key[0] ? config_setting_get_member(t->set, at.key) : NULL;
+		r = cfg_error(pb->err, pb->path, where ? where : t->set, "task \"%s\": %s", t->name,
 			     msg ? msg + 3 : buf_data(&why));
 	}
 	buf_release(&why);

@@ -85,7 +85,7 @@ static void test_disk_mem_load(void **state)
 	becomes("mem", NC("mem", "memory") "}");
 	becomes("load:2", NC("load:2", "load") ",\"fail\":2,\"warn\":2}");
 	becomes("load:1.5:3", NC("load:1.5:3", "load") ",\"fail\":3,\"warn\":1.5}");
-	refused("disk:var:90%", "\"var\" is not an absolute path");
+	refused("disk:var:90%", "\"path\" must be an absolute path, not \"var\"");
 	refused("disk:/var:190%", "\"190%\" is not a percentage");
 	refused("disk:/var:90%%", "\"90%%\" is not a percentage");
 	refused("disk:/var:-1%", "is not a percentage");
@@ -115,15 +115,15 @@ static void test_proc_port_file(void **state)
 	becomes("port:443", NC("port:443", "port") ",\"port\":443}");
 	becomes("port:53/udp", NC("port:53/udp", "port") ",\"port\":53,\"proto\":\"udp\"}");
 	becomes("port:23:closed", NC("port:23:closed", "port") ",\"expect\":\"closed\",\"port\":23}");
-	refused("port:0", "not a port (1 to 65535)");
-	refused("port:65536", "not a port");
+	refused("port:0", "\"port\" must be 1 to 65535, not 0");
+	refused("port:65536", "\"port\" must be 1 to 65535, not 65536");
 	refused("port:https", "not a port");
-	refused("port:53/sctp", "\"sctp\" is not tcp or udp");
-	refused("port:22:open", "say closed or listening");
+	refused("port:53/sctp", "\"proto\" must be tcp or udp, not \"sctp\"");
+	refused("port:22:open", "\"expect\" must be listening or closed, not \"open\"");
 	refused("port", "write port:PORT");
 	becomes("file:/etc/x", NC("file:/etc/x", "file") ",\"path\":\"/etc/x\"}");
 	becomes("file:/etc/nologin:absent", NC("file:/etc/nologin:absent", "file") ",\"exists\":false,\"path\":\"/etc/nologin\"}");
-	refused("file:etc/x", "not an absolute path");
+	refused("file:etc/x", "\"path\" must be an absolute path, not \"etc/x\"");
 	refused("file:/etc/x:gone", "say absent or present");
 	refused("file", "write file:PATH");
 }
@@ -134,11 +134,12 @@ static void test_svc_mount_sysctl_misc(void **state)
 	becomes("svc:nginx", NC("svc:nginx", "service") ",\"unit\":\"nginx\"}");
 	becomes("service:apache2:inactive", NC("service:apache2:inactive", "service") ",\"expect\":\"inactive\",\"unit\":\"apache2\"}");
 	refused("svc", "write svc:UNIT");
-	refused("svc:-x", "not a unit name");
+	refused("svc:-x", "\"unit\" must be a systemd unit name");
+	refused("svc:a/b", "\"unit\" must be a systemd unit name (letters, digits and : _ . @ - \\, not starting with -), not \"a/b\"");
 	becomes("mount:/data", NC("mount:/data", "mount") ",\"path\":\"/data\"}");
 	becomes("mount:/data:ro,noexec", NC("mount:/data:ro,noexec", "mount") ",\"options\":[\"ro\",\"noexec\"],\"path\":\"/data\"}");
 	refused("mount:/data:ro,,x", "empty mount option");
-	refused("mount:data", "not an absolute path");
+	refused("mount:data", "\"path\" must be an absolute path, not \"data\"");
 	becomes("sysctl:net.ipv4.ip_forward=0", NC("sysctl:net.ipv4.ip_forward=0", "sysctl") ",\"key\":\"net.ipv4.ip_forward\",\"op\":\"eq\",\"value\":0}");
 	becomes("sysctl:vm.swappiness<=10", NC("sysctl:vm.swappiness<=10", "sysctl") ",\"key\":\"vm.swappiness\",\"op\":\"le\",\"value\":10}");
 	becomes("sysctl:kernel.pid_max>32768", NC("sysctl:kernel.pid_max>32768", "sysctl") ",\"key\":\"kernel.pid_max\",\"op\":\"gt\",\"value\":32768}");
@@ -148,8 +149,8 @@ static void test_svc_mount_sysctl_misc(void **state)
 	refused("sysctl:=1", "write sysctl:KEY=VALUE");
 	refused("sysctl", "write sysctl:KEY=VALUE");
 	refused("sysctl:vm.swappiness=", "no value after \"=\"");
-	refused("sysctl:vm.swappiness<abc", "\"abc\" is not a number; < compares numbers");
-	refused("sysctl:vm swappiness=1", "is not a sysctl key");
+	refused("sysctl:vm.swappiness<abc", "\"value\" must be a number when \"op\" is lt, le, gt or ge");
+	refused("sysctl:vm swappiness=1", "\"key\" must be a sysctl name such as net.ipv4.ip_forward, not \"vm swappiness\"");
 	becomes("uptime", NC("uptime", "uptime") "}");
 	becomes("uptime:30", NC("uptime:30", "uptime") ",\"fail_days\":30}");
 	refused("uptime:0", "not a number of days");

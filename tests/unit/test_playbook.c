@@ -192,7 +192,8 @@ static void test_errors(void **state)
 	refused(T("  { check = \"command\";\n    argv = ( \"a\", 1 ); }"), 4, "'argv' must hold only strings");
 	refused(T("  { check = \"port\"; }"), 3, "task \"port\": missing key \"port\"");
 	refused(T("  { check = \"load\"; timeout = 100000; }"), 3, "\"timeout\" must be in (0, 86400]");
-	refused(T("  { check = \"file\";\n    path = \"etc/passwd\"; }"), 4, "'path' must be absolute");
+	refused(T("  { check = \"file\";\n    path = \"etc/passwd\"; }"), 4,
+		"task \"file\": \"path\" must be an absolute path, not \"etc/passwd\"");
 	refused(T("  { check = \"command\"; argv = [\"x\"];\n    match = \"(\"; }"), 4,
 		"'match' is not a valid extended regular expression");
 	refused(T("  { check = \"load\"; },\n  { check = \"load\"; }"), 4,

@@ -90,7 +90,7 @@ static void test_bad_jobs(void **state)
 			       "missing key \"path\""), RONDA_EPARSE);
 	assert_int_equal(parse("{\"ronda\":1,\"tasks\":[{\"check\":\"rotate\",\"path\":\"/l\",\"dry_run\":true}]}",
 			       NULL), RONDA_OK);
-	assert_int_equal(parse("{\"ronda\":1,\"dry_run\":true,\"tasks\":[{\"check\":\"cleanup\",\"path\":\"/t\"}]}",
+	assert_int_equal(parse("{\"ronda\":1,\"dry_run\":true,\"tasks\":[{\"check\":\"cleanup\",\"path\":\"/t\",\"older_than\":1}]}",
 			       NULL), RONDA_OK);
 }
 

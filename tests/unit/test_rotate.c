@@ -121,18 +121,18 @@ static void test_sizes(void **state)
 	uint64_t v;
 
 	(void)state;
-	assert_int_equal(fsafe_parse_size("100", &v), RONDA_OK);
+	assert_int_equal(proto_size_parse("100", &v), RONDA_OK);
 	assert_true(v == 100);
-	assert_int_equal(fsafe_parse_size("10k", &v), RONDA_OK);
+	assert_int_equal(proto_size_parse("10k", &v), RONDA_OK);
 	assert_true(v == 10240);
-	assert_int_equal(fsafe_parse_size("2M", &v), RONDA_OK);
+	assert_int_equal(proto_size_parse("2M", &v), RONDA_OK);
 	assert_true(v == 2u << 20);
-	assert_int_equal(fsafe_parse_size("1G", &v), RONDA_OK);
+	assert_int_equal(proto_size_parse("1G", &v), RONDA_OK);
 	assert_true(v == 1u << 30);
-	assert_int_equal(fsafe_parse_size("1T", &v), RONDA_EINVAL);
-	assert_int_equal(fsafe_parse_size("-1", &v), RONDA_EINVAL);
-	assert_int_equal(fsafe_parse_size("k", &v), RONDA_EINVAL);
-	assert_int_equal(fsafe_parse_size("99999999999999999999G", &v), RONDA_EINVAL);
+	assert_int_equal(proto_size_parse("1T", &v), RONDA_EINVAL);
+	assert_int_equal(proto_size_parse("-1", &v), RONDA_EINVAL);
+	assert_int_equal(proto_size_parse("k", &v), RONDA_EINVAL);
+	assert_int_equal(proto_size_parse("99999999999999999999G", &v), RONDA_EINVAL);
 }
 
 static void test_tar_header(void **state)
