@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "knownhosts.h"
 #include "log.h"
@@ -23,7 +24,7 @@
 #include "sshagent.h"
 #include "banned.h"
 
-static int set_prefs(LIBSSH2_SESSION *s);
+static int set_prefs(struct conn *c);
 
 static int transient_errno(int err)
 {
@@ -79,7 +80,7 @@ static enum step st_handshake(struct conn *c)
 		if (!c->s)
 			return conn_fail(c, RESULT_ERROR, "libssh2_session_init failed");
 		libssh2_session_set_blocking(c->s, 0);
-		if (set_prefs(c->s))
+		if (set_prefs(c))
 			return conn_fail(c, RESULT_ERROR, "setting SSH algorithms: %s", conn_ssh_error(c));
 	}
 	rc = libssh2_session_handshake(c->s, c->fd);
@@ -93,6 +94,44 @@ static enum step st_handshake(struct conn *c)
 	}
 	conn_set_state(c, ST_HOSTKEY);
 	return GO;
+}
+
+/* The types known_hosts holds for the host, by address and by name. */
+static int known_types(struct conn *c, struct buf *out)
+{
+	int r = knownhosts_types(c->e->kh, c->t->address, c->t->port, out);
+
+	if (r == RONDA_OK && strcmp(c->t->address, c->t->name) != 0)
+		r = knownhosts_types(c->e->kh, c->t->name, c->t->port, out);
+	return r;
+}
+
+/*
+ * The host is known only by keys of other types.  ssh calls this a changed
+ * key, and so do we: accept-new must not record a stranger's key.
+ */
+static enum step hostkey_other_type(struct conn *c, const unsigned char *key,
+				    size_t len, const char *fp)
+{
+	struct buf known;
+	const char *type = "?";
+	size_t tlen = 1, l = len >= 4 ? (size_t)key[0] << 24 | (size_t)key[1] << 16 |
+					(size_t)key[2] << 8 | key[3] : 0;
+	enum step st;
+
+	if (l && l <= len - 4) {	/* the blob's first string names its type */
+		type = (const char *)key + 4;
+		tlen = l;
+	}
+	buf_init(&known, 4096);
+	if (known_types(c, &known) || !buf_len(&known))
+		buf_puts(&known, "?");
+	st = conn_fail(c, RESULT_HOSTKEY_CHANGED,
+		       "HOST KEY CHANGED for %s port %u: it offers %.*s key %s, but %s knows it only by %s",
+		       c->t->address, c->t->port, (int)tlen, type, fp,
+		       c->e->o->known_hosts, buf_data(&known));
+	buf_release(&known);
+	return st;
 }
 
 static enum step st_hostkey(struct conn *c)
@@ -120,6 +159,8 @@ static enum step st_hostkey(struct conn *c)
 		return conn_fail(c, RESULT_HOSTKEY_CHANGED,
 			    "HOST KEY CHANGED for %s port %u: now %s; not in %s",
 			    c->t->address, c->t->port, fp, c->e->o->known_hosts);
+	case KH_OTHER_TYPE:
+		return hostkey_other_type(c, (const unsigned char *)key, len, fp);
 	case KH_REVOKED:
 		return conn_fail(c, RESULT_HOSTKEY_CHANGED, "host key %s is marked @revoked in %s",
 			    fp, c->e->o->known_hosts);
@@ -470,8 +511,44 @@ static int set_pref(LIBSSH2_SESSION *s, int method, const char *want)
 	return rc;
 }
 
-static int set_prefs(LIBSSH2_SESSION *s)
+/* Whether host key algorithm alg uses keys of type kt. */
+static int alg_of_type(const char *alg, size_t n, const char *known)
 {
+	if (knownhosts_list_has(known, alg, n))
+		return 1;
+	return n > 9 && memcmp(alg, "rsa-sha2-", 9) == 0 &&
+	       knownhosts_list_has(known, "ssh-rsa", 7);
+}
+
+/*
+ * Our host key algorithms with those of the types known for the host
+ * first, as ssh's order_hostkeyalgs does: a host known by its ed25519 key
+ * is asked for that key, not for another one accept-new would refuse.
+ */
+static int order_hostkeys(const char *pref, const char *known, struct buf *out)
+{
+	int r = RONDA_OK;
+
+	for (int pass = 0; pass < 2 && r == RONDA_OK; pass++) {
+		for (const char *p = pref; *p && r == RONDA_OK;) {
+			const char *comma = strchr(p, ',');
+			size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+			if (alg_of_type(p, n, known) == !pass)
+				r = buf_printf(out, "%s%.*s", buf_len(out) ? "," : "",
+					       (int)n, p);
+			p = comma ? comma + 1 : p + n;
+		}
+	}
+	return r;
+}
+
+static int set_prefs(struct conn *c)
+{
+	LIBSSH2_SESSION *s = c->s;
+	struct buf known, hk;
+	int r;
+
 	static const char kex[] =
 		"curve25519-sha256,curve25519-sha256@libssh.org,ecdh-sha2-nistp256,"
 		"ecdh-sha2-nistp384,ecdh-sha2-nistp521,diffie-hellman-group16-sha512,"
@@ -486,8 +563,19 @@ static int set_prefs(LIBSSH2_SESSION *s)
 		"hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
 		"hmac-sha2-256,hmac-sha2-512";
 
-	if (set_pref(s, LIBSSH2_METHOD_KEX, kex) ||
-	    set_pref(s, LIBSSH2_METHOD_HOSTKEY, hostkey) ||
+	buf_init(&known, 4096);
+	buf_init(&hk, 4096);
+	r = c->e->o->hostkeys == HOSTKEYS_OFF ? RONDA_OK : known_types(c, &known);
+	if (r == RONDA_OK)
+		r = order_hostkeys(hostkey, buf_len(&known) ? buf_data(&known) : "", &hk);
+	if (r == RONDA_OK && buf_len(&hk) == 0)
+		r = RONDA_EINVAL;
+	if (r == RONDA_OK)
+		r = set_pref(s, LIBSSH2_METHOD_HOSTKEY, buf_data(&hk));
+	buf_release(&known);
+	buf_release(&hk);
+	if (r ||
+	    set_pref(s, LIBSSH2_METHOD_KEX, kex) ||
 	    set_pref(s, LIBSSH2_METHOD_CRYPT_CS, cipher) ||
 	    set_pref(s, LIBSSH2_METHOD_CRYPT_SC, cipher) ||
 	    set_pref(s, LIBSSH2_METHOD_MAC_CS, mac) ||

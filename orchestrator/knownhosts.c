@@ -377,34 +377,110 @@ static int entry_matches(const struct kh_entry *e, const char *name)
 	return e->patterns ? patterns_match(e->patterns, name) : hashed_match(e, name);
 }
 
+/* One name's verdict, as OpenSSH's check_key_in_hostkeys gives it. */
+static enum kh_result check_name(const struct knownhosts *kh, const char *name,
+				 const unsigned char *key, size_t keylen)
+{
+	int found = 0, changed = 0, other = 0;
+
+	for (size_t i = 0; i < kh->n; i++) {
+		const struct kh_entry *e = &kh->v[i];
+		int same = e->bloblen == keylen && memcmp(e->blob, key, keylen) == 0;
+
+		/* @revoked counts only for the names its patterns match. */
+		if (!entry_matches(e, name))
+			continue;
+		if (e->marker == MARK_REVOKED) {
+			if (same)
+				return KH_REVOKED;
+			continue;
+		}
+		if (same)
+			found = 1;
+		else if (same_type(e->blob, e->bloblen, key, keylen))
+			changed = 1;
+		else
+			other = 1;
+	}
+	if (found)
+		return KH_OK;
+	if (changed)
+		return KH_CHANGED;
+	return other ? KH_OTHER_TYPE : KH_UNKNOWN;
+}
+
+/*
+ * OpenSSH 9.2 (sshconnect.c, "checking without port identifier"): when
+ * "[host]:port" has no entry at all, the plain "host" entry may vouch for
+ * the key; anything else it says leaves the key unknown.  A key revoked
+ * under "host" is refused here too, where ssh's accept-new would record it.
+ */
 enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
 				unsigned port, const unsigned char *key,
 				size_t keylen)
 {
 	char name[1100];
-	int found = 0, changed = 0;
+	enum kh_result r, plain;
 
 	if (host_name(host, port, name, sizeof(name)))
 		return KH_UNKNOWN;
+	r = check_name(kh, name, key, keylen);
+	if (r != KH_UNKNOWN || port == 22)
+		return r;
+	plain = check_name(kh, host, key, keylen);
+	return plain == KH_OK || plain == KH_REVOKED ? plain : KH_UNKNOWN;
+}
+
+/* Appends the key types of name's entries to out, each once. */
+static int types_of(const struct knownhosts *kh, const char *name, struct buf *out)
+{
 	for (size_t i = 0; i < kh->n; i++) {
 		const struct kh_entry *e = &kh->v[i];
-		int same = e->bloblen == keylen && memcmp(e->blob, key, keylen) == 0;
+		const unsigned char *t;
+		size_t tlen;
+		int r;
 
-		if (e->marker == MARK_REVOKED) {
-			if (same)	/* revoked for every host */
-				return KH_REVOKED;
+		if (e->marker != MARK_NONE || !entry_matches(e, name) ||
+		    blob_type(e->blob, e->bloblen, &t, &tlen) ||
+		    knownhosts_list_has(buf_len(out) ? buf_data(out) : "",
+					(const char *)t, tlen))
 			continue;
-		}
-		if (!entry_matches(e, name))
-			continue;
-		if (same)
-			found = 1;
-		else if (same_type(e->blob, e->bloblen, key, keylen))
-			changed = 1;
+		r = buf_printf(out, "%s%.*s", buf_len(out) ? "," : "", (int)tlen,
+			       (const char *)t);
+		if (r)
+			return r;
 	}
-	if (found)
-		return KH_OK;
-	return changed ? KH_CHANGED : KH_UNKNOWN;
+	return RONDA_OK;
+}
+
+int knownhosts_types(const struct knownhosts *kh, const char *host,
+		     unsigned port, struct buf *out)
+{
+	char name[1100];
+	size_t before = buf_len(out);
+	int r = host_name(host, port, name, sizeof(name));
+
+	if (r == RONDA_OK)
+		r = types_of(kh, name, out);
+	/* the plain name counts only when "[host]:port" has no entry */
+	if (r == RONDA_OK && port != 22 && buf_len(out) == before)
+		r = types_of(kh, host, out);
+	return r;
+}
+
+int knownhosts_list_has(const char *list, const char *word, size_t n)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (len == n && memcmp(p, word, n) == 0)
+			return 1;
+		p = comma ? comma + 1 : p + len;
+	}
+	return 0;
 }
 
 int knownhosts_add(struct knownhosts *kh, const char *host, unsigned port,

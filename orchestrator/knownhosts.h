@@ -2,14 +2,17 @@
  * knownhosts.h - OpenSSH known_hosts, read and checked the way ssh does.
  *
  * We parse the file ourselves instead of using libssh2_knownhost_*: libssh2
- * 1.10 stops at the first line it cannot parse, ignores @revoked, and lets
- * a "[host]:port" lookup fall back to a plain "host" entry, which OpenSSH
- * never does.  Here a bad line is skipped (and counted), @revoked keys are
- * refused, @cert-authority lines are ignored, hashed entries (|1|salt|hash)
- * are matched with HMAC-SHA1, and a non-22 port only matches "[host]:port".
+ * 1.10 stops at the first line it cannot parse, ignores @revoked, and
+ * matches a plain "host" entry for a "[host]:port" lookup by rules of its
+ * own.  Here a bad line is skipped (and counted), @revoked keys are refused
+ * for the names their patterns match, @cert-authority lines are ignored,
+ * and hashed entries (|1|salt|hash) are matched with HMAC-SHA1.  On a port
+ * other than 22 the name is "[host]:port"; when that name has no entry at
+ * all, the plain "host" entry may vouch for the key, as in OpenSSH 9.2.
  *
  * A lookup gives OK (the key is known for the host), CHANGED (the host is
- * known with a different key of the same type), REVOKED, or UNKNOWN.  In
+ * known with a different key of the same type), OTHER_TYPE (known only by
+ * keys of other types: ssh calls it changed too), REVOKED, or UNKNOWN.  In
  * accept-new mode, new keys are remembered in memory at once (so a second
  * session in the same run sees them) and appended to the file by
  * knownhosts_save(), which re-reads the file under a lock, skips entries
@@ -19,6 +22,8 @@
 #define RONDA_KNOWNHOSTS_H
 
 #include <stddef.h>
+
+struct buf;
 
 /* What to do with a host key that known_hosts does not vouch for. */
 enum hostkeys_mode {
@@ -32,6 +37,7 @@ enum kh_result {
 	KH_UNKNOWN,
 	KH_CHANGED,
 	KH_REVOKED,
+	KH_OTHER_TYPE,
 };
 
 struct knownhosts;
@@ -47,6 +53,15 @@ void knownhosts_free(struct knownhosts *kh);
 enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
 				unsigned port, const unsigned char *key,
 				size_t keylen);
+
+/*
+ * Appends to out (comma-separated, each once, in file order) the key types
+ * known for host:port by the same names knownhosts_check() looks at.
+ */
+int knownhosts_types(const struct knownhosts *kh, const char *host,
+		     unsigned port, struct buf *out);
+/* Whether the comma list holds the word of n bytes. */
+int knownhosts_list_has(const char *list, const char *word, size_t n);
 
 /* Remembers key for host:port (accept-new); written by knownhosts_save(). */
 int knownhosts_add(struct knownhosts *kh, const char *host, unsigned port,

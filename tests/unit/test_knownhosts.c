@@ -1,8 +1,12 @@
 /*
- * test_knownhosts.c - known_hosts lookups as OpenSSH does them: exact
- * [host]:port (no fallback to plain host), hashed names, patterns with
- * negation, @revoked, unreadable lines skipped (not fatal), and accept-new
- * saving each key once even when two runs add the same host.
+ * test_knownhosts.c - known_hosts lookups as OpenSSH 9.2 does them:
+ * [host]:port, falling back to the plain host only when [host]:port has no
+ * entry, another key type counted as a change, hashed names, patterns with
+ * negation, @revoked only for the names it matches, unreadable lines
+ * skipped (not fatal), the known types of a host, and accept-new appending
+ * each key once even when two runs add the same host.
+ * tests/integration/47-knownhosts.sh holds the same verdicts up against
+ * the real ssh client.
  * The keys and the hashed line were made with ssh-keygen (-H for the hash).
  */
 #include <stdarg.h>
@@ -19,6 +23,7 @@
 #include <openssl/evp.h>
 
 #include "knownhosts.h"
+#include "buf.h"
 #include "err.h"
 #include "banned.h"
 
@@ -106,13 +111,69 @@ static void test_plain_and_port_entries(void **state)
 	assert_int_equal(bad, 0);
 	assert_int_equal(check(kh, "127.0.0.2", 22, KEY_A), KH_OK);
 	assert_int_equal(check(kh, "127.0.0.2", 22, KEY_B), KH_CHANGED);
-	/* OpenSSH never falls back from [host]:port to host. */
-	assert_int_equal(check(kh, "127.0.0.2", 2222, KEY_A), KH_UNKNOWN);
+	/* No [127.0.0.2]:2222 entry: the plain one vouches, as in ssh 9.2. */
+	assert_int_equal(check(kh, "127.0.0.2", 2222, KEY_A), KH_OK);
+	/* ... and says nothing against another key: that one is unknown. */
+	assert_int_equal(check(kh, "127.0.0.2", 2222, KEY_B), KH_UNKNOWN);
+	assert_int_equal(check(kh, "127.0.0.2", 2222, KEY_C), KH_UNKNOWN);
 	assert_int_equal(check(kh, "127.0.0.3", 2222, KEY_A), KH_OK);
 	assert_int_equal(check(kh, "127.0.0.3", 2222, KEY_B), KH_CHANGED);
 	assert_int_equal(check(kh, "127.0.0.3", 22, KEY_A), KH_UNKNOWN);
-	/* Another key type for a known host is unknown, not changed. */
-	assert_int_equal(check(kh, "127.0.0.2", 22, KEY_C), KH_UNKNOWN);
+	/* Another key type for a known host: ssh says changed. */
+	assert_int_equal(check(kh, "127.0.0.2", 22, KEY_C), KH_OTHER_TYPE);
+	assert_int_equal(check(kh, "127.0.0.3", 2222, KEY_C), KH_OTHER_TYPE);
+	knownhosts_free(kh);
+}
+
+static void test_port_fallback_only_without_entry(void **state)
+{
+	struct knownhosts *kh;
+	size_t bad;
+
+	(void)state;
+	/* [h]:2222 has a wrong key, h the right one: still changed. */
+	write_file("[h]:2222 ssh-ed25519 " KEY_B "\n"
+		   "h ssh-ed25519 " KEY_A "\n"
+		   "[k]:2222 ecdsa-sha2-nistp256 " KEY_C "\n"
+		   "k ssh-ed25519 " KEY_A "\n");
+	kh = load(&bad);
+	assert_int_equal(check(kh, "h", 2222, KEY_B), KH_OK);
+	assert_int_equal(check(kh, "h", 2222, KEY_A), KH_CHANGED);
+	/* a key of another type under [k]:2222 is no reason to fall back */
+	assert_int_equal(check(kh, "k", 2222, KEY_A), KH_OTHER_TYPE);
+	knownhosts_free(kh);
+}
+
+static void test_known_types(void **state)
+{
+	struct knownhosts *kh;
+	struct buf b;
+	size_t bad;
+
+	(void)state;
+	buf_init(&b, 4096);
+	write_file("h ecdsa-sha2-nistp256 " KEY_C "\n"
+		   "h,g ssh-ed25519 " KEY_A "\n"
+		   "h ssh-ed25519 " KEY_B "\n"
+		   "@revoked g ecdsa-sha2-nistp256 " KEY_C "\n"
+		   "[g]:2222 ssh-ed25519 " KEY_B "\n");
+	kh = load(&bad);
+	assert_int_equal(knownhosts_types(kh, "h", 22, &b), RONDA_OK);
+	assert_string_equal(buf_data(&b), "ecdsa-sha2-nistp256,ssh-ed25519");
+	buf_reset(&b);
+	/* h:2222 has no entry of its own: h's types count */
+	assert_int_equal(knownhosts_types(kh, "h", 2222, &b), RONDA_OK);
+	assert_string_equal(buf_data(&b), "ecdsa-sha2-nistp256,ssh-ed25519");
+	buf_reset(&b);
+	/* a revoked key is no known type */
+	assert_int_equal(knownhosts_types(kh, "g", 22, &b), RONDA_OK);
+	assert_string_equal(buf_data(&b), "ssh-ed25519");
+	buf_reset(&b);
+	assert_int_equal(knownhosts_types(kh, "nope", 22, &b), RONDA_OK);
+	assert_int_equal(buf_len(&b), 0);
+	assert_true(knownhosts_list_has("a,bc,d", "bc", 2));
+	assert_false(knownhosts_list_has("a,bcd", "bc", 2));
+	buf_release(&b);
 	knownhosts_free(kh);
 }
 
@@ -190,6 +251,28 @@ static void test_revoked(void **state)
 	kh = load(&bad);
 	assert_int_equal(check(kh, "host1", 22, KEY_R), KH_REVOKED);
 	assert_int_equal(check(kh, "other", 22, KEY_R), KH_REVOKED);
+	knownhosts_free(kh);
+}
+
+/* @revoked applies to the names its patterns match, as in ssh. */
+static void test_revoked_by_name(void **state)
+{
+	struct knownhosts *kh;
+	size_t bad;
+
+	(void)state;
+	write_file("@revoked h ssh-ed25519 " KEY_A "\n"
+		   "[h]:2222 ssh-ed25519 " KEY_A "\n"
+		   "g ssh-ed25519 " KEY_A "\n"
+		   "@revoked [g]:2222 ssh-ed25519 " KEY_A "\n");
+	kh = load(&bad);
+	assert_int_equal(check(kh, "h", 22, KEY_A), KH_REVOKED);
+	assert_int_equal(check(kh, "h", 2222, KEY_A), KH_OK);
+	assert_int_equal(check(kh, "g", 2222, KEY_A), KH_REVOKED);
+	assert_int_equal(check(kh, "g", 22, KEY_A), KH_OK);
+	assert_int_equal(check(kh, "elsewhere", 22, KEY_A), KH_UNKNOWN);
+	/* revoked under the plain name, [h]:3333 unknown: refused */
+	assert_int_equal(check(kh, "h", 3333, KEY_A), KH_REVOKED);
 	knownhosts_free(kh);
 }
 
@@ -275,6 +358,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_patterns_and_negation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines_skipped_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoked_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_port_fallback_only_without_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_known_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_is_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_new_saves_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint_like_ssh_keygen, setup, teardown),
