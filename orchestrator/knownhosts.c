@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -552,42 +551,46 @@ static int has_key(const struct knownhosts *kh, const char *name,
 	return 0;
 }
 
+/* Writes all of data to fd. */
+static int write_all(int fd, const char *data, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, data + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return RONDA_ESYS;
+		off += (size_t)w;
+	}
+	return RONDA_OK;
+}
+
 /*
- * Appends the new entries that the file does not hold yet.  The lock file
- * serialises concurrent ronda runs; the rename makes the update atomic, so
- * a reader never sees half a file.
+ * Appends the new entries that the file does not hold yet.  Like ssh, the
+ * file is opened through a symlink and only ever appended to, never
+ * rewritten; a lock on the file itself serialises concurrent ronda runs,
+ * which re-read it under the lock so that a key is written once.
  */
 int knownhosts_save(struct knownhosts *kh)
 {
-	struct buf cur, tmpname, lockname;
+	struct buf cur, add;
 	struct knownhosts *disk = NULL;
 	size_t bad = 0, added = 0;
-	int lockfd = -1, fd = -1, r;
-	struct stat st;
-	mode_t mode = 0600;
+	int fd = -1, r;
 
 	buf_init(&cur, KH_MAX_FILE);
-	buf_init(&tmpname, 4096);
-	buf_init(&lockname, 4096);
+	buf_init(&add, KH_MAX_FILE);
 	if (!knownhosts_pending(kh))
 		return RONDA_OK;
-	r = buf_printf(&lockname, "%s.lock", kh->path);
-	if (r == RONDA_OK)
-		r = buf_printf(&tmpname, "%s.tmp.%ld", kh->path, (long)getpid());
-	if (r)
-		goto out;
-	lockfd = open(buf_data(&lockname), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
+	fd = open(kh->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
 		r = RONDA_ESYS;
 		goto out;
 	}
-	r = read_file(kh->path, &cur);
-	if (r == RONDA_ENOTFOUND)
-		r = RONDA_OK;
+	r = buf_read_fd(&cur, fd);
 	if (r)
 		goto out;
-	if (stat(kh->path, &st) == 0)
-		mode = st.st_mode & 0777;
 	disk = calloc(1, sizeof(*disk));
 	if (!disk || !(disk->path = strdup(kh->path))) {
 		r = RONDA_ENOMEM;
@@ -597,7 +600,7 @@ int knownhosts_save(struct knownhosts *kh)
 	if (r)
 		goto out;
 	if (buf_len(&cur) && buf_data(&cur)[buf_len(&cur) - 1] != '\n' &&
-	    (r = buf_putc(&cur, '\n')))
+	    (r = buf_putc(&add, '\n')))
 		goto out;
 	for (size_t i = 0; i < kh->n; i++) {
 		struct kh_entry *e = &kh->v[i];
@@ -606,52 +609,28 @@ int knownhosts_save(struct knownhosts *kh)
 			continue;
 		/* Another run may have added it meanwhile. */
 		if (!has_key(disk, e->patterns, e->blob, e->bloblen)) {
-			r = buf_puts(&cur, e->line);
+			r = buf_puts(&add, e->line);
 			if (r)
 				goto out;
 			added++;
 		}
 	}
-	fd = open(buf_data(&tmpname), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0) {
-		r = RONDA_ESYS;
-		goto out;
-	}
-	for (size_t off = 0; off < buf_len(&cur);) {
-		ssize_t w = write(fd, buf_data(&cur) + off, buf_len(&cur) - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
+	if (added) {
+		r = write_all(fd, buf_data(&add), buf_len(&add));
+		if (r == RONDA_OK && fsync(fd) < 0)
 			r = RONDA_ESYS;
+		if (r)
 			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		r = RONDA_ESYS;
-		goto out;
-	}
-	fd = -1;
-	if (rename(buf_data(&tmpname), kh->path) < 0) {
-		r = RONDA_ESYS;
-		goto out;
 	}
 	for (size_t i = 0; i < kh->n; i++)
 		kh->v[i].is_new = 0;
 	log_info("%s: %zu new host key(s) recorded", kh->path, added);
 out:
-	if (fd >= 0) {
-		close(fd);
-		unlink(buf_data(&tmpname));
-	}
-	if (lockfd >= 0)
-		close(lockfd);
+	if (fd >= 0)
+		close(fd);	/* and with it the lock */
 	knownhosts_free(disk);
 	buf_release(&cur);
-	buf_release(&tmpname);
-	buf_release(&lockname);
+	buf_release(&add);
 	return r;
 }
 

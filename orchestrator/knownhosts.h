@@ -15,8 +15,8 @@
  * keys of other types: ssh calls it changed too), REVOKED, or UNKNOWN.  In
  * accept-new mode, new keys are remembered in memory at once (so a second
  * session in the same run sees them) and appended to the file by
- * knownhosts_save(), which re-reads the file under a lock, skips entries
- * another process already added, and replaces it atomically.
+ * knownhosts_save(), which re-reads the file under a lock on it, skips
+ * entries another process already added, and appends the rest.
  */
 #ifndef RONDA_KNOWNHOSTS_H
 #define RONDA_KNOWNHOSTS_H

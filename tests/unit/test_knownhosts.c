@@ -4,7 +4,7 @@
  * entry, another key type counted as a change, hashed names, patterns with
  * negation, @revoked only for the names it matches, unreadable lines
  * skipped (not fatal), the known types of a host, and accept-new appending
- * each key once even when two runs add the same host.
+ * each key once, through a symlink, even when two runs add the same host.
  * tests/integration/47-knownhosts.sh holds the same verdicts up against
  * the real ssh client.
  * The keys and the hashed line were made with ssh-keygen (-H for the hash).
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -338,6 +339,51 @@ static void test_accept_new_saves_once(void **state)
 	knownhosts_free(c);
 }
 
+/* ssh follows a symlinked known_hosts and appends; so do we. */
+static void test_save_through_symlink(void **state)
+{
+	char link[80], dir[64], *slash;
+	struct knownhosts *kh;
+	struct blob k = decode(KEY_A);
+	struct stat st;
+	size_t bad;
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s.link", path);
+	write_file("old ssh-ed25519 " KEY_B);	/* no final newline */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(knownhosts_load(link, &kh, &bad), RONDA_OK);
+	assert_int_equal(knownhosts_add(kh, "10.0.0.1", 22, k.b, k.n), RONDA_OK);
+	assert_int_equal(knownhosts_save(kh), RONDA_OK);
+	knownhosts_free(kh);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(count_lines(), 2);
+	kh = load(&bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(check(kh, "old", 22, KEY_B), KH_OK);
+	assert_int_equal(check(kh, "10.0.0.1", 22, KEY_A), KH_OK);
+	knownhosts_free(kh);
+	unlink(link);
+	/* nothing else was left beside the file */
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	{
+		char pfx[64];
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		int others = 0;
+
+		assert_non_null(d);
+		snprintf(pfx, sizeof(pfx), "%s.", slash + 1);
+		while ((de = readdir(d)))
+			others += strncmp(de->d_name, pfx, strlen(pfx)) == 0;
+		closedir(d);
+		assert_int_equal(others, 0);
+	}
+}
+
 static void test_fingerprint_like_ssh_keygen(void **state)
 {
 	struct blob k = decode(KEY_A);
@@ -361,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_revoked_by_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_fallback_only_without_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_through_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file_is_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_new_saves_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint_like_ssh_keygen, setup, teardown),
