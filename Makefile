@@ -98,7 +98,7 @@ unit-build: $(UNIT_BINS)
 # Tests build with -Werror: a warning is a failure, not noise.
 test: deps
 	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 programs unit-build
-	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 SANITIZE=address,undefined unit-build
+	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 SANITIZE=address,undefined unit-build build-san/ronda-agent
 	@tests/run.sh
 
 demo: deps

@@ -69,7 +69,7 @@ rtasks() {	# the agent's tasks on tree $1
 }
 run_ronda() {	# the agent on $R; its result lines in $T/rout
 	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":%s}\n' "$R" "$T/rstate" "$(rtasks "$R")" \
-		| "$A" run --profile maintain >"$T/rout" 2>"$T/rerr"
+		| t_agent run --profile maintain >"$T/rout" 2>"$T/rerr"
 }
 run_lr() { "$LR" -s "$LRS" "$T/lr.conf" >"$T/lrout" 2>&1; }
 
@@ -220,7 +220,7 @@ edge() {	# FREQUENCY EPOCH -> "lr ronda" (1 = rotated)
 	chmod 0600 "$T/rstate/edge.state"
 	"$LR" -s "$T/edge.lrstate" "$T/edge.conf" >/dev/null 2>&1
 	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[{"name":"e","check":"rotate","path":"%s/edge/e.log","frequency":"%s","rotate":2,"state":"%s/edge.state"}]}\n' \
-		"$R/edge" "$T/rstate" "$R" "$freq" "$T/rstate" | "$A" run --profile maintain >/dev/null 2>&1
+		"$R/edge" "$T/rstate" "$R" "$freq" "$T/rstate" | t_agent run --profile maintain >/dev/null 2>&1
 	echo "$([ -e "$L/edge/e.log.1" ] && echo 1 || echo 0) $([ -e "$R/edge/e.log.1" ] && echo 1 || echo 0)"
 }
 today=$(date -d "$(date +%Y-%m-%d) 00:00:00" +%s)
@@ -261,7 +261,7 @@ printf '%s {
 ' "$L/first/f.log" >"$T/first.conf"
 "$LR" -s "$T/first.lrstate" "$T/first.conf" >/dev/null 2>&1
 printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[{"name":"f","check":"rotate","path":"%s/first/f.log","frequency":"daily","rotate":3,"state":"%s/first.state"}]}\n' \
-	"$R/first" "$T/rstate" "$R" "$T/rstate" | "$A" run --profile maintain >/dev/null 2>&1
+	"$R/first" "$T/rstate" "$R" "$T/rstate" | t_agent run --profile maintain >/dev/null 2>&1
 if [ ! -e "$L/first/f.log.2" ] && [ -e "$R/first/f.log.2" ]; then
 	t_ok "first sight with a 2-day-old rotated file: logrotate waits, ronda rotates (documented difference)"
 else
