@@ -375,6 +375,9 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		goto out;
 	}
 
+	/* Tasks after the deadline are skipped; one still busy at it is ended. */
+	if (job.timeout > 0)
+		spawn_deadline(job.timeout - (now_mono() - t0) + SPAWN_STOP_GRACE);
 	verdicts = calloc(job.n_tasks ? job.n_tasks : 1, sizeof(*verdicts));
 	if (!verdicts) {
 		emit_error(&o, "internal", "out of memory");

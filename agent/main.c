@@ -24,6 +24,27 @@
 
 #define SELF "/proc/self/exe"
 
+/*
+ * Sanitizer builds only: LeakSanitizer's check at exit stops the world with
+ * ptrace and clone, which the seccomp filter refuses, so a confined agent
+ * would spin in it forever.  The probe and exec children get a scrubbed
+ * environment (no ASAN_OPTIONS), so the default must live in the binary.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define AGENT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGENT_ASAN 1
+#endif
+#endif
+#ifdef AGENT_ASAN
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
 static const char usage[] =
 "usage: ronda-agent run [--profile inspect|maintain] [--watch-stdin]\n"
 "                       [--no-landlock] [--policy FILE] [--now EPOCH] [-v] < job.json\n"

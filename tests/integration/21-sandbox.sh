@@ -11,7 +11,7 @@ trap 'rm -rf "$T"' EXIT
 # expect PROFILES CALL WANT: WANT is "ok", "errno=EXXX" or "killed".
 expect() {
 	local out rc
-	out=$("$A" --try-syscall "$1" "$2" 2>/dev/null); rc=$?
+	out=$(t_agent --try-syscall "$1" "$2" 2>/dev/null); rc=$?
 	if [ "$3" = killed ]; then
 		[ $rc -eq 159 ] && return 0	# 128 + SIGSYS
 		echo "$1 $2: want killed, got rc=$rc $out"; return 1
@@ -51,7 +51,7 @@ matrix "landlock alone allows reads" landlock ok open_read spawn
 
 # An inspect job whose command tries to write: the write fails, as designed.
 echo '{"ronda":1,"tasks":[{"name":"w","check":"command","argv":["sh","-c","echo x > '"$T"'/written"]}]}' \
-	| "$A" run >"$T/w"; rc=$?
+	| t_agent run >"$T/w"; rc=$?
 if [ ! -e "$T/written" ] && grep -q '"task":"w".*"verdict":"fail".*Read-only file system' "$T/w"; then
 	t_ok "inspect job: a write fails with EROFS, no file"
 else
@@ -64,7 +64,7 @@ mkdir -p "$T/mnt"
 echo '{"ronda":1,"tasks":[
  {"name":"mount","check":"command","argv":["mount","-t","tmpfs","none","'"$T"'/mnt"]},
  {"name":"ptrace","check":"command","argv":["'"$A"'","--try-syscall","none","ptrace"]}]}' \
-	| tr -d '\n' | "$A" run >"$T/m"
+	| tr -d '\n' | t_agent run >"$T/m"
 if [ "$(wc -l </proc/self/mounts)" = "$mounts" ] \
 	&& grep -q '"task":"mount".*"verdict":"error","message":"mount: killed by the sandbox (SIGSYS' "$T/m" \
 	&& grep -q '"task":"ptrace".*"verdict":"error".*killed by the sandbox' "$T/m"; then
@@ -76,7 +76,7 @@ fi
 # would answer if it did not).
 echo '{"ronda":1,"profile":"maintain","tasks":[
  {"name":"ptrace","check":"command","argv":["'"$A"'","--try-syscall","none","ptrace"]}]}' \
-	| tr -d '\n' | "$A" run --profile maintain >"$T/m2"
+	| tr -d '\n' | t_agent run --profile maintain >"$T/m2"
 grep -q '"task":"ptrace".*killed by the sandbox' "$T/m2" \
 	&& t_ok "maintain job: command cannot ptrace" || t_fail "maintain job: command cannot ptrace" "$(cut -c1-300 "$T/m2")"
 
@@ -85,31 +85,31 @@ mkdir -p "$T/ok" "$T/no"
 echo '{"ronda":1,"profile":"maintain","write_paths":["'"$T"'/ok"],"tasks":[
  {"name":"in","check":"command","argv":["touch","'"$T"'/ok/f"]},
  {"name":"out","check":"command","argv":["touch","'"$T"'/no/f"]}]}' \
-	| tr -d '\n' | "$A" run --profile maintain >"$T/ll"
+	| tr -d '\n' | t_agent run --profile maintain >"$T/ll"
 if [ -e "$T/ok/f" ] && [ ! -e "$T/no/f" ] && grep -q '"task":"out".*"verdict":"fail".*Permission denied' "$T/ll"; then
 	t_ok "maintain: Landlock allows write_paths only"
 else
 	t_fail "maintain: Landlock allows write_paths only" "$(cut -c1-300 "$T/ll")"
 fi
 # A job cannot ask for more than the agent was started with.
-echo '{"ronda":1,"profile":"maintain","tasks":[]}' | "$A" run >"$T/pm" 2>/dev/null; rc=$?
+echo '{"ronda":1,"profile":"maintain","tasks":[]}' | t_agent run >"$T/pm" 2>/dev/null; rc=$?
 [ $rc -eq 65 ] && grep -q 'maintain profile' "$T/pm" && t_ok "job cannot raise its profile" \
 	|| t_fail "job cannot raise its profile" "rc=$rc $(cat "$T/pm")"
 
 # The summary tells the truth when Landlock is off.
-"$A" --self-test --no-landlock >"$T/nl"; rc=$?
+t_agent --self-test --no-landlock >"$T/nl"; rc=$?
 if grep -q '"sandbox":{"kind":"seccomp","profile":"inspect","complete":false,"no_new_privs":true,"seccomp":true,"landlock":false,"landlock_abi":0,"missing":\[{"part":"landlock","why":"turned off (--no-landlock)"}\]}' "$T/nl"; then
 	t_ok "summary: Landlock off is reported, sandbox incomplete"
 else
 	t_fail "summary: Landlock off is reported, sandbox incomplete" "$(tail -1 "$T/nl")"
 fi
-"$A" --self-test | grep -q '"complete":true,"no_new_privs":true,"seccomp":true,"landlock":true' \
+t_agent --self-test | grep -q '"complete":true,"no_new_privs":true,"seccomp":true,"landlock":true' \
 	&& t_ok "summary: full sandbox reported complete" || t_fail "summary: full sandbox reported complete"
 
 # The probe and trampoline modes, started by hand, confine themselves.
-"$A" --probe '{"check":"file","path":"/etc/passwd"}' | grep -q '"verdict":"ok"' \
+t_agent --probe '{"check":"file","path":"/etc/passwd"}' | grep -q '"verdict":"ok"' \
 	&& t_ok "--probe by hand runs one check" || t_fail "--probe by hand runs one check"
-out=$("$A" --exec -- "$A" --try-syscall none mount 2>&1)
+out=$(t_agent --exec -- "$A" --try-syscall none mount 2>&1)
 [ "$out" = "mount errno=EPERM" ] && t_ok "--exec trampoline applies the command profile" \
 	|| t_fail "--exec trampoline applies the command profile" "$out"
 

@@ -127,7 +127,7 @@ r=$(rot "$D/link" '"size":1,"rotate":2')
 ln -s "$T/elsewhere/secret.log" "$D/sym.log"
 lines 10 h >"$D/hard.log"; ln "$D/hard.log" "$T/elsewhere/hardlink"
 mkfifo "$D/fifo.log"
-r=$(timeout 10 bash -c "$(declare -f rot job); A=$A T=$T; rot '$D' '\"size\":1,\"rotate\":2'")
+r=$(timeout 10 bash -c "$(declare -f rot job t_agent); A=$A T=$T; rot '$D' '\"size\":1,\"rotate\":2'")
 reasons=$(jq -r '[.values.skipped[].reason] | sort | join(",")' <<<"$r")
 if [ "$reasons" = "FIFO,has more than one hard link,symlink (never followed)" ] && [ ! -e "$D/sym.log.1" ] \
 	&& [ ! -e "$D/hard.log.1" ] && [ ! -e "$T/elsewhere/secret.log.1" ] && [ "$(jq -r .verdict <<<"$r")" = warn ]; then

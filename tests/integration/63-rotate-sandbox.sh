@@ -37,7 +37,7 @@ if [ "$before" = "$after" ] && grep -q '"profile":"inspect","complete":true' "$T
 else
 	t_fail "dry run under inspect" "$r"
 fi
-echo '{"ronda":1,"tasks":[{"check":"rotate","path":"'"$T"'/ok/c.log"}]}' | "$A" run >"$T/o2" 2>/dev/null; rc=$?
+echo '{"ronda":1,"tasks":[{"check":"rotate","path":"'"$T"'/ok/c.log"}]}' | t_agent run >"$T/o2" 2>/dev/null; rc=$?
 [ $rc -eq 65 ] && grep -q 'needs the maintain profile' "$T/o2" && t_ok "a real rotation under inspect is refused before anything runs" \
 	|| t_fail "rotate needs maintain" "rc=$rc $(cat "$T/o2")"
 t_finish
