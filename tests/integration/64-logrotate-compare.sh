@@ -328,7 +328,7 @@ printf '%s {
 ' "$L/first/f.log" >"$T/first.conf"
 "$LR" -s "$T/first.lrstate" "$T/first.conf" >/dev/null 2>&1
 printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[{"name":"f","check":"rotate","path":"%s/first/f.log","frequency":"daily","rotate":3,"state":"%s/first.state"}]}\n' \
-	"$R/first" "$T/rstate" "$R" "$T/rstate" | t_agent run --profile maintain >/dev/null 2>&1
+	"$R/first" "$T/rstate" "$R" "$T/rstate" | t_agent run --profile maintain --now "$(date +%s)" >/dev/null 2>&1
 if [ ! -e "$L/first/f.log.2" ] && [ -e "$R/first/f.log.2" ]; then
 	t_ok "first sight with a 2-day-old rotated file: logrotate waits, ronda rotates (documented difference)"
 else
