@@ -150,7 +150,11 @@ int cmd_exec(int argc, char **argv)
 		code = cli_exit_code(rc);
 		goto out;
 	}
-	engine_cli_finish(&x.ec, &o);
+	if (engine_cli_finish(&x.ec, &o, &err)) {
+		fprintf(stderr, "ronda exec: %s\n", buf_data(&err));
+		code = EXIT_CONFIG;
+		goto out;
+	}
 	x.ec.eo.plan = exec_plan;
 	x.ec.eo.plan_arg = &x;
 	/* --become: sudo -n never prompts, so a host that wants a password fails fast. */
