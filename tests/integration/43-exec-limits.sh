@@ -1,7 +1,8 @@
 #!/bin/bash
 # 43-exec-limits.sh - limits and hosts that differ: --max-output as given
 # (1M included) for exec and check, a descriptor limit ronda must fit in or
-# refuse, a login shell whose rc file prints, and a setgid cache parent.
+# refuse, a login shell whose rc file prints, a setgid cache parent, and
+# exec --out and --prom.
 source "$(dirname "$0")/../lib.sh"
 dir=$("$TOP/tests/fleet/up.sh" -n 12 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
 trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1' EXIT
@@ -56,5 +57,33 @@ m4=$(stat -c %a "$FLEET_HOMES/node004/.cache/ronda" 2>/dev/null)
 chmod 2770 "$FLEET_HOMES/node004/.cache/ronda"
 "$R" check "${X[@]}" --json node004 load:100 > "$dir/rc2.json" 2>/dev/null
 [[ $(jq -r 'select(.type == "host") | .error' "$dir/rc2.json") == *"want 0 700"* ]] && t_ok "a group-writable cache is still refused" || t_fail "a group-writable cache is refused" "$(cat "$dir/rc2.json")"
+
+# --- exec --out and --prom ----------------------------------------------------------
+"$R" exec "${X[@]}" --out "$dir/runs" --prom "$dir/exec.prom" 'node[001-002],closed' -- \
+	sh -c 'echo "out of $1"; echo "err of $1" >&2; exit 3' sh 'a b' > "$dir/o.out" 2>"$dir/o.err"; rc=$?
+run=$(sed -n 's/^ronda exec: results in //p' "$dir/o.err")
+H="$run/hosts"
+if [ $rc -eq 2 ] && [ -d "$H" ] && [ "$(cat "$H/node001.stdout")" = "out of a b" ] &&
+   [ "$(cat "$H/node002.stderr")" = "err of a b" ] && [ "$(cat "$H/node001.exit")" = 3 ] &&
+   [ ! -e "$H/closed.exit" ] && [ -e "$H/closed.stdout" ]; then
+	t_ok "exec --out: per-host stdout, stderr and exit files"
+else
+	t_fail "exec --out: per-host files" "rc=$rc run=$run $(ls "$H" 2>&1 | tr '\n' ' ')"
+fi
+j=$(jq -c '[.kind, .command, .hosts.node001.status, .hosts.node001.exit_code, .hosts.closed.status]' "$run/run.json" 2>&1)
+[ "$j" = '["exec",["sh","-c","echo \"out of $1\"; echo \"err of $1\" >&2; exit 3","sh","a b"],"failed",3,"unreachable"]' ] &&
+	t_ok "exec --out: run.json holds the command and each host's status" || t_fail "exec --out: run.json" "$j"
+P="$dir/exec.prom"
+if grep -qx 'ronda_exec_host_status{host="node001",status="failed"} 1' "$P" &&
+   grep -qx 'ronda_exec_host_exit_code{host="node002"} 3' "$P" &&
+   grep -qx 'ronda_exec_host_status{host="closed",status="unreachable"} 1' "$P" &&
+   ! grep -q 'ronda_exec_host_exit_code{host="closed"}' "$P" &&
+   grep -qx 'ronda_exec_hosts{status="failed"} 2' "$P" &&
+   grep -q '^ronda_exec_host_duration_seconds{host="node001"} [0-9.]*$' "$P" &&
+   [ "$(grep -c '^# TYPE ' "$P")" -eq "$(grep '^# TYPE ' "$P" | sort -u | wc -l)" ]; then
+	t_ok "exec --prom: status, exit code and duration per host"
+else
+	t_fail "exec --prom" "$(head -30 "$P" 2>&1)"
+fi
 
 t_finish
