@@ -251,8 +251,12 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	if (push_ctx_init(&pc, &agent, plan, x->remote_tmp, tl->n, hosts, uploaded))
 		goto out;
 	pc_ok = 1;
-	engine_cli_finish(&x->ec, o);
-	if (x->ec.eo.max_output == (size_t)1 << 20)
+	if (engine_cli_finish(&x->ec, o, &err)) {
+		fprintf(stderr, "ronda: %s\n", buf_data(&err));
+		code = EXIT_CONFIG;
+		goto out;
+	}
+	if (!x->ec.max_output_set)
 		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
