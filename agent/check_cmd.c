@@ -217,14 +217,23 @@ static int service_run(const struct proto_task *t, const struct check_ctx *c,
 	size_t n;
 	int r;
 
+	const char *why = NULL;
+
 	spawn_res_init(&sr);
+	/* The host policy rules systemctl as it rules a command task. */
+	r = check_exe(c, "systemctl", exe, sizeof(exe), &why);
+	if (r == RONDA_ENOTFOUND) {
+		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
+		goto out;
+	}
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_SKIPPED, "%s refused by host policy %s (%s)",
+			  exe, POLICY_PATH, why);
+		goto out;
+	}
 	/* sd_booted(3)'s test: without it systemctl can only fail, slowly. */
 	if (access("/run/systemd/system", F_OK) != 0) {
 		check_say(res, VERDICT_SKIPPED, "systemd is not running (no /run/systemd/system)");
-		goto out;
-	}
-	if (resolve_exe("systemctl", exe, sizeof(exe)) != RONDA_OK) {
-		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
 		goto out;
 	}
 	r = check_run_tramp(c, exe, NULL, fixed, t->timeout > 0 ? t->timeout : 10, 4096, &sr);

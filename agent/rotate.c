@@ -393,7 +393,8 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 			if (i == 0 || (double)ru->plan.r[i].mtime > last)
 				last = (double)ru->plan.r[i].mtime;
 		}
-		rot_state_set(ru->state, full, last);
+		if (rot_state_set(ru->state, full, last) != RONDA_OK)
+			ru->failed = 1;
 	}
 	if (o->notifempty && st.st_size == 0) {
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
@@ -407,7 +408,8 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 	if (r == RONDA_OK)
 		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
 	if (r == RONDA_OK && !o->dry)
-		rot_state_set(ru->state, full, (double)ru->now);
+		if (rot_state_set(ru->state, full, (double)ru->now) != RONDA_OK)
+			ru->failed = 1;
 	if (r == RONDA_EAGAIN) {
 		maint_skip(ru->m, dpath, log, "%s", buf_data(&why));
 	} else if (r != RONDA_OK) {

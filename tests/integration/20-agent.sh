@@ -124,6 +124,14 @@ if grep -q '"task":"t".*"verdict":"skipped","message":"/usr/bin/true refused by 
 else
 	t_fail "policy: denied command skipped, others run" "$(cat "$T/pol")"
 fi
+# The service check's systemctl goes through the same policy.
+sc=$(realpath "$(command -v systemctl)")
+printf 'allow /usr/bin/*\ndeny %s\n' "$sc" >"$T/agent.cfg"
+echo '{"ronda":1,"tasks":[{"name":"s","check":"service","unit":"ssh.service"}]}' \
+	| "$A" run --policy "$T/agent.cfg" >"$T/pol"; rc=$?
+grep -q '"task":"s".*"verdict":"skipped","message":"'"$sc"' refused by host policy' "$T/pol" \
+	&& t_ok "policy: the service check's systemctl is refused like a command" \
+	|| t_fail "policy: the service check's systemctl is refused like a command" "$(cat "$T/pol")"
 chmod 0666 "$T/agent.cfg"
 echo '{"ronda":1,"tasks":[]}' | t_agent run --policy "$T/agent.cfg" >"$T/pol" 2>/dev/null; rc=$?
 [ $rc -eq 78 ] && grep -q '"code":"policy"' "$T/pol" && t_ok "policy: writable by others refuses the job" \

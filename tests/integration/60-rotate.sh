@@ -52,6 +52,21 @@ echo tiny >>"$D/d.log"
 r=$(rot "$D" '"frequency":"daily","minsize":"1M","rotate":5')
 [ "$(val "$r" files_rotated)" = 0 ] && t_ok "minsize holds back a due log" || t_fail "minsize" "$r"
 
+# --- a name that is not UTF-8 is kept in the state: rotated once a day ------------
+rm -rf "$D" "$T/state/rotate.state"; mkdir -p "$D"
+odd=$(printf 'b\xffd%%.log')
+# (the log is old too, so without a state entry its .1 would make it due again)
+lines 10 u >"$D/$odd"; echo old >"$D/$odd.1"; touch -d '2 days ago' "$D/$odd.1" "$D/$odd"
+r1=$(rot "$D" '"frequency":"daily","rotate":5')
+lines 10 v >>"$D/$odd"
+r2=$(rot "$D" '"frequency":"daily","rotate":5')
+if [ "$(val "$r1" files_rotated)" = 1 ] && [ "$(val "$r2" files_rotated)" = 0 ] && [ -e "$D/$odd.2" ] && [ ! -e "$D/$odd.3" ] \
+	&& jq -e '.logs | has("bytes:'"$D"'/b%FFd%25.log")' "$T/state/rotate.state" >/dev/null; then
+	t_ok "a non-UTF-8 log name is saved in the state (\"bytes:\" form) and not rotated twice in a day"
+else
+	t_fail "non-UTF-8 name in the state" "$r1 / $r2 $(cat "$T/state/rotate.state")"
+fi
+
 # --- delaycompress, dateext, olddir, maxage ---------------------------------------
 rm -rf "$D"; mkdir -p "$D"
 for i in 1 2 3; do lines 300 "x$i" >>"$D/dc.log"; rot "$D" '"size":1,"rotate":5,"compress":true,"delaycompress":true' >/dev/null; done
