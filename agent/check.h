@@ -3,7 +3,8 @@
  *
  * Each check type has a prepare function, which validates what the schema in
  * proto.c cannot (ranges, regexes, absolute paths, host policy) and runs for
- * every task before any task runs, and a run function, which measures and
+ * every task before any task runs (and after the agent is fully confined),
+ * and a run function, which measures and
  * fills a check_result: a verdict, a short message for people, and the
  * measured values as JSON numbers.
  *
@@ -45,6 +46,13 @@ struct check_ops {
 		       struct buf *err);
 	int (*run)(const struct proto_task *t, const struct check_ctx *c,
 		   struct check_result *res);
+	/*
+	 * Optional: the directory this task needs to exist before the agent
+	 * confines itself (Landlock can only name what exists), written to
+	 * dir; 0 if none.  The sandbox creates it only if it is a write path.
+	 */
+	int (*needs_dir)(const struct proto_task *t, const struct check_ctx *c,
+			 char *dir, size_t n);
 };
 
 const struct check_ops *check_find(const char *name);

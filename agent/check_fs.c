@@ -451,6 +451,6 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_disk = { "disk", 1, 10, disk_prepare, disk_run };
-const struct check_ops check_file = { "file", 1, 10, file_prepare, file_run };
-const struct check_ops check_mount = { "mount", 0, 5, mount_prepare, mount_run };
+const struct check_ops check_disk = { "disk", 1, 10, disk_prepare, disk_run, NULL };
+const struct check_ops check_file = { "file", 1, 10, file_prepare, file_run, NULL };
+const struct check_ops check_mount = { "mount", 0, 5, mount_prepare, mount_run, NULL };

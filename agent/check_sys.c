@@ -344,8 +344,8 @@ static int clock_run(const struct proto_task *t, const struct check_ctx *c,
 	return RONDA_OK;
 }
 
-const struct check_ops check_memory = { "memory", 0, 5, pct_prepare, memory_run };
-const struct check_ops check_load = { "load", 0, 5, load_prepare, load_run };
-const struct check_ops check_uptime = { "uptime", 0, 5, uptime_prepare, uptime_run };
-const struct check_ops check_sysctl = { "sysctl", 0, 5, sysctl_prepare, sysctl_run };
-const struct check_ops check_clock = { "clock", 0, 5, no_prepare, clock_run };
+const struct check_ops check_memory = { "memory", 0, 5, pct_prepare, memory_run, NULL };
+const struct check_ops check_load = { "load", 0, 5, load_prepare, load_run, NULL };
+const struct check_ops check_uptime = { "uptime", 0, 5, uptime_prepare, uptime_run, NULL };
+const struct check_ops check_sysctl = { "sysctl", 0, 5, sysctl_prepare, sysctl_run, NULL };
+const struct check_ops check_clock = { "clock", 0, 5, no_prepare, clock_run, NULL };
