@@ -205,7 +205,8 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	double start;
 	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
 
-	plan->dry_run |= x->preview;
+	if (x->preview)
+		patrol_plan_preview(plan);
 	memset(&agent, 0, sizeof(agent));
 	buf_init(&job, 1 << 20);
 	buf_init(&err, 4096);
