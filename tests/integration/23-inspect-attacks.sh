@@ -77,7 +77,7 @@ refused() {
 }
 for how in inspect preview; do
 	# The agent runs in a network namespace of ours: lo there is the target.
-	unshare -n sh -c '"$1" run --profile inspect <"$2" >"$3"; echo "mtu $(ip -o link show lo | sed -n "s/.* mtu \([0-9]*\) .*/\1/p")" >"$3.mtu"' \
+	unshare -n sh -c 'timeout -s KILL 60 "$1" run --profile inspect <"$2" >"$3"; echo "mtu $(ip -o link show lo | sed -n "s/.* mtu \([0-9]*\) .*/\1/p")" >"$3.mtu"' \
 		sh "$A" "$T/$how.json" "$T/$how.out"
 	out=$T/$how.out
 	grep -q '"scope_signal"' "$out" && kernel_scope=1 || kernel_scope=0
