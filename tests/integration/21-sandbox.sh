@@ -39,6 +39,35 @@ matrix "inspect kills x32 syscalls" inspect killed x32_getpid
 matrix "clone3 gets ENOSYS (glibc falls back)" inspect errno=ENOSYS clone3 io_uring_setup
 matrix "rseq reaches the kernel" inspect errno=EINVAL rseq
 
+# Calls narrowed by their arguments (sandbox-args.c): EBADF/ESRCH mean the
+# call reached the kernel, EPERM that the filter refused it.
+REACH="ioctl_tcgets ioctl_fionread ioctl_getflags ioctl_getflags_hi ioctl_setflags ioctl_siocsifmtu"
+matrix "unconfined: ioctls reach the kernel" none errno=EBADF $REACH
+matrix "unconfined: setpriority/prlimit of others reach the kernel" none errno=ESRCH setpriority_other setpriority_other_hi setpriority_user prlimit_other
+matrix "unconfined: netlink and packet sockets open" none ok socket_netlink_route socket_packet kill_all
+NARROW="ioctl_setflags ioctl_siocsifmtu setpriority_other setpriority_other_hi setpriority_user prlimit_other kill_all socket_netlink_route socket_packet"
+SELF="setpriority_self setpriority_pgrp prlimit_self kill_self socket_inet socket_unix socket_sock_diag abstract_connect"
+for prof in inspect maintain; do
+	matrix "$prof: read-only ioctls pass" $prof errno=EBADF ioctl_tcgets ioctl_fionread ioctl_getflags ioctl_getflags_hi
+	matrix "$prof: other ioctls, others' priority and limits, kill(-1), netlink and packet sockets: EPERM" $prof errno=EPERM $NARROW
+	matrix "$prof: own priority and limits, sock_diag, inet and unix sockets pass" $prof ok $SELF
+	matrix "$prof: reading another process's limits passes" $prof errno=ESRCH prlimit_other_read
+	matrix "$prof: seccomp alone lets a signal to pid 1 through (Landlock scopes it)" $prof ok kill_init
+done
+matrix "command profile: no netlink (not even sock_diag), no unix sockets" inspect,command errno=EPERM socket_sock_diag socket_netlink_route socket_unix abstract_connect
+matrix "command-unix profile: unix sockets, still no netlink" inspect,command-unix ok socket_unix socket_inet
+matrix "command-unix profile: still no netlink" inspect,command-unix errno=EPERM socket_sock_diag
+abi=$("$A" --self-test | jq -r 'select(.type == "summary") | .sandbox.landlock_abi')
+if [ "$abi" -ge 6 ]; then
+	matrix "Landlock scope (ABI $abi): no signal or abstract connect out of the job" landlock errno=EPERM kill_init abstract_connect
+	matrix "Landlock scope: signals to itself pass" landlock ok kill_self
+	"$A" --self-test | grep -q '"landlock_applied":\["fs_write","refer","truncate","ioctl_dev","scope_signal","scope_abstract_unix_socket"\],"missing":\[\]' \
+		&& t_ok "summary: the Landlock features applied are listed" || t_fail "summary lists Landlock features" "$("$A" --self-test | tail -1)"
+else
+	"$A" --self-test | grep -q '"complete":false.*"part":"landlock-scope"' \
+		&& t_ok "summary: Landlock ABI $abi has no scoping, and says so" || t_fail "summary: missing scope reported"
+fi
+
 matrix "maintain allows writes" maintain ok open_write
 matrix "maintain lets write calls reach the kernel" maintain errno=ENOENT unlink rename chmod mkdir truncate
 matrix "maintain kills dangerous calls" maintain killed $DANGER
@@ -98,7 +127,7 @@ echo '{"ronda":1,"profile":"maintain","tasks":[]}' | t_agent run >"$T/pm" 2>/dev
 
 # The summary tells the truth when Landlock is off.
 t_agent --self-test --no-landlock >"$T/nl"; rc=$?
-if grep -q '"sandbox":{"kind":"seccomp","profile":"inspect","complete":false,"no_new_privs":true,"seccomp":true,"landlock":false,"landlock_abi":0,"missing":\[{"part":"landlock","why":"turned off (--no-landlock)"}\]}' "$T/nl"; then
+if grep -q '"sandbox":{"kind":"seccomp","profile":"inspect","complete":false,"no_new_privs":true,"seccomp":true,"landlock":false,"landlock_abi":0,"landlock_applied":\[\],"missing":\[{"part":"landlock","why":"turned off (--no-landlock)"}\]}' "$T/nl"; then
 	t_ok "summary: Landlock off is reported, sandbox incomplete"
 else
 	t_fail "summary: Landlock off is reported, sandbox incomplete" "$(tail -1 "$T/nl")"
