@@ -6,12 +6,21 @@
 #   make rotate-bench    the rotate task against gzip -6 and logrotate
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined   same build with sanitizers, in build-san/
+#   make fuzz            each libFuzzer target for FUZZ_TIME s (default 60), clang, in build-fuzz/
 #   make deps            install missing Debian packages (apt-get)
 #   make install         install under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make uninstall       remove what make install put there (not /etc/ronda)
 #   make deb             build build/ronda_VERSION-1_ARCH.deb (packaging/debian)
 
-ifneq ($(SANITIZE),)
+# FUZZ=1: the libFuzzer build (clang; libFuzzer is clang's), in build-fuzz/.
+FUZZ_CC ?= clang-14
+FUZZ_TIME ?= 60
+ifeq ($(FUZZ),1)
+BUILD ?= build-fuzz
+CC := $(FUZZ_CC)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+else ifneq ($(SANITIZE),)
 BUILD ?= build-san
 SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
@@ -45,7 +54,8 @@ endif
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
-include common/module.mk orchestrator/module.mk agent/module.mk tests/module.mk
+include common/module.mk orchestrator/module.mk agent/module.mk tests/module.mk \
+	tests/fuzz/module.mk
 
 COMMON_OBJS := $(call obj,$(COMMON_SRCS))
 ORCH_OBJS := $(call obj,$(ORCH_SRCS))
@@ -53,7 +63,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build test demo bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -95,10 +105,19 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/liborch.a $(BUILD)/
 
 unit-build: $(UNIT_BINS)
 
+fuzz-build: $(FUZZ_BINS)
+
+# Every target for FUZZ_TIME seconds from its corpus (tests/fuzz/corpus/);
+# what it finds goes to build-fuzz/corpus/ and build-fuzz/crashes/.
+fuzz: deps
+	@$(MAKE) --no-print-directory NODEPS=1 FUZZ=1 fuzz-build
+	@FUZZ_TIME=$(FUZZ_TIME) tests/integration/80-fuzz.sh
+
 # Tests build with -Werror: a warning is a failure, not noise.
 test: deps
 	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 programs unit-build
-	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 SANITIZE=address,undefined unit-build
+	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 SANITIZE=address,undefined unit-build build-san/ronda-agent
+	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 FUZZ=1 fuzz-build
 	@tests/run.sh
 
 demo: deps
@@ -121,7 +140,7 @@ rotate-bench: deps
 	@agent/rotate-bench.sh $(BUILD)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # ---- installing (packaging/; README "Packaging and scheduling") ----
 #
@@ -206,4 +225,4 @@ deb: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@packaging/debian/build-deb.sh $(BUILD)
 
--include $(shell find build build-san -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

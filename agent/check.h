@@ -2,10 +2,10 @@
  * check.h - the agent's check types.
  *
  * Each check type may have a prepare function, which validates what only
- * the host can tell (regexes compile, users exist; ranges, words and
- * patterns are the schema's, in proto_schema.c, shared with the
- * orchestrator) and runs for every task before any task runs, and has a
- * run function, which measures and
+ * the host can tell (regexes compile, users exist, host policy; ranges,
+ * words and patterns are the schema's, in proto_schema.c, shared with the
+ * orchestrator) and runs for every task before any task runs (and after
+ * the agent is fully confined), and has a run function, which measures and
  * fills a check_result: a verdict, a short message for people, and the
  * measured values as JSON numbers.
  *
@@ -50,6 +50,13 @@ struct check_ops {
 		       struct buf *err);	/* NULL: the schema says it all */
 	int (*run)(const struct proto_task *t, const struct check_ctx *c,
 		   struct check_result *res);
+	/*
+	 * Optional: the directory this task needs to exist before the agent
+	 * confines itself (Landlock can only name what exists), written to
+	 * dir; 0 if none.  The sandbox creates it only if it is a write path.
+	 */
+	int (*needs_dir)(const struct proto_task *t, const struct check_ctx *c,
+			 char *dir, size_t n);
 };
 
 const struct check_ops *check_find(const char *name);

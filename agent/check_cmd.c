@@ -89,8 +89,8 @@ static void add_output(struct check_result *res, const char *key,
  * why.
  */
 int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
-		     const char *const *fixed, double timeout, size_t cap,
-		     struct spawn_res *sr)
+		    const char *const *fixed, int unix_ok, double timeout,
+		    size_t cap, struct spawn_res *sr)
 {
 	size_t n = args ? json_array_size(args) : 0, k = 0;
 	struct spawn_req rq;
@@ -99,11 +99,13 @@ int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
 
 	for (const char *const *f = fixed; f && *f; f++)
 		n++;
-	argv = calloc(n + 5, sizeof(*argv));
+	argv = calloc(n + 6, sizeof(*argv));
 	if (!argv)
 		return RONDA_ENOMEM;
 	argv[k++] = spawn_arg("ronda-agent");
 	argv[k++] = spawn_arg("--exec");
+	if (unix_ok)
+		argv[k++] = spawn_arg("--unix");
 	argv[k++] = spawn_arg("--");
 	argv[k++] = spawn_arg(exe);
 	for (size_t i = 1; args && i < json_array_size(args); i++)
@@ -139,6 +141,16 @@ static int command_prepare(const struct proto_task *t, const struct check_ctx *c
 	return RONDA_OK;
 }
 
+/*
+ * A command may reach unix sockets (systemctl, D-Bus, and whatever listens
+ * behind them) only in a maintain job that is not a dry run: under inspect,
+ * --preview and dry_run it runs read-only like everything else.
+ */
+static int unix_ok(const struct check_ctx *c)
+{
+	return c->job && c->job->profile == PROFILE_MAINTAIN && !c->job->dry_run;
+}
+
 static int command_run(const struct proto_task *t, const struct check_ctx *c,
 		       struct check_result *res)
 {
@@ -162,8 +174,9 @@ static int command_run(const struct proto_task *t, const struct check_ctx *c,
 			  exe, POLICY_PATH, why);
 		goto out;
 	}
-	r = check_run_tramp(c, exe, argv, NULL, t->timeout > 0 ? t->timeout : CMD_TIMEOUT,
-		      (size_t)proto_task_num(t, "max_output", 65536), &sr);
+	r = check_run_tramp(c, exe, argv, NULL, unix_ok(c),
+			    t->timeout > 0 ? t->timeout : CMD_TIMEOUT,
+			    (size_t)proto_task_num(t, "max_output", 65536), &sr);
 	if (r != RONDA_OK) {
 		check_say(res, VERDICT_ERROR, "%s: %s", exe, spawn_failure(r));
 		goto out;
@@ -217,17 +230,28 @@ static int service_run(const struct proto_task *t, const struct check_ctx *c,
 	size_t n;
 	int r;
 
+	const char *why = NULL;
+
 	spawn_res_init(&sr);
+	/* The host policy rules systemctl as it rules a command task. */
+	r = check_exe(c, "systemctl", exe, sizeof(exe), &why);
+	if (r == RONDA_ENOTFOUND) {
+		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
+		goto out;
+	}
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_SKIPPED, "%s refused by host policy %s (%s)",
+			  exe, POLICY_PATH, why);
+		goto out;
+	}
 	/* sd_booted(3)'s test: without it systemctl can only fail, slowly. */
 	if (access("/run/systemd/system", F_OK) != 0) {
 		check_say(res, VERDICT_SKIPPED, "systemd is not running (no /run/systemd/system)");
 		goto out;
 	}
-	if (resolve_exe("systemctl", exe, sizeof(exe)) != RONDA_OK) {
-		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
-		goto out;
-	}
-	r = check_run_tramp(c, exe, NULL, fixed, t->timeout > 0 ? t->timeout : 10, 4096, &sr);
+	/* systemctl asks systemd over its unix socket (or D-Bus's). */
+	r = check_run_tramp(c, exe, NULL, fixed, 1, t->timeout > 0 ? t->timeout : 10,
+			    4096, &sr);
 	if (r != RONDA_OK) {
 		check_say(res, VERDICT_ERROR, "systemctl: %s", spawn_failure(r));
 		goto out;
@@ -251,5 +275,5 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_command = { "command", 0, 30, command_prepare, command_run };
-const struct check_ops check_service = { "service", 0, 10, NULL, service_run };
+const struct check_ops check_command = { "command", 0, 30, command_prepare, command_run, NULL };
+const struct check_ops check_service = { "service", 0, 10, NULL, service_run, NULL };

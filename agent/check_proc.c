@@ -322,5 +322,5 @@ report:
 	return RONDA_OK;
 }
 
-const struct check_ops check_process = { "process", 1, 10, process_prepare, process_run };
-const struct check_ops check_port = { "port", 0, 5, NULL, port_run };
+const struct check_ops check_process = { "process", 1, 10, process_prepare, process_run, NULL };
+const struct check_ops check_port = { "port", 0, 5, NULL, port_run, NULL };

@@ -21,10 +21,11 @@ struct spawn_res;
 /*
  * Runs the resolved executable exe with args[1..] (then fixed[]) through the
  * trampoline ("ronda-agent --exec"), under timeout, capping each stream.
+ * unix_ok: the program may open unix sockets ("--exec --unix").
  */
 int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
-		    const char *const *fixed, double timeout, size_t cap,
-		    struct spawn_res *sr);
+		    const char *const *fixed, int unix_ok, double timeout,
+		    size_t cap, struct spawn_res *sr);
 
 /* "MemAvailable:  123 kB" lines of /proc/meminfo: the value in kB. */
 int meminfo_get(const char *text, const char *key, unsigned long long *kb);

@@ -165,18 +165,22 @@ static void emit_error(struct out *o, const char *code, const char *msg)
 
 static json_t *sandbox_json(const struct sandbox_status *st)
 {
-	json_t *s, *missing = json_array();
+	json_t *s, *missing = json_array(), *ll = json_array();
 
 	for (size_t i = 0; i < st->n_missing; i++)
 		json_array_append_new(missing, json_pack("{s:s, s:s}",
 			"part", st->missing[i].part, "why", st->missing[i].why));
-	s = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o}",
+	for (unsigned i = 0; i < SANDBOX_LL__COUNT; i++) {
+		if (st->landlock_features & (1u << i))
+			json_array_append_new(ll, json_string(sandbox_landlock_feature(1u << i)));
+	}
+	s = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b, s:i, s:o, s:o}",
 		      "kind", st->kind ? st->kind : "none",
 		      "profile", st->profile ? st->profile : "none",
 		      "complete", sandbox_complete(st),
 		      "no_new_privs", st->no_new_privs, "seccomp", st->seccomp,
 		      "landlock", st->landlock, "landlock_abi", st->landlock_abi,
-		      "missing", missing);
+		      "landlock_applied", ll, "missing", missing);
 	return s;
 }
 
@@ -187,6 +191,42 @@ static const char *stop_name(int why)
 	case -2:	return "stdout closed";
 	default:	return sigabbrev_np(why) ? sigabbrev_np(why) : "signal";
 	}
+}
+
+/*
+ * Maintain's Landlock: it needs the job's write_paths, so it comes after the
+ * parse (which only reads memory) and before any task is prepared (which
+ * reads and may write the disk).  The directories tasks need (the rotation
+ * state's) are created by the sandbox itself, and only if they are write
+ * paths.
+ */
+static int confine_maintain(const struct proto_job *job, const struct check_ctx *ctx,
+			    int no_landlock, struct sandbox_status *sb, struct buf *err)
+{
+	struct sandbox_paths paths = { .write = job->write_paths,
+				       .n_write = job->n_write_paths };
+	char **make = calloc(job->n_tasks ? job->n_tasks : 1, sizeof(*make));
+	char dir[4096];
+	int r = RONDA_ENOMEM;
+
+	if (!make)
+		return r;
+	for (size_t i = 0; i < job->n_tasks; i++) {
+		const struct check_ops *ops = check_find(job->tasks[i].check->name);
+
+		if (!ops->needs_dir || !ops->needs_dir(&job->tasks[i], ctx, dir, sizeof(dir)))
+			continue;
+		if (!(make[paths.n_make] = strdup(dir)))
+			goto out;
+		paths.n_make++;
+	}
+	paths.make = (const char *const *)make;
+	r = sandbox_landlock(SANDBOX_MAINTAIN, &paths, no_landlock, sb, err);
+out:
+	for (size_t i = 0; i < paths.n_make; i++)
+		free(make[i]);
+	free(make);
+	return r;
 }
 
 /* Writes one result line; see emit() for what it returns. */
@@ -335,7 +375,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		goto out;
 	}
 	if (sp == SANDBOX_INSPECT)
-		sandbox_landlock(sp, NULL, 0, opt->no_landlock, &sb);
+		sandbox_landlock(sp, NULL, opt->no_landlock, &sb, &err);
 
 	r = proto_job_parse(buf_data(&text), buf_len(&text), &job, &err);
 	if (r == RONDA_OK && job.profile != opt->profile) {
@@ -351,6 +391,18 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	ctx.self = opt->self;
 	if (opt->builtin_job)
 		job.now = received;
+	if (r == RONDA_OK && sp == SANDBOX_MAINTAIN &&
+	    confine_maintain(&job, &ctx, opt->no_landlock, &sb, &err) != RONDA_OK) {
+		struct buf why;
+
+		buf_init(&why, 4096);
+		buf_printf(&why, "cannot confine writes to the job's write_paths%s%s",
+			   buf_len(&err) ? ": " : "", buf_data(&err));
+		emit_error(&o, "sandbox", buf_data(&why));
+		buf_release(&why);
+		rc = AGENT_EXIT_NOSANDBOX;
+		goto out;
+	}
 	for (size_t i = 0; r == RONDA_OK && i < job.n_tasks; i++) {
 		const struct proto_task *t = &job.tasks[i];
 		const struct check_ops *ops = check_find(t->check->name);
@@ -367,14 +419,10 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		rc = AGENT_EXIT_BADJOB;
 		goto out;
 	}
-	if (sp == SANDBOX_MAINTAIN &&
-	    sandbox_landlock(sp, job.write_paths, job.n_write_paths,
-			     opt->no_landlock, &sb) != RONDA_OK) {
-		emit_error(&o, "sandbox", "cannot confine writes to the job's write_paths");
-		rc = AGENT_EXIT_NOSANDBOX;
-		goto out;
-	}
 
+	/* Tasks after the deadline are skipped; one still busy at it is ended. */
+	if (job.timeout > 0)
+		spawn_deadline(job.timeout - (now_mono() - t0) + SPAWN_STOP_GRACE);
 	verdicts = calloc(job.n_tasks ? job.n_tasks : 1, sizeof(*verdicts));
 	if (!verdicts) {
 		emit_error(&o, "internal", "out of memory");

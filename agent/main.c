@@ -4,8 +4,9 @@
  * Modes for people and the orchestrator: --version, --help, --self-test,
  * run.  Modes the agent uses on itself: --probe (one check in a child under
  * a deadline) and --exec (the trampoline that stacks the command profile and
- * execs a command).  Modes for tests and benchmarks: --try-syscall and
- * --bench-spawn.  Only this file decides to exit.
+ * execs a command; --unix leaves it unix sockets).  Modes for tests and
+ * benchmarks: --try-syscall and --bench-spawn.  Only this file decides to
+ * exit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,27 @@
 
 #define SELF "/proc/self/exe"
 
+/*
+ * Sanitizer builds only: LeakSanitizer's check at exit stops the world with
+ * ptrace and clone, which the seccomp filter refuses, so a confined agent
+ * would spin in it forever.  The probe and exec children get a scrubbed
+ * environment (no ASAN_OPTIONS), so the default must live in the binary.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define AGENT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AGENT_ASAN 1
+#endif
+#endif
+#ifdef AGENT_ASAN
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
 static const char usage[] =
 "usage: ronda-agent run [--profile inspect|maintain] [--watch-stdin]\n"
 "                       [--no-landlock] [--policy FILE] [--now EPOCH] [-v] < job.json\n"
@@ -31,8 +53,9 @@ static const char usage[] =
 "       ronda-agent --version | --help\n"
 "internal and test modes:\n"
 "       ronda-agent --probe TASK-JSON\n"
-"       ronda-agent --exec -- /ABS/PATH [ARG...]\n"
-"       ronda-agent --try-syscall none|inspect|maintain|command NAME...\n"
+"       ronda-agent --exec [--unix] -- /ABS/PATH [ARG...]\n"
+"       ronda-agent --try-syscall PROFILE[,PROFILE...] NAME...\n"
+"                         (none, inspect, maintain, command, command-unix, landlock)\n"
 "       ronda-agent --bench-spawn N\n"
 "       ronda-agent --bench-run N INPUT -- /ABS/PATH [ARG...]\n"
 "\n"
@@ -41,8 +64,8 @@ static const char usage[] =
 "exit: 0 all ok/warn/skipped, 1 some fail/error, 64 usage, 65 malformed job,\n"
 "      69 sandbox unavailable, 70 internal error, 75 stopped, 78 bad policy.\n";
 
-/* The trampoline: confine with the command profile, then become argv[0]. */
-static int exec_mode(char **argv)
+/* The trampoline: confine with a command profile, then become argv[0]. */
+static int exec_mode(enum sandbox_profile p, char **argv)
 {
 	struct sandbox_status st;
 
@@ -51,7 +74,7 @@ static int exec_mode(char **argv)
 		return 126;
 	}
 	sandbox_status_init(&st);
-	if (sandbox_apply(SANDBOX_COMMAND, &st) != RONDA_OK) {
+	if (sandbox_apply(p, &st) != RONDA_OK) {
 		fputs("ronda-agent: cannot apply the command profile; not running it\n", stderr);
 		return 126;
 	}
@@ -96,7 +119,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--probe") == 0 && argc == 3)
 		return probe_mode(argv[2]);
 	if (strcmp(argv[1], "--exec") == 0 && argc >= 4 && strcmp(argv[2], "--") == 0)
-		return exec_mode(argv + 3);
+		return exec_mode(SANDBOX_COMMAND, argv + 3);
+	if (strcmp(argv[1], "--exec") == 0 && argc >= 5 && strcmp(argv[2], "--unix") == 0 &&
+	    strcmp(argv[3], "--") == 0)
+		return exec_mode(SANDBOX_COMMAND_UNIX, argv + 4);
 	if (strcmp(argv[1], "--try-syscall") == 0 && argc >= 4)
 		return tryscall_main(argv[2], argv + 3);
 	if (strcmp(argv[1], "--bench-spawn") == 0 && argc == 3)

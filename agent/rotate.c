@@ -139,7 +139,11 @@ static int rotate_prepare(const struct proto_task *t, const struct check_ctx *c,
 	/* path/paths, olddir and state follow the schema (proto_schema.c). */
 	if (parse_opts(t, c, &o, err) != RONDA_OK)
 		return RONDA_EINVAL;
-	/* Landlock can only name a directory that exists: make the state's. */
+	/*
+	 * The sandbox made the state's directory if it is a write path; this
+	 * covers a run without Landlock, and under Landlock fails (EACCES)
+	 * for a state outside write_paths.
+	 */
 	if (c && c->job && !o.dry && rot_state_mkdir(o.state, err) != RONDA_OK)
 		return RONDA_EINVAL;
 	return RONDA_OK;
@@ -393,7 +397,8 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 			if (i == 0 || (double)ru->plan.r[i].mtime > last)
 				last = (double)ru->plan.r[i].mtime;
 		}
-		rot_state_set(ru->state, full, last);
+		if (rot_state_set(ru->state, full, last) != RONDA_OK)
+			ru->failed = 1;
 	}
 	if (o->notifempty && st.st_size == 0) {
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
@@ -407,7 +412,8 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 	if (r == RONDA_OK)
 		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
 	if (r == RONDA_OK && !o->dry)
-		rot_state_set(ru->state, full, (double)ru->now);
+		if (rot_state_set(ru->state, full, (double)ru->now) != RONDA_OK)
+			ru->failed = 1;
 	if (r == RONDA_EAGAIN) {
 		maint_skip(ru->m, dpath, log, "%s", buf_data(&why));
 	} else if (r != RONDA_OK) {
@@ -557,7 +563,8 @@ static void postrotate(const struct check_ctx *c, const struct rot_opts *o,
 		check_add(res, VERDICT_FAIL, "postrotate: %s refused by host policy (%s)", exe, why);
 		goto out;
 	}
-	r = check_run_tramp(c, exe, o->postrotate, NULL, 60, 4096, &sr);
+	/* Under maintain only: "systemctl reload" needs systemd's socket. */
+	r = check_run_tramp(c, exe, o->postrotate, NULL, 1, 60, 4096, &sr);
 	if (r != RONDA_OK) {
 		check_add(res, VERDICT_FAIL, "postrotate: %s: %s", exe, spawn_failure(r));
 		goto out;
@@ -655,4 +662,17 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_rotate = { "rotate", 0, 600, rotate_prepare, rotate_run };
+/* The state file's directory, for the sandbox to create (see check.h). */
+static int rotate_needs_dir(const struct proto_task *t, const struct check_ctx *c,
+			    char *dir, size_t n)
+{
+	const char *state = proto_task_str(t, "state", ROT_STATE_DEFAULT);
+	const char *slash = strrchr(state, '/');
+
+	if (maint_dry(t, c) || state[0] != '/' || slash == state)
+		return 0;
+	return snprintf(dir, n, "%.*s", (int)(slash - state), state) < (int)n;
+}
+
+const struct check_ops check_rotate = { "rotate", 0, 600, rotate_prepare, rotate_run,
+					rotate_needs_dir };

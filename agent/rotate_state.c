@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "escape.h"
 #include "fsafe.h"
 #include "banned.h"
 
@@ -58,9 +59,81 @@ int rot_state_mkdir(const char *path, struct buf *why)
 	return r;
 }
 
+int rot_state_key(const char *path, char *key, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)path;
+	size_t len = strlen(path), k = 0, i, cl;
+	unsigned cp;
+	int plain = 1;
+
+	for (i = 0; i < len && plain; i += cl)
+		plain = (cl = utf8_next(p + i, len - i, &cp)) != 0;
+	if (plain) {
+		if (len >= n)
+			return RONDA_ELIMIT;
+		memcpy(key, path, len + 1);
+		return RONDA_OK;
+	}
+	/* Not UTF-8, so not a JSON string: the marker, then each '%' and
+	 * each byte outside a valid character as %HH. */
+	if (n <= strlen(ROT_STATE_BYTES))
+		return RONDA_ELIMIT;
+	k = (size_t)snprintf(key, n, "%s", ROT_STATE_BYTES);
+	for (i = 0; i < len; i += cl) {
+		cl = utf8_next(p + i, len - i, &cp);
+		if (cl && p[i] != '%') {
+			if (k + cl >= n)
+				return RONDA_ELIMIT;
+			memcpy(key + k, p + i, cl);
+			k += cl;
+			continue;
+		}
+		cl = 1;
+		if (k + 3 >= n)
+			return RONDA_ELIMIT;
+		snprintf(key + k, n - k, "%%%02X", p[i]);
+		k += 3;
+	}
+	key[k] = '\0';
+	return RONDA_OK;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int rot_state_unkey(const char *key, char *path, size_t n)
+{
+	size_t k = 0, ml = strlen(ROT_STATE_BYTES);
+	const char *s = key;
+
+	if (strncmp(key, ROT_STATE_BYTES, ml) == 0) {
+		for (s = key + ml; *s; s++) {
+			int c = (unsigned char)*s;
+
+			if (c == '%') {
+				if (hexval(s[1]) < 0 || hexval(s[2]) < 0)
+					return RONDA_EPARSE;
+				c = hexval(s[1]) * 16 + hexval(s[2]);
+				s += 2;
+			}
+			if (c == 0 || k + 1 >= n)
+				return c ? RONDA_ELIMIT : RONDA_EPARSE;
+			path[k++] = (char)c;
+		}
+		path[k] = '\0';
+	} else if (snprintf(path, n, "%s", key) >= (int)n) {
+		return RONDA_ELIMIT;
+	}
+	return path[0] == '/' ? RONDA_OK : RONDA_EPARSE;
+}
+
 int rot_state_parse(const char *text, size_t n, json_t **logs, struct buf *why)
 {
 	json_error_t jerr;
+	char path[PATH_MAX];
 	json_t *root, *l, *v;
 	const char *k;
 	int r = RONDA_EPARSE;
@@ -77,7 +150,8 @@ int rot_state_parse(const char *text, size_t n, json_t **logs, struct buf *why)
 		goto out;
 	}
 	json_object_foreach(l, k, v) {
-		if (!json_is_number(v) || json_number_value(v) < 0 || k[0] != '/') {
+		if (!json_is_number(v) || json_number_value(v) < 0 ||
+		    rot_state_unkey(k, path, sizeof(path)) != RONDA_OK) {
 			buf_puts(why, "an entry is not an absolute path with a time");
 			goto out;
 		}
@@ -166,18 +240,27 @@ out:
 
 int rot_state_get(const struct rot_state *s, const char *log, double *t)
 {
-	json_t *v = json_object_get(s->logs, log);
+	char key[ROT_STATE_KEY_MAX];
+	json_t *v;
 
+	if (rot_state_key(log, key, sizeof(key)) != RONDA_OK)
+		return RONDA_ENOTFOUND;
+	v = json_object_get(s->logs, key);
 	if (!json_is_number(v))
 		return RONDA_ENOTFOUND;
 	*t = json_number_value(v);
 	return RONDA_OK;
 }
 
-void rot_state_set(struct rot_state *s, const char *log, double t)
+int rot_state_set(struct rot_state *s, const char *log, double t)
 {
-	json_object_set_new(s->logs, log, json_integer((json_int_t)t));
+	char key[ROT_STATE_KEY_MAX];
+
+	if (rot_state_key(log, key, sizeof(key)) != RONDA_OK ||
+	    json_object_set_new(s->logs, key, json_integer((json_int_t)t)) != 0)
+		return RONDA_ENOMEM;
 	s->dirty = 1;
+	return RONDA_OK;
 }
 
 int rot_state_save(struct rot_state *s, struct buf *why)

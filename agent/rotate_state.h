@@ -3,7 +3,11 @@
  *
  * The file is JSON, {"ronda_rotate_state": 1, "logs": {PATH: UNIX_SECONDS}},
  * so any byte in a log name is escaped by construction (logrotate's state
- * file broke on names with newlines, CVE-2011-1155).  It is mode 0600, read
+ * file broke on names with newlines, CVE-2011-1155).  JSON strings are
+ * UTF-8, so a path that is not is stored as "bytes:" and the path with each
+ * '%' and each byte outside a valid UTF-8 character as %HH: a real path
+ * starts with '/', so the two forms never meet, and files of older agents
+ * (paths only) load unchanged.  It is mode 0600, read
  * with O_NOFOLLOW below a symlink-free directory, and replaced atomically
  * (temporary file, fsync, rename, fsync of the directory).  Writers hold an
  * flock on the directory so two agents never interleave.  A file that does
@@ -19,6 +23,8 @@
 #include "buf.h"
 
 #define ROT_STATE_DEFAULT "/var/lib/ronda/rotate.state"
+#define ROT_STATE_BYTES "bytes:"	/* the marker of an escaped path */
+#define ROT_STATE_KEY_MAX (3 * PATH_MAX + 8)
 
 struct rot_state {
 	int dfd;		/* the state file's directory */
@@ -40,7 +46,15 @@ int rot_state_open(const char *path, int lock, struct rot_state *s,
 int rot_state_parse(const char *text, size_t n, json_t **logs, struct buf *why);
 /* RONDA_ENOTFOUND if the log has no entry. */
 int rot_state_get(const struct rot_state *s, const char *log, double *t);
-void rot_state_set(struct rot_state *s, const char *log, double t);
+/* RONDA_ENOMEM (nothing recorded) if the entry could not be made. */
+int rot_state_set(struct rot_state *s, const char *log, double t);
+/*
+ * The state's key for a log path (the path itself when it is UTF-8, else
+ * the "bytes:" form) and back; rot_state_unkey() is RONDA_EPARSE for a key
+ * that is neither an absolute path nor a well-formed "bytes:" form.
+ */
+int rot_state_key(const char *path, char *key, size_t n);
+int rot_state_unkey(const char *key, char *path, size_t n);
 /* Writes the file if anything changed. */
 int rot_state_save(struct rot_state *s, struct buf *why);
 void rot_state_release(struct rot_state *s);

@@ -15,6 +15,12 @@ static const char *const names[] = {
 	[SANDBOX_INSPECT] = "inspect",
 	[SANDBOX_MAINTAIN] = "maintain",
 	[SANDBOX_COMMAND] = "command",
+	[SANDBOX_COMMAND_UNIX] = "command-unix",
+};
+
+static const char *const ll_names[SANDBOX_LL__COUNT] = {
+	"fs_write", "refer", "truncate", "ioctl_dev", "scope_signal",
+	"scope_abstract_unix_socket",
 };
 
 void sandbox_status_init(struct sandbox_status *st)
@@ -58,4 +64,13 @@ void sandbox_missing(struct sandbox_status *st, const char *part,
 int sandbox_complete(const struct sandbox_status *st)
 {
 	return st->no_new_privs && st->seccomp && st->n_missing == 0;
+}
+
+const char *sandbox_landlock_feature(unsigned bit)
+{
+	for (unsigned i = 0; i < SANDBOX_LL__COUNT; i++) {
+		if (bit == 1u << i)
+			return ll_names[i];
+	}
+	return "?";
 }

@@ -24,13 +24,13 @@ int sandbox_apply(enum sandbox_profile p, struct sandbox_status *st)
 	return RONDA_OK;
 }
 
-int sandbox_landlock(enum sandbox_profile p, const char *const *write_paths,
-		     size_t n, int disabled, struct sandbox_status *st)
+int sandbox_landlock(enum sandbox_profile p, const struct sandbox_paths *paths,
+		     int disabled, struct sandbox_status *st, struct buf *err)
 {
 	(void)p;
-	(void)write_paths;
-	(void)n;
+	(void)paths;
 	(void)disabled;
+	(void)err;
 	sandbox_missing(st, "landlock", "agent built with the null sandbox");
 	return RONDA_OK;
 }

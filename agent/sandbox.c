@@ -9,13 +9,23 @@
  * the kernel reads (open flags are an int), never 64-bit equality, so high
  * garbage bits cannot slip past them.
  *
- * Filters stack: the trampoline adds the command deny list on top of the
- * inherited inspect or maintain filter, and the strictest answer wins.
+ * Filters stack: inspect and maintain load this allow list and the argument
+ * filter of sandbox-args.c; the trampoline adds the command deny list on
+ * top of the inherited pair, and the strictest answer wins.
+ *
+ * Landlock: what the kernel enforces is what its ABI knows.  Writes (ABI 1,
+ * truncate from 3), ioctl on device files (5), and under inspect the
+ * signal and abstract-unix-socket scopes (6), which keep signals and
+ * abstract connects inside the agent's own processes (itself, its probes,
+ * its commands and their children).  Without ABI 6 nothing in the kernel
+ * stops a signal to another process of the same user (or any, as root)
+ * but kill(-1): the summary then lists the scope as missing.
  */
 #include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/landlock.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -23,18 +33,35 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "err.h"
 #include "log.h"
+#include "sandbox_int.h"
 #include "banned.h"
 
 /* Debian 12's kernel headers predate Landlock ABI 3 (Linux 6.2). */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE
 #define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
 #endif
+/* ... and ABI 5 (Linux 6.10) and 6 (Linux 6.12). */
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
+
+/* struct landlock_ruleset_attr as of ABI 6; older kernels take the zeros. */
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
 
 /* What ordinary read-only tools (and the agent) need. */
 static const char *const allow_base[] = {
@@ -177,8 +204,13 @@ static int add_clone(scmp_filter_ctx ctx)
 	return r ? RONDA_ESANDBOX : RONDA_OK;
 }
 
-/* clone with namespace flags, and TIOCSTI, refused in the command profile. */
-static int add_command_args(scmp_filter_ctx ctx)
+/*
+ * Refused in the command profiles: clone with namespace flags, TIOCSTI,
+ * netlink sockets (ip link set, ss -K: only the agent's port check reads
+ * sock_diag) and, unless unix_ok, unix sockets (systemctl, D-Bus, docker:
+ * anything behind them may change the host).
+ */
+static int add_command_args(scmp_filter_ctx ctx, int unix_ok)
 {
 	const uint32_t *ns = ns_flags;
 	int r = 0;
@@ -189,6 +221,12 @@ static int add_command_args(scmp_filter_ctx ctx)
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_NETLINK));
+	if (!r && !unix_ok)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffu, AF_UNIX));
 	if (r)
 		log_error("seccomp: command rules: %s", strerror(-r));
 	return r ? RONDA_ESANDBOX : RONDA_OK;
@@ -200,7 +238,8 @@ static int build(enum sandbox_profile p, scmp_filter_ctx *out)
 	uint32_t deflt;
 	int r = RONDA_ESANDBOX;
 
-	deflt = p == SANDBOX_COMMAND ? SCMP_ACT_ALLOW : SCMP_ACT_KILL_PROCESS;
+	deflt = p == SANDBOX_COMMAND || p == SANDBOX_COMMAND_UNIX ?
+		SCMP_ACT_ALLOW : SCMP_ACT_KILL_PROCESS;
 	ctx = seccomp_init(deflt);
 	if (!ctx)
 		return RONDA_ESANDBOX;
@@ -223,9 +262,10 @@ static int build(enum sandbox_profile p, scmp_filter_ctx *out)
 			r = add_list(ctx, SCMP_ACT_ERRNO(ENOSYS), probes);
 		break;
 	case SANDBOX_COMMAND:
+	case SANDBOX_COMMAND_UNIX:
 		r = add_list(ctx, SCMP_ACT_ERRNO(EPERM), command_deny);
 		if (r == RONDA_OK)
-			r = add_command_args(ctx);
+			r = add_command_args(ctx, p == SANDBOX_COMMAND_UNIX);
 		if (r == RONDA_OK)
 			r = add_list(ctx, SCMP_ACT_ERRNO(ENOSYS), probes);
 		break;
@@ -255,6 +295,12 @@ int sandbox_apply(enum sandbox_profile p, struct sandbox_status *st)
 	r = build(p, &ctx);
 	if (r != RONDA_OK)
 		return r;
+	/* First, while the allow list does not yet stand between us and prctl. */
+	if ((p == SANDBOX_INSPECT || p == SANDBOX_MAINTAIN) &&
+	    sandbox_args_load() != RONDA_OK) {
+		seccomp_release(ctx);
+		return RONDA_ESANDBOX;
+	}
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0) {
@@ -279,75 +325,199 @@ static uint64_t landlock_writes(int abi)
 		a |= LANDLOCK_ACCESS_FS_REFER;
 	if (abi >= 3)
 		a |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		a |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
 	return a;
 }
 
-static int landlock_allow(int ruleset, const char *path, uint64_t access)
+static int in_list(const char *s, const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(s, v[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Opens path O_PATH one component at a time from "/", never following a
+ * symlink (O_PATH|O_NOFOLLOW opens the link itself, which fstat shows).
+ * make: an absent last component is created as a directory first.
+ * RONDA_ENOTFOUND if a component is absent; otherwise why says what failed.
+ */
+static int open_nofollow(const char *path, int make, int *out, struct buf *why)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = path;
+	struct stat stb;
+	int fd, next, r = RONDA_ESYS;
+	size_t n;
+
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(why, "/: %s", strerror(errno));
+		return RONDA_ESYS;
+	}
+	for (;;) {
+		p += strspn(p, "/");
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		if (n > NAME_MAX || (n <= 2 && strncmp(p, "..", n) == 0)) {
+			buf_printf(why, "%s: a name is \".\", \"..\" or too long", path);
+			r = RONDA_EINVAL;
+			goto out;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		p += n;
+		next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && errno == ENOENT && make && !p[strspn(p, "/")]) {
+			if (mkdirat(fd, comp, 0700) < 0 && errno != EEXIST) {
+				buf_printf(why, "creating %s: %s", path, strerror(errno));
+				goto out;
+			}
+			next = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			r = errno == ENOENT ? RONDA_ENOTFOUND : RONDA_ESYS;
+			buf_printf(why, "%.*s: %s", (int)(p - path), path, strerror(errno));
+			goto out;
+		}
+		close(fd);
+		fd = next;
+		if (fstat(fd, &stb) < 0) {
+			buf_printf(why, "%.*s: %s", (int)(p - path), path, strerror(errno));
+			goto out;
+		}
+		if (S_ISLNK(stb.st_mode)) {
+			buf_printf(why, "%.*s is a symlink (write paths are never followed: name the real directory)",
+				   (int)(p - path), path);
+			r = RONDA_EINVAL;
+			goto out;
+		}
+		if (p[strspn(p, "/")] && !S_ISDIR(stb.st_mode)) {
+			buf_printf(why, "%.*s: not a directory", (int)(p - path), path);
+			r = RONDA_EINVAL;
+			goto out;
+		}
+	}
+	*out = fd;
+	return RONDA_OK;
+out:
+	close(fd);
+	return r;
+}
+
+/* Grants access beneath path (what applies to a file, if it is one). */
+static int landlock_allow(int ruleset, const char *path, int make,
+			  uint64_t access, struct buf *why)
 {
 	struct landlock_path_beneath_attr pb;
 	struct stat stb;
-	int fd, r = RONDA_ESYS;
+	int fd, r;
 
-	fd = open(path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return RONDA_ESYS;
-	if (fstat(fd, &stb) < 0)
+	r = open_nofollow(path, make, &fd, why);
+	if (r != RONDA_OK)
+		return r;
+	r = RONDA_ESYS;
+	if (fstat(fd, &stb) < 0) {
+		buf_printf(why, "%s: %s", path, strerror(errno));
 		goto out;
+	}
 	/* Rights about directory entries apply to directories only. */
 	if (!S_ISDIR(stb.st_mode))
-		access &= LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE;
+		access &= LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_TRUNCATE |
+			  LANDLOCK_ACCESS_FS_IOCTL_DEV;
 	memset(&pb, 0, sizeof(pb));
 	pb.allowed_access = access;
 	pb.parent_fd = fd;
 	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
-		    &pb, 0) < 0)
+		    &pb, 0) < 0) {
+		buf_printf(why, "%s: landlock_add_rule: %s", path, strerror(errno));
 		goto out;
+	}
 	r = RONDA_OK;
 out:
 	close(fd);
 	return r;
 }
 
-int sandbox_landlock(enum sandbox_profile p, const char *const *write_paths,
-		     size_t n, int disabled, struct sandbox_status *st)
+/* The SANDBOX_LL_* bits a ruleset enforces, and what the kernel lacks. */
+static unsigned landlock_features(enum sandbox_profile p, int abi,
+				  const struct ll_ruleset_attr *ra,
+				  struct sandbox_status *st)
 {
-	struct landlock_ruleset_attr ra;
+	unsigned f = SANDBOX_LL_WRITE;
+
+	if (ra->handled_access_fs & LANDLOCK_ACCESS_FS_REFER)
+		f |= SANDBOX_LL_REFER;
+	if (ra->handled_access_fs & LANDLOCK_ACCESS_FS_TRUNCATE)
+		f |= SANDBOX_LL_TRUNCATE;
+	if (ra->handled_access_fs & LANDLOCK_ACCESS_FS_IOCTL_DEV)
+		f |= SANDBOX_LL_IOCTL_DEV;
+	else
+		sandbox_missing(st, "landlock-ioctl-dev", "Landlock ABI %d < 5: device ioctls are limited by seccomp's list only", abi);
+	if (ra->scoped & LANDLOCK_SCOPE_SIGNAL)
+		f |= SANDBOX_LL_SCOPE_SIGNAL;
+	if (ra->scoped & LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET)
+		f |= SANDBOX_LL_SCOPE_UNIX;
+	if (p == SANDBOX_INSPECT && !ra->scoped)
+		sandbox_missing(st, "landlock-scope", "Landlock ABI %d < 6: signals and abstract unix sockets may reach processes outside the job", abi);
+	return f;
+}
+
+int sandbox_landlock(enum sandbox_profile p, const struct sandbox_paths *paths,
+		     int disabled, struct sandbox_status *st, struct buf *err)
+{
+	struct ll_ruleset_attr ra;
+	struct buf why;
 	int abi, fd = -1, r = RONDA_OK;
 
+	buf_init(&why, 1024);
 	if (disabled) {
 		sandbox_missing(st, "landlock", "turned off (--no-landlock)");
-		return RONDA_OK;
+		goto out;
 	}
 	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
 			   LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi <= 0) {
 		sandbox_missing(st, "landlock", "kernel has no Landlock (%s)",
 				strerror(errno));
-		return RONDA_OK;
+		goto out;
 	}
 	st->landlock_abi = abi;
 	memset(&ra, 0, sizeof(ra));
 	ra.handled_access_fs = landlock_writes(abi);
+	/* Maintain's postrotate must signal the daemon it reopens. */
+	if (p == SANDBOX_INSPECT && abi >= 6)
+		ra.scoped = LANDLOCK_SCOPE_SIGNAL | LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET;
 	fd = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0);
 	if (fd < 0) {
 		sandbox_missing(st, "landlock", "create_ruleset: %s", strerror(errno));
-		return RONDA_OK;
+		goto out;
 	}
 	if (p == SANDBOX_MAINTAIN) {
 		/* Tools write their noise to /dev/null. */
-		if (landlock_allow(fd, "/dev/null", ra.handled_access_fs) != RONDA_OK)
-			log_debug("landlock: /dev/null: %s", strerror(errno));
-		for (size_t i = 0; i < n; i++) {
-			if (landlock_allow(fd, write_paths[i], ra.handled_access_fs)
-			    != RONDA_OK) {
-				/* A path this host lacks (no nginx here) grants
-				 * nothing; skipping it only allows less. */
-				if (errno == ENOENT) {
-					log_debug("landlock: write path %s: absent", write_paths[i]);
-					continue;
-				}
-				log_error("landlock: write path %s: %s",
-					  write_paths[i], strerror(errno));
+		if (landlock_allow(fd, "/dev/null", 0, ra.handled_access_fs, &why) != RONDA_OK)
+			log_debug("landlock: %s", buf_data(&why));
+		for (size_t i = 0; paths && i < paths->n_write; i++) {
+			const char *w = paths->write[i];
+
+			buf_reset(&why);
+			r = landlock_allow(fd, w, in_list(w, paths->make, paths->n_make),
+					   ra.handled_access_fs, &why);
+			/* A path this host lacks (no nginx here) grants
+			 * nothing; skipping it only allows less. */
+			if (r == RONDA_ENOTFOUND) {
+				log_debug("landlock: write path %s: absent", w);
+				r = RONDA_OK;
+				continue;
+			}
+			if (r != RONDA_OK) {
+				log_error("landlock: write path %s: %s", w, buf_data(&why));
+				if (err)
+					buf_printf(err, "write path %s: %s", w, buf_data(&why));
 				r = RONDA_ESANDBOX;
 				goto out;
 			}
@@ -358,7 +528,10 @@ int sandbox_landlock(enum sandbox_profile p, const char *const *write_paths,
 		goto out;
 	}
 	st->landlock = 1;
+	st->landlock_features = landlock_features(p, abi, &ra, st);
 out:
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	buf_release(&why);
 	return r;
 }

@@ -7,12 +7,19 @@
  * went away).  The leader's exit is detected with waitid(WNOWAIT), which
  * leaves it a zombie: its process group id stays reserved until we have
  * killed the rest of the group and reaped it.
+ *
+ * The self-pipe only helps code that polls.  A task that works in the agent
+ * itself (compressing a log, walking a tree) or a bug that spins never
+ * looks, so SIGALRM is the backstop: a stop signal arms it SPAWN_STOP_GRACE
+ * seconds ahead, the job's deadline arms it too (spawn_deadline), and its
+ * handler kills the running child's group and ends the agent.
  */
 #include "spawner.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -25,6 +32,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "job.h"
 #include "log.h"
 #include "banned.h"
 
@@ -36,14 +44,43 @@ char *const spawn_env[] = { env_path, env_lang, NULL };
 static int sig_pipe[2] = { -1, -1 };
 static int watch = -1;
 static volatile sig_atomic_t abort_reason;
+static volatile pid_t running_group;	/* the child spawn_run() waits for */
+
+/*
+ * The one exit outside main: we get here only when the code that would
+ * return is not running.  Rotation and cleanup are crash-safe, so ending
+ * at any instant loses no data; the orchestrator sees a run without its
+ * summary.
+ */
+static void on_alarm(int sig)
+{
+	static const char msg[] = "ronda-agent: still busy after a stop signal "
+				  "or past the job's deadline; exiting\n";
+
+	(void)sig;
+	if (running_group > 0)
+		kill(-running_group, SIGKILL);
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(AGENT_EXIT_STOPPED);
+}
+
+/* Arms SIGALRM secs ahead, unless it is already due sooner. */
+static void arm_backstop(unsigned secs)
+{
+	unsigned left = alarm(0);
+
+	alarm(left && left < secs ? left : secs);
+}
 
 static void on_signal(int sig)
 {
 	int saved = errno;
 	unsigned char c = (unsigned char)sig;
 
-	if (sig != SIGCHLD)
+	if (sig != SIGCHLD) {
 		abort_reason = sig;
+		arm_backstop(SPAWN_STOP_GRACE);
+	}
 	/* Non-blocking: a full pipe already holds a wake-up. */
 	(void)!write(sig_pipe[1], &c, 1);
 	errno = saved;
@@ -65,6 +102,9 @@ int spawn_init(int watch_fd)
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return RONDA_ESYS;
 	}
+	sa.sa_handler = on_alarm;
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return RONDA_ESYS;
 	/* A write to a vanished orchestrator must be an EPIPE, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Orphans of our children come to us, so we can find and reap them. */
@@ -116,6 +156,16 @@ static void check_watch(short revents)
 		if (!abort_reason)
 			abort_reason = -1;
 	}
+}
+
+void spawn_deadline(double secs)
+{
+	/* alarm() counts whole seconds; a job's timeout is at most a day. */
+	if (!(secs >= 1))
+		secs = 1;
+	if (secs > 2 * 86400)
+		secs = 2 * 86400;
+	arm_backstop((unsigned)ceil(secs));
 }
 
 int spawn_aborted(void)
@@ -270,6 +320,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 	close(outp[1]);
 	close(errp[1]);
 	outp[1] = errp[1] = -1;
+	running_group = pid;
 	log_debug("spawned %s as pid %d", req->path, (int)pid);
 
 	while (!exited || outp[0] >= 0 || errp[0] >= 0) {
@@ -345,6 +396,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	reap_group(pid, now_mono() + grace);
+	running_group = 0;
 	res->status = status;
 	res->timed_out = termed;
 	res->ms = (now_mono() - t0) * 1000.0;

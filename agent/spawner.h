@@ -21,6 +21,9 @@
  *   3. check spawn_aborted() between children, and before exiting call
  *      spawn_reap_orphans(), which kills and reaps whatever escaped its group
  *      (a child that called setsid and was reparented to us).
+ * An agent still running SPAWN_STOP_GRACE seconds after a stop signal, or
+ * past what spawn_deadline() set, is ended by SIGALRM (exit 75), whatever
+ * it was doing.
  */
 #ifndef RONDA_SPAWN_H
 #define RONDA_SPAWN_H
@@ -31,6 +34,7 @@
 #include "buf.h"
 
 #define SPAWN_GRACE 1.0		/* seconds between SIGTERM and SIGKILL */
+#define SPAWN_STOP_GRACE 5	/* seconds from a stop signal to the forced exit */
 #define SPAWN_CAP_DEFAULT ((size_t)64 << 10)
 
 struct spawn_req {
@@ -63,6 +67,9 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res);
  * on the watched descriptor.  Polls without blocking.
  */
 int spawn_aborted(void);
+
+/* Ends the agent (SIGALRM, exit 75) secs from now: the job's hard deadline. */
+void spawn_deadline(double secs);
 
 /* Kills and reaps every process left over; returns how many it killed. */
 int spawn_reap_orphans(void);

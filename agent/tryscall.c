@@ -8,15 +8,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
@@ -32,6 +38,73 @@
 #include "banned.h"
 
 #define NOPATH "/nonexistent-ronda/x"
+/* A pid no process has (pid_max is at most 2^22). */
+#define NOPID 0x7ffffff0
+
+static char abstract_name[64];
+
+/* Listens on an abstract socket before the profile goes on (outside it). */
+static int abstract_listen(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int n = snprintf(abstract_name, sizeof(abstract_name), "ronda-tryscall-%d",
+			 (int)getpid());
+
+	memcpy(sa.sun_path + 1, abstract_name, (size_t)n);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
+			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) < 0 ||
+	    listen(fd, 1) < 0)
+		return -1;
+	return fd;
+}
+
+static long try_abstract_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(abstract_name);
+	long r;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memcpy(sa.sun_path + 1, abstract_name, n);
+	r = connect(fd, (struct sockaddr *)&sa,
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n));
+	close(fd);
+	return r;
+}
+
+static long try_socket(int domain, int type, int proto)
+{
+	int fd = socket(domain, type | SOCK_CLOEXEC, proto);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* Sets a limit or a priority to what it already is: a no-op if let through. */
+static long try_prlimit(pid_t pid, int set)
+{
+	struct rlimit cur;
+
+	if (getrlimit(RLIMIT_NOFILE, &cur) < 0)
+		return -1;
+	return syscall(SYS_prlimit64, pid, RLIMIT_NOFILE, set ? &cur : NULL,
+		       set ? NULL : &cur);
+}
+
+static long try_setpriority(long which, long who)
+{
+	int cur;
+
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, 0);
+	if (cur == -1 && errno)
+		return -1;
+	return syscall(SYS_setpriority, which, who, (long)cur);
+}
 
 static long try_open_write(void)
 {
@@ -111,6 +184,32 @@ static long call(const char *n)
 	if (!strcmp(n, "x32_getpid"))	return syscall(0x40000000L | SYS_getpid);
 	if (!strcmp(n, "tiocsti"))	return ioctl(0, TIOCSTI, "x");
 	if (!strcmp(n, "spawn"))	return try_spawn();
+	/* fd -1: a request the filter lets through fails with EBADF. */
+	if (!strcmp(n, "ioctl_tcgets"))	return ioctl(-1, TCGETS, NULL);
+	if (!strcmp(n, "ioctl_fionread")) return ioctl(-1, FIONREAD, NULL);
+	if (!strcmp(n, "ioctl_getflags")) return ioctl(-1, FS_IOC_GETFLAGS, NULL);
+	if (!strcmp(n, "ioctl_setflags")) return ioctl(-1, FS_IOC_SETFLAGS, NULL);
+	if (!strcmp(n, "ioctl_getflags_hi")) return syscall(SYS_ioctl, -1L,
+		(long)((1UL << 32) | FS_IOC_GETFLAGS), NULL);
+	if (!strcmp(n, "ioctl_siocsifmtu")) return ioctl(-1, SIOCSIFMTU, NULL);
+	if (!strcmp(n, "setpriority_self")) return try_setpriority(PRIO_PROCESS, 0);
+	if (!strcmp(n, "setpriority_pgrp")) return try_setpriority(PRIO_PGRP, 0);
+	if (!strcmp(n, "setpriority_other")) return try_setpriority(PRIO_PROCESS, NOPID);
+	if (!strcmp(n, "setpriority_other_hi")) return try_setpriority(PRIO_PROCESS,
+		(long)((1UL << 32) | NOPID));
+	if (!strcmp(n, "setpriority_user")) return try_setpriority(PRIO_USER, NOPID);
+	if (!strcmp(n, "prlimit_self"))	return try_prlimit(0, 1);
+	if (!strcmp(n, "prlimit_other")) return try_prlimit(NOPID, 1);
+	if (!strcmp(n, "prlimit_other_read")) return try_prlimit(NOPID, 0);
+	if (!strcmp(n, "kill_self"))	return kill(getpid(), 0);
+	if (!strcmp(n, "kill_init"))	return kill(1, 0);
+	if (!strcmp(n, "kill_all"))	return kill(-1, 0);
+	if (!strcmp(n, "socket_inet"))	return try_socket(AF_INET, SOCK_STREAM, 0);
+	if (!strcmp(n, "socket_unix"))	return try_socket(AF_UNIX, SOCK_STREAM, 0);
+	if (!strcmp(n, "socket_sock_diag")) return try_socket(AF_NETLINK, SOCK_DGRAM, NETLINK_SOCK_DIAG);
+	if (!strcmp(n, "socket_netlink_route")) return try_socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
+	if (!strcmp(n, "socket_packet")) return try_socket(AF_PACKET, SOCK_DGRAM, 0);
+	if (!strcmp(n, "abstract_connect")) return try_abstract_connect();
 	errno = EINVAL;
 	return -2;
 }
@@ -128,7 +227,7 @@ static int apply(const char *profiles)
 		if (!strcmp(tok, "none"))
 			continue;
 		if (!strcmp(tok, "landlock")) {
-			if (sandbox_landlock(SANDBOX_INSPECT, NULL, 0, 0, &st) != RONDA_OK ||
+			if (sandbox_landlock(SANDBOX_INSPECT, NULL, 0, &st, NULL) != RONDA_OK ||
 			    !st.landlock) {
 				fprintf(stderr, "try-syscall: landlock not applied\n");
 				return RONDA_ESANDBOX;
@@ -151,6 +250,12 @@ int tryscall_main(const char *profiles, char **names)
 	long r;
 	int n;
 
+	for (char **p = names; *p; p++) {
+		if (!strcmp(*p, "abstract_connect") && abstract_listen() < 0) {
+			fprintf(stderr, "try-syscall: abstract socket: %s\n", strerror(errno));
+			return 70;
+		}
+	}
 	if (apply(profiles) != RONDA_OK)
 		return 69;
 	for (; *names; names++) {

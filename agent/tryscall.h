@@ -2,10 +2,12 @@
  * tryscall.h - test and benchmark modes of the agent binary.
  *
  * --try-syscall PROFILES NAME...: applies the comma-separated profiles in
- * order ("none", "inspect", "maintain", "command", "landlock" for an
- * inspect Landlock ruleset), then makes each named system call with
- * arguments the kernel would reject harmlessly (a path under /nonexistent,
- * pid 0x7fffffff, a bad magic number), printing "NAME ok" or
+ * order ("none", "inspect", "maintain", "command", "command-unix",
+ * "landlock" for an inspect Landlock ruleset), then makes each named system
+ * call with arguments the kernel would reject harmlessly (a path under
+ * /nonexistent, a pid no process has, descriptor -1, a bad magic number) or
+ * that change nothing (a limit or priority set to its own value, signal 0),
+ * printing "NAME ok" or
  * "NAME errno=ENAME" after each one.  A call the profile kills ends the
  * process with SIGSYS, which the caller sees.  This is bubblewrap's
  * try-syscall idea: prove what a filter refuses and what it lets through.

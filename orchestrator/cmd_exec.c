@@ -46,13 +46,19 @@ static const char exec_help[] =
 	"ronda hosts --help for patterns) and prints each host's output whole,\n"
 	"prefixed with the host name, then a summary of every host's result.\n"
 	"Each argument is quoted for the remote POSIX shell on its own: nothing\n"
-	"is pasted into a shell unquoted.  If ronda times out, is interrupted or\n"
-	"loses the link, the command's whole process group on the host is killed.\n"
+	"is pasted into a shell unquoted.  The command runs in a session of its\n"
+	"own; if ronda times out, is interrupted or loses the link, that session\n"
+	"and every descendant of it on the host are killed (see ronda(1)).\n"
 	"\n"
 	"Options:\n"
 	"  -b, --fold               group hosts with identical output under one\n"
 	"                           host range (like clush -b / dshbak -c)\n"
 	"      --no-summary         outputs only, no summary\n"
+	"      --out DIR            also write DIR/YYYY-MM-DDTHHMMSSZ/ with\n"
+	"                           hosts/HOST.stdout, HOST.stderr, HOST.exit (the\n"
+	"                           exit code, when one came) and run.json\n"
+	"      --prom FILE          also write a Prometheus textfile: each host's\n"
+	"                           status, exit code and duration\n"
 	"      --raw                the hosts' output bytes as they came, even on\n"
 	"                           a terminal (by default, when standard output\n"
 	"                           is a terminal, control characters, bidi controls\n"
@@ -121,7 +127,8 @@ int cmd_exec(int argc, char **argv)
 	struct target_list tl;
 	struct host_result *res = NULL;
 	struct buf err, cmd, cmd_become;
-	char **become_argv = NULL;
+	char **become_argv = NULL, run_dir[4096];
+	double start;
 	int rc, code = EXIT_SOFTWARE;
 
 	memset(&x, 0, sizeof(x));
@@ -150,7 +157,11 @@ int cmd_exec(int argc, char **argv)
 		code = cli_exit_code(rc);
 		goto out;
 	}
-	engine_cli_finish(&x.ec, &o);
+	if (engine_cli_finish(&x.ec, &o, &err)) {
+		fprintf(stderr, "ronda exec: %s\n", buf_data(&err));
+		code = EXIT_CONFIG;
+		goto out;
+	}
 	x.ec.eo.plan = exec_plan;
 	x.ec.eo.plan_arg = &x;
 	/* --become: sudo -n never prompts, so a host that wants a password fails fast. */
@@ -181,6 +192,7 @@ int cmd_exec(int argc, char **argv)
 	engine_cli_progress_start(&x.ec, tl.n, o.json);
 	x.cmd = buf_data(&cmd);
 	x.cmd_become = buf_data(&cmd_become);
+	start = engine_cli_now();
 	rc = engine_run(&x.ec.eo, &tl, res);
 	libssh2_exit();
 	if (rc && rc != RONDA_EAGAIN) {
@@ -196,6 +208,15 @@ int cmd_exec(int argc, char **argv)
 		fflush(stdout);
 		if (!x.quiet)
 			report_summary(stderr, &tl, res);
+	}
+	if (o.prom_file && report_prom(o.prom_file, &tl, res, engine_cli_now() - start) != RONDA_OK)
+		fprintf(stderr, "ronda exec: cannot write %s\n", o.prom_file);
+	if (o.out_dir) {
+		if (report_out(o.out_dir, &tl, res, o.command, o.n_command, run_dir,
+			       sizeof(run_dir)) == RONDA_OK)
+			fprintf(stderr, "ronda exec: results in %s\n", run_dir);
+		else
+			fprintf(stderr, "ronda exec: cannot write results under %s\n", o.out_dir);
 	}
 	code = report_exit_code(res, tl.n, rc == RONDA_EAGAIN);
 out:

@@ -102,7 +102,8 @@ static const char run_help[] =
 	"                           report what they would rotate, compress and\n"
 	"                           delete and the bytes freed; the agent runs\n"
 	"                           read-only (inspect sandbox) so it cannot change\n"
-	"                           anything\n"
+	"                           anything; command tasks run under the same\n"
+	"                           read-only rules\n"
 	"      --tags T1,T2         only tasks with one of these tags\n"
 	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
 	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
@@ -205,7 +206,8 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	double start;
 	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
 
-	plan->dry_run |= x->preview;
+	if (x->preview)
+		patrol_plan_preview(plan);
 	memset(&agent, 0, sizeof(agent));
 	buf_init(&job, 1 << 20);
 	buf_init(&err, 4096);
@@ -251,8 +253,12 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	if (push_ctx_init(&pc, &agent, plan, x->remote_tmp, tl->n, hosts, uploaded))
 		goto out;
 	pc_ok = 1;
-	engine_cli_finish(&x->ec, o);
-	if (x->ec.eo.max_output == (size_t)1 << 20)
+	if (engine_cli_finish(&x->ec, o, &err)) {
+		fprintf(stderr, "ronda: %s\n", buf_data(&err));
+		code = EXIT_CONFIG;
+		goto out;
+	}
+	if (!x->ec.max_output_set)
 		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;

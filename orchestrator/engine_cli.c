@@ -3,6 +3,7 @@
  */
 #include "engine_cli.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,11 @@
 
 #include "err.h"
 #include "log.h"
+#include "proto.h"
 #include "banned.h"
+
+#define NOFILE_RESERVE 16
+#define NOFILE_PER_HOST 2
 
 const char engine_cli_help[] =
 	"Connection options:\n"
@@ -22,8 +27,9 @@ const char engine_cli_help[] =
 	"                           do not check host keys at all (dangerous)\n"
 	"      --rate N             new connections per second (default 500; 0: no\n"
 	"                           limit)\n"
-	"      --max-output BYTES   per host and stream; more is dropped and the\n"
-	"                           result says so (default 1048576)\n"
+	"      --max-output SIZE    per host and stream, in bytes or with k, M or G\n"
+	"                           (up to 1G); more is dropped and the result says\n"
+	"                           so (default 1M; check and run: 8M of agent output)\n"
 	"      --keepalive S        keepalive interval while a command runs\n"
 	"                           (default 15; 0: off)\n"
 	"      --keepalive-count N  unanswered intervals before the host counts as\n"
@@ -59,6 +65,7 @@ static int parse_double(const char *arg, double lo, double hi, double *out)
 int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct buf *err)
 {
 	double v;
+	uint64_t size;
 
 	switch (val) {
 	case OPT_KNOWN_HOSTS:
@@ -76,9 +83,10 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 		ec->eo.rate = v;
 		return RONDA_OK;
 	case OPT_MAX_OUTPUT:
-		if (parse_double(arg, 0, 1 << 30, &v))
+		if (proto_size_parse(arg, &size) || size > (uint64_t)1 << 30)
 			break;
-		ec->eo.max_output = (size_t)v;
+		ec->eo.max_output = (size_t)size;
+		ec->max_output_set = 1;
 		return RONDA_OK;
 	case OPT_KEEPALIVE:
 		if (parse_double(arg, 0, 3600, &v))
@@ -98,27 +106,65 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 	return RONDA_EINVAL;
 }
 
-/* Descriptors: one per session plus room for the resolver and stdio. */
-static int raise_nofile(int forks)
+/* Descriptors open now (stdio, inherited ones); 3 if /proc is not there. */
+static long open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return 3;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n > 0 ? n - 1 : 3;	/* the directory's own descriptor */
+}
+
+/*
+ * Forks that fit the descriptor limit: the soft limit is raised to the hard
+ * one, then every host in flight gets its socket and an ssh-agent
+ * connection, after what is open now and NOFILE_RESERVE for the loop, the
+ * resolver, known_hosts, key and inventory files.  Fewer forks than asked
+ * is a warning; no room for a single host is an error.
+ */
+static int fit_nofile(int forks, int *out, struct buf *err)
 {
 	struct rlimit rl;
+	long used, room;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+		*out = forks;
+		return RONDA_OK;
+	}
+	if (rl.rlim_cur != rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 		getrlimit(RLIMIT_NOFILE, &rl);
-		if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)forks + 64 > rl.rlim_cur) {
-			int cap = rl.rlim_cur > 128 ? (int)(rl.rlim_cur - 64) : 16;
-
-			log_warn("--forks %d needs more descriptors than the limit of %llu; using %d",
-				 forks, (unsigned long long)rl.rlim_cur, cap);
-			return cap;
-		}
 	}
-	return forks;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)1 << 30) {
+		*out = forks;
+		return RONDA_OK;
+	}
+	used = open_fds();
+	room = ((long)rl.rlim_cur - used - NOFILE_RESERVE) / NOFILE_PER_HOST;
+	if (room < 1) {
+		buf_printf(err, "the descriptor limit (ulimit -n) is %llu and %ld are open: "
+			   "ronda needs at least %ld",
+			   (unsigned long long)rl.rlim_cur, used,
+			   used + NOFILE_RESERVE + NOFILE_PER_HOST);
+		return RONDA_ELIMIT;
+	}
+	if (room < forks) {
+		log_warn("--forks %d needs more descriptors than the limit of %llu allows; using %ld",
+			 forks, (unsigned long long)rl.rlim_cur, room);
+		forks = (int)room;
+	}
+	*out = forks;
+	return RONDA_OK;
 }
 
-void engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o)
+int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct buf *err)
 {
 	log_set_level(RLOG_WARN + o->verbose);
 	ec->eo.hostkeys = o->hostkeys;
@@ -133,7 +179,7 @@ void engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o)
 			ec->known_hosts = buf_data(&ec->kh);
 	}
 	ec->eo.known_hosts = ec->known_hosts;
-	ec->eo.forks = raise_nofile(o->forks);
+	return fit_nofile(o->forks, &ec->eo.forks, err);
 }
 
 static void progress(void *arg, size_t i, const struct host_result *r)

@@ -52,14 +52,19 @@ struct engine_cli {
 	struct engine_progress progress;
 	const char *known_hosts;	/* --known-hosts, or NULL */
 	int no_hostkey_check;
+	int max_output_set;		/* --max-output given: no default applies */
 	struct buf kh;			/* default known_hosts path */
 };
 
 void engine_cli_init(struct engine_cli *ec);
 void engine_cli_release(struct engine_cli *ec);
 int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct buf *err);
-/* Applies the common options and defaults; call after cli_parse. */
-void engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o);
+/*
+ * Applies the common options and defaults; call after cli_parse.  Fits
+ * --forks to the descriptor limit; RONDA_ELIMIT with a message in err when
+ * the limit leaves no room for even one host.
+ */
+int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct buf *err);
 
 /*
  * Starts the progress line for total hosts and hooks it to eo.on_done;

@@ -7,6 +7,6 @@ ORCH_SRCS := orchestrator/target.c orchestrator/hostlist.c orchestrator/settings
 	orchestrator/engine.c orchestrator/engine_ssh.c orchestrator/dns.c orchestrator/report.c orchestrator/cmd_exec.c \
 	orchestrator/push.c orchestrator/engine_cli.c orchestrator/sshagent.c orchestrator/cmd_patrol.c \
 	orchestrator/patrol.c orchestrator/playbook.c orchestrator/checkspec.c \
-	orchestrator/patrol_report.c orchestrator/patrol_prom.c orchestrator/patrol_html.c \
+	orchestrator/patrol_report.c orchestrator/rundir.c orchestrator/patrol_prom.c orchestrator/patrol_html.c \
 	orchestrator/patrol_diff.c orchestrator/cmd_diff.c
 ORCH_MAIN := orchestrator/main.c

@@ -36,6 +36,11 @@ static int dump_cb(const char *text, size_t n, void *data)
 	return buf_append(data, text, n) == RONDA_OK ? 0 : -1;
 }
 
+void patrol_plan_preview(struct patrol_plan *p)
+{
+	p->dry_run = 1;
+}
+
 const char *patrol_plan_profile(const struct patrol_plan *p)
 {
 	return p->dry_run || !p->profile ? "inspect" : p->profile;

@@ -35,6 +35,13 @@ struct patrol_plan {
 				   would do, under the read-only inspect profile */
 };
 
+/*
+ * `ronda run --preview`: a dry run on the hosts.  The job is sent under the
+ * inspect profile with "dry_run": rotation and cleanup only report, and
+ * every other task (command included) runs under the same read-only rules.
+ */
+void patrol_plan_preview(struct patrol_plan *p);
+
 /* The profile the agent runs the plan's job under. */
 const char *patrol_plan_profile(const struct patrol_plan *p);
 

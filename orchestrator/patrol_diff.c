@@ -171,23 +171,21 @@ static void compare_tasks(struct diff *x, const char *host, const json_t *old_h,
 	json_decref(before);
 }
 
-/* A fact as text, for comparing and showing: strings and integers. */
-static int fact_text(const json_t *v, char *out, size_t n)
+/* A fact as text, whole, for comparing and showing: strings and integers. */
+static int fact_text(const json_t *v, struct buf *out)
 {
+	buf_reset(out);
 	if (json_is_string(v))
-		snprintf(out, n, "%s", json_string_value(v));
-	else if (json_is_integer(v))
-		snprintf(out, n, "%lld", (long long)json_integer_value(v));
-	else
-		return RONDA_ENOTFOUND;
-	return RONDA_OK;
+		return buf_append(out, json_string_value(v), json_string_length(v));
+	if (json_is_integer(v))
+		return buf_printf(out, "%lld", (long long)json_integer_value(v));
+	return RONDA_ENOTFOUND;
 }
 
 static void compare_facts(struct diff *x, const char *host, const json_t *of, const json_t *nf)
 {
 	const json_t *ob = json_object_get(of, "boot_time"), *nb = json_object_get(nf, "boot_time");
-	char o[256], n[256];
-	struct buf id;
+	struct buf id, o, n;
 
 	if (!json_is_object(of) || !json_is_object(nf))
 		return;
@@ -195,19 +193,25 @@ static void compare_facts(struct diff *x, const char *host, const json_t *of, co
 	    llabs((long long)(json_integer_value(nb) - json_integer_value(ob))) > REBOOT_SLACK_S)
 		add_host(x, "rebooted", host);
 	buf_init(&id, BUF_DEFAULT_MAX);
+	buf_init(&o, BUF_DEFAULT_MAX);
+	buf_init(&n, BUF_DEFAULT_MAX);
 	for (size_t i = 0; i < sizeof(watched_facts) / sizeof(watched_facts[0]); i++) {
 		const char *f = watched_facts[i];
 
-		if (fact_text(json_object_get(of, f), o, sizeof(o)) ||
-		    fact_text(json_object_get(nf, f), n, sizeof(n)) || strcmp(o, n) == 0)
+		if (fact_text(json_object_get(of, f), &o) ||
+		    fact_text(json_object_get(nf, f), &n) ||
+		    (buf_len(&o) == buf_len(&n) && memcmp(buf_data(&o), buf_data(&n), buf_len(&o)) == 0))
 			continue;
 		buf_reset(&id);
-		if (buf_printf(&id, "%s\x1f%s\x1f%s", f, o, n) != RONDA_OK)
+		if (buf_printf(&id, "%s\x1f%s\x1f%s", f, buf_data(&o), buf_data(&n)) != RONDA_OK)
 			x->err = RONDA_ENOMEM;
 		add_to(x, "facts", buf_data(&id),
-		       json_pack("{s:s, s:s, s:s}", "fact", f, "old", o, "new", n), host, NULL);
+		       json_pack("{s:s, s:s%, s:s%}", "fact", f, "old", buf_data(&o), buf_len(&o),
+				 "new", buf_data(&n), buf_len(&n)), host, NULL);
 	}
 	buf_release(&id);
+	buf_release(&o);
+	buf_release(&n);
 }
 
 static void compare_host(struct diff *x, const char *host, const json_t *old_h,
@@ -396,6 +400,19 @@ static void print_one(FILE *out, const char *title, const json_t *g)
 	buf_release(&cell);
 }
 
+/* Bytes of s to show in at most max, never ending inside a UTF-8 character. */
+static int shown_len(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n <= max)
+		return (int)n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
 static int print_diff(FILE *out, const json_t *d)
 {
 	const json_t *g, *hosts = json_object_get(d, "hosts");
@@ -413,9 +430,11 @@ static int print_diff(FILE *out, const json_t *d)
 	if (json_array_size(json_object_get(d, "down")))
 		fputs("\nunreachable or in error now:\n", out);
 	json_array_foreach(json_object_get(d, "down"), i, g) {
+		const char *why = str_or(g, "error", "");
+
 		hosts_cell(g, &cell);
-		fprintf(out, "  %-11s  %s: %.160s (was %s)\n", str_or(g, "verdict", ""),
-			buf_data(&cell), str_or(g, "error", ""), was_text(g, was, sizeof(was)));
+		fprintf(out, "  %-11s  %s: %.*s (was %s)\n", str_or(g, "verdict", ""),
+			buf_data(&cell), shown_len(why, 160), why, was_text(g, was, sizeof(was)));
 	}
 	if (json_array_size(json_object_get(d, "back")))
 		fputs("\npatrolled again:\n", out);
@@ -430,9 +449,11 @@ static int print_diff(FILE *out, const json_t *d)
 	if (json_array_size(json_object_get(d, "facts")))
 		fputs("\nchanged facts:\n", out);
 	json_array_foreach(json_object_get(d, "facts"), i, g) {
+		const char *o = str_or(g, "old", ""), *n = str_or(g, "new", "");
+
 		hosts_cell(g, &cell);
-		fprintf(out, "  %-12s %.80s -> %.80s  %s\n", str_or(g, "fact", ""),
-			str_or(g, "old", ""), str_or(g, "new", ""), buf_data(&cell));
+		fprintf(out, "  %-12s %.*s -> %.*s  %s\n", str_or(g, "fact", ""),
+			shown_len(o, 80), o, shown_len(n, 80), n, buf_data(&cell));
 	}
 	buf_release(&cell);
 	fprintf(out, "\n%s\n", json_is_true(json_object_get(d, "worse")) ?

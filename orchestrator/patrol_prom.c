@@ -9,6 +9,10 @@
  *   ronda_task_verdict{host,task,check}, ronda_task_duration_seconds{host,task,check},
  *   and every numeric or boolean value a check reports as
  *   ronda_<check>_<value>{host,task[,path]} (disk: one series per filesystem).
+ * For exec (report_prom), the same machinery writes ronda_exec_duration_seconds,
+ * ronda_exec_timestamp_seconds, ronda_exec_hosts{status},
+ * ronda_exec_host_status{host,status} (1), ronda_exec_host_exit_code{host}
+ * and ronda_exec_host_duration_seconds{host}.
  * Verdicts are numbers, worse is higher: task 0 ok, 1 warn, 2 fail, 3 error,
  * 4 skipped; host 0 ok, 1 warn, 2 fail, 3 error, 4 unreachable.
  *
@@ -39,6 +43,7 @@
 #include "err.h"
 #include "log.h"
 #include "proto.h"
+#include "report.h"
 #include "banned.h"
 
 /* Numeric values turned into samples per result, filesystems included. */
@@ -267,20 +272,53 @@ static void host_metrics(struct prom *p, const struct target *t, const struct pa
 		task_metrics(p, t->name, res);
 }
 
+static void prom_init(struct prom *p, const char *playbook)
+{
+	memset(p, 0, sizeof(*p));
+	p->playbook = playbook;
+	p->index = json_object();
+	if (!p->index)
+		p->err = RONDA_ENOMEM;
+}
+
+/* Writes every family under its HELP and TYPE to path, and frees p. */
+static int prom_finish(struct prom *p, const char *path)
+{
+	struct buf text;
+	int r;
+
+	buf_init(&text, BUF_DEFAULT_MAX);
+	for (size_t i = 0; i < p->n && !p->err; i++) {
+		buf_printf(&text, "# HELP %s ", p->f[i].name);
+		put_escaped(&text, p->f[i].help, 0);
+		buf_printf(&text, "\n# TYPE %s gauge\n", p->f[i].name);
+		if (buf_append(&text, buf_data(&p->f[i].samples), buf_len(&p->f[i].samples)))
+			p->err = RONDA_ELIMIT;
+	}
+	if (p->bad_keys || p->over)
+		log_warn("%s: %zu value(s) skipped, named outside [a-zA-Z0-9_] (or over %d bytes); "
+			 "%zu past %d per result", path, p->bad_keys, PROM_KEY_MAX, p->over,
+			 PROM_VALUES_MAX);
+	r = p->err ? p->err : patrol_replace_file(path, &text);
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->f[i].name);
+		free(p->f[i].help);
+		buf_release(&p->f[i].samples);
+	}
+	free(p->f);
+	json_decref(p->index);
+	buf_release(&text);
+	return r;
+}
+
 int patrol_report_prom(const char *path, const char *playbook,
 		       const struct target_list *tl, const struct patrol_host *hosts,
 		       double duration_s)
 {
-	struct prom p = { 0 };
+	struct prom p;
 	size_t counts[PV_UNREACHABLE + 1] = { 0 };
-	struct buf text;
-	int r;
 
-	p.playbook = playbook;
-	p.index = json_object();
-	if (!p.index)
-		p.err = RONDA_ENOMEM;
-	buf_init(&text, BUF_DEFAULT_MAX);
+	prom_init(&p, playbook);
 	sample(&p, "ronda_run_duration_seconds", "Wall time of the whole patrol run.",
 	       NULL, duration_s);
 	sample(&p, "ronda_run_timestamp_seconds", "When the patrol run ended (Unix time).",
@@ -295,25 +333,44 @@ int patrol_report_prom(const char *path, const char *playbook,
 	}
 	for (size_t i = 0; i < tl->n; i++)
 		host_metrics(&p, &tl->v[i], &hosts[i]);
-	for (size_t i = 0; i < p.n && !p.err; i++) {
-		buf_printf(&text, "# HELP %s ", p.f[i].name);
-		put_escaped(&text, p.f[i].help, 0);
-		buf_printf(&text, "\n# TYPE %s gauge\n", p.f[i].name);
-		if (buf_append(&text, buf_data(&p.f[i].samples), buf_len(&p.f[i].samples)))
-			p.err = RONDA_ELIMIT;
+	return prom_finish(&p, path);
+}
+
+int report_prom(const char *path, const struct target_list *tl,
+		const struct host_result *res, double duration_s)
+{
+	struct prom p;
+	size_t counts[RESULT_COUNT] = { 0 };
+
+	prom_init(&p, NULL);
+	sample(&p, "ronda_exec_duration_seconds", "Wall time of the whole exec run.",
+	       NULL, duration_s);
+	sample(&p, "ronda_exec_timestamp_seconds", "When the exec run ended (Unix time).",
+	       NULL, (double)time(NULL));
+	for (size_t i = 0; i < tl->n; i++)
+		counts[res[i].status < RESULT_COUNT ? res[i].status : RESULT_ERROR]++;
+	for (int s = 0; s < RESULT_COUNT; s++) {
+		const char *const l[] = { "status", host_status_name((enum host_status)s), NULL };
+
+		sample(&p, "ronda_exec_hosts", "Hosts by their result in the run.", l,
+		       (double)counts[s]);
 	}
-	if (p.bad_keys || p.over)
-		log_warn("%s: %zu value(s) skipped, named outside [a-zA-Z0-9_] (or over %d bytes); "
-			 "%zu past %d per result", path, p.bad_keys, PROM_KEY_MAX, p.over,
-			 PROM_VALUES_MAX);
-	r = p.err ? p.err : patrol_replace_file(path, &text);
-	for (size_t i = 0; i < p.n; i++) {
-		free(p.f[i].name);
-		free(p.f[i].help);
-		buf_release(&p.f[i].samples);
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct host_result *r = &res[i];
+		const char *const l[] = { "host", tl->v[i].name, NULL };
+		const char *const ls[] = { "host", tl->v[i].name, "status",
+					   host_status_name(r->status), NULL };
+
+		sample(&p, "ronda_exec_host_status",
+		       "1 for the host's result (ok, failed, timeout, ...), in its status label.",
+		       ls, 1);
+		if (r->has_exit)
+			sample(&p, "ronda_exec_host_exit_code", "The command's exit code on the host.",
+			       l, r->exit_code);
+		if (r->ms_total >= 0)
+			sample(&p, "ronda_exec_host_duration_seconds",
+			       "Time the host took, connection and retries included.", l,
+			       r->ms_total / 1000.0);
 	}
-	free(p.f);
-	json_decref(p.index);
-	buf_release(&text);
-	return r;
+	return prom_finish(&p, path);
 }

@@ -25,6 +25,7 @@
 #include "err.h"
 #include "escape.h"
 #include "hostlist.h"
+#include "rundir.h"
 #include "banned.h"
 
 /* Widest folded host list shown in the summary; the JSON has them all. */
@@ -637,27 +638,7 @@ out:
 	return r;
 }
 
-/* ---- one directory per run ---- */
-
-/* A new file in dir, written by fn; never replaces anything. */
-static int write_new(int dfd, const char *name, int (*fn)(FILE *, void *), void *arg)
-{
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	FILE *f;
-	int r;
-
-	if (fd < 0)
-		return RONDA_ESYS;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return RONDA_ESYS;
-	}
-	r = fn(f, arg);
-	if (fclose(f) != 0 && r == RONDA_OK)
-		r = RONDA_ESYS;
-	return r;
-}
+/* ---- one directory per run (rundir.h) ---- */
 
 struct out_ctx {
 	const struct target_list *tl;
@@ -719,69 +700,25 @@ static int write_run(FILE *f, void *arg)
 	return r;
 }
 
-/* Host names become file names: nothing that could leave hosts/. */
-static int file_name_ok(const char *s)
-{
-	return s[0] && s[0] != '.' && !strchr(s, '/') && strlen(s) <= 250;
-}
-
-/*
- * DIR/YYYY-MM-DDTHHMMSSZ[-N]/ with hosts/HOST.json, summary.txt and
- * run.json.  The name sorts by time; -N keeps two runs in one second apart.
- */
+/* DIR/STAMP/ with hosts/HOST.json, summary.txt and run.json. */
 int patrol_report_out(const char *dir, const struct target_list *tl,
 		      const struct patrol_host *hosts, char *run_dir,
 		      size_t run_dir_len)
 {
 	struct out_ctx c = { .tl = tl, .hosts = hosts };
-	char stamp[32], name[300];
-	struct buf path;
-	struct tm tm;
-	time_t now = time(NULL);
-	int dfd = -1, hfd = -1, r = RONDA_ESYS;
+	struct rundir rd;
+	char name[300];
+	int r = rundir_create(&rd, dir, tl);
 
-	for (size_t i = 0; i < tl->n; i++) {
-		if (!file_name_ok(tl->v[i].name))
-			return RONDA_EINVAL;
-	}
-	buf_init(&path, 4096);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		goto out;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H%M%SZ", &tm);
-	for (int n = 1; ; n++) {
-		buf_reset(&path);
-		buf_printf(&path, n == 1 ? "%s/%s" : "%s/%s-%d", dir, stamp, n);
-		if (mkdir(buf_data(&path), 0755) == 0)
-			break;
-		if (errno != EEXIST || n == 100)
-			goto out;
-	}
-	if (buf_len(&path) + 1 > run_dir_len) {
-		r = RONDA_ELIMIT;
-		goto out;
-	}
-	dfd = open(buf_data(&path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || mkdirat(dfd, "hosts", 0755) < 0)
-		goto out;
-	hfd = openat(dfd, "hosts", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (hfd < 0)
-		goto out;
-	for (c.i = 0; c.i < tl->n; c.i++) {
+	if (r)
+		return r;
+	for (c.i = 0; c.i < tl->n && r == RONDA_OK; c.i++) {
 		snprintf(name, sizeof(name), "%s.json", tl->v[c.i].name);
-		if ((r = write_new(hfd, name, write_host, &c)))
-			goto out;
+		r = rundir_write(rd.hosts, name, write_host, &c);
 	}
-	if ((r = write_new(dfd, "summary.txt", write_summary, &c)) ||
-	    (r = write_new(dfd, "run.json", write_run, &c)))
-		goto out;
-	memcpy(run_dir, buf_data(&path), buf_len(&path) + 1);
-	r = RONDA_OK;
-out:
-	if (hfd >= 0)
-		close(hfd);
-	if (dfd >= 0)
-		close(dfd);
-	buf_release(&path);
-	return r;
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "summary.txt", write_summary, &c);
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "run.json", write_run, &c);
+	return rundir_finish(&rd, r, run_dir, run_dir_len);
 }

@@ -270,8 +270,9 @@ static int eval_item(struct eval *ev, struct tally *t, const struct item *it)
 	}
 	for (size_t i = 0; i < ev->words.n && !rc; i++)
 		rc = eval_word(ev, t, ev->words.v[i], group);
-	if (!rc && t->op == OP_INTER) {
-		/* Each & item counts a bare name once, however often it names it. */
+	if (!rc && t->op == OP_INTER && t->bare_inter.n > mark_inter) {
+		/* Each & item counts a bare name once, however often it names it
+		 * (none yet: bare_inter.v may still be NULL, and NULL + 0 is UB). */
 		struct hostlist one;
 
 		hostlist_init(&one);

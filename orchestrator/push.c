@@ -38,33 +38,45 @@
 #define CACHE_DIR(arg) \
 	"if [ -n \"" arg "\" ]; then d=\"" arg "/ronda-$(id -u)\"; else d=\"${HOME:?}/.cache/ronda\"; fi; "
 
-/* $1 sha256, $2 size, $3 profile, $4 become (0/1), $5 remote tmp or "" */
+/*
+ * The status line: RS (0x1e), "RONDA ", a word, the rest, newline.  It is
+ * looked for anywhere in the output, since the login shell's rc files may
+ * print before the script starts (and without a final newline).
+ */
+#define STATUS_MARK "\036RONDA "
+#define ST "printf \"\\036RONDA %s\\n\" "
+
+/*
+ * $1 sha256, $2 size, $3 profile, $4 become (0/1), $5 remote tmp or "".
+ * The cache's permission bits must be 700; setgid inherited from a parent
+ * (or sticky) does not matter to a directory only its owner can enter.
+ */
 static const char run_script[] =
 	"umask 077; "
-	"m=$(uname -m); case $m in x86_64|amd64) ;; *) echo \"RONDA unsupported $m\"; exit 0;; esac; "
+	"m=$(uname -m); case $m in x86_64|amd64) ;; *) " ST "\"unsupported $m\"; exit 0;; esac; "
 	CACHE_DIR("$5")
-	"if [ -L \"$d\" ]; then echo \"RONDA deploy $d is a symbolic link\"; exit 0; fi; "
+	"if [ -L \"$d\" ]; then " ST "\"deploy $d is a symbolic link\"; exit 0; fi; "
 	"mkdir -p \"$d\" 2>/dev/null; "
-	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); "
-	"if [ \"$o\" != \"$(id -u) 700\" ]; then echo \"RONDA deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
+	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); a=${o#* }; a=${a#\"${a%???}\"}; "
+	"if [ \"${o%% *} $a\" != \"$(id -u) 700\" ]; then " ST "\"deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
 	"f=\"$d/agent-$1\"; "
 	"if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then "
 	"h=$(sha256sum < \"$f\"); h=${h%% *}; "
-	"if [ \"$h\" = \"$1\" ]; then echo \"RONDA run\"; "
+	"if [ \"$h\" = \"$1\" ]; then " ST "\"run\"; "
 	"if [ \"$4\" = 1 ]; then exec sudo -n -- \"$f\" run --profile \"$3\" --watch-stdin; fi; "
 	"exec \"$f\" run --profile \"$3\" --watch-stdin; fi; "
-	"rm -f \"$f\"; echo \"RONDA need tampered\"; exit 0; fi; "
-	"echo \"RONDA need missing\"";
+	"rm -f \"$f\"; " ST "\"need tampered\"; exit 0; fi; "
+	ST "\"need missing\"";
 
 /* $1 sha256, $2 size, $3 remote tmp or "" */
 static const char upload_script[] =
 	"umask 077; " CACHE_DIR("$3") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
-	"if ! cat > \"$t\"; then rm -f \"$t\"; echo \"RONDA deploy cannot write $t\"; exit 0; fi; "
+	"if ! cat > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
 	"h=$(sha256sum < \"$t\"); h=${h%% *}; s=$(wc -c < \"$t\"); "
 	"if [ \"$h\" != \"$1\" ] || [ \"$s\" -ne \"$2\" ]; then rm -f \"$t\"; "
-	"echo \"RONDA deploy upload arrived damaged: $s bytes, sha256 $h\"; exit 0; fi; "
-	"if ! chmod 700 \"$t\" || ! mv -f \"$t\" \"$f\"; then rm -f \"$t\"; echo \"RONDA deploy cannot store $f\"; exit 0; fi; "
-	"echo \"RONDA stored\"; "
+	ST "\"deploy upload arrived damaged: $s bytes, sha256 $h\"; exit 0; fi; "
+	"if ! chmod 700 \"$t\" || ! mv -f \"$t\" \"$f\"; then rm -f \"$t\"; " ST "\"deploy cannot store $f\"; exit 0; fi; "
+	ST "\"stored\"; "
 	"ls -t \"$d\"/agent-* 2>/dev/null | grep -v \"[.]tmp[.]\" | tail -n +3 | while read -r o; do rm -f \"$o\"; done; "
 	"find \"$d\" -name \"agent-*.tmp.*\" -mmin +60 -exec rm -f {} + 2>/dev/null; exit 0";
 
@@ -379,22 +391,30 @@ void push_parse_agent(const char *out, size_t n, const struct proto_job *job,
 	buf_release(&err);
 }
 
-/* The bootstrap's first line, "RONDA word rest": returns word, sets rest. */
-static int first_line(const struct buf *out, const char **word, size_t *wlen,
-		      const char **rest, size_t *rlen, size_t *linelen)
+/*
+ * The bootstrap's status line, "\036RONDA word rest", wherever it is: sets
+ * word and rest, and *linelen to the bytes up to and including its newline
+ * (what came before it is rc-file noise; the agent's output follows it).
+ */
+static int status_line(const struct buf *out, const char **word, size_t *wlen,
+		       const char **rest, size_t *rlen, size_t *linelen)
 {
-	const char *line, *sp;
-	size_t n;
+	const char *s = buf_data(out), *line, *nl, *sp;
+	size_t mark = sizeof(STATUS_MARK) - 1, n;
 
-	if (buf_peek_line(out, &line, &n) != RONDA_OK || n < 7 ||
-	    memcmp(line, "RONDA ", 6))
+	line = memmem(s, buf_len(out), STATUS_MARK, mark);
+	if (!line)
 		return RONDA_EPROTO;
-	*word = line + 6;
-	sp = memchr(*word, ' ', n - 6);
-	*wlen = sp ? (size_t)(sp - *word) : n - 6;
-	*rest = sp ? sp + 1 : line + n;
-	*rlen = sp ? (size_t)(line + n - sp - 1) : 0;
-	*linelen = n + 1;
+	nl = memchr(line, '\n', buf_len(out) - (size_t)(line - s));
+	if (!nl || (size_t)(nl - line) <= mark)
+		return RONDA_EPROTO;
+	n = (size_t)(nl - line);
+	*word = line + mark;
+	sp = memchr(*word, ' ', n - mark);
+	*wlen = sp ? (size_t)(sp - *word) : n - mark;
+	*rest = sp ? sp + 1 : nl;
+	*rlen = sp ? (size_t)(nl - sp - 1) : 0;
+	*linelen = (size_t)(nl - s) + 1;
 	return RONDA_OK;
 }
 
@@ -462,7 +482,7 @@ static int plan_step(void *arg, size_t i, const struct target *t,
 	if (step == 0)
 		goto run;
 	last_err(r, &e, &el);
-	if (first_line(&r->out, &w, &wl, &rest, &rl, &ll) != RONDA_OK) {
+	if (status_line(&r->out, &w, &wl, &rest, &rl, &ll) != RONDA_OK) {
 		if (t->become && strstr(buf_data(&r->err), "sudo"))
 			return fail_host(r, RESULT_BECOME, "become: ", e, el);
 		return fail_host(r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);

@@ -15,23 +15,38 @@
 
 /*
  * The guard, run as  sh -c GUARD ronda-exec ARGV...  It must not contain a
- * single quote, since it is sent inside one.  fd 3 keeps the channel's
- * stdin for the watcher; the command itself reads /dev/null.  sshd makes
- * the shell a session and process group leader, and without job control
- * everything it starts stays in that group, so the watcher's "kill 0"
- * reaches the whole command tree (and the guard itself: no status line is
- * owed once we have given up on the command).  The watcher uses the read
- * builtin, not cat, to spare a process per host, and is reaped before the
- * guard exits (not every init reaps orphans).
+ * single quote, since it is sent inside one.
+ *
+ * fd 3 keeps the channel's stdin for the watcher; the command reads
+ * /dev/null and never gets fd 3.  The command runs under setsid(1) in a
+ * session of its own, whose id is its pid $p (a background job of a shell
+ * without job control is no group leader, so setsid does not fork).  When
+ * the channel closes, the watcher collects the tree t(): every process of
+ * that session, and every descendant of one (by parent pid, so children
+ * that called setsid again are found while their parent lives).  It stops
+ * them all, collects again (nothing can fork while stopped), sends TERM and
+ * CONT, waits 2 s, collects again and sends KILL.  Without setsid(1) the
+ * command runs in the guard's group and only its descendants are killed.
+ * The guard and the watcher are outside the session; the guard ends the
+ * watcher with TERM while it still waits, never in its kill phase, and
+ * reaps it (not every init reaps orphans).  The watcher uses builtins only,
+ * to spare a process per host.
  */
 static const char guard[] =
 	"exec 3<&0 </dev/null; "
-	"\"$@\" & p=$!; "
-	"( trap \"\" TERM; while read -r x <&3; do :; done; "
-	"kill -TERM 0; sleep 2; kill -KILL 0 ) >/dev/null 2>&1 & "
+	"if command -v setsid >/dev/null 2>&1; then setsid \"$@\" 3<&- & p=$!; s=$p; "
+	"else \"$@\" 3<&- & p=$!; s=; fi; "
+	"t() { c=1; n=0; while [ $c = 1 ] && [ $n -lt 8 ]; do c=0; n=$((n + 1)); "
+	"for f in /proc/[0-9]*/stat; do read -r l <\"$f\" || continue; q=${f#/proc/}; q=${q%/stat}; "
+	"case $k in *\" $q \"*) continue;; esac; set -- ${l##*) }; "
+	"case $k in *\" $2 \"*) k=\"$k$q \"; c=1; continue;; esac; "
+	"if [ \"$4\" = \"$s\" ]; then k=\"$k$q \"; c=1; fi; done; done; }; "
+	"( while read -r x <&3; do :; done; trap \"\" TERM; "
+	"k=\" $p \"; t; kill -STOP $k; t; kill -STOP $k; kill -TERM $k; kill -CONT $k; "
+	"sleep 2; t; kill -KILL $k ) >/dev/null 2>&1 & "
 	"w=$!; exec 3<&-; "
-	"wait $p; s=$?; kill -KILL $w 2>/dev/null; wait $w 2>/dev/null; "
-	"printf \"\\036ronda-exit %d\\n\" $s >&2; exit $s";
+	"wait $p; r=$?; kill -TERM $w 2>/dev/null; wait $w 2>/dev/null; "
+	"printf \"\\036ronda-exit %d\\n\" $r >&2; exit $r";
 
 int remote_quote(struct buf *out, const char *arg)
 {

@@ -6,9 +6,12 @@
  * is ever pasted into a remote shell unquoted.
  *
  * `ronda exec` wraps the user's command in a small POSIX sh guard that
+ *   - runs the command in a session of its own (setsid(1)), without the
+ *     channel's stdin descriptor;
  *   - watches the channel's stdin: when it closes (we timed out, were
- *     interrupted, or the connection died) the session's process group
- *     gets SIGTERM, then SIGKILL, so no orphan keeps running on the host;
+ *     interrupted, or the connection died) that session and every
+ *     descendant of its processes are stopped, then get SIGTERM, then
+ *     SIGKILL, so no orphan keeps running on the host;
  *   - prints its exit status as a last line on stderr.  libssh2 1.10
  *     reports exit status 0 when none arrived (libssh2 #2515), so that
  *     line, not libssh2, is the authority.  It is removed from the output.

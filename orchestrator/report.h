@@ -36,5 +36,16 @@ int report_summary(FILE *out, const struct target_list *tl,
 int report_json(FILE *out, const struct target_list *tl,
 		const struct host_result *res);
 int report_exit_code(const struct host_result *res, size_t n, int interrupted);
+/*
+ * exec --out: a run directory (rundir.h) with hosts/HOST.stdout,
+ * HOST.stderr, HOST.exit (the exit code, when one came) and run.json
+ * (kind "exec", the command, each host's status).  run_dir gets its path.
+ */
+int report_out(const char *dir, const struct target_list *tl,
+	       const struct host_result *res, char *const argv[], size_t argc,
+	       char *run_dir, size_t run_dir_len);
+/* exec --prom: a Prometheus textfile (patrol_prom.c), written atomically. */
+int report_prom(const char *path, const struct target_list *tl,
+		const struct host_result *res, double duration_s);
 
 #endif

@@ -5,6 +5,7 @@
 # report in a headless browser; that test skips, saying so, without it.
 # logrotate is what suite 64 and make rotate-bench compare the rotate task with;
 # faketime runs logrotate at the test's own "now" in suite 64.
+# clang-14 and its runtime (libFuzzer, sanitizers) build the fuzz targets.
 set -eu
 
 PKGS="build-essential pkg-config file
@@ -12,6 +13,7 @@ libssh2-1-dev libssl-dev libev-dev libconfig-dev zlib1g-dev
 libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
 openssh-server openssh-client valgrind procps iproute2 bc jq time
 mandoc groff-base man-db dpkg-dev lintian systemd sudo logrotate faketime
+clang-14 libclang-rt-14-dev
 chromium"
 
 missing=""

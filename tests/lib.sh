@@ -24,6 +24,13 @@ t_check() {
 	local name=$1; shift
 	if "$@"; then t_ok "$name"; else t_fail "$name" "command failed: $*"; fi
 }
+# t_agent ARG...: runs the agent ($A, else $BUILD/ronda-agent) with SIGTERM
+# after T_AGENT_LIMIT seconds (default 300) and SIGKILL T_AGENT_GRACE (10)
+# seconds later: an agent that ignores SIGTERM (a sanitized one spinning in
+# LeakSanitizer under seccomp, PITFALLS) must not outlive its test.
+t_agent() {
+	timeout -k "${T_AGENT_GRACE:-10}" "${T_AGENT_LIMIT:-300}" "${A:-$BUILD/ronda-agent}" "$@"
+}
 t_finish() {
 	echo "[==========] $((T_PASS + T_FAIL)) test(s) run."
 	echo "[  PASSED  ] $T_PASS test(s)."

@@ -11,7 +11,7 @@ job() {
 	local wp=""
 	[ "$1" = maintain ] && wp=',"write_paths":'"$2"
 	printf '{"ronda":1,"profile":"%s"%s,"tasks":%s}\n' "$1" "$wp" "$3" \
-		| tr -d '\n' | "$A" run --profile "$1" >"$T/out" 2>"$T/err"
+		| tr -d '\n' | t_agent run --profile "$1" >"$T/out" 2>"$T/err"
 	rc=$?
 	grep '"type":"result"' "$T/out"
 }

@@ -13,15 +13,15 @@ marked() { grep -lsa -- "${1/./[.]}" /proc/[0-9]*/cmdline 2>/dev/null | wc -l; }
 # Lines of a given type in a JSON Lines file.
 lines() { grep -c "^{\"ronda\":1,\"type\":\"$1\"" "$2"; }
 
-"$A" --version >"$T/v" && grep -qE '^ronda-agent [0-9.]+ protocol 1$' "$T/v" \
+t_agent --version >"$T/v" && grep -qE '^ronda-agent [0-9.]+ protocol 1$' "$T/v" \
 	&& t_ok "--version" || t_fail "--version" "$(cat "$T/v")"
-"$A" --help | grep -q 'ronda-agent run' && t_ok "--help" || t_fail "--help"
-"$A" frobnicate 2>/dev/null; rc=$?
+t_agent --help | grep -q 'ronda-agent run' && t_ok "--help" || t_fail "--help"
+t_agent frobnicate 2>/dev/null; rc=$?
 [ $rc -eq 64 ] && t_ok "unknown mode exits 64" || t_fail "unknown mode exits 64" "rc=$rc"
 
 # --self-test: facts, one result per task, a summary; all ok on this host.
 # It runs every check type but service (not every host has systemd).
-"$A" --self-test >"$T/st"; rc=$?
+t_agent --self-test >"$T/st"; rc=$?
 if [ $rc -eq 0 ] && [ "$(lines facts "$T/st")" = 1 ] && [ "$(lines result "$T/st")" = 11 ] \
 	&& [ "$(lines summary "$T/st")" = 1 ] && [ "$(wc -l <"$T/st")" = 13 ]; then
 	t_ok "--self-test: facts, 11 results, summary"
@@ -40,7 +40,7 @@ grep -q '"values":{"total_bytes":[0-9]*,"available_bytes":[0-9]*,"available_pct"
 	&& t_ok "values are JSON numbers" || t_fail "values are JSON numbers" "$(grep memory "$T/st")"
 
 # The patrol job: every check type once.
-"$A" run <agent/jobs/patrol.json >"$T/p"; rc=$?
+t_agent run <agent/jobs/patrol.json >"$T/p"; rc=$?
 if [ $rc -le 1 ] && [ "$(lines result "$T/p")" = 12 ] && [ "$(lines summary "$T/p")" = 1 ] \
 	&& ! grep -q '"verdict":"error".*"check":"\(disk\|memory\|load\|uptime\|process\|port\|file\|mount\|sysctl\|command\|clock\)"' "$T/p"; then
 	t_ok "patrol job: 12 results"
@@ -51,7 +51,7 @@ fi
 # A malformed job: one error line, exit 65, and nothing ran (even the valid
 # first task, which would leave a trace).
 job='{"ronda":1,"profile":"maintain","tasks":[{"check":"command","argv":["touch","'$T'/ran"]},{"check":"disk","pth":"/"}]}'
-echo "$job" | "$A" run --profile maintain >"$T/bad" 2>"$T/bad.err"; rc=$?
+echo "$job" | t_agent run --profile maintain >"$T/bad" 2>"$T/bad.err"; rc=$?
 if [ $rc -eq 65 ] && [ "$(wc -l <"$T/bad")" = 1 ] && [ ! -e "$T/ran" ] \
 	&& grep -q '"type":"error","code":"bad-job","error":"tasks\[1\] (\\"disk\\"): unknown key \\"pth\\""' "$T/bad"; then
 	t_ok "malformed job: one error line, exit 65, nothing ran"
@@ -60,13 +60,13 @@ else
 fi
 for bad in 'not json' '{"ronda":7,"tasks":[]}' '{"ronda":1,"tasks":[{"check":"file","path":"rel"}]}' \
 	'{"ronda":1,"tasks":[{"check":"command","argv":["sh"],"match":"("}]}' '{"ronda":1,"profile":"maintain","tasks":[]}'; do
-	echo "$bad" | "$A" run >"$T/bad" 2>/dev/null; rc=$?
+	echo "$bad" | t_agent run >"$T/bad" 2>/dev/null; rc=$?
 	if [ $rc -ne 65 ] || [ "$(lines error "$T/bad")" != 1 ] || [ "$(wc -l <"$T/bad")" != 1 ]; then
 		fails="$fails [$bad: rc=$rc]"
 	fi
 done
 [ -z "$fails" ] && t_ok "bad jobs of every kind: exit 65" || t_fail "bad jobs of every kind: exit 65" "$fails"
-: | "$A" run >"$T/bad" 2>/dev/null; rc=$?
+: | t_agent run >"$T/bad" 2>/dev/null; rc=$?
 [ $rc -eq 65 ] && t_ok "empty stdin: exit 65" || t_fail "empty stdin: exit 65" "rc=$rc"
 
 # Command results: exit status, output, cap, timeout with the group killed.
@@ -74,7 +74,7 @@ job='{"ronda":1,"tasks":[
  {"name":"echo","check":"command","argv":["sh","-c","echo hello; echo oops >&2; exit 3"],"exit":3,"match":"^hello$"},
  {"name":"cap","check":"command","argv":["head","-c","100000","/dev/zero"],"max_output":1000},
  {"name":"slow","check":"command","argv":["sh","-c","sleep 41.501 & sleep 41.501"],"timeout":0.3}]}'
-echo "$job" | tr -d '\n' | "$A" run >"$T/c"; rc=$?
+echo "$job" | tr -d '\n' | t_agent run >"$T/c"; rc=$?
 grep -q '"task":"echo".*"verdict":"ok".*"stdout":"hello\\n".*"stderr":"oops\\n".*"exit":3' "$T/c" \
 	&& t_ok "command: exit code, stdout, stderr" || t_fail "command: exit code, stdout, stderr" "$(grep '"echo"' "$T/c")"
 grep -q '"task":"cap".*"stdout_truncated":true' "$T/c" \
@@ -91,7 +91,8 @@ stop_test() {	# name, how
 	local job fifo=$T/in.$1 pid rc t0 t1
 	mkfifo "$fifo"
 	job='{"ronda":1,"tasks":[{"check":"command","argv":["sh","-c","sleep 42.'$1' & sleep 42.'$1'"],"timeout":60}]}'
-	"$A" run --watch-stdin <"$fifo" >"$T/stop.$1" 2>/dev/null &
+	# timeout, not t_agent: $! must be the process that gets our SIGTERM.
+	timeout -k 10 300 "$A" run --watch-stdin <"$fifo" >"$T/stop.$1" 2>/dev/null &
 	pid=$!
 	exec 7>"$fifo"
 	echo "$job" >&7
@@ -116,15 +117,23 @@ stop_test 602 term
 printf 'allow /usr/bin/*\ndeny /usr/bin/true\n' >"$T/agent.cfg"
 chmod 0644 "$T/agent.cfg"
 echo '{"ronda":1,"tasks":[{"name":"t","check":"command","argv":["true"]},{"name":"u","check":"command","argv":["uname"]}]}' \
-	| "$A" run --policy "$T/agent.cfg" >"$T/pol"; rc=$?
+	| t_agent run --policy "$T/agent.cfg" >"$T/pol"; rc=$?
 if grep -q '"task":"t".*"verdict":"skipped","message":"/usr/bin/true refused by host policy' "$T/pol" \
 	&& grep -q '"task":"u".*"verdict":"ok"' "$T/pol" && grep -q '"policy":true' "$T/pol"; then
 	t_ok "policy: denied command skipped, others run"
 else
 	t_fail "policy: denied command skipped, others run" "$(cat "$T/pol")"
 fi
+# The service check's systemctl goes through the same policy.
+sc=$(realpath "$(command -v systemctl)")
+printf 'allow /usr/bin/*\ndeny %s\n' "$sc" >"$T/agent.cfg"
+echo '{"ronda":1,"tasks":[{"name":"s","check":"service","unit":"ssh.service"}]}' \
+	| "$A" run --policy "$T/agent.cfg" >"$T/pol"; rc=$?
+grep -q '"task":"s".*"verdict":"skipped","message":"'"$sc"' refused by host policy' "$T/pol" \
+	&& t_ok "policy: the service check's systemctl is refused like a command" \
+	|| t_fail "policy: the service check's systemctl is refused like a command" "$(cat "$T/pol")"
 chmod 0666 "$T/agent.cfg"
-echo '{"ronda":1,"tasks":[]}' | "$A" run --policy "$T/agent.cfg" >"$T/pol" 2>/dev/null; rc=$?
+echo '{"ronda":1,"tasks":[]}' | t_agent run --policy "$T/agent.cfg" >"$T/pol" 2>/dev/null; rc=$?
 [ $rc -eq 78 ] && grep -q '"code":"policy"' "$T/pol" && t_ok "policy: writable by others refuses the job" \
 	|| t_fail "policy: writable by others refuses the job" "rc=$rc $(cat "$T/pol")"
 

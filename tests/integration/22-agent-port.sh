@@ -10,7 +10,7 @@ port=$(( 23000 + RANDOM % 900 ))
 while ss -Htln "sport = :$port" | grep -q .; do port=$((port + 1)); done
 "$BUILD/faultd" -t 60 silent 127.0.0.7 "$port" & pids+=($!)
 for _ in $(seq 50); do ss -Htln "sport = :$port" | grep -q . && break; sleep 0.05; done
-job() { printf '{"ronda":1,"tasks":[%s]}\n' "$1" | "$A" run 2>/dev/null | jq -r 'select(.type == "result") | "\(.task) \(.verdict) \(.values.sockets)"'; }
+job() { printf '{"ronda":1,"tasks":[%s]}\n' "$1" | t_agent run 2>/dev/null | jq -r 'select(.type == "result") | "\(.task) \(.verdict) \(.values.sockets)"'; }
 out=$(job "{\"name\":\"any\",\"check\":\"port\",\"port\":$port},
 	{\"name\":\"same\",\"check\":\"port\",\"port\":$port,\"address\":\"127.0.0.7\"},
 	{\"name\":\"other\",\"check\":\"port\",\"port\":$port,\"address\":\"127.0.0.8\"},

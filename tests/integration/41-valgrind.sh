@@ -26,6 +26,7 @@ run_vg exec-all-faults exec "${X[@]}" -b all -- sh -c 'echo hi; flood 3000000 >/
 run_vg exec-json-timeout exec "${X[@]}" --json --timeout 1 --max-output 1000 'node[001-014]' -- sh -c 'flood 5000; hang 30'
 cp "$FLEET_KNOWN_HOSTS" "$dir/kh2"; : > "$dir/kh2"
 run_vg exec-accept-new exec -i "$FLEET_INVENTORY" --known-hosts "$dir/kh2" --hostkeys accept-new 'node[001-014],localhost' -- true
+run_vg exec-out-prom exec "${X[@]}" --out "$dir/xruns" --prom "$dir/x.prom" 'node[001-004],faults' -- sh -c 'echo out; echo err >&2; exit 3'
 run_vg check-all-faults check "${X[@]}" --json all disk:/:99% load:100 proc:sshd
 run_vg run-patrol run "${X[@]}" --html "$dir/r.html" --prom "$dir/r.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-005]'
 run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'

@@ -24,7 +24,7 @@ for pb in playbooks/patrol.cfg playbooks/oncall.cfg playbooks/logclean.cfg; do
 	fi
 	jq -c 'if .profile == "maintain" then .dry_run = true | .profile = "inspect" | del(.write_paths) else . end' \
 		"$T/job.full" >"$T/job"
-	"$A" run <"$T/job" >"$T/out" 2>"$T/agent.err"; rc=$?
+	t_agent run <"$T/job" >"$T/out" 2>"$T/agent.err"; rc=$?
 	n=$(ntasks "$T/job")
 	if [ $rc -le 1 ] && [ "$(lines result "$T/out")" = "$n" ] && [ "$(lines summary "$T/out")" = 1 ] \
 		&& ! grep -q 'killed by the sandbox' "$T/out"; then
@@ -35,7 +35,7 @@ for pb in playbooks/patrol.cfg playbooks/oncall.cfg playbooks/logclean.cfg; do
 done
 
 # logclean's journal task depends on the log space check, which is ok here.
-"$J" playbooks/logclean.cfg | jq -c '.dry_run = true | .profile = "inspect" | del(.write_paths)' | "$A" run >"$T/lc" 2>/dev/null
+"$J" playbooks/logclean.cfg | jq -c '.dry_run = true | .profile = "inspect" | del(.write_paths)' | t_agent run >"$T/lc" 2>/dev/null
 grep -q '"task":"journal","check":"command","verdict":"skipped","message":"condition not met: log space was ok"' "$T/lc" \
 	&& t_ok "logclean: the conditional task is skipped with its reason" \
 	|| t_fail "logclean: the conditional task is skipped with its reason" "$(grep journal "$T/lc")"
@@ -67,7 +67,7 @@ printf 'name = "x";\ndefaults = { profile = "inspect"; };\ntasks = (\n  { check 
 "$J" --check disk:/:100% mem:0% load:1000 proc:init:0 port:1/udp:closed file:/etc/passwd \
 	file:/nonexistent:absent mount:/proc sysctl:kernel.ostype=Linux 'sysctl:kernel.pid_max>=1' \
 	uptime clock:1000 >"$T/job" 2>"$T/err"
-"$A" run <"$T/job" >"$T/out" 2>/dev/null; rc=$?
+t_agent run <"$T/job" >"$T/out" 2>/dev/null; rc=$?
 if [ $rc -eq 0 ] && [ "$(lines result "$T/out")" = 12 ] \
 	&& grep -q '"counts":{"ok":12,"warn":0,"fail":0,"error":0,"skipped":0}' "$T/out"; then
 	t_ok "check specs: 12 checks, all ok"
@@ -83,7 +83,7 @@ job='{"ronda":1,"tasks":[{"name":"a","check":"command","argv":["false"]},'
 job+='{"name":"on fail","check":"command","argv":["true"],"when":{"task":"a","verdict":["fail"]}},'
 job+='{"name":"on ok","check":"command","argv":["true"],"when":{"task":"a","verdict":["ok","warn"]}},'
 job+='{"name":"on skipped","check":"load","warn":1000,"fail":1000,"when":{"task":"on ok","verdict":["skipped"]}}]}'
-echo "$job" | "$A" run >"$T/w" 2>/dev/null; rc=$?
+echo "$job" | t_agent run >"$T/w" 2>/dev/null; rc=$?
 if [ $rc -eq 1 ] && grep -q '"task":"on fail","check":"command","verdict":"ok"' "$T/w" \
 	&& grep -q '"task":"on ok","check":"command","verdict":"skipped","message":"condition not met: a was fail"' "$T/w" \
 	&& grep -q '"task":"on skipped","check":"load","verdict":"ok"' "$T/w" \
@@ -93,7 +93,7 @@ else
 	t_fail "when: runs on the named verdicts, else skipped with the reason" "rc=$rc $(cut -c1-200 "$T/w")"
 fi
 job='{"ronda":1,"tasks":[{"name":"a","check":"load","when":{"task":"b","verdict":["fail"]}},{"name":"b","check":"load"}]}'
-echo "$job" | "$A" run >"$T/w" 2>/dev/null; rc=$?
+echo "$job" | t_agent run >"$T/w" 2>/dev/null; rc=$?
 [ $rc -eq 65 ] && grep -q 'no earlier task is named \\"b\\"' "$T/w" \
 	&& t_ok "when: a forward reference is a bad job (65)" || t_fail "when: a forward reference is a bad job (65)" "rc=$rc $(cat "$T/w")"
 

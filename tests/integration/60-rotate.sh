@@ -52,6 +52,21 @@ echo tiny >>"$D/d.log"
 r=$(rot "$D" '"frequency":"daily","minsize":"1M","rotate":5')
 [ "$(val "$r" files_rotated)" = 0 ] && t_ok "minsize holds back a due log" || t_fail "minsize" "$r"
 
+# --- a name that is not UTF-8 is kept in the state: rotated once a day ------------
+rm -rf "$D" "$T/state/rotate.state"; mkdir -p "$D"
+odd=$(printf 'b\xffd%%.log')
+# (the log is old too, so without a state entry its .1 would make it due again)
+lines 10 u >"$D/$odd"; echo old >"$D/$odd.1"; touch -d '2 days ago' "$D/$odd.1" "$D/$odd"
+r1=$(rot "$D" '"frequency":"daily","rotate":5')
+lines 10 v >>"$D/$odd"
+r2=$(rot "$D" '"frequency":"daily","rotate":5')
+if [ "$(val "$r1" files_rotated)" = 1 ] && [ "$(val "$r2" files_rotated)" = 0 ] && [ -e "$D/$odd.2" ] && [ ! -e "$D/$odd.3" ] \
+	&& jq -e '.logs | has("bytes:'"$D"'/b%FFd%25.log")' "$T/state/rotate.state" >/dev/null; then
+	t_ok "a non-UTF-8 log name is saved in the state (\"bytes:\" form) and not rotated twice in a day"
+else
+	t_fail "non-UTF-8 name in the state" "$r1 / $r2 $(cat "$T/state/rotate.state")"
+fi
+
 # --- delaycompress, dateext, olddir, maxage ---------------------------------------
 rm -rf "$D"; mkdir -p "$D"
 for i in 1 2 3; do lines 300 "x$i" >>"$D/dc.log"; rot "$D" '"size":1,"rotate":5,"compress":true,"delaycompress":true' >/dev/null; done
@@ -121,13 +136,16 @@ fi
 rm -rf "$D"; mkdir -p "$D" "$T/elsewhere"
 lines 100 s >"$T/elsewhere/secret.log"
 ln -s "$T/elsewhere" "$D/link"
-r=$(rot "$D/link" '"size":1,"rotate":2')
+# Landlock would let this write into elsewhere: only the walk refuses the link.
+# (A symlink among write_paths is refused before anything runs: 63.)
+r=$(job maintain '["'"$D"'","'"$T"'/elsewhere","'"$T"'/state"]' \
+	'[{"name":"r","check":"rotate","path":"'"$D"'/link/*.log","state":"'"$T"'/state/rotate.state","size":1,"rotate":2}]')
 [ "$(jq -r .verdict <<<"$r")" = fail ] && [ ! -e "$T/elsewhere/secret.log.1" ] && jq -e '.values.skipped[0].reason | test("symlink")' <<<"$r" >/dev/null \
 	&& t_ok "a symlinked directory is never followed" || t_fail "symlinked directory" "$r"
 ln -s "$T/elsewhere/secret.log" "$D/sym.log"
 lines 10 h >"$D/hard.log"; ln "$D/hard.log" "$T/elsewhere/hardlink"
 mkfifo "$D/fifo.log"
-r=$(timeout 10 bash -c "$(declare -f rot job); A=$A T=$T; rot '$D' '\"size\":1,\"rotate\":2'")
+r=$(timeout 10 bash -c "$(declare -f rot job t_agent); A=$A T=$T; rot '$D' '\"size\":1,\"rotate\":2'")
 reasons=$(jq -r '[.values.skipped[].reason] | sort | join(",")' <<<"$r")
 if [ "$reasons" = "FIFO,has more than one hard link,symlink (never followed)" ] && [ ! -e "$D/sym.log.1" ] \
 	&& [ ! -e "$D/hard.log.1" ] && [ ! -e "$T/elsewhere/secret.log.1" ] && [ "$(jq -r .verdict <<<"$r")" = warn ]; then

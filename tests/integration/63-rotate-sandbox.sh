@@ -37,7 +37,36 @@ if [ "$before" = "$after" ] && grep -q '"profile":"inspect","complete":true' "$T
 else
 	t_fail "dry run under inspect" "$r"
 fi
-echo '{"ronda":1,"tasks":[{"check":"rotate","path":"'"$T"'/ok/c.log"}]}' | "$A" run >"$T/o2" 2>/dev/null; rc=$?
+echo '{"ronda":1,"tasks":[{"check":"rotate","path":"'"$T"'/ok/c.log"}]}' | t_agent run >"$T/o2" 2>/dev/null; rc=$?
 [ $rc -eq 65 ] && grep -q 'needs the maintain profile' "$T/o2" && t_ok "a real rotation under inspect is refused before anything runs" \
 	|| t_fail "rotate needs maintain" "rc=$rc $(cat "$T/o2")"
+# A symlink among write_paths is refused before anything runs, naming it:
+# Landlock would otherwise widen the ruleset to the link's target.
+mkdir -p "$T/target"; ln -s "$T/target" "$T/ok/link"; lines 100 l >"$T/target/l.log"
+job maintain '["'"$T"'/ok/link","'"$T"'/state"]' '[{"name":"r","check":"rotate","path":"'"$T"'/ok/link/l.log","size":1,"rotate":2,"state":"'"$T"'/state/rotate.state"}]' >"$T/res"
+if [ $rc -eq 69 ] && [ ! -s "$T/res" ] && [ "$(ls "$T/target")" = l.log ] \
+	&& jq -e 'select(.type == "error") | .code == "sandbox" and (.error | test("write path '"$T"'/ok/link: .*/ok/link is a symlink"))' "$T/out" >/dev/null; then
+	t_ok "a symlinked write path is refused up front (exit 69), the error names it"
+else
+	t_fail "symlinked write path refused" "rc=$rc $(cat "$T/out") $(ls "$T/target")"
+fi
+job maintain '["'"$T"'/ok/link/sub"]' '[]' >"$T/res"
+[ $rc -eq 69 ] && grep -q 'ok/link is a symlink' "$T/out" && t_ok "a symlink higher up a write path is refused too" \
+	|| t_fail "symlink inside a write path" "rc=$rc $(cat "$T/out")"
+rm "$T/ok/link"
+
+# Landlock goes on before tasks are prepared: preparing a rotation whose
+# state lies outside write_paths cannot create its directory; the state
+# directory that is a write path is created (a first run on a fresh host).
+job maintain '["'"$T"'/ok","'"$T"'/fresh"]' '[{"name":"r","check":"rotate","path":"'"$T"'/ok/a.log","size":1,"state":"'"$T"'/outside/rotate.state"}]' >"$T/res"
+if [ $rc -eq 65 ] && [ ! -e "$T/outside" ] && grep -q 'creating '"$T"'/outside: Permission denied' "$T/out"; then
+	t_ok "preparing cannot create a directory outside write_paths (refused, nothing made)"
+else
+	t_fail "prepare outside write_paths" "rc=$rc $(ls "$T") $(cat "$T/out")"
+fi
+job maintain '["'"$T"'/ok","'"$T"'/fresh"]' '[{"name":"r","check":"rotate","path":"'"$T"'/ok/a.log","size":1,"state":"'"$T"'/fresh/rotate.state"}]' >"$T/res"
+[ $rc -le 1 ] && [ -d "$T/fresh" ] && [ "$(stat -c %a "$T/fresh")" = 700 ] && [ -s "$T/fresh/rotate.state" ] \
+	&& t_ok "a state directory that is a write path is created, 0700, and the state saved" \
+	|| t_fail "state directory created" "rc=$rc $(ls -la "$T/fresh" 2>&1) $(cat "$T/out")"
+
 t_finish

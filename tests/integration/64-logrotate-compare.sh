@@ -72,7 +72,7 @@ rtasks() {	# the agent's tasks on tree $1
 }
 run_ronda() {	# the agent on $R; its result lines in $T/rout
 	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":%s}\n' "$R" "$T/rstate" "$(rtasks "$R")" \
-		| "$A" run --profile maintain --now "$(date +%s)" >"$T/rout" 2>"$T/rerr"
+		| t_agent run --profile maintain --now "$(date +%s)" >"$T/rout" 2>"$T/rerr"
 }
 run_lr() { "$LR" -s "$LRS" "$T/lr.conf" >"$T/lrout" 2>&1; }
 
@@ -274,7 +274,7 @@ edges_at() {
 	at "$now" "$LR" -s "$T/edge.lrstate" "$T/edge.conf" >"$T/edge.lrout" 2>&1 \
 		|| echo "logrotate failed at $now: $(head -3 "$T/edge.lrout")" >>"$T/edge.errs"
 	printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[%s]}\n' "$EDIR_R" "$T/rstate" "$tasks" \
-		| "$A" run --profile maintain --now "$now" >"$T/edge.rout" 2>&1 \
+		| t_agent run --profile maintain --now "$now" >"$T/edge.rout" 2>&1 \
 		|| echo "agent failed at $now: $(grep -v '"type":"facts"' "$T/edge.rout" | head -3)" >>"$T/edge.errs"
 	local lr ro
 	while read -r n f last; do
@@ -328,7 +328,7 @@ printf '%s {
 ' "$L/first/f.log" >"$T/first.conf"
 "$LR" -s "$T/first.lrstate" "$T/first.conf" >/dev/null 2>&1
 printf '{"ronda":1,"profile":"maintain","write_paths":["%s","%s"],"tasks":[{"name":"f","check":"rotate","path":"%s/first/f.log","frequency":"daily","rotate":3,"state":"%s/first.state"}]}\n' \
-	"$R/first" "$T/rstate" "$R" "$T/rstate" | "$A" run --profile maintain >/dev/null 2>&1
+	"$R/first" "$T/rstate" "$R" "$T/rstate" | t_agent run --profile maintain --now "$(date +%s)" >/dev/null 2>&1
 if [ ! -e "$L/first/f.log.2" ] && [ -e "$R/first/f.log.2" ]; then
 	t_ok "first sight with a 2-day-old rotated file: logrotate waits, ronda rotates (documented difference)"
 else

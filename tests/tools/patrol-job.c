@@ -4,13 +4,15 @@
  * and for people writing playbooks.  Until `ronda run --dry-run` exists it
  * is also the quickest way to see what a playbook means.
  *
- *   patrol-job [--tags A,B] [--skip-tags C] PLAYBOOK
+ *   patrol-job [--preview] [--tags A,B] [--skip-tags C] PLAYBOOK
  *   patrol-job --check SPEC...
  *   patrol-job --schema md|man
  *
  * --schema prints the value rules of every check type from the schema
  * table (common/proto_schema.c), as the Markdown table of PROTOCOL.md or
  * the mdoc list of ronda-playbook(5); suite 51 checks both are in step.
+ *
+ * --preview: the job `ronda run --preview` sends (see patrol_plan_preview).
  *
  * Exit: 0 printed, 78 the playbook or a spec was refused (message on
  * stderr), 64 usage.
@@ -152,7 +154,7 @@ int main(int argc, char **argv)
 	struct patrol_plan plan;
 	struct buf err, job;
 	char **tags = NULL, **skip = NULL;
-	int i = 1, r = RONDA_OK, rc = 78;
+	int i = 1, r = RONDA_OK, rc = 78, preview = 0;
 	struct timespec ts;
 
 	patrol_plan_init(&plan);
@@ -161,6 +163,10 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--schema") == 0) {
 		rc = print_schema(argv[2]);
 		goto out;
+	}
+	if (i < argc && strcmp(argv[i], "--preview") == 0) {
+		preview = 1;
+		i++;
 	}
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--check"); i += 2) {
 		if (strcmp(argv[i], "--tags") == 0)
@@ -177,12 +183,14 @@ int main(int argc, char **argv)
 		r = playbook_load(argv[i], (const char *const *)tags,
 				  (const char *const *)skip, &plan, &err);
 	} else {
-		fprintf(stderr, "usage: patrol-job [--tags A,B] [--skip-tags C] PLAYBOOK\n"
+		fprintf(stderr, "usage: patrol-job [--preview] [--tags A,B] [--skip-tags C] PLAYBOOK\n"
 			"       patrol-job --check SPEC...\n"
 			"       patrol-job --schema md|man\n");
 		rc = 64;
 		goto out;
 	}
+	if (preview)
+		patrol_plan_preview(&plan);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (r == RONDA_OK)
 		r = patrol_plan_job(&plan, (double)ts.tv_sec + ts.tv_nsec / 1e9, &job);

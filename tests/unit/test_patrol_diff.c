@@ -209,6 +209,49 @@ static void test_not_worse(void **state)
 	json_decref(d);
 }
 
+/*
+ * Long facts are compared whole: a kernel string of 260 bytes whose bytes
+ * 255-256 are one character, and two values that differ only after byte 256.
+ * The printed diff cuts long values, but never inside a character.
+ */
+static void test_long_facts(void **state)
+{
+	char head[400], a[2048], b[2048], *text;
+	json_t *d, *g;
+	size_t n = 0;
+
+	(void)state;
+	while (n < 254)
+		head[n++] = 'k';
+	head[n] = '\0';
+	/* "k" x 254, then U+00E9 (two bytes: the 255th and 256th), then tails */
+	snprintf(a, sizeof(a), "{" HOST("h", "ok", "null", "\"facts\":{\"kernel\":\"%s\\u00e9-old\"}", "") "}", head);
+	snprintf(b, sizeof(b), "{" HOST("h", "ok", "null", "\"facts\":{\"kernel\":\"%s\\u00e9-new\"}", "") "}", head);
+	d = diff_of(a, b);
+	g = group(d, "facts", "fact", "kernel", NULL);
+	assert_int_equal(strlen(json_string_value(json_object_get(g, "old"))), 254 + 2 + 4);
+	assert_non_null(strstr(json_string_value(json_object_get(g, "new")), "\xc3\xa9-new"));
+	json_decref(d);
+
+	/* equal for 256 bytes, different after: a change, not "the same" */
+	snprintf(a, sizeof(a), "{" HOST("h", "ok", "null", "\"facts\":{\"kernel\":\"%sxx-1\"}", "") "}", head);
+	snprintf(b, sizeof(b), "{" HOST("h", "ok", "null", "\"facts\":{\"kernel\":\"%sxx-2\"}", "") "}", head);
+	d = diff_of(a, b);
+	assert_int_equal(json_array_size(json_object_get(d, "facts")), 1);
+	json_decref(d);
+
+	/* shown cut at 80 bytes, never inside the character at bytes 80-81 */
+	head[79] = '\0';
+	snprintf(a, sizeof(a), "{" HOST("h", "ok", "null", "\"facts\":{\"kernel\":\"%s\\u00e9-1\"}", "") "}", head);
+	snprintf(b, sizeof(b), "{" HOST("h", "ok", "null", "\"facts\":{\"kernel\":\"%s\\u00e9-2\"}", "") "}", head);
+	d = diff_of(a, b);
+	text = text_of(d);
+	assert_non_null(strstr(text, "kkk -> kkk"));
+	assert_null(strchr(text, 0xc3));
+	free(text);
+	json_decref(d);
+}
+
 /* Many hosts, one change: one group, folded. */
 static void test_fleet(void **state)
 {
@@ -239,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_not_worse),
 		cmocka_unit_test(test_fleet),
+		cmocka_unit_test(test_long_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -143,6 +143,10 @@ static void test_operators_and_precedence(void **state)
 	expect("all,!@dc1", "legacy1");
 	expect("all,!*", "");
 	expect("@web,&@db", "");
+	/* Found by fuzz_pattern: an & group after a range, before any bare
+	 * name was seen (UBSan: NULL + 0 in the bare-name bookkeeping). */
+	expect("web[01-20,25]&@web", "web01 web02 web03 web04");
+	expect("web[01-20,25]&@web,&@old", "web04");
 }
 
 static void test_bare_hosts(void **state)

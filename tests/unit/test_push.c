@@ -229,7 +229,7 @@ static void test_hostile_lines(void **state)
 /* A host's raw output goes once its lines are parsed: memory per host. */
 static void test_raw_output_released(void **state)
 {
-	static const char out[] = "RONDA run\n" FACTS R_DISK("ok") R_LOAD("ok") SUM(2, 0, 0, 0, 0, 2, "");
+	static const char out[] = "an rc file said hello\n\036RONDA run\n" FACTS R_DISK("ok") R_LOAD("ok") SUM(2, 0, 0, 0, 0, 2, "");
 	struct agent_bin agent = { .data = (char *)(uintptr_t)"\177ELF", .len = 4 };
 	struct target t = { .name = (char *)(uintptr_t)"h", .port = 22 };
 	struct patrol_plan plan;

@@ -116,6 +116,45 @@ static void test_state_parse(void **state)
 	buf_release(&why);
 }
 
+/* A name that is not UTF-8 round-trips through the saved file. */
+static void test_state_bytes(void **state)
+{
+	const char *odd = "/var/log/a\xff%b\xc3.log", *plain = "/var/log/caf\xc3\xa9.log";
+	char dir[] = "/tmp/ronda-state-XXXXXX", path[256], key[512], back[256];
+	struct rot_state s;
+	struct buf why;
+	double t;
+
+	(void)state;
+	buf_init(&why, 512);
+	assert_int_equal(rot_state_key(plain, key, sizeof(key)), RONDA_OK);
+	assert_string_equal(key, plain);	/* UTF-8: the path itself */
+	assert_int_equal(rot_state_key(odd, key, sizeof(key)), RONDA_OK);
+	assert_string_equal(key, "bytes:/var/log/a%FF%25b%C3.log");
+	assert_int_equal(rot_state_unkey(key, back, sizeof(back)), RONDA_OK);
+	assert_string_equal(back, odd);
+	assert_int_equal(rot_state_unkey("bytes:/a%0", back, sizeof(back)), RONDA_EPARSE);
+	assert_int_equal(rot_state_unkey("bytes:/a%00", back, sizeof(back)), RONDA_EPARSE);
+	assert_int_equal(rot_state_unkey("bytes:rel", back, sizeof(back)), RONDA_EPARSE);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rotate.state", dir);
+	assert_int_equal(rot_state_open(path, 1, &s, &why), RONDA_OK);
+	assert_int_equal(rot_state_set(&s, odd, 1700000000), RONDA_OK);
+	assert_int_equal(rot_state_set(&s, plain, 1700000001), RONDA_OK);
+	assert_int_equal(rot_state_save(&s, &why), RONDA_OK);
+	rot_state_release(&s);
+	assert_int_equal(rot_state_open(path, 0, &s, &why), RONDA_OK);
+	assert_false(s.corrupt);
+	assert_int_equal(rot_state_get(&s, odd, &t), RONDA_OK);
+	assert_true(t == 1700000000);
+	assert_int_equal(rot_state_get(&s, plain, &t), RONDA_OK);
+	assert_true(t == 1700000001);
+	rot_state_release(&s);
+	unlink(path);
+	rmdir(dir);
+	buf_release(&why);
+}
+
 static void test_sizes(void **state)
 {
 	uint64_t v;
@@ -210,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_due),
 		cmocka_unit_test(test_date_glob),
 		cmocka_unit_test(test_state_parse),
+		cmocka_unit_test(test_state_bytes),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_tar_header),
 		cmocka_unit_test(test_compress_keeps_mtime),

@@ -1,0 +1,10 @@
+/*
+ * sandbox_int.h - what sandbox.c takes from sandbox-args.c.
+ */
+#ifndef RONDA_SANDBOX_INT_H
+#define RONDA_SANDBOX_INT_H
+
+/* Loads the argument filter of inspect and maintain (see sandbox-args.c). */
+int sandbox_args_load(void);
+
+#endif

@@ -1,0 +1,66 @@
+/* fuzz_agent_output.c - what the orchestrator makes of an agent's stdout:
+ * push_parse_agent() into a host, then everything that reads the decoded
+ * host (verdict, cause, summary groups, terminal summary and JSON Lines). */
+#include "fuzz.h"
+
+#include "buf.h"
+#include "engine.h"
+#include "err.h"
+#include "patrol.h"
+#include "proto.h"
+#include "push.h"
+#include "target.h"
+
+/* The job the lines are held against: two tasks, so the accounting of
+ * missing, extra and duplicate results is reached. */
+static const char job_text[] =
+	"{\"ronda\":1,\"profile\":\"inspect\",\"tasks\":["
+	"{\"name\":\"root\",\"check\":\"disk\",\"path\":\"/\"},"
+	"{\"name\":\"load\",\"check\":\"load\"}]}";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct proto_job job;
+	static int have_job = -1;
+	struct target t = { .name = (char *)(uintptr_t)"web01", .port = 22 };
+	struct host_result conn;
+	struct patrol_host h;
+	struct target_list tl;
+	struct patrol_groups g;
+	char why[512];
+	FILE *null;
+
+	fuzz_quiet();
+	if (have_job < 0) {
+		struct buf err;
+
+		buf_init(&err, 1024);
+		have_job = proto_job_parse(job_text, sizeof(job_text) - 1, &job, &err) == RONDA_OK;
+		buf_release(&err);
+	}
+	memset(&conn, 0, sizeof(conn));
+	memset(&h, 0, sizeof(h));
+	conn.status = RESULT_OK;
+	conn.ms_connect = conn.ms_handshake = conn.ms_auth = conn.ms_run = 1;
+	h.conn = &conn;
+	why[0] = '\0';
+	push_parse_agent((const char *)data, size, have_job ? &job : NULL, &h, why, sizeof(why));
+	(void)patrol_host_verdict(&h);
+	(void)patrol_host_why(&h);
+	(void)patrol_exit_code(&h, 1);
+	target_list_init(&tl);
+	if (target_list_add(&tl, &t) == RONDA_OK) {
+		if (patrol_groups_build(&tl, &h, &g) == RONDA_OK)
+			patrol_groups_release(&g);
+		if ((null = fopen("/dev/null", "we"))) {
+			(void)patrol_report_summary(null, &tl, &h);
+			(void)patrol_report_json(null, &tl, &h);
+			fclose(null);
+		}
+	}
+	target_list_release(&tl);
+	json_decref(h.facts);
+	json_decref(h.results);
+	json_decref(h.summary);
+	return 0;
+}
