@@ -114,21 +114,18 @@ static enum step hostkey_other_type(struct conn *c, const unsigned char *key,
 				    size_t len, const char *fp)
 {
 	struct buf known;
-	const char *type = "?";
-	size_t tlen = 1, l = len >= 4 ? (size_t)key[0] << 24 | (size_t)key[1] << 16 |
-					(size_t)key[2] << 8 | key[3] : 0;
+	const unsigned char *type = (const unsigned char *)"?";
+	size_t tlen = 1;
 	enum step st;
 
-	if (l && l <= len - 4) {	/* the blob's first string names its type */
-		type = (const char *)key + 4;
-		tlen = l;
-	}
+	if (knownhosts_key_type(key, len, &type, &tlen))
+		tlen = 1;
 	buf_init(&known, 4096);
 	if (known_types(c, &known) || !buf_len(&known))
 		buf_puts(&known, "?");
 	st = conn_fail(c, RESULT_HOSTKEY_CHANGED,
 		       "HOST KEY CHANGED for %s port %u: it offers %.*s key %s, but %s knows it only by %s",
-		       c->t->address, c->t->port, (int)tlen, type, fp,
+		       c->t->address, c->t->port, (int)tlen, (const char *)type, fp,
 		       c->e->o->known_hosts, buf_data(&known));
 	buf_release(&known);
 	return st;
@@ -149,9 +146,14 @@ static enum step st_hostkey(struct conn *c)
 		goto ok;
 	k = knownhosts_check(c->e->kh, c->t->address, c->t->port,
 			     (const unsigned char *)key, len);
-	if (k == KH_UNKNOWN && strcmp(c->t->address, c->t->name) != 0)
-		k = knownhosts_check(c->e->kh, c->t->name, c->t->port,
-				     (const unsigned char *)key, len);
+	/* The name may vouch where the address says nothing or knows other types. */
+	if ((k == KH_UNKNOWN || k == KH_OTHER_TYPE) && strcmp(c->t->address, c->t->name) != 0) {
+		enum kh_result by_name = knownhosts_check(c->e->kh, c->t->name, c->t->port,
+							  (const unsigned char *)key, len);
+
+		if (by_name != KH_UNKNOWN)
+			k = by_name;
+	}
 	switch (k) {
 	case KH_OK:
 		break;

@@ -84,9 +84,8 @@ static int b64_decode(const char *in, size_t inlen, unsigned char *out,
 	return RONDA_OK;
 }
 
-/* The first SSH string of a blob: its key type name. */
-static int blob_type(const unsigned char *b, size_t n, const unsigned char **t,
-		     size_t *tlen)
+int knownhosts_key_type(const unsigned char *b, size_t n, const unsigned char **t,
+			size_t *tlen)
 {
 	size_t l;
 
@@ -106,7 +105,7 @@ static int same_type(const unsigned char *a, size_t an, const unsigned char *b,
 	const unsigned char *ta, *tb;
 	size_t la, lb;
 
-	if (blob_type(a, an, &ta, &la) || blob_type(b, bn, &tb, &lb))
+	if (knownhosts_key_type(a, an, &ta, &la) || knownhosts_key_type(b, bn, &tb, &lb))
 		return 0;
 	return la == lb && memcmp(ta, tb, la) == 0;
 }
@@ -197,7 +196,7 @@ static int parse_line(const char *line, size_t len, struct kh_entry *e)
 			goto out;
 		}
 		if (b64_decode(f, n, blob, KH_MAX_BLOB, &bloblen) ||
-		    blob_type(blob, bloblen, &t, &tlen) || tlen != ktn ||
+		    knownhosts_key_type(blob, bloblen, &t, &tlen) || tlen != ktn ||
 		    memcmp(t, kt, ktn))
 			goto out;
 	}
@@ -440,7 +439,7 @@ static int types_of(const struct knownhosts *kh, const char *name, struct buf *o
 		int r;
 
 		if (e->marker != MARK_NONE || !entry_matches(e, name) ||
-		    blob_type(e->blob, e->bloblen, &t, &tlen) ||
+		    knownhosts_key_type(e->blob, e->bloblen, &t, &tlen) ||
 		    knownhosts_list_has(buf_len(out) ? buf_data(out) : "",
 					(const char *)t, tlen))
 			continue;
@@ -499,7 +498,7 @@ int knownhosts_add(struct knownhosts *kh, const char *host, unsigned port,
 	if (r)
 		goto out;
 	r = RONDA_EINVAL;
-	if (keylen > KH_MAX_BLOB || blob_type(key, keylen, &t, &tlen))
+	if (keylen > KH_MAX_BLOB || knownhosts_key_type(key, keylen, &t, &tlen))
 		goto out;
 	r = RONDA_ENOMEM;
 	b64 = malloc(4 * ((keylen + 2) / 3) + 1);

@@ -60,6 +60,9 @@ enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
  */
 int knownhosts_types(const struct knownhosts *kh, const char *host,
 		     unsigned port, struct buf *out);
+/* The key type a key blob names first (its first SSH string). */
+int knownhosts_key_type(const unsigned char *key, size_t len,
+			const unsigned char **type, size_t *tlen);
 /* Whether the comma list holds the word of n bytes. */
 int knownhosts_list_has(const char *list, const char *word, size_t n);
 

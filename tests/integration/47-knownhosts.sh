@@ -4,8 +4,9 @@
 # `ssh -o StrictHostKeyChecking=yes` does (the port-less fallback, hashed
 # names, @revoked on either name, another key type); a host with two host
 # keys is asked for the type known_hosts holds; accept-new refuses a key of
-# another type and writes nothing; accept-new appends through a symlink and
-# loses no line when four runs write at once.
+# another type and writes nothing, unless the inventory name vouches for
+# it; accept-new appends through a symlink and loses no line when four runs
+# write at once.
 source "$(dirname "$0")/../lib.sh"
 N=80
 dir=$("$TOP/tests/fleet/up.sh" -n "$N" -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
@@ -97,6 +98,16 @@ if [ $rc -ne 0 ] && [ "$s" = hostkey-changed ] && [ "$a" = 1 ] && [[ $e == *ssh-
 else
 	t_fail "accept-new refuses a key of another type" "rc=$rc $s after $a: $e; $(wc -l < "$dir/kh.mitm") lines"
 fi
+
+# The inventory name vouches when the address is known only by another type.
+read -r n1 a1 p1 _ < "$dir/hosts.txt"
+printf '%s\n' "[$a1]:$p1 $EC" "[$n1]:$p1 $ED" > "$dir/kh.byname"
+cp "$dir/kh.byname" "$dir/kh.byname.before"
+"$R" exec -i "$FLEET_INVENTORY" --known-hosts "$dir/kh.byname" --hostkeys accept-new --json \
+	--connect-timeout 5 --retries 0 "$n1" -- true > "$dir/byname.json" 2>/dev/null
+[ "$(js .status "$dir/byname.json")" = ok ] && cmp -s "$dir/kh.byname" "$dir/kh.byname.before" \
+	&& t_ok "$n1's own entry vouches although $a1 is known only by ECDSA" \
+	|| t_fail "the name vouches where the address knows another type" "$(js '"\(.status): \(.error)"' "$dir/byname.json")"
 
 # --- writing: through a symlink, appended, nothing lost, nothing left ---------
 mkdir -p "$dir/khw"
