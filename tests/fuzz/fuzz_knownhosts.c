@@ -1,8 +1,10 @@
 /* fuzz_knownhosts.c - known_hosts lines: load the input as a file, then
  * look up plain, [host]:port and hashed-looking names with two key types,
- * and record a new key for a host (accept-new, in memory only). */
+ * list the key types known for each, and record a new key for a host
+ * (accept-new, in memory only). */
 #include "fuzz.h"
 
+#include "buf.h"
 #include "knownhosts.h"
 
 /* Key blobs as a server sends them: string type, then key material. */
@@ -23,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct knownhosts *kh = NULL;
 	size_t bad = 0;
 	char fp[128];
+	struct buf types;
 
 	fuzz_quiet();
 	if (knownhosts_load(fuzz_file(data, size), &kh, &bad) != 0)
@@ -31,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t p = 0; p < 2; p++) {
 			(void)knownhosts_check(kh, hosts[h], ports[p], ed25519, sizeof(ed25519));
 			(void)knownhosts_check(kh, hosts[h], ports[p], rsa, sizeof(rsa));
+			buf_init(&types, 4096);
+			(void)knownhosts_types(kh, hosts[h], ports[p], &types);
+			buf_release(&types);
 		}
 	}
 	(void)knownhosts_add(kh, "new.example", 2222, ed25519, sizeof(ed25519));
