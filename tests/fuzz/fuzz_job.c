@@ -9,6 +9,7 @@
 #include "check.h"
 #include "err.h"
 #include "proto.h"
+#include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

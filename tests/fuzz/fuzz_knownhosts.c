@@ -4,6 +4,7 @@
 #include "fuzz.h"
 
 #include "knownhosts.h"
+#include "banned.h"
 
 /* Key blobs as a server sends them: string type, then key material. */
 static const unsigned char ed25519[] = {
