@@ -10,6 +10,7 @@
 #include "proto.h"
 #include "push.h"
 #include "target.h"
+#include "banned.h"
 
 /* The job the lines are held against: two tasks, so the accounting of
  * missing, extra and duplicate results is reached. */

@@ -8,6 +8,7 @@
 #include "inventory.h"
 #include "pattern.h"
 #include "target.h"
+#include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "knownhosts.h"
+#include "banned.h"
 
 /* Key blobs as a server sends them: string type, then key material. */
 static const unsigned char ed25519[] = {

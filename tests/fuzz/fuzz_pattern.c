@@ -8,6 +8,7 @@
 #include "hostlist.h"
 #include "inventory.h"
 #include "pattern.h"
+#include "banned.h"
 
 static const char inventory_text[] =
 	"hosts = ( \"web01\", { name = \"db1.dc1\"; address = \"10.0.2.1\"; }, \"legacy1\" );\n"

@@ -9,19 +9,28 @@ source "$TOP/tests/maint-lib.sh"
 cd "$TOP"
 D=$T/c
 mkdir -p "$D"
-ROUNDS=${ROUNDS:-30}
+ROUNDS=${ROUNDS:-20}
 total=0 hits=0
+# agent_under PID: the ronda-agent processes among PID's descendants
+agent_under() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		[ "$(cat "/proc/$c/comm" 2>/dev/null)" = ronda-agent ] && echo "$c"
+		agent_under "$c"
+	done
+}
 task='"size":1,"rotate":1000,"compress":true,"compress_level":9'
 for i in $(seq "$ROUNDS"); do
-	n=$(( 20000 + RANDOM % 40000 ))
+	# enough to compress for a few hundred ms, so that a kill at a random
+	# point lands while the agent works on a busy machine too
+	n=$(( 150000 + RANDOM % 150000 ))
 	seq -f "%.0f the quick brown fox jumps over the lazy dog $RANDOM" $((total + 1)) $((total + n)) >>"$D/app.log"
 	total=$((total + n))
 	rot "$D" "$task" >/dev/null &
 	pid=$!
-	# early enough to land while it works (a quiet machine rotates in ~50 ms)
-	sleep "0.0$(( RANDOM % 5 ))$(( RANDOM % 10 ))"
-	# The job's subshell and the agent: kill the agent itself.
-	apid=$(pgrep -P "$pid" -x ronda-agent 2>/dev/null | head -1)
+	sleep "0.$(( RANDOM % 3 ))$(( RANDOM % 10 ))"
+	# Below the job's subshells and t_agent's timeout: kill the agent itself.
+	apid=$(agent_under "$pid" | head -1)
 	if [ -n "$apid" ]; then kill -KILL "$apid" 2>/dev/null && hits=$((hits + 1)); fi
 	wait "$pid" 2>/dev/null
 done
