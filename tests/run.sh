@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-passed=0 failed=0 broken=()
+passed=0 failed=0 broken=() times=()
 run_suite() {
 	local out rc p f
 	out=$(mktemp)
@@ -38,12 +38,17 @@ for s in "${suites[@]}"; do
 	[ -e "$s" ] || { echo "run.sh: no such suite: $s"; failed=$((failed + 1)); continue; }
 	echo
 	echo "=== $s"
+	t0=$SECONDS
 	case $s in
 	build-san/*) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_suite "$s" ;;
 	*) run_suite "$s" ;;
 	esac
+	times+=("$((SECONDS - t0)) s  $s")
 done
 echo
+# the slowest suites, so that the 15-minute budget is watched
+printf '%s\n' "${times[@]}" | sort -rn | head -8 | sed 's/^/time: /'
+echo "time: ${SECONDS} s in all"
 [ ${#broken[@]} -gt 0 ] && printf 'failing suite: %s\n' "${broken[@]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
