@@ -408,7 +408,7 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
 		goto out;
 	}
-	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, &why);
+	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, tpath, &why);
 	if (r == RONDA_OK)
 		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
 	if (r == RONDA_OK && !o->dry)

@@ -97,10 +97,12 @@ int rot_list(int tdir, const struct dir_index *ix, const char *log,
 
 /*
  * Plans the rotation of a due log from the listing in p: RONDA_EAGAIN (why
- * set) when the target name exists already (rotated in this period).
+ * set) when the target name exists already (rotated in this period), or a
+ * name a step renames to is taken by a file that is not one of the log's
+ * rotated files (why names it: tpath is tdir's path).
  */
 int rot_plan(int tdir, const char *log, int64_t log_size, time_t log_mtime,
 	     const struct rot_opts *o, time_t now, struct plan *p,
-	     struct buf *why);
+	     const char *tpath, struct buf *why);
 
 #endif

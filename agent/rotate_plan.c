@@ -345,10 +345,50 @@ static int plan_heal(int tdir, struct plan *p)
 	return RONDA_OK;
 }
 
+/* Is name in tdir the source of an earlier step of the plan (so gone then)? */
+static int moved_before(const struct plan *p, size_t upto, const char *name)
+{
+	for (size_t i = 0; i < upto; i++) {
+		const struct op *op = &p->ops[i];
+
+		if ((op->kind == OP_RENAME || op->kind == OP_DELETE || op->kind == OP_HEAL) &&
+		    strcmp(op->from, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every name a step renames to must be free when its turn comes: absent now
+ * or moved away by an earlier step.  Anything else (a name the listing
+ * refused, such as a planted symlink or a hard link) blocks the whole plan
+ * before anything moves, and why names it.
+ */
+static int plan_blocked(int tdir, const struct plan *p, const char *tpath,
+			struct buf *why)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct op *op = &p->ops[i];
+
+		if (op->kind != OP_RENAME && op->kind != OP_ROTATE)
+			continue;
+		if (fstatat(tdir, op->to, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !moved_before(p, i, op->to)) {
+			buf_printf(why, "blocked by %s%s%s (%s, not a rotated file of ours; never overwritten)",
+				   tpath, strcmp(tpath, "/") ? "/" : "", op->to,
+				   fsafe_refuse(&st) ? fsafe_refuse(&st) : "it exists");
+			return RONDA_EAGAIN;
+		}
+	}
+	return RONDA_OK;
+}
+
 /* Builds the plan for a due log; tnew is the rotated name it gets. */
 int rot_plan(int tdir, const char *log, int64_t log_size,
-		     time_t log_mtime, const struct rot_opts *o, time_t now,
-		     struct plan *p, struct buf *why)
+	     time_t log_mtime, const struct rot_opts *o, time_t now,
+	     struct plan *p, const char *tpath, struct buf *why)
 {
 	char name[NAME_MAX + 1], to[NAME_MAX + 1], tmp[NAME_MAX + 1];
 	struct rotated *r;
@@ -440,5 +480,7 @@ int rot_plan(int tdir, const char *log, int64_t log_size,
 			continue;
 		r_ok |= plan_op(p, OP_COMPRESS, r->name, NULL, r->size);
 	}
-	return r_ok == RONDA_OK ? RONDA_OK : RONDA_ELIMIT;
+	if (r_ok != RONDA_OK)
+		return RONDA_ELIMIT;
+	return plan_blocked(tdir, p, tpath, why);
 }

@@ -156,8 +156,21 @@ fi
 rm -rf "$D"; mkdir -p "$D"
 lines 10 n >"$D/n.log"; echo precious >"$T/elsewhere/precious"; ln -s "$T/elsewhere/precious" "$D/n.log.1"
 r=$(rot "$D" '"size":1,"rotate":3')
-[ "$(cat "$T/elsewhere/precious")" = precious ] && [ -L "$D/n.log.1" ] && [ -s "$D/n.log" ] && [ "$(jq -r .verdict <<<"$r")" = fail ] \
-	&& t_ok "an existing target (a planted symlink) is never overwritten" || t_fail "existing target" "$(ls -l "$D") $r"
+[ "$(cat "$T/elsewhere/precious")" = precious ] && [ -L "$D/n.log.1" ] && [ -s "$D/n.log" ] && [ "$(jq -r .verdict <<<"$r")" = warn ] \
+	&& jq -e --arg p "$D/n.log.1" '[.values.skipped[].reason | select(contains("blocked by " + $p))] | length == 1' <<<"$r" >/dev/null \
+	&& t_ok "an existing target (a planted symlink) is never overwritten: a warn naming it" || t_fail "existing target" "$(ls -l "$D") $r"
+# A planted hard link as u.log.1 blocks every night, and every night says so
+# (a warn, not a failure: the directory's owner did it), nothing moved.
+echo planted >"$T/elsewhere/u1"; ln "$T/elsewhere/u1" "$D/u.log.1"; lines 10 u >"$D/u.log"
+echo old >"$D/u.log.2"
+r1=$(rot "$D" '"size":1,"rotate":3'); r2=$(rot "$D" '"size":1,"rotate":3')
+ok=1
+for r in "$r1" "$r2"; do
+	[ "$(jq -r .verdict <<<"$r")" = warn ] && [ "$(val "$r" files_rotated)" = 0 ] \
+		&& jq -e --arg p "$D/u.log.1" '.values.skipped | map(select(.path | endswith("/u.log"))) | .[0].reason | test("^blocked by " + $p + " .*more than one hard link")' <<<"$r" >/dev/null || ok=0
+done
+[ $ok = 1 ] && [ "$(cat "$D/u.log.1")" = planted ] && [ "$(cat "$D/u.log.2")" = old ] && [ ! -e "$D/u.log.3" ] && [ -s "$D/u.log" ] \
+	&& t_ok "a planted u.log.1 (hard link): nothing moves, each run a warn naming it" || t_fail "planted u.log.1" "$(ls -l "$D") $r1 / $r2"
 rm -rf "$D"; mkdir -p "$D"; lines 10 w >"$D/w.log"
 chown nobody "$D"
 r=$(rot "$D" '"size":1,"rotate":2')
