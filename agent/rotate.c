@@ -237,6 +237,7 @@ static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir
 		    struct maint_report *m, struct buf *why)
 {
 	struct stat st;
+	const char *no;
 	int64_t saved;
 	int r = RONDA_OK;
 
@@ -249,12 +250,26 @@ static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir
 				fsafe_drop_tmp(tdir, op->from);
 			break;
 		case OP_HEAL:
+			maint_action(m, "remove %s/%s (its .gz holds the same bytes)", tpath, op->from);
+			if (o->dry) {
+				m->recovered++;
+				break;
+			}
+			/* Compared again: it may have been written since the plan.
+			 * If it was, the plan (which counted it gone) stops here. */
+			r = fsafe_heal(tdir, op->from, 1, &no);
+			if (r == RONDA_OK) {
+				m->recovered++;
+			} else {
+				buf_printf(why, "%s/%s: %s", tpath, op->from, no ? no : ronda_strerror(r));
+				r = RONDA_EAGAIN;
+			}
+			break;
 		case OP_DELETE:
-			maint_action(m, "%s %s/%s", op->kind == OP_HEAL ?
-				     "remove (a complete .gz exists)" : "delete", tpath, op->from);
+			maint_action(m, "delete %s/%s", tpath, op->from);
 			if (o->dry) {
 				m->freed += op->size;
-				*(op->kind == OP_HEAL ? &m->recovered : &m->deleted) += 1;
+				m->deleted++;
 				break;
 			}
 			if (fstatat(tdir, op->from, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -265,12 +280,8 @@ static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir
 				break;
 			}
 			fsync(tdir);
-			if (op->kind == OP_HEAL) {
-				m->recovered++;
-			} else {
-				m->deleted++;
-				m->freed += st.st_size;
-			}
+			m->deleted++;
+			m->freed += st.st_size;
 			break;
 		case OP_RENAME:
 			maint_action(m, "rename %s/%s -> %s", tpath, op->from, op->to);
@@ -408,7 +419,8 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		ru->m->after += log_bytes(dfd, log, &ru->plan);
 		goto out;
 	}
-	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, tpath, &why);
+	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, ru->m, tpath,
+		     &why);
 	if (r == RONDA_OK)
 		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
 	if (r == RONDA_OK && !o->dry)

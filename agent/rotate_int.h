@@ -99,10 +99,12 @@ int rot_list(int tdir, const struct dir_index *ix, const char *log,
  * Plans the rotation of a due log from the listing in p: RONDA_EAGAIN (why
  * set) when the target name exists already (rotated in this period), or a
  * name a step renames to is taken by a file that is not one of the log's
- * rotated files (why names it: tpath is tdir's path).
+ * rotated files (why names it: tpath is tdir's path).  A rotated file
+ * whose .gz exists is planned for removal only if the .gz holds its bytes;
+ * otherwise both stay and m says why.
  */
 int rot_plan(int tdir, const char *log, int64_t log_size, time_t log_mtime,
 	     const struct rot_opts *o, time_t now, struct plan *p,
-	     const char *tpath, struct buf *why);
+	     struct maint_report *m, const char *tpath, struct buf *why);
 
 #endif

@@ -323,26 +323,29 @@ static const char *final_name(const struct rotated *r, char *buf, size_t n)
 	return r->name;
 }
 
-/* Both name and name.gz: a compression finished but the original stayed. */
-static int plan_heal(int tdir, struct plan *p)
+/*
+ * Both name and name.gz: a compression finished but the original stayed.
+ * The original goes only if the .gz holds exactly its bytes (compared here
+ * for the plan, and again just before the removal); otherwise both stay and
+ * the report says why.
+ */
+static void plan_heal(int tdir, struct plan *p, struct maint_report *m,
+		      const char *tpath)
 {
-	char gz[NAME_MAX + 1];
-	int fd, ok;
+	const char *no;
+	int r;
 
 	for (size_t i = 0; i < p->n; i++) {
-		struct rotated *r = &p->r[i];
+		struct rotated *rt = &p->r[i];
 
-		if (!r->raw || !r->gz)
+		if (!rt->raw || !rt->gz)
 			continue;
-		with_gz(gz, sizeof(gz), r->name);
-		fd = openat(tdir, gz, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		ok = fd >= 0 && fsafe_gzip_verify(fd) == RONDA_OK;
-		if (fd >= 0)
-			close(fd);
-		if (ok && plan_op(p, OP_HEAL, r->name, NULL, 0) == RONDA_OK)
-			r->raw = 0;
+		r = fsafe_heal(tdir, rt->name, 0, &no);
+		if (r != RONDA_OK)
+			maint_skip(m, tpath, rt->name, "%s", no ? no : ronda_strerror(r));
+		else if (plan_op(p, OP_HEAL, rt->name, NULL, 0) == RONDA_OK)
+			rt->raw = 0;
 	}
-	return RONDA_OK;
 }
 
 /* Is name in tdir the source of an earlier step of the plan (so gone then)? */
@@ -388,7 +391,8 @@ static int plan_blocked(int tdir, const struct plan *p, const char *tpath,
 /* Builds the plan for a due log; tnew is the rotated name it gets. */
 int rot_plan(int tdir, const char *log, int64_t log_size,
 	     time_t log_mtime, const struct rot_opts *o, time_t now,
-	     struct plan *p, const char *tpath, struct buf *why)
+	     struct plan *p, struct maint_report *m, const char *tpath,
+	     struct buf *why)
 {
 	char name[NAME_MAX + 1], to[NAME_MAX + 1], tmp[NAME_MAX + 1];
 	struct rotated *r;
@@ -396,7 +400,7 @@ int rot_plan(int tdir, const char *log, int64_t log_size,
 	size_t i, live;
 	int r_ok = RONDA_OK;
 
-	plan_heal(tdir, p);
+	plan_heal(tdir, p, m, tpath);
 	if (o->dateext) {
 		localtime_r(&now, &tm);
 		/* dateformat was checked in parse_opts: %Y %m %d %H %M %S %s only. */
