@@ -478,13 +478,26 @@ int rot_plan(int tdir, const char *log, int64_t log_size,
 			r->gone = 1;
 		}
 	}
+	if (r_ok != RONDA_OK)
+		return RONDA_ELIMIT;
+	return plan_blocked(tdir, p, tpath, why);
+}
+
+int rot_plan_finish(int tdir, const struct rot_opts *o, struct plan *p, int heal,
+		    struct maint_report *m, const char *tpath)
+{
+	struct rotated *r;
+	int r_ok = RONDA_OK;
+	size_t i;
+
+	if (heal)
+		plan_heal(tdir, p, m, tpath);
+	qsort(p->r, p->n, sizeof(*p->r), cmp_newest);
 	for (i = o->delaycompress ? 1 : 0; o->compress && i < p->n; i++) {
 		r = &p->r[i];
 		if (r->gone || !r->raw || r->gz)
 			continue;
 		r_ok |= plan_op(p, OP_COMPRESS, r->name, NULL, r->size);
 	}
-	if (r_ok != RONDA_OK)
-		return RONDA_ELIMIT;
-	return plan_blocked(tdir, p, tpath, why);
+	return r_ok == RONDA_OK ? RONDA_OK : RONDA_ELIMIT;
 }

@@ -132,6 +132,17 @@ else
 	t_fail "notifempty/postrotate" "$(ls "$D") $r"
 fi
 
+# --- logrotate's order: rotate, postrotate, then compress --------------------------------
+rm -rf "$D"; mkdir -p "$D"
+lines 200 q >"$D/q.log"
+r=$(rot "$D" '"size":1,"rotate":2,"compress":true,"postrotate":["sh","-c","if [ -e '"$D"'/q.log.1.gz ]; then echo gz; elif [ -e '"$D"'/q.log.1 ]; then echo raw; fi >'"$D"'/post.seen"]')
+if [ "$(cat "$D/post.seen")" = raw ] && [ -f "$D/q.log.1.gz" ] && [ ! -e "$D/q.log.1" ] \
+	&& [ "$(zcat "$D/q.log.1.gz" | wc -l)" = 200 ] && [ "$(val "$r" files_compressed)" = 1 ] && [ "$(jq -r .verdict <<<"$r")" = ok ]; then
+	t_ok "postrotate runs after the rename and before the compression (it saw q.log.1, no .gz)"
+else
+	t_fail "postrotate before compression" "$(cat "$D/post.seen" 2>&1) $(ls "$D") $r"
+fi
+
 # --- safety ---------------------------------------------------------------------------
 rm -rf "$D"; mkdir -p "$D" "$T/elsewhere"
 lines 100 s >"$T/elsewhere/secret.log"
