@@ -75,10 +75,14 @@ out:
 	return r;
 }
 
-/* rename the log into tdir, then create a fresh one with its mode/owner. */
+/*
+ * rename the log into tdir, then create a fresh one with its mode/owner.  A
+ * writer may create the log again in between: its file is kept (never
+ * replaced) and the rotation stands.
+ */
 static int rename_create(int dfd, const char *log, const struct stat *st,
 			 int tdir, const char *to, const struct rot_opts *o,
-			 struct buf *why)
+			 struct maint_report *m, const char *dpath, struct buf *why)
 {
 	int fd;
 
@@ -89,9 +93,15 @@ static int rename_create(int dfd, const char *log, const struct stat *st,
 	}
 	if (!o->create)
 		return RONDA_OK;
+	MAINT_HOOK("rotate: create", dfd, log);
 	if (fsafe_create(dfd, log, o->create_mode >= 0 ? (mode_t)o->create_mode :
 			 st->st_mode & 0777, o->uid != (uid_t)-1 ? o->uid : st->st_uid,
 			 o->gid != (gid_t)-1 ? o->gid : st->st_gid, &fd) != RONDA_OK) {
+		if (errno == EEXIST) {
+			maint_action(m, "keep %s%s%s: its writer created it again during the rotation",
+				     dpath, strcmp(dpath, "/") ? "/" : "", log);
+			return RONDA_OK;
+		}
 		buf_printf(why, "create %s: %s", log, strerror(errno));
 		return RONDA_ESYS;
 	}
@@ -169,7 +179,7 @@ int rot_run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir,
 				break;
 			r = o->copytruncate ?
 			    copy_truncate(dfd, op->from, lst, tdir, op->to, why) :
-			    rename_create(dfd, op->from, lst, tdir, op->to, o, why);
+			    rename_create(dfd, op->from, lst, tdir, op->to, o, m, dpath, why);
 			if (r != RONDA_OK)
 				m->rotated--;
 			break;

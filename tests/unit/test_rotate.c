@@ -313,6 +313,17 @@ static void late_writer(const char *point, int dfd, const char *name)
 	close(fd);
 }
 
+/* run_task with the hook h in place, which must fire exactly once. */
+static void run_hooked(const char *dir, const char *task, const struct check_ops *ops,
+		       void (*h)(const char *, int, const char *), struct check_result *res)
+{
+	hook_calls = 0;
+	maint_hook = h;
+	run_task(dir, task, ops, res);
+	maint_hook = NULL;
+	assert_int_equal(hook_calls, 1);
+}
+
 static double value(const struct check_result *res, const char *key)
 {
 	return json_number_value(json_object_get(res->values, key));
@@ -365,11 +376,7 @@ static void test_cleanup_grown_after_archive(void **state)
 		 "\"glob\":\"*.log\",\"older_than\":1,\"archive\":true}", dir);
 	hook_point = "cleanup: unlink";
 	hook_name = "a.log";
-	hook_calls = 0;
-	maint_hook = late_writer;
-	run_task(dir, task, &check_cleanup, &res);
-	maint_hook = NULL;
-	assert_int_equal(hook_calls, 1);
+	run_hooked(dir, task, &check_cleanup, late_writer, &res);
 	assert_string_equal(slurp(dir, "a.log"), "archived line\nlate\n");
 	assert_string_equal(slurp(dir, "b.log"), "");	/* archived and deleted */
 	assert_int_equal(faccessat(dfd, "b.log", F_OK, 0), -1);
@@ -401,13 +408,18 @@ static int heal_setup(char *dir, const char *raw, const char *in_gz)
 	return dfd;
 }
 
-static void rotate_x(const char *dir, struct check_result *res)
+/* Rotates dir/x.log, with the hook h (fired once) unless it is NULL. */
+static void rotate_x(const char *dir, void (*h)(const char *, int, const char *),
+		     struct check_result *res)
 {
 	char task[512];
 
 	snprintf(task, sizeof(task), "{\"name\":\"r\",\"check\":\"rotate\",\"path\":\"%s/x.log\","
 		 "\"size\":1,\"rotate\":5,\"state\":\"%s/st/rotate.state\"}", dir, dir);
-	run_task(dir, task, &check_rotate, res);
+	if (h)
+		run_hooked(dir, task, &check_rotate, h, res);
+	else
+		run_task(dir, task, &check_rotate, res);
 }
 
 /* A .gz that holds other bytes than the raw file: both kept, and said. */
@@ -419,7 +431,7 @@ static void test_heal_compares_content(void **state)
 
 	(void)state;
 	dfd = heal_setup(dir, "first\nsecond\n", "first\n");
-	rotate_x(dir, &res);
+	rotate_x(dir, NULL, &res);
 	assert_string_equal(slurp(dir, "x.log.2"), "first\nsecond\n");
 	assert_int_equal(faccessat(dfd, "x.log.2.gz", F_OK, 0), 0);
 	assert_string_equal(slurp(dir, "x.log.1"), "current\n");
@@ -433,7 +445,7 @@ static void test_heal_compares_content(void **state)
 	/* The same bytes: the raw copy goes, the .gz shifts. */
 	snprintf(dir, sizeof(dir), "/tmp/test_heal.XXXXXX");
 	dfd = heal_setup(dir, "same\n", "same\n");
-	rotate_x(dir, &res);
+	rotate_x(dir, NULL, &res);
 	assert_int_equal(faccessat(dfd, "x.log.2", F_OK, 0), -1);
 	assert_int_equal(faccessat(dfd, "x.log.2.gz", F_OK, 0), 0);
 	assert_string_equal(slurp(dir, "x.log.1"), "current\n");
@@ -455,11 +467,7 @@ static void test_heal_grown_before_unlink(void **state)
 	dfd = heal_setup(dir, "same\n", "same\n");
 	hook_point = "heal: unlink";
 	hook_name = "x.log.1";
-	hook_calls = 0;
-	maint_hook = late_writer;
-	rotate_x(dir, &res);
-	maint_hook = NULL;
-	assert_int_equal(hook_calls, 1);
+	rotate_x(dir, late_writer, &res);
 	assert_string_equal(slurp(dir, "x.log.1"), "same\nlate\n");
 	assert_int_equal(faccessat(dfd, "x.log.1.gz", F_OK, 0), 0);
 	assert_string_equal(slurp(dir, "x.log"), "current\n");	/* nothing moved */
@@ -467,6 +475,75 @@ static void test_heal_grown_before_unlink(void **state)
 	assert_true(value(&res, "files_recovered") == 0);
 	assert_int_equal(res.verdict, VERDICT_WARN);
 	assert_non_null(strstr(reason(&res, "/x.log"), "changed since it was looked at; kept"));
+	check_result_release(&res);
+	close(dfd);
+	rm_tree(dir);
+}
+
+static int has_action(const struct check_result *res, const char *part)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(res->values, "actions"), i, v) {
+		if (strstr(json_string_value(v), part))
+			return 1;
+	}
+	return 0;
+}
+
+/* The writer creates its log again between the rename and our create. */
+static void recreate(const char *point, int dfd, const char *name)
+{
+	int fd;
+
+	if (strcmp(point, "rotate: create") != 0)
+		return;
+	hook_calls++;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "new\n", 4), 4);
+	close(fd);
+}
+
+/* The rename counts, the writer's file stays, the .1 is compressed. */
+static void test_rotate_recreated_log(void **state)
+{
+	char dir[] = "/tmp/test_recreate.XXXXXX", task[512];
+	struct check_result res;
+	int dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	assert_int_equal(mkdirat(dfd, "st", 0700), 0);
+	put(dir, "busy.log", "old line\n");
+	snprintf(task, sizeof(task), "{\"name\":\"r\",\"check\":\"rotate\",\"path\":\"%s/busy.log\","
+		 "\"size\":1,\"rotate\":2,\"compress\":true,\"state\":\"%s/st/rotate.state\"}", dir, dir);
+	run_hooked(dir, task, &check_rotate, recreate, &res);
+	assert_string_equal(slurp(dir, "busy.log"), "new\n");
+	assert_int_equal(faccessat(dfd, "busy.log.1", F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "busy.log.1.gz", F_OK, 0), 0);
+	assert_true(value(&res, "files_rotated") == 1);
+	assert_true(value(&res, "files_compressed") == 1);
+	assert_int_equal(res.verdict, VERDICT_OK);
+	assert_non_null(strstr(buf_data(&res.msg), "1 rotated, 1 compressed"));
+	assert_true(has_action(&res, "/busy.log: its writer created it again during the rotation"));
+	check_result_release(&res);
+
+	/* A .1 an earlier run left raw is compressed by the next run, though
+	 * the log is not due (1M not reached). */
+	assert_int_equal(unlinkat(dfd, "busy.log.1.gz", 0), 0);
+	put(dir, "busy.log.1", "left raw\n");
+	snprintf(task, sizeof(task), "{\"name\":\"r\",\"check\":\"rotate\",\"path\":\"%s/busy.log\","
+		 "\"size\":\"1M\",\"rotate\":2,\"compress\":true,\"state\":\"%s/st/rotate.state\"}", dir, dir);
+	run_task(dir, task, &check_rotate, &res);
+	assert_int_equal(faccessat(dfd, "busy.log.1", F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "busy.log.1.gz", F_OK, 0), 0);
+	assert_int_equal(faccessat(dfd, "busy.log.2.gz", F_OK, 0), -1);
+	assert_true(value(&res, "files_rotated") == 0);
+	assert_true(value(&res, "files_compressed") == 1);
+	assert_int_equal(res.verdict, VERDICT_OK);
 	check_result_release(&res);
 	close(dfd);
 	rm_tree(dir);
@@ -485,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_cleanup_grown_after_archive),
 		cmocka_unit_test(test_heal_compares_content),
 		cmocka_unit_test(test_heal_grown_before_unlink),
+		cmocka_unit_test(test_rotate_recreated_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
