@@ -20,8 +20,14 @@ for i in $(seq "$ROUNDS"); do
 	pid=$!
 	# early enough to land while it works (a quiet machine rotates in ~50 ms)
 	sleep "0.0$(( RANDOM % 5 ))$(( RANDOM % 10 ))"
-	# The job's subshell and the agent: kill the agent itself.
-	apid=$(pgrep -P "$pid" -x ronda-agent 2>/dev/null | head -1)
+	# The job's subshell, the pipeline's, t_agent's timeout, then the agent:
+	# look a few levels down, and kill the agent itself.
+	q=$pid apid=
+	for _ in 1 2 3 4; do
+		apid=$(pgrep -x ronda-agent -P "$q" 2>/dev/null | head -1)
+		[ -n "$apid" ] && break
+		q=$(pgrep -d, -P "$q" 2>/dev/null) || break
+	done
 	if [ -n "$apid" ]; then kill -KILL "$apid" 2>/dev/null && hits=$((hits + 1)); fi
 	wait "$pid" 2>/dev/null
 done
