@@ -135,14 +135,11 @@ int rot_run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir,
 				break;
 			}
 			/* Compared again: it may have been written since the plan.
-			 * If it was, the plan (which counted it gone) stops here. */
-			r = fsafe_heal(tdir, op->from, 1, &no);
-			if (r == RONDA_OK) {
+			 * Then both stay; no later step depends on the removal. */
+			if (fsafe_heal(tdir, op->from, 1, &no) == RONDA_OK)
 				m->recovered++;
-			} else {
-				buf_printf(why, "%s/%s: %s", tpath, op->from, no ? no : ronda_strerror(r));
-				r = RONDA_EAGAIN;
-			}
+			else
+				maint_skip(m, tpath, op->from, "%s", no ? no : strerror(errno));
 			break;
 		case OP_DELETE:
 			maint_action(m, "delete %s/%s", tpath, op->from);

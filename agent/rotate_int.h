@@ -103,9 +103,8 @@ int rot_list(int tdir, const struct dir_index *ix, const char *log,
  * (rot_plan_finish plans those, to run after postrotate): RONDA_EAGAIN (why
  * set) when the target name exists already (rotated in this period), or a
  * name a step renames to is taken by a file that is not one of the log's
- * rotated files (why names it: tpath is tdir's path).  A rotated file
- * whose .gz exists is planned for removal only if the .gz holds its bytes;
- * otherwise both stay and m says why.
+ * rotated files (why names it: tpath is tdir's path).  In a dry run, also
+ * what rot_plan_finish's heal would remove (m says why a pair stays).
  */
 int rot_plan(int tdir, const char *log, int64_t log_size, time_t log_mtime,
 	     const struct rot_opts *o, time_t now, struct plan *p,

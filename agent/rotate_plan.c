@@ -400,7 +400,10 @@ int rot_plan(int tdir, const char *log, int64_t log_size,
 	size_t i, live;
 	int r_ok = RONDA_OK;
 
-	plan_heal(tdir, p, m, tpath);
+	/* A real run heals in its second pass (rot_plan_finish), where the
+	 * removal stands alone; a dry run shows it here, with the rest. */
+	if (o->dry)
+		plan_heal(tdir, p, m, tpath);
 	if (o->dateext) {
 		localtime_r(&now, &tm);
 		/* dateformat was checked in parse_opts: %Y %m %d %H %M %S %s only. */
