@@ -18,16 +18,22 @@ for i in $(seq "$ROUNDS"); do
 	total=$((total + n))
 	rot "$D" "$task" >/dev/null &
 	pid=$!
-	# early enough to land while it works (a quiet machine rotates in ~50 ms)
-	sleep "0.0$(( RANDOM % 5 ))$(( RANDOM % 10 ))"
 	# The job's subshell, the pipeline's, t_agent's timeout, then the agent:
-	# look a few levels down, and kill the agent itself.
-	q=$pid apid=
-	for _ in 1 2 3 4; do
-		apid=$(pgrep -x ronda-agent -P "$q" 2>/dev/null | head -1)
-		[ -n "$apid" ] && break
-		q=$(pgrep -d, -P "$q" 2>/dev/null) || break
+	# wait (bounded, 2 s) for the agent to appear, a few levels down, so a
+	# loaded machine that starts it late still gets the kill mid-run.
+	apid=
+	for _ in $(seq 400); do
+		q=$pid
+		for _ in 1 2 3 4; do
+			apid=$(pgrep -x ronda-agent -P "$q" 2>/dev/null | head -1)
+			[ -n "$apid" ] && break
+			q=$(pgrep -d, -P "$q" 2>/dev/null) || break
+		done
+		[ -n "$apid" ] || ! kill -0 "$pid" 2>/dev/null && break
+		sleep 0.005
 	done
+	# then somewhere in its first 50 ms (a quiet machine rotates in ~50 ms)
+	sleep "0.0$(( RANDOM % 5 ))$(( RANDOM % 10 ))"
 	if [ -n "$apid" ]; then kill -KILL "$apid" 2>/dev/null && hits=$((hits + 1)); fi
 	wait "$pid" 2>/dev/null
 done
