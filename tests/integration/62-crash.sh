@@ -32,8 +32,9 @@ for i in $(seq "$ROUNDS"); do
 		[ -n "$apid" ] || ! kill -0 "$pid" 2>/dev/null && break
 		sleep 0.005
 	done
-	# then somewhere in its first 50 ms (a quiet machine rotates in ~50 ms)
-	sleep "0.0$(( RANDOM % 5 ))$(( RANDOM % 10 ))"
+	# then somewhere in its first 30 ms (a quiet machine rotates in ~50 ms,
+	# and finding the agent took some of that)
+	sleep "0.0$(( RANDOM % 3 ))$(( RANDOM % 10 ))"
 	if [ -n "$apid" ]; then kill -KILL "$apid" 2>/dev/null && hits=$((hits + 1)); fi
 	wait "$pid" 2>/dev/null
 done
