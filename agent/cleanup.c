@@ -9,7 +9,8 @@
  * files still total more than max_total, the oldest of the rest.  Each
  * selected file is deleted, or first written into one .tar.gz beside them
  * (temporary name, fsync, rename without replacing) and deleted only once
- * the archive is in place and the file had not changed while it was read.
+ * the archive is in place and the file had not changed while it was read
+ * nor since (fsafe_unlink_same).
  * Before deleting, each file is looked up again by name and must still be
  * the same inode, so a file swapped in during the walk is never removed.
  */
@@ -47,8 +48,7 @@ struct cl_opts {
 
 struct cl_file {
 	char *rel;		/* relative to the task's directory */
-	dev_t dev;
-	ino_t ino;
+	struct stat st;		/* as the walk saw it, then as archived */
 	int64_t size;
 	time_t mtime;
 	int selected;
@@ -162,8 +162,7 @@ static void walk_dir(struct walk *w, int dfd, const char *rel, int depth)
 		w->f[w->n].rel = strdup(sub);
 		if (!w->f[w->n].rel)
 			break;
-		w->f[w->n].dev = st.st_dev;
-		w->f[w->n].ino = st.st_ino;
+		w->f[w->n].st = st;
 		w->f[w->n].size = st.st_size;
 		w->f[w->n].mtime = st.st_mtime;
 		w->f[w->n].selected = 0;
@@ -206,28 +205,31 @@ static int open_parent(int root, const char *rel, int *dfd, const char **base)
 	return RONDA_OK;
 }
 
-/* Deletes rel if it is still the file the walk saw. */
+/*
+ * Deletes rel if it is still the file the walk saw (or, archived, the file
+ * as it was written into the archive): same inode, not written since.
+ */
 static int delete_file(int root, const struct cl_file *f, const char **why)
 {
 	const char *base;
 	struct stat st;
-	int dfd, r = RONDA_ESYS;
+	int dfd, fd = -1, r = RONDA_ESYS;
 
 	*why = NULL;
 	if (open_parent(root, f->rel, &dfd, &base) != RONDA_OK) {
 		*why = strerror(errno);
 		return RONDA_ESYS;
 	}
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		*why = strerror(errno);
-	else if (st.st_ino != f->ino || st.st_dev != f->dev)
+	} else if (st.st_ino != f->st.st_ino || st.st_dev != f->st.st_dev) {
 		*why = "replaced since it was looked at; kept";
-	else if ((*why = fsafe_refuse(&st)))
-		;
-	else if (unlinkat(dfd, base, 0) < 0)
-		*why = strerror(errno);
-	else
-		r = RONDA_OK;
+	} else if ((r = fsafe_open_file(dfd, base, &st, 0, &fd, why)) == RONDA_OK) {
+		MAINT_HOOK("cleanup: unlink", dfd, base);
+		r = fsafe_unlink_same(dfd, base, fd, &f->st, why);
+	}
+	if (fd >= 0)
+		close(fd);
 	close(dfd);
 	return r;
 }
@@ -271,22 +273,23 @@ static int archive(int root, struct walk *w, time_t now, struct buf *why)
 			f->selected = 0;
 			continue;
 		}
-		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != f->ino ||
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_ino != f->st.st_ino ||
 		    tar_header(hdr, f->rel, &st) != RONDA_OK ||
 		    fsafe_open_file(dfd, base, &st, 0, &in, &no) != RONDA_OK) {
 			maint_skip(w->m, w->o->path, f->rel, "cannot archive%s; kept",
-				   st.st_ino == f->ino ? " (a name or size ustar cannot hold, or unreadable)" : "");
+				   st.st_ino == f->st.st_ino ? " (a name or size ustar cannot hold, or unreadable)" : "");
 			f->selected = 0;
 			close(dfd);
 			continue;
 		}
 		close(dfd);
 		r = tar_add(&t, f->rel, in, &st);
-		if (r == RONDA_OK && (fstat(in, &after) < 0 || after.st_size != st.st_size ||
-			   after.st_mtime != st.st_mtime)) {
+		if (r == RONDA_OK && (fstat(in, &after) < 0 || !fsafe_unchanged(&after, &st))) {
 			maint_skip(w->m, w->o->path, f->rel, "changed while archived; kept");
 			f->selected = 0;
 		}
+		/* The delete then checks nothing was written after this. */
+		f->st = st;
 		f->size = st.st_size;
 		close(in);
 	}

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "err.h"
+#include "maint.h"
 #include "banned.h"
 
 #define CHUNK (128 * 1024)
@@ -270,24 +271,76 @@ out:
 	return r;
 }
 
-int fsafe_gzip_verify(int fd)
+int fsafe_unchanged(const struct stat *a, const struct stat *b)
 {
-	unsigned char *in = NULL, *out = NULL;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_nlink == b->st_nlink &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int fsafe_unlink_same(int dfd, const char *name, int fd, const struct stat *was,
+		      const char **why)
+{
+	struct stat now, named;
+
+	*why = NULL;
+	if (fstat(fd, &now) < 0 || fstatat(dfd, name, &named, AT_SYMLINK_NOFOLLOW) < 0) {
+		*why = strerror(errno);
+		return RONDA_ESYS;
+	}
+	if (!fsafe_unchanged(&now, was) || named.st_ino != was->st_ino ||
+	    named.st_dev != was->st_dev) {
+		*why = "changed since it was looked at; kept";
+		return RONDA_EAGAIN;
+	}
+	if (unlinkat(dfd, name, 0) < 0) {
+		*why = strerror(errno);
+		return RONDA_ESYS;
+	}
+	return RONDA_OK;
+}
+
+/* Reads up to n bytes (fewer only at EOF). */
+static ssize_t read_full(int fd, unsigned char *p, size_t n)
+{
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < n) {
+		k = read(fd, p + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+int fsafe_gzip_same(int gz_fd, int raw_fd)
+{
+	unsigned char *in = NULL, *out = NULL, *raw = NULL;
 	z_stream z;
-	ssize_t n;
+	ssize_t n, k;
 	int zr = Z_OK, r = RONDA_ENOMEM, zinit = 0;
 
 	memset(&z, 0, sizeof(z));
 	in = malloc(CHUNK);
 	out = malloc(CHUNK);
-	if (!in || !out || inflateInit2(&z, 15 + 16) != Z_OK)
+	raw = malloc(CHUNK);
+	if (!in || !out || !raw || inflateInit2(&z, 15 + 16) != Z_OK)
 		goto out;
 	zinit = 1;
-	r = RONDA_EPARSE;
 	while (zr != Z_STREAM_END) {
-		n = read(fd, in, CHUNK);
+		n = read(gz_fd, in, CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
+		r = RONDA_EPARSE;
 		if (n <= 0)
 			goto out;	/* cut short */
 		z.next_in = in;
@@ -298,14 +351,59 @@ int fsafe_gzip_verify(int fd)
 			zr = inflate(&z, Z_NO_FLUSH);
 			if (zr != Z_OK && zr != Z_STREAM_END)
 				goto out;
+			n = CHUNK - (ssize_t)z.avail_out;
+			r = RONDA_ESYS;
+			if ((k = read_full(raw_fd, raw, (size_t)n)) < 0)
+				goto out;
+			r = RONDA_EAGAIN;
+			if (k != n || memcmp(raw, out, (size_t)n) != 0)
+				goto out;
 		}
 	}
-	r = RONDA_OK;
+	/* The raw file must end where the stream does. */
+	r = (k = read_full(raw_fd, raw, 1)) < 0 ? RONDA_ESYS : k ? RONDA_EAGAIN : RONDA_OK;
 out:
 	if (zinit)
 		inflateEnd(&z);
 	free(in);
 	free(out);
+	free(raw);
+	return r;
+}
+
+int fsafe_heal(int dfd, const char *name, int remove, const char **why)
+{
+	char gz[NAME_MAX + 1];
+	struct stat st;
+	int rfd = -1, gfd = -1, r;
+
+	*why = NULL;
+	if (snprintf(gz, sizeof(gz), "%s.gz", name) >= (int)sizeof(gz))
+		return RONDA_ELIMIT;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		*why = strerror(errno);
+		return RONDA_ESYS;
+	}
+	r = fsafe_open_file(dfd, name, &st, 0, &rfd, why);
+	if (r != RONDA_OK)
+		return r;
+	gfd = openat(dfd, gz, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	r = gfd < 0 ? RONDA_ESYS : fsafe_gzip_same(gfd, rfd);
+	if (r == RONDA_ESYS)
+		*why = strerror(errno);
+	else if (r == RONDA_EAGAIN)
+		*why = "its .gz holds other content; both kept";
+	else if (r == RONDA_EPARSE)
+		*why = "its .gz is not one complete gzip stream; both kept";
+	else if (remove) {
+		MAINT_HOOK("heal: unlink", dfd, name);
+		r = fsafe_unlink_same(dfd, name, rfd, &st, why);
+		if (r == RONDA_OK)
+			fsync(dfd);
+	}
+	if (gfd >= 0)
+		close(gfd);
+	close(rfd);
 	return r;
 }
 
@@ -374,9 +472,11 @@ int fsafe_compress(int dfd, const char *name, int level, int64_t *saved,
 		goto out;
 	}
 	made = 0;
-	if (unlinkat(dfd, name, 0) < 0) {
-		buf_printf(why, "%s compressed but not removed: %s", name, strerror(errno));
-		r = RONDA_ESYS;
+	/* A write between the check above and here stays: then both are kept
+	 * (the next run compares them before it removes either). */
+	r = fsafe_unlink_same(dfd, name, in, &st, &no);
+	if (r != RONDA_OK) {
+		buf_printf(why, "%s compressed but not removed: %s", name, no);
 		goto out;
 	}
 	fsync(dfd);

@@ -74,8 +74,34 @@ void fsafe_drop_tmp(int dfd, const char *name);
 int fsafe_gzip_fd(int in_fd, int out_fd, int level, uint64_t *in_n,
 		  uint64_t *out_n);
 
-/* RONDA_OK if fd holds one complete, valid gzip stream (CRC and length). */
-int fsafe_gzip_verify(int fd);
+/*
+ * RONDA_OK if gz_fd holds one complete gzip stream whose content is exactly
+ * what raw_fd holds (both from their offsets to EOF); RONDA_EAGAIN if the
+ * two differ, RONDA_EPARSE if the stream is broken or cut short.
+ */
+int fsafe_gzip_same(int gz_fd, int raw_fd);
+
+/* Same inode, size, link count, mtime and ctime: nothing was written. */
+int fsafe_unchanged(const struct stat *a, const struct stat *b);
+
+/*
+ * Unlinks name in dfd only if fd (open on it) is unchanged since *was
+ * (fsafe_unchanged) and name still is that inode; RONDA_EAGAIN ("changed
+ * since it was looked at; kept" in *why) otherwise.  A write that lands
+ * between that check and the unlink is still lost: the window is two
+ * system calls wide, not a whole copy.
+ */
+int fsafe_unlink_same(int dfd, const char *name, int fd, const struct stat *was,
+		      const char **why);
+
+/*
+ * A compression that was killed after its rename left name and name.gz:
+ * RONDA_OK if name.gz holds exactly name's bytes (and then, with remove,
+ * name is unlinked, only if unchanged since it was compared); RONDA_EAGAIN
+ * if they differ or name changed, RONDA_EPARSE if name.gz is not a whole
+ * gzip stream: both kept, *why says which.
+ */
+int fsafe_heal(int dfd, const char *name, int remove, const char **why);
 
 /*
  * Compresses name into name.gz in the same directory, crash-safely: a

@@ -13,6 +13,8 @@
 #include "fsafe.h"
 #include "banned.h"
 
+void (*maint_hook)(const char *point, int dfd, const char *name);
+
 int maint_report_init(struct maint_report *m, int dry)
 {
 	memset(m, 0, sizeof(*m));

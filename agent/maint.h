@@ -29,6 +29,16 @@ struct maint_report {
 	size_t n_actions;
 };
 
+/*
+ * Tests only: when set, called at named points between two steps of a
+ * maintenance task ("cleanup: unlink", "rotate: create", "heal: unlink"),
+ * with the directory and the name about to be acted on, so a test can make
+ * a writer act there without racing.  NULL in the agent.
+ */
+extern void (*maint_hook)(const char *point, int dfd, const char *name);
+#define MAINT_HOOK(point, dfd, name) \
+	do { if (maint_hook) maint_hook(point, dfd, name); } while (0)
+
 int maint_report_init(struct maint_report *m, int dry);
 /* Records dir/name as skipped, with a reason. */
 void maint_skip(struct maint_report *m, const char *dir, const char *name,

@@ -16,10 +16,15 @@
  * A due log gets a plan, built from a listing of the rotated files before
  * anything changes: delete what falls past "rotate N", shift name.1 to
  * name.2 ... (or, with dateext, pick name-DATE), rotate the log (rename, then
- * create; or copytruncate), compress what is due (all but the newest with
- * delaycompress), delete what is past maxage.  A dry run reports the plan;
- * otherwise it is carried out step by step and stops at the first failure,
- * so later steps never act on a state they did not plan for.
+ * create; or copytruncate), delete what is past maxage.  A dry run reports
+ * the plan; otherwise it is carried out step by step and stops at the first
+ * failure, so later steps never act on a state they did not plan for.
+ *
+ * Compression comes in a second pass over the same logs, after postrotate
+ * (logrotate's order): each log's rotated files are listed again and every
+ * raw one is compressed (all but the newest with delaycompress), so a file
+ * an earlier run could not compress (a writer still held it) is finished by
+ * the next run, due or not.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -149,167 +154,6 @@ static int rotate_prepare(const struct proto_task *t, const struct check_ctx *c,
 	return RONDA_OK;
 }
 
-/* copytruncate: copy the log to tdir/to (exclusive, synced), then truncate. */
-static int copy_truncate(int dfd, const char *log, const struct stat *st,
-			 int tdir, const char *to, struct buf *why)
-{
-	char tmp[NAME_MAX + 1], *b = NULL;
-	const char *no;
-	int in = -1, out = -1, r, made = 0;
-	ssize_t n;
-
-	snprintf(tmp, sizeof(tmp), ".%.200s%s", to, FSAFE_TMP);
-	r = fsafe_open_file(dfd, log, st, 1, &in, &no);
-	if (r != RONDA_OK) {
-		buf_printf(why, "%s: %s", log, no);
-		return r;
-	}
-	fsafe_drop_tmp(tdir, tmp);
-	r = RONDA_ENOMEM;
-	if (!(b = malloc(1 << 17)))
-		goto out;
-	r = fsafe_create(tdir, tmp, st->st_mode & 0777, st->st_uid, st->st_gid, &out);
-	if (r != RONDA_OK)
-		goto fail;
-	made = 1;
-	while ((n = read(in, b, 1 << 17)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		errno = n < 0 ? errno : ENOSPC;
-		if (n < 0 || write(out, b, (size_t)n) != n) {
-			r = RONDA_ESYS;
-			goto fail;
-		}
-	}
-	if (fsync(out) < 0 || fsafe_rename(tdir, tmp, tdir, to) != RONDA_OK) {
-		r = RONDA_ESYS;
-		goto fail;
-	}
-	made = 0;
-	if (ftruncate(in, 0) < 0) {
-		r = RONDA_ESYS;
-		goto fail;
-	}
-	r = RONDA_OK;
-	goto out;
-fail:
-	buf_printf(why, "copytruncate %s: %s", log, errno == EEXIST ?
-		   "target exists (never overwritten)" : strerror(errno));
-out:
-	if (out >= 0)
-		close(out);
-	if (made)
-		unlinkat(tdir, tmp, 0);
-	close(in);
-	free(b);
-	return r;
-}
-
-/* rename the log into tdir, then create a fresh one with its mode/owner. */
-static int rename_create(int dfd, const char *log, const struct stat *st,
-			 int tdir, const char *to, const struct rot_opts *o,
-			 struct buf *why)
-{
-	int fd;
-
-	if (fsafe_rename(dfd, log, tdir, to) != RONDA_OK) {
-		buf_printf(why, "rename %s: %s", log, errno == EEXIST ?
-			   "target exists (never overwritten)" : strerror(errno));
-		return RONDA_ESYS;
-	}
-	if (!o->create)
-		return RONDA_OK;
-	if (fsafe_create(dfd, log, o->create_mode >= 0 ? (mode_t)o->create_mode :
-			 st->st_mode & 0777, o->uid != (uid_t)-1 ? o->uid : st->st_uid,
-			 o->gid != (gid_t)-1 ? o->gid : st->st_gid, &fd) != RONDA_OK) {
-		buf_printf(why, "create %s: %s", log, strerror(errno));
-		return RONDA_ESYS;
-	}
-	fsync(fd);
-	close(fd);
-	fsync(dfd);
-	return RONDA_OK;
-}
-
-/* Carries out (or, dry, only reports) the plan; stops at the first failure. */
-static int run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir,
-		    const char *tpath, const struct rot_opts *o, struct plan *p,
-		    struct maint_report *m, struct buf *why)
-{
-	struct stat st;
-	int64_t saved;
-	int r = RONDA_OK;
-
-	for (size_t i = 0; i < p->n_ops && r == RONDA_OK; i++) {
-		struct op *op = &p->ops[i];
-
-		switch (op->kind) {
-		case OP_DROP:
-			if (!o->dry)
-				fsafe_drop_tmp(tdir, op->from);
-			break;
-		case OP_HEAL:
-		case OP_DELETE:
-			maint_action(m, "%s %s/%s", op->kind == OP_HEAL ?
-				     "remove (a complete .gz exists)" : "delete", tpath, op->from);
-			if (o->dry) {
-				m->freed += op->size;
-				*(op->kind == OP_HEAL ? &m->recovered : &m->deleted) += 1;
-				break;
-			}
-			if (fstatat(tdir, op->from, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-			    fsafe_refuse(&st) || unlinkat(tdir, op->from, 0) < 0) {
-				buf_printf(why, "delete %s: %s", op->from,
-					   errno ? strerror(errno) : fsafe_refuse(&st));
-				r = RONDA_ESYS;
-				break;
-			}
-			fsync(tdir);
-			if (op->kind == OP_HEAL) {
-				m->recovered++;
-			} else {
-				m->deleted++;
-				m->freed += st.st_size;
-			}
-			break;
-		case OP_RENAME:
-			maint_action(m, "rename %s/%s -> %s", tpath, op->from, op->to);
-			if (!o->dry && fsafe_rename(tdir, op->from, tdir, op->to) != RONDA_OK) {
-				buf_printf(why, "rename %s -> %s: %s", op->from, op->to,
-					   errno == EEXIST ? "target exists (never overwritten)" :
-					   strerror(errno));
-				r = RONDA_ESYS;
-			}
-			break;
-		case OP_ROTATE:
-			maint_action(m, "%s %s/%s -> %s/%s", o->copytruncate ?
-				     "copytruncate" : "rotate", dpath, op->from, tpath, op->to);
-			m->rotated++;
-			if (o->dry)
-				break;
-			r = o->copytruncate ?
-			    copy_truncate(dfd, op->from, lst, tdir, op->to, why) :
-			    rename_create(dfd, op->from, lst, tdir, op->to, o, why);
-			if (r != RONDA_OK)
-				m->rotated--;
-			break;
-		case OP_COMPRESS:
-			maint_action(m, "compress %s/%s", tpath, op->from);
-			m->compressed++;
-			if (o->dry)
-				break;
-			saved = 0;
-			r = fsafe_compress(tdir, op->from, o->level, &saved, why);
-			if (r != RONDA_OK)
-				m->compressed--;
-			else
-				m->freed += saved;
-			break;
-		}
-	}
-	return r;
-}
-
 /* Bytes of the log and its rotated files as they are now. */
 static int64_t log_bytes(int dfd, const char *log, struct plan *p)
 {
@@ -323,6 +167,13 @@ static int64_t log_bytes(int dfd, const char *log, struct plan *p)
 	return n;
 }
 
+/* A glob's logs that the second pass finishes (NULL: skipped). */
+struct pending {
+	char *dpath, *tpath;
+	char **names;
+	size_t n;
+};
+
 struct run {
 	const struct rot_opts *o;
 	struct rot_state *state;
@@ -331,6 +182,8 @@ struct run {
 	struct plan plan;
 	time_t now;
 	int failed;
+	struct pending *pending;	/* the globs' logs, for the second pass */
+	size_t n_pending;
 };
 
 /* Bytes of the log and of the rotated files the plan left, as on disk now. */
@@ -354,8 +207,24 @@ static int64_t after_bytes(int dfd, const char *log, int tdir, const struct plan
 	return n;
 }
 
-/* One log: decide, plan, act, record. */
-static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
+/* A plan that stopped: EAGAIN is a skip (a warn), anything else a failure. */
+static void stopped(struct run *ru, const char *dpath, const char *log, int r,
+		    const struct buf *why)
+{
+	if (r == RONDA_OK)
+		return;
+	maint_skip(ru->m, dpath, log, "%s", buf_len(why) ? buf_data(why) : ronda_strerror(r));
+	if (r != RONDA_EAGAIN)
+		ru->failed = 1;
+}
+
+/*
+ * One log: decide, plan, act, record; compression waits for the second pass
+ * (finish_one), after postrotate.  Returns 1 if the second pass is to finish
+ * the log (and count its bytes after), 0 if the log was skipped or, in a dry
+ * run, planned whole.
+ */
+static int rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		       const struct dir_index *ix, const char *tpath, const char *log)
 {
 	const struct rot_opts *o = ru->o;
@@ -364,7 +233,7 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 	struct stat st;
 	int64_t before, freed0;
 	double last;
-	int r;
+	int r, finish = 0;
 
 	buf_init(&why, 1024);
 	if (snprintf(full, sizeof(full), "%s%s%s", dpath, strcmp(dpath, "/") ? "/" : "",
@@ -400,38 +269,57 @@ static void rotate_one(struct run *ru, int dfd, const char *dpath, int tdir,
 		if (rot_state_set(ru->state, full, last) != RONDA_OK)
 			ru->failed = 1;
 	}
-	if (o->notifempty && st.st_size == 0) {
-		ru->m->after += log_bytes(dfd, log, &ru->plan);
+	finish = 1;
+	if ((o->notifempty && st.st_size == 0) ||
+	    !rot_is_due(o, (time_t)last, ru->now, (uint64_t)st.st_size))
 		goto out;
-	}
-	if (!rot_is_due(o, (time_t)last, ru->now, (uint64_t)st.st_size)) {
-		ru->m->after += log_bytes(dfd, log, &ru->plan);
-		goto out;
-	}
-	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, &why);
+	r = rot_plan(tdir, log, st.st_size, st.st_mtime, o, ru->now, &ru->plan, ru->m, tpath,
+		     &why);
+	/* A dry run shows the compressions that the rotation would lead to. */
+	if (r == RONDA_OK && o->dry)
+		r = rot_plan_finish(tdir, o, &ru->plan, 0, ru->m, tpath);
 	if (r == RONDA_OK)
-		r = run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
+		r = rot_run_plan(dfd, dpath, &st, tdir, tpath, o, &ru->plan, ru->m, &why);
 	if (r == RONDA_OK && !o->dry)
 		if (rot_state_set(ru->state, full, (double)ru->now) != RONDA_OK)
 			ru->failed = 1;
-	if (r == RONDA_EAGAIN) {
-		maint_skip(ru->m, dpath, log, "%s", buf_data(&why));
-	} else if (r != RONDA_OK) {
-		maint_skip(ru->m, dpath, log, "%s", buf_len(&why) ? buf_data(&why) :
-			   ronda_strerror(r));
-		ru->failed = 1;
-	}
+	stopped(ru, dpath, log, r, &why);
 	if (o->dry) {
 		/* Nothing moved: what was there, less what would be freed. */
 		ru->m->after += before - (ru->m->freed - freed0);
-	} else if (r == RONDA_OK) {
-		/* The plan says which names are left: no second listing. */
-		ru->m->after += after_bytes(dfd, log, tdir, &ru->plan);
-	} else if (rot_list(tdir, NULL, log, o, &ru->plan, ru->m, tpath) == RONDA_OK) {
-		/* Stopped part way: what is there, read from the disk. */
-		ru->m->after += log_bytes(dfd, log, &ru->plan);
+		finish = 0;
 	}
 out:
+	buf_release(&why);
+	return finish;
+}
+
+/*
+ * The second pass over a log that the first handled: heal and compress its
+ * rotated files, those rotated now and any an earlier run left raw, then
+ * count the bytes left.
+ */
+static void finish_one(struct run *ru, int dfd, const char *dpath, int tdir,
+		       const struct dir_index *ix, const char *tpath, const char *log)
+{
+	struct maint_report quiet;
+	struct buf why;
+	int r;
+
+	buf_init(&why, 1024);
+	ru->plan.n_ops = 0;
+	/* The listing's skips were reported by the first pass. */
+	if (maint_report_init(&quiet, ru->o->dry) != RONDA_OK ||
+	    rot_list(tdir, ix, log, ru->o, &ru->plan, &quiet, tpath) != RONDA_OK)
+		goto out;
+	r = rot_plan_finish(tdir, ru->o, &ru->plan, 1, ru->m, tpath);
+	if (r == RONDA_OK)
+		r = rot_run_plan(dfd, NULL, NULL, tdir, tpath, ru->o, &ru->plan, ru->m, &why);
+	stopped(ru, dpath, log, r, &why);
+	ru->m->after += after_bytes(dfd, log, tdir, &ru->plan);
+out:
+	json_decref(quiet.skipped);
+	json_decref(quiet.actions);
 	buf_release(&why);
 }
 
@@ -451,6 +339,86 @@ static int not_a_log(const char *name)
 	if (dot && dot[1] && strspn(dot + 1, "0123456789") == strlen(dot + 1))
 		return 1;
 	return n > strlen(FSAFE_TMP) && strcmp(name + n - strlen(FSAFE_TMP), FSAFE_TMP) == 0;
+}
+
+/* Keeps a glob's logs for the second pass; names is the pass's then. */
+static int pend(struct run *ru, const char *dpath, const char *tpath, char **names,
+		size_t n)
+{
+	struct pending *more = realloc(ru->pending, (ru->n_pending + 1) * sizeof(*more)), *pe;
+
+	if (!more)
+		return RONDA_ENOMEM;
+	ru->pending = more;
+	pe = &ru->pending[ru->n_pending];
+	pe->dpath = strdup(dpath);
+	pe->tpath = strdup(tpath);
+	if (!pe->dpath || !pe->tpath) {
+		free(pe->dpath);
+		free(pe->tpath);
+		return RONDA_ENOMEM;
+	}
+	pe->names = names;
+	pe->n = n;
+	ru->n_pending++;
+	return RONDA_OK;
+}
+
+/*
+ * The second pass, after postrotate: the rotated files of every log of the
+ * first are healed and compressed.  The directories are opened again (by
+ * the same symlink-free walk) and must still be trusted.
+ */
+static void finish_all(struct run *ru)
+{
+	struct dir_index ix;
+	struct buf why;
+	int dfd, tdir;
+
+	buf_init(&why, 1024);
+	for (size_t k = 0; k < ru->n_pending; k++) {
+		struct pending *pe = &ru->pending[k];
+
+		dfd = tdir = -1;
+		buf_reset(&why);
+		if (fsafe_opendir(pe->dpath, &dfd, &why) != RONDA_OK ||
+		    fsafe_dir_trusted(dfd, ru->o->su_uid, ru->o->su_gid, &why) != RONDA_OK ||
+		    (strcmp(pe->dpath, pe->tpath) != 0 &&
+		     (fsafe_opendir(pe->tpath, &tdir, &why) != RONDA_OK ||
+		      fsafe_dir_trusted(tdir, ru->o->su_uid, ru->o->su_gid, &why) != RONDA_OK))) {
+			maint_skip(ru->m, pe->tpath, "", "not compressed: %s", buf_data(&why));
+			ru->failed = 1;
+		} else {
+			if (tdir < 0)
+				tdir = dfd;
+			if (rot_index(tdir, &ix) != RONDA_OK)
+				ix.names = NULL;
+			for (size_t i = 0; i < pe->n; i++)
+				if (pe->names[i])
+					finish_one(ru, dfd, pe->dpath, tdir, ix.names ? &ix : NULL,
+						   pe->tpath, pe->names[i]);
+			rot_index_release(&ix);
+		}
+		if (tdir >= 0 && tdir != dfd)
+			close(tdir);
+		if (dfd >= 0)
+			close(dfd);
+	}
+	buf_release(&why);
+}
+
+static void pending_release(struct run *ru)
+{
+	for (size_t k = 0; k < ru->n_pending; k++) {
+		for (size_t i = 0; i < ru->pending[k].n; i++)
+			free(ru->pending[k].names[i]);
+		free(ru->pending[k].names);
+		free(ru->pending[k].dpath);
+		free(ru->pending[k].tpath);
+	}
+	free(ru->pending);
+	ru->pending = NULL;
+	ru->n_pending = 0;
 }
 
 /* One path glob of the task. */
@@ -530,9 +498,22 @@ static void rotate_glob(struct run *ru, const char *glob)
 	 * memory for it, each log reads the directory itself). */
 	if (n && rot_index(tdir, &ix) != RONDA_OK)
 		ix.names = NULL;
-	for (size_t i = 0; i < n; i++)
-		rotate_one(ru, dfd, dpath, tdir, ix.names ? &ix : NULL, tpath, names[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (!rotate_one(ru, dfd, dpath, tdir, ix.names ? &ix : NULL, tpath, names[i])) {
+			free(names[i]);
+			names[i] = NULL;
+		}
+	}
 	rot_index_release(&ix);
+	if (n && pend(ru, dpath, tpath, names, n) == RONDA_OK) {
+		names = NULL;
+		n = 0;
+	} else {
+		/* Out of memory: finish now rather than never. */
+		for (size_t i = 0; i < n; i++)
+			if (names[i])
+				finish_one(ru, dfd, dpath, tdir, NULL, tpath, names[i]);
+	}
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -623,8 +604,11 @@ static int rotate_run(const struct proto_task *t, const struct check_ctx *c,
 	if (!o.dry && rot_state_save(&st, &why) != RONDA_OK) {
 		check_add(res, VERDICT_FAIL, "%s", buf_data(&why));
 	}
+	/* logrotate's order: rotate, postrotate, then compress (a daemon that
+	 * holds its file until told to reopen has let go of it by then). */
 	if (o.postrotate && m.rotated && !o.dry)
 		postrotate(c, &o, res);
+	finish_all(&ru);
 	if (o.copytruncate && m.rotated)
 		check_add(res, VERDICT_OK, "copytruncate: lines written during the copy may be lost");
 	json_object_set_new(res->values, "copytruncate", json_boolean(o.copytruncate));
@@ -654,6 +638,7 @@ static int rotate_run(const struct proto_task *t, const struct check_ctx *c,
 	maint_report_finish(&m, res);
 done:
 	json_decref(paths);
+	pending_release(&ru);
 	rot_state_release(&st);
 	free(ru.plan.r);
 	free(ru.plan.ops);

@@ -1,7 +1,8 @@
 /*
- * rotate_int.h - the parts of the rotate task that plan, shared by rotate.c
- * (which decides and acts) and rotate_plan.c (which lists the rotated files
- * of a log and turns a due log into a list of steps), and the unit tests.
+ * rotate_int.h - the parts of the rotate task that plan and act, shared by
+ * rotate.c (which decides), rotate_plan.c (which lists the rotated files of
+ * a log and turns a due log into a list of steps), rotate_act.c (which
+ * carries the steps out), and the unit tests.
  */
 #ifndef RONDA_ROTATE_INT_H
 #define RONDA_ROTATE_INT_H
@@ -9,6 +10,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -96,11 +98,36 @@ int rot_list(int tdir, const struct dir_index *ix, const char *log,
 	     const char *tpath);
 
 /*
- * Plans the rotation of a due log from the listing in p: RONDA_EAGAIN (why
- * set) when the target name exists already (rotated in this period).
+ * Plans the rotation of a due log from the listing in p, up to the rotation
+ * and the deletions past "rotate N" and maxage, never a compression
+ * (rot_plan_finish plans those, to run after postrotate): RONDA_EAGAIN (why
+ * set) when the target name exists already (rotated in this period), or a
+ * name a step renames to is taken by a file that is not one of the log's
+ * rotated files (why names it: tpath is tdir's path).  In a dry run, also
+ * what rot_plan_finish's heal would remove (m says why a pair stays).
  */
 int rot_plan(int tdir, const char *log, int64_t log_size, time_t log_mtime,
 	     const struct rot_opts *o, time_t now, struct plan *p,
-	     struct buf *why);
+	     struct maint_report *m, const char *tpath, struct buf *why);
+
+/*
+ * Appends to p the steps that finish a log's rotated files, rotated now or
+ * left by an earlier run (a writer that held the file, a kill): with heal,
+ * the removal of raw files whose .gz holds the same bytes (see rot_plan);
+ * with compress, the compression of every raw rotated file but the newest
+ * under delaycompress.
+ */
+int rot_plan_finish(int tdir, const struct rot_opts *o, struct plan *p, int heal,
+		    struct maint_report *m, const char *tpath);
+
+/*
+ * Carries out (or, dry, only reports) the plan's steps in order on the log
+ * (in dfd, at dpath; lst its stat) and its rotated files (in tdir, at
+ * tpath), counting into m; stops at the first failure with why set.
+ * dpath and lst may be NULL for a plan without OP_ROTATE.
+ */
+int rot_run_plan(int dfd, const char *dpath, const struct stat *lst, int tdir,
+		 const char *tpath, const struct rot_opts *o, struct plan *p,
+		 struct maint_report *m, struct buf *why);
 
 #endif

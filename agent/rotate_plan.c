@@ -323,32 +323,76 @@ static const char *final_name(const struct rotated *r, char *buf, size_t n)
 	return r->name;
 }
 
-/* Both name and name.gz: a compression finished but the original stayed. */
-static int plan_heal(int tdir, struct plan *p)
+/*
+ * Both name and name.gz: a compression finished but the original stayed.
+ * The original goes only if the .gz holds exactly its bytes (compared here
+ * for the plan, and again just before the removal); otherwise both stay and
+ * the report says why.
+ */
+static void plan_heal(int tdir, struct plan *p, struct maint_report *m,
+		      const char *tpath)
 {
-	char gz[NAME_MAX + 1];
-	int fd, ok;
+	const char *no;
+	int r;
 
 	for (size_t i = 0; i < p->n; i++) {
-		struct rotated *r = &p->r[i];
+		struct rotated *rt = &p->r[i];
 
-		if (!r->raw || !r->gz)
+		if (!rt->raw || !rt->gz)
 			continue;
-		with_gz(gz, sizeof(gz), r->name);
-		fd = openat(tdir, gz, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		ok = fd >= 0 && fsafe_gzip_verify(fd) == RONDA_OK;
-		if (fd >= 0)
-			close(fd);
-		if (ok && plan_op(p, OP_HEAL, r->name, NULL, 0) == RONDA_OK)
-			r->raw = 0;
+		r = fsafe_heal(tdir, rt->name, 0, &no);
+		if (r != RONDA_OK)
+			maint_skip(m, tpath, rt->name, "%s", no ? no : ronda_strerror(r));
+		else if (plan_op(p, OP_HEAL, rt->name, NULL, 0) == RONDA_OK)
+			rt->raw = 0;
+	}
+}
+
+/* Is name in tdir the source of an earlier step of the plan (so gone then)? */
+static int moved_before(const struct plan *p, size_t upto, const char *name)
+{
+	for (size_t i = 0; i < upto; i++) {
+		const struct op *op = &p->ops[i];
+
+		if ((op->kind == OP_RENAME || op->kind == OP_DELETE || op->kind == OP_HEAL) &&
+		    strcmp(op->from, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Every name a step renames to must be free when its turn comes: absent now
+ * or moved away by an earlier step.  Anything else (a name the listing
+ * refused, such as a planted symlink or a hard link) blocks the whole plan
+ * before anything moves, and why names it.
+ */
+static int plan_blocked(int tdir, const struct plan *p, const char *tpath,
+			struct buf *why)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < p->n_ops; i++) {
+		const struct op *op = &p->ops[i];
+
+		if (op->kind != OP_RENAME && op->kind != OP_ROTATE)
+			continue;
+		if (fstatat(tdir, op->to, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !moved_before(p, i, op->to)) {
+			buf_printf(why, "blocked by %s%s%s (%s, not a rotated file of ours; never overwritten)",
+				   tpath, strcmp(tpath, "/") ? "/" : "", op->to,
+				   fsafe_refuse(&st) ? fsafe_refuse(&st) : "it exists");
+			return RONDA_EAGAIN;
+		}
 	}
 	return RONDA_OK;
 }
 
 /* Builds the plan for a due log; tnew is the rotated name it gets. */
 int rot_plan(int tdir, const char *log, int64_t log_size,
-		     time_t log_mtime, const struct rot_opts *o, time_t now,
-		     struct plan *p, struct buf *why)
+	     time_t log_mtime, const struct rot_opts *o, time_t now,
+	     struct plan *p, struct maint_report *m, const char *tpath,
+	     struct buf *why)
 {
 	char name[NAME_MAX + 1], to[NAME_MAX + 1], tmp[NAME_MAX + 1];
 	struct rotated *r;
@@ -356,7 +400,10 @@ int rot_plan(int tdir, const char *log, int64_t log_size,
 	size_t i, live;
 	int r_ok = RONDA_OK;
 
-	plan_heal(tdir, p);
+	/* A real run heals in its second pass (rot_plan_finish), where the
+	 * removal stands alone; a dry run shows it here, with the rest. */
+	if (o->dry)
+		plan_heal(tdir, p, m, tpath);
 	if (o->dateext) {
 		localtime_r(&now, &tm);
 		/* dateformat was checked in parse_opts: %Y %m %d %H %M %S %s only. */
@@ -434,6 +481,21 @@ int rot_plan(int tdir, const char *log, int64_t log_size,
 			r->gone = 1;
 		}
 	}
+	if (r_ok != RONDA_OK)
+		return RONDA_ELIMIT;
+	return plan_blocked(tdir, p, tpath, why);
+}
+
+int rot_plan_finish(int tdir, const struct rot_opts *o, struct plan *p, int heal,
+		    struct maint_report *m, const char *tpath)
+{
+	struct rotated *r;
+	int r_ok = RONDA_OK;
+	size_t i;
+
+	if (heal)
+		plan_heal(tdir, p, m, tpath);
+	qsort(p->r, p->n, sizeof(*p->r), cmp_newest);
 	for (i = o->delaycompress ? 1 : 0; o->compress && i < p->n; i++) {
 		r = &p->r[i];
 		if (r->gone || !r->raw || r->gz)

@@ -132,6 +132,17 @@ else
 	t_fail "notifempty/postrotate" "$(ls "$D") $r"
 fi
 
+# --- logrotate's order: rotate, postrotate, then compress --------------------------------
+rm -rf "$D"; mkdir -p "$D"
+lines 200 q >"$D/q.log"
+r=$(rot "$D" '"size":1,"rotate":2,"compress":true,"postrotate":["sh","-c","if [ -e '"$D"'/q.log.1.gz ]; then echo gz; elif [ -e '"$D"'/q.log.1 ]; then echo raw; fi >'"$D"'/post.seen"]')
+if [ "$(cat "$D/post.seen")" = raw ] && [ -f "$D/q.log.1.gz" ] && [ ! -e "$D/q.log.1" ] \
+	&& [ "$(zcat "$D/q.log.1.gz" | wc -l)" = 200 ] && [ "$(val "$r" files_compressed)" = 1 ] && [ "$(jq -r .verdict <<<"$r")" = ok ]; then
+	t_ok "postrotate runs after the rename and before the compression (it saw q.log.1, no .gz)"
+else
+	t_fail "postrotate before compression" "$(cat "$D/post.seen" 2>&1) $(ls "$D") $r"
+fi
+
 # --- safety ---------------------------------------------------------------------------
 rm -rf "$D"; mkdir -p "$D" "$T/elsewhere"
 lines 100 s >"$T/elsewhere/secret.log"
@@ -156,8 +167,21 @@ fi
 rm -rf "$D"; mkdir -p "$D"
 lines 10 n >"$D/n.log"; echo precious >"$T/elsewhere/precious"; ln -s "$T/elsewhere/precious" "$D/n.log.1"
 r=$(rot "$D" '"size":1,"rotate":3')
-[ "$(cat "$T/elsewhere/precious")" = precious ] && [ -L "$D/n.log.1" ] && [ -s "$D/n.log" ] && [ "$(jq -r .verdict <<<"$r")" = fail ] \
-	&& t_ok "an existing target (a planted symlink) is never overwritten" || t_fail "existing target" "$(ls -l "$D") $r"
+[ "$(cat "$T/elsewhere/precious")" = precious ] && [ -L "$D/n.log.1" ] && [ -s "$D/n.log" ] && [ "$(jq -r .verdict <<<"$r")" = warn ] \
+	&& jq -e --arg p "$D/n.log.1" '[.values.skipped[].reason | select(contains("blocked by " + $p))] | length == 1' <<<"$r" >/dev/null \
+	&& t_ok "an existing target (a planted symlink) is never overwritten: a warn naming it" || t_fail "existing target" "$(ls -l "$D") $r"
+# A planted hard link as u.log.1 blocks every night, and every night says so
+# (a warn, not a failure: the directory's owner did it), nothing moved.
+echo planted >"$T/elsewhere/u1"; ln "$T/elsewhere/u1" "$D/u.log.1"; lines 10 u >"$D/u.log"
+echo old >"$D/u.log.2"
+r1=$(rot "$D" '"size":1,"rotate":3'); r2=$(rot "$D" '"size":1,"rotate":3')
+ok=1
+for r in "$r1" "$r2"; do
+	[ "$(jq -r .verdict <<<"$r")" = warn ] && [ "$(val "$r" files_rotated)" = 0 ] \
+		&& jq -e --arg p "$D/u.log.1" '.values.skipped | map(select(.path | endswith("/u.log"))) | .[0].reason | test("^blocked by " + $p + " .*more than one hard link")' <<<"$r" >/dev/null || ok=0
+done
+[ $ok = 1 ] && [ "$(cat "$D/u.log.1")" = planted ] && [ "$(cat "$D/u.log.2")" = old ] && [ ! -e "$D/u.log.3" ] && [ -s "$D/u.log" ] \
+	&& t_ok "a planted u.log.1 (hard link): nothing moves, each run a warn naming it" || t_fail "planted u.log.1" "$(ls -l "$D") $r1 / $r2"
 rm -rf "$D"; mkdir -p "$D"; lines 10 w >"$D/w.log"
 chown nobody "$D"
 r=$(rot "$D" '"size":1,"rotate":2')

@@ -1,6 +1,8 @@
 /*
  * test_rotate.c - the pure parts of rotate and cleanup: logrotate's trigger
- * rules, dateformat globs, the state file parser, sizes, ustar headers.
+ * rules, dateformat globs, the state file parser, sizes, ustar headers;
+ * and, through maint_hook, a writer acting between two steps of cleanup or
+ * of healing (no sleeps: the hook runs at the exact point).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "checks.h"
 #include "err.h"
 #include "fsafe.h"
+#include "maint.h"
 #include "rotate_int.h"
 #include "rotate_state.h"
 #include "tar.h"
@@ -243,6 +249,306 @@ static void test_compress_keeps_mtime(void **state)
 	buf_release(&why);
 }
 
+/* Runs the one task of a maintain job on dir through ops into res. */
+static void run_task(const char *dir, const char *task, const struct check_ops *ops,
+		     struct check_result *res)
+{
+	char text[2048];
+	struct proto_job job;
+	struct buf err;
+
+	buf_init(&err, 512);
+	snprintf(text, sizeof(text), "{\"ronda\":1,\"profile\":\"maintain\",\"write_paths\":[\"%s\"],"
+		 "\"tasks\":[%s]}", dir, task);
+	assert_int_equal(proto_job_parse(text, strlen(text), &job, &err), RONDA_OK);
+	assert_int_equal(check_result_init(res), RONDA_OK);
+	assert_int_equal(ops->run(&job.tasks[0], NULL, res), RONDA_OK);
+	proto_job_release(&job);
+	buf_release(&err);
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The whole of dir/name, or "" if there is no such file. */
+static const char *slurp(const char *dir, const char *name)
+{
+	static char b[4096];
+	char path[256];
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	b[0] = '\0';
+	if ((f = fopen(path, "r"))) {
+		n = fread(b, 1, sizeof(b) - 1, f);
+		fclose(f);
+	}
+	b[n] = '\0';
+	return b;
+}
+
+static const char *hook_point, *hook_name;
+static int hook_calls;
+
+/* The writer: appends a line to the file at the point the test names. */
+static void late_writer(const char *point, int dfd, const char *name)
+{
+	int fd;
+
+	if (strcmp(point, hook_point) != 0 || strcmp(name, hook_name) != 0)
+		return;
+	hook_calls++;
+	fd = openat(dfd, name, O_WRONLY | O_APPEND | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "late\n", 5), 5);
+	close(fd);
+}
+
+/* run_task with the hook h in place, which must fire exactly once. */
+static void run_hooked(const char *dir, const char *task, const struct check_ops *ops,
+		       void (*h)(const char *, int, const char *), struct check_result *res)
+{
+	hook_calls = 0;
+	maint_hook = h;
+	run_task(dir, task, ops, res);
+	maint_hook = NULL;
+	assert_int_equal(hook_calls, 1);
+}
+
+static double value(const struct check_result *res, const char *key)
+{
+	return json_number_value(json_object_get(res->values, key));
+}
+
+/* The reason the report gives for path (ending so), or "". */
+static const char *reason(const struct check_result *res, const char *path_end)
+{
+	json_t *skipped = json_object_get(res->values, "skipped"), *v;
+	size_t i, n = strlen(path_end);
+
+	json_array_foreach(skipped, i, v) {
+		const char *p = json_string_value(json_object_get(v, "path"));
+
+		if (p && strlen(p) >= n && strcmp(p + strlen(p) - n, path_end) == 0)
+			return json_string_value(json_object_get(v, "reason"));
+	}
+	return "";
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static void rm_tree(const char *dir)
+{
+	assert_int_equal(nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* A line appended after a file went into the archive: the file stays. */
+static void test_cleanup_grown_after_archive(void **state)
+{
+	char dir[] = "/tmp/test_cleanup.XXXXXX", task[512];
+	struct timespec old[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	struct check_result res;
+	int dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "a.log", "archived line\n");
+	put(dir, "b.log", "other\n");
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	assert_int_equal(utimensat(dfd, "a.log", old, 0), 0);
+	assert_int_equal(utimensat(dfd, "b.log", old, 0), 0);
+	snprintf(task, sizeof(task), "{\"name\":\"c\",\"check\":\"cleanup\",\"path\":\"%s\","
+		 "\"glob\":\"*.log\",\"older_than\":1,\"archive\":true}", dir);
+	hook_point = "cleanup: unlink";
+	hook_name = "a.log";
+	run_hooked(dir, task, &check_cleanup, late_writer, &res);
+	assert_string_equal(slurp(dir, "a.log"), "archived line\nlate\n");
+	assert_string_equal(slurp(dir, "b.log"), "");	/* archived and deleted */
+	assert_int_equal(faccessat(dfd, "b.log", F_OK, 0), -1);
+	assert_int_equal(res.verdict, VERDICT_WARN);
+	assert_string_equal(reason(&res, "/a.log"), "changed since it was looked at; kept");
+	assert_true(value(&res, "files_deleted") == 1);
+	check_result_release(&res);
+	close(dfd);
+	rm_tree(dir);
+}
+
+/* x.log.1 beside x.log.1.gz (a compression killed after its rename). */
+static int heal_setup(char *dir, const char *raw, const char *in_gz)
+{
+	struct buf why;
+	int64_t saved;
+	int dfd;
+
+	buf_init(&why, 256);
+	assert_non_null(mkdtemp(dir));
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	put(dir, "x.log", "current\n");
+	put(dir, "gz.tmp", in_gz);
+	assert_int_equal(fsafe_compress(dfd, "gz.tmp", 6, &saved, &why), RONDA_OK);
+	assert_int_equal(renameat(dfd, "gz.tmp.gz", dfd, "x.log.1.gz"), 0);
+	put(dir, "x.log.1", raw);
+	assert_int_equal(mkdirat(dfd, "st", 0700), 0);
+	buf_release(&why);
+	return dfd;
+}
+
+/* Rotates dir/x.log, with the hook h (fired once) unless it is NULL. */
+static void rotate_x(const char *dir, void (*h)(const char *, int, const char *),
+		     struct check_result *res)
+{
+	char task[512];
+
+	snprintf(task, sizeof(task), "{\"name\":\"r\",\"check\":\"rotate\",\"path\":\"%s/x.log\","
+		 "\"size\":1,\"rotate\":5,\"state\":\"%s/st/rotate.state\"}", dir, dir);
+	if (h)
+		run_hooked(dir, task, &check_rotate, h, res);
+	else
+		run_task(dir, task, &check_rotate, res);
+}
+
+/* A .gz that holds other bytes than the raw file: both kept, and said. */
+static void test_heal_compares_content(void **state)
+{
+	char dir[] = "/tmp/test_heal.XXXXXX";
+	struct check_result res;
+	int dfd;
+
+	(void)state;
+	dfd = heal_setup(dir, "first\nsecond\n", "first\n");
+	rotate_x(dir, NULL, &res);
+	assert_string_equal(slurp(dir, "x.log.2"), "first\nsecond\n");
+	assert_int_equal(faccessat(dfd, "x.log.2.gz", F_OK, 0), 0);
+	assert_string_equal(slurp(dir, "x.log.1"), "current\n");
+	assert_string_equal(reason(&res, "/x.log.2"), "its .gz holds other content; both kept");
+	assert_int_equal(res.verdict, VERDICT_WARN);
+	assert_true(value(&res, "files_recovered") == 0);
+	check_result_release(&res);
+	close(dfd);
+	rm_tree(dir);
+
+	/* The same bytes: the raw copy goes, the .gz shifts. */
+	snprintf(dir, sizeof(dir), "/tmp/test_heal.XXXXXX");
+	dfd = heal_setup(dir, "same\n", "same\n");
+	rotate_x(dir, NULL, &res);
+	assert_int_equal(faccessat(dfd, "x.log.2", F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "x.log.2.gz", F_OK, 0), 0);
+	assert_string_equal(slurp(dir, "x.log.1"), "current\n");
+	assert_true(value(&res, "files_recovered") == 1);
+	assert_int_equal(res.verdict, VERDICT_OK);
+	check_result_release(&res);
+	close(dfd);
+	rm_tree(dir);
+}
+
+/* Written between the plan's comparison and the removal: nothing is lost. */
+static void test_heal_grown_before_unlink(void **state)
+{
+	char dir[] = "/tmp/test_heal.XXXXXX";
+	struct check_result res;
+	int dfd;
+
+	(void)state;
+	dfd = heal_setup(dir, "same\n", "same\n");
+	hook_point = "heal: unlink";
+	hook_name = "x.log.2";	/* the pair, shifted before it is healed */
+	rotate_x(dir, late_writer, &res);
+	assert_string_equal(slurp(dir, "x.log.2"), "same\nlate\n");
+	assert_int_equal(faccessat(dfd, "x.log.2.gz", F_OK, 0), 0);
+	assert_string_equal(slurp(dir, "x.log.1"), "current\n");
+	assert_true(value(&res, "files_rotated") == 1);
+	assert_true(value(&res, "files_recovered") == 0);
+	assert_int_equal(res.verdict, VERDICT_WARN);
+	assert_string_equal(reason(&res, "/x.log.2"), "changed since it was looked at; kept");
+	check_result_release(&res);
+	close(dfd);
+	rm_tree(dir);
+}
+
+static int has_action(const struct check_result *res, const char *part)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(res->values, "actions"), i, v) {
+		if (strstr(json_string_value(v), part))
+			return 1;
+	}
+	return 0;
+}
+
+/* The writer creates its log again between the rename and our create. */
+static void recreate(const char *point, int dfd, const char *name)
+{
+	int fd;
+
+	if (strcmp(point, "rotate: create") != 0)
+		return;
+	hook_calls++;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "new\n", 4), 4);
+	close(fd);
+}
+
+/* The rename counts, the writer's file stays, the .1 is compressed. */
+static void test_rotate_recreated_log(void **state)
+{
+	char dir[] = "/tmp/test_recreate.XXXXXX", task[512];
+	struct check_result res;
+	int dfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0);
+	assert_int_equal(mkdirat(dfd, "st", 0700), 0);
+	put(dir, "busy.log", "old line\n");
+	snprintf(task, sizeof(task), "{\"name\":\"r\",\"check\":\"rotate\",\"path\":\"%s/busy.log\","
+		 "\"size\":1,\"rotate\":2,\"compress\":true,\"state\":\"%s/st/rotate.state\"}", dir, dir);
+	run_hooked(dir, task, &check_rotate, recreate, &res);
+	assert_string_equal(slurp(dir, "busy.log"), "new\n");
+	assert_int_equal(faccessat(dfd, "busy.log.1", F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "busy.log.1.gz", F_OK, 0), 0);
+	assert_true(value(&res, "files_rotated") == 1);
+	assert_true(value(&res, "files_compressed") == 1);
+	assert_int_equal(res.verdict, VERDICT_OK);
+	assert_non_null(strstr(buf_data(&res.msg), "1 rotated, 1 compressed"));
+	assert_true(has_action(&res, "/busy.log: its writer created it again during the rotation"));
+	check_result_release(&res);
+
+	/* A .1 an earlier run left raw is compressed by the next run, though
+	 * the log is not due (1M not reached). */
+	assert_int_equal(unlinkat(dfd, "busy.log.1.gz", 0), 0);
+	put(dir, "busy.log.1", "left raw\n");
+	snprintf(task, sizeof(task), "{\"name\":\"r\",\"check\":\"rotate\",\"path\":\"%s/busy.log\","
+		 "\"size\":\"1M\",\"rotate\":2,\"compress\":true,\"state\":\"%s/st/rotate.state\"}", dir, dir);
+	run_task(dir, task, &check_rotate, &res);
+	assert_int_equal(faccessat(dfd, "busy.log.1", F_OK, 0), -1);
+	assert_int_equal(faccessat(dfd, "busy.log.1.gz", F_OK, 0), 0);
+	assert_int_equal(faccessat(dfd, "busy.log.2.gz", F_OK, 0), -1);
+	assert_true(value(&res, "files_rotated") == 0);
+	assert_true(value(&res, "files_compressed") == 1);
+	assert_int_equal(res.verdict, VERDICT_OK);
+	check_result_release(&res);
+	close(dfd);
+	rm_tree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +559,10 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_tar_header),
 		cmocka_unit_test(test_compress_keeps_mtime),
+		cmocka_unit_test(test_cleanup_grown_after_archive),
+		cmocka_unit_test(test_heal_compares_content),
+		cmocka_unit_test(test_heal_grown_before_unlink),
+		cmocka_unit_test(test_rotate_recreated_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
