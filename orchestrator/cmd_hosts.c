@@ -3,7 +3,9 @@
  *
  * It goes through exactly what `ronda exec` will (cli_targets), so what it
  * prints is what a run would reach, settings included with -v or --json.
- * Output is gathered in a buffer and written once.
+ * --list and --json write each host's line as it is made (through stdio's
+ * buffer), so a pattern of a million hosts needs no buffer of its size; the
+ * folded form is one line and is built whole.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -117,27 +119,38 @@ out:
 	return rc;
 }
 
+/* Writes out's bytes to stdout and empties it; RONDA_ESYS when that fails. */
+static int flush_line(struct buf *out)
+{
+	size_t n = buf_len(out);
+
+	if (fwrite(buf_data(out), 1, n, stdout) != n)
+		return RONDA_ESYS;
+	buf_reset(out);
+	return RONDA_OK;
+}
+
+/* --list and --json go line by line to stdout; the fold goes into out. */
 static int render(const struct cli_opts *o, const struct hosts_ctx *h,
 		  const struct target_list *tl, struct buf *out)
 {
 	char **names = NULL;
 	int rc = RONDA_OK;
 
-	if (o->json) {
-		for (size_t i = 0; i < tl->n && !rc; i++)
-			rc = json_line(&tl->v[i], out);
-		return rc;
-	}
-	if (h->list) {
+	if (o->json || h->list) {
 		for (size_t i = 0; i < tl->n && !rc; i++) {
 			const struct target *t = &tl->v[i];
 
-			if (o->verbose)
+			if (o->json)
+				rc = json_line(t, out);
+			else if (o->verbose)
 				rc = buf_printf(out, strchr(t->address, ':') ?
 						"%s [%s]:%u %s\n" : "%s %s:%u %s\n",
 						t->name, t->address, t->port, t->user);
 			else
 				rc = buf_printf(out, "%s\n", t->name);
+			if (!rc)
+				rc = flush_line(out);
 		}
 		return rc;
 	}
@@ -202,8 +215,10 @@ int cmd_hosts(int argc, char **argv)
 	}
 	if (rc == RONDA_OK)
 		rc = cli_targets(&o, &tl, &err);
-	if (rc == RONDA_OK)
-		rc = render(&o, &h, &tl, &out);
+	if (rc == RONDA_OK && (rc = render(&o, &h, &tl, &out)) == RONDA_ESYS) {
+		perror("ronda hosts: stdout");
+		goto out;
+	}
 	if (rc) {
 		fprintf(stderr, "ronda hosts: %s\n", buf_len(&err) ? buf_data(&err) :
 			ronda_strerror(rc));

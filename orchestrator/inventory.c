@@ -179,18 +179,21 @@ const char *inventory_group_name(const struct inventory *inv, size_t g)
 	return inv->groups[g].name;
 }
 
-int inventory_group_each(const struct inventory *inv, size_t g,
-			 void (*fn)(void *ctx, size_t host), void *ctx, size_t *calls)
+int inventory_groups_each(const struct inventory *inv, const size_t *g, size_t n,
+			  void (*fn)(void *ctx, size_t host), void *ctx, size_t *calls)
 {
-	size_t n = inv->n_groups, sp = 0;
-	size_t *stack = calloc(n + 1, sizeof(*stack));
-	unsigned char *seen = calloc(n + 1, 1);
+	size_t sp = 0;
+	size_t *stack = calloc(inv->n_groups + 1, sizeof(*stack));
+	unsigned char *seen = calloc(inv->n_groups + 1, 1);
 	int rc = RONDA_ENOMEM;
 
 	if (!stack || !seen)
 		goto out;
-	stack[sp++] = g;
-	seen[g] = 1;
+	for (size_t i = 0; i < n; i++)
+		if (!seen[g[i]]) {
+			seen[g[i]] = 1;
+			stack[sp++] = g[i];
+		}
 	while (sp) {
 		const struct inv_group *ig = &inv->groups[stack[--sp]];
 

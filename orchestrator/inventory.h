@@ -130,12 +130,14 @@ size_t inventory_n_groups(const struct inventory *inv);
 const char *inventory_group_name(const struct inventory *inv, size_t g);
 int inventory_find_group(const struct inventory *inv, const char *name, size_t *g);
 /*
- * Calls fn for every host of group g and of its child groups, recursively
- * (a host in several of them may come more than once), and adds the number
- * of calls to *calls, so callers can bound their work.
+ * Calls fn for every host of the n groups in g and of their child groups,
+ * recursively, visiting each group once (a host in several groups may come
+ * more than once), and adds the number of calls to *calls, so callers can
+ * bound their work.  One walk for all of them: `@web*` costs what the
+ * groups it names hold, not that times how deep they nest.
  */
-int inventory_group_each(const struct inventory *inv, size_t g,
-			 void (*fn)(void *ctx, size_t host), void *ctx, size_t *calls);
+int inventory_groups_each(const struct inventory *inv, const size_t *g, size_t n,
+			  void (*fn)(void *ctx, size_t host), void *ctx, size_t *calls);
 
 /*
  * Appends one target per name to out, in the order given: inventory

@@ -1,6 +1,7 @@
 /*
  * inventory_int.h - the inventory's insides, shared by inventory.c (the
- * structure, lookups, resolving) and inventory_load.c (reading the file).
+ * structure, lookups, resolving), inventory_load.c (reading the file) and
+ * inventory_trace.c (where settings come from).
  * Nothing else includes this; the interface is inventory.h.
  */
 #ifndef RONDA_INVENTORY_INT_H
@@ -53,5 +54,14 @@ int inv_htab_rebuild(struct inventory *inv, size_t want);
 int inv_add_host(struct inventory *inv, const char *name, size_t *idx);
 int inv_push_index(size_t **v, size_t *n, size_t *a, size_t x);
 int inv_cmp_group_name(const void *a, const void *b);
+
+/* The settings' names as the file spells them. */
+extern const char *const inv_key_names[HS_COUNT];
+/*
+ * Sets every host's src[]: the host, else the nearest groups above it, else
+ * defaults, else built in.  Nearest groups that disagree: RONDA_ECONFIG,
+ * with both groups' file:line in err.  Child groups must form no cycle.
+ */
+int inv_trace(struct inventory *inv, struct buf *err);
 
 #endif

@@ -8,8 +8,8 @@
  * settings; names a group lists but `hosts` does not define become hosts
  * without settings of their own).  Then child groups are checked for
  * cycles, hosts are put in natural order, and every host's settings are
- * traced once to where each one comes from, which is where disagreeing
- * groups are found.  After that the libconfig tree is dropped: resolving
+ * traced once to where each one comes from (inventory_trace.c), which is
+ * where disagreeing groups are found.  After that the libconfig tree is dropped: resolving
  * only follows the recorded sources and cannot fail on the file.
  */
 #include "inventory_int.h"
@@ -34,9 +34,10 @@ struct loader {
 	const char *path;
 	struct buf *err;
 	struct hostlist words;	/* scratch for range expansion */
+	size_t *child_of;	/* per group: 1 + the group that last listed it */
 };
 
-static const char *const key_names[HS_COUNT] = {
+const char *const inv_key_names[HS_COUNT] = {
 	[HS_ADDRESS] = "address",
 	[HS_PORT] = "port",
 	[HS_USER] = "user",
@@ -131,7 +132,7 @@ static int parse_setting(struct loader *ld, const config_setting_t *m,
 	long l = 0;
 
 	for (k = 0; k < HS_COUNT; k++)
-		if (strcmp(name, key_names[k]) == 0)
+		if (strcmp(name, inv_key_names[k]) == 0)
 			break;
 	if (k == HS_COUNT)
 		return RONDA_ENOTFOUND;
@@ -214,29 +215,6 @@ static int copy_settings(struct host_settings *d, const struct host_settings *s)
 nomem:
 	host_settings_release(d);
 	return RONDA_ENOMEM;
-}
-
-static int settings_equal(const struct host_settings *a,
-			  const struct host_settings *b, int k)
-{
-	switch ((enum host_setting_key)k) {
-	case HS_ADDRESS: return strcmp(a->address, b->address) == 0;
-	case HS_PORT: return a->port == b->port;
-	case HS_USER: return strcmp(a->user, b->user) == 0;
-	case HS_IDENTITY:
-		if (a->n_identities != b->n_identities)
-			return 0;
-		for (size_t i = 0; i < a->n_identities; i++)
-			if (strcmp(a->identities[i], b->identities[i]))
-				return 0;
-		return 1;
-	case HS_CONNECT_TIMEOUT: return a->connect_timeout == b->connect_timeout;
-	case HS_COMMAND_TIMEOUT: return a->command_timeout == b->command_timeout;
-	case HS_RETRIES: return a->retries == b->retries;
-	case HS_BECOME: return a->become == b->become;
-	case HS_COUNT: break;
-	}
-	return 1;
 }
 
 /*
@@ -425,8 +403,10 @@ static int group_hosts(struct loader *ld, struct inv_group *ig, const config_set
 	return rc;
 }
 
-static int group_children(struct loader *ld, struct inv_group *ig, const config_setting_t *m)
+/* The children of group gi; ld->child_of finds one listed twice. */
+static int group_children(struct loader *ld, size_t gi, const config_setting_t *m)
 {
+	struct inv_group *ig = &ld->inv->groups[gi];
 	int n = config_setting_length(m), rc = strings_of(ld, m);
 
 	if (rc)
@@ -447,10 +427,10 @@ static int group_children(struct loader *ld, struct inv_group *ig, const config_
 					 name, ig->name);
 		if (&ld->inv->groups[c] == ig)
 			return cfg_error(ld->err, ld->path, e, "group '%s' lists itself as a child", name);
-		for (size_t j = 0; j < ig->n_children; j++)
-			if (ig->children[j] == c)
-				return cfg_error(ld->err, ld->path, e, "group '%s' is listed twice in the "
-						 "children of '%s'", name, ig->name);
+		if (ld->child_of[c] == gi + 1)
+			return cfg_error(ld->err, ld->path, e, "group '%s' is listed twice in the "
+					 "children of '%s'", name, ig->name);
+		ld->child_of[c] = gi + 1;
 		ig->child_line[ig->n_children] = config_setting_source_line(e);
 		ig->children[ig->n_children++] = c;
 	}
@@ -468,10 +448,13 @@ static int cmp_size(const void *a, const void *b)
 static int load_groups(struct loader *ld, const config_setting_t *groups)
 {
 	static const char *const skip[] = { "hosts", "children", NULL };
-	int n = config_setting_length(groups), rc;
+	int n = config_setting_length(groups), rc = RONDA_ENOMEM;
 	struct buf what;
 
 	buf_init(&what, 256);
+	ld->child_of = calloc(ld->inv->n_groups + 1, sizeof(*ld->child_of));
+	if (!ld->child_of)
+		goto out;
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(groups, (unsigned)i);
 		const config_setting_t *m;
@@ -488,7 +471,7 @@ static int load_groups(struct loader *ld, const config_setting_t *groups)
 		if ((m = config_setting_get_member(g, "hosts")) && (rc = group_hosts(ld, ig, m)))
 			goto out;
 		if ((m = config_setting_get_member(g, "children")) &&
-		    (rc = group_children(ld, ig, m)))
+		    (rc = group_children(ld, gi, m)))
 			goto out;
 		/* A host named twice in one group is one member. */
 		if (ig->n_hosts)
@@ -500,6 +483,8 @@ static int load_groups(struct loader *ld, const config_setting_t *groups)
 	}
 	rc = RONDA_OK;
 out:
+	free(ld->child_of);
+	ld->child_of = NULL;
 	buf_release(&what);
 	return rc;
 }
@@ -620,84 +605,6 @@ out:
 	return rc;
 }
 
-/*
- * Finds where each setting of host hi comes from: the host, else the
- * nearest groups above it (breadth first over parents), else defaults,
- * else built in.  Two groups at the same distance that disagree are an
- * error.  depth (all -1) and queue are scratch of n_groups entries.
- */
-static int trace_host(struct loader *ld, size_t hi, int *depth, size_t *queue)
-{
-	struct inventory *inv = ld->inv;
-	struct inv_host *h = &inv->hosts[hi];
-	size_t qn = 0;
-	int rc = RONDA_OK;
-
-	for (size_t j = 0; j < h->n_groups; j++) {
-		depth[h->groups[j]] = 1;
-		queue[qn++] = h->groups[j];
-	}
-	for (size_t qi = 0; qi < qn; qi++) {
-		const struct inv_group *ig = &inv->groups[queue[qi]];
-
-		for (size_t j = 0; j < ig->n_parents; j++)
-			if (depth[ig->parents[j]] < 0) {
-				depth[ig->parents[j]] = depth[queue[qi]] + 1;
-				queue[qn++] = ig->parents[j];
-			}
-	}
-	for (int k = 0; k < HS_COUNT && !rc; k++) {
-		h->src[k] = (h->s.set & HS_BIT(k)) ? SRC_SELF :
-			(inv->defaults.set & HS_BIT(k)) ? SRC_DEFAULTS : SRC_BUILTIN;
-		if (h->src[k] == SRC_SELF)
-			continue;
-		for (size_t qi = 0; qi < qn; qi++) {
-			const struct inv_group *a = &inv->groups[queue[qi]];
-
-			if (!(a->s.set & HS_BIT(k)))
-				continue;
-			h->src[k] = (int32_t)queue[qi];
-			for (size_t qj = qi + 1; qj < qn && depth[queue[qj]] == depth[queue[qi]]; qj++) {
-				const struct inv_group *b = &inv->groups[queue[qj]];
-
-				if (!(b->s.set & HS_BIT(k)) || settings_equal(&a->s, &b->s, k))
-					continue;
-				buf_printf(ld->err, "%s:%u: host '%s' gets '%s' from groups '%s' "
-					   "(%s:%u) and '%s', which disagree; set it on the host "
-					   "or in a group that lists the host", b->file,
-					   b->key_line[k], h->name, key_names[k], a->name,
-					   a->file, a->key_line[k], b->name);
-				rc = RONDA_ECONFIG;
-				break;
-			}
-			break;
-		}
-	}
-	for (size_t qi = 0; qi < qn; qi++)
-		depth[queue[qi]] = -1;
-	return rc;
-}
-
-static int trace_all(struct loader *ld)
-{
-	size_t n = ld->inv->n_groups;
-	int *depth = calloc(n + 1, sizeof(*depth));
-	size_t *queue = calloc(n + 1, sizeof(*queue));
-	int rc = RONDA_ENOMEM;
-
-	if (!depth || !queue)
-		goto out;
-	for (size_t g = 0; g < n; g++)
-		depth[g] = -1;
-	rc = RONDA_OK;
-	for (size_t i = 0; i < ld->inv->n_hosts && !rc; i++)
-		rc = trace_host(ld, i, depth, queue);
-out:
-	free(depth);
-	free(queue);
-	return rc;
-}
-
 static int load_tree(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const tops[] = { "defaults", "hosts", "groups" };
@@ -731,7 +638,7 @@ static int load_tree(struct loader *ld, const config_setting_t *root)
 	}
 	if ((rc = check_cycles(ld)) || (rc = index_hosts(ld->inv)))
 		return rc;
-	return trace_all(ld);
+	return inv_trace(ld->inv, ld->err);
 }
 
 int inventory_load(const char *path, struct inventory **out, struct buf *err)

@@ -1,7 +1,7 @@
 # orchestrator/: the ronda command.  ORCH_SRCS is everything but main, so
 # unit tests can link it.
 ORCH_SRCS := orchestrator/target.c orchestrator/hostlist.c orchestrator/settings.c \
-	orchestrator/inventory.c orchestrator/inventory_load.c orchestrator/cfgutil.c \
+	orchestrator/inventory.c orchestrator/inventory_load.c orchestrator/inventory_trace.c orchestrator/cfgutil.c \
 	orchestrator/pattern.c orchestrator/cli.c orchestrator/cmd_hosts.c \
 	orchestrator/knownhosts.c orchestrator/remote.c orchestrator/ident.c \
 	orchestrator/engine.c orchestrator/engine_ssh.c orchestrator/dns.c orchestrator/report.c orchestrator/cmd_exec.c \

@@ -180,15 +180,21 @@ static int has_glob(const char *w)
 
 static int eval_group(struct eval *ev, struct tally *t, const char *w)
 {
-	size_t g, calls = 0;
-	int rc = RONDA_OK;
+	size_t g, n = 0, calls = 0, *match = NULL;
+	int rc;
 
 	if (has_glob(w)) {
-		for (g = 0; g < inventory_n_groups(ev->inv) && !rc; g++)
+		/* Every matching group in one walk: nested matches cost nothing more. */
+		match = calloc(inventory_n_groups(ev->inv) + 1, sizeof(*match));
+		if (!match)
+			return RONDA_ENOMEM;
+		for (g = 0; g < inventory_n_groups(ev->inv); g++)
 			if (fnmatch(w, inventory_group_name(ev->inv, g), 0) == 0)
-				rc = inventory_group_each(ev->inv, g, mark, t, &calls);
+				match[n++] = g;
+		rc = inventory_groups_each(ev->inv, match, n, mark, t, &calls);
+		free(match);
 	} else if (inventory_find_group(ev->inv, w, &g) == RONDA_OK) {
-		rc = inventory_group_each(ev->inv, g, mark, t, &calls);
+		rc = inventory_groups_each(ev->inv, &g, 1, mark, t, &calls);
 	} else {
 		buf_printf(ev->err, "unknown group '@%.64s'%s", w,
 			   inventory_path(ev->inv) ? "" : " (no inventory file was found)");

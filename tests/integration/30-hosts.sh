@@ -44,6 +44,21 @@ expect "command line overrides the inventory" 0 "db1.dc1 10.0.2.1:2022 root" \
 json=$("$R" hosts -i "$INV" --json db1.dc1)
 if [ "$json" = '{"host":"db1.dc1","address":"10.0.2.1","port":22,"user":"postgres","identities":["'"$HOME"'/.ssh/id_ed25519","'"$HOME"'/.ssh/id_ecdsa"],"connect_timeout":10.0,"command_timeout":300.0,"retries":2,"become":true}' ]; then
 	t_ok "--json"; else t_fail "--json" "$json"; fi
+# The largest legal pattern (10 ranges of 100000): --json and --list stream
+# one line per host instead of gathering them all in one bounded buffer.
+big=$(for p in a b c d e f g h i j; do printf '%s[1-100000],' "$p"; done)
+big=${big%,}
+for mode in --json --list; do
+	(cd "$tmp" && "$R" hosts -u root "$mode" "$big") > "$tmp/big" 2>"$tmp/err"; rc=$?
+	n=$(wc -l < "$tmp/big")
+	last=$(tail -n 1 "$tmp/big")
+	if [ "$rc" -eq 0 ] && [ "$n" -eq 1000000 ] && [[ $last == *j100000* ]]; then
+		t_ok "$mode streams a 10^6-host pattern"
+	else
+		t_fail "$mode streams a 10^6-host pattern" "rc=$rc lines=$n last='${last:0:80}' $(head -c 200 "$tmp/err")"
+	fi
+done
+rm -f "$tmp/big"
 expect "a pattern that selects nothing" 0 "" hosts -i "$INV" 'nomatch*'
 
 # No inventory file anywhere: bare hosts, as pdsh -w.

@@ -282,37 +282,173 @@ static void test_group_conflict(void **state)
 			 8, "host 'h1' gets 'user' from groups 'a'");
 }
 
-static void test_group_conflict_resolved(void **state)
+/* Loads text, selects pattern and resolves it into tl; inv is freed. */
+static void load_select(const char *text, const char *pattern, struct target_list *tl)
 {
-	struct inventory *inv;
+	struct inventory *inv = NULL;
 	struct hostlist names;
-	struct target_list tl;
 	struct buf err;
-	const char *pat = "all";
 
-	(void)state;
-	/* The host, or a nearer group, settles what its groups disagree on. */
-	write_cfg("hosts = ( { name = \"h1\"; user = \"me\"; } );\n"
-		  "groups = {\n a = { hosts = [ \"h1\", \"h2\" ]; user = \"x\"; port = 1; };\n"
-		  " b = { hosts = [ \"h1\" ]; user = \"y\"; port = 1; };\n"
-		  " top = { children = [ \"a\" ]; user = \"z\"; port = 9; retries = 9; };\n};\n");
+	write_cfg(text);
 	buf_init(&err, 4096);
 	hostlist_init(&names);
-	target_list_init(&tl);
 	if (inventory_load(path, &inv, &err))
 		fail_msg("%s", buf_data(&err));
 	unlink(path);
-	assert_int_equal(pattern_select(inv, &pat, 1, NULL, 0, &names, &err), RONDA_OK);
-	assert_int_equal(inventory_resolve(inv, &names, NULL, &tl, &err), RONDA_OK);
+	assert_int_equal(pattern_select(inv, &pattern, 1, NULL, 0, &names, &err), RONDA_OK);
+	assert_int_equal(inventory_resolve(inv, &names, NULL, tl, &err), RONDA_OK);
+	hostlist_release(&names);
+	inventory_free(inv);
+	buf_release(&err);
+}
+
+static void test_group_conflict_resolved(void **state)
+{
+	struct target_list tl;
+
+	(void)state;
+	/* The host, or a nearer group, settles what its groups disagree on. */
+	target_list_init(&tl);
+	load_select("hosts = ( { name = \"h1\"; user = \"me\"; } );\n"
+		    "groups = {\n a = { hosts = [ \"h1\", \"h2\" ]; user = \"x\"; port = 1; };\n"
+		    " b = { hosts = [ \"h1\" ]; user = \"y\"; port = 1; };\n"
+		    " top = { children = [ \"a\" ]; user = \"z\"; port = 9; retries = 9; };\n};\n",
+		    "all", &tl);
 	assert_int_equal(tl.n, 2);
 	assert_string_equal(tl.v[0].user, "me");
 	assert_int_equal(tl.v[0].port, 1);
 	assert_string_equal(tl.v[1].user, "x");
 	assert_int_equal(tl.v[1].retries, 9);
 	target_list_release(&tl);
-	hostlist_release(&names);
-	inventory_free(inv);
-	buf_release(&err);
+}
+
+static void test_nearest_ancestor(void **state)
+{
+	struct target_list tl;
+
+	(void)state;
+	/*
+	 * h is in c; c's parents are p (user x) and q, whose parent gq says
+	 * user y: p is nearer.  gq's port reaches h, as does the only retries.
+	 * d sits under both p and q (a diamond): p is one group, no conflict.
+	 */
+	target_list_init(&tl);
+	load_select("groups = {\n c = { hosts = [ \"h\" ]; };\n"
+		    " d = { hosts = [ \"k\" ]; };\n"
+		    " p = { children = [ \"c\", \"d\" ]; user = \"x\"; };\n"
+		    " q = { children = [ \"c\", \"d\" ]; };\n"
+		    " gq = { children = [ \"q\" ]; user = \"y\"; port = 7; };\n"
+		    " top = { children = [ \"p\" ]; retries = 5; port = 7; };\n};\n", "all", &tl);
+	assert_int_equal(tl.n, 2);
+	assert_string_equal(tl.v[0].name, "h");
+	assert_string_equal(tl.v[0].user, "x");
+	assert_int_equal(tl.v[0].port, 7);
+	assert_int_equal(tl.v[0].retries, 5);
+	assert_string_equal(tl.v[1].user, "x");
+	target_list_release(&tl);
+}
+
+static void test_ancestor_conflict(void **state)
+{
+	(void)state;
+	/* Two grandparents at the same distance disagree; the error names both. */
+	expect_cfg_error("groups = {\n c = { hosts = [ \"h\" ]; };\n"
+			 " p = { children = [ \"c\" ]; };\n q = { children = [ \"c\" ]; };\n"
+			 " gp = {\n  children = [ \"p\" ];\n  port = 1;\n };\n"
+			 " gq = {\n  children = [ \"q\" ];\n  port = 2;\n };\n};\n",
+			 11, "host 'h' gets 'port' from groups 'gp' (");
+	/* A disagreement in a group's ancestors reaches hosts below it, too. */
+	expect_cfg_error("groups = {\n a = { user = \"x\"; children = [ \"m\" ]; };\n"
+			 " b = { user = \"y\"; children = [ \"m\" ]; };\n"
+			 " m = { children = [ \"leaf\" ]; };\n leaf = { hosts = [ \"h\" ]; };\n};\n",
+			 3, "host 'h' gets 'user' from groups 'a'");
+	/* One child listed twice is refused; one child of two groups is not. */
+	expect_cfg_error("groups = {\n a = { };\n b = { children = [\n  \"a\",\n  \"a\",\n  \"c\" ]; };\n"
+			 " c = { };\n};\n", 5, "group 'a' is listed twice in the children of 'b'");
+}
+
+static void test_child_of_two_groups(void **state)
+{
+	struct target_list tl;
+
+	(void)state;
+	target_list_init(&tl);
+	load_select("groups = {\n a = { hosts = [ \"h1\" ]; };\n"
+		    " b = { children = [ \"a\" ]; };\n c = { children = [ \"a\", \"b\" ]; };\n};\n",
+		    "@c", &tl);
+	assert_int_equal(tl.n, 1);
+	target_list_release(&tl);
+}
+
+/*
+ * Big inventories load and resolve right: a chain of n groups (g<i> lists
+ * h<i> and has child g<i+1>) and a flat one (g0 with n-1 child groups of one
+ * host each).  Settings travel the whole chain.  Not timed: this checks the
+ * answers that the linear tracing gives.
+ */
+#define BIG_GROUPS 10000
+
+/* Appends the text of the big inventory to out. */
+static void write_big(int chain, struct buf *out)
+{
+	buf_puts(out, "groups = {\n");
+	if (chain) {
+		for (int i = 0; i < BIG_GROUPS; i++) {
+			buf_printf(out, " g%d = { hosts = [ \"h%d\" ];", i, i);
+			if (i + 1 < BIG_GROUPS)
+				buf_printf(out, " children = [ \"g%d\" ];", i + 1);
+			if (i == 0)
+				buf_puts(out, " user = \"top\";");
+			if (i == BIG_GROUPS / 2)
+				buf_puts(out, " port = 2000;");
+			buf_puts(out, " };\n");
+		}
+	} else {
+		buf_puts(out, " g0 = { user = \"top\"; children = [ ");
+		for (int i = 1; i < BIG_GROUPS; i++)
+			buf_printf(out, "%s\"g%d\"", i > 1 ? ", " : "", i);
+		buf_puts(out, " ]; };\n");
+		for (int i = 1; i < BIG_GROUPS; i++)
+			buf_printf(out, " g%d = { hosts = [ \"h%d\" ];%s };\n", i, i,
+				   i % 2 ? " port = 2000;" : "");
+	}
+	assert_int_equal(buf_puts(out, "};\n"), RONDA_OK);
+}
+
+static void check_big(int chain)
+{
+	struct target_list tl;
+	struct buf text;
+	size_t want = chain ? BIG_GROUPS : BIG_GROUPS - 1;
+
+	buf_init(&text, 16 << 20);
+	write_big(chain, &text);
+	target_list_init(&tl);
+	load_select(buf_data(&text), "@g0", &tl);
+	assert_int_equal(tl.n, want);
+	for (size_t i = 0; i < tl.n; i++) {
+		char name[32];
+		long n = chain ? (long)i : (long)i + 1;	/* natural order: h0 h1 ... */
+
+		snprintf(name, sizeof(name), "h%ld", n);
+		assert_string_equal(tl.v[i].name, name);
+		assert_string_equal(tl.v[i].user, "top");
+		assert_int_equal(tl.v[i].port, (chain ? n >= BIG_GROUPS / 2 : n % 2) ? 2000 : 22);
+	}
+	target_list_release(&tl);
+	buf_release(&text);
+}
+
+static void test_big_chain(void **state)
+{
+	(void)state;
+	check_big(1);
+}
+
+static void test_big_flat(void **state)
+{
+	(void)state;
+	check_big(0);
 }
 
 /* getopt wants char **; string literals are const. */
@@ -412,6 +548,11 @@ int main(void)
 		cmocka_unit_test(test_bare_hosts_without_inventory),
 		cmocka_unit_test(test_group_conflict),
 		cmocka_unit_test(test_group_conflict_resolved),
+		cmocka_unit_test(test_nearest_ancestor),
+		cmocka_unit_test(test_ancestor_conflict),
+		cmocka_unit_test(test_child_of_two_groups),
+		cmocka_unit_test(test_big_chain),
+		cmocka_unit_test(test_big_flat),
 		cmocka_unit_test(test_cli_parse),
 	};
 

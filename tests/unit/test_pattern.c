@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -253,6 +254,45 @@ static void test_pathological_sizes(void **state)
 	free(p);
 }
 
+/*
+ * `@g*` over a chain of 1000 nested groups whose last holds 100000 hosts:
+ * one walk visits each group once, so this is 100000 visits, not the
+ * 10^8 that walking each matching group's subtree again would cost (and
+ * that the visit budget refuses).
+ */
+static void test_glob_over_nested_groups(void **state)
+{
+	char path[] = "/tmp/ronda-pat-XXXXXX";
+	struct inventory *deep = NULL;
+	struct buf text, out, err;
+	const char *pat = "@g*";
+	int fd;
+
+	(void)state;
+	buf_init(&text, 1 << 20);
+	buf_init(&out, 4 << 20);
+	buf_init(&err, 4096);
+	buf_puts(&text, "groups = {\n");
+	for (int i = 0; i < 999; i++)
+		buf_printf(&text, " g%d = { children = [ \"g%d\" ]; };\n", i, i + 1);
+	buf_puts(&text, " g999 = { hosts = [ \"h[1-100000]\" ]; };\n};\n");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf_data(&text), buf_len(&text)), (ssize_t)buf_len(&text));
+	close(fd);
+	if (inventory_load(path, &deep, &err))
+		fail_msg("%s", buf_data(&err));
+	unlink(path);
+	if (sel(deep, &pat, 1, NULL, 0, &out, &err))
+		fail_msg("'@g*' failed: %s", buf_data(&err));
+	assert_true(strncmp(buf_data(&out), "h1 h2 h3 ", 9) == 0);
+	assert_int_equal(strlen(buf_data(&out)), 688894);	/* "h1 ... h100000" */
+	inventory_free(deep);
+	buf_release(&text);
+	buf_release(&out);
+	buf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_w_and_x),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_pathological_sizes),
+		cmocka_unit_test(test_glob_over_nested_groups),
 	};
 
 	return cmocka_run_group_tests_name("pattern", tests, setup, teardown);
