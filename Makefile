@@ -60,8 +60,8 @@ include common/module.mk orchestrator/module.mk agent/module.mk tests/module.mk 
 COMMON_OBJS := $(call obj,$(COMMON_SRCS))
 ORCH_OBJS := $(call obj,$(ORCH_SRCS))
 AGENT_OBJS := $(call obj,$(AGENT_SRCS))
-UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
-UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all deps programs unit-build fuzz fuzz-build test demo bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
@@ -98,7 +98,7 @@ $(BUILD)/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/lib
 	$(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(AGENT_LIBS)
 
 # Unit tests link every library; the linker takes only what each needs.
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/liborch.a $(BUILD)/libagent.a $(BUILD)/libcommon.a
+$(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/liborch.a $(BUILD)/libagent.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LDFLAGS_$*) $(BUILD)/liborch.a $(BUILD)/libagent.a \
 		$(BUILD)/libcommon.a -lcmocka $(ORCH_LIBS) $(AGENT_LIBS)
@@ -127,17 +127,17 @@ demo: deps
 # ronda against pdsh on one loopback fleet; BENCH_ARGS="-n 200 -r 3" to vary.
 bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
-	@tests/bench.sh $(BENCH_ARGS)
+	@tests/bench/fleet-bench.sh $(BENCH_ARGS)
 
 agent-bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
-	@agent/bench.sh $(BUILD)
+	@tests/bench/agent-bench.sh $(BUILD)
 
 # The rotate task against gzip -6 (1 GiB) and logrotate (10,000 logs); needs
 # 4 GiB free in BENCH_TMP (default /tmp) and removes what it wrote.
 rotate-bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
-	@agent/rotate-bench.sh $(BUILD)
+	@tests/bench/rotate-bench.sh $(BUILD)
 
 clean:
 	rm -rf build build-san build-fuzz

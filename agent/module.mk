@@ -5,7 +5,7 @@ AGENT_SANDBOX ?= seccomp
 ifeq ($(AGENT_SANDBOX),null)
 AGENT_SANDBOX_SRC := agent/sandbox-null.c
 else
-AGENT_SANDBOX_SRC := agent/sandbox.c agent/sandbox-args.c
+AGENT_SANDBOX_SRC := agent/sandbox-seccomp.c agent/sandbox-args.c
 endif
 AGENT_SRCS := agent/spawn.c agent/sandbox-common.c $(AGENT_SANDBOX_SRC) \
 	agent/check.c agent/check_sys.c agent/check_fs.c agent/check_proc.c \

@@ -22,7 +22,7 @@
  *                NETLINK_SOCK_DIAG (the port check); socketpair AF_UNIX.
  *
  * Which processes a signal may reach is not visible here (seccomp sees a
- * pid, not its group): Landlock's signal scoping does that (sandbox.c).
+ * pid, not its group): Landlock's signal scoping does that (sandbox-seccomp.c).
  */
 #include "sandbox_int.h"
 

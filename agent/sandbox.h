@@ -2,7 +2,7 @@
  * sandbox.h - the agent confines itself (and, by inheritance, its children).
  *
  * Two implementations behind this interface, chosen at build time like
- * OpenSSH's sandboxes: sandbox.c (no_new_privs + a libseccomp filter +
+ * OpenSSH's sandboxes: sandbox-seccomp.c (no_new_privs + a libseccomp filter +
  * Landlock where the kernel has it) and sandbox-null.c (nothing; it says so).
  *
  * Profiles:

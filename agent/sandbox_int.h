@@ -1,5 +1,5 @@
 /*
- * sandbox_int.h - what sandbox.c takes from sandbox-args.c.
+ * sandbox_int.h - what sandbox-seccomp.c takes from sandbox-args.c.
  */
 #ifndef RONDA_SANDBOX_INT_H
 #define RONDA_SANDBOX_INT_H

@@ -15,10 +15,10 @@
 
 #include "buf.h"
 #include "err.h"
-#include "hostlist.h"
-#include "inventory.h"
-#include "pattern.h"
-#include "target.h"
+#include "inventory/hostlist.h"
+#include "inventory/inventory.h"
+#include "inventory/pattern.h"
+#include "inventory/target.h"
 #include "banned.h"
 
 enum {

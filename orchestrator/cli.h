@@ -21,8 +21,8 @@
 #include <getopt.h>
 #include <stddef.h>
 
-#include "inventory.h"
-#include "knownhosts.h"
+#include "inventory/inventory.h"
+#include "ssh/knownhosts.h"
 
 struct buf;
 struct target_list;

@@ -24,8 +24,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "err.h"
-#include "hostlist.h"
-#include "patrol_diff.h"
+#include "inventory/hostlist.h"
+#include "output/patrol_diff.h"
 #include "banned.h"
 
 /* A hosts/HOST.json holds one host's results; anything bigger is not ours. */

@@ -17,12 +17,12 @@
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
-#include "engine.h"
-#include "engine_cli.h"
+#include "ssh/engine.h"
+#include "ssh/engine_cli.h"
 #include "err.h"
 #include "log.h"
-#include "remote.h"
-#include "report.h"
+#include "ssh/remote.h"
+#include "output/report.h"
 #include "banned.h"
 
 enum {

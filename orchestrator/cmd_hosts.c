@@ -15,9 +15,9 @@
 #include "cli.h"
 #include "commands.h"
 #include "err.h"
-#include "hostlist.h"
-#include "inventory.h"
-#include "target.h"
+#include "inventory/hostlist.h"
+#include "inventory/inventory.h"
+#include "inventory/target.h"
 #include "banned.h"
 
 enum { OPT_LIST = 1000, OPT_GROUPS };

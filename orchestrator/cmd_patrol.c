@@ -17,12 +17,12 @@
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
-#include "engine.h"
-#include "engine_cli.h"
+#include "ssh/engine.h"
+#include "ssh/engine_cli.h"
 #include "err.h"
 #include "log.h"
-#include "patrol.h"
-#include "push.h"
+#include "patrol/patrol.h"
+#include "patrol/push.h"
 #include "banned.h"
 
 /* Agent output can be long (a command check's output); the cap is per host. */

@@ -13,5 +13,5 @@ $(BUILD)/patrol-job: $(call obj,$(PATROL_JOB_SRCS)) $(BUILD)/liborch.a $(BUILD)/
 $(BUILD)/lying-agent: $(call obj,$(LYING_AGENT_SRCS)) $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -ljansson -lm
 
-# test_buf fails allocations on demand.
-UNIT_LDFLAGS_buf := -Wl,--wrap=realloc
+# common_buf fails allocations on demand.
+UNIT_LDFLAGS_common_buf := -Wl,--wrap=realloc

@@ -32,7 +32,7 @@ run_suite() {
 if [ $# -gt 0 ]; then
 	suites=("$@")
 else
-	suites=(build/tests/test_* build-san/tests/test_* tests/integration/*.sh)
+	suites=(build/unit/* build-san/unit/* tests/integration/*.sh)
 fi
 for s in "${suites[@]}"; do
 	[ -e "$s" ] || { echo "run.sh: no such suite: $s"; failed=$((failed + 1)); continue; }

@@ -4,12 +4,12 @@
 #include "fuzz.h"
 
 #include "buf.h"
-#include "engine.h"
+#include "ssh/engine.h"
 #include "err.h"
-#include "patrol.h"
+#include "patrol/patrol.h"
 #include "proto.h"
-#include "push.h"
-#include "target.h"
+#include "patrol/push.h"
+#include "inventory/target.h"
 #include "banned.h"
 
 /* The job the lines are held against: two tasks, so the accounting of

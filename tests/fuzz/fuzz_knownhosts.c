@@ -5,7 +5,7 @@
 #include "fuzz.h"
 
 #include "buf.h"
-#include "knownhosts.h"
+#include "ssh/knownhosts.h"
 #include "banned.h"
 
 /* Key blobs as a server sends them: string type, then key material. */

@@ -5,9 +5,9 @@
 
 #include "buf.h"
 #include "err.h"
-#include "hostlist.h"
-#include "inventory.h"
-#include "pattern.h"
+#include "inventory/hostlist.h"
+#include "inventory/inventory.h"
+#include "inventory/pattern.h"
 #include "banned.h"
 
 static const char inventory_text[] =

@@ -24,7 +24,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol.h"
+#include "patrol/patrol.h"
 #include "proto.h"
 #include "banned.h"
 

@@ -1,0 +1,724 @@
+/*
+ * patrol_report.c - what a patrol tells people and programs: each host's
+ * worst verdict, the terminal summary, JSON Lines, the per-run directory and
+ * the exit code.  The Prometheus textfile is in patrol_prom.c.
+ *
+ * The summary is built for fleets: hosts that could not be patrolled are
+ * grouped by cause, and every task problem is grouped by (task, verdict),
+ * with its hosts folded into ranges and the spread of the check's main
+ * value (`disk /var  fail  web[03,17-19] (4)  94%…97%`), so thousands of
+ * hosts with a dozen problems fit on one screen.  Grouping sorts an array
+ * of small entries once; nothing is quadratic in the number of hosts.
+ */
+#include "patrol/patrol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "escape.h"
+#include "inventory/hostlist.h"
+#include "rundir.h"
+#include "banned.h"
+
+/* Widest folded host list shown in the summary; the JSON has them all. */
+#define SUMMARY_HOSTS_WIDTH 44
+#define SUMMARY_TASK_WIDTH 24
+
+static const char *const pv_names[] = {
+	[PV_OK] = "ok", [PV_WARN] = "warn", [PV_FAIL] = "fail",
+	[PV_ERROR] = "error", [PV_UNREACHABLE] = "unreachable",
+};
+
+const char *patrol_verdict_name(enum patrol_verdict v)
+{
+	return (unsigned)v <= PV_UNREACHABLE ? pv_names[v] : "error";
+}
+
+/* The engine gave up before the agent could run: nothing came back. */
+static int conn_failed(const struct host_result *c)
+{
+	switch (c->status) {
+	case RESULT_UNREACHABLE:
+	case RESULT_TIMEOUT:
+	case RESULT_HOSTKEY_CHANGED:
+	case RESULT_HOSTKEY_UNKNOWN:
+	case RESULT_AUTH:
+	case RESULT_PROTOCOL:
+		return 1;
+	case RESULT_OK:
+	case RESULT_FAILED:
+	case RESULT_ERROR:
+	case RESULT_INTERRUPTED:
+	case RESULT_BECOME:	/* reached, but the agent could not run */
+	case RESULT_DEPLOY:
+	case RESULT_UNSUPPORTED:
+	case RESULT_AGENT:
+	case RESULT_COUNT:
+		break;
+	}
+	return 0;
+}
+
+static const char *result_verdict(const json_t *r)
+{
+	const char *v = json_string_value(json_object_get(r, "verdict"));
+
+	return v ? v : "error";
+}
+
+/*
+ * Unreachable: never got as far as the agent.  Error: the agent refused
+ * the job, could not run, stopped early or was cut off (no summary line).
+ * Otherwise the worst task verdict; a task `error` (it could not measure)
+ * counts as fail for the host, since the patrol itself went through.
+ */
+enum patrol_verdict patrol_host_verdict(const struct patrol_host *h)
+{
+	enum patrol_verdict worst = PV_OK;
+	const json_t *r;
+	size_t i;
+
+	if (h->agent_error)
+		return PV_ERROR;
+	if (!h->summary) {
+		if (!h->facts && json_array_size(h->results) == 0 &&
+		    (!h->conn || conn_failed(h->conn)))
+			return PV_UNREACHABLE;
+		return PV_ERROR;
+	}
+	if (json_object_get(h->summary, "stopped"))
+		return PV_ERROR;
+	json_array_foreach(h->results, i, r) {
+		const char *v = result_verdict(r);
+
+		if (strcmp(v, "fail") == 0 || strcmp(v, "error") == 0)
+			worst = PV_FAIL;
+		else if (strcmp(v, "warn") == 0 && worst < PV_WARN)
+			worst = PV_WARN;
+	}
+	return worst;
+}
+
+/* Why a host is unreachable or in error, for people; "" otherwise. */
+static const char *host_why(const struct patrol_host *h, enum patrol_verdict v)
+{
+	if (v != PV_ERROR && v != PV_UNREACHABLE)
+		return "";
+	if (h->agent_error)
+		return h->agent_error;
+	if (h->summary && json_is_string(json_object_get(h->summary, "stopped")))
+		return "the agent was stopped";
+	if (h->conn && h->conn->why[0])
+		return h->conn->why;
+	if (h->conn && h->conn->status != RESULT_OK && h->conn->status != RESULT_FAILED)
+		return host_status_name(h->conn->status);
+	return "the agent's output ended without a summary (cut short)";
+}
+
+const char *patrol_host_why(const struct patrol_host *h)
+{
+	return host_why(h, patrol_host_verdict(h));
+}
+
+int patrol_exit_code(const struct patrol_host *hosts, size_t n)
+{
+	int code = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		switch (patrol_host_verdict(&hosts[i])) {
+		case PV_ERROR:
+		case PV_UNREACHABLE:
+			return 2;
+		case PV_WARN:
+		case PV_FAIL:
+			code = 1;
+			break;
+		case PV_OK:
+			break;
+		}
+	}
+	return code;
+}
+
+/* ---- the summary ---- */
+
+/* One row to group: a host (class, cause) or a host's task problem. */
+struct entry {
+	size_t host;
+	int rank;		/* sort key: worse first */
+	size_t order;		/* task: first appearance in the run */
+	const char *key;	/* task name, or cause */
+	const json_t *res;	/* task result, or NULL */
+};
+
+static int entry_cmp(const void *pa, const void *pb)
+{
+	const struct entry *a = pa, *b = pb;
+	int c;
+
+	if (a->rank != b->rank)
+		return b->rank - a->rank;
+	if (a->order != b->order)
+		return a->order < b->order ? -1 : 1;
+	if ((c = strcmp(a->key, b->key)))
+		return c;
+	return (a->host > b->host) - (a->host < b->host);
+}
+
+/* How a check's main value is shown, and where it is. */
+struct main_value {
+	const char *check, *key, *prefix, *unit;
+	double scale;
+	int decimals;
+};
+
+static const struct main_value main_values[] = {
+	{ "disk", "used_pct", "", "%", 1, 1 },		/* worst filesystem */
+	{ "memory", "available_pct", "", "% avail", 1, 1 },
+	{ "load", "per_cpu", "", "/cpu", 1, 2 },
+	{ "uptime", "uptime_s", "", "d", 1.0 / 86400, 1 },
+	{ "process", "count", "", " procs", 1, 0 },
+	{ "clock", "offset_s", "", "s", 1, 3 },
+	{ "sysctl", "value", "", "", 1, 6 },
+	{ "command", "exit", "exit ", "", 1, 0 },
+	{ "file", "age_s", "age ", "s", 1, 0 },
+};
+
+/* The result's main number; RONDA_ENOTFOUND if it has none. */
+static int value_of(const json_t *res, const struct main_value **how, double *v)
+{
+	const char *check = json_string_value(json_object_get(res, "check"));
+	const json_t *vals = json_object_get(res, "values"), *fs, *x;
+	size_t i;
+	int found = 0;
+
+	for (i = 0; check && i < sizeof(main_values) / sizeof(main_values[0]); i++) {
+		if (strcmp(check, main_values[i].check) == 0)
+			break;
+	}
+	if (!check || i == sizeof(main_values) / sizeof(main_values[0]))
+		return RONDA_ENOTFOUND;
+	*how = &main_values[i];
+	if (strcmp(check, "disk") == 0) {
+		/* A task over every filesystem: the fullest one is the story. */
+		json_array_foreach(json_object_get(vals, "filesystems"), i, fs) {
+			x = json_object_get(fs, "used_pct");
+			if (json_is_number(x) && (!found || json_number_value(x) > *v)) {
+				*v = json_number_value(x);
+				found = 1;
+			}
+		}
+		return found ? RONDA_OK : RONDA_ENOTFOUND;
+	}
+	x = json_object_get(vals, main_values[i].key);
+	if (!json_is_number(x))
+		return RONDA_ENOTFOUND;
+	*v = json_number_value(x) * main_values[i].scale;
+	return RONDA_OK;
+}
+
+/* "94%", "1.25/cpu", "exit 1": trailing zeros off, so 94.0% reads 94%. */
+static void put_number(char *out, size_t n, const struct main_value *how, double v)
+{
+	char num[64];
+	size_t k;
+
+	snprintf(num, sizeof(num), "%.*f", how->decimals, v);
+	if (strchr(num, '.')) {
+		for (k = strlen(num); num[k - 1] == '0'; k--)
+			num[k - 1] = '\0';
+		if (num[k - 1] == '.')
+			num[k - 1] = '\0';
+	}
+	snprintf(out, n, "%s%s%s", how->prefix, strcmp(num, "-0") ? num : "0", how->unit);
+}
+
+/*
+ * The value column: "94%\u202697%" when every result has the check's main
+ * number (plus the message when there is one host), else the message,
+ * marked "(varies)" when the hosts do not all say the same.
+ */
+static void describe(const struct entry *e, size_t n, struct buf *out)
+{
+	const struct main_value *how = NULL;
+	const char *msg0 = json_string_value(json_object_get(e[0].res, "message"));
+	char lo_s[96], hi_s[96];
+	double v, lo = 0, hi = 0;
+	size_t have = 0;
+	int same = 1;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *m = json_string_value(json_object_get(e[i].res, "message"));
+
+		if (!m || !msg0 || strcmp(m, msg0))
+			same = 0;
+		if (value_of(e[i].res, &how, &v) == RONDA_OK) {
+			lo = have && lo < v ? lo : v;
+			hi = have && hi > v ? hi : v;
+			have++;
+		}
+	}
+	if (have == n && how) {
+		put_number(lo_s, sizeof(lo_s), how, lo);
+		put_number(hi_s, sizeof(hi_s), how, hi);
+		buf_puts(out, lo_s);
+		if (strcmp(lo_s, hi_s))
+			buf_printf(out, "\u2026%s", hi_s);
+		if (n == 1 && msg0)
+			buf_printf(out, "  %.*s", (int)esc_cut(msg0, strlen(msg0), 80), msg0);
+		return;
+	}
+	msg0 = msg0 ? msg0 : "";
+	buf_printf(out, "%.*s%s", (int)esc_cut(msg0, strlen(msg0), 80), msg0,
+		   same ? "" : " (varies)");
+}
+
+/* Folded names of the hosts of e[0..n), complete. */
+static int fold_hosts(const struct target_list *tl, const struct entry *e, size_t n,
+		      char **out)
+{
+	char **names = malloc((n ? n : 1) * sizeof(*names));
+	struct buf f;
+	int r;
+
+	if (!names)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		names[i] = tl->v[e[i].host].name;
+	buf_init(&f, BUF_DEFAULT_MAX);
+	r = hostlist_fold(names, n, &f);
+	free(names);
+	if (r == RONDA_OK && !(*out = strdup(buf_data(&f))))
+		r = RONDA_ENOMEM;
+	buf_release(&f);
+	return r;
+}
+
+int patrol_hosts_cut(const char *folded, size_t n, size_t width, struct buf *out)
+{
+	size_t len = strlen(folded);
+
+	/* ASCII, so that printf's byte widths keep columns straight */
+	if (width > 3 && len > width)
+		return buf_printf(out, "%.*s... (%zu)", (int)(width - 3), folded, n);
+	return buf_printf(out, "%s (%zu)", folded, n);
+}
+
+static int verdict_rank(const char *v)
+{
+	return strcmp(v, "error") == 0 ? 3 : strcmp(v, "fail") == 0 ? 2 :
+		strcmp(v, "warn") == 0 ? 1 : 0;
+}
+
+/* Entries for every task problem (warn, fail, error) on every host. */
+static int task_entries(const struct target_list *tl, const struct patrol_host *hosts,
+			struct entry **out, size_t *n_out)
+{
+	struct entry *e = NULL, *grown;
+	json_t *order = json_object(), *r;
+	size_t n = 0, alloc = 0, i, k;
+
+	if (!order)
+		return RONDA_ENOMEM;
+	for (i = 0; i < tl->n; i++) {
+		json_array_foreach(hosts[i].results, k, r) {
+			const char *task = json_string_value(json_object_get(r, "task"));
+			int rank = verdict_rank(result_verdict(r));
+			json_t *o;
+
+			if (!task || rank == 0)
+				continue;
+			o = json_object_get(order, task);
+			if (!o && json_object_set_new(order, task, o = json_integer((json_int_t)json_object_size(order))))
+				goto nomem;
+			if (n == alloc) {
+				alloc = alloc ? 2 * alloc : 64;
+				grown = realloc(e, alloc * sizeof(*e));
+				if (!grown)
+					goto nomem;
+				e = grown;
+			}
+			e[n++] = (struct entry){ .host = i, .rank = rank, .key = task, .res = r,
+						 .order = (size_t)json_integer_value(o) };
+		}
+	}
+	json_decref(order);
+	*out = e;
+	*n_out = n;
+	return RONDA_OK;
+nomem:
+	json_decref(order);
+	free(e);
+	return RONDA_ENOMEM;
+}
+
+/*
+ * Groups e[0..n) (sorted) into g: runs of equal rank and key (down hosts)
+ * or equal rank and task order (task problems).
+ */
+static int group_entries(const struct target_list *tl, const struct entry *e, size_t n,
+			 int tasks, struct patrol_group **out, size_t *n_out)
+{
+	struct patrol_group *g = calloc(n ? n : 1, sizeof(*g));
+	size_t ng = 0, from, to;
+	int r = RONDA_OK;
+
+	if (!g)
+		return RONDA_ENOMEM;
+	for (from = 0; from < n && r == RONDA_OK; from = to) {
+		struct patrol_group *w = &g[ng++];
+		struct buf value;
+
+		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
+		     (tasks ? e[to].order == e[from].order : strcmp(e[to].key, e[from].key) == 0); to++)
+			;
+		w->n = to - from;
+		w->verdict = tasks ? result_verdict(e[from].res)
+				   : patrol_verdict_name((enum patrol_verdict)e[from].rank);
+		r = fold_hosts(tl, e + from, w->n, &w->hosts);
+		buf_init(&value, 4096);
+		if (tasks)
+			describe(e + from, w->n, &value);
+		/* causes, task names and messages may quote the host: shown escaped */
+		if (r == RONDA_OK && (!(w->key = esc_strdup(e[from].key, 0)) ||
+				      !(w->value = esc_strdup(buf_data(&value), 0))))
+			r = RONDA_ENOMEM;
+		buf_release(&value);
+	}
+	*out = g;
+	*n_out = ng;
+	return r;
+}
+
+void patrol_groups_release(struct patrol_groups *g)
+{
+	for (size_t i = 0; i < g->n_down; i++) {
+		free(g->down[i].key);
+		free(g->down[i].hosts);
+		free(g->down[i].value);
+	}
+	for (size_t i = 0; i < g->n_tasks; i++) {
+		free(g->tasks[i].key);
+		free(g->tasks[i].hosts);
+		free(g->tasks[i].value);
+	}
+	free(g->down);
+	free(g->tasks);
+	memset(g, 0, sizeof(*g));
+}
+
+int patrol_groups_build(const struct target_list *tl, const struct patrol_host *hosts,
+			struct patrol_groups *out)
+{
+	struct patrol_groups g = { 0 };
+	struct entry *e = calloc(tl->n ? tl->n : 1, sizeof(*e)), *te = NULL;
+	size_t n = 0, nt = 0;
+	int r;
+
+	if (!e)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < tl->n; i++) {
+		enum patrol_verdict v = patrol_host_verdict(&hosts[i]);
+
+		g.counts[v]++;
+		if (v == PV_ERROR || v == PV_UNREACHABLE)
+			e[n++] = (struct entry){ .host = i, .rank = (int)v,
+						 .key = host_why(&hosts[i], v) };
+	}
+	qsort(e, n, sizeof(*e), entry_cmp);
+	r = group_entries(tl, e, n, 0, &g.down, &g.n_down);
+	if (r == RONDA_OK)
+		r = task_entries(tl, hosts, &te, &nt);
+	if (r == RONDA_OK) {
+		if (nt)		/* te is NULL when no task had a problem */
+			qsort(te, nt, sizeof(*te), entry_cmp);
+		r = group_entries(tl, te, nt, 1, &g.tasks, &g.n_tasks);
+	}
+	free(e);
+	free(te);
+	if (r) {
+		patrol_groups_release(&g);
+		return r;
+	}
+	*out = g;
+	return RONDA_OK;
+}
+
+int patrol_report_summary(FILE *out, const struct target_list *tl,
+			  const struct patrol_host *hosts)
+{
+	struct patrol_groups g;
+	struct buf *cut = NULL, line;
+	size_t tw = 4, hw = 5, i;
+	int r;
+
+	if ((r = patrol_groups_build(tl, hosts, &g)))
+		return r;
+	fprintf(out, "%zu host(s): %zu ok, %zu warn, %zu fail, %zu unreachable, %zu error\n",
+		tl->n, g.counts[PV_OK], g.counts[PV_WARN], g.counts[PV_FAIL],
+		g.counts[PV_UNREACHABLE], g.counts[PV_ERROR]);
+	buf_init(&line, BUF_DEFAULT_MAX);
+	for (i = 0; i < g.n_down && r == RONDA_OK; i++) {
+		buf_reset(&line);
+		r = patrol_hosts_cut(g.down[i].hosts, g.down[i].n, SUMMARY_HOSTS_WIDTH, &line);
+		fprintf(out, "%-12s %s: %.*s\n", g.down[i].verdict, buf_data(&line),
+			(int)esc_cut(g.down[i].key, strlen(g.down[i].key), 160), g.down[i].key);
+	}
+	buf_release(&line);
+	cut = calloc(g.n_tasks ? g.n_tasks : 1, sizeof(*cut));
+	if (!cut && r == RONDA_OK)
+		r = RONDA_ENOMEM;
+	/* Cells first, so the columns can be as wide as they need and no wider. */
+	for (i = 0; cut && i < g.n_tasks; i++) {
+		buf_init(&cut[i], BUF_DEFAULT_MAX);
+		if (r == RONDA_OK)
+			r = patrol_hosts_cut(g.tasks[i].hosts, g.tasks[i].n, SUMMARY_HOSTS_WIDTH, &cut[i]);
+		tw = strlen(g.tasks[i].key) > tw ? strlen(g.tasks[i].key) : tw;
+		hw = buf_len(&cut[i]) > hw ? buf_len(&cut[i]) : hw;
+	}
+	tw = tw > SUMMARY_TASK_WIDTH ? SUMMARY_TASK_WIDTH : tw;
+	if (g.n_tasks && r == RONDA_OK)
+		fprintf(out, "\n%-*s  %-7s  %-*s  %s\n", (int)tw, "TASK", "VERDICT",
+			(int)hw, "HOSTS", "VALUE");
+	for (i = 0; cut && i < g.n_tasks; i++) {
+		if (r == RONDA_OK)
+			fprintf(out, "%-*.*s  %-7s  %-*s  %s\n", (int)tw, (int)tw, g.tasks[i].key,
+				g.tasks[i].verdict, (int)hw, buf_data(&cut[i]), g.tasks[i].value);
+		buf_release(&cut[i]);
+	}
+	free(cut);
+	patrol_groups_release(&g);
+	return r;
+}
+
+/* ---- JSON ---- */
+
+static json_t *ms_or_null(long v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
+/* The per-host object (README "Patrol JSON"); tasks are separate. */
+static json_t *host_json(const struct target *t, const struct patrol_host *h)
+{
+	enum patrol_verdict v = patrol_host_verdict(h);
+	const struct host_result *c = h->conn;
+	const char *why = host_why(h, v);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "type", "host",
+			      "host", t->name, "verdict", patrol_verdict_name(v),
+			      "address", t->address ? t->address : t->name,
+			      "port", (int)t->port,
+			      "status", c ? host_status_name(c->status) : "unknown");
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "error", why[0] ? json_string(why) : json_null());
+	if (c) {
+		json_object_set_new(o, "attempts", json_integer(c->attempts));
+		json_object_set_new(o, "ms", json_pack("{s:o, s:o, s:o, s:o}",
+			"connect", ms_or_null(c->ms_connect), "handshake", ms_or_null(c->ms_handshake),
+			"auth", ms_or_null(c->ms_auth), "run", ms_or_null(c->ms_run)));
+	}
+	json_object_set_new(o, "uploaded_bytes", json_integer((json_int_t)h->uploaded));
+	json_object_set(o, "facts", h->facts ? h->facts : json_null());
+	if (h->summary) {
+		json_object_set(o, "counts", json_object_get(h->summary, "counts"));
+		json_object_set(o, "agent", json_object_get(h->summary, "agent"));
+		json_object_set(o, "agent_ms", json_object_get(h->summary, "ms"));
+		json_object_set(o, "sandbox", json_object_get(h->summary, "sandbox"));
+		if (json_object_get(h->summary, "stopped"))
+			json_object_set(o, "stopped", json_object_get(h->summary, "stopped"));
+	} else {
+		json_object_set_new(o, "counts", json_null());
+	}
+	return o;
+}
+
+/* One task result, with the host in front and the protocol fields gone. */
+static json_t *task_json(const char *host, const json_t *res)
+{
+	json_t *o = json_pack("{s:s, s:s}", "type", "task", "host", host);
+	const char *key;
+	json_t *v;
+
+	if (!o)
+		return NULL;
+	json_object_foreach((json_t *)(uintptr_t)res, key, v) {
+		if (strcmp(key, "ronda") && strcmp(key, "type") && strcmp(key, "host"))
+			json_object_set(o, key, v);
+	}
+	return o;
+}
+
+static int put_line(FILE *out, json_t *o)
+{
+	int r = o && json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				 JSON_REAL_PRECISION(15)) == 0 ? RONDA_OK : RONDA_ENOMEM;
+
+	json_decref(o);
+	if (r == RONDA_OK && fputc('\n', out) == EOF)
+		r = RONDA_ESYS;
+	return r;
+}
+
+int patrol_report_json(FILE *out, const struct target_list *tl,
+		       const struct patrol_host *hosts)
+{
+	const json_t *res;
+	size_t k;
+	int r;
+
+	for (size_t i = 0; i < tl->n; i++) {
+		if ((r = put_line(out, host_json(&tl->v[i], &hosts[i]))))
+			return r;
+		json_array_foreach(hosts[i].results, k, res) {
+			if ((r = put_line(out, task_json(tl->v[i].name, res))))
+				return r;
+		}
+	}
+	return ferror(out) ? RONDA_ESYS : RONDA_OK;
+}
+
+/* ---- files ---- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return RONDA_ESYS;
+		p += w;
+		n -= (size_t)w;
+	}
+	return RONDA_OK;
+}
+
+int patrol_replace_file(const char *path, const struct buf *text)
+{
+	struct buf tmp;
+	int fd = -1, r = RONDA_ESYS, saved;
+
+	buf_init(&tmp, 8192);
+	if (buf_printf(&tmp, "%s.tmp.XXXXXX", path) != RONDA_OK) {
+		r = RONDA_ELIMIT;
+		goto out;
+	}
+	fd = mkostemp((char *)(uintptr_t)buf_data(&tmp), O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (fchmod(fd, 0644) < 0 || write_all(fd, buf_data(text), buf_len(text)) ||
+	    fsync(fd) < 0 || close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(buf_data(&tmp), path) < 0)
+		goto fail;
+	r = RONDA_OK;
+	goto out;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(buf_data(&tmp));
+	errno = saved;
+out:
+	buf_release(&tmp);
+	return r;
+}
+
+/* ---- one directory per run (rundir.h) ---- */
+
+struct out_ctx {
+	const struct target_list *tl;
+	const struct patrol_host *hosts;
+	size_t i;
+};
+
+static int write_host(FILE *f, void *arg)
+{
+	const struct out_ctx *c = arg;
+	const struct patrol_host *h = &c->hosts[c->i];
+	json_t *o = host_json(&c->tl->v[c->i], h), *tasks = json_array(), *res;
+	size_t k;
+	int r = RONDA_ENOMEM;
+
+	if (!o || !tasks)
+		goto out;
+	json_array_foreach(h->results, k, res) {
+		json_t *t = task_json(c->tl->v[c->i].name, res);
+
+		if (!t || json_array_append_new(tasks, t))
+			goto out;
+		json_object_del(t, "host");
+		json_object_del(t, "type");
+	}
+	json_object_del(o, "type");
+	json_object_set(o, "tasks", tasks);
+	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 &&
+	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+out:
+	json_decref(o);
+	json_decref(tasks);
+	return r;
+}
+
+static int write_summary(FILE *f, void *arg)
+{
+	const struct out_ctx *c = arg;
+
+	return patrol_report_summary(f, c->tl, c->hosts);
+}
+
+/* run.json: when, and each host's verdict, for comparing runs. */
+static int write_run(FILE *f, void *arg)
+{
+	const struct out_ctx *c = arg;
+	json_t *o = json_pack("{s:i, s:I, s:{}}", "ronda", 1, "time", (json_int_t)time(NULL),
+			      "hosts");
+	int r = RONDA_ENOMEM;
+
+	if (!o)
+		return r;
+	for (size_t i = 0; i < c->tl->n; i++)
+		json_object_set_new(json_object_get(o, "hosts"), c->tl->v[i].name,
+			json_string(patrol_verdict_name(patrol_host_verdict(&c->hosts[i]))));
+	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+	json_decref(o);
+	return r;
+}
+
+/* DIR/STAMP/ with hosts/HOST.json, summary.txt and run.json. */
+int patrol_report_out(const char *dir, const struct target_list *tl,
+		      const struct patrol_host *hosts, char *run_dir,
+		      size_t run_dir_len)
+{
+	struct out_ctx c = { .tl = tl, .hosts = hosts };
+	struct rundir rd;
+	char name[300];
+	int r = rundir_create(&rd, dir, tl);
+
+	if (r)
+		return r;
+	for (c.i = 0; c.i < tl->n && r == RONDA_OK; c.i++) {
+		snprintf(name, sizeof(name), "%s.json", tl->v[c.i].name);
+		r = rundir_write(rd.hosts, name, write_host, &c);
+	}
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "summary.txt", write_summary, &c);
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "run.json", write_run, &c);
+	return rundir_finish(&rd, r, run_dir, run_dir_len);
+}

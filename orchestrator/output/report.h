@@ -1,0 +1,51 @@
+/*
+ * report.h - turning host results into what people and programs read.
+ *
+ * Human output: each host's output printed whole (never interleaved), either
+ * line by line with a "host: " prefix like pdsh, or folded (--fold) with
+ * identical outputs grouped under one host range like `clush -b`.  Then a
+ * summary: one line per result class and cause, hosts folded into ranges.
+ *
+ * Nothing a host sent reaches a terminal raw: outputs are escaped unless
+ * the caller asks for raw bytes (exec --raw, or stdout not a terminal),
+ * and the summary's causes are always escaped.
+ *
+ * JSON Lines (--json): one object per host; see README "JSON output".
+ *
+ * Exit codes: 0 all ok, 1 a command failed somewhere, 2 some host was
+ * unreachable, timed out, refused us or errored, 3 interrupted.
+ */
+#ifndef RONDA_REPORT_H
+#define RONDA_REPORT_H
+
+#include <stdio.h>
+
+#include "cli.h"
+#include "ssh/engine.h"
+#include "inventory/target.h"
+
+/*
+ * raw: the hosts' bytes as they came; otherwise escaped (escape.h), for a
+ * terminal.  The summary always escapes what a host sent.
+ */
+int report_outputs(FILE *out, const struct target_list *tl,
+		   const struct host_result *res, int fold, int raw);
+int report_summary(FILE *out, const struct target_list *tl,
+		   const struct host_result *res);
+/* One JSON object per host, one per line. */
+int report_json(FILE *out, const struct target_list *tl,
+		const struct host_result *res);
+int report_exit_code(const struct host_result *res, size_t n, int interrupted);
+/*
+ * exec --out: a run directory (rundir.h) with hosts/HOST.stdout,
+ * HOST.stderr, HOST.exit (the exit code, when one came) and run.json
+ * (kind "exec", the command, each host's status).  run_dir gets its path.
+ */
+int report_out(const char *dir, const struct target_list *tl,
+	       const struct host_result *res, char *const argv[], size_t argc,
+	       char *run_dir, size_t run_dir_len);
+/* exec --prom: a Prometheus textfile (patrol_prom.c), written atomically. */
+int report_prom(const char *path, const struct target_list *tl,
+		const struct host_result *res, double duration_s);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * rundir.h - the one directory per run that --out writes, for patrols
+ * (patrol_report_out) and for exec (report_out).
+ *
+ *   struct rundir rd;
+ *   rc = rundir_create(&rd, dir, tl);     DIR/YYYY-MM-DDTHHMMSSZ[-N]/hosts/
+ *   rc = rundir_write(rd.hosts, "web01.json", fn, arg);   a new file each
+ *   rc = rundir_write(rd.dir, "run.json", fn, arg);
+ *   rc = rundir_finish(&rd, rc, run_dir, run_dir_len);   closes; on success
+ *                                         copies the run directory's path
+ *
+ * The name sorts by time; -N keeps two runs in one second apart.  Files are
+ * created O_EXCL|O_NOFOLLOW, never replacing anything, and host names that
+ * could leave hosts/ are refused before anything is made.
+ */
+#ifndef RONDA_RUNDIR_H
+#define RONDA_RUNDIR_H
+
+#include <stdio.h>
+
+#include "buf.h"
+#include "inventory/target.h"
+
+struct rundir {
+	int dir, hosts;		/* directory descriptors, -1 when closed */
+	struct buf path;	/* the run directory */
+};
+
+int rundir_create(struct rundir *rd, const char *dir, const struct target_list *tl);
+/* A new file name in directory dfd, written by fn(f, arg). */
+int rundir_write(int dfd, const char *name, int (*fn)(FILE *, void *), void *arg);
+/* A new file name in directory dfd holding n bytes from p. */
+int rundir_write_bytes(int dfd, const char *name, const char *p, size_t n);
+void rundir_close(struct rundir *rd);
+/* Closes rd; if r is RONDA_OK, copies its path to run_dir (or RONDA_ELIMIT). */
+int rundir_finish(struct rundir *rd, int r, char *run_dir, size_t run_dir_len);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * push.c - the agent's bootstrap, upload and output parsing; see push.h.
+ *
+ * The remote scripts are fixed strings sent inside single quotes, so they
+ * must not contain one; everything variable (hash, size, profile) reaches
+ * them as quoted positional arguments.
+ *
+ * The agent's lines are held against the job: "every task sent gets exactly
+ * one result" is checked here, once per host, so that a result the agent
+ * could not send can never leave a host looking ok.
+ */
+#include "push.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "err.h"
+#include "log.h"
+#include "proto.h"
+#include "ssh/remote.h"
+#include "banned.h"
+
+#define AGENT_MAX ((size_t)64 << 20)
+
+/*
+ * The cache directory: $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with
+ * --remote-tmp (for a HOME on a noexec mount).
+ */
+#define CACHE_DIR(arg) \
+	"if [ -n \"" arg "\" ]; then d=\"" arg "/ronda-$(id -u)\"; else d=\"${HOME:?}/.cache/ronda\"; fi; "
+
+/*
+ * The status line: RS (0x1e), "RONDA ", a word, the rest, newline.  It is
+ * looked for anywhere in the output, since the login shell's rc files may
+ * print before the script starts (and without a final newline).
+ */
+#define STATUS_MARK "\036RONDA "
+#define ST "printf \"\\036RONDA %s\\n\" "
+
+/*
+ * $1 sha256, $2 size, $3 profile, $4 become (0/1), $5 remote tmp or "".
+ * The cache's permission bits must be 700; setgid inherited from a parent
+ * (or sticky) does not matter to a directory only its owner can enter.
+ */
+static const char run_script[] =
+	"umask 077; "
+	"m=$(uname -m); case $m in x86_64|amd64) ;; *) " ST "\"unsupported $m\"; exit 0;; esac; "
+	CACHE_DIR("$5")
+	"if [ -L \"$d\" ]; then " ST "\"deploy $d is a symbolic link\"; exit 0; fi; "
+	"mkdir -p \"$d\" 2>/dev/null; "
+	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); a=${o#* }; a=${a#\"${a%???}\"}; "
+	"if [ \"${o%% *} $a\" != \"$(id -u) 700\" ]; then " ST "\"deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
+	"f=\"$d/agent-$1\"; "
+	"if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then "
+	"h=$(sha256sum < \"$f\"); h=${h%% *}; "
+	"if [ \"$h\" = \"$1\" ]; then " ST "\"run\"; "
+	"if [ \"$4\" = 1 ]; then exec sudo -n -- \"$f\" run --profile \"$3\" --watch-stdin; fi; "
+	"exec \"$f\" run --profile \"$3\" --watch-stdin; fi; "
+	"rm -f \"$f\"; " ST "\"need tampered\"; exit 0; fi; "
+	ST "\"need missing\"";
+
+/* $1 sha256, $2 size, $3 remote tmp or "" */
+static const char upload_script[] =
+	"umask 077; " CACHE_DIR("$3") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
+	"if ! cat > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
+	"h=$(sha256sum < \"$t\"); h=${h%% *}; s=$(wc -c < \"$t\"); "
+	"if [ \"$h\" != \"$1\" ] || [ \"$s\" -ne \"$2\" ]; then rm -f \"$t\"; "
+	ST "\"deploy upload arrived damaged: $s bytes, sha256 $h\"; exit 0; fi; "
+	"if ! chmod 700 \"$t\" || ! mv -f \"$t\" \"$f\"; then rm -f \"$t\"; " ST "\"deploy cannot store $f\"; exit 0; fi; "
+	ST "\"stored\"; "
+	"ls -t \"$d\"/agent-* 2>/dev/null | grep -v \"[.]tmp[.]\" | tail -n +3 | while read -r o; do rm -f \"$o\"; done; "
+	"find \"$d\" -name \"agent-*.tmp.*\" -mmin +60 -exec rm -f {} + 2>/dev/null; exit 0";
+
+void agent_bin_release(struct agent_bin *a)
+{
+	free(a->path);
+	free(a->data);
+	memset(a, 0, sizeof(*a));
+}
+
+int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err)
+{
+	char self[PATH_MAX], *slash;
+	struct buf data, p;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int fd = -1, r;
+	ssize_t n;
+
+	buf_init(&data, AGENT_MAX);
+	buf_init(&p, PATH_MAX);
+	if (path) {
+		r = buf_puts(&p, path);
+	} else {
+		/* installed beside ronda: same directory as /proc/self/exe */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n < 0) {
+			buf_printf(err, "cannot find ronda-agent: /proc/self/exe: %s", strerror(errno));
+			r = RONDA_ESYS;
+			goto out;
+		}
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		r = buf_printf(&p, "%.*s/ronda-agent", slash ? (int)(slash - self) : 1,
+			       slash ? self : ".");
+	}
+	if (r)
+		goto out;
+	fd = open(buf_data(&p), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		buf_printf(err, "agent %s: %s (use --agent FILE)", buf_data(&p), strerror(errno));
+		r = RONDA_ESYS;
+		goto out;
+	}
+	r = buf_read_fd(&data, fd);
+	if (r) {
+		buf_printf(err, "agent %s: %s", buf_data(&p),
+			   r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));
+		goto out;
+	}
+	if (buf_len(&data) < 4 || memcmp(buf_data(&data), "\177ELF", 4)) {
+		buf_printf(err, "agent %s: not an ELF executable", buf_data(&p));
+		r = RONDA_EINVAL;
+		goto out;
+	}
+	if (!EVP_Digest(buf_data(&data), buf_len(&data), md, &mdlen, EVP_sha256(), NULL)) {
+		r = RONDA_EINVAL;
+		goto out;
+	}
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out->sha256 + 2 * i, 3, "%02x", md[i]);
+	out->len = buf_len(&data);
+	out->data = data.mem;
+	out->path = strdup(buf_data(&p));
+	buf_init(&data, AGENT_MAX);	/* ownership moved to out */
+	r = out->path ? RONDA_OK : RONDA_ENOMEM;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&data);
+	buf_release(&p);
+	return r;
+}
+
+static int script(struct buf *out, const char *body, const char *const *args, size_t n)
+{
+	int r = remote_sh(out, body, "ronda-bootstrap");
+
+	for (size_t i = 0; i < n && r == RONDA_OK; i++) {
+		r = buf_putc(out, ' ');
+		if (r == RONDA_OK)
+			r = remote_quote(out, args[i]);
+	}
+	return r;
+}
+
+/* The job as the agent will see it (names defaulted), for its task list. */
+static int expect_init(struct proto_job *job, const struct patrol_plan *plan)
+{
+	struct buf text, err;
+	int r;
+
+	buf_init(&text, PROTO_JOB_MAX + 2);
+	buf_init(&err, 1024);
+	r = patrol_plan_job(plan, 0, &text);
+	if (r == RONDA_OK)
+		r = proto_job_parse(buf_data(&text), buf_len(&text), job, &err);
+	buf_release(&text);
+	buf_release(&err);
+	return r;
+}
+
+int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
+		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
+		  struct patrol_host *hosts, int *uploaded)
+{
+	const char *profile = patrol_plan_profile(plan);
+	char size[32];
+	const char *run[5], *up[3];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->agent = agent;
+	p->plan = plan;
+	p->n = n;
+	p->profile = profile;
+	p->hosts = hosts;
+	p->uploaded = uploaded;
+	buf_init(&p->run, 1 << 16);
+	buf_init(&p->run_become, 1 << 16);
+	buf_init(&p->upload, 1 << 16);
+	p->jobs = calloc(n ? n : 1, sizeof(*p->jobs));
+	if (!p->jobs)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		buf_init(&p->jobs[i], PROTO_JOB_MAX + 2);
+	snprintf(size, sizeof(size), "%zu", agent->len);
+	run[0] = up[0] = agent->sha256;
+	run[1] = up[1] = size;
+	run[2] = profile;
+	run[3] = "0";
+	run[4] = up[2] = remote_tmp ? remote_tmp : "";
+	r = expect_init(&p->expect, plan);
+	if (r == RONDA_OK)
+		r = script(&p->run, run_script, run, 5);
+	run[3] = "1";
+	if (r == RONDA_OK)
+		r = script(&p->run_become, run_script, run, 5);
+	if (r == RONDA_OK)
+		r = script(&p->upload, upload_script, up, 3);
+	if (r)
+		push_ctx_release(p);
+	return r;
+}
+
+void push_ctx_release(struct push_ctx *p)
+{
+	for (size_t i = 0; p->jobs && i < p->n; i++)
+		buf_release(&p->jobs[i]);
+	free(p->jobs);
+	p->jobs = NULL;
+	buf_release(&p->run);
+	buf_release(&p->run_become);
+	buf_release(&p->upload);
+	proto_job_release(&p->expect);
+}
+
+/* Index of the job's task named name, trying hint first; -1 if none. */
+static long task_index(const struct proto_job *job, const char *name, size_t hint)
+{
+	if (hint < job->n_tasks && strcmp(job->tasks[hint].name, name) == 0)
+		return (long)hint;
+	for (size_t i = 0; i < job->n_tasks; i++) {
+		if (strcmp(job->tasks[i].name, name) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+/*
+ * Holds h's results and summary against job: each task exactly one result,
+ * of its check; the summary's tasks and counts agree with them.  Returns
+ * RONDA_EPROTO with why written on the first disagreement.
+ */
+static int account(const struct proto_job *job, const struct patrol_host *h,
+		   char *why, size_t whylen)
+{
+	unsigned char *seen = calloc(job->n_tasks ? job->n_tasks : 1, 1);
+	json_int_t tally[VERDICT__COUNT] = { 0 };
+	const json_t *counts, *c, *r;
+	size_t i, next = 0;
+	int v, rc = RONDA_EPROTO;
+
+	if (!seen) {
+		snprintf(why, whylen, "out of memory checking the agent's results");
+		return RONDA_ENOMEM;
+	}
+	json_array_foreach(h->results, i, r) {
+		const char *task = json_string_value(json_object_get(r, "task"));
+		const char *check = json_string_value(json_object_get(r, "check"));
+		long k = task_index(job, task, next);
+
+		if (k < 0) {
+			snprintf(why, whylen, "agent sent a result for task \"%.60s\", "
+				 "which the job does not have", task);
+			goto out;
+		}
+		if (seen[k]) {
+			snprintf(why, whylen, "agent sent two results for task \"%.60s\"", task);
+			goto out;
+		}
+		if (strcmp(check, job->tasks[k].check->name)) {
+			snprintf(why, whylen, "agent's result for task \"%.60s\" is a %.20s check; "
+				 "the job's is a %s check", task, check, job->tasks[k].check->name);
+			goto out;
+		}
+		seen[k] = 1;
+		next = (size_t)k + 1;
+		/* proto_line_parse has checked the verdict's name */
+		proto_verdict_from_name(json_string_value(json_object_get(r, "verdict")), &v);
+		tally[v]++;
+	}
+	/* A stopped agent says so; the tasks after the stop are not missing. */
+	for (i = 0; !json_object_get(h->summary, "stopped") && i < job->n_tasks; i++) {
+		if (!seen[i]) {
+			snprintf(why, whylen, "agent sent no result for task \"%.60s\" "
+				 "(%zu of %zu tasks reported)", job->tasks[i].name,
+				 json_array_size(h->results), job->n_tasks);
+			goto out;
+		}
+	}
+	c = json_object_get(h->summary, "tasks");
+	if (!json_is_integer(c) || json_integer_value(c) != (json_int_t)job->n_tasks) {
+		snprintf(why, whylen, "agent's summary says %lld task(s); the job has %zu",
+			 json_is_integer(c) ? (long long)json_integer_value(c) : -1LL, job->n_tasks);
+		goto out;
+	}
+	counts = json_object_get(h->summary, "counts");
+	for (v = 0; v < VERDICT__COUNT; v++) {
+		c = json_object_get(counts, proto_verdict_name(v));
+		if (!json_is_integer(c)) {
+			snprintf(why, whylen, "agent's summary has no whole-number count of %s",
+				 proto_verdict_name(v));
+			goto out;
+		}
+		if (json_integer_value(c) != tally[v]) {
+			snprintf(why, whylen, "agent's summary counts %lld %s, but %lld %s "
+				 "result(s) came", (long long)json_integer_value(c),
+				 proto_verdict_name(v), (long long)tally[v], proto_verdict_name(v));
+			goto out;
+		}
+	}
+	rc = RONDA_OK;
+out:
+	free(seen);
+	return rc;
+}
+
+void push_parse_agent(const char *out, size_t n, const struct proto_job *job,
+		      struct patrol_host *h, char *why, size_t whylen)
+{
+	const char *p = out, *end = out + n;
+	struct buf err;
+	size_t lineno = 0;
+
+	buf_init(&err, 1024);
+	if (!h->results)
+		h->results = json_array();
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		json_t *obj = NULL;
+		const char *type = NULL;
+
+		lineno++;
+		if (!nl) {
+			snprintf(why, whylen, "agent output cut off mid-line: %.*s",
+				 (int)(len > 60 ? 60 : len), p);
+			h->agent_error = why;
+			break;
+		}
+		if (h->summary) {
+			snprintf(why, whylen, "agent line %zu comes after its summary", lineno);
+			h->agent_error = why;
+			break;
+		}
+		buf_reset(&err);
+		if (proto_line_parse(p, len, &obj, &type, &err) != RONDA_OK) {
+			snprintf(why, whylen, "malformed agent line %zu: %s", lineno, buf_data(&err));
+			h->agent_error = why;
+			break;
+		}
+		if (strcmp(type, "facts") == 0 && !h->facts) {
+			h->facts = obj;
+		} else if (strcmp(type, "result") == 0) {
+			json_array_append_new(h->results, obj);
+		} else if (strcmp(type, "summary") == 0) {
+			h->summary = obj;
+		} else if (strcmp(type, "error") == 0) {
+			json_t *e = json_object_get(obj, "error");
+
+			snprintf(why, whylen, "agent refused the job: %s",
+				 json_is_string(e) ? json_string_value(e) : "(no reason given)");
+			h->agent_error = why;
+			json_decref(obj);
+			break;
+		} else {
+			snprintf(why, whylen, "unexpected agent line %zu (%s)", lineno, type);
+			h->agent_error = why;
+			json_decref(obj);
+			break;
+		}
+		p = nl + 1;
+	}
+	if (!h->agent_error && !h->summary) {
+		snprintf(why, whylen, "agent stopped before its summary (%zu result line(s))",
+			 json_array_size(h->results));
+		h->agent_error = why;
+	}
+	if (!h->agent_error && job && account(job, h, why, whylen) != RONDA_OK)
+		h->agent_error = why;
+	buf_release(&err);
+}
+
+/*
+ * The bootstrap's status line, "\036RONDA word rest", wherever it is: sets
+ * word and rest, and *linelen to the bytes up to and including its newline
+ * (what came before it is rc-file noise; the agent's output follows it).
+ */
+static int status_line(const struct buf *out, const char **word, size_t *wlen,
+		       const char **rest, size_t *rlen, size_t *linelen)
+{
+	const char *s = buf_data(out), *line, *nl, *sp;
+	size_t mark = sizeof(STATUS_MARK) - 1, n;
+
+	line = memmem(s, buf_len(out), STATUS_MARK, mark);
+	if (!line)
+		return RONDA_EPROTO;
+	nl = memchr(line, '\n', buf_len(out) - (size_t)(line - s));
+	if (!nl || (size_t)(nl - line) <= mark)
+		return RONDA_EPROTO;
+	n = (size_t)(nl - line);
+	*word = line + mark;
+	sp = memchr(*word, ' ', n - mark);
+	*wlen = sp ? (size_t)(sp - *word) : n - mark;
+	*rest = sp ? sp + 1 : nl;
+	*rlen = sp ? (size_t)(nl - sp - 1) : 0;
+	*linelen = (size_t)(nl - s) + 1;
+	return RONDA_OK;
+}
+
+static int is(const char *w, size_t n, const char *lit)
+{
+	return strlen(lit) == n && memcmp(w, lit, n) == 0;
+}
+
+static int fail_host(struct host_result *r, enum host_status st, const char *msg,
+		     const char *detail, size_t dlen)
+{
+	r->status = st;
+	snprintf(r->why, sizeof(r->why), "%s%.*s", msg, (int)dlen, detail);
+	return 0;
+}
+
+/* Last line of stderr, for messages. */
+static void last_err(const struct host_result *r, const char **p, size_t *n)
+{
+	const char *s = buf_data(&r->err);
+	size_t len = buf_len(&r->err);
+
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	*p = s;
+	for (size_t i = len; i > 0; i--) {
+		if (s[i - 1] == '\n') {
+			*p = s + i;
+			break;
+		}
+	}
+	*n = len - (size_t)(*p - s);
+}
+
+static int plan_step(void *arg, size_t i, const struct target *t,
+		     struct host_result *r, int step, struct engine_step *next);
+
+/*
+ * Once a host is done its raw output is parsed into h (or its failure is
+ * in r->why): the buffers go at once, so a run holds each host's results
+ * once, not twice, and at most --forks raw outputs at a time.
+ */
+int push_plan(void *arg, size_t i, const struct target *t,
+	      struct host_result *r, int step, struct engine_step *next)
+{
+	int more = plan_step(arg, i, t, r, step, next);
+
+	if (more <= 0) {
+		buf_release(&r->out);
+		buf_release(&r->err);
+	}
+	return more;
+}
+
+static int plan_step(void *arg, size_t i, const struct target *t,
+		     struct host_result *r, int step, struct engine_step *next)
+{
+	struct push_ctx *p = arg;
+	struct patrol_host *h = &p->hosts[i];
+	const char *w, *rest, *e;
+	size_t wl, rl, ll, el;
+	struct timespec now;
+
+	h->conn = r;
+	if (step == 0)
+		goto run;
+	last_err(r, &e, &el);
+	if (status_line(&r->out, &w, &wl, &rest, &rl, &ll) != RONDA_OK) {
+		if (t->become && strstr(buf_data(&r->err), "sudo"))
+			return fail_host(r, RESULT_BECOME, "become: ", e, el);
+		return fail_host(r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);
+	}
+	if (is(w, wl, "run")) {
+		if (buf_len(&r->out) == ll) {
+			/* exec of the agent failed, or sudo refused */
+			if (t->become && strstr(buf_data(&r->err), "sudo"))
+				return fail_host(r, RESULT_BECOME, "become: ", e, el);
+			if (strstr(buf_data(&r->err), "Permission denied"))
+				return fail_host(r, RESULT_DEPLOY,
+						 "cannot execute the agent from its cache (a noexec mount? "
+						 "use --remote-tmp DIR): ", e, el);
+		}
+		push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, &p->expect,
+				 h, r->why, sizeof(r->why));
+		if (r->out_cut && h->agent_error)
+			snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
+		if (h->agent_error)
+			r->status = RESULT_AGENT;
+		else
+			r->status = RESULT_OK;
+		return 0;
+	}
+	if (is(w, wl, "need")) {
+		if (p->uploaded[i])
+			return fail_host(r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
+		p->uploaded[i] = 1;
+		next->cmd = buf_data(&p->upload);
+		next->in = p->agent->data;
+		next->inlen = p->agent->len;
+		next->eof_after_in = 1;
+		return 1;
+	}
+	if (is(w, wl, "stored")) {
+		h->uploaded = p->agent->len;
+		goto run;
+	}
+	if (is(w, wl, "unsupported"))
+		return fail_host(r, RESULT_UNSUPPORTED, "no agent for architecture ", rest, rl);
+	if (is(w, wl, "deploy"))
+		return fail_host(r, RESULT_DEPLOY, "", rest, rl);
+	return fail_host(r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
+run:
+	clock_gettime(CLOCK_REALTIME, &now);
+	buf_reset(&p->jobs[i]);
+	if (patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]))
+		return -1;
+	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
+	next->in = buf_data(&p->jobs[i]);
+	next->inlen = buf_len(&p->jobs[i]);
+	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
+	return 1;
+}

@@ -1,0 +1,80 @@
+/*
+ * push.h - getting the agent onto a host and running it there, over the
+ * host's one SSH session, as steps of the engine (engine.h).
+ *
+ * Step "run": a POSIX sh bootstrap checks the architecture and the cache
+ * directory $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with --remote-tmp
+ * (created with umask 077; refused if it is a symlink, or not ours and
+ * 0700), verifies the cached agent-<sha256> by its
+ * hash, and execs it with the job already waiting on stdin.  If the agent
+ * is missing or does not match its hash, it says so instead.
+ * Step "upload": the agent's bytes go to a temporary name, are checked for
+ * size and hash, and are renamed into place; older agents are pruned to
+ * the newest two.  Then "run" again.
+ *
+ * So a second patrol of the same hosts uploads nothing, concurrent runs
+ * never see a partial agent, and a tampered cached agent is replaced, never
+ * run.  The bootstrap prints one "RONDA <word> ..." line before anything
+ * else; the agent's JSON Lines follow (common/PROTOCOL.md).
+ */
+#ifndef RONDA_PUSH_H
+#define RONDA_PUSH_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "ssh/engine.h"
+#include "patrol.h"
+#include "proto.h"
+
+struct agent_bin {
+	char *path;
+	char *data;
+	size_t len;
+	char sha256[65];	/* hex */
+};
+
+/*
+ * Loads the agent: path, or ronda-agent beside the running ronda.  Its
+ * SHA-256 is computed once here.
+ */
+int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err);
+void agent_bin_release(struct agent_bin *a);
+
+struct push_ctx {
+	const struct agent_bin *agent;
+	const struct patrol_plan *plan;	/* the job, made per host when sent */
+	struct buf *jobs;		/* per host: the job line as sent */
+	size_t n;
+	const char *profile;		/* inspect or maintain */
+	struct patrol_host *hosts;	/* one per target, filled as hosts end */
+	int *uploaded;			/* per host: an upload step was run */
+	struct buf run, run_become, upload;	/* the remote command lines */
+	struct proto_job expect;	/* the job's tasks, to hold results against */
+};
+
+/*
+ * Prepares the remote command lines; hosts and uploaded have n entries.
+ * Each host's job is made when it is sent, so its "now" is the moment the
+ * agent receives it and the clock check measures skew, not queueing.
+ */
+int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
+		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
+		  struct patrol_host *hosts, int *uploaded);
+void push_ctx_release(struct push_ctx *p);
+
+/* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */
+int push_plan(void *arg, size_t i, const struct target *t,
+	      struct host_result *r, int step, struct engine_step *next);
+
+/*
+ * Parses the agent's lines in out into h and holds them against job (the
+ * job sent; NULL: lines only).  Never fails on bad input: a bad line, a task
+ * without a result, a result for no task or a second one, a summary that is
+ * missing or whose counts disagree with the results: each becomes
+ * h->agent_error, written to why, naming the task or the count.
+ */
+void push_parse_agent(const char *out, size_t n, const struct proto_job *job,
+		      struct patrol_host *h, char *why, size_t whylen);
+
+#endif

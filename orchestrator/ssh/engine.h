@@ -1,0 +1,117 @@
+/*
+ * engine.h - run one command on many hosts over SSH, concurrently.
+ *
+ * One libev loop drives every host.  Each host is a small state machine
+ * (connect -> handshake -> host key -> auth -> open channel -> exec -> read
+ * -> close), one function per state; a state that would block returns and
+ * re-arms its ev_io from libssh2_session_block_directions(), and every host
+ * has its own deadline timer, so no host can stall another.  Transient
+ * connect failures are retried with backoff; nothing after the command
+ * started is ever retried.
+ *
+ * Usage: fill struct engine_opts (engine_opts_init gives defaults), call
+ * engine_run() with the targets and the remote command; results[i] belongs
+ * to targets->v[i] and is released with host_result_release().
+ */
+#ifndef RONDA_ENGINE_H
+#define RONDA_ENGINE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "knownhosts.h"
+#include "inventory/target.h"
+
+enum host_status {
+	RESULT_OK,			/* ran, exit 0 */
+	RESULT_FAILED,		/* ran, non-zero exit */
+	RESULT_UNREACHABLE,		/* name, route or port: no SSH server reached */
+	RESULT_TIMEOUT,		/* a deadline passed, or the peer vanished */
+	RESULT_HOSTKEY_CHANGED,	/* key differs from known_hosts (or revoked) */
+	RESULT_HOSTKEY_UNKNOWN,	/* no key known and checking is strict */
+	RESULT_AUTH,		/* no identity accepted */
+	RESULT_PROTOCOL,		/* not SSH, key exchange failed, link lost */
+	RESULT_ERROR,		/* local error */
+	RESULT_INTERRUPTED,		/* stopped by Ctrl-C */
+	RESULT_BECOME,		/* sudo -n refused (needs a password, not allowed) */
+	RESULT_DEPLOY,		/* the agent could not be put on the host or run */
+	RESULT_UNSUPPORTED,	/* no agent for the host's architecture */
+	RESULT_AGENT,		/* the agent refused the job or broke protocol */
+	RESULT_COUNT
+};
+
+/* Stable names used in JSON and summaries. */
+const char *host_status_name(enum host_status s);
+
+struct host_result {
+	enum host_status status;
+	int has_exit;		/* exit_code is real */
+	int exit_code;
+	struct buf out, err;
+	int out_cut, err_cut;	/* output passed --max-output */
+	int attempts;
+	/* milliseconds per phase, -1 when not reached */
+	long ms_connect, ms_handshake, ms_auth, ms_run;
+	long ms_total;		/* first attempt started to host done, retries
+				   and backoff included; -1 if never started */
+	long ms_start;		/* the run's start to the first attempt (queue
+				   and pacing); -1 if never started */
+	char why[256];		/* the cause, for people; empty when ok */
+	size_t bytes_in;	/* stdin bytes sent to the host, all steps */
+};
+
+void host_result_release(struct host_result *r);
+
+/*
+ * One command on a host: a fresh channel of the host's session.  A host
+ * runs a sequence of steps, decided one at a time by the caller's plan.
+ */
+struct engine_step {
+	const char *cmd;	/* remote command line, already quoted */
+	const char *in;		/* bytes for its stdin, or NULL */
+	size_t inlen;
+	int eof_after_in;	/* close stdin once `in` is written; otherwise
+				   stdin stays open until the command ends */
+	int guarded;		/* cmd runs under the exec guard (remote.h): its
+				   status line gives the exit code */
+};
+
+/*
+ * Called after authentication (step 0) and after each step's channel has
+ * closed, with r->out and r->err holding that step's output and r->status
+ * RESULT_OK or RESULT_FAILED (guarded steps).  Returns 1 with *next filled
+ * to run another step, 0 to finish the host with r as it stands (the plan
+ * may set r->status and r->why), or -1 on a local error.
+ */
+typedef int (*engine_plan_fn)(void *arg, size_t i, const struct target *t,
+			      struct host_result *r, int step,
+			      struct engine_step *next);
+
+struct engine_opts {
+	engine_plan_fn plan;		/* what to run on each host */
+	void *plan_arg;
+	int forks;			/* sessions in flight */
+	double rate;			/* new connections per second, 0 = no limit */
+	size_t max_output;		/* per stream, per host */
+	const char *known_hosts;	/* file */
+	enum hostkeys_mode hostkeys;
+	double keepalive_interval;	/* seconds, 0 = off */
+	int keepalive_count;		/* missed intervals before giving up */
+	int use_agent;			/* offer ssh-agent keys (SSH_AUTH_SOCK) */
+	/* Called when a host finishes (for progress); may be NULL. */
+	void (*on_done)(void *arg, size_t i, const struct host_result *r);
+	void *arg;
+};
+
+void engine_opts_init(struct engine_opts *o);
+
+/*
+ * Connects to every target and runs the steps o->plan gives.  results must
+ * have targets->n elements; engine_run initialises them.  Returns RONDA_OK when
+ * the run completed (whatever the hosts did), RONDA_EAGAIN if it was
+ * interrupted, or an error for a failure that stopped the run itself.
+ */
+int engine_run(const struct engine_opts *o, const struct target_list *targets,
+	       struct host_result *results);
+
+#endif

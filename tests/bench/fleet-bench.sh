@@ -1,0 +1,134 @@
+#!/bin/bash
+# fleet-bench.sh - ronda against pdsh on the same loopback fleet, in one run.
+#
+#   tests/bench/fleet-bench.sh [-n "200 500"] [-r REPEATS]      (make bench)
+#
+# For each fleet size N, runs `true` on every host at fanout N, alternating
+#   ronda exec
+#   pdsh -R ssh with OpenSSH's default key exchange (sntrup761x25519)
+#   pdsh -R ssh with -o KexAlgorithms=curve25519-sha256 (libssh2's choice)
+# REPEATS times each (default 5), and prints medians of: wall time, client
+# CPU per host (user+sys of the whole client process tree, from rusage),
+# peak client memory per session (memory cgroup peak when cgroup v1 memory
+# is there, else the largest process's max RSS), and the fleet's own sshd
+# CPU over the same interval; then the ratios ronda/pdsh.
+# Then a patrol: playbooks/patrol.cfg on the largest fleet, first run (the
+# agent uploaded to every host) and second run (cached): wall time and
+# ronda's CPU per host.
+# pdsh is installed with apt-get when missing (as root); without it only
+# ronda is measured.  Every run is bounded by `timeout`.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+sizes="200 500" reps=5
+while getopts "n:r:" o; do
+	case $o in n) sizes=$OPTARG ;; r) reps=$OPTARG ;; *) exit 64 ;; esac
+done
+max=0; for n in $sizes; do (( n > max )) && max=$n; done
+
+if ! command -v pdsh >/dev/null && [ "$(id -u)" -eq 0 ]; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q pdsh >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pdsh >/dev/null 2>&1; }
+fi
+have_pdsh=0; command -v pdsh >/dev/null && have_pdsh=1
+
+dir=$("$top/tests/fleet/up.sh" -n "$max" -t 900) || exit 1
+trap '"$top/tests/fleet/down.sh" "$dir"; rmdir "$cg" 2>/dev/null' EXIT
+source "$dir/fleet.env"
+ulimit -n "$(ulimit -Hn)"
+# OpenSSH's defaults for the pdsh baseline: the fleet config pins curve25519.
+grep -v KexAlgorithms "$FLEET_SSH_CONFIG" > "$dir/ssh_config.defaults"
+
+cg=/sys/fs/cgroup/memory/ronda-bench-$$
+mkdir "$cg" 2>/dev/null || cg=""
+
+# sshd CPU in clock ticks: listener plus everything it reaped.
+sshd_ticks() {
+	local pid total=0
+	for pid in $(pgrep -f "sshd -D -e -f $dir/sshd-good.conf"); do
+		read -r -a f < "/proc/$pid/stat"
+		total=$((total + f[13] + f[14] + f[15] + f[16]))
+	done
+	echo $total
+}
+hz=$(getconf CLK_TCK)
+
+# measure NAME N CMD... -> appends "wall cpu_ms_per_host mem_kb_per_session sshd_ms" to $dir/NAME-N
+measure() {
+	local name=$1 n=$2; shift 2
+	local s0 s1 peak out
+	s0=$(sshd_ticks)
+	if [ -n "$cg" ]; then
+		echo 0 > "$cg/memory.max_usage_in_bytes"
+		/usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" bash -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' _ "$cg" timeout 300 "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+		out=$(tail -1 "$dir/time.txt")
+		peak=$(( $(cat "$cg/memory.max_usage_in_bytes") / 1024 ))
+	else
+		/usr/bin/time -o "$dir/time.txt" -f "%e %U %S %M" timeout 300 "$@" >"$dir/out.txt" 2>"$dir/err.txt"
+		out=$(tail -1 "$dir/time.txt")
+		peak=$(awk '{print $4}' <<<"$out")
+	fi
+	s1=$(sshd_ticks)
+	local lines; lines=$(grep -c '"status":"ok"' "$dir/out.txt")	# exec: one line per host; patrol: host lines
+	awk -v n="$n" -v p="$peak" -v ds=$((s1 - s0)) -v hz="$hz" -v l="$lines" \
+		'{ printf "%.3f %.2f %.1f %.0f %d\n", $1, ($2 + $3) * 1000 / n, p / n, ds * 1000 / hz, l }' <<<"$out" >> "$dir/$name-$n"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+
+printf 'bench: %s hosts max, %s repeats, fanout = hosts, command `true`\n' "$max" "$reps"
+for n in $sizes; do
+	head -n "$n" "$FLEET_HOSTLIST" | awk '{ print $1 }' > "$dir/hosts-$n"
+	pattern="$FLEET_FIRST"
+	last=$(tail -1 "$dir/hosts-$n")
+	for ((i = 1; i <= reps; i++)); do
+		measure ronda "$n" "$top/build/ronda" exec -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+			--json -f "$n" --rate 0 "node[001-$(printf %03d "$n")]" -- true
+		if [ $have_pdsh = 1 ]; then
+			PDSH_SSH_ARGS="-F $dir/ssh_config.defaults %h" measure pdsh-default "$n" \
+				pdsh -R ssh -f "$n" -w "^$dir/hosts-$n" true
+			PDSH_SSH_ARGS="-F $dir/ssh_config.defaults -o KexAlgorithms=curve25519-sha256 %h" measure pdsh-curve "$n" \
+				pdsh -R ssh -f "$n" -w "^$dir/hosts-$n" true
+		fi
+	done
+	echo
+	printf '%-14s %5s %9s %13s %14s %12s\n' "N=$n (median)" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s"
+	for name in ronda pdsh-default pdsh-curve; do
+		[ -f "$dir/$name-$n" ] || continue
+		printf '%-14s %5d %9.3f %13.2f %14.1f %12.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
+			"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
+			"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
+	done
+	if [ $have_pdsh = 1 ]; then
+		for base in pdsh-curve pdsh-default; do
+			printf 'ratio ronda/%-12s wall %.2f   cpu/host %.3f   mem/session %.3f\n' "$base" \
+				"$(echo "$(col 1 "$dir/ronda-$n") / $(col 1 "$dir/$base-$n")" | bc -l)" \
+				"$(echo "$(col 2 "$dir/ronda-$n") / $(col 2 "$dir/$base-$n")" | bc -l)" \
+				"$(echo "$(col 3 "$dir/ronda-$n") / $(col 3 "$dir/$base-$n")" | bc -l)"
+		done
+	else
+		echo "pdsh not installed: no comparison"
+	fi
+	# every ronda run must actually have reached every host
+	awk -v n="$n" '$5 != n { bad++ } END { if (bad) printf "WARNING: %d ronda run(s) did not reach all %d hosts\n", bad, n; else printf "every ronda run reached all %d hosts\n", n }' "$dir/ronda-$n"
+done
+
+# --- patrol figure ---------------------------------------------------------------
+n=$max
+pat="node[001-$(printf %03d "$n")]"
+for ((i = 1; i <= reps; i++)); do
+	rm -rf "$FLEET_HOMES"/*/.cache
+	measure patrol-first "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+		--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+	jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/out.txt" >> "$dir/uploaded"
+	measure patrol-cached "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+		--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+done
+echo
+printf '%-14s %5s %9s %13s %14s %12s\n' "patrol N=$n" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s"
+for name in patrol-first patrol-cached; do
+	printf '%-14s %5d %9.3f %13.2f %14.1f %12.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
+		"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
+		"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
+done
+echo "(first runs uploaded $(median < "$dir/uploaded" | awk '{ printf "%.1f", $1 / 1048576 }') MiB (median): the $(stat -c %s "$top/build/ronda-agent")-byte agent to every host)"
