@@ -40,13 +40,19 @@ WARNINGS += -Werror
 endif
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) \
 	-fstack-protector-strong -fno-strict-aliasing
-ALL_CPPFLAGS := -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Icommon -Iorchestrator -Iagent $(CPPFLAGS)
+# Each binary sees only its own folder and common/ (INC, set per folder
+# below): an include across binaries does not compile.
+ALL_CPPFLAGS = -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(INC) $(CPPFLAGS)
+ORCH_INC := -Iorchestrator -Icommon
+AGENT_INC := -Iagent -Icommon
+COMMON_INC := -Icommon
 # Full RELRO: the GOT is read-only once the program runs (what Debian's
 # hardening flags, and lintian, ask of a package).
 ALL_LDFLAGS := $(SANFLAGS) -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 
 ORCH_LIBS := -lssh2 -lcrypto -lev -lconfig -lz -ljansson -lcares -lm
 AGENT_LIBS := -lseccomp -ljansson -lz -lm
+COMMON_LIBS := -ljansson -lm
 # ASan cannot link statically: the sanitizer build of the agent is dynamic.
 ifeq ($(SANITIZE),)
 AGENT_STATIC := -static
@@ -97,11 +103,30 @@ $(BUILD)/ronda: $(call obj,$(ORCH_MAIN)) $(BUILD)/liborch.a $(BUILD)/libcommon.a
 $(BUILD)/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(AGENT_LIBS)
 
-# Unit tests link every library; the linker takes only what each needs.
-$(BUILD)/unit/%: $(BUILD)/tests/unit/%.o $(BUILD)/liborch.a $(BUILD)/libagent.a $(BUILD)/libcommon.a
+$(BUILD)/common/%.o: INC := $(COMMON_INC)
+$(BUILD)/orchestrator/%.o: INC := $(ORCH_INC)
+$(BUILD)/agent/%.o: INC := $(AGENT_INC)
+
+# A unit test tests/unit/<dir>_<module>.c sees and links only the library
+# of <dir> (plus common/): agent_*, common_*, or one of the orchestrator's
+# rooms.
+ORCH_ROOMS := ssh inventory patrol output
+UNIT_LINK = $(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LDFLAGS_$(notdir $@))
+$(BUILD)/tests/unit/common_%.o: INC := $(COMMON_INC)
+$(BUILD)/unit/common_%: $(BUILD)/tests/unit/common_%.o $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LDFLAGS_$*) $(BUILD)/liborch.a $(BUILD)/libagent.a \
-		$(BUILD)/libcommon.a -lcmocka $(ORCH_LIBS) $(AGENT_LIBS)
+	$(UNIT_LINK) $(BUILD)/libcommon.a -lcmocka $(COMMON_LIBS)
+$(BUILD)/tests/unit/agent_%.o: INC := $(AGENT_INC)
+$(BUILD)/unit/agent_%: $(BUILD)/tests/unit/agent_%.o $(BUILD)/libagent.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(UNIT_LINK) $(BUILD)/libagent.a $(BUILD)/libcommon.a -lcmocka $(AGENT_LIBS)
+define orch_unit
+$$(BUILD)/tests/unit/$(1)_%.o: INC := $$(ORCH_INC)
+$$(BUILD)/unit/$(1)_%: $$(BUILD)/tests/unit/$(1)_%.o $$(BUILD)/liborch.a $$(BUILD)/libcommon.a
+	@mkdir -p $$(dir $$@)
+	$$(UNIT_LINK) $$(BUILD)/liborch.a $$(BUILD)/libcommon.a -lcmocka $$(ORCH_LIBS)
+endef
+$(foreach r,$(ORCH_ROOMS),$(eval $(call orch_unit,$(r))))
 
 unit-build: $(UNIT_BINS)
 

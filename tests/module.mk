@@ -15,3 +15,7 @@ $(BUILD)/lying-agent: $(call obj,$(LYING_AGENT_SRCS)) $(BUILD)/libcommon.a
 
 # common_buf fails allocations on demand.
 UNIT_LDFLAGS_common_buf := -Wl,--wrap=realloc
+
+# Each tool sees only what it links.
+$(call obj,$(FAULTD_SRCS) $(LYING_AGENT_SRCS)): INC := $(COMMON_INC)
+$(call obj,$(PATROL_JOB_SRCS)): INC := $(ORCH_INC)

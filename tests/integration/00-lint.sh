@@ -22,6 +22,34 @@ else
 fi
 rm -rf "$tmp"
 
+# The layering rules are compile errors: each side is built with only its
+# own folder and common/ on the include path (the flags are read from the
+# build's own command lines), so an include across binaries fails, and
+# common/ sees neither side.  A positive probe shows the flags work at all.
+tmp=$(mktemp -d)
+incs() { make -s -n NODEPS=1 -W "$1" "build/${1%.c}.o" | grep -o -- ' -I[^ ]*' | tr '\n' ' '; }
+probe() { # NAME FLAGS HEADER want(ok|fail)
+	printf '#include "%s"\n#include "banned.h"\n' "$3" > "$tmp/p.c"
+	if cc -D_GNU_SOURCE $2 -fsyntax-only "$tmp/p.c" 2>"$tmp/err"; then got=ok; else got=fail; fi
+	if [ "$got" = "$4" ] && { [ "$4" = ok ] || grep -q "$3: No such file" "$tmp/err"; }; then
+		t_ok "$1"
+	else
+		t_fail "$1" "flags '$2': $got; $(head -2 "$tmp/err")"
+	fi
+}
+agent=$(incs agent/job.c); orch=$(incs orchestrator/ssh/engine.c); common=$(incs common/buf.c)
+probe "the agent sees its own headers" "$agent" job.h ok
+probe "the agent cannot include the orchestrator" "$agent" ssh/engine.h fail
+probe "the agent cannot include the orchestrator's top" "$agent" cli.h fail
+probe "the orchestrator sees its rooms" "$orch" ssh/engine.h ok
+probe "the orchestrator cannot include the agent" "$orch" job.h fail
+probe "common/ cannot include the orchestrator" "$common" inventory/target.h fail
+probe "common/ cannot include the agent" "$common" sandbox.h fail
+rm -rf "$tmp"
+# ... and no include walks out of its folder with "../".
+bad=$(git grep -nE '#include "[^"]*\.\./' -- '*.c' '*.h' 2>/dev/null || true)
+if [ -z "$bad" ]; then t_ok "no include climbs out with ../"; else t_fail "no include climbs out with ../" "$bad"; fi
+
 # Scripts must stop only what they started.
 bad=$(grep -rnE '\b(pkill|killall)\b' tests packaging Makefile 2>/dev/null | grep -v '00-lint.sh' || true)
 if [ -z "$bad" ]; then t_ok "no pkill or killall"; else t_fail "no pkill or killall" "$bad"; fi
