@@ -196,26 +196,6 @@ void fsafe_drop_tmp(int dfd, const char *name)
 		unlinkat(dfd, name, 0);
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return RONDA_ESYS;
-		if (w == 0) {
-			errno = ENOSPC;
-			return RONDA_ESYS;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return RONDA_OK;
-}
-
 int fsafe_gzip_fd(int in_fd, int out_fd, int level, uint64_t *in_n,
 		  uint64_t *out_n)
 {
@@ -254,7 +234,7 @@ int fsafe_gzip_fd(int in_fd, int out_fd, int level, uint64_t *in_n,
 				r = RONDA_EINVAL;
 				goto out;
 			}
-			r = write_all(out_fd, out, CHUNK - z.avail_out);
+			r = buf_write_raw(out, CHUNK - z.avail_out, out_fd);
 			if (r != RONDA_OK)
 				goto out;
 			nout += CHUNK - z.avail_out;

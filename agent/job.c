@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "check.h"
 #include "err.h"
 #include "facts.h"
@@ -124,9 +125,6 @@ struct out {
  */
 static int emit(struct out *o, const char *type, json_t *obj)
 {
-	const char *p;
-	size_t left;
-	ssize_t n;
 	int r;
 
 	buf_reset(&o->line);
@@ -137,20 +135,10 @@ static int emit(struct out *o, const char *type, json_t *obj)
 	r = proto_line(type, obj, &o->line);
 	if (r != RONDA_OK)
 		return r;
-	p = buf_data(&o->line);
-	left = buf_len(&o->line);
-	while (left) {
-		n = write(o->fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			o->broken = 1;
-			return RONDA_ESYS;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
-	return RONDA_OK;
+	r = buf_write_fd(&o->line, o->fd);
+	if (r != RONDA_OK)
+		o->broken = 1;
+	return r;
 }
 
 static void emit_error(struct out *o, const char *code, const char *msg)

@@ -45,8 +45,7 @@ static int copy_truncate(int dfd, const char *log, const struct stat *st,
 	while ((n = read(in, b, 1 << 17)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		errno = n < 0 ? errno : ENOSPC;
-		if (n < 0 || write(out, b, (size_t)n) != n) {
+		if (n < 0 || buf_write_raw(b, (size_t)n, out) != RONDA_OK) {
 			r = RONDA_ESYS;
 			goto fail;
 		}

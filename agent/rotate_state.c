@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "escape.h"
+#include "file_replace.h"
 #include "fsafe.h"
 #include "banned.h"
 
@@ -263,52 +264,39 @@ int rot_state_set(struct rot_state *s, const char *log, double t)
 	return RONDA_OK;
 }
 
+static int dump_to_buf(const char *p, size_t n, void *b)
+{
+	return buf_append(b, p, n) == RONDA_OK ? 0 : -1;
+}
+
 int rot_state_save(struct rot_state *s, struct buf *why)
 {
 	char tmp[NAME_MAX + 1];
-	json_t *root = NULL;
-	char *text = NULL;
-	int fd = -1, r = RONDA_ENOMEM;
-	size_t n;
-	ssize_t w;
+	struct buf text;
+	json_t *root;
+	int r = RONDA_ENOMEM;
 
 	if (!s->dirty)
 		return RONDA_OK;
 	if (snprintf(tmp, sizeof(tmp), ".%s%s", s->name, FSAFE_TMP) >= (int)sizeof(tmp))
 		return RONDA_ELIMIT;
+	buf_init(&text, BUF_DEFAULT_MAX);
 	root = json_pack("{s:i, s:O}", "ronda_rotate_state", 1, "logs", s->logs);
-	text = root ? json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS) : NULL;
-	if (!text)
+	if (!root || json_dump_callback(root, dump_to_buf, &text,
+					JSON_INDENT(1) | JSON_SORT_KEYS) != 0 ||
+	    buf_putc(&text, '\n') != RONDA_OK)
 		goto out;
 	fsafe_drop_tmp(s->dfd, tmp);
-	r = fsafe_create(s->dfd, tmp, 0600, (uid_t)-1, (gid_t)-1, &fd);
-	if (r != RONDA_OK)
-		goto fail;
-	n = strlen(text);
-	errno = ENOSPC;		/* what a short write means */
-	w = write(fd, text, n);
-	if (w != (ssize_t)n || write(fd, "\n", 1) != 1 || fsync(fd) < 0) {
-		r = RONDA_ESYS;
-		goto fail;
+	/* The one rename that replaces: the state file is ours, and the
+	 * caller's flock on the directory keeps tmp ours alone. */
+	r = file_replace_at(s->dfd, s->name, tmp, &text, 0600);
+	if (r != RONDA_OK) {
+		buf_printf(why, "writing the state file %s: %s", s->name, strerror(errno));
+		goto out;
 	}
-	close(fd);
-	fd = -1;
-	/* The one rename that replaces: the state file is ours. */
-	if (renameat(s->dfd, tmp, s->dfd, s->name) < 0) {
-		r = RONDA_ESYS;
-		goto fail;
-	}
-	fsync(s->dfd);
 	s->dirty = 0;
-	r = RONDA_OK;
-	goto out;
-fail:
-	buf_printf(why, "writing the state file %s: %s", s->name, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlinkat(s->dfd, tmp, 0);
 out:
-	free(text);
+	buf_release(&text);
 	json_decref(root);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "banned.h"
 
@@ -66,8 +67,7 @@ int tar_header(unsigned char h[512], const char *name, const struct stat *st)
 
 static int put(struct tar *t, const void *data, size_t n, int flush)
 {
-	ssize_t w;
-	size_t have, off;
+	size_t have;
 	int zr;
 
 	t->z.next_in = (unsigned char *)(uintptr_t)data;
@@ -79,18 +79,8 @@ static int put(struct tar *t, const void *data, size_t n, int flush)
 		if (zr == Z_STREAM_ERROR)
 			return RONDA_EINVAL;
 		have = OUT - t->z.avail_out;
-		for (off = 0; off < have; off += (size_t)w) {
-			w = write(t->fd, t->out + off, have - off);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w <= 0) {
-				if (w == 0)
-					errno = ENOSPC;
-				return RONDA_ESYS;
-			}
-		}
+		if (buf_write_raw(t->out, have, t->fd) != RONDA_OK)
+			return RONDA_ESYS;
 		t->out_bytes += have;
 	} while (t->z.avail_out == 0);
 	return RONDA_OK;

@@ -207,6 +207,31 @@ int buf_read_file(struct buf *b, const char *path)
 	return r;
 }
 
+int buf_write_raw(const void *data, size_t n, int fd)
+{
+	const char *p = data;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = ENOSPC;
+			return RONDA_ESYS;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return RONDA_OK;
+}
+
+int buf_write_fd(const struct buf *b, int fd)
+{
+	return buf_write_raw(buf_data(b), buf_len(b), fd);
+}
+
 void buf_move(struct buf *dst, struct buf *src)
 {
 	free(dst->mem);

@@ -81,6 +81,15 @@ int buf_read_fd(struct buf *b, int fd);
  * errno set (ENOENT for a missing file) if it cannot be opened. */
 int buf_read_file(struct buf *b, const char *path);
 
+/*
+ * Writes all n bytes of data to fd, resuming after short writes and EINTR.
+ * RONDA_ESYS with errno set if a write fails (a write of nothing counts as
+ * ENOSPC); what was written before stays written.
+ */
+int buf_write_raw(const void *data, size_t n, int fd);
+/* The same for the contents of b (which are not consumed). */
+int buf_write_fd(const struct buf *b, int fd);
+
 /* Moves the contents of src to dst (dst's old contents are freed). */
 void buf_move(struct buf *dst, struct buf *src);
 

@@ -12,7 +12,7 @@
  * through h_text(), which shows controls escaped as on the terminal
  * (escape.h) and escapes & < > " '; a
  * verdict is used as a CSS class only after mapping to the fixed set.  The
- * page is built in memory and written with patrol_replace_file().
+ * page is built in memory and written with file_replace().
  */
 #include "patrol/patrol.h"
 
@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "err.h"
 #include "escape.h"
+#include "file_replace.h"
 #include "banned.h"
 
 /* Problems listed in a grid cell's hover title; the details have them all. */
@@ -379,7 +380,7 @@ int patrol_report_html(const char *path, const char *title, const struct target_
 	for (size_t i = 0; i < tl->n; i++)
 		host_details(&page, o[i].i, &tl->v[o[i].i], &hosts[o[i].i]);
 	h_puts(&page, "</section>\n</body></html>\n");
-	r = page.err ? page.err : patrol_replace_file(path, &page.b);
+	r = page.err ? page.err : file_replace(path, &page.b, 0644);
 	free(o);
 out_groups:
 	patrol_groups_release(&g);

@@ -26,7 +26,7 @@
  * table, so 40,000 names cost no more per name than 40) and written at the
  * end.
  * The file is written to a temporary name beside the target and renamed
- * over it (patrol_replace_file), so the collector never reads half a file.
+ * over it (file_replace), so the collector never reads half a file.
  */
 #include "patrol/patrol.h"
 
@@ -41,6 +41,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "file_replace.h"
 #include "log.h"
 #include "proto.h"
 #include "report.h"
@@ -299,7 +300,7 @@ static int prom_finish(struct prom *p, const char *path)
 		log_warn("%s: %zu value(s) skipped, named outside [a-zA-Z0-9_] (or over %d bytes); "
 			 "%zu past %d per result", path, p->bad_keys, PROM_KEY_MAX, p->over,
 			 PROM_VALUES_MAX);
-	r = p->err ? p->err : patrol_replace_file(path, &text);
+	r = p->err ? p->err : file_replace(path, &text, 0644);
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->f[i].name);
 		free(p->f[i].help);

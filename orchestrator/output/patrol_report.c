@@ -12,14 +12,10 @@
  */
 #include "patrol/patrol.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -585,57 +581,6 @@ int patrol_report_json(FILE *out, const struct target_list *tl,
 		}
 	}
 	return ferror(out) ? RONDA_ESYS : RONDA_OK;
-}
-
-/* ---- files ---- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return RONDA_ESYS;
-		p += w;
-		n -= (size_t)w;
-	}
-	return RONDA_OK;
-}
-
-int patrol_replace_file(const char *path, const struct buf *text)
-{
-	struct buf tmp;
-	int fd = -1, r = RONDA_ESYS, saved;
-
-	buf_init(&tmp, 8192);
-	if (buf_printf(&tmp, "%s.tmp.XXXXXX", path) != RONDA_OK) {
-		r = RONDA_ELIMIT;
-		goto out;
-	}
-	fd = mkostemp((char *)(uintptr_t)buf_data(&tmp), O_CLOEXEC);
-	if (fd < 0)
-		goto out;
-	if (fchmod(fd, 0644) < 0 || write_all(fd, buf_data(text), buf_len(text)) ||
-	    fsync(fd) < 0 || close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(buf_data(&tmp), path) < 0)
-		goto fail;
-	r = RONDA_OK;
-	goto out;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(buf_data(&tmp));
-	errno = saved;
-out:
-	buf_release(&tmp);
-	return r;
 }
 
 /* ---- one directory per run (rundir.h) ---- */

@@ -139,8 +139,6 @@ int patrol_report_prom(const char *path, const char *playbook,
  */
 int patrol_report_html(const char *path, const char *title, const struct target_list *tl,
 		       const struct patrol_host *hosts, double duration_s);
-/* Writes text to path through a temporary file beside it and a rename. */
-int patrol_replace_file(const char *path, const struct buf *text);
 /* One directory per run under dir: per-host JSON files and the summary. */
 int patrol_report_out(const char *dir, const struct target_list *tl,
 		      const struct patrol_host *hosts, char *run_dir,

@@ -550,21 +550,6 @@ static int has_key(const struct knownhosts *kh, const char *name,
 	return 0;
 }
 
-/* Writes all of data to fd. */
-static int write_all(int fd, const char *data, size_t n)
-{
-	for (size_t off = 0; off < n;) {
-		ssize_t w = write(fd, data + off, n - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return RONDA_ESYS;
-		off += (size_t)w;
-	}
-	return RONDA_OK;
-}
-
 /*
  * Appends the new entries that the file does not hold yet.  Like ssh, the
  * file is opened through a symlink and only ever appended to, never
@@ -615,7 +600,7 @@ int knownhosts_save(struct knownhosts *kh)
 		}
 	}
 	if (added) {
-		r = write_all(fd, buf_data(&add), buf_len(&add));
+		r = buf_write_fd(&add, fd);
 		if (r == RONDA_OK && fsync(fd) < 0)
 			r = RONDA_ESYS;
 		if (r)

@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "err.h"
 #include "banned.h"
 
@@ -137,13 +138,8 @@ static long pump(int from, int to)
 
 	if (n <= 0)
 		return -1;
-	for (ssize_t off = 0; off < n;) {
-		ssize_t w = write(to, data + off, (size_t)(n - off));
-
-		if (w < 0)
-			return -1;
-		off += w;
-	}
+	if (buf_write_raw(data, (size_t)n, to) != RONDA_OK)
+		return -1;
 	return (long)n;
 }
 

@@ -1,6 +1,7 @@
 /*
  * common_buf.c - the bounded buffer: contents, limits, NUL termination, line
- * peeking, and that a failed allocation leaves the buffer intact.
+ * peeking, that a failed allocation leaves the buffer intact, and that
+ * buf_write_fd writes everything through short writes and EINTR.
  * Linked with -Wl,--wrap=realloc so allocations can be made to fail.
  */
 #include <stdarg.h>
@@ -11,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -264,6 +269,115 @@ static void test_read_file_and_limit(void **state)
 	buf_release(&b);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* The byte at offset i of the test pattern (no period that divides 4096). */
+static char pattern(size_t i)
+{
+	return (char)('a' + (i * 7 + i / 251) % 26);
+}
+
+static void test_write_fd_short_reader(void **state)
+{
+	const size_t n = (size_t)1 << 20;
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval it = { { 0, 500 }, { 0, 500 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct buf b;
+	int p[2], status, r;
+	pid_t pid;
+
+	(void)state;
+	buf_init(&b, n);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(buf_putc(&b, pattern(i)), RONDA_OK);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* A slow reader in small pieces, checking every byte. */
+		char chunk[777];
+		size_t got = 0;
+		ssize_t k;
+
+		close(p[1]);
+		while ((k = read(p[0], chunk, sizeof(chunk))) > 0) {
+			for (ssize_t j = 0; j < k; j++)
+				if (chunk[j] != pattern(got + (size_t)j))
+					_exit(2);
+			got += (size_t)k;
+			if (got % (64 * 777) < 777)
+				usleep(2000);
+		}
+		_exit(k == 0 && got == n ? 0 : 1);
+	}
+	close(p[0]);
+	/* A timer without SA_RESTART: writes come back short or with EINTR. */
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+	r = buf_write_fd(&b, p[1]);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	close(p[1]);
+	assert_int_equal(r, RONDA_OK);
+	/* nothing consumed */
+	assert_int_equal(buf_len(&b), n);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	buf_release(&b);
+}
+
+static void test_write_fd_errors(void **state)
+{
+	struct buf b, empty;
+	char got[8];
+	int p[2];
+
+	(void)state;
+	buf_init(&b, 64);
+	buf_init(&empty, 64);
+	assert_int_equal(buf_puts(&b, "hello"), RONDA_OK);
+	/* a closed descriptor */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	close(p[1]);
+	errno = 0;
+	assert_int_equal(buf_write_fd(&b, p[1]), RONDA_ESYS);
+	assert_int_equal(errno, EBADF);
+	close(p[0]);
+	/* a pipe nobody reads any more */
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	errno = 0;
+	assert_int_equal(buf_write_fd(&b, p[1]), RONDA_ESYS);
+	assert_int_equal(errno, EPIPE);
+	close(p[1]);
+	signal(SIGPIPE, SIG_DFL);
+	/* a full non-blocking pipe: EAGAIN is an error, not a spin */
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	while (write(p[1], "x", 1) == 1)
+		;
+	errno = 0;
+	assert_int_equal(buf_write_raw("y", 1, p[1]), RONDA_ESYS);
+	assert_int_equal(errno, EAGAIN);
+	close(p[0]);
+	close(p[1]);
+	/* nothing to write: nothing written, and the raw form writes bytes */
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	assert_int_equal(buf_write_fd(&empty, p[1]), RONDA_OK);
+	assert_int_equal(buf_write_raw("a\0b", 3, p[1]), RONDA_OK);
+	assert_int_equal(read(p[0], got, sizeof(got)), 3);
+	assert_memory_equal(got, "a\0b", 3);
+	close(p[0]);
+	close(p[1]);
+	buf_release(&b);
+	buf_release(&empty);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +394,8 @@ int main(void)
 		cmocka_unit_test(test_space_commit),
 		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_read_file_and_limit),
+		cmocka_unit_test(test_write_fd_short_reader),
+		cmocka_unit_test(test_write_fd_errors),
 	};
 
 	return cmocka_run_group_tests_name("buf", tests, NULL, NULL);
