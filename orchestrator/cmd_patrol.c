@@ -4,7 +4,7 @@
  *
  * Steps: parse the command line; build a struct patrol_plan (checkspec or
  * playbook, patrol.h) and its job line; resolve targets; run the engine
- * with the push plan (push.h); report (terminal summary, --json, --prom,
+ * with the push plan (patrol/deploy.h); report (terminal summary, --json, --prom,
  * --html, --out); exit code from the worst host.
  */
 #include <stdio.h>
@@ -22,7 +22,7 @@
 #include "err.h"
 #include "log.h"
 #include "patrol/patrol.h"
-#include "patrol/push.h"
+#include "patrol/deploy.h"
 #include "banned.h"
 
 /* Agent output can be long (a command check's output); the cap is per host. */

@@ -8,7 +8,7 @@
 #include "err.h"
 #include "patrol/patrol.h"
 #include "proto.h"
-#include "patrol/push.h"
+#include "patrol/deploy.h"
 #include "inventory/target.h"
 #include "banned.h"
 

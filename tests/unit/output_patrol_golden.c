@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "patrol/patrol.h"
-#include "patrol/push.h"
+#include "patrol/deploy.h"
 #include "output/patrol_diff.h"
 #include "proto.h"
 #include "banned.h"

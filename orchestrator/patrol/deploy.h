@@ -1,5 +1,5 @@
 /*
- * push.h - getting the agent onto a host and running it there, over the
+ * deploy.h - getting the agent onto a host and running it there, over the
  * host's one SSH session, as steps of the engine (engine.h).
  *
  * Step "run": a POSIX sh bootstrap checks the architecture and the cache
@@ -17,8 +17,8 @@
  * run.  The bootstrap prints one "RONDA <word> ..." line before anything
  * else; the agent's JSON Lines follow (common/PROTOCOL.md).
  */
-#ifndef RONDA_PUSH_H
-#define RONDA_PUSH_H
+#ifndef RONDA_DEPLOY_H
+#define RONDA_DEPLOY_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /*
- * patrol_push.c - the agent's lines held against the job (push_parse_agent):
+ * patrol_results.c - the agent's lines held against the job (push_parse_agent):
  * every task exactly one result, a summary whose counts agree, and hostile
  * or malformed lines; each disagreement makes the host an agent error and
  * the run exit 2, never a silent ok.
@@ -17,7 +17,7 @@
 #include "err.h"
 #include "patrol/patrol.h"
 #include "proto.h"
-#include "patrol/push.h"
+#include "patrol/deploy.h"
 #include "patrol_fixture.h"
 #include "banned.h"
 

@@ -1,5 +1,5 @@
 /*
- * push.c - the agent's bootstrap, upload and output parsing; see push.h.
+ * deploy.c - the agent's bootstrap, upload and output parsing; see deploy.h.
  *
  * The remote scripts are fixed strings sent inside single quotes, so they
  * must not contain one; everything variable (hash, size, profile) reaches
@@ -9,7 +9,7 @@
  * one result" is checked here, once per host, so that a result the agent
  * could not send can never leave a host looking ok.
  */
-#include "push.h"
+#include "deploy.h"
 
 #include <errno.h>
 #include <fcntl.h>
