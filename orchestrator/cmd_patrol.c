@@ -21,7 +21,11 @@
 #include "ssh/engine_cli.h"
 #include "err.h"
 #include "log.h"
-#include "patrol/patrol.h"
+#include "patrol/checkspec.h"
+#include "patrol/playbook.h"
+#include "output/patrol_html.h"
+#include "output/patrol_prom.h"
+#include "output/patrol_report.h"
 #include "patrol/deploy.h"
 #include "banned.h"
 

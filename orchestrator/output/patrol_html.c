@@ -14,7 +14,8 @@
  * verdict is used as a CSS class only after mapping to the fixed set.  The
  * page is built in memory and written with patrol_replace_file().
  */
-#include "patrol/patrol.h"
+#include "patrol_html.h"
+#include "patrol_report.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -28,7 +28,8 @@
  * The file is written to a temporary name beside the target and renamed
  * over it (patrol_replace_file), so the collector never reads half a file.
  */
-#include "patrol/patrol.h"
+#include "patrol_prom.h"
+#include "patrol_report.h"
 
 #include <errno.h>
 #include <fcntl.h>

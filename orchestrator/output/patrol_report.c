@@ -10,7 +10,7 @@
  * hosts with a dozen problems fit on one screen.  Grouping sorts an array
  * of small entries once; nothing is quadratic in the number of hosts.
  */
-#include "patrol/patrol.h"
+#include "patrol_report.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -24,7 +24,8 @@
 
 #include "buf.h"
 #include "ssh/engine.h"
-#include "patrol.h"
+#include "plan.h"
+#include "results.h"
 #include "proto.h"
 
 struct agent_bin {
@@ -66,15 +67,5 @@ void push_ctx_release(struct push_ctx *p);
 /* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */
 int push_plan(void *arg, size_t i, const struct target *t,
 	      struct host_result *r, int step, struct engine_step *next);
-
-/*
- * Parses the agent's lines in out into h and holds them against job (the
- * job sent; NULL: lines only).  Never fails on bad input: a bad line, a task
- * without a result, a result for no task or a second one, a summary that is
- * missing or whose counts disagree with the results: each becomes
- * h->agent_error, written to why, naming the task or the count.
- */
-void push_parse_agent(const char *out, size_t n, const struct proto_job *job,
-		      struct patrol_host *h, char *why, size_t whylen);
 
 #endif

@@ -7,7 +7,7 @@
  * The job is checked with proto_job_parse before it leaves, the same check
  * the agent makes, so a bad plan fails here and not on a thousand hosts.
  */
-#include "patrol.h"
+#include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include "buf.h"
 #include "ssh/engine.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "output/patrol_report.h"
 #include "proto.h"
 #include "patrol/deploy.h"
 #include "inventory/target.h"

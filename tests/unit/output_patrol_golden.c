@@ -19,7 +19,9 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "output/patrol_prom.h"
+#include "output/patrol_html.h"
+#include "output/patrol_report.h"
 #include "patrol/deploy.h"
 #include "output/patrol_diff.h"
 #include "proto.h"

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "output/patrol_html.h"
 #include "patrol_fixture.h"
 #include "banned.h"
 

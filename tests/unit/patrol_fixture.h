@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "output/patrol_report.h"
 #include "proto.h"
 
 struct fleet {

@@ -15,7 +15,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "patrol/results.h"
 #include "proto.h"
 #include "patrol/deploy.h"
 #include "patrol_fixture.h"
