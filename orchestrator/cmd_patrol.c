@@ -301,11 +301,8 @@ out:
 	fflush(stdout);
 	if (pc_ok)
 		push_ctx_release(&pc);
-	for (size_t i = 0; hosts && i < tl->n; i++) {
-		json_decref(hosts[i].facts);
-		json_decref(hosts[i].results);
-		json_decref(hosts[i].summary);
-	}
+	for (size_t i = 0; hosts && i < tl->n; i++)
+		patrol_host_release(&hosts[i]);
 	for (size_t i = 0; res && i < tl->n; i++)
 		host_result_release(&res[i]);
 	free(hosts);

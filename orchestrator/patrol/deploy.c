@@ -339,8 +339,10 @@ static int plan_step(void *arg, size_t i, const struct target *t,
 		}
 		push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, &p->expect,
 				 h, r->why, sizeof(r->why));
-		if (r->out_cut && h->agent_error)
+		if (r->out_cut && h->agent_error) {
 			snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
+			patrol_host_set_error(h, r->why);
+		}
 		if (h->agent_error)
 			r->status = RESULT_AGENT;
 		else

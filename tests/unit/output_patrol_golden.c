@@ -116,11 +116,8 @@ static void build(struct fleet *f, const struct host *hs, size_t n, const struct
 
 static void release(struct fleet *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		json_decref(f->h[i].facts);
-		json_decref(f->h[i].results);
-		json_decref(f->h[i].summary);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		patrol_host_release(&f->h[i]);
 	target_list_release(&f->tl);
 }
 
