@@ -40,8 +40,8 @@ struct run {
 	char why[256];
 };
 
-/* Parses lines[0..n) against the job (NULL: no job) into x. */
-static void parse_n(struct run *x, int with_job, const char *lines, size_t n)
+/* An empty host of a reachable connection, and the job. */
+static void run_init(struct run *x)
 {
 	struct buf err;
 
@@ -51,6 +51,12 @@ static void parse_n(struct run *x, int with_job, const char *lines, size_t n)
 	buf_release(&err);
 	x->conn.status = RESULT_OK;
 	x->h.conn = &x->conn;
+}
+
+/* Parses lines[0..n) against the job (NULL: no job) into x. */
+static void parse_n(struct run *x, int with_job, const char *lines, size_t n)
+{
+	run_init(x);
 	push_parse_agent(lines, n, with_job ? &x->job : NULL, &x->h, x->why, sizeof(x->why));
 }
 
@@ -272,15 +278,9 @@ static void test_raw_output_released(void **state)
 static void feed_cut(struct run *x, const char *out, size_t len, const size_t *cuts, size_t n)
 {
 	struct results_parser p;
-	struct buf err;
 	size_t from = 0;
 
-	memset(x, 0, sizeof(*x));
-	buf_init(&err, 1024);
-	assert_int_equal(proto_job_parse(job_text, strlen(job_text), &x->job, &err), RONDA_OK);
-	buf_release(&err);
-	x->conn.status = RESULT_OK;
-	x->h.conn = &x->conn;
+	run_init(x);
 	results_init(&p, &x->h, &x->job);
 	for (size_t i = 0; i <= n; i++) {
 		size_t to = i < n ? cuts[i] : len;
