@@ -4,7 +4,7 @@
  *
  * Steps: parse the command line; build a struct patrol_plan (checkspec or
  * playbook, patrol.h) and its job line; resolve targets; run the engine
- * with the push plan (push.h); report (terminal summary, --json, --prom,
+ * with the push plan (patrol/deploy.h); report (terminal summary, --json, --prom,
  * --html, --out); exit code from the worst host.
  */
 #include <stdio.h>
@@ -21,8 +21,12 @@
 #include "ssh/engine_cli.h"
 #include "err.h"
 #include "log.h"
-#include "patrol/patrol.h"
-#include "patrol/push.h"
+#include "patrol/checkspec.h"
+#include "patrol/playbook.h"
+#include "output/patrol_html.h"
+#include "output/patrol_prom.h"
+#include "output/patrol_report.h"
+#include "patrol/deploy.h"
 #include "banned.h"
 
 /* Agent output can be long (a command check's output); the cap is per host. */
@@ -297,11 +301,8 @@ out:
 	fflush(stdout);
 	if (pc_ok)
 		push_ctx_release(&pc);
-	for (size_t i = 0; hosts && i < tl->n; i++) {
-		json_decref(hosts[i].facts);
-		json_decref(hosts[i].results);
-		json_decref(hosts[i].summary);
-	}
+	for (size_t i = 0; hosts && i < tl->n; i++)
+		patrol_host_release(&hosts[i]);
 	for (size_t i = 0; res && i < tl->n; i++)
 		host_result_release(&res[i]);
 	free(hosts);

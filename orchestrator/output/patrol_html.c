@@ -11,10 +11,12 @@
  * that came from a host or a playbook (names, tasks, messages, facts) goes
  * through h_text(), which shows controls escaped as on the terminal
  * (escape.h) and escapes & < > " '; a
- * verdict is used as a CSS class only after mapping to the fixed set.  The
+ * verdict is used as a CSS class only as one of the fixed names (the
+ * verdicts were decoded into enums by patrol/results.c).  The
  * page is built in memory and written with file_replace().
  */
-#include "patrol/patrol.h"
+#include "patrol_html.h"
+#include "patrol_report.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -26,6 +28,7 @@
 #include "err.h"
 #include "escape.h"
 #include "file_replace.h"
+#include "proto.h"
 #include "banned.h"
 
 /* Problems listed in a grid cell's hover title; the details have them all. */
@@ -148,18 +151,6 @@ static void h_hosts(struct html *b, const char *folded)
 	h_text(b, folded, 0);
 }
 
-/* A verdict as a CSS class: only names we know, whatever a host sent. */
-static const char *verdict_class(const char *v)
-{
-	static const char *const known[] = { "ok", "warn", "fail", "error", "unreachable",
-					     "skipped" };
-
-	for (size_t i = 0; v && i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(v, known[i]) == 0)
-			return known[i];
-	return "error";
-}
-
 static const char *str_of(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));
@@ -194,7 +185,6 @@ static void header(struct html *b, const char *title, size_t n_hosts,
 static void cell_title(struct html *b, const struct target *t, const struct patrol_host *h,
 		       enum patrol_verdict v)
 {
-	const json_t *r;
 	size_t k, shown = 0, more = 0;
 
 	h_text(b, t->name, 0);
@@ -204,19 +194,20 @@ static void cell_title(struct html *b, const struct target *t, const struct patr
 		h_text(b, patrol_host_why(h), 300);
 		return;
 	}
-	json_array_foreach(h->results, k, r) {
-		const char *rv = verdict_class(str_of(r, "verdict"));
+	for (k = 0; k < h->n_results; k++) {
+		const struct patrol_result *r = &h->results[k];
+		const char *rv = proto_verdict_name(r->verdict);
 
-		if (strcmp(rv, "ok") == 0 || strcmp(rv, "skipped") == 0)
+		if (r->verdict == VERDICT_OK || r->verdict == VERDICT_SKIPPED)
 			continue;
 		if (shown++ == TITLE_PROBLEMS) {
 			more++;
 			continue;
 		}
 		h_puts(b, "&#10;");
-		h_text(b, str_of(r, "task"), 100);
+		h_text(b, r->task, 100);
 		h_printf(b, ": %s &#8212; ", rv);
-		h_text(b, str_of(r, "message"), 200);
+		h_text(b, r->message, 200);
 	}
 	if (more)
 		h_printf(b, "&#10;(and %zu more)", more);
@@ -244,7 +235,7 @@ static void grid(struct html *b, const struct target_list *tl, const struct patr
 /* One group: [task,] verdict, hosts, count, then the cause or the value. */
 static void group_row(struct html *b, const struct patrol_group *g, int task)
 {
-	const char *c = verdict_class(g->verdict);
+	const char *c = g->verdict;	/* one of ours: patrol_groups_build */
 
 	h_puts(b, "<tr>");
 	if (task) {
@@ -308,9 +299,6 @@ static void host_details(struct html *b, size_t i, const struct target *t,
 {
 	enum patrol_verdict v = patrol_host_verdict(h);
 	const char *vn = patrol_verdict_name(v), *why = patrol_host_why(h);
-	const json_t *r;
-	size_t k;
-
 	h_printf(b, "<details id=\"h%zu\"><summary><span class=\"dot v-%s\"></span><b>", i, vn);
 	h_text(b, t->name, 0);
 	h_printf(b, "</b> %s", vn);
@@ -321,20 +309,21 @@ static void host_details(struct html *b, size_t i, const struct target *t,
 	h_puts(b, "</summary>");
 	if (h->facts)
 		facts_line(b, h->facts);
-	if (!json_array_size(h->results)) {
+	if (!h->n_results) {
 		h_puts(b, "<p class=\"none\">No task results.</p></details>\n");
 		return;
 	}
 	h_puts(b, "<table><tr><th>Task</th><th>Check</th><th>Verdict</th><th>Message</th></tr>");
-	json_array_foreach(h->results, k, r) {
-		const char *c = verdict_class(str_of(r, "verdict"));
+	for (size_t k = 0; k < h->n_results; k++) {
+		const struct patrol_result *r = &h->results[k];
+		const char *c = proto_verdict_name(r->verdict);
 
 		h_puts(b, "<tr><td>");
-		h_text(b, str_of(r, "task"), 200);
+		h_text(b, r->task, 200);
 		h_puts(b, "</td><td>");
-		h_text(b, str_of(r, "check"), 50);
+		h_text(b, r->check, 50);
 		h_printf(b, "</td><td class=\"v v-%s\">%s</td><td>", c, c);
-		h_text(b, str_of(r, "message"), MESSAGE_MAX);
+		h_text(b, r->message, MESSAGE_MAX);
 		h_puts(b, "</td></tr>");
 	}
 	h_puts(b, "</table></details>\n");

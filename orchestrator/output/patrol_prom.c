@@ -28,7 +28,8 @@
  * The file is written to a temporary name beside the target and renamed
  * over it (file_replace), so the collector never reads half a file.
  */
-#include "patrol/patrol.h"
+#include "patrol_prom.h"
+#include "patrol_report.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -209,27 +210,19 @@ static void values(struct prom *p, const char *check, const json_t *vals,
 	}
 }
 
-static void task_metrics(struct prom *p, const char *host, const json_t *res)
+static void task_metrics(struct prom *p, const char *host, const struct patrol_result *res)
 {
-	const char *task = json_string_value(json_object_get(res, "task"));
-	const char *check = json_string_value(json_object_get(res, "check"));
-	const json_t *vals = json_object_get(res, "values"), *fs;
-	int verdict = VERDICT_ERROR;
+	const char *task = res->task, *check = res->check;
+	const json_t *vals = res->values, *fs;
 	size_t i, kept = 0;
 
-	if (!task || !check)
-		return;
-	proto_verdict_from_name(json_string_value(json_object_get(res, "verdict")) ?
-				json_string_value(json_object_get(res, "verdict")) : "error",
-				&verdict);
 	{
 		const char *const l[] = { "host", host, "task", task, "check", check, NULL };
 
 		sample(p, "ronda_task_verdict",
-		       "Task verdict: 0 ok, 1 warn, 2 fail, 3 error, 4 skipped.", l, verdict);
-		if (json_is_number(json_object_get(res, "ms")))
-			sample(p, "ronda_task_duration_seconds", "Wall time of the task on the host.",
-			       l, json_number_value(json_object_get(res, "ms")) / 1000);
+		       "Task verdict: 0 ok, 1 warn, 2 fail, 3 error, 4 skipped.", l, res->verdict);
+		sample(p, "ronda_task_duration_seconds", "Wall time of the task on the host.",
+		       l, res->ms / 1000);
 	}
 	{
 		const char *const l[] = { "host", host, "task", task, NULL };
@@ -249,9 +242,6 @@ static void host_metrics(struct prom *p, const struct target *t, const struct pa
 {
 	const char *const l[] = { "host", t->name, NULL };
 	static const char *const phases[] = { "connect", "handshake", "auth", "run" };
-	const json_t *res;
-	size_t k;
-
 	sample(p, "ronda_host_verdict",
 	       "Worst outcome on the host: 0 ok, 1 warn, 2 fail, 3 error, 4 unreachable.",
 	       l, patrol_host_verdict(h));
@@ -269,8 +259,8 @@ static void host_metrics(struct prom *p, const struct target *t, const struct pa
 	}
 	sample(p, "ronda_host_agent_uploaded_bytes", "Agent bytes sent to the host in this run.",
 	       l, (double)h->uploaded);
-	json_array_foreach(h->results, k, res)
-		task_metrics(p, t->name, res);
+	for (size_t k = 0; k < h->n_results; k++)
+		task_metrics(p, t->name, &h->results[k]);
 }
 
 static void prom_init(struct prom *p, const char *playbook)

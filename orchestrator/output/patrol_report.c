@@ -10,7 +10,7 @@
  * hosts with a dozen problems fit on one screen.  Grouping sorts an array
  * of small entries once; nothing is quadratic in the number of hosts.
  */
-#include "patrol/patrol.h"
+#include "patrol_report.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "escape.h"
+#include "proto.h"
 #include "inventory/hostlist.h"
 #include "rundir.h"
 #include "banned.h"
@@ -63,13 +64,6 @@ static int conn_failed(const struct host_result *c)
 	return 0;
 }
 
-static const char *result_verdict(const json_t *r)
-{
-	const char *v = json_string_value(json_object_get(r, "verdict"));
-
-	return v ? v : "error";
-}
-
 /*
  * Unreachable: never got as far as the agent.  Error: the agent refused
  * the job, could not run, stopped early or was cut off (no summary line).
@@ -79,25 +73,23 @@ static const char *result_verdict(const json_t *r)
 enum patrol_verdict patrol_host_verdict(const struct patrol_host *h)
 {
 	enum patrol_verdict worst = PV_OK;
-	const json_t *r;
-	size_t i;
 
 	if (h->agent_error)
 		return PV_ERROR;
 	if (!h->summary) {
-		if (!h->facts && json_array_size(h->results) == 0 &&
+		if (!h->facts && h->n_results == 0 &&
 		    (!h->conn || conn_failed(h->conn)))
 			return PV_UNREACHABLE;
 		return PV_ERROR;
 	}
-	if (json_object_get(h->summary, "stopped"))
+	if (h->summary->stopped)
 		return PV_ERROR;
-	json_array_foreach(h->results, i, r) {
-		const char *v = result_verdict(r);
+	for (size_t i = 0; i < h->n_results; i++) {
+		enum proto_verdict v = h->results[i].verdict;
 
-		if (strcmp(v, "fail") == 0 || strcmp(v, "error") == 0)
+		if (v == VERDICT_FAIL || v == VERDICT_ERROR)
 			worst = PV_FAIL;
-		else if (strcmp(v, "warn") == 0 && worst < PV_WARN)
+		else if (v == VERDICT_WARN && worst < PV_WARN)
 			worst = PV_WARN;
 	}
 	return worst;
@@ -110,7 +102,7 @@ static const char *host_why(const struct patrol_host *h, enum patrol_verdict v)
 		return "";
 	if (h->agent_error)
 		return h->agent_error;
-	if (h->summary && json_is_string(json_object_get(h->summary, "stopped")))
+	if (h->summary && h->summary->stopped_why)
 		return "the agent was stopped";
 	if (h->conn && h->conn->why[0])
 		return h->conn->why;
@@ -152,7 +144,7 @@ struct entry {
 	int rank;		/* sort key: worse first */
 	size_t order;		/* task: first appearance in the run */
 	const char *key;	/* task name, or cause */
-	const json_t *res;	/* task result, or NULL */
+	const struct patrol_result *res;	/* task result, or NULL */
 };
 
 static int entry_cmp(const void *pa, const void *pb)
@@ -189,10 +181,10 @@ static const struct main_value main_values[] = {
 };
 
 /* The result's main number; RONDA_ENOTFOUND if it has none. */
-static int value_of(const json_t *res, const struct main_value **how, double *v)
+static int value_of(const struct patrol_result *res, const struct main_value **how, double *v)
 {
-	const char *check = json_string_value(json_object_get(res, "check"));
-	const json_t *vals = json_object_get(res, "values"), *fs, *x;
+	const char *check = res->check;
+	const json_t *vals = res->values, *fs, *x;
 	size_t i;
 	int found = 0;
 
@@ -245,14 +237,14 @@ static void put_number(char *out, size_t n, const struct main_value *how, double
 static void describe(const struct entry *e, size_t n, struct buf *out)
 {
 	const struct main_value *how = NULL;
-	const char *msg0 = json_string_value(json_object_get(e[0].res, "message"));
+	const char *msg0 = e[0].res->message;
 	char lo_s[96], hi_s[96];
 	double v, lo = 0, hi = 0;
 	size_t have = 0;
 	int same = 1;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *m = json_string_value(json_object_get(e[i].res, "message"));
+		const char *m = e[i].res->message;
 
 		if (!m || !msg0 || strcmp(m, msg0))
 			same = 0;
@@ -308,10 +300,10 @@ int patrol_hosts_cut(const char *folded, size_t n, size_t width, struct buf *out
 	return buf_printf(out, "%s (%zu)", folded, n);
 }
 
-static int verdict_rank(const char *v)
+/* Task problems, worse first: error 3, fail 2, warn 1; others are none. */
+static int verdict_rank(enum proto_verdict v)
 {
-	return strcmp(v, "error") == 0 ? 3 : strcmp(v, "fail") == 0 ? 2 :
-		strcmp(v, "warn") == 0 ? 1 : 0;
+	return v == VERDICT_ERROR ? 3 : v == VERDICT_FAIL ? 2 : v == VERDICT_WARN ? 1 : 0;
 }
 
 /* Entries for every task problem (warn, fail, error) on every host. */
@@ -319,15 +311,16 @@ static int task_entries(const struct target_list *tl, const struct patrol_host *
 			struct entry **out, size_t *n_out)
 {
 	struct entry *e = NULL, *grown;
-	json_t *order = json_object(), *r;
+	json_t *order = json_object();
 	size_t n = 0, alloc = 0, i, k;
 
 	if (!order)
 		return RONDA_ENOMEM;
 	for (i = 0; i < tl->n; i++) {
-		json_array_foreach(hosts[i].results, k, r) {
-			const char *task = json_string_value(json_object_get(r, "task"));
-			int rank = verdict_rank(result_verdict(r));
+		for (k = 0; k < hosts[i].n_results; k++) {
+			const struct patrol_result *r = &hosts[i].results[k];
+			const char *task = r->task;
+			int rank = verdict_rank(r->verdict);
 			json_t *o;
 
 			if (!task || rank == 0)
@@ -377,7 +370,7 @@ static int group_entries(const struct target_list *tl, const struct entry *e, si
 		     (tasks ? e[to].order == e[from].order : strcmp(e[to].key, e[from].key) == 0); to++)
 			;
 		w->n = to - from;
-		w->verdict = tasks ? result_verdict(e[from].res)
+		w->verdict = tasks ? proto_verdict_name(e[from].res->verdict)
 				   : patrol_verdict_name((enum patrol_verdict)e[from].rank);
 		r = fold_hosts(tl, e + from, w->n, &w->hosts);
 		buf_init(&value, 4096);
@@ -526,12 +519,14 @@ static json_t *host_json(const struct target *t, const struct patrol_host *h)
 	json_object_set_new(o, "uploaded_bytes", json_integer((json_int_t)h->uploaded));
 	json_object_set(o, "facts", h->facts ? h->facts : json_null());
 	if (h->summary) {
-		json_object_set(o, "counts", json_object_get(h->summary, "counts"));
-		json_object_set(o, "agent", json_object_get(h->summary, "agent"));
-		json_object_set(o, "agent_ms", json_object_get(h->summary, "ms"));
-		json_object_set(o, "sandbox", json_object_get(h->summary, "sandbox"));
-		if (json_object_get(h->summary, "stopped"))
-			json_object_set(o, "stopped", json_object_get(h->summary, "stopped"));
+		const json_t *s = h->summary->line;
+
+		json_object_set(o, "counts", json_object_get(s, "counts"));
+		json_object_set(o, "agent", json_object_get(s, "agent"));
+		json_object_set(o, "agent_ms", json_object_get(s, "ms"));
+		json_object_set(o, "sandbox", json_object_get(s, "sandbox"));
+		if (h->summary->stopped)
+			json_object_set(o, "stopped", json_object_get(s, "stopped"));
 	} else {
 		json_object_set_new(o, "counts", json_null());
 	}
@@ -539,7 +534,7 @@ static json_t *host_json(const struct target *t, const struct patrol_host *h)
 }
 
 /* One task result, with the host in front and the protocol fields gone. */
-static json_t *task_json(const char *host, const json_t *res)
+static json_t *task_json(const char *host, const struct patrol_result *res)
 {
 	json_t *o = json_pack("{s:s, s:s}", "type", "task", "host", host);
 	const char *key;
@@ -547,7 +542,7 @@ static json_t *task_json(const char *host, const json_t *res)
 
 	if (!o)
 		return NULL;
-	json_object_foreach((json_t *)(uintptr_t)res, key, v) {
+	json_object_foreach(res->line, key, v) {
 		if (strcmp(key, "ronda") && strcmp(key, "type") && strcmp(key, "host"))
 			json_object_set(o, key, v);
 	}
@@ -568,15 +563,13 @@ static int put_line(FILE *out, json_t *o)
 int patrol_report_json(FILE *out, const struct target_list *tl,
 		       const struct patrol_host *hosts)
 {
-	const json_t *res;
-	size_t k;
 	int r;
 
 	for (size_t i = 0; i < tl->n; i++) {
 		if ((r = put_line(out, host_json(&tl->v[i], &hosts[i]))))
 			return r;
-		json_array_foreach(hosts[i].results, k, res) {
-			if ((r = put_line(out, task_json(tl->v[i].name, res))))
+		for (size_t k = 0; k < hosts[i].n_results; k++) {
+			if ((r = put_line(out, task_json(tl->v[i].name, &hosts[i].results[k]))))
 				return r;
 		}
 	}
@@ -595,14 +588,13 @@ static int write_host(FILE *f, void *arg)
 {
 	const struct out_ctx *c = arg;
 	const struct patrol_host *h = &c->hosts[c->i];
-	json_t *o = host_json(&c->tl->v[c->i], h), *tasks = json_array(), *res;
-	size_t k;
+	json_t *o = host_json(&c->tl->v[c->i], h), *tasks = json_array();
 	int r = RONDA_ENOMEM;
 
 	if (!o || !tasks)
 		goto out;
-	json_array_foreach(h->results, k, res) {
-		json_t *t = task_json(c->tl->v[c->i].name, res);
+	for (size_t k = 0; k < h->n_results; k++) {
+		json_t *t = task_json(c->tl->v[c->i].name, &h->results[k]);
 
 		if (!t || json_array_append_new(tasks, t))
 			goto out;

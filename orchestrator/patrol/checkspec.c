@@ -13,7 +13,7 @@
  * and sysctl names, words) are the schema's, said in its words, not
  * repeated here; the parsers only split and convert.
  */
-#include "patrol.h"
+#include "checkspec.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -13,7 +13,7 @@
  * means that conditions can never form a cycle.  Tag filtering runs last,
  * over the checked tasks.  Every error names the file and the line.
  */
-#include "patrol.h"
+#include "playbook.h"
 
 #include <errno.h>
 #include <libconfig.h>

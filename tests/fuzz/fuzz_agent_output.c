@@ -1,14 +1,14 @@
 /* fuzz_agent_output.c - what the orchestrator makes of an agent's stdout:
- * push_parse_agent() into a host, then everything that reads the decoded
+ * push_parse_agent() or results_feed() in pieces into a host, then everything that reads the decoded
  * host (verdict, cause, summary groups, terminal summary and JSON Lines). */
 #include "fuzz.h"
 
 #include "buf.h"
 #include "ssh/engine.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "output/patrol_report.h"
 #include "proto.h"
-#include "patrol/push.h"
+#include "patrol/results.h"
 #include "inventory/target.h"
 #include "banned.h"
 
@@ -45,7 +45,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conn.ms_connect = conn.ms_handshake = conn.ms_auth = conn.ms_run = 1;
 	h.conn = &conn;
 	why[0] = '\0';
-	push_parse_agent((const char *)data, size, have_job ? &job : NULL, &h, why, sizeof(why));
+	if (size && data[0] & 1) {
+		push_parse_agent((const char *)data, size, have_job ? &job : NULL, &h, why, sizeof(why));
+	} else {
+		/* fed in pieces whose sizes the input picks, as a stream arrives */
+		struct results_parser p;
+		size_t step = size ? (size_t)data[0] % 17 + 1 : 1;
+
+		results_init(&p, &h, have_job ? &job : NULL);
+		p.line_max = 4096;	/* so that the over-long path is reached */
+		for (size_t at = 0; at < size; at += step)
+			results_feed(&p, (const char *)data + at, size - at < step ? size - at : step);
+		results_finish(&p);
+		results_release(&p);
+	}
 	(void)patrol_host_verdict(&h);
 	(void)patrol_host_why(&h);
 	(void)patrol_exit_code(&h, 1);
@@ -60,8 +73,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	target_list_release(&tl);
-	json_decref(h.facts);
-	json_decref(h.results);
-	json_decref(h.summary);
+	patrol_host_release(&h);
 	return 0;
 }

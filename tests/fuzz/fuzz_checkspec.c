@@ -4,7 +4,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "patrol/checkspec.h"
 #include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -24,7 +24,8 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "patrol/checkspec.h"
+#include "patrol/playbook.h"
 #include "proto.h"
 #include "banned.h"
 

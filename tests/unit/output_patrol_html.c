@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "output/patrol_html.h"
 #include "patrol_fixture.h"
 #include "banned.h"
 
@@ -118,8 +119,10 @@ static void test_escaping(void **state)
 		"{\"exit\":1}")
 	    RES("t", "command", "ok", "verdict from a host", "{}")
 	    RES("d\u202eisk", "command", "fail", "x", "{}") SUMMARY);
-	/* proto_line_parse refuses unknown verdicts; the report must not trust that */
-	json_object_set_new(json_array_get(f.h[0].results, 1), "verdict", json_string("<script>"));
+	/* proto_line_parse refuses unknown verdicts; the report must not trust
+	 * that: neither the line's text nor an enum out of its range */
+	json_object_set_new(f.h[0].results[1].line, "verdict", json_string("<script>"));
+	f.h[0].results[1].verdict = (enum proto_verdict)VERDICT__COUNT;
 	add(&f, "web02", RESULT_UNREACHABLE, "refused <script>x</script>", NULL);
 	add(&f, "web03", RESULT_OK, NULL,
 	    "{\"ronda\":1,\"type\":\"facts\",\"os\":\"</p><script>1</script>\",\"kernel\":\"6\\\"x\"}\n"

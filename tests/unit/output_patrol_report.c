@@ -20,7 +20,8 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
-#include "patrol/patrol.h"
+#include "output/patrol_prom.h"
+#include "output/patrol_report.h"
 #include "proto.h"
 #include "patrol_fixture.h"
 #include "banned.h"
@@ -409,7 +410,8 @@ static void test_prom_values_bounded_per_result(void **state)
 	for (int i = 0; i < 5; i++)
 		json_array_append_new(fs, json_pack("{s:s, s:i, s:i}", "path", "/x", "a", i, "b", i));
 	json_object_set_new(vals, "filesystems", fs);
-	json_object_set_new(json_array_get(f.h[0].results, 0), "values", vals);
+	json_object_set_new(f.h[0].results[0].line, "values", vals);
+	f.h[0].results[0].values = vals;
 	text = prom_of(&f, log, sizeof(log));
 	for (const char *p = text; (p = strstr(p, "{host=\"big\",task=\"disk /var\"")); p++)
 		samples++;

@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "patrol/checkspec.h"
 #include "proto.h"
 #include "banned.h"
 

@@ -1,7 +1,7 @@
 /*
  * patrol_fixture.h - synthetic fleets for the patrol report tests: a
- * target list and struct patrol_host array built from agent lines, as the
- * push code would fill them.  Included by test_patrol_report.c and
+ * target list and struct patrol_host array built from agent lines, decoded
+ * as patrol/results.c decodes them (without holding them against a job).  Included by test_patrol_report.c and
  * test_patrol_html.c after cmocka.h; everything is static inline so a test
  * file may use only part of it.
  */
@@ -14,14 +14,13 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "output/patrol_report.h"
 #include "proto.h"
 
 struct fleet {
 	struct target_list tl;
 	struct patrol_host *h;
 	struct host_result *conn;
-	json_t *keep;		/* error lines, which agent_error points into */
 	size_t n;
 };
 
@@ -31,21 +30,16 @@ static inline void fleet_init(struct fleet *f, size_t n)
 	target_list_init(&f->tl);
 	f->h = calloc(n, sizeof(*f->h));
 	f->conn = calloc(n, sizeof(*f->conn));
-	f->keep = json_array();
 	assert_non_null(f->h);
 	assert_non_null(f->conn);
 }
 
 static inline void fleet_release(struct fleet *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		json_decref(f->h[i].facts);
-		json_decref(f->h[i].results);
-		json_decref(f->h[i].summary);
-	}
+	for (size_t i = 0; i < f->n; i++)
+		patrol_host_release(&f->h[i]);
 	free(f->h);
 	free(f->conn);
-	json_decref(f->keep);
 	target_list_release(&f->tl);
 }
 
@@ -75,7 +69,6 @@ static inline void add(struct fleet *f, const char *name, enum host_status st, c
 	c->ms_run = -1;
 	snprintf(c->why, sizeof(c->why), "%s", why ? why : "");
 	h->conn = c;
-	h->results = json_array();
 	buf_init(&err, 1024);
 	while (p && *p) {
 		const char *nl = strchr(p, '\n'), *type;
@@ -84,15 +77,13 @@ static inline void add(struct fleet *f, const char *name, enum host_status st, c
 		assert_non_null(nl);
 		if (proto_line_parse(p, (size_t)(nl - p), &o, &type, &err) != RONDA_OK)
 			fail_msg("bad line %.*s: %s", (int)(nl - p), p, buf_data(&err));
-		if (strcmp(type, "facts") == 0)
-			h->facts = o;
-		else if (strcmp(type, "summary") == 0)
-			h->summary = o;
-		else if (strcmp(type, "result") == 0)
-			json_array_append_new(h->results, o);
-		else {
-			json_array_append_new(f->keep, o);
-			h->agent_error = json_string_value(json_object_get(o, "error"));
+		if (strcmp(type, "error") == 0) {
+			/* the agent's own words, without what a patrol adds */
+			assert_int_equal(patrol_host_set_error(h, json_string_value(json_object_get(o, "error"))),
+					 RONDA_OK);
+			json_decref(o);
+		} else {
+			assert_int_equal(patrol_host_add_line(h, type, o), RONDA_OK);
 		}
 		p = nl + 1;
 	}

@@ -15,7 +15,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "patrol/playbook.h"
 #include "proto.h"
 #include "banned.h"
 

@@ -1,5 +1,6 @@
 /*
- * patrol_push.c - the agent's lines held against the job (push_parse_agent):
+ * patrol_results.c - the agent's lines decoded (results_feed, in any pieces,
+ * bounded per line) and held against the job (push_parse_agent):
  * every task exactly one result, a summary whose counts agree, and hostile
  * or malformed lines; each disagreement makes the host an agent error and
  * the run exit 2, never a silent ok.
@@ -15,9 +16,9 @@
 
 #include "buf.h"
 #include "err.h"
-#include "patrol/patrol.h"
+#include "patrol/results.h"
 #include "proto.h"
-#include "patrol/push.h"
+#include "patrol/deploy.h"
 #include "patrol_fixture.h"
 #include "banned.h"
 
@@ -39,8 +40,8 @@ struct run {
 	char why[256];
 };
 
-/* Parses lines[0..n) against the job (NULL: no job) into x. */
-static void parse_n(struct run *x, int with_job, const char *lines, size_t n)
+/* An empty host of a reachable connection, and the job. */
+static void run_init(struct run *x)
 {
 	struct buf err;
 
@@ -50,6 +51,12 @@ static void parse_n(struct run *x, int with_job, const char *lines, size_t n)
 	buf_release(&err);
 	x->conn.status = RESULT_OK;
 	x->h.conn = &x->conn;
+}
+
+/* Parses lines[0..n) against the job (NULL: no job) into x. */
+static void parse_n(struct run *x, int with_job, const char *lines, size_t n)
+{
+	run_init(x);
 	push_parse_agent(lines, n, with_job ? &x->job : NULL, &x->h, x->why, sizeof(x->why));
 }
 
@@ -60,9 +67,7 @@ static void parse(struct run *x, const char *lines)
 
 static void release(struct run *x)
 {
-	json_decref(x->h.facts);
-	json_decref(x->h.results);
-	json_decref(x->h.summary);
+	patrol_host_release(&x->h);
 	proto_job_release(&x->job);
 }
 
@@ -257,18 +262,184 @@ static void test_raw_output_released(void **state)
 	assert_int_equal(push_plan(&pc, 0, &t, &r, 1, &next), 0);
 	assert_int_equal(r.status, RESULT_OK);
 	assert_null(h.agent_error);
-	assert_int_equal(json_array_size(h.results), 2);
+	assert_int_equal(h.n_results, 2);
 	assert_null(r.out.mem);
 	assert_null(r.err.mem);
 	/* the job's tasks are what the results were held against */
 	assert_int_equal(pc.expect.n_tasks, 2);
 	assert_string_equal(pc.expect.tasks[1].name, "load");
-	json_decref(h.facts);
-	json_decref(h.results);
-	json_decref(h.summary);
+	patrol_host_release(&h);
 	host_result_release(&r);
 	push_ctx_release(&pc);
 	patrol_plan_release(&plan);
+}
+
+/* The host decoded from out fed in the pieces cut at cuts[0..n). */
+static void feed_cut(struct run *x, const char *out, size_t len, const size_t *cuts, size_t n)
+{
+	struct results_parser p;
+	size_t from = 0;
+
+	run_init(x);
+	results_init(&p, &x->h, &x->job);
+	for (size_t i = 0; i <= n; i++) {
+		size_t to = i < n ? cuts[i] : len;
+
+		results_feed(&p, out + from, to - from);
+		from = to;
+	}
+	results_finish(&p);
+	results_release(&p);
+}
+
+static void same_host(const struct patrol_host *a, const struct patrol_host *b)
+{
+	if (a->agent_error || b->agent_error) {
+		assert_non_null(a->agent_error);
+		assert_non_null(b->agent_error);
+		assert_string_equal(a->agent_error, b->agent_error);
+	}
+	assert_int_equal(a->n_results, b->n_results);
+	for (size_t i = 0; i < a->n_results; i++) {
+		assert_string_equal(a->results[i].task, b->results[i].task);
+		assert_int_equal(a->results[i].verdict, b->results[i].verdict);
+		assert_true(json_equal(a->results[i].line, b->results[i].line));
+	}
+	assert_true(!a->facts == !b->facts);
+	assert_true(!a->facts || json_equal(a->facts, b->facts));
+	assert_true(!a->summary == !b->summary);
+	assert_true(!a->summary || json_equal(a->summary->line, b->summary->line));
+}
+
+/* Lines split at any byte give what the whole output gives, errors included. */
+static void test_feed_any_split(void **state)
+{
+	static const char *const outs[] = {
+		FACTS R_DISK("fail") R_LOAD("warn") SUM(0, 1, 1, 0, 0, 2, ""),
+		FACTS R_DISK("ok") R_DISK("ok") SUM(2, 0, 0, 0, 0, 2, ""),
+		FACTS R_DISK("ok") "{\"ronda\":1,\"type\":\"res",
+		FACTS R_DISK("ok") R_LOAD("ok") SUM(2, 0, 0, 0, 0, 2, "") FACTS,
+		FACTS "not json\n" R_LOAD("ok"),
+	};
+	struct run whole, cut;
+
+	(void)state;
+	for (size_t o = 0; o < sizeof(outs) / sizeof(outs[0]); o++) {
+		size_t len = strlen(outs[o]), two[2], *bytes = calloc(len, sizeof(*bytes));
+
+		assert_non_null(bytes);
+		feed_cut(&whole, outs[o], len, NULL, 0);
+		for (size_t k = 0; k <= len; k++) {
+			feed_cut(&cut, outs[o], len, &k, 1);
+			same_host(&whole.h, &cut.h);
+			release(&cut);
+			for (size_t j = k; j <= len; j += 7) {
+				two[0] = k;
+				two[1] = j;
+				feed_cut(&cut, outs[o], len, two, 2);
+				same_host(&whole.h, &cut.h);
+				release(&cut);
+			}
+		}
+		for (size_t k = 0; k < len; k++)
+			bytes[k] = k;
+		feed_cut(&cut, outs[o], len, bytes, len);	/* one byte at a time */
+		same_host(&whole.h, &cut.h);
+		release(&cut);
+		/* and what push_parse_agent made of it */
+		parse(&cut, outs[o]);
+		same_host(&whole.h, &cut.h);
+		release(&cut);
+		release(&whole);
+		free(bytes);
+	}
+}
+
+/* A line longer than the limit is an agent error, whole or in pieces. */
+static void test_feed_long_line(void **state)
+{
+	char line[300];
+	struct run x;
+	struct results_parser p;
+
+	(void)state;
+	memset(line, 'x', sizeof(line));
+	for (int pieces = 1; pieces <= 3; pieces++) {
+		memset(&x, 0, sizeof(x));
+		x.conn.status = RESULT_OK;
+		x.h.conn = &x.conn;
+		results_init(&p, &x.h, NULL);
+		p.line_max = 100;
+		results_feed(&p, FACTS, strlen(FACTS));
+		for (int i = 0; i < pieces; i++)
+			results_feed(&p, line, sizeof(line) / (size_t)pieces);
+		results_feed(&p, "\n", 1);
+		assert_true(results_held(&p) <= 100);
+		results_finish(&p);
+		results_release(&p);
+		assert_non_null(x.h.agent_error);
+		assert_non_null(strstr(x.h.agent_error, "agent line 2 is longer than the protocol's limit of 100 bytes"));
+		assert_int_equal(patrol_host_verdict(&x.h), PV_ERROR);
+		patrol_host_release(&x.h);
+	}
+	/* 99 bytes and the newline: at the limit, fine */
+	memset(&x, 0, sizeof(x));
+	results_init(&p, &x.h, NULL);
+	p.line_max = 100;
+	line[0] = '\0';
+	snprintf(line, sizeof(line), "{\"ronda\":1,\"type\":\"facts\",\"os\":\"%0*d\"}", 99 - 34, 7);
+	assert_int_equal(strlen(line), 99);
+	results_feed(&p, line, 50);
+	results_feed(&p, line + 50, 49);
+	results_feed(&p, "\n", 1);
+	results_finish(&p);
+	results_release(&p);
+	assert_non_null(x.h.facts);
+	assert_non_null(x.h.agent_error);
+	assert_non_null(strstr(x.h.agent_error, "agent stopped before its summary"));
+	patrol_host_release(&x.h);
+}
+
+/* Complete lines are not kept: memory stays that of one partial line. */
+static void test_feed_bounded(void **state)
+{
+	static const char res[] = RES("load", "load", "ok", "m", "{}");
+	struct patrol_host h;
+	struct results_parser p;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	results_init(&p, &h, NULL);
+	results_feed(&p, FACTS, strlen(FACTS));
+	for (int i = 0; i < 20000; i++) {
+		results_feed(&p, res, sizeof(res) - 1);
+		assert_int_equal(results_held(&p), 0);
+	}
+	/* a line in two pieces is held only until its newline */
+	results_feed(&p, res, 10);
+	assert_true(results_held(&p) >= 10);
+	results_feed(&p, res + 10, sizeof(res) - 1 - 10);
+	assert_int_equal(results_held(&p), 0);
+	results_finish(&p);
+	results_release(&p);
+	assert_int_equal(h.n_results, 20001);
+	assert_int_equal(h.results[20000].verdict, VERDICT_OK);
+	patrol_host_release(&h);
+}
+
+/* The agent error is the host's own copy, not text a later step reuses. */
+static void test_error_owned(void **state)
+{
+	struct run x;
+	char copy[256];
+
+	(void)state;
+	parse(&x, FACTS R_DISK("ok"));
+	assert_non_null(x.h.agent_error);
+	snprintf(copy, sizeof(copy), "%s", x.h.agent_error);
+	memset(x.why, 'z', sizeof(x.why) - 1);
+	assert_string_equal(x.h.agent_error, copy);
+	release(&x);
 }
 
 int main(void)
@@ -283,6 +454,10 @@ int main(void)
 		cmocka_unit_test(test_summary_lines),
 		cmocka_unit_test(test_hostile_lines),
 		cmocka_unit_test(test_raw_output_released),
+		cmocka_unit_test(test_feed_any_split),
+		cmocka_unit_test(test_feed_long_line),
+		cmocka_unit_test(test_feed_bounded),
+		cmocka_unit_test(test_error_owned),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /*
- * patrol.c - a patrol plan and the job line made from it; see patrol.h.
+ * plan.c - a patrol plan and the job line made from it; see patrol.h.
  *
  * The plan keeps its tasks as JSON objects already in the agent's format
  * (playbook_load and checkspec_parse build them), so making the job is only
@@ -7,7 +7,7 @@
  * The job is checked with proto_job_parse before it leaves, the same check
  * the agent makes, so a bad plan fails here and not on a thousand hosts.
  */
-#include "patrol.h"
+#include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>

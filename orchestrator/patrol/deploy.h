@@ -1,5 +1,5 @@
 /*
- * push.h - getting the agent onto a host and running it there, over the
+ * deploy.h - getting the agent onto a host and running it there, over the
  * host's one SSH session, as steps of the engine (engine.h).
  *
  * Step "run": a POSIX sh bootstrap checks the architecture and the cache
@@ -17,14 +17,15 @@
  * run.  The bootstrap prints one "RONDA <word> ..." line before anything
  * else; the agent's JSON Lines follow (common/PROTOCOL.md).
  */
-#ifndef RONDA_PUSH_H
-#define RONDA_PUSH_H
+#ifndef RONDA_DEPLOY_H
+#define RONDA_DEPLOY_H
 
 #include <stddef.h>
 
 #include "buf.h"
 #include "ssh/engine.h"
-#include "patrol.h"
+#include "plan.h"
+#include "results.h"
 #include "proto.h"
 
 struct agent_bin {
@@ -66,15 +67,5 @@ void push_ctx_release(struct push_ctx *p);
 /* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */
 int push_plan(void *arg, size_t i, const struct target *t,
 	      struct host_result *r, int step, struct engine_step *next);
-
-/*
- * Parses the agent's lines in out into h and holds them against job (the
- * job sent; NULL: lines only).  Never fails on bad input: a bad line, a task
- * without a result, a result for no task or a second one, a summary that is
- * missing or whose counts disagree with the results: each becomes
- * h->agent_error, written to why, naming the task or the count.
- */
-void push_parse_agent(const char *out, size_t n, const struct proto_job *job,
-		      struct patrol_host *h, char *why, size_t whylen);
 
 #endif
