@@ -4,7 +4,7 @@ ORCH_SRCS := orchestrator/inventory/target.c orchestrator/inventory/hostlist.c o
 	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
 	orchestrator/inventory/pattern.c orchestrator/cli.c orchestrator/cmd_hosts.c \
 	orchestrator/ssh/knownhosts.c orchestrator/ssh/remote.c orchestrator/ssh/ident.c \
-	orchestrator/ssh/engine.c orchestrator/ssh/engine_ssh.c orchestrator/ssh/dns.c orchestrator/output/report.c orchestrator/cmd_exec.c \
+	orchestrator/ssh/engine.c orchestrator/ssh/engine_conn.c orchestrator/ssh/engine_chan.c orchestrator/ssh/dns.c orchestrator/output/report.c orchestrator/cmd_exec.c \
 	orchestrator/patrol/push.c orchestrator/ssh/engine_cli.c orchestrator/ssh/sshagent.c orchestrator/cmd_patrol.c \
 	orchestrator/patrol/patrol.c orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c \
 	orchestrator/output/patrol_report.c orchestrator/output/rundir.c orchestrator/output/patrol_prom.c orchestrator/output/patrol_html.c \

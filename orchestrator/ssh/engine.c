@@ -1,7 +1,7 @@
 /*
  * engine.c - the per-host SSH state machine on one libev loop; see engine.h.
  * This half is the loop: starting hosts within --forks and --rate,
- * deadlines, retries, keepalives, signals; the states are in engine_ssh.c.
+ * deadlines, retries, keepalives, signals; the states are in engine_conn.c and engine_chan.c.
  *
  * A struct conn is one host in flight.  step() calls the function of the
  * current state until one says WAIT (libssh2 would block: arm ev_io for
@@ -161,6 +161,38 @@ enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 	log_debug("%s: %s: %s", c->t->name, host_status_name(st), c->r->why);
 	conn_finish(c);
 	return DONE;
+}
+
+/*
+ * Asks the caller's plan for the next step on this host: another command
+ * on a fresh channel of the same session, or the end.
+ */
+enum step next_step(struct conn *c)
+{
+	struct engine_step st;
+	int more;
+
+	memset(&st, 0, sizeof(st));
+	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->stepno, &st);
+	if (more <= 0 || c->e->interrupted) {
+		if (more < 0 && c->r->status == RESULT_OK)
+			c->r->status = RESULT_ERROR;
+		if (c->stepno)	/* a polite goodbye; do not wait for it */
+			libssh2_session_disconnect(c->s, "done");
+		conn_finish(c);
+		return DONE;
+	}
+	c->stepno++;
+	c->step = st;
+	c->in_off = 0;
+	c->eof_sent = 0;
+	c->tail_len = 0;
+	c->r->has_exit = 0;
+	buf_reset(&c->r->out);
+	buf_reset(&c->r->err);
+	c->r->out_cut = c->r->err_cut = 0;
+	conn_set_state(c, ST_OPEN);
+	return GO;
 }
 
 const char *conn_ssh_error(struct conn *c)

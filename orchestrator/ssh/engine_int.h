@@ -1,6 +1,6 @@
 /*
  * engine_int.h - what engine.c (the loop: timers, pacing, signals, the
- * life of a host) and engine_ssh.c (the SSH states) share.  Not for use
+ * life of a host) and engine_conn.c and engine_chan.c (the SSH states) share.  Not for use
  * outside the engine.
  */
 #ifndef RONDA_ENGINE_INT_H
@@ -110,7 +110,16 @@ enum step conn_wait_for(struct conn *c, int events);
 /* Waits in the directions libssh2 asks for. */
 enum step conn_wait_ssh(struct conn *c);
 
-/* The SSH side (engine_ssh.c): runs the function of c's state. */
+/* Asks the plan for the next step: ST_OPEN for another command, or the end. */
+enum step next_step(struct conn *c);
+
+/* The SSH side (engine_conn.c): runs the function of c's state. */
 enum step engine_ssh_step(struct conn *c);
+
+/* The channel states (engine_chan.c). */
+enum step st_open(struct conn *c);
+enum step st_exec(struct conn *c);
+enum step st_read(struct conn *c);
+enum step st_close(struct conn *c);
 
 #endif
