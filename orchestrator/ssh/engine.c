@@ -3,10 +3,10 @@
  * This half is the loop: starting hosts within --forks and --rate,
  * deadlines, retries, keepalives, signals; the states are in engine_conn.c and engine_chan.c.
  *
- * A struct conn is one host in flight.  step() calls the function of the
+ * A struct conn is one host in flight.  advance() calls the function of the
  * current state until one says WAIT (libssh2 would block: arm ev_io for
  * the directions libssh2 asks for, or a short timer if it names none) or
- * DONE.  Each state function either advances c->state or finishes the
+ * STOP.  Each state function either advances c->state or finishes the
  * host through conn_fail().  Deadlines: the connect deadline covers TCP, banner,
  * key exchange and authentication; then the command deadline (if any) and
  * keepalives take over.
@@ -150,7 +150,7 @@ void conn_finish(struct conn *c)
 		start_more(e);
 }
 
-enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
+enum advance conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -160,29 +160,29 @@ enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 	va_end(ap);
 	log_debug("%s: %s: %s", c->t->name, host_status_name(st), c->r->why);
 	conn_finish(c);
-	return DONE;
+	return STOP;
 }
 
 /*
  * Asks the caller's plan for the next step on this host: another command
  * on a fresh channel of the same session, or the end.
  */
-enum step next_step(struct conn *c)
+enum advance next_step(struct conn *c)
 {
 	struct engine_step st;
 	int more;
 
 	memset(&st, 0, sizeof(st));
-	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->stepno, &st);
+	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->n_steps, &st);
 	if (more <= 0 || c->e->interrupted) {
 		if (more < 0 && c->r->status == RESULT_OK)
 			c->r->status = RESULT_ERROR;
-		if (c->stepno)	/* a polite goodbye; do not wait for it */
+		if (c->n_steps)	/* a polite goodbye; do not wait for it */
 			libssh2_session_disconnect(c->s, "done");
 		conn_finish(c);
-		return DONE;
+		return STOP;
 	}
-	c->stepno++;
+	c->n_steps++;
 	c->step = st;
 	c->in_off = 0;
 	c->eof_sent = 0;
@@ -221,7 +221,7 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * jitter, so a host that is rebooting or a burst that overflowed a listen
  * queue gets another chance, but many hosts do not retry in lock-step.
  */
-enum step conn_fail_transient(struct conn *c, enum host_status st,
+enum advance conn_fail_transient(struct conn *c, enum host_status st,
 				const char *why)
 {
 	double delay;
@@ -240,11 +240,11 @@ enum step conn_fail_transient(struct conn *c, enum host_status st,
 	ev_set_cb(&c->tick, retry_cb);
 	ev_timer_set(&c->tick, delay, 0);
 	ev_timer_start(c->e->loop, &c->tick);
-	return DONE;
+	return STOP;
 }
 
 
-static void step(struct conn *c);
+static void advance(struct conn *c);
 
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -253,18 +253,18 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	if (revents & EV_READ)
 		c->last_rx = ev_now(c->e->loop);
-	step(c);
+	advance(c);
 }
 
 static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	step(w->data);
+	advance(w->data);
 }
 
 /* Waits for the socket in the directions libssh2 (or connect) needs. */
-enum step conn_wait_for(struct conn *c, int events)
+enum advance conn_wait_for(struct conn *c, int events)
 {
 	struct ev_loop *loop = c->e->loop;
 
@@ -284,7 +284,7 @@ enum step conn_wait_for(struct conn *c, int events)
 	return WAIT;
 }
 
-enum step conn_wait_ssh(struct conn *c)
+enum advance conn_wait_ssh(struct conn *c)
 {
 	int d = libssh2_session_block_directions(c->s), ev = 0;
 
@@ -296,14 +296,14 @@ enum step conn_wait_ssh(struct conn *c)
 }
 
 
-static void step(struct conn *c)
+static void advance(struct conn *c)
 {
-	enum step r = GO;
+	enum advance r = GO;
 
 	ev_timer_stop(c->e->loop, &c->tick);
 	ev_io_stop(c->e->loop, &c->agent_io);
 	while (r == GO && c->state > ST_QUEUED && c->state < ST_DONE)
-		r = engine_ssh_step(c);
+		r = engine_state_run(c);
 	/* Waiting on a running command: keepalives watch the peer. */
 	if (r == WAIT && c->state >= ST_READ && c->e->o->keepalive_interval > 0 &&
 	    !ev_is_active(&c->ka)) {
@@ -344,7 +344,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (c->state >= ST_READ && !c->killing) {
 		c->timed_out = 1;
 		kill_remote(c);
-		step(c);
+		advance(c);
 		return;
 	}
 	/* Killing took too long, or the channel never opened. */
@@ -366,7 +366,7 @@ static void keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	libssh2_keepalive_send(c->s, &next);
-	step(c);
+	advance(c);
 }
 
 static void attempt_start(struct conn *c)
@@ -384,7 +384,7 @@ static void attempt_start(struct conn *c)
 	conn_set_state(c, ST_CONNECT);
 	ev_timer_set(&c->deadline, c->t->connect_timeout, 0);
 	ev_timer_start(loop, &c->deadline);
-	step(c);
+	advance(c);
 }
 
 static void resolved(void *arg, int status, const struct sockaddr *sa,
@@ -488,7 +488,7 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
 			kill_remote(c);
-			step(c);
+			advance(c);
 		} else {
 			conn_fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}

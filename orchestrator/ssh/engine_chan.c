@@ -11,7 +11,7 @@
 #include "remote.h"
 #include "banned.h"
 
-enum step st_open(struct conn *c)
+enum advance st_open(struct conn *c)
 {
 	c->ch = libssh2_channel_open_ex(c->s, "session", 7, CHANNEL_WINDOW,
 					CHANNEL_PACKET, NULL, 0);
@@ -24,7 +24,7 @@ enum step st_open(struct conn *c)
 	return GO;
 }
 
-enum step st_exec(struct conn *c)
+enum advance st_exec(struct conn *c)
 {
 	const char *cmd = c->step.cmd;
 	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, cmd,
@@ -112,7 +112,7 @@ static int feed(struct conn *c)
 	return 0;
 }
 
-enum step st_read(struct conn *c)
+enum advance st_read(struct conn *c)
 {
 	ssize_t a, b;
 
@@ -140,7 +140,7 @@ enum step st_read(struct conn *c)
 	return GO;
 }
 
-enum step st_close(struct conn *c)
+enum advance st_close(struct conn *c)
 {
 	int rc = libssh2_channel_close(c->ch);
 	int code;

@@ -2,7 +2,7 @@
  * engine_conn.c - the SSH side of the engine: one function per state of a
  * host (connect, handshake, host key, auth, open, exec, read, close), each
  * advancing c->state or ending the host through conn_fail().  The loop
- * side (engine.c) calls engine_ssh_step() and owns timers and watchers.
+ * side (engine.c) calls engine_state_run() and owns timers and watchers.
  */
 #include "engine_int.h"
 
@@ -33,7 +33,7 @@ static int transient_errno(int err)
 	       err == ECONNABORTED || err == EAGAIN;
 }
 
-static enum step st_connect(struct conn *c)
+static enum advance st_connect(struct conn *c)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -71,7 +71,7 @@ connected:
 	return GO;
 }
 
-static enum step st_handshake(struct conn *c)
+static enum advance st_handshake(struct conn *c)
 {
 	int rc;
 
@@ -110,13 +110,13 @@ static int known_types(struct conn *c, struct buf *out)
  * The host is known only by keys of other types.  ssh calls this a changed
  * key, and so do we: accept-new must not record a stranger's key.
  */
-static enum step hostkey_other_type(struct conn *c, const unsigned char *key,
+static enum advance hostkey_other_type(struct conn *c, const unsigned char *key,
 				    size_t len, const char *fp)
 {
 	struct buf known;
 	const unsigned char *type = (const unsigned char *)"?";
 	size_t tlen = 1;
-	enum step st;
+	enum advance st;
 
 	if (knownhosts_key_type(key, len, &type, &tlen))
 		tlen = 1;
@@ -131,7 +131,7 @@ static enum step hostkey_other_type(struct conn *c, const unsigned char *key,
 	return st;
 }
 
-static enum step st_hostkey(struct conn *c)
+static enum advance st_hostkey(struct conn *c)
 {
 	size_t len = 0;
 	int type = 0;
@@ -205,7 +205,7 @@ static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
 	return r == RONDA_OK ? 0 : -1;
 }
 
-static enum step wait_agent(struct conn *c)
+static enum advance wait_agent(struct conn *c)
 {
 	int ev = EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0);
 
@@ -216,7 +216,7 @@ static enum step wait_agent(struct conn *c)
 }
 
 /* Keys from ssh-agent first, then identity files, as OpenSSH does. */
-static enum step st_auth(struct conn *c)
+static enum advance st_auth(struct conn *c)
 {
 	const char *user = c->t->user ? c->t->user : "root";
 	size_t na = c->e->akeys.n;
@@ -266,7 +266,7 @@ static enum step st_auth(struct conn *c)
 	return next_step(c);
 }
 
-typedef enum step (*state_fn)(struct conn *c);
+typedef enum advance (*state_fn)(struct conn *c);
 
 static const state_fn states[] = {
 	[ST_CONNECT] = st_connect,
@@ -387,7 +387,7 @@ static int set_prefs(struct conn *c)
 	return 0;
 }
 
-enum step engine_ssh_step(struct conn *c)
+enum advance engine_state_run(struct conn *c)
 {
 	return states[c->state](c);
 }

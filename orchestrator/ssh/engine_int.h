@@ -38,7 +38,13 @@ enum state {
 };
 
 
-enum step { GO, WAIT, DONE };
+/*
+ * What a state function tells the loop: GO, run the (new) state now; WAIT,
+ * a watcher or timer calls again; STOP, the host left the machine
+ * (finished, or queued for a retry).  "Step" means only the plan's step
+ * (struct engine_step).
+ */
+enum advance { GO, WAIT, STOP };
 
 struct engine;
 
@@ -70,7 +76,7 @@ struct conn {
 	char tail[REMOTE_STATUS_MAX];	/* last bytes of stderr */
 	size_t tail_len;
 	int killing;		/* we closed stdin to kill the command */
-	int stepno;		/* steps run so far on this host */
+	int n_steps;		/* steps run so far on this host */
 	struct engine_step step;	/* the current one */
 	size_t in_off;		/* bytes of step.in written */
 	int eof_sent;
@@ -100,26 +106,26 @@ struct engine {
 void conn_set_state(struct conn *c, enum state s);
 long conn_ms_since(struct conn *c, double t);
 void conn_finish(struct conn *c);
-enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
+enum advance conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Retried with backoff if attempts are left, else conn_fail(). */
-enum step conn_fail_transient(struct conn *c, enum host_status st, const char *why);
+enum advance conn_fail_transient(struct conn *c, enum host_status st, const char *why);
 const char *conn_ssh_error(struct conn *c);
 /* Waits for the socket in events (EV_READ|EV_WRITE); none: a short poll. */
-enum step conn_wait_for(struct conn *c, int events);
+enum advance conn_wait_for(struct conn *c, int events);
 /* Waits in the directions libssh2 asks for. */
-enum step conn_wait_ssh(struct conn *c);
+enum advance conn_wait_ssh(struct conn *c);
 
 /* Asks the plan for the next step: ST_OPEN for another command, or the end. */
-enum step next_step(struct conn *c);
+enum advance next_step(struct conn *c);
 
 /* The SSH side (engine_conn.c): runs the function of c's state. */
-enum step engine_ssh_step(struct conn *c);
+enum advance engine_state_run(struct conn *c);
 
 /* The channel states (engine_chan.c). */
-enum step st_open(struct conn *c);
-enum step st_exec(struct conn *c);
-enum step st_read(struct conn *c);
-enum step st_close(struct conn *c);
+enum advance st_open(struct conn *c);
+enum advance st_exec(struct conn *c);
+enum advance st_read(struct conn *c);
+enum advance st_close(struct conn *c);
 
 #endif
