@@ -1,5 +1,7 @@
 /*
- * engine_chan.c - the channel states of a host: open, exec, read, close.
+ * engine_chan.c - the states that run one plan step on a fresh channel of
+ * the host's session: open, exec, read (stdin in, output out), close (the
+ * exit status).  Then the loop asks the plan for the next step.
  */
 #include "engine_int.h"
 
@@ -73,7 +75,7 @@ static ssize_t drain(struct conn *c, int stream, struct buf *b, int *cut)
 		if (n < 0)
 			return n;
 		total += n;
-		c->last_rx = ev_now(c->e->loop);
+		c->last_rx = conn_now(c);
 		if (stream == SSH_EXTENDED_DATA_STDERR)
 			keep_tail(c, chunk, (size_t)n);
 		if (!*cut) {
@@ -175,5 +177,5 @@ enum advance st_close(struct conn *c)
 	} else {
 		c->r->status = RESULT_OK;
 	}
-	return next_step(c);
+	return conn_next_step(c);
 }

@@ -1,13 +1,13 @@
 /*
- * engine_conn.c - the SSH side of the engine: one function per state of a
- * host (connect, handshake, host key, auth, open, exec, read, close), each
- * advancing c->state or ending the host through conn_fail().  The loop
- * side (engine.c) calls engine_state_run() and owns timers and watchers.
+ * engine_conn.c - the states that get a host from a name to an
+ * authenticated SSH session: resolve, connect, handshake, host key, auth.
+ * Each advances c->state or ends the host through conn_fail(); waiting,
+ * timers and the plan are the loop's services (engine_int.h).
  */
 #include "engine_int.h"
 
 #include <errno.h>
-#include <math.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dns.h"
 #include "err.h"
 #include "knownhosts.h"
 #include "log.h"
@@ -26,6 +27,65 @@
 
 static int set_prefs(struct conn *c);
 
+static void resolved(void *arg, int status, const struct sockaddr *sa,
+		     socklen_t len, const char *reason)
+{
+	struct conn *c = arg;
+
+	if (c->state != ST_RESOLVE)	/* gave up on it meanwhile */
+		return;
+	if (status != RONDA_OK || len > sizeof(c->addr)) {
+		conn_fail(c, RESULT_UNREACHABLE, "cannot resolve %s: %s", c->t->address,
+			  reason ? reason : "bad address");
+		return;
+	}
+	memcpy(&c->addr, sa, len);
+	c->addrlen = len;
+	if (c->dns_asked) {	/* otherwise dns_resolve answered at once */
+		c->dns_asked = 0;
+		conn_resume(c);
+	}
+}
+
+/*
+ * Addresses are used as they are; names go to c-ares, never blocking.  The
+ * address is kept for the host's retries.
+ */
+enum advance st_resolve(struct conn *c)
+{
+	struct engine *e = c->e;
+	struct addrinfo hints, *ai = NULL;
+	char port[8];
+	int r;
+
+	if (c->addrlen)
+		return conn_attempt(c);
+	if (c->dns_asked)
+		return WAIT;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", c->t->port);
+	if (getaddrinfo(c->t->address, port, &hints, &ai) == 0 && ai) {
+		memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
+		c->addrlen = ai->ai_addrlen;
+		freeaddrinfo(ai);
+		return conn_attempt(c);
+	}
+	if (!e->dns && dns_init(&e->dns, e->loop, c->t->connect_timeout))
+		return conn_fail(c, RESULT_ERROR, "cannot start the resolver");
+	/* The answer may come at once, from inside dns_resolve. */
+	r = dns_resolve(e->dns, c->t->address, c->t->port, resolved, c);
+	if (c->state != ST_RESOLVE)
+		return STOP;
+	if (r)
+		return conn_fail(c, RESULT_ERROR, "out of memory resolving %s", c->t->address);
+	if (c->addrlen)
+		return conn_attempt(c);
+	c->dns_asked = 1;
+	return WAIT;
+}
+
 static int transient_errno(int err)
 {
 	return err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT ||
@@ -33,7 +93,7 @@ static int transient_errno(int err)
 	       err == ECONNABORTED || err == EAGAIN;
 }
 
-static enum advance st_connect(struct conn *c)
+enum advance st_connect(struct conn *c)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -45,7 +105,6 @@ static enum advance st_connect(struct conn *c)
 		if (c->fd < 0)
 			return conn_fail(c, RESULT_ERROR, "socket: %s", strerror(errno));
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		ev_io_set(&c->io, c->fd, 0);	/* callback and data set at start */
 		if (connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) == 0)
 			goto connected;
 		if (errno == EINPROGRESS)
@@ -65,13 +124,13 @@ static enum advance st_connect(struct conn *c)
 	}
 connected:
 	c->r->ms_connect = conn_ms_since(c, c->t_phase);
-	c->t_phase = ev_now(c->e->loop);
-	ev_io_stop(c->e->loop, &c->io);
+	c->t_phase = conn_now(c);
+	conn_unwatch(c);
 	conn_set_state(c, ST_HANDSHAKE);
 	return GO;
 }
 
-static enum advance st_handshake(struct conn *c)
+enum advance st_handshake(struct conn *c)
 {
 	int rc;
 
@@ -131,7 +190,7 @@ static enum advance hostkey_other_type(struct conn *c, const unsigned char *key,
 	return st;
 }
 
-static enum advance st_hostkey(struct conn *c)
+enum advance st_hostkey(struct conn *c)
 {
 	size_t len = 0;
 	int type = 0;
@@ -179,7 +238,7 @@ static enum advance st_hostkey(struct conn *c)
 	}
 ok:
 	c->r->ms_handshake = conn_ms_since(c, c->t_phase);
-	c->t_phase = ev_now(c->e->loop);
+	c->t_phase = conn_now(c);
 	conn_set_state(c, ST_AUTH);
 	return GO;
 }
@@ -207,16 +266,12 @@ static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
 
 static enum advance wait_agent(struct conn *c)
 {
-	int ev = EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0);
-
-	ev_io_stop(c->e->loop, &c->agent_io);
-	ev_io_set(&c->agent_io, sshagent_fd(&c->asign), ev);
-	ev_io_start(c->e->loop, &c->agent_io);
-	return WAIT;
+	return conn_wait_agent(c, sshagent_fd(&c->asign),
+			       EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0));
 }
 
 /* Keys from ssh-agent first, then identity files, as OpenSSH does. */
-static enum advance st_auth(struct conn *c)
+enum advance st_auth(struct conn *c)
 {
 	const char *user = c->t->user ? c->t->user : "root";
 	size_t na = c->e->akeys.n;
@@ -253,31 +308,10 @@ static enum advance st_auth(struct conn *c)
 		c->ident++;
 	}
 	c->r->ms_auth = conn_ms_since(c, c->t_phase);
-	c->t_phase = ev_now(c->e->loop);
-	/* Connected: the connect deadline gives way to the command's. */
-	ev_timer_stop(c->e->loop, &c->deadline);
-	if (c->t->command_timeout > 0) {
-		ev_timer_set(&c->deadline, c->t->command_timeout, 0);
-		ev_timer_start(c->e->loop, &c->deadline);
-	}
-	if (c->e->o->keepalive_interval > 0)
-		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(c->e->o->keepalive_interval));
-	c->last_rx = ev_now(c->e->loop);
-	return next_step(c);
+	c->t_phase = conn_now(c);
+	conn_connected(c);
+	return conn_next_step(c);
 }
-
-typedef enum advance (*state_fn)(struct conn *c);
-
-static const state_fn states[] = {
-	[ST_CONNECT] = st_connect,
-	[ST_HANDSHAKE] = st_handshake,
-	[ST_HOSTKEY] = st_hostkey,
-	[ST_AUTH] = st_auth,
-	[ST_OPEN] = st_open,
-	[ST_EXEC] = st_exec,
-	[ST_READ] = st_read,
-	[ST_CLOSE] = st_close,
-};
 
 /* Our algorithm preferences, filtered by what this libssh2 supports. */
 static int set_pref(LIBSSH2_SESSION *s, int method, const char *want)
@@ -385,9 +419,4 @@ static int set_prefs(struct conn *c)
 	    set_pref(s, LIBSSH2_METHOD_MAC_SC, mac))
 		return -1;
 	return 0;
-}
-
-enum advance engine_state_run(struct conn *c)
-{
-	return states[c->state](c);
 }
