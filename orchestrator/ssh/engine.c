@@ -549,12 +549,17 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	memset(&e, 0, sizeof(e));
 	for (size_t i = 0; i < tl->n; i++)
 		result_init(&results[i], o->max_output);
+	/* Its failures are the crypto library's setup: out of resources. */
+	if (libssh2_init(0))
+		return RONDA_ENOMEM;
 	e.o = o;
 	e.n = tl->n;
 	ident_set_init(&e.ids);
 	e.loop = ev_default_loop(EVFLAG_AUTO);
-	if (!e.loop)
+	if (!e.loop) {
+		libssh2_exit();
 		return RONDA_ESYS;
+	}
 	e.conns = calloc(tl->n ? tl->n : 1, sizeof(*e.conns));
 	if (!e.conns) {
 		r = RONDA_ENOMEM;
@@ -638,5 +643,6 @@ out:
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);
 	free(e.conns);
+	libssh2_exit();
 	return r;
 }

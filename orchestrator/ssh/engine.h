@@ -11,7 +11,8 @@
  *
  * Usage: fill struct engine_opts (engine_opts_init gives defaults), call
  * engine_run() with the targets and the remote command; results[i] belongs
- * to targets->v[i] and is released with host_result_release().
+ * to targets->v[i] and is released with host_result_release().  Commands
+ * go through engine_cli_run() (engine_cli.h), which adds the progress line.
  */
 #ifndef RONDA_ENGINE_H
 #define RONDA_ENGINE_H
@@ -109,7 +110,9 @@ void engine_opts_init(struct engine_opts *o);
  * Connects to every target and runs the steps o->plan gives.  results must
  * have targets->n elements; engine_run initialises them.  Returns RONDA_OK when
  * the run completed (whatever the hosts did), RONDA_EAGAIN if it was
- * interrupted, or an error for a failure that stopped the run itself.
+ * interrupted, or an error for a failure that stopped the run itself
+ * (RONDA_ENOMEM also when libssh2 cannot initialise).  It calls
+ * libssh2_init and libssh2_exit itself: callers need no libssh2 at all.
  */
 int engine_run(const struct engine_opts *o, const struct target_list *targets,
 	       struct host_result *results);
