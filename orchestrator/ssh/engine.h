@@ -75,6 +75,12 @@ struct engine_step {
 				   stdin stays open until the command ends */
 	int guarded;		/* cmd runs under the exec guard (remote.h): its
 				   status line gives the exit code */
+	/* If set, stdout is handed to on_stdout as it arrives, in order, instead
+	   of being kept in r->out (which stays empty for this step).  A non-OK
+	   return ends the host with RESULT_ERROR and the message in r->why.
+	   --max-output does not cut this stream: the consumer bounds itself. */
+	int (*on_stdout)(void *arg, size_t i, const char *data, size_t n);
+	void *on_stdout_arg;
 };
 
 /*
@@ -93,7 +99,8 @@ struct engine_opts {
 	void *plan_arg;
 	int forks;			/* sessions in flight */
 	double rate;			/* new connections per second, 0 = no limit */
-	size_t max_output;		/* per stream, per host */
+	size_t max_output;		/* per stream, per host; not for a step's
+					   on_stdout, which bounds itself */
 	const char *known_hosts;	/* file */
 	enum hostkeys_mode hostkeys;
 	double keepalive_interval;	/* seconds, 0 = off */

@@ -57,28 +57,37 @@ static void keep_tail(struct conn *c, const char *p, size_t n)
 	c->tail_len += n;
 }
 
+#define DRAIN_REFUSED 1	/* the step's on_stdout said no: c->sink_err */
+
 /*
- * Drains one stream until libssh2 has nothing more.  Output past the cap is
- * read and dropped, so the window keeps moving and the remote never blocks.
- * Returns bytes read (>= 0), or a libssh2 error; *eof is set at EOF.
+ * Drains one stream until libssh2 has nothing more, adding the bytes read
+ * to *got.  Output past the cap is read and dropped, so the window keeps
+ * moving and the remote never blocks.  A step's on_stdout gets stdout
+ * instead, uncut: its consumer bounds itself.  Returns 0, a libssh2
+ * error, or DRAIN_REFUSED.
  */
-static ssize_t drain(struct conn *c, int stream, struct buf *b, int *cut)
+static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *got)
 {
 	char chunk[16384];
-	ssize_t total = 0;
+	int sink = stream == 0 && c->step.on_stdout;
 
 	for (;;) {
 		ssize_t n = libssh2_channel_read_ex(c->ch, stream, chunk, sizeof(chunk));
 
 		if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
-			return total;
+			return 0;
 		if (n < 0)
-			return n;
-		total += n;
+			return (int)n;
+		*got += (size_t)n;
 		c->last_rx = conn_now(c);
 		if (stream == SSH_EXTENDED_DATA_STDERR)
 			keep_tail(c, chunk, (size_t)n);
-		if (!*cut) {
+		if (sink) {
+			c->sink_err = c->step.on_stdout(c->step.on_stdout_arg, c->idx,
+							chunk, (size_t)n);
+			if (c->sink_err != RONDA_OK)
+				return DRAIN_REFUSED;
+		} else if (!*cut) {
 			size_t room = b->max - buf_len(b);
 			size_t take = (size_t)n < room ? (size_t)n : room;
 
@@ -116,7 +125,7 @@ static int feed(struct conn *c)
 
 enum advance st_read(struct conn *c)
 {
-	ssize_t a, b;
+	size_t got;
 
 	if (!c->killing && feed(c) < 0)
 		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
@@ -128,14 +137,21 @@ enum advance st_read(struct conn *c)
 	 * So drain both until a whole pass brings nothing.
 	 */
 	do {
-		a = drain(c, 0, &c->r->out, &c->r->out_cut);
-		b = a < 0 ? 0 : drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
-				      &c->r->err_cut);
-		if (a < 0 || b < 0)
+		int rc;
+
+		got = 0;
+		rc = drain(c, 0, &c->r->out, &c->r->out_cut, &got);
+		if (rc == 0)
+			rc = drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
+				   &c->r->err_cut, &got);
+		if (rc == DRAIN_REFUSED)
+			return conn_fail(c, RESULT_ERROR, "the output of step %d was refused: %s",
+					 c->n_steps, ronda_strerror(c->sink_err));
+		if (rc < 0)
 			return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
 				    "connection lost while the command ran: %s",
 				    conn_ssh_error(c));
-	} while (a > 0 || b > 0);
+	} while (got > 0);
 	if (!libssh2_channel_eof(c->ch))
 		return conn_wait_ssh(c);
 	conn_set_state(c, ST_CLOSE);
