@@ -12,8 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libssh2.h>
-
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
@@ -128,7 +126,6 @@ int cmd_exec(int argc, char **argv)
 	struct host_result *res = NULL;
 	struct buf err, cmd, cmd_become;
 	char **become_argv = NULL, run_dir[4096];
-	double start;
 	int rc, code = EXIT_SOFTWARE;
 
 	memset(&x, 0, sizeof(x));
@@ -185,21 +182,11 @@ int cmd_exec(int argc, char **argv)
 	res = calloc(tl.n, sizeof(*res));
 	if (!res)
 		goto out;
-	if (libssh2_init(0)) {
-		fprintf(stderr, "ronda exec: libssh2_init failed\n");
-		goto out;
-	}
-	engine_cli_progress_start(&x.ec, tl.n, o.json);
 	x.cmd = buf_data(&cmd);
 	x.cmd_become = buf_data(&cmd_become);
-	start = engine_cli_now();
-	rc = engine_run(&x.ec.eo, &tl, res);
-	libssh2_exit();
-	if (rc && rc != RONDA_EAGAIN) {
-		fprintf(stderr, "ronda exec: %s\n", ronda_strerror(rc));
-		code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
+	rc = engine_cli_run(&x.ec, &tl, o.json, res, "ronda exec", &code);
+	if (rc && rc != RONDA_EAGAIN)
 		goto out;
-	}
 	if (o.json) {
 		report_json(stdout, &tl, res);
 	} else {
@@ -209,7 +196,7 @@ int cmd_exec(int argc, char **argv)
 		if (!x.quiet)
 			report_summary(stderr, &tl, res);
 	}
-	if (o.prom_file && report_prom(o.prom_file, &tl, res, engine_cli_now() - start) != RONDA_OK)
+	if (o.prom_file && report_prom(o.prom_file, &tl, res, engine_cli_now() - x.ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda exec: cannot write %s\n", o.prom_file);
 	if (o.out_dir) {
 		if (report_out(o.out_dir, &tl, res, o.command, o.n_command, run_dir,

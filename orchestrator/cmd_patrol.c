@@ -12,8 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <libssh2.h>
-
 #include "buf.h"
 #include "cli.h"
 #include "commands.h"
@@ -207,7 +205,6 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	struct buf job, err;
 	char run_dir[4096];
 	struct timespec wall;
-	double start;
 	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
 
 	if (x->preview)
@@ -266,26 +263,18 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
-	if (libssh2_init(0))
+	rc = engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);
+	if (rc && rc != RONDA_EAGAIN)
 		goto out;
-	engine_cli_progress_start(&x->ec, tl->n, o->json);
-	start = engine_cli_now();
-	rc = engine_run(&x->ec.eo, tl, res);
-	libssh2_exit();
-	if (rc && rc != RONDA_EAGAIN) {
-		fprintf(stderr, "ronda: %s\n", ronda_strerror(rc));
-		code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
-		goto out;
-	}
 	if (o->json)
 		patrol_report_json(stdout, tl, hosts);
 	else
 		patrol_report_summary(stdout, tl, hosts);
 	if (o->prom_file && patrol_report_prom(o->prom_file, plan->name, tl, hosts,
-					       engine_cli_now() - start) != RONDA_OK)
+					       engine_cli_now() - x->ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda: cannot write %s\n", o->prom_file);
 	if (x->html && patrol_report_html(x->html, plan->name, tl, hosts,
-					  engine_cli_now() - start) != RONDA_OK)
+					  engine_cli_now() - x->ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda: cannot write %s\n", x->html);
 	if (o->out_dir) {
 		if (patrol_report_out(o->out_dir, tl, hosts, run_dir, sizeof(run_dir)) == RONDA_OK)

@@ -1,12 +1,17 @@
 # orchestrator/: the ronda command.  ORCH_SRCS is everything but main, so
-# unit tests can link it.
-ORCH_SRCS := orchestrator/inventory/target.c orchestrator/inventory/hostlist.c orchestrator/inventory/settings.c \
-	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
-	orchestrator/inventory/pattern.c orchestrator/cli.c orchestrator/cmd_hosts.c \
-	orchestrator/ssh/knownhosts.c orchestrator/ssh/remote.c orchestrator/ssh/ident.c \
-	orchestrator/ssh/engine.c orchestrator/ssh/engine_ssh.c orchestrator/ssh/dns.c orchestrator/output/report.c orchestrator/cmd_exec.c \
-	orchestrator/patrol/deploy.c orchestrator/ssh/engine_cli.c orchestrator/ssh/sshagent.c orchestrator/cmd_patrol.c \
-	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c \
-	orchestrator/output/patrol_report.c orchestrator/output/rundir.c orchestrator/output/patrol_prom.c orchestrator/output/patrol_html.c \
-	orchestrator/output/patrol_diff.c orchestrator/cmd_diff.c
+# unit tests can link it.  One line per room.
+ORCH_SRCS := \
+	orchestrator/ssh/engine.c orchestrator/ssh/engine_conn.c orchestrator/ssh/engine_chan.c \
+	orchestrator/ssh/engine_cli.c orchestrator/ssh/dns.c orchestrator/ssh/knownhosts.c \
+	orchestrator/ssh/remote.c orchestrator/ssh/ident.c orchestrator/ssh/sshagent.c \
+	orchestrator/inventory/target.c orchestrator/inventory/hostlist.c orchestrator/inventory/settings.c \
+	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c \
+	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
+	orchestrator/inventory/pattern.c \
+	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
+	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c \
+	orchestrator/output/report.c orchestrator/output/patrol_report.c orchestrator/output/rundir.c \
+	orchestrator/output/patrol_prom.c orchestrator/output/patrol_html.c orchestrator/output/patrol_diff.c \
+	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
+	orchestrator/cmd_diff.c
 ORCH_MAIN := orchestrator/main.c

@@ -1,12 +1,14 @@
 /*
- * engine.c - the per-host SSH state machine on one libev loop; see engine.h.
- * This half is the loop: starting hosts within --forks and --rate,
- * deadlines, retries, keepalives, signals; the states are in engine_ssh.c.
+ * engine.c - the loop of the engine (see engine.h): the queue of hosts,
+ * starting them within --forks and --rate, deadlines, retries with
+ * backoff, keepalives, Ctrl-C, and the table of states.  The state
+ * functions live in engine_conn.c and engine_chan.c and reach the loop
+ * only through the services of engine_int.h.
  *
- * A struct conn is one host in flight.  step() calls the function of the
+ * A struct conn is one host in flight.  advance() calls the function of the
  * current state until one says WAIT (libssh2 would block: arm ev_io for
  * the directions libssh2 asks for, or a short timer if it names none) or
- * DONE.  Each state function either advances c->state or finishes the
+ * STOP.  Each state function either advances c->state or finishes the
  * host through conn_fail().  Deadlines: the connect deadline covers TCP, banner,
  * key exchange and authentication; then the command deadline (if any) and
  * keepalives take over.
@@ -40,10 +42,38 @@
 #include "sshagent.h"
 #include "banned.h"
 
-static const char *const state_names[] = {
-	"queued", "resolve", "connect", "handshake", "hostkey", "auth", "open", "exec",
-	"read", "close", "done",
+#define B STATE_BIT
+
+/*
+ * The state table: one entry per state, in enum order, no holes (the
+ * assertion below and the unit test check it).  `next` documents where a
+ * state may go; conn_set_state() complains about any other move.  Any
+ * state before ST_OPEN may go back to ST_QUEUED: a transient failure, or
+ * the connect deadline, retries the host.
+ */
+static const struct state_info states[] = {
+	/* runs nothing: start_more() or the retry timer moves it on */
+	{ ST_QUEUED, "queued", NULL, B(ST_RESOLVE) | B(ST_CONNECT) | B(ST_DONE) },
+	{ ST_RESOLVE, "resolve", st_resolve, B(ST_CONNECT) | B(ST_DONE) },
+	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | B(ST_DONE) },
+	{ ST_HANDSHAKE, "handshake", st_handshake, B(ST_HOSTKEY) | B(ST_QUEUED) | B(ST_DONE) },
+	{ ST_HOSTKEY, "hostkey", st_hostkey, B(ST_AUTH) | B(ST_DONE) },
+	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_QUEUED) | B(ST_DONE) },
+	{ ST_OPEN, "open", st_open, B(ST_EXEC) | B(ST_DONE) },
+	{ ST_EXEC, "exec", st_exec, B(ST_READ) | B(ST_DONE) },
+	{ ST_READ, "read", st_read, B(ST_CLOSE) | B(ST_DONE) },
+	{ ST_CLOSE, "close", st_close, B(ST_OPEN) | B(ST_DONE) },
+	/* runs nothing: the host is finished */
+	{ ST_DONE, "done", NULL, 0 },
 };
+_Static_assert(sizeof states / sizeof states[0] == ST_COUNT, "one entry per state");
+
+#undef B
+
+const struct state_info *engine_state(enum state s)
+{
+	return (unsigned)s < ST_COUNT ? &states[s] : NULL;
+}
 
 static const char *const status_names[RESULT_COUNT] = {
 	[RESULT_OK] = "ok",
@@ -87,11 +117,19 @@ void engine_opts_init(struct engine_opts *o)
 
 void conn_set_state(struct conn *c, enum state s)
 {
-	log_debug("%s: %s -> %s", c->t->name, state_names[c->state], state_names[s]);
+	if (!(states[c->state].next & STATE_BIT(s)))
+		log_error("%s: engine: undocumented state change %s -> %s", c->t->name,
+			  states[c->state].name, states[s].name);
+	log_debug("%s: %s -> %s", c->t->name, states[c->state].name, states[s].name);
 	c->state = s;
 }
 
-long conn_ms_since(struct conn *c, double t)
+double conn_now(const struct conn *c)
+{
+	return ev_now(c->e->loop);
+}
+
+long conn_ms_since(const struct conn *c, double t)
 {
 	return lround((ev_now(c->e->loop) - t) * 1000);
 }
@@ -129,7 +167,7 @@ static void drop_session(struct conn *c)
 	}
 }
 
-void conn_finish(struct conn *c)
+static void conn_finish(struct conn *c)
 {
 	struct engine *e = c->e;
 
@@ -150,7 +188,7 @@ void conn_finish(struct conn *c)
 		start_more(e);
 }
 
-enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
+enum advance conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -160,7 +198,39 @@ enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 	va_end(ap);
 	log_debug("%s: %s: %s", c->t->name, host_status_name(st), c->r->why);
 	conn_finish(c);
-	return DONE;
+	return STOP;
+}
+
+/*
+ * Asks the caller's plan for the next step on this host: another command
+ * on a fresh channel of the same session, or the end.
+ */
+enum advance conn_next_step(struct conn *c)
+{
+	struct engine_step st;
+	int more;
+
+	memset(&st, 0, sizeof(st));
+	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->n_steps, &st);
+	if (more <= 0 || c->e->interrupted) {
+		if (more < 0 && c->r->status == RESULT_OK)
+			c->r->status = RESULT_ERROR;
+		if (c->n_steps)	/* a polite goodbye; do not wait for it */
+			libssh2_session_disconnect(c->s, "done");
+		conn_finish(c);
+		return STOP;
+	}
+	c->n_steps++;
+	c->step = st;
+	c->in_off = 0;
+	c->eof_sent = 0;
+	c->tail_len = 0;
+	c->r->has_exit = 0;
+	buf_reset(&c->r->out);
+	buf_reset(&c->r->err);
+	c->r->out_cut = c->r->err_cut = 0;
+	conn_set_state(c, ST_OPEN);
+	return GO;
 }
 
 const char *conn_ssh_error(struct conn *c)
@@ -173,7 +243,7 @@ const char *conn_ssh_error(struct conn *c)
 	return msg && *msg ? msg : "unknown libssh2 error";
 }
 
-static void attempt_start(struct conn *c);
+static void advance(struct conn *c);
 
 static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -181,7 +251,8 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	attempt_start(c);
+	if (conn_attempt(c) == GO)
+		advance(c);
 }
 
 /*
@@ -189,7 +260,7 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
  * jitter, so a host that is rebooting or a burst that overflowed a listen
  * queue gets another chance, but many hosts do not retry in lock-step.
  */
-enum step conn_fail_transient(struct conn *c, enum host_status st,
+enum advance conn_fail_transient(struct conn *c, enum host_status st,
 				const char *why)
 {
 	double delay;
@@ -208,11 +279,8 @@ enum step conn_fail_transient(struct conn *c, enum host_status st,
 	ev_set_cb(&c->tick, retry_cb);
 	ev_timer_set(&c->tick, delay, 0);
 	ev_timer_start(c->e->loop, &c->tick);
-	return DONE;
+	return STOP;
 }
-
-
-static void step(struct conn *c);
 
 static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -221,18 +289,18 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	if (revents & EV_READ)
 		c->last_rx = ev_now(c->e->loop);
-	step(c);
+	advance(c);
 }
 
 static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	step(w->data);
+	advance(w->data);
 }
 
 /* Waits for the socket in the directions libssh2 (or connect) needs. */
-enum step conn_wait_for(struct conn *c, int events)
+enum advance conn_wait_for(struct conn *c, int events)
 {
 	struct ev_loop *loop = c->e->loop;
 
@@ -252,7 +320,7 @@ enum step conn_wait_for(struct conn *c, int events)
 	return WAIT;
 }
 
-enum step conn_wait_ssh(struct conn *c)
+enum advance conn_wait_ssh(struct conn *c)
 {
 	int d = libssh2_session_block_directions(c->s), ev = 0;
 
@@ -264,14 +332,28 @@ enum step conn_wait_ssh(struct conn *c)
 }
 
 
-static void step(struct conn *c)
+enum advance conn_wait_agent(struct conn *c, int fd, int events)
 {
-	enum step r = GO;
+	ev_io_stop(c->e->loop, &c->agent_io);
+	ev_io_set(&c->agent_io, fd, events);
+	ev_io_start(c->e->loop, &c->agent_io);
+	return WAIT;
+}
+
+void conn_unwatch(struct conn *c)
+{
+	ev_io_stop(c->e->loop, &c->io);
+}
+
+/* Runs the functions of the host's states until one waits or stops. */
+static void advance(struct conn *c)
+{
+	enum advance r = GO;
 
 	ev_timer_stop(c->e->loop, &c->tick);
 	ev_io_stop(c->e->loop, &c->agent_io);
-	while (r == GO && c->state > ST_QUEUED && c->state < ST_DONE)
-		r = engine_ssh_step(c);
+	while (r == GO && states[c->state].fn)
+		r = states[c->state].fn(c);
 	/* Waiting on a running command: keepalives watch the peer. */
 	if (r == WAIT && c->state >= ST_READ && c->e->o->keepalive_interval > 0 &&
 	    !ev_is_active(&c->ka)) {
@@ -305,14 +387,14 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		char why[96];
 
 		snprintf(why, sizeof(why), "no SSH session within %gs (stuck in %s)",
-			 c->t->connect_timeout, state_names[c->state]);
+			 c->t->connect_timeout, states[c->state].name);
 		conn_fail_transient(c, RESULT_TIMEOUT, why);
 		return;
 	}
 	if (c->state >= ST_READ && !c->killing) {
 		c->timed_out = 1;
 		kill_remote(c);
-		step(c);
+		advance(c);
 		return;
 	}
 	/* Killing took too long, or the channel never opened. */
@@ -334,10 +416,10 @@ static void keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	libssh2_keepalive_send(c->s, &next);
-	step(c);
+	advance(c);
 }
 
-static void attempt_start(struct conn *c)
+enum advance conn_attempt(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
 
@@ -352,32 +434,32 @@ static void attempt_start(struct conn *c)
 	conn_set_state(c, ST_CONNECT);
 	ev_timer_set(&c->deadline, c->t->connect_timeout, 0);
 	ev_timer_start(loop, &c->deadline);
-	step(c);
+	return GO;
 }
 
-static void resolved(void *arg, int status, const struct sockaddr *sa,
-		     socklen_t len, const char *reason)
+void conn_resume(struct conn *c)
 {
-	struct conn *c = arg;
-
-	if (c->state != ST_RESOLVE)	/* gave up on it meanwhile */
-		return;
-	if (status != RONDA_OK || len > sizeof(c->addr)) {
-		conn_fail(c, RESULT_UNREACHABLE, "cannot resolve %s: %s", c->t->address,
-		     reason ? reason : "bad address");
-		return;
-	}
-	memcpy(&c->addr, sa, len);
-	c->addrlen = len;
-	attempt_start(c);
+	advance(c);
 }
 
-/* Addresses are used as they are; names go to c-ares, never blocking. */
+void conn_connected(struct conn *c)
+{
+	struct ev_loop *loop = c->e->loop;
+
+	ev_timer_stop(loop, &c->deadline);
+	if (c->t->command_timeout > 0) {
+		ev_timer_set(&c->deadline, c->t->command_timeout, 0);
+		ev_timer_start(loop, &c->deadline);
+	}
+	if (c->e->o->keepalive_interval > 0)
+		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(c->e->o->keepalive_interval));
+	c->last_rx = ev_now(loop);
+}
+
+/* A slot is free: the host leaves the queue for its first state. */
 static void conn_start(struct conn *c)
 {
 	struct engine *e = c->e;
-	struct addrinfo hints, *ai = NULL;
-	char port[8];
 
 	c->in_flight = 1;
 	e->running++;
@@ -385,24 +467,8 @@ static void conn_start(struct conn *c)
 		c->ids[c->n_ids++] = ident_find(&e->ids, c->t->identities[i]);
 	for (size_t i = 0; !c->t->n_identities && i < e->ids.n_defaults; i++)
 		c->ids[c->n_ids++] = &e->ids.v[i];
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", c->t->port);
-	if (getaddrinfo(c->t->address, port, &hints, &ai) == 0 && ai) {
-		memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
-		c->addrlen = ai->ai_addrlen;
-		freeaddrinfo(ai);
-		attempt_start(c);
-		return;
-	}
-	if (!e->dns && dns_init(&e->dns, e->loop, c->t->connect_timeout)) {
-		conn_fail(c, RESULT_ERROR, "cannot start the resolver");
-		return;
-	}
 	conn_set_state(c, ST_RESOLVE);
-	if (dns_resolve(e->dns, c->t->address, c->t->port, resolved, c))
-		conn_fail(c, RESULT_ERROR, "out of memory resolving %s", c->t->address);
+	advance(c);
 }
 
 static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -456,7 +522,7 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
 			kill_remote(c);
-			step(c);
+			advance(c);
 		} else {
 			conn_fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}
@@ -483,12 +549,17 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	memset(&e, 0, sizeof(e));
 	for (size_t i = 0; i < tl->n; i++)
 		result_init(&results[i], o->max_output);
+	/* Its failures are the crypto library's setup: out of resources. */
+	if (libssh2_init(0))
+		return RONDA_ENOMEM;
 	e.o = o;
 	e.n = tl->n;
 	ident_set_init(&e.ids);
 	e.loop = ev_default_loop(EVFLAG_AUTO);
-	if (!e.loop)
+	if (!e.loop) {
+		libssh2_exit();
 		return RONDA_ESYS;
+	}
 	e.conns = calloc(tl->n ? tl->n : 1, sizeof(*e.conns));
 	if (!e.conns) {
 		r = RONDA_ENOMEM;
@@ -572,5 +643,6 @@ out:
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);
 	free(e.conns);
+	libssh2_exit();
 	return r;
 }

@@ -11,7 +11,8 @@
  *
  * Usage: fill struct engine_opts (engine_opts_init gives defaults), call
  * engine_run() with the targets and the remote command; results[i] belongs
- * to targets->v[i] and is released with host_result_release().
+ * to targets->v[i] and is released with host_result_release().  Commands
+ * go through engine_cli_run() (engine_cli.h), which adds the progress line.
  */
 #ifndef RONDA_ENGINE_H
 #define RONDA_ENGINE_H
@@ -74,6 +75,12 @@ struct engine_step {
 				   stdin stays open until the command ends */
 	int guarded;		/* cmd runs under the exec guard (remote.h): its
 				   status line gives the exit code */
+	/* If set, stdout is handed to on_stdout as it arrives, in order, instead
+	   of being kept in r->out (which stays empty for this step).  A non-OK
+	   return ends the host with RESULT_ERROR and the message in r->why.
+	   --max-output does not cut this stream: the consumer bounds itself. */
+	int (*on_stdout)(void *arg, size_t i, const char *data, size_t n);
+	void *on_stdout_arg;
 };
 
 /*
@@ -92,7 +99,8 @@ struct engine_opts {
 	void *plan_arg;
 	int forks;			/* sessions in flight */
 	double rate;			/* new connections per second, 0 = no limit */
-	size_t max_output;		/* per stream, per host */
+	size_t max_output;		/* per stream, per host; not for a step's
+					   on_stdout, which bounds itself */
 	const char *known_hosts;	/* file */
 	enum hostkeys_mode hostkeys;
 	double keepalive_interval;	/* seconds, 0 = off */
@@ -109,7 +117,9 @@ void engine_opts_init(struct engine_opts *o);
  * Connects to every target and runs the steps o->plan gives.  results must
  * have targets->n elements; engine_run initialises them.  Returns RONDA_OK when
  * the run completed (whatever the hosts did), RONDA_EAGAIN if it was
- * interrupted, or an error for a failure that stopped the run itself.
+ * interrupted, or an error for a failure that stopped the run itself
+ * (RONDA_ENOMEM also when libssh2 cannot initialise).  It calls
+ * libssh2_init and libssh2_exit itself: callers need no libssh2 at all.
  */
 int engine_run(const struct engine_opts *o, const struct target_list *targets,
 	       struct host_result *results);

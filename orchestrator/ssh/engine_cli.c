@@ -200,7 +200,7 @@ static void progress(void *arg, size_t i, const struct host_result *r)
 		fputs("\r\033[K", stderr);
 }
 
-void engine_cli_progress_start(struct engine_cli *ec, size_t total, int json)
+static void progress_start(struct engine_cli *ec, size_t total, int json)
 {
 	memset(&ec->progress, 0, sizeof(ec->progress));
 	ec->progress.total = total;
@@ -208,6 +208,21 @@ void engine_cli_progress_start(struct engine_cli *ec, size_t total, int json)
 	ec->progress.t0 = engine_cli_now();
 	ec->eo.on_done = progress;
 	ec->eo.arg = &ec->progress;
+}
+
+int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int json,
+		   struct host_result *res, const char *who, int *code)
+{
+	int rc;
+
+	progress_start(ec, tl->n, json);
+	ec->started = engine_cli_now();
+	rc = engine_run(&ec->eo, tl, res);
+	if (rc && rc != RONDA_EAGAIN) {
+		fprintf(stderr, "%s: %s\n", who, ronda_strerror(rc));
+		*code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
+	}
+	return rc;
 }
 
 double engine_cli_now(void)

@@ -54,6 +54,7 @@ struct engine_cli {
 	int no_hostkey_check;
 	int max_output_set;		/* --max-output given: no default applies */
 	struct buf kh;			/* default known_hosts path */
+	double started;			/* engine_cli_run's start (engine_cli_now) */
 };
 
 void engine_cli_init(struct engine_cli *ec);
@@ -67,10 +68,17 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct buf *err);
 
 /*
- * Starts the progress line for total hosts and hooks it to eo.on_done;
- * it draws only when stderr is a terminal and json is off.
+ * The run of every command that connects to hosts: the progress line
+ * (drawn only when stderr is a terminal and json is off, hooked to
+ * eo.on_done), then engine_run() of every target with ec->eo into res
+ * (tl->n of them; release each with host_result_release()).  Returns
+ * RONDA_OK when the run completed, RONDA_EAGAIN if it was interrupted;
+ * any other value means the run itself failed: the reason is printed as
+ * "who: ..." and *code is the exit status.  ec->started is when the
+ * engine started, for durations.
  */
-void engine_cli_progress_start(struct engine_cli *ec, size_t total, int json);
+int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int json,
+		   struct host_result *res, const char *who, int *code);
 
 /* Seconds from a monotonic clock, for progress and durations. */
 double engine_cli_now(void);

@@ -1,7 +1,11 @@
 /*
- * engine_int.h - what engine.c (the loop: timers, pacing, signals, the
- * life of a host) and engine_ssh.c (the SSH states) share.  Not for use
- * outside the engine.
+ * engine_int.h - what the engine's files share; not for use outside it.
+ *
+ * engine.c is the loop: the queue, timers, pacing, retries, signals and the
+ * life of a host; it runs the function of a host's state from the table.
+ * engine_conn.c (resolve .. auth) and engine_chan.c (open .. close) hold
+ * the state functions; they call only the loop's services declared here,
+ * never each other.
  */
 #ifndef RONDA_ENGINE_INT_H
 #define RONDA_ENGINE_INT_H
@@ -23,61 +27,99 @@
 #define BACKOFF_BASE 0.5
 #define BACKOFF_MAX 8.0
 
+/*
+ * The states of a host, in the order a host goes through them.  Every
+ * value has an entry in engine.c's table (name, function, the states it
+ * may move to); two run no function: the loop moves a host out of them.
+ */
 enum state {
-	ST_QUEUED,
-	ST_RESOLVE,
-	ST_CONNECT,
-	ST_HANDSHAKE,
-	ST_HOSTKEY,
-	ST_AUTH,
-	ST_OPEN,
-	ST_EXEC,
-	ST_READ,
-	ST_CLOSE,
-	ST_DONE,
+	ST_QUEUED,	/* waiting for a slot or a retry (no function) */
+	ST_RESOLVE,	/* the address: as given, or from c-ares (engine_conn.c) */
+	ST_CONNECT,	/* TCP (engine_conn.c) */
+	ST_HANDSHAKE,	/* banner and key exchange (engine_conn.c) */
+	ST_HOSTKEY,	/* against known_hosts (engine_conn.c) */
+	ST_AUTH,	/* ssh-agent keys, then identity files (engine_conn.c) */
+	ST_OPEN,	/* a channel for the plan's step (engine_chan.c) */
+	ST_EXEC,	/* the step's command (engine_chan.c) */
+	ST_READ,	/* stdin in, stdout and stderr out (engine_chan.c) */
+	ST_CLOSE,	/* exit status; then the plan's next step (engine_chan.c) */
+	ST_DONE,	/* finished, the result filled (no function) */
+	ST_COUNT
 };
 
+/*
+ * What a state function tells the loop: GO, run the (new) state now; WAIT,
+ * a watcher or timer calls again; STOP, the host left the machine
+ * (finished, or queued for a retry).  "Step" means only the plan's step
+ * (struct engine_step).
+ */
+enum advance { GO, WAIT, STOP };
 
-enum step { GO, WAIT, DONE };
+struct conn;
+typedef enum advance (*state_fn)(struct conn *c);
+
+struct state_info {
+	enum state state;	/* its own index, checked by the unit test */
+	const char *name;	/* in debug logs */
+	state_fn fn;		/* NULL: no function runs in this state */
+	unsigned next;		/* STATE_BIT()s of the states it may move to */
+};
+#define STATE_BIT(s) (1u << (s))
+
+/* Indexed by enum state, every value filled (engine.c). */
+const struct state_info *engine_state(enum state s);
 
 struct engine;
 
+/*
+ * One host.  The SSH states (engine_conn.c, engine_chan.c) read and write
+ * the session part; the watchers and the bookkeeping are the loop's, which
+ * the states reach only through the services below.
+ */
 struct conn {
+	/* Who: set once by engine_run. */
 	struct engine *e;
 	size_t idx;
 	const struct target *t;
 	struct host_result *r;
 	enum state state;
+
+	/* The SSH session (the states). */
 	int fd;
 	LIBSSH2_SESSION *s;
 	LIBSSH2_CHANNEL *ch;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;	/* 0 until resolved */
+	int dns_asked;		/* a c-ares query is out */
+	const struct ident *ids[64];	/* identity files to offer, in order */
+	size_t n_ids;
+	size_t ident;		/* next identity to try */
+	struct agent_sign asign;	/* a signature under way at ssh-agent */
+	int agent_waiting;
+	void *self;			/* libssh2's sign callback gets &self */
+	char tail[REMOTE_STATUS_MAX];	/* last bytes of stderr */
+	size_t tail_len;
+	struct engine_step step;	/* the plan's current step */
+	int n_steps;		/* steps run so far on this host */
+	size_t in_off;		/* bytes of step.in written */
+	int eof_sent;
+	int sink_err;		/* step.on_stdout's refusal */
+
+	/* The loop's: watchers, timers, clocks. */
 	ev_io io;
+	ev_io agent_io;
 	ev_timer deadline;	/* connect or command deadline */
 	ev_timer tick;		/* no-direction poll, retry backoff */
 	ev_timer ka;		/* keepalive while the command runs */
-	const struct ident *ids[64];	/* identity files to offer, in order */
-	size_t n_ids;
-	struct agent_sign asign;	/* a signature under way at ssh-agent */
-	ev_io agent_io;
-	int agent_waiting;
-	void *self;			/* libssh2's sign callback gets &self */
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	size_t ident;		/* next identity to try */
 	double t0, t_phase;	/* attempt start, phase start */
 	double t_first;		/* first attempt start, for ms_total */
 	double last_rx;		/* last time the socket had data for us */
-	char tail[REMOTE_STATUS_MAX];	/* last bytes of stderr */
-	size_t tail_len;
 	int killing;		/* we closed stdin to kill the command */
-	int stepno;		/* steps run so far on this host */
-	struct engine_step step;	/* the current one */
-	size_t in_off;		/* bytes of step.in written */
-	int eof_sent;
 	int timed_out;
 	int in_flight;
 };
 
+/* Shared by every host of one engine_run. */
 struct engine {
 	const struct engine_opts *o;
 	struct ev_loop *loop;
@@ -88,29 +130,53 @@ struct engine {
 	ev_timer pacer;
 	ev_signal sigint, sigterm;
 	int interrupted;
+	/* read by the states */
 	struct knownhosts *kh;
 	struct ident_set ids;
 	struct agent_keys akeys;	/* offered first, before identity files */
 	struct dns *dns;	/* created on the first name that needs it */
-
 };
 
-
-/* The loop side (engine.c). */
+/*
+ * The loop's services (engine.c), the only way the states touch timers,
+ * watchers and the life of a host.  Those returning enum advance give the
+ * value the state function returns.
+ */
 void conn_set_state(struct conn *c, enum state s);
-long conn_ms_since(struct conn *c, double t);
-void conn_finish(struct conn *c);
-enum step conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
+double conn_now(const struct conn *c);
+long conn_ms_since(const struct conn *c, double t);
+/* Ends the host with st and a reason for people; STOP. */
+enum advance conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Retried with backoff if attempts are left, else conn_fail(). */
-enum step conn_fail_transient(struct conn *c, enum host_status st, const char *why);
+/* Retried with backoff if attempts are left, else conn_fail(); STOP. */
+enum advance conn_fail_transient(struct conn *c, enum host_status st, const char *why);
 const char *conn_ssh_error(struct conn *c);
 /* Waits for the socket in events (EV_READ|EV_WRITE); none: a short poll. */
-enum step conn_wait_for(struct conn *c, int events);
+enum advance conn_wait_for(struct conn *c, int events);
 /* Waits in the directions libssh2 asks for. */
-enum step conn_wait_ssh(struct conn *c);
+enum advance conn_wait_ssh(struct conn *c);
+/* Waits on ssh-agent's socket (c->asign) in events. */
+enum advance conn_wait_agent(struct conn *c, int fd, int events);
+/* The socket is no longer watched (the next wait sets it again). */
+void conn_unwatch(struct conn *c);
+/* The address is known: counts an attempt, arms the connect deadline; GO in ST_CONNECT. */
+enum advance conn_attempt(struct conn *c);
+/* Runs the host's states now, from a callback no loop watcher made (the resolver). */
+void conn_resume(struct conn *c);
+/* Authenticated: the connect deadline gives way to the command's, keepalives start. */
+void conn_connected(struct conn *c);
+/* Asks the plan for the next step: GO in ST_OPEN, or the host ends (STOP). */
+enum advance conn_next_step(struct conn *c);
 
-/* The SSH side (engine_ssh.c): runs the function of c's state. */
-enum step engine_ssh_step(struct conn *c);
+/* The states (engine_conn.c, engine_chan.c), for the table. */
+enum advance st_resolve(struct conn *c);
+enum advance st_connect(struct conn *c);
+enum advance st_handshake(struct conn *c);
+enum advance st_hostkey(struct conn *c);
+enum advance st_auth(struct conn *c);
+enum advance st_open(struct conn *c);
+enum advance st_exec(struct conn *c);
+enum advance st_read(struct conn *c);
+enum advance st_close(struct conn *c);
 
 #endif

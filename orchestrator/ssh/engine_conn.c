@@ -1,13 +1,13 @@
 /*
- * engine_ssh.c - the SSH side of the engine: one function per state of a
- * host (connect, handshake, host key, auth, open, exec, read, close), each
- * advancing c->state or ending the host through conn_fail().  The loop
- * side (engine.c) calls engine_ssh_step() and owns timers and watchers.
+ * engine_conn.c - the states that get a host from a name to an
+ * authenticated SSH session: resolve, connect, handshake, host key, auth.
+ * Each advances c->state or ends the host through conn_fail(); waiting,
+ * timers and the plan are the loop's services (engine_int.h).
  */
 #include "engine_int.h"
 
 #include <errno.h>
-#include <math.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dns.h"
 #include "err.h"
 #include "knownhosts.h"
 #include "log.h"
@@ -26,6 +27,65 @@
 
 static int set_prefs(struct conn *c);
 
+static void resolved(void *arg, int status, const struct sockaddr *sa,
+		     socklen_t len, const char *reason)
+{
+	struct conn *c = arg;
+
+	if (c->state != ST_RESOLVE)	/* gave up on it meanwhile */
+		return;
+	if (status != RONDA_OK || len > sizeof(c->addr)) {
+		conn_fail(c, RESULT_UNREACHABLE, "cannot resolve %s: %s", c->t->address,
+			  reason ? reason : "bad address");
+		return;
+	}
+	memcpy(&c->addr, sa, len);
+	c->addrlen = len;
+	if (c->dns_asked) {	/* otherwise dns_resolve answered at once */
+		c->dns_asked = 0;
+		conn_resume(c);
+	}
+}
+
+/*
+ * Addresses are used as they are; names go to c-ares, never blocking.  The
+ * address is kept for the host's retries.
+ */
+enum advance st_resolve(struct conn *c)
+{
+	struct engine *e = c->e;
+	struct addrinfo hints, *ai = NULL;
+	char port[8];
+	int r;
+
+	if (c->addrlen)
+		return conn_attempt(c);
+	if (c->dns_asked)
+		return WAIT;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", c->t->port);
+	if (getaddrinfo(c->t->address, port, &hints, &ai) == 0 && ai) {
+		memcpy(&c->addr, ai->ai_addr, ai->ai_addrlen);
+		c->addrlen = ai->ai_addrlen;
+		freeaddrinfo(ai);
+		return conn_attempt(c);
+	}
+	if (!e->dns && dns_init(&e->dns, e->loop, c->t->connect_timeout))
+		return conn_fail(c, RESULT_ERROR, "cannot start the resolver");
+	/* The answer may come at once, from inside dns_resolve. */
+	r = dns_resolve(e->dns, c->t->address, c->t->port, resolved, c);
+	if (c->state != ST_RESOLVE)
+		return STOP;
+	if (r)
+		return conn_fail(c, RESULT_ERROR, "out of memory resolving %s", c->t->address);
+	if (c->addrlen)
+		return conn_attempt(c);
+	c->dns_asked = 1;
+	return WAIT;
+}
+
 static int transient_errno(int err)
 {
 	return err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT ||
@@ -33,7 +93,7 @@ static int transient_errno(int err)
 	       err == ECONNABORTED || err == EAGAIN;
 }
 
-static enum step st_connect(struct conn *c)
+enum advance st_connect(struct conn *c)
 {
 	int err = 0;
 	socklen_t len = sizeof(err);
@@ -45,7 +105,6 @@ static enum step st_connect(struct conn *c)
 		if (c->fd < 0)
 			return conn_fail(c, RESULT_ERROR, "socket: %s", strerror(errno));
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		ev_io_set(&c->io, c->fd, 0);	/* callback and data set at start */
 		if (connect(c->fd, (struct sockaddr *)&c->addr, c->addrlen) == 0)
 			goto connected;
 		if (errno == EINPROGRESS)
@@ -65,13 +124,13 @@ static enum step st_connect(struct conn *c)
 	}
 connected:
 	c->r->ms_connect = conn_ms_since(c, c->t_phase);
-	c->t_phase = ev_now(c->e->loop);
-	ev_io_stop(c->e->loop, &c->io);
+	c->t_phase = conn_now(c);
+	conn_unwatch(c);
 	conn_set_state(c, ST_HANDSHAKE);
 	return GO;
 }
 
-static enum step st_handshake(struct conn *c)
+enum advance st_handshake(struct conn *c)
 {
 	int rc;
 
@@ -110,13 +169,13 @@ static int known_types(struct conn *c, struct buf *out)
  * The host is known only by keys of other types.  ssh calls this a changed
  * key, and so do we: accept-new must not record a stranger's key.
  */
-static enum step hostkey_other_type(struct conn *c, const unsigned char *key,
+static enum advance hostkey_other_type(struct conn *c, const unsigned char *key,
 				    size_t len, const char *fp)
 {
 	struct buf known;
 	const unsigned char *type = (const unsigned char *)"?";
 	size_t tlen = 1;
-	enum step st;
+	enum advance st;
 
 	if (knownhosts_key_type(key, len, &type, &tlen))
 		tlen = 1;
@@ -131,7 +190,7 @@ static enum step hostkey_other_type(struct conn *c, const unsigned char *key,
 	return st;
 }
 
-static enum step st_hostkey(struct conn *c)
+enum advance st_hostkey(struct conn *c)
 {
 	size_t len = 0;
 	int type = 0;
@@ -179,40 +238,8 @@ static enum step st_hostkey(struct conn *c)
 	}
 ok:
 	c->r->ms_handshake = conn_ms_since(c, c->t_phase);
-	c->t_phase = ev_now(c->e->loop);
+	c->t_phase = conn_now(c);
 	conn_set_state(c, ST_AUTH);
-	return GO;
-}
-
-/*
- * Asks the caller's plan for the next step on this host: another command
- * on a fresh channel of the same session, or the end.
- */
-static enum step next_step(struct conn *c)
-{
-	struct engine_step st;
-	int more;
-
-	memset(&st, 0, sizeof(st));
-	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->stepno, &st);
-	if (more <= 0 || c->e->interrupted) {
-		if (more < 0 && c->r->status == RESULT_OK)
-			c->r->status = RESULT_ERROR;
-		if (c->stepno)	/* a polite goodbye; do not wait for it */
-			libssh2_session_disconnect(c->s, "done");
-		conn_finish(c);
-		return DONE;
-	}
-	c->stepno++;
-	c->step = st;
-	c->in_off = 0;
-	c->eof_sent = 0;
-	c->tail_len = 0;
-	c->r->has_exit = 0;
-	buf_reset(&c->r->out);
-	buf_reset(&c->r->err);
-	c->r->out_cut = c->r->err_cut = 0;
-	conn_set_state(c, ST_OPEN);
 	return GO;
 }
 
@@ -237,18 +264,14 @@ static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
 	return r == RONDA_OK ? 0 : -1;
 }
 
-static enum step wait_agent(struct conn *c)
+static enum advance wait_agent(struct conn *c)
 {
-	int ev = EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0);
-
-	ev_io_stop(c->e->loop, &c->agent_io);
-	ev_io_set(&c->agent_io, sshagent_fd(&c->asign), ev);
-	ev_io_start(c->e->loop, &c->agent_io);
-	return WAIT;
+	return conn_wait_agent(c, sshagent_fd(&c->asign),
+			       EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0));
 }
 
 /* Keys from ssh-agent first, then identity files, as OpenSSH does. */
-static enum step st_auth(struct conn *c)
+enum advance st_auth(struct conn *c)
 {
 	const char *user = c->t->user ? c->t->user : "root";
 	size_t na = c->e->akeys.n;
@@ -285,198 +308,10 @@ static enum step st_auth(struct conn *c)
 		c->ident++;
 	}
 	c->r->ms_auth = conn_ms_since(c, c->t_phase);
-	c->t_phase = ev_now(c->e->loop);
-	/* Connected: the connect deadline gives way to the command's. */
-	ev_timer_stop(c->e->loop, &c->deadline);
-	if (c->t->command_timeout > 0) {
-		ev_timer_set(&c->deadline, c->t->command_timeout, 0);
-		ev_timer_start(c->e->loop, &c->deadline);
-	}
-	if (c->e->o->keepalive_interval > 0)
-		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(c->e->o->keepalive_interval));
-	c->last_rx = ev_now(c->e->loop);
-	return next_step(c);
+	c->t_phase = conn_now(c);
+	conn_connected(c);
+	return conn_next_step(c);
 }
-
-static enum step st_open(struct conn *c)
-{
-	c->ch = libssh2_channel_open_ex(c->s, "session", 7, CHANNEL_WINDOW,
-					CHANNEL_PACKET, NULL, 0);
-	if (!c->ch) {
-		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN)
-			return conn_wait_ssh(c);
-		return conn_fail(c, RESULT_PROTOCOL, "opening a channel: %s", conn_ssh_error(c));
-	}
-	conn_set_state(c, ST_EXEC);
-	return GO;
-}
-
-static enum step st_exec(struct conn *c)
-{
-	const char *cmd = c->step.cmd;
-	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, cmd,
-						 (unsigned)strlen(cmd));
-
-	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return conn_wait_ssh(c);
-	if (rc)
-		return conn_fail(c, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(c));
-	conn_set_state(c, ST_READ);
-	return GO;
-}
-
-static void keep_tail(struct conn *c, const char *p, size_t n)
-{
-	if (n >= sizeof(c->tail)) {
-		memcpy(c->tail, p + n - sizeof(c->tail), sizeof(c->tail));
-		c->tail_len = sizeof(c->tail);
-		return;
-	}
-	if (c->tail_len + n > sizeof(c->tail)) {
-		size_t drop = c->tail_len + n - sizeof(c->tail);
-
-		memmove(c->tail, c->tail + drop, c->tail_len - drop);
-		c->tail_len -= drop;
-	}
-	memcpy(c->tail + c->tail_len, p, n);
-	c->tail_len += n;
-}
-
-/*
- * Drains one stream until libssh2 has nothing more.  Output past the cap is
- * read and dropped, so the window keeps moving and the remote never blocks.
- * Returns bytes read (>= 0), or a libssh2 error; *eof is set at EOF.
- */
-static ssize_t drain(struct conn *c, int stream, struct buf *b, int *cut)
-{
-	char chunk[16384];
-	ssize_t total = 0;
-
-	for (;;) {
-		ssize_t n = libssh2_channel_read_ex(c->ch, stream, chunk, sizeof(chunk));
-
-		if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
-			return total;
-		if (n < 0)
-			return n;
-		total += n;
-		c->last_rx = ev_now(c->e->loop);
-		if (stream == SSH_EXTENDED_DATA_STDERR)
-			keep_tail(c, chunk, (size_t)n);
-		if (!*cut) {
-			size_t room = b->max - buf_len(b);
-			size_t take = (size_t)n < room ? (size_t)n : room;
-
-			if (buf_append(b, chunk, take) || take < (size_t)n)
-				*cut = 1;
-		}
-	}
-}
-
-/* Feeds the step's stdin bytes, then EOF if the step asks for it. */
-static int feed(struct conn *c)
-{
-	while (c->in_off < c->step.inlen) {
-		ssize_t n = libssh2_channel_write(c->ch, c->step.in + c->in_off,
-						  c->step.inlen - c->in_off);
-
-		if (n == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (n < 0)
-			return (int)n;
-		c->in_off += (size_t)n;
-		c->r->bytes_in += (size_t)n;
-	}
-	if (c->step.eof_after_in && !c->eof_sent) {
-		int rc = libssh2_channel_send_eof(c->ch);
-
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc < 0)
-			return rc;
-		c->eof_sent = 1;
-	}
-	return 0;
-}
-
-static enum step st_read(struct conn *c)
-{
-	ssize_t a, b;
-
-	if (!c->killing && feed(c) < 0)
-		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
-			    "connection lost while sending input: %s", conn_ssh_error(c));
-
-	/*
-	 * Reading one stream can pull the other's packets off the socket into
-	 * libssh2's queue; the socket then stays quiet although data waits.
-	 * So drain both until a whole pass brings nothing.
-	 */
-	do {
-		a = drain(c, 0, &c->r->out, &c->r->out_cut);
-		b = a < 0 ? 0 : drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
-				      &c->r->err_cut);
-		if (a < 0 || b < 0)
-			return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
-				    "connection lost while the command ran: %s",
-				    conn_ssh_error(c));
-	} while (a > 0 || b > 0);
-	if (!libssh2_channel_eof(c->ch))
-		return conn_wait_ssh(c);
-	conn_set_state(c, ST_CLOSE);
-	return GO;
-}
-
-static enum step st_close(struct conn *c)
-{
-	int rc = libssh2_channel_close(c->ch);
-	int code;
-	size_t len;
-
-	if (rc == 0)
-		rc = libssh2_channel_wait_closed(c->ch);
-	if (rc == LIBSSH2_ERROR_EAGAIN)
-		return conn_wait_ssh(c);
-	c->r->ms_run = conn_ms_since(c, c->t_phase);
-	libssh2_channel_free(c->ch);
-	c->ch = NULL;
-	/* The guard's status line is the only proof the command finished. */
-	if (c->step.guarded &&
-	    remote_parse_status(c->tail, c->tail_len, &code, &len) == RONDA_OK) {
-		c->r->has_exit = 1;
-		c->r->exit_code = code;
-		if (!c->r->err_cut && buf_len(&c->r->err) >= len)
-			buf_truncate(&c->r->err, buf_len(&c->r->err) - len);
-	}
-	if (c->timed_out)
-		return conn_fail(c, RESULT_TIMEOUT, "command still running after %gs; killed",
-			    c->t->command_timeout);
-	if (c->e->interrupted)
-		return conn_fail(c, RESULT_INTERRUPTED, "interrupted; command killed");
-	if (c->step.guarded && !c->r->has_exit)
-		return conn_fail(c, RESULT_PROTOCOL, "the command ended without an exit status");
-	c->r->why[0] = '\0';
-	if (c->r->has_exit && c->r->exit_code != 0) {
-		c->r->status = RESULT_FAILED;
-		snprintf(c->r->why, sizeof(c->r->why), "exit code %d", c->r->exit_code);
-	} else {
-		c->r->status = RESULT_OK;
-	}
-	return next_step(c);
-}
-
-typedef enum step (*state_fn)(struct conn *c);
-
-static const state_fn states[] = {
-	[ST_CONNECT] = st_connect,
-	[ST_HANDSHAKE] = st_handshake,
-	[ST_HOSTKEY] = st_hostkey,
-	[ST_AUTH] = st_auth,
-	[ST_OPEN] = st_open,
-	[ST_EXEC] = st_exec,
-	[ST_READ] = st_read,
-	[ST_CLOSE] = st_close,
-};
 
 /* Our algorithm preferences, filtered by what this libssh2 supports. */
 static int set_pref(LIBSSH2_SESSION *s, int method, const char *want)
@@ -584,9 +419,4 @@ static int set_prefs(struct conn *c)
 	    set_pref(s, LIBSSH2_METHOD_MAC_SC, mac))
 		return -1;
 	return 0;
-}
-
-enum step engine_ssh_step(struct conn *c)
-{
-	return states[c->state](c);
 }

@@ -1,0 +1,197 @@
+/*
+ * engine_chan.c - the states that run one plan step on a fresh channel of
+ * the host's session: open, exec, read (stdin in, output out), close (the
+ * exit status).  Then the loop asks the plan for the next step.
+ */
+#include "engine_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "remote.h"
+#include "banned.h"
+
+enum advance st_open(struct conn *c)
+{
+	c->ch = libssh2_channel_open_ex(c->s, "session", 7, CHANNEL_WINDOW,
+					CHANNEL_PACKET, NULL, 0);
+	if (!c->ch) {
+		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN)
+			return conn_wait_ssh(c);
+		return conn_fail(c, RESULT_PROTOCOL, "opening a channel: %s", conn_ssh_error(c));
+	}
+	conn_set_state(c, ST_EXEC);
+	return GO;
+}
+
+enum advance st_exec(struct conn *c)
+{
+	const char *cmd = c->step.cmd;
+	int rc = libssh2_channel_process_startup(c->ch, "exec", 4, cmd,
+						 (unsigned)strlen(cmd));
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return conn_wait_ssh(c);
+	if (rc)
+		return conn_fail(c, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(c));
+	conn_set_state(c, ST_READ);
+	return GO;
+}
+
+static void keep_tail(struct conn *c, const char *p, size_t n)
+{
+	if (n >= sizeof(c->tail)) {
+		memcpy(c->tail, p + n - sizeof(c->tail), sizeof(c->tail));
+		c->tail_len = sizeof(c->tail);
+		return;
+	}
+	if (c->tail_len + n > sizeof(c->tail)) {
+		size_t drop = c->tail_len + n - sizeof(c->tail);
+
+		memmove(c->tail, c->tail + drop, c->tail_len - drop);
+		c->tail_len -= drop;
+	}
+	memcpy(c->tail + c->tail_len, p, n);
+	c->tail_len += n;
+}
+
+#define DRAIN_REFUSED 1	/* the step's on_stdout said no: c->sink_err */
+
+/*
+ * Drains one stream until libssh2 has nothing more, adding the bytes read
+ * to *got.  Output past the cap is read and dropped, so the window keeps
+ * moving and the remote never blocks.  A step's on_stdout gets stdout
+ * instead, uncut: its consumer bounds itself.  Returns 0, a libssh2
+ * error, or DRAIN_REFUSED.
+ */
+static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *got)
+{
+	char chunk[16384];
+	int sink = stream == 0 && c->step.on_stdout;
+
+	for (;;) {
+		ssize_t n = libssh2_channel_read_ex(c->ch, stream, chunk, sizeof(chunk));
+
+		if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		*got += (size_t)n;
+		c->last_rx = conn_now(c);
+		if (stream == SSH_EXTENDED_DATA_STDERR)
+			keep_tail(c, chunk, (size_t)n);
+		if (sink) {
+			c->sink_err = c->step.on_stdout(c->step.on_stdout_arg, c->idx,
+							chunk, (size_t)n);
+			if (c->sink_err != RONDA_OK)
+				return DRAIN_REFUSED;
+		} else if (!*cut) {
+			size_t room = b->max - buf_len(b);
+			size_t take = (size_t)n < room ? (size_t)n : room;
+
+			if (buf_append(b, chunk, take) || take < (size_t)n)
+				*cut = 1;
+		}
+	}
+}
+
+/* Feeds the step's stdin bytes, then EOF if the step asks for it. */
+static int feed(struct conn *c)
+{
+	while (c->in_off < c->step.inlen) {
+		ssize_t n = libssh2_channel_write(c->ch, c->step.in + c->in_off,
+						  c->step.inlen - c->in_off);
+
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (n < 0)
+			return (int)n;
+		c->in_off += (size_t)n;
+		c->r->bytes_in += (size_t)n;
+	}
+	if (c->step.eof_after_in && !c->eof_sent) {
+		int rc = libssh2_channel_send_eof(c->ch);
+
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (rc < 0)
+			return rc;
+		c->eof_sent = 1;
+	}
+	return 0;
+}
+
+enum advance st_read(struct conn *c)
+{
+	size_t got;
+
+	if (!c->killing && feed(c) < 0)
+		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
+			    "connection lost while sending input: %s", conn_ssh_error(c));
+
+	/*
+	 * Reading one stream can pull the other's packets off the socket into
+	 * libssh2's queue; the socket then stays quiet although data waits.
+	 * So drain both until a whole pass brings nothing.
+	 */
+	do {
+		int rc;
+
+		got = 0;
+		rc = drain(c, 0, &c->r->out, &c->r->out_cut, &got);
+		if (rc == 0)
+			rc = drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
+				   &c->r->err_cut, &got);
+		if (rc == DRAIN_REFUSED)
+			return conn_fail(c, RESULT_ERROR, "the output of step %d was refused: %s",
+					 c->n_steps, ronda_strerror(c->sink_err));
+		if (rc < 0)
+			return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
+				    "connection lost while the command ran: %s",
+				    conn_ssh_error(c));
+	} while (got > 0);
+	if (!libssh2_channel_eof(c->ch))
+		return conn_wait_ssh(c);
+	conn_set_state(c, ST_CLOSE);
+	return GO;
+}
+
+enum advance st_close(struct conn *c)
+{
+	int rc = libssh2_channel_close(c->ch);
+	int code;
+	size_t len;
+
+	if (rc == 0)
+		rc = libssh2_channel_wait_closed(c->ch);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return conn_wait_ssh(c);
+	c->r->ms_run = conn_ms_since(c, c->t_phase);
+	libssh2_channel_free(c->ch);
+	c->ch = NULL;
+	/* The guard's status line is the only proof the command finished. */
+	if (c->step.guarded &&
+	    remote_parse_status(c->tail, c->tail_len, &code, &len) == RONDA_OK) {
+		c->r->has_exit = 1;
+		c->r->exit_code = code;
+		if (!c->r->err_cut && buf_len(&c->r->err) >= len)
+			buf_truncate(&c->r->err, buf_len(&c->r->err) - len);
+	}
+	if (c->timed_out)
+		return conn_fail(c, RESULT_TIMEOUT, "command still running after %gs; killed",
+			    c->t->command_timeout);
+	if (c->e->interrupted)
+		return conn_fail(c, RESULT_INTERRUPTED, "interrupted; command killed");
+	if (c->step.guarded && !c->r->has_exit)
+		return conn_fail(c, RESULT_PROTOCOL, "the command ended without an exit status");
+	c->r->why[0] = '\0';
+	if (c->r->has_exit && c->r->exit_code != 0) {
+		c->r->status = RESULT_FAILED;
+		snprintf(c->r->why, sizeof(c->r->why), "exit code %d", c->r->exit_code);
+	} else {
+		c->r->status = RESULT_OK;
+	}
+	return conn_next_step(c);
+}
