@@ -1,8 +1,14 @@
 /*
- * inventory_int.h - the inventory's insides, shared by inventory.c (the
- * structure, lookups, resolving), inventory_load.c (reading the file) and
- * inventory_trace.c (where settings come from).
- * Nothing else includes this; the interface is inventory.h.
+ * inventory_int.h - the insides of the inventory module, which is three
+ * files behind one interface (inventory.h):
+ *
+ *   inventory.c        the structure, lookups, resolving into targets
+ *   inventory_load.c   reading the libconfig file into the structure
+ *   inventory_trace.c  where each host's settings come from
+ *
+ * Nothing outside these three includes this header.  Settings themselves
+ * (values, setters, checks) are settings.h, which the loader uses and
+ * which knows nothing of the inventory.
  */
 #ifndef RONDA_INVENTORY_INT_H
 #define RONDA_INVENTORY_INT_H
@@ -11,6 +17,7 @@
 #include <stdint.h>
 
 #include "inventory.h"
+#include "settings.h"
 
 /* Where a host's setting comes from: a group index, or one of these. */
 #define SRC_BUILTIN (-1)

@@ -1,13 +1,8 @@
 /*
- * settings.c - struct host_settings and the strict name checks; see
- * inventory.h.
- *
- * The inventory and the command line set values through the same setters,
- * so a port, timeout or user is held to one rule wherever it comes from.
- * Setters write a message without a location; the inventory adds
- * "file:line: " in front.
+ * settings.c - struct host_settings, its checked setters and the strict
+ * name checks; see settings.h.
  */
-#include "inventory.h"
+#include "settings.h"
 
 #include <ctype.h>
 #include <stdlib.h>
