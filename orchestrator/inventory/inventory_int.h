@@ -62,8 +62,6 @@ int inv_add_host(struct inventory *inv, const char *name, size_t *idx);
 int inv_push_index(size_t **v, size_t *n, size_t *a, size_t x);
 int inv_cmp_group_name(const void *a, const void *b);
 
-/* The settings' names as the file spells them. */
-extern const char *const inv_key_names[HS_COUNT];
 /*
  * Sets every host's src[]: the host, else the nearest groups above it, else
  * defaults, else built in.  Nearest groups that disagree: RONDA_ECONFIG,

@@ -7,6 +7,11 @@
  * from.  Setters write a message without a location; the inventory adds
  * "file:line: " in front.  How settings combine (host > groups > defaults >
  * built in) is inventory.h's business.
+ *
+ * A reader of settings (the inventory loader) goes one way: it looks the
+ * name up in settings_keys[], reads a value of that key's form, and hands
+ * it to host_settings_set(), which calls the key's setter.  It knows no
+ * key by name, and nothing here calls back into it.
  */
 #ifndef RONDA_SETTINGS_H
 #define RONDA_SETTINGS_H
@@ -58,12 +63,49 @@ struct host_settings {
 
 void host_settings_init(struct host_settings *s);
 void host_settings_release(struct host_settings *s);
+/* A deep copy of src into dst (dst is initialised first, not released). */
+int host_settings_copy(struct host_settings *dst, const struct host_settings *src);
+/* Whether a and b, which both set key k, give it the same value. */
+int host_settings_equal(const struct host_settings *a, const struct host_settings *b,
+			enum host_setting_key k);
+
+/* How a setting is written in a file. */
+enum setting_form {
+	SF_STRING,	/* "text" */
+	SF_INTEGER,	/* 22 */
+	SF_SECONDS,	/* 10 or 2.5 */
+	SF_BOOL,	/* true or false */
+	SF_STRINGS,	/* "text", or a list of them, each set in turn */
+};
+
+struct setting_key {
+	const char *name;	/* as the file spells it */
+	enum setting_form form;
+	int host_only;		/* only a host may set it, not groups or defaults */
+};
+
+/* Indexed by enum host_setting_key. */
+extern const struct setting_key settings_keys[HS_COUNT];
+/* The key called name, or -1. */
+int settings_find_key(const char *name);
+
+/* One value read from a file; the member that the key's form names is used. */
+struct setting_value {
+	const char *str;	/* SF_STRING, and each element of SF_STRINGS */
+	long integer;
+	double seconds;
+	int on;
+};
+/* Sets key k through its setter below (same checks, same messages). */
+int host_settings_set(struct host_settings *s, enum host_setting_key k,
+		      const struct setting_value *v, struct buf *err);
 /*
  * Setters that check the value the same way the inventory does, for the
  * command line.  On error they write a message (without a file name) to
  * err and return RONDA_EINVAL.  add_identity appends (repeatable -k);
  * "~/" at the start of a path means $HOME.
  */
+int host_settings_set_address(struct host_settings *s, const char *address, struct buf *err);
 int host_settings_set_user(struct host_settings *s, const char *user, struct buf *err);
 int host_settings_set_port(struct host_settings *s, long port, struct buf *err);
 int host_settings_add_identity(struct host_settings *s, const char *path, struct buf *err);
