@@ -271,6 +271,28 @@ static void test_oversize(void **state)
 	free(big);
 }
 
+/*
+ * A job just under the limit is read whole, however the reads come (a
+ * first short read used to make the last 4 KiB look like too much).
+ */
+static void test_near_limit(void **state)
+{
+	const char *job = "{\"ronda\":1,\"tasks\":[{\"check\":\"mount\",\"path\":\"/proc\"}]}\n";
+	size_t len = PROTO_JOB_MAX - 10, pad = len - strlen(job);
+	char *text = malloc(len + 1);
+	struct outcome o;
+
+	(void)state;
+	assert_non_null(text);
+	memset(text, ' ', pad);
+	memcpy(text + pad, job, strlen(job) + 1);
+	run_job(" ", text, len - 1, "/nonexistent/agent.cfg", PROFILE_INSPECT, &o);
+	if (o.exit != AGENT_EXIT_OK)
+		fail_msg("exit %d: %s", o.exit, o.out);
+	outcome_release(&o);
+	free(text);
+}
+
 static void test_hostile_values(void **state)
 {
 	static const char nul_job[] = "{\"ronda\":1,\"tasks\":[{\"check\":\"memory\",\"name\":\"a\0b\"}]}\n";
@@ -371,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_bad_profile_and_version),
 		cmocka_unit_test(test_bad_task),
 		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_near_limit),
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_sandbox_before_parse),
 	};
