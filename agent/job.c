@@ -81,6 +81,7 @@ static int read_job(int fd, struct buf *b, struct buf *err)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	double stop = now_mono() + JOB_READ_TIMEOUT_MS / 1000.0;
+	size_t want;
 	ssize_t n;
 	int r;
 
@@ -95,11 +96,16 @@ static int read_job(int fd, struct buf *b, struct buf *err)
 				   JOB_READ_TIMEOUT_MS / 1000);
 			return RONDA_ETIMEOUT;
 		}
-		if (buf_reserve(b, 4096) != RONDA_OK) {
-			buf_printf(err, "job is larger than %zu bytes", PROTO_JOB_MAX);
-			return RONDA_ELIMIT;
+		/* One byte past the limit tells a job that is too large from one
+		 * that fills it, whatever sizes the reads return. */
+		want = PROTO_JOB_MAX + 1 - buf_len(b);
+		if (want > 4096)
+			want = 4096;
+		if (buf_reserve(b, want) != RONDA_OK) {
+			buf_puts(err, "out of memory for the job");
+			return RONDA_ENOMEM;
 		}
-		n = read(fd, buf_space(b), 4096);
+		n = read(fd, buf_space(b), want);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
@@ -109,6 +115,10 @@ static int read_job(int fd, struct buf *b, struct buf *err)
 		if (n == 0)
 			return RONDA_OK;
 		buf_commit(b, (size_t)n);
+		if (buf_len(b) > PROTO_JOB_MAX) {
+			buf_printf(err, "job is larger than %zu bytes", PROTO_JOB_MAX);
+			return RONDA_ELIMIT;
+		}
 	}
 }
 
@@ -331,7 +341,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	memset(&job, 0, sizeof(job));
 	sandbox_status_init(&sb);
 	policy_init(&pol);
-	buf_init(&text, PROTO_JOB_MAX);
+	buf_init(&text, PROTO_JOB_MAX + 1);
 	buf_init(&err, 2048);
 	buf_init(&o.line, PROTO_LINE_MAX);
 

@@ -101,7 +101,7 @@ int policy_load(const char *path, struct policy *p, struct buf *err)
 	int fd, r = RONDA_ECONFIG;
 
 	policy_init(&np);
-	buf_init(&text, POLICY_MAX);
+	buf_init(&text, POLICY_MAX + 1);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0 && errno == ENOENT) {
 		*p = np;
@@ -118,12 +118,19 @@ int policy_load(const char *path, struct policy *p, struct buf *err)
 			   path);
 		goto out;
 	}
+	/* One byte past the limit tells a file that is too large from one
+	 * that is exactly as large, whatever sizes the reads return. */
 	for (;;) {
-		if (buf_reserve(&text, 4096) != RONDA_OK) {
-			buf_printf(err, "%s: larger than %zu bytes", path, POLICY_MAX);
+		size_t want = POLICY_MAX + 1 - buf_len(&text);
+
+		if (want > 4096)
+			want = 4096;
+		if (buf_reserve(&text, want) != RONDA_OK) {
+			buf_printf(err, "%s: out of memory", path);
+			r = RONDA_ENOMEM;
 			goto out;
 		}
-		n = read(fd, buf_space(&text), 4096);
+		n = read(fd, buf_space(&text), want);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -133,6 +140,10 @@ int policy_load(const char *path, struct policy *p, struct buf *err)
 		if (n == 0)
 			break;
 		buf_commit(&text, (size_t)n);
+		if (buf_len(&text) > POLICY_MAX) {
+			buf_printf(err, "%s: larger than %zu bytes", path, POLICY_MAX);
+			goto out;
+		}
 	}
 	r = policy_parse(buf_data(&text), &np, err);
 	if (r != RONDA_OK) {

@@ -21,7 +21,7 @@
 #include <getopt.h>
 #include <stddef.h>
 
-#include "inventory/inventory.h"
+#include "inventory/settings.h"
 #include "ssh/knownhosts.h"
 
 struct buf;

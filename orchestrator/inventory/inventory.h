@@ -25,6 +25,7 @@
 #include <stddef.h>
 
 struct buf;
+struct host_settings;
 struct hostlist;
 struct target_list;
 
@@ -32,76 +33,6 @@ struct target_list;
 #define INVENTORY_LOCAL_PATH "inventory.cfg"
 /* Hosts in one inventory, all ranges expanded. */
 #define INVENTORY_MAX_HOSTS 1000000
-
-/* Built-in defaults. */
-#define SETTINGS_DEFAULT_PORT 22
-#define SETTINGS_DEFAULT_CONNECT_TIMEOUT 10.0
-#define SETTINGS_DEFAULT_RETRIES 2
-/* Sanity bounds, also applied to command-line values. */
-#define SETTINGS_MAX_TIMEOUT (7 * 86400.0)
-#define SETTINGS_MAX_RETRIES 100
-#define SETTINGS_MAX_IDENTITIES 16
-
-/* One bit per setting: which fields of a struct host_settings are given. */
-enum host_setting_key {
-	HS_ADDRESS,
-	HS_PORT,
-	HS_USER,
-	HS_IDENTITY,
-	HS_CONNECT_TIMEOUT,
-	HS_COMMAND_TIMEOUT,
-	HS_RETRIES,
-	HS_BECOME,
-	HS_COUNT
-};
-#define HS_BIT(k) (1u << (k))
-
-/*
- * A partial set of settings: defaults, a group, a host, or the
- * command-line overrides.  Only fields whose bit is in `set` mean
- * anything.  Owns its strings.
- */
-struct host_settings {
-	unsigned set;
-	char *address;
-	unsigned port;
-	char *user;
-	char **identities;
-	size_t n_identities;
-	double connect_timeout;
-	double command_timeout;	/* 0: none */
-	int retries;
-	int become;
-};
-
-void host_settings_init(struct host_settings *s);
-void host_settings_release(struct host_settings *s);
-/*
- * Setters that check the value the same way the inventory does, for the
- * command line.  On error they write a message (without a file name) to
- * err and return RONDA_EINVAL.  add_identity appends (repeatable -k);
- * "~/" at the start of a path means $HOME.
- */
-int host_settings_set_user(struct host_settings *s, const char *user, struct buf *err);
-int host_settings_set_port(struct host_settings *s, long port, struct buf *err);
-int host_settings_add_identity(struct host_settings *s, const char *path, struct buf *err);
-int host_settings_set_connect_timeout(struct host_settings *s, double secs, struct buf *err);
-int host_settings_set_command_timeout(struct host_settings *s, double secs, struct buf *err);
-int host_settings_set_retries(struct host_settings *s, long n, struct buf *err);
-void host_settings_set_become(struct host_settings *s, int on);
-
-/*
- * Strict name checks.  Host names: letters, digits, '.', '-', '_', starting
- * with a letter or digit, at most 253 bytes.  Addresses: the same plus ':'
- * for IPv6, and may start with ':'.  Users: letters, digits, '.', '-',
- * '_', starting with a letter or '_', at most 32 bytes.  Group names:
- * letters, digits, '-', '_', starting with a letter.  None can start with
- * '-', so none can be taken for an option.
- */
-int inventory_valid_host_name(const char *s);
-int inventory_valid_address(const char *s);
-int inventory_valid_user(const char *s);
-int inventory_valid_group_name(const char *s);
 
 struct inventory;
 

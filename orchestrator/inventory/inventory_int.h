@@ -1,8 +1,14 @@
 /*
- * inventory_int.h - the inventory's insides, shared by inventory.c (the
- * structure, lookups, resolving), inventory_load.c (reading the file) and
- * inventory_trace.c (where settings come from).
- * Nothing else includes this; the interface is inventory.h.
+ * inventory_int.h - the insides of the inventory module, which is three
+ * files behind one interface (inventory.h):
+ *
+ *   inventory.c        the structure, lookups, resolving into targets
+ *   inventory_load.c   reading the libconfig file into the structure
+ *   inventory_trace.c  where each host's settings come from
+ *
+ * Nothing outside these three includes this header.  Settings themselves
+ * (values, setters, checks) are settings.h, which the loader uses and
+ * which knows nothing of the inventory.
  */
 #ifndef RONDA_INVENTORY_INT_H
 #define RONDA_INVENTORY_INT_H
@@ -11,6 +17,7 @@
 #include <stdint.h>
 
 #include "inventory.h"
+#include "settings.h"
 
 /* Where a host's setting comes from: a group index, or one of these. */
 #define SRC_BUILTIN (-1)
@@ -55,8 +62,6 @@ int inv_add_host(struct inventory *inv, const char *name, size_t *idx);
 int inv_push_index(size_t **v, size_t *n, size_t *a, size_t x);
 int inv_cmp_group_name(const void *a, const void *b);
 
-/* The settings' names as the file spells them. */
-extern const char *const inv_key_names[HS_COUNT];
 /*
  * Sets every host's src[]: the host, else the nearest groups above it, else
  * defaults, else built in.  Nearest groups that disagree: RONDA_ECONFIG,

@@ -26,6 +26,7 @@
 #include "cfgutil.h"
 #include "err.h"
 #include "hostlist.h"
+#include "settings.h"
 #include "banned.h"
 
 /* State for one load; the config tree lives as long as this does. */
@@ -35,17 +36,6 @@ struct loader {
 	struct buf *err;
 	struct hostlist words;	/* scratch for range expansion */
 	size_t *child_of;	/* per group: 1 + the group that last listed it */
-};
-
-const char *const inv_key_names[HS_COUNT] = {
-	[HS_ADDRESS] = "address",
-	[HS_PORT] = "port",
-	[HS_USER] = "user",
-	[HS_IDENTITY] = "identity",
-	[HS_CONNECT_TIMEOUT] = "connect_timeout",
-	[HS_COMMAND_TIMEOUT] = "command_timeout",
-	[HS_RETRIES] = "retries",
-	[HS_BECOME] = "become",
 };
 
 /* ---- errors with file and line ---- */
@@ -89,27 +79,30 @@ static int get_string(struct loader *ld, const config_setting_t *m, const char *
 	return RONDA_OK;
 }
 
-static int set_identity(struct loader *ld, const config_setting_t *m,
-			struct host_settings *s, struct buf *why)
+/* SF_STRINGS: one string, or each string of a list in turn. */
+static int set_strings(struct loader *ld, const config_setting_t *m, enum host_setting_key k,
+		       struct host_settings *s, struct buf *why)
 {
+	struct setting_value v = { 0 };
 	int n, rc;
 
-	if (config_setting_type(m) == CONFIG_TYPE_STRING)
-		return host_settings_add_identity(s, config_setting_get_string(m), why);
+	if (config_setting_type(m) == CONFIG_TYPE_STRING) {
+		v.str = config_setting_get_string(m);
+		return host_settings_set(s, k, &v, why);
+	}
 	if (config_setting_type(m) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(m) != CONFIG_TYPE_LIST)
 		return wrong_type(ld, m, "a string or an array of strings");
 	n = config_setting_length(m);
 	if (n == 0)
-		return cfg_error(ld->err, ld->path, m, "'identity' is an empty list");
+		return cfg_error(ld->err, ld->path, m, "'%s' is an empty list", settings_keys[k].name);
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *e = config_setting_get_elem(m, (unsigned)i);
-		const char *path = NULL;
 
-		rc = get_string(ld, e, &path);
+		rc = get_string(ld, e, &v.str);
 		if (rc)
 			return rc;
-		rc = host_settings_add_identity(s, path, why);
+		rc = host_settings_set(s, k, &v, why);
 		if (rc)
 			return rc;
 	}
@@ -117,70 +110,41 @@ static int set_identity(struct loader *ld, const config_setting_t *m,
 }
 
 /*
- * Reads the setting m into s.  RONDA_ENOTFOUND (nothing written) if m is
- * not a setting's name; the caller knows what else may appear there.
- * Type errors come from here; value errors from the setters (which the
- * command line shares) get this setting's location in front.
+ * Reads m, the setting k, into s: a value of k's form (type errors come
+ * from here), then k's setter (value errors, which the command line
+ * shares, get m's location in front).
  */
 static int parse_setting(struct loader *ld, const config_setting_t *m,
-			 struct host_settings *s, unsigned *lines)
+			 enum host_setting_key k, struct host_settings *s, unsigned *lines)
 {
-	const char *name = config_setting_name(m), *str = NULL;
+	struct setting_value v = { 0 };
 	struct buf why;
-	int k, rc = RONDA_OK;
-	double d = 0;
-	long l = 0;
+	int rc = RONDA_OK;
 
-	for (k = 0; k < HS_COUNT; k++)
-		if (strcmp(name, inv_key_names[k]) == 0)
-			break;
-	if (k == HS_COUNT)
-		return RONDA_ENOTFOUND;
 	buf_init(&why, 1024);
-	switch ((enum host_setting_key)k) {
-	case HS_ADDRESS:
-		if ((rc = get_string(ld, m, &str)))
-			break;
-		if (!inventory_valid_address(str)) {
-			buf_printf(&why, "invalid address '%.64s': use letters, digits, "
-				   "'.', '-', '_', ':'", str);
-			rc = RONDA_EINVAL;
-		} else if (!(s->address = strdup(str))) {
-			rc = RONDA_ENOMEM;
+	switch (settings_keys[k].form) {
+	case SF_STRING:
+		if (!(rc = get_string(ld, m, &v.str)))
+			rc = host_settings_set(s, k, &v, &why);
+		break;
+	case SF_INTEGER:
+		if (!(rc = get_long(ld, m, &v.integer)))
+			rc = host_settings_set(s, k, &v, &why);
+		break;
+	case SF_SECONDS:
+		if (!(rc = get_seconds(ld, m, &v.seconds)))
+			rc = host_settings_set(s, k, &v, &why);
+		break;
+	case SF_BOOL:
+		if (config_setting_type(m) != CONFIG_TYPE_BOOL) {
+			rc = wrong_type(ld, m, "true or false");
 		} else {
-			s->set |= HS_BIT(HS_ADDRESS);
+			v.on = config_setting_get_bool(m);
+			rc = host_settings_set(s, k, &v, &why);
 		}
 		break;
-	case HS_PORT:
-		if (!(rc = get_long(ld, m, &l)))
-			rc = host_settings_set_port(s, l, &why);
-		break;
-	case HS_USER:
-		if (!(rc = get_string(ld, m, &str)))
-			rc = host_settings_set_user(s, str, &why);
-		break;
-	case HS_IDENTITY:
-		rc = set_identity(ld, m, s, &why);
-		break;
-	case HS_CONNECT_TIMEOUT:
-		if (!(rc = get_seconds(ld, m, &d)))
-			rc = host_settings_set_connect_timeout(s, d, &why);
-		break;
-	case HS_COMMAND_TIMEOUT:
-		if (!(rc = get_seconds(ld, m, &d)))
-			rc = host_settings_set_command_timeout(s, d, &why);
-		break;
-	case HS_RETRIES:
-		if (!(rc = get_long(ld, m, &l)))
-			rc = host_settings_set_retries(s, l, &why);
-		break;
-	case HS_BECOME:
-		if (config_setting_type(m) != CONFIG_TYPE_BOOL)
-			rc = wrong_type(ld, m, "true or false");
-		else
-			host_settings_set_become(s, config_setting_get_bool(m));
-		break;
-	case HS_COUNT:
+	case SF_STRINGS:
+		rc = set_strings(ld, m, k, s, &why);
 		break;
 	}
 	if (rc == RONDA_EINVAL)
@@ -191,41 +155,17 @@ static int parse_setting(struct loader *ld, const config_setting_t *m,
 	return rc;
 }
 
-static int copy_settings(struct host_settings *d, const struct host_settings *s)
-{
-	host_settings_init(d);
-	*d = *s;
-	d->address = NULL;
-	d->user = NULL;
-	d->identities = NULL;
-	d->n_identities = 0;
-	if ((s->address && !(d->address = strdup(s->address))) ||
-	    (s->user && !(d->user = strdup(s->user))))
-		goto nomem;
-	if (s->n_identities) {
-		d->identities = calloc(s->n_identities, sizeof(char *));
-		if (!d->identities)
-			goto nomem;
-		for (; d->n_identities < s->n_identities; d->n_identities++)
-			if (!(d->identities[d->n_identities] =
-			      strdup(s->identities[d->n_identities])))
-				goto nomem;
-	}
-	return RONDA_OK;
-nomem:
-	host_settings_release(d);
-	return RONDA_ENOMEM;
-}
-
 /*
  * Reads every member of block into s, except the names in `skip` (the
- * caller's own keys).  `what` names the block in messages.
+ * caller's own keys).  `what` names the block in messages; is_host says
+ * whether it may hold host-only keys.  Settings are looked up in
+ * settings.h's table: this file knows their forms, not their names.
  */
 static int parse_block(struct loader *ld, const config_setting_t *block,
 		       struct host_settings *s, unsigned *lines, const char *what,
-		       int allow_address, const char *const *skip)
+		       int is_host, const char *const *skip)
 {
-	int n = config_setting_length(block), rc;
+	int n = config_setting_length(block), k, rc;
 
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *m = config_setting_get_elem(block, (unsigned)i);
@@ -236,12 +176,13 @@ static int parse_block(struct loader *ld, const config_setting_t *block,
 			;
 		if (*sk)
 			continue;
-		if (!allow_address && strcmp(name, "address") == 0)
-			return cfg_error(ld->err, ld->path, m, "'address' belongs to a host, not to %s", what);
-		rc = parse_setting(ld, m, s, lines);
-		if (rc == RONDA_ENOTFOUND)
+		k = settings_find_key(name);
+		if (k >= 0 && settings_keys[k].host_only && !is_host)
+			return cfg_error(ld->err, ld->path, m, "'%s' belongs to a host, not to %s",
+					 name, what);
+		if (k < 0)
 			return cfg_error(ld->err, ld->path, m, "unknown key '%s' in %s", name, what);
-		if (rc)
+		if ((rc = parse_setting(ld, m, (enum host_setting_key)k, s, lines)))
 			return rc;
 	}
 	return RONDA_OK;
@@ -331,7 +272,7 @@ static int load_hosts(struct loader *ld, const config_setting_t *list)
 			if ((rc = host_for(ld, nm, ld->words.v[w], &h)))
 				break;
 			ld->inv->hosts[h].line = config_setting_source_line(e);
-			rc = copy_settings(&ld->inv->hosts[h].s, &s);
+			rc = host_settings_copy(&ld->inv->hosts[h].s, &s);
 		}
 	}
 	host_settings_release(&s);

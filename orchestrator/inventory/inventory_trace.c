@@ -17,29 +17,6 @@
 #include "err.h"
 #include "banned.h"
 
-static int settings_equal(const struct host_settings *a,
-			  const struct host_settings *b, int k)
-{
-	switch ((enum host_setting_key)k) {
-	case HS_ADDRESS: return strcmp(a->address, b->address) == 0;
-	case HS_PORT: return a->port == b->port;
-	case HS_USER: return strcmp(a->user, b->user) == 0;
-	case HS_IDENTITY:
-		if (a->n_identities != b->n_identities)
-			return 0;
-		for (size_t i = 0; i < a->n_identities; i++)
-			if (strcmp(a->identities[i], b->identities[i]))
-				return 0;
-		return 1;
-	case HS_CONNECT_TIMEOUT: return a->connect_timeout == b->connect_timeout;
-	case HS_COMMAND_TIMEOUT: return a->command_timeout == b->command_timeout;
-	case HS_RETRIES: return a->retries == b->retries;
-	case HS_BECOME: return a->become == b->become;
-	case HS_COUNT: break;
-	}
-	return 1;
-}
-
 struct near {
 	uint32_t dist;		/* NEAR_NONE: no group above sets it */
 	int32_t rep, a, b;
@@ -63,7 +40,8 @@ static void near_merge(const struct inventory *inv, struct near *best,
 	if (x->a >= 0) {
 		best->a = x->a;
 		best->b = x->b;
-	} else if (!settings_equal(&inv->groups[best->rep].s, &inv->groups[x->rep].s, k)) {
+	} else if (!host_settings_equal(&inv->groups[best->rep].s, &inv->groups[x->rep].s,
+					(enum host_setting_key)k)) {
 		best->a = best->rep;
 		best->b = x->rep;
 	}
@@ -141,7 +119,7 @@ int inv_trace(struct inventory *inv, struct buf *err)
 			buf_printf(err, "%s:%u: host '%s' gets '%s' from groups '%s' "
 				   "(%s:%u) and '%s', which disagree; set it on the host "
 				   "or in a group that lists the host", b->file,
-				   b->key_line[k], h->name, inv_key_names[k], a->name,
+				   b->key_line[k], h->name, settings_keys[k].name, a->name,
 				   a->file, a->key_line[k], b->name);
 			rc = RONDA_ECONFIG;
 		}

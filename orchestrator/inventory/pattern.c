@@ -21,6 +21,7 @@
 #include "err.h"
 #include "hostlist.h"
 #include "inventory.h"
+#include "settings.h"
 #include "banned.h"
 
 /* Host visits by globs and groups, summed over a whole selection. */

@@ -1,13 +1,8 @@
 /*
- * settings.c - struct host_settings and the strict name checks; see
- * inventory.h.
- *
- * The inventory and the command line set values through the same setters,
- * so a port, timeout or user is held to one rule wherever it comes from.
- * Setters write a message without a location; the inventory adds
- * "file:line: " in front.
+ * settings.c - struct host_settings, its checked setters and the strict
+ * name checks; see settings.h.
  */
-#include "inventory.h"
+#include "settings.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -31,6 +26,92 @@ void host_settings_release(struct host_settings *s)
 		free(s->identities[i]);
 	free(s->identities);
 	host_settings_init(s);
+}
+
+int host_settings_copy(struct host_settings *d, const struct host_settings *s)
+{
+	host_settings_init(d);
+	*d = *s;
+	d->address = NULL;
+	d->user = NULL;
+	d->identities = NULL;
+	d->n_identities = 0;
+	if ((s->address && !(d->address = strdup(s->address))) ||
+	    (s->user && !(d->user = strdup(s->user))))
+		goto nomem;
+	if (s->n_identities) {
+		d->identities = calloc(s->n_identities, sizeof(char *));
+		if (!d->identities)
+			goto nomem;
+		for (; d->n_identities < s->n_identities; d->n_identities++)
+			if (!(d->identities[d->n_identities] =
+			      strdup(s->identities[d->n_identities])))
+				goto nomem;
+	}
+	return RONDA_OK;
+nomem:
+	host_settings_release(d);
+	return RONDA_ENOMEM;
+}
+
+int host_settings_equal(const struct host_settings *a, const struct host_settings *b,
+			enum host_setting_key k)
+{
+	switch (k) {
+	case HS_ADDRESS: return strcmp(a->address, b->address) == 0;
+	case HS_PORT: return a->port == b->port;
+	case HS_USER: return strcmp(a->user, b->user) == 0;
+	case HS_IDENTITY:
+		if (a->n_identities != b->n_identities)
+			return 0;
+		for (size_t i = 0; i < a->n_identities; i++)
+			if (strcmp(a->identities[i], b->identities[i]))
+				return 0;
+		return 1;
+	case HS_CONNECT_TIMEOUT: return a->connect_timeout == b->connect_timeout;
+	case HS_COMMAND_TIMEOUT: return a->command_timeout == b->command_timeout;
+	case HS_RETRIES: return a->retries == b->retries;
+	case HS_BECOME: return a->become == b->become;
+	case HS_COUNT: break;
+	}
+	return 1;
+}
+
+/* The one list of settings: tests/integration/70-man.sh checks the man page against it. */
+const struct setting_key settings_keys[HS_COUNT] = {
+	[HS_ADDRESS] = { "address", SF_STRING, 1 },
+	[HS_PORT] = { "port", SF_INTEGER, 0 },
+	[HS_USER] = { "user", SF_STRING, 0 },
+	[HS_IDENTITY] = { "identity", SF_STRINGS, 0 },
+	[HS_CONNECT_TIMEOUT] = { "connect_timeout", SF_SECONDS, 0 },
+	[HS_COMMAND_TIMEOUT] = { "command_timeout", SF_SECONDS, 0 },
+	[HS_RETRIES] = { "retries", SF_INTEGER, 0 },
+	[HS_BECOME] = { "become", SF_BOOL, 0 },
+};
+
+int settings_find_key(const char *name)
+{
+	for (int k = 0; k < HS_COUNT; k++)
+		if (strcmp(name, settings_keys[k].name) == 0)
+			return k;
+	return -1;
+}
+
+int host_settings_set(struct host_settings *s, enum host_setting_key k,
+		      const struct setting_value *v, struct buf *err)
+{
+	switch (k) {
+	case HS_ADDRESS: return host_settings_set_address(s, v->str, err);
+	case HS_PORT: return host_settings_set_port(s, v->integer, err);
+	case HS_USER: return host_settings_set_user(s, v->str, err);
+	case HS_IDENTITY: return host_settings_add_identity(s, v->str, err);
+	case HS_CONNECT_TIMEOUT: return host_settings_set_connect_timeout(s, v->seconds, err);
+	case HS_COMMAND_TIMEOUT: return host_settings_set_command_timeout(s, v->seconds, err);
+	case HS_RETRIES: return host_settings_set_retries(s, v->integer, err);
+	case HS_BECOME: host_settings_set_become(s, v->on); return RONDA_OK;
+	case HS_COUNT: break;
+	}
+	return RONDA_EINVAL;
 }
 
 static int name_chars(const char *s, size_t max, const char *extra)
@@ -71,22 +152,38 @@ int inventory_valid_group_name(const char *s)
 	return isalpha((unsigned char)s[0]) && name_chars(s, 64, "-_");
 }
 
+/* Stores a copy of v in *field, for key k. */
+static int set_string(struct host_settings *s, char **field, enum host_setting_key k,
+		      const char *v)
+{
+	char *c = strdup(v);
+
+	if (!c)
+		return RONDA_ENOMEM;
+	free(*field);
+	*field = c;
+	s->set |= HS_BIT(k);
+	return RONDA_OK;
+}
+
+int host_settings_set_address(struct host_settings *s, const char *address, struct buf *err)
+{
+	if (!inventory_valid_address(address)) {
+		buf_printf(err, "invalid address '%.64s': use letters, digits, "
+			   "'.', '-', '_', ':'", address);
+		return RONDA_EINVAL;
+	}
+	return set_string(s, &s->address, HS_ADDRESS, address);
+}
+
 int host_settings_set_user(struct host_settings *s, const char *user, struct buf *err)
 {
-	char *c;
-
 	if (!inventory_valid_user(user)) {
 		buf_printf(err, "invalid user '%.64s': use letters, digits, '.', '-', '_', "
 			   "starting with a letter or '_', at most 32", user);
 		return RONDA_EINVAL;
 	}
-	c = strdup(user);
-	if (!c)
-		return RONDA_ENOMEM;
-	free(s->user);
-	s->user = c;
-	s->set |= HS_BIT(HS_USER);
-	return RONDA_OK;
+	return set_string(s, &s->user, HS_USER, user);
 }
 
 int host_settings_set_port(struct host_settings *s, long port, struct buf *err)

@@ -6,6 +6,7 @@
 #include "err.h"
 #include "inventory/hostlist.h"
 #include "inventory/inventory.h"
+#include "inventory/settings.h"
 #include "inventory/pattern.h"
 #include "inventory/target.h"
 #include "banned.h"

@@ -57,9 +57,9 @@ m=""
 for code in $codes; do grep -qE "^ +$code[[:space:]]+" <<<"$text" || m="$m $code"; done
 if [ -z "$m" ]; then t_ok "ronda-agent.8 lists every exit code"; else t_fail "ronda-agent.8 lists every exit code" "missing:$m"; fi
 
-# Every inventory setting (orchestrator/inventory/inventory_load.c) and every
+# Every inventory setting (orchestrator/inventory/settings.c) and every
 # playbook key and check type (playbook.c, PROTOCOL.md) is described.
-keys=$(sed -n '/key_names\[HS_COUNT\]/,/^};/p' orchestrator/inventory/inventory_load.c | grep -oE '"[a-z_]+"' | tr -d '"')
+keys=$(sed -n '/settings_keys\[HS_COUNT\] = {/,/^};/p' orchestrator/inventory/settings.c | grep -oE '"[a-z_]+"' | tr -d '"')
 # shellcheck disable=SC2086
 m=$(has "$MAN/ronda-inventory.5" defaults hosts groups children $keys)
 if [ -n "$keys" ] && [ -z "$m" ]; then t_ok "ronda-inventory.5 describes every setting ($(echo $keys))"
