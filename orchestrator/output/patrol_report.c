@@ -116,26 +116,6 @@ const char *patrol_host_why(const struct patrol_host *h)
 	return host_why(h, patrol_host_verdict(h));
 }
 
-int patrol_exit_code(const struct patrol_host *hosts, size_t n)
-{
-	int code = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		switch (patrol_host_verdict(&hosts[i])) {
-		case PV_ERROR:
-		case PV_UNREACHABLE:
-			return 2;
-		case PV_WARN:
-		case PV_FAIL:
-			code = 1;
-			break;
-		case PV_OK:
-			break;
-		}
-	}
-	return code;
-}
-
 /* ---- the summary ---- */
 
 /* One row to group: a host (class, cause) or a host's task problem. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "exitcode.h"
 #include "inventory/target.h"
 #include "patrol/results.h"
 
@@ -63,7 +64,6 @@ int patrol_report_json(FILE *out, const struct target_list *tl,
 int patrol_report_out(const char *dir, const struct target_list *tl,
 		      const struct patrol_host *hosts, char *run_dir,
 		      size_t run_dir_len);
-/* 0 all ok, 1 some warn or fail, 2 some host unreachable or errored. */
-int patrol_exit_code(const struct patrol_host *hosts, size_t n);
+/* The exit code, patrol_exit_code, is in exitcode.h. */
 
 #endif

@@ -279,23 +279,6 @@ int report_json(FILE *out, const struct target_list *tl,
 	return RONDA_OK;
 }
 
-int report_exit_code(const struct host_result *res, size_t n, int interrupted)
-{
-	int code = EXIT_OK;
-
-	if (interrupted)
-		return EXIT_INTERRUPTED;
-	for (size_t i = 0; i < n; i++) {
-		if (res[i].status == RESULT_INTERRUPTED)
-			return EXIT_INTERRUPTED;
-		if (res[i].status == RESULT_FAILED && code < EXIT_FAILED)
-			code = EXIT_FAILED;
-		else if (res[i].status != RESULT_OK && res[i].status != RESULT_FAILED)
-			code = EXIT_UNREACHABLE;
-	}
-	return code;
-}
-
 /* A JSON string of any bytes: invalid UTF-8 is replaced (proto.h). */
 static json_t *text(const char *s)
 {

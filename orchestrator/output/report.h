@@ -12,15 +12,14 @@
  *
  * JSON Lines (--json): one object per host; see README "JSON output".
  *
- * Exit codes: 0 all ok, 1 a command failed somewhere, 2 some host was
- * unreachable, timed out, refused us or errored, 3 interrupted.
+ * Exit codes: exitcode.h (report_exit_code).
  */
 #ifndef RONDA_REPORT_H
 #define RONDA_REPORT_H
 
 #include <stdio.h>
 
-#include "cli.h"
+#include "exitcode.h"
 #include "ssh/engine.h"
 #include "inventory/target.h"
 
@@ -35,7 +34,6 @@ int report_summary(FILE *out, const struct target_list *tl,
 /* One JSON object per host, one per line. */
 int report_json(FILE *out, const struct target_list *tl,
 		const struct host_result *res);
-int report_exit_code(const struct host_result *res, size_t n, int interrupted);
 /*
  * exec --out: a run directory (rundir.h) with hosts/HOST.stdout,
  * HOST.stderr, HOST.exit (the exit code, when one came) and run.json
