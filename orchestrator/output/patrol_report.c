@@ -8,7 +8,8 @@
  * with its hosts folded into ranges and the spread of the check's main
  * value (`disk /var  fail  web[03,17-19] (4)  94%…97%`), so thousands of
  * hosts with a dozen problems fit on one screen.  Grouping sorts an array
- * of small entries once; nothing is quadratic in the number of hosts.
+ * of small entries once (fold.h); nothing is quadratic in the number of
+ * hosts.
  */
 #include "patrol_report.h"
 
@@ -21,7 +22,7 @@
 #include "err.h"
 #include "escape.h"
 #include "proto.h"
-#include "inventory/hostlist.h"
+#include "fold.h"
 #include "rundir.h"
 #include "banned.h"
 
@@ -127,18 +128,16 @@ struct entry {
 	const struct patrol_result *res;	/* task result, or NULL */
 };
 
-static int entry_cmp(const void *pa, const void *pb)
+/* A group's key (fold.h): worse first, then the task's order, or the cause. */
+static int entry_cmp(size_t ia, size_t ib, void *arg)
 {
-	const struct entry *a = pa, *b = pb;
-	int c;
+	const struct entry *a = (const struct entry *)arg + ia, *b = (const struct entry *)arg + ib;
 
 	if (a->rank != b->rank)
 		return b->rank - a->rank;
 	if (a->order != b->order)
 		return a->order < b->order ? -1 : 1;
-	if ((c = strcmp(a->key, b->key)))
-		return c;
-	return (a->host > b->host) - (a->host < b->host);
+	return strcmp(a->key, b->key);
 }
 
 /* How a check's main value is shown, and where it is. */
@@ -214,21 +213,21 @@ static void put_number(char *out, size_t n, const struct main_value *how, double
  * number (plus the message when there is one host), else the message,
  * marked "(varies)" when the hosts do not all say the same.
  */
-static void describe(const struct entry *e, size_t n, struct buf *out)
+static void describe(const struct entry *e, const size_t *idx, size_t n, struct buf *out)
 {
 	const struct main_value *how = NULL;
-	const char *msg0 = e[0].res->message;
+	const char *msg0 = e[idx[0]].res->message;
 	char lo_s[96], hi_s[96];
 	double v, lo = 0, hi = 0;
 	size_t have = 0;
 	int same = 1;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *m = e[i].res->message;
+		const char *m = e[idx[i]].res->message;
 
 		if (!m || !msg0 || strcmp(m, msg0))
 			same = 0;
-		if (value_of(e[i].res, &how, &v) == RONDA_OK) {
+		if (value_of(e[idx[i]].res, &how, &v) == RONDA_OK) {
 			lo = have && lo < v ? lo : v;
 			hi = have && hi > v ? hi : v;
 			have++;
@@ -249,21 +248,21 @@ static void describe(const struct entry *e, size_t n, struct buf *out)
 		   same ? "" : " (varies)");
 }
 
-/* Folded names of the hosts of e[0..n), complete. */
-static int fold_hosts(const struct target_list *tl, const struct entry *e, size_t n,
-		      char **out)
+/* Folded names of the hosts of e[idx[0..n)], complete. */
+static int fold_hosts(const struct target_list *tl, const struct entry *e, const size_t *idx,
+		      size_t n, char **out)
 {
-	char **names = malloc((n ? n : 1) * sizeof(*names));
+	size_t *host = malloc((n ? n : 1) * sizeof(*host));
 	struct buf f;
 	int r;
 
-	if (!names)
+	if (!host)
 		return RONDA_ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		names[i] = tl->v[e[i].host].name;
+		host[i] = e[idx[i]].host;
 	buf_init(&f, BUF_DEFAULT_MAX);
-	r = hostlist_fold(names, n, &f);
-	free(names);
+	r = fold_names(tl, host, n, &f);
+	free(host);
 	if (r == RONDA_OK && !(*out = strdup(buf_data(&f))))
 		r = RONDA_ENOMEM;
 	buf_release(&f);
@@ -330,38 +329,39 @@ nomem:
 }
 
 /*
- * Groups e[0..n) (sorted) into g: runs of equal rank and key (down hosts)
- * or equal rank and task order (task problems).
+ * Groups e[0..n) into g (fold.h): runs of equal rank and cause (down
+ * hosts) or equal rank and task (task problems).
  */
 static int group_entries(const struct target_list *tl, const struct entry *e, size_t n,
 			 int tasks, struct patrol_group **out, size_t *n_out)
 {
 	struct patrol_group *g = calloc(n ? n : 1, sizeof(*g));
-	size_t ng = 0, from, to;
-	int r = RONDA_OK;
+	size_t ng = 0, from, to, *idx = NULL;
+	int r;
 
 	if (!g)
 		return RONDA_ENOMEM;
+	r = fold_sort(n, entry_cmp, (void *)(uintptr_t)e, &idx);
 	for (from = 0; from < n && r == RONDA_OK; from = to) {
 		struct patrol_group *w = &g[ng++];
+		const struct entry *first = &e[idx[from]];
 		struct buf value;
 
-		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
-		     (tasks ? e[to].order == e[from].order : strcmp(e[to].key, e[from].key) == 0); to++)
-			;
+		to = fold_end(idx, from, n, entry_cmp, (void *)(uintptr_t)e);
 		w->n = to - from;
-		w->verdict = tasks ? proto_verdict_name(e[from].res->verdict)
-				   : patrol_verdict_name((enum patrol_verdict)e[from].rank);
-		r = fold_hosts(tl, e + from, w->n, &w->hosts);
+		w->verdict = tasks ? proto_verdict_name(first->res->verdict)
+				   : patrol_verdict_name((enum patrol_verdict)first->rank);
+		r = fold_hosts(tl, e, idx + from, w->n, &w->hosts);
 		buf_init(&value, 4096);
 		if (tasks)
-			describe(e + from, w->n, &value);
+			describe(e, idx + from, w->n, &value);
 		/* causes, task names and messages may quote the host: shown escaped */
-		if (r == RONDA_OK && (!(w->key = esc_strdup(e[from].key, 0)) ||
+		if (r == RONDA_OK && (!(w->key = esc_strdup(first->key, 0)) ||
 				      !(w->value = esc_strdup(buf_data(&value), 0))))
 			r = RONDA_ENOMEM;
 		buf_release(&value);
 	}
+	free(idx);
 	*out = g;
 	*n_out = ng;
 	return r;
@@ -402,15 +402,11 @@ int patrol_groups_build(const struct target_list *tl, const struct patrol_host *
 			e[n++] = (struct entry){ .host = i, .rank = (int)v,
 						 .key = host_why(&hosts[i], v) };
 	}
-	qsort(e, n, sizeof(*e), entry_cmp);
 	r = group_entries(tl, e, n, 0, &g.down, &g.n_down);
 	if (r == RONDA_OK)
 		r = task_entries(tl, hosts, &te, &nt);
-	if (r == RONDA_OK) {
-		if (nt)		/* te is NULL when no task had a problem */
-			qsort(te, nt, sizeof(*te), entry_cmp);
+	if (r == RONDA_OK)	/* te is NULL when no task had a problem: nt is 0 */
 		r = group_entries(tl, te, nt, 1, &g.tasks, &g.n_tasks);
-	}
 	free(e);
 	free(te);
 	if (r) {

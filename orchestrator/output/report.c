@@ -3,11 +3,11 @@
  *
  * Folding groups hosts by an exact key (status, exit code, stdout, stderr,
  * cause), so two hosts share a block only if everything shown for them is
- * identical.  Groups are found by sorting host indexes by that key: O(n log
- * n) comparisons, each a memcmp, fine for thousands of hosts.
+ * identical; the summary groups by status and cause (fold.h).
  */
 #include "report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,13 +18,10 @@
 #include "buf.h"
 #include "err.h"
 #include "escape.h"
-#include "inventory/hostlist.h"
+#include "fold.h"
 #include "proto.h"
 #include "rundir.h"
 #include "banned.h"
-
-static const struct host_result *sort_res;
-static int sort_by_cause;
 
 static int cmp_buf(const struct buf *a, const struct buf *b)
 {
@@ -39,69 +36,31 @@ static int cmp_int(int a, int b)
 	return (a > b) - (a < b);
 }
 
-/*
- * Orders results by what is shown for them: status and cause, then (unless
- * only the cause matters, as in the summary) exit code and output.
- */
-static int key_cmp(const struct host_result *a, const struct host_result *b,
-		   int by_cause)
+/* The summary's key (fold.h): status and cause. */
+static int cmp_cause(size_t ia, size_t ib, void *arg)
 {
+	const struct host_result *a = (const struct host_result *)arg + ia,
+				 *b = (const struct host_result *)arg + ib;
+	int c = cmp_int((int)a->status, (int)b->status);
+
+	return c ? c : strcmp(a->why, b->why);
+}
+
+/* --fold's key: everything shown, so exit code and output too. */
+static int cmp_shown(size_t ia, size_t ib, void *arg)
+{
+	const struct host_result *a = (const struct host_result *)arg + ia,
+				 *b = (const struct host_result *)arg + ib;
 	int c;
 
-	if ((c = cmp_int((int)a->status, (int)b->status)) || (c = strcmp(a->why, b->why)))
+	if ((c = cmp_cause(ia, ib, arg)))
 		return c;
-	if (by_cause)
-		return 0;
 	if ((c = cmp_int(a->has_exit, b->has_exit)) || (c = cmp_int(a->exit_code, b->exit_code)) ||
 	    (c = cmp_int(a->out_cut || a->err_cut, b->out_cut || b->err_cut)))
 		return c;
 	if ((c = cmp_buf(&a->out, &b->out)))
 		return c;
 	return cmp_buf(&a->err, &b->err);
-}
-
-static int cmp_idx(const void *pa, const void *pb)
-{
-	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	int c = key_cmp(&sort_res[ia], &sort_res[ib], sort_by_cause);
-
-	return c ? c : (ia > ib) - (ia < ib);	/* inventory order within a group */
-}
-
-/* Host indexes sorted by key; groups are runs of equal keys. */
-static size_t *sorted(const struct host_result *res, size_t n, int by_cause)
-{
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-
-	if (!idx)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_res = res;
-	sort_by_cause = by_cause;
-	qsort(idx, n, sizeof(*idx), cmp_idx);
-	return idx;
-}
-
-static int same_group(const struct host_result *res, size_t a, size_t b, int by_cause)
-{
-	return key_cmp(&res[a], &res[b], by_cause) == 0;
-}
-
-/* The folded host range of group idx[from..to). */
-static int fold_group(const struct target_list *tl, const size_t *idx, size_t from,
-		      size_t to, struct buf *out)
-{
-	char **names = malloc((to - from) * sizeof(*names));
-	int r;
-
-	if (!names)
-		return RONDA_ENOMEM;
-	for (size_t i = from; i < to; i++)
-		names[i - from] = tl->v[idx[i]].name;
-	r = hostlist_fold(names, to - from, out);
-	free(names);
-	return r;
 }
 
 /* Host bytes as they came (raw), or escaped for a terminal. */
@@ -152,19 +111,17 @@ int report_outputs(FILE *out, const struct target_list *tl,
 		}
 		return RONDA_OK;
 	}
-	idx = sorted(res, tl->n, 0);
-	if (!idx)
-		return RONDA_ENOMEM;
+	if ((r = fold_sort(tl->n, cmp_shown, (void *)(uintptr_t)res, &idx)))
+		return r;
 	buf_init(&range, BUF_DEFAULT_MAX);
 	for (size_t from = 0, to; from < tl->n; from = to) {
 		const struct host_result *h = &res[idx[from]];
 
-		for (to = from + 1; to < tl->n && same_group(res, idx[from], idx[to], 0); to++)
-			;
+		to = fold_end(idx, from, tl->n, cmp_shown, (void *)(uintptr_t)res);
 		if (!buf_len(&h->out) && !buf_len(&h->err))
 			continue;
 		buf_reset(&range);
-		r = fold_group(tl, idx, from, to, &range);
+		r = fold_names(tl, idx + from, to - from, &range);
 		if (r)
 			break;
 		fprintf(out, "---------------\n%s (%zu)\n---------------\n",
@@ -182,20 +139,19 @@ int report_outputs(FILE *out, const struct target_list *tl,
 int report_summary(FILE *out, const struct target_list *tl,
 		   const struct host_result *res)
 {
-	size_t *idx = sorted(res, tl->n, 1);
+	size_t *idx;
 	struct buf range;
-	int r = RONDA_OK;
+	int r;
 
-	if (!idx)
-		return RONDA_ENOMEM;
+	if ((r = fold_sort(tl->n, cmp_cause, (void *)(uintptr_t)res, &idx)))
+		return r;
 	buf_init(&range, BUF_DEFAULT_MAX);
 	for (size_t from = 0, to; from < tl->n; from = to) {
 		const struct host_result *h = &res[idx[from]];
 
-		for (to = from + 1; to < tl->n && same_group(res, idx[from], idx[to], 1); to++)
-			;
+		to = fold_end(idx, from, tl->n, cmp_cause, (void *)(uintptr_t)res);
 		buf_reset(&range);
-		r = fold_group(tl, idx, from, to, &range);
+		r = fold_names(tl, idx + from, to - from, &range);
 		if (r)
 			break;
 		fprintf(out, "%-16s %5zu  %s%s", host_status_name(h->status), to - from,
