@@ -20,7 +20,7 @@
 #include "escape.h"
 #include "fold.h"
 #include "proto.h"
-#include "rundir.h"
+#include "files.h"
 #include "banned.h"
 
 static int cmp_buf(const struct buf *a, const struct buf *b)

@@ -35,7 +35,7 @@ int report_summary(FILE *out, const struct target_list *tl,
 int report_json(FILE *out, const struct target_list *tl,
 		const struct host_result *res);
 /*
- * exec --out: a run directory (rundir.h) with hosts/HOST.stdout,
+ * exec --out: a run directory (files.h) with hosts/HOST.stdout,
  * HOST.stderr, HOST.exit (the exit code, when one came) and run.json
  * (kind "exec", the command, each host's status).  run_dir gets its path.
  */

@@ -1,7 +1,7 @@
 /*
- * rundir.c - see rundir.h.
+ * files.c - see files.h.
  */
-#include "rundir.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /*
- * rundir.h - the one directory per run that --out writes, for patrols
+ * files.h - the one directory per run that --out writes, for patrols
  * (patrol_report_out) and for exec (report_out).
  *
  *   struct rundir rd;

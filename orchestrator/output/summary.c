@@ -1,5 +1,5 @@
 /*
- * patrol_report.c - what a patrol tells people and programs: each host's
+ * summary.c - what a patrol tells people and programs: each host's
  * worst verdict, the terminal summary, JSON Lines, the per-run directory and
  * the exit code.  The Prometheus textfile is in patrol_prom.c.
  *
@@ -23,7 +23,7 @@
 #include "escape.h"
 #include "proto.h"
 #include "fold.h"
-#include "rundir.h"
+#include "files.h"
 #include "banned.h"
 
 /* Widest folded host list shown in the summary; the JSON has them all. */
@@ -552,7 +552,7 @@ int patrol_report_json(FILE *out, const struct target_list *tl,
 	return ferror(out) ? RONDA_ESYS : RONDA_OK;
 }
 
-/* ---- one directory per run (rundir.h) ---- */
+/* ---- one directory per run (files.h) ---- */
 
 struct out_ctx {
 	const struct target_list *tl;
