@@ -4,7 +4,7 @@
 #include "exitcode.h"
 
 #include "ssh/engine.h"
-#include "patrol_report.h"
+#include "verdict.h"
 #include "banned.h"
 
 /* The run's code so far and one more host's: the worse wins. */

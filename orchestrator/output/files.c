@@ -5,12 +5,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "json.h"
+#include "proto.h"
+#include "summary.h"
+#include "verdict.h"
 #include "banned.h"
 
 /* Host names become file names: nothing that could leave hosts/. */
@@ -116,4 +121,169 @@ void rundir_close(struct rundir *rd)
 		close(rd->dir);
 	rd->dir = rd->hosts = -1;
 	buf_release(&rd->path);
+}
+
+/* ---- exec --out ---- */
+
+/* A JSON string of any bytes: invalid UTF-8 is replaced (proto.h). */
+static json_t *text(const char *s)
+{
+	struct buf b;
+	json_t *j = NULL;
+
+	buf_init(&b, BUF_DEFAULT_MAX);
+	if (proto_utf8_clean(&b, s, strlen(s)) == RONDA_OK)
+		j = json_stringn(buf_data(&b), buf_len(&b));
+	buf_release(&b);
+	return j;
+}
+
+struct run_ctx {
+	const struct target_list *tl;
+	const struct host_result *res;
+	char *const *argv;
+	size_t argc;
+};
+
+/* run.json: when, what, and each host's result. */
+static int write_exec_run(FILE *f, void *arg)
+{
+	const struct run_ctx *c = arg;
+	json_t *o = json_pack("{s:i, s:s, s:I, s:[], s:{}}", "ronda", 1, "kind", "exec",
+			      "time", (json_int_t)time(NULL), "command", "hosts");
+	json_t *cmd = json_object_get(o, "command"), *hosts = json_object_get(o, "hosts");
+	int r = RONDA_ENOMEM;
+
+	if (!o)
+		return r;
+	for (size_t i = 0; i < c->argc; i++)
+		if (json_array_append_new(cmd, text(c->argv[i])))
+			goto out;
+	for (size_t i = 0; i < c->tl->n; i++) {
+		const struct host_result *h = &c->res[i];
+		json_t *e = json_pack("{s:s, s:o, s:o}", "status", host_status_name(h->status),
+				      "exit_code", h->has_exit ? json_integer(h->exit_code) : json_null(),
+				      "error", h->why[0] ? text(h->why) : json_null());
+
+		if (!e || json_object_set_new(hosts, c->tl->v[i].name, e))
+			goto out;
+	}
+	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+out:
+	json_decref(o);
+	return r;
+}
+
+int report_out(const char *dir, const struct target_list *tl,
+	       const struct host_result *res, char *const argv[], size_t argc,
+	       char *run_dir, size_t run_dir_len)
+{
+	struct run_ctx c = { .tl = tl, .res = res, .argv = argv, .argc = argc };
+	struct rundir rd;
+	char name[300], code[16];
+	int r = rundir_create(&rd, dir, tl);
+
+	if (r)
+		return r;
+	for (size_t i = 0; i < tl->n && r == RONDA_OK; i++) {
+		const struct host_result *h = &res[i];
+
+		snprintf(name, sizeof(name), "%s.stdout", tl->v[i].name);
+		r = rundir_write_bytes(rd.hosts, name, buf_data(&h->out), buf_len(&h->out));
+		snprintf(name, sizeof(name), "%s.stderr", tl->v[i].name);
+		if (r == RONDA_OK)
+			r = rundir_write_bytes(rd.hosts, name, buf_data(&h->err), buf_len(&h->err));
+		snprintf(name, sizeof(name), "%s.exit", tl->v[i].name);
+		snprintf(code, sizeof(code), "%d\n", h->exit_code);
+		if (r == RONDA_OK && h->has_exit)
+			r = rundir_write_bytes(rd.hosts, name, code, strlen(code));
+	}
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "run.json", write_exec_run, &c);
+	return rundir_finish(&rd, r, run_dir, run_dir_len);
+}
+
+/* ---- patrol --out ---- */
+
+struct out_ctx {
+	const struct target_list *tl;
+	const struct patrol_host *hosts;
+	size_t i;
+};
+
+static int write_host(FILE *f, void *arg)
+{
+	const struct out_ctx *c = arg;
+	const struct patrol_host *h = &c->hosts[c->i];
+	json_t *o = patrol_host_json(&c->tl->v[c->i], h), *tasks = json_array();
+	int r = RONDA_ENOMEM;
+
+	if (!o || !tasks)
+		goto out;
+	for (size_t k = 0; k < h->n_results; k++) {
+		json_t *t = patrol_task_json(c->tl->v[c->i].name, &h->results[k]);
+
+		if (!t || json_array_append_new(tasks, t))
+			goto out;
+		json_object_del(t, "host");
+		json_object_del(t, "type");
+	}
+	json_object_del(o, "type");
+	json_object_set(o, "tasks", tasks);
+	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 &&
+	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+out:
+	json_decref(o);
+	json_decref(tasks);
+	return r;
+}
+
+static int write_summary(FILE *f, void *arg)
+{
+	const struct out_ctx *c = arg;
+
+	return patrol_report_summary(f, c->tl, c->hosts);
+}
+
+/* run.json: when, and each host's verdict, for comparing runs. */
+static int write_patrol_run(FILE *f, void *arg)
+{
+	const struct out_ctx *c = arg;
+	json_t *o = json_pack("{s:i, s:I, s:{}}", "ronda", 1, "time", (json_int_t)time(NULL),
+			      "hosts");
+	int r = RONDA_ENOMEM;
+
+	if (!o)
+		return r;
+	for (size_t i = 0; i < c->tl->n; i++)
+		json_object_set_new(json_object_get(o, "hosts"), c->tl->v[i].name,
+			json_string(patrol_verdict_name(patrol_host_verdict(&c->hosts[i]))));
+	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
+	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+	json_decref(o);
+	return r;
+}
+
+/* DIR/STAMP/ with hosts/HOST.json, summary.txt and run.json. */
+int patrol_report_out(const char *dir, const struct target_list *tl,
+		      const struct patrol_host *hosts, char *run_dir,
+		      size_t run_dir_len)
+{
+	struct out_ctx c = { .tl = tl, .hosts = hosts };
+	struct rundir rd;
+	char name[300];
+	int r = rundir_create(&rd, dir, tl);
+
+	if (r)
+		return r;
+	for (c.i = 0; c.i < tl->n && r == RONDA_OK; c.i++) {
+		snprintf(name, sizeof(name), "%s.json", tl->v[c.i].name);
+		r = rundir_write(rd.hosts, name, write_host, &c);
+	}
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "summary.txt", write_summary, &c);
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "run.json", write_patrol_run, &c);
+	return rundir_finish(&rd, r, run_dir, run_dir_len);
 }

@@ -20,6 +20,8 @@
 #include <stdio.h>
 
 #include "exitcode.h"
+#include "files.h"
+#include "json.h"
 #include "ssh/engine.h"
 #include "inventory/target.h"
 
@@ -31,17 +33,7 @@ int report_outputs(FILE *out, const struct target_list *tl,
 		   const struct host_result *res, int fold, int raw);
 int report_summary(FILE *out, const struct target_list *tl,
 		   const struct host_result *res);
-/* One JSON object per host, one per line. */
-int report_json(FILE *out, const struct target_list *tl,
-		const struct host_result *res);
-/*
- * exec --out: a run directory (files.h) with hosts/HOST.stdout,
- * HOST.stderr, HOST.exit (the exit code, when one came) and run.json
- * (kind "exec", the command, each host's status).  run_dir gets its path.
- */
-int report_out(const char *dir, const struct target_list *tl,
-	       const struct host_result *res, char *const argv[], size_t argc,
-	       char *run_dir, size_t run_dir_len);
+/* JSON Lines (report_json) are in json.h, --out (report_out) in files.h. */
 /* exec --prom: a Prometheus textfile (patrol_prom.c), written atomically. */
 int report_prom(const char *path, const struct target_list *tl,
 		const struct host_result *res, double duration_s);

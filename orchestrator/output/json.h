@@ -1,0 +1,28 @@
+/*
+ * json.h - the JSON that exec --json, patrol --json and the --out files
+ * are made of (README "JSON output", "Patrol JSON").
+ */
+#ifndef RONDA_JSON_H
+#define RONDA_JSON_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "inventory/target.h"
+#include "patrol/results.h"
+#include "ssh/engine.h"
+
+/* exec: one object per host, one per line. */
+int report_json(FILE *out, const struct target_list *tl,
+		const struct host_result *res);
+/* patrol, JSON Lines: one object per host per task, plus one per host. */
+int patrol_report_json(FILE *out, const struct target_list *tl,
+		       const struct patrol_host *hosts);
+
+/* The per-host object of a patrol; tasks are separate.  NULL: no memory. */
+json_t *patrol_host_json(const struct target *t, const struct patrol_host *h);
+/* One task result, with the host in front and the protocol fields gone. */
+json_t *patrol_task_json(const char *host, const struct patrol_result *res);
+
+#endif
