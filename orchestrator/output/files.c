@@ -168,8 +168,7 @@ static int write_exec_run(FILE *f, void *arg)
 		if (!e || json_object_set_new(hosts, c->tl->v[i].name, e))
 			goto out;
 	}
-	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
-	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+	r = json_put_doc(f, o);
 out:
 	json_decref(o);
 	return r;
@@ -231,8 +230,7 @@ static int write_host(FILE *f, void *arg)
 	}
 	json_object_del(o, "type");
 	json_object_set(o, "tasks", tasks);
-	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 &&
-	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+	r = json_put_doc(f, o);
 out:
 	json_decref(o);
 	json_decref(tasks);
@@ -259,8 +257,7 @@ static int write_patrol_run(FILE *f, void *arg)
 	for (size_t i = 0; i < c->tl->n; i++)
 		json_object_set_new(json_object_get(o, "hosts"), c->tl->v[i].name,
 			json_string(patrol_verdict_name(patrol_host_verdict(&c->hosts[i]))));
-	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
-	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
+	r = json_put_doc(f, o);
 	json_decref(o);
 	return r;
 }

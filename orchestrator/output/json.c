@@ -33,9 +33,26 @@ static json_t *text_or_base64(const struct buf *b, const char **enc)
 	return s;
 }
 
-static json_t *ms(long v)
+static json_t *ms_or_null(long v)
 {
 	return v < 0 ? json_null() : json_integer(v);
+}
+
+int json_put_line(FILE *out, json_t *o)
+{
+	int r = o && json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				 JSON_REAL_PRECISION(15)) == 0 ? RONDA_OK : RONDA_ENOMEM;
+
+	json_decref(o);
+	if (r == RONDA_OK && fputc('\n', out) == EOF)
+		r = RONDA_ESYS;
+	return r;
+}
+
+int json_put_doc(FILE *f, const json_t *o)
+{
+	return json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 &&
+	       fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
 }
 
 int report_json(FILE *out, const struct target_list *tl,
@@ -46,7 +63,7 @@ int report_json(FILE *out, const struct target_list *tl,
 		const char *oenc, *eenc;
 		json_t *o = json_object(), *so = text_or_base64(&h->out, &oenc),
 		       *se = text_or_base64(&h->err, &eenc);
-		char *line = NULL;
+		int r;
 
 		if (!o || !so || !se) {
 			json_decref(o);
@@ -70,23 +87,13 @@ int report_json(FILE *out, const struct target_list *tl,
 		json_object_set_new(o, "stderr_truncated", json_boolean(h->err_cut));
 		json_object_set_new(o, "attempts", json_integer(h->attempts));
 		json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
-			"start", ms(h->ms_start), "connect", ms(h->ms_connect),
-			"handshake", ms(h->ms_handshake), "auth", ms(h->ms_auth),
-			"run", ms(h->ms_run), "total", ms(h->ms_total)));
-		line = json_dumps(o, JSON_COMPACT);
-		json_decref(o);
-		if (!line)
-			return RONDA_ENOMEM;
-		fputs(line, out);
-		fputc('\n', out);
-		free(line);
+			"start", ms_or_null(h->ms_start), "connect", ms_or_null(h->ms_connect),
+			"handshake", ms_or_null(h->ms_handshake), "auth", ms_or_null(h->ms_auth),
+			"run", ms_or_null(h->ms_run), "total", ms_or_null(h->ms_total)));
+		if ((r = json_put_line(out, o)))
+			return r;
 	}
 	return RONDA_OK;
-}
-
-static json_t *ms_or_null(long v)
-{
-	return v < 0 ? json_null() : json_integer(v);
 }
 
 json_t *patrol_host_json(const struct target *t, const struct patrol_host *h)
@@ -141,27 +148,16 @@ json_t *patrol_task_json(const char *host, const struct patrol_result *res)
 	return o;
 }
 
-static int put_line(FILE *out, json_t *o)
-{
-	int r = o && json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
-				 JSON_REAL_PRECISION(15)) == 0 ? RONDA_OK : RONDA_ENOMEM;
-
-	json_decref(o);
-	if (r == RONDA_OK && fputc('\n', out) == EOF)
-		r = RONDA_ESYS;
-	return r;
-}
-
 int patrol_report_json(FILE *out, const struct target_list *tl,
 		       const struct patrol_host *hosts)
 {
 	int r;
 
 	for (size_t i = 0; i < tl->n; i++) {
-		if ((r = put_line(out, patrol_host_json(&tl->v[i], &hosts[i]))))
+		if ((r = json_put_line(out, patrol_host_json(&tl->v[i], &hosts[i]))))
 			return r;
 		for (size_t k = 0; k < hosts[i].n_results; k++) {
-			if ((r = put_line(out, patrol_task_json(tl->v[i].name, &hosts[i].results[k]))))
+			if ((r = json_put_line(out, patrol_task_json(tl->v[i].name, &hosts[i].results[k]))))
 				return r;
 		}
 	}

@@ -13,6 +13,11 @@
 #include "patrol/results.h"
 #include "ssh/engine.h"
 
+/* o as one compact line, then o is released.  RONDA_ENOMEM, RONDA_ESYS. */
+int json_put_line(FILE *out, json_t *o);
+/* o indented, as --out writes its files, and a newline.  RONDA_ESYS. */
+int json_put_doc(FILE *f, const json_t *o);
+
 /* exec: one object per host, one per line. */
 int report_json(FILE *out, const struct target_list *tl,
 		const struct host_result *res);
