@@ -22,18 +22,11 @@
 #include <stddef.h>
 
 #include "inventory/settings.h"
+#include "output/exitcode.h"
 #include "ssh/knownhosts.h"
 
 struct buf;
 struct target_list;
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1		/* a command or check failed on some host */
-#define EXIT_UNREACHABLE 2	/* some host unreachable, timed out, refused */
-#define EXIT_INTERRUPTED 3
-#define EXIT_USAGE 64
-#define EXIT_SOFTWARE 70	/* internal error: out of memory, ... */
-#define EXIT_CONFIG 78
 
 #define CLI_DEFAULT_FORKS 256
 #define CLI_MAX_FORKS 65536

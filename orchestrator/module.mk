@@ -10,7 +10,7 @@ ORCH_SRCS := \
 	orchestrator/inventory/pattern.c \
 	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
 	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c \
-	orchestrator/output/report.c orchestrator/output/patrol_report.c orchestrator/output/rundir.c \
+	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c orchestrator/output/fold.c \
 	orchestrator/output/patrol_prom.c orchestrator/output/patrol_html.c orchestrator/output/patrol_diff.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
 	orchestrator/cmd_diff.c

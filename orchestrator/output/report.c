@@ -3,28 +3,19 @@
  *
  * Folding groups hosts by an exact key (status, exit code, stdout, stderr,
  * cause), so two hosts share a block only if everything shown for them is
- * identical.  Groups are found by sorting host indexes by that key: O(n log
- * n) comparisons, each a memcmp, fine for thousands of hosts.
+ * identical; the summary groups by status and cause (fold.h).
  */
 #include "report.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <jansson.h>
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "err.h"
 #include "escape.h"
-#include "inventory/hostlist.h"
-#include "proto.h"
-#include "rundir.h"
+#include "fold.h"
 #include "banned.h"
-
-static const struct host_result *sort_res;
-static int sort_by_cause;
 
 static int cmp_buf(const struct buf *a, const struct buf *b)
 {
@@ -39,69 +30,31 @@ static int cmp_int(int a, int b)
 	return (a > b) - (a < b);
 }
 
-/*
- * Orders results by what is shown for them: status and cause, then (unless
- * only the cause matters, as in the summary) exit code and output.
- */
-static int key_cmp(const struct host_result *a, const struct host_result *b,
-		   int by_cause)
+/* The summary's key (fold.h): status and cause. */
+static int cmp_cause(size_t ia, size_t ib, void *arg)
 {
+	const struct host_result *a = (const struct host_result *)arg + ia,
+				 *b = (const struct host_result *)arg + ib;
+	int c = cmp_int((int)a->status, (int)b->status);
+
+	return c ? c : strcmp(a->why, b->why);
+}
+
+/* --fold's key: everything shown, so exit code and output too. */
+static int cmp_shown(size_t ia, size_t ib, void *arg)
+{
+	const struct host_result *a = (const struct host_result *)arg + ia,
+				 *b = (const struct host_result *)arg + ib;
 	int c;
 
-	if ((c = cmp_int((int)a->status, (int)b->status)) || (c = strcmp(a->why, b->why)))
+	if ((c = cmp_cause(ia, ib, arg)))
 		return c;
-	if (by_cause)
-		return 0;
 	if ((c = cmp_int(a->has_exit, b->has_exit)) || (c = cmp_int(a->exit_code, b->exit_code)) ||
 	    (c = cmp_int(a->out_cut || a->err_cut, b->out_cut || b->err_cut)))
 		return c;
 	if ((c = cmp_buf(&a->out, &b->out)))
 		return c;
 	return cmp_buf(&a->err, &b->err);
-}
-
-static int cmp_idx(const void *pa, const void *pb)
-{
-	size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-	int c = key_cmp(&sort_res[ia], &sort_res[ib], sort_by_cause);
-
-	return c ? c : (ia > ib) - (ia < ib);	/* inventory order within a group */
-}
-
-/* Host indexes sorted by key; groups are runs of equal keys. */
-static size_t *sorted(const struct host_result *res, size_t n, int by_cause)
-{
-	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-
-	if (!idx)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		idx[i] = i;
-	sort_res = res;
-	sort_by_cause = by_cause;
-	qsort(idx, n, sizeof(*idx), cmp_idx);
-	return idx;
-}
-
-static int same_group(const struct host_result *res, size_t a, size_t b, int by_cause)
-{
-	return key_cmp(&res[a], &res[b], by_cause) == 0;
-}
-
-/* The folded host range of group idx[from..to). */
-static int fold_group(const struct target_list *tl, const size_t *idx, size_t from,
-		      size_t to, struct buf *out)
-{
-	char **names = malloc((to - from) * sizeof(*names));
-	int r;
-
-	if (!names)
-		return RONDA_ENOMEM;
-	for (size_t i = from; i < to; i++)
-		names[i - from] = tl->v[idx[i]].name;
-	r = hostlist_fold(names, to - from, out);
-	free(names);
-	return r;
 }
 
 /* Host bytes as they came (raw), or escaped for a terminal. */
@@ -152,19 +105,17 @@ int report_outputs(FILE *out, const struct target_list *tl,
 		}
 		return RONDA_OK;
 	}
-	idx = sorted(res, tl->n, 0);
-	if (!idx)
-		return RONDA_ENOMEM;
+	if ((r = fold_sort(tl->n, cmp_shown, (void *)(uintptr_t)res, &idx)))
+		return r;
 	buf_init(&range, BUF_DEFAULT_MAX);
 	for (size_t from = 0, to; from < tl->n; from = to) {
 		const struct host_result *h = &res[idx[from]];
 
-		for (to = from + 1; to < tl->n && same_group(res, idx[from], idx[to], 0); to++)
-			;
+		to = fold_end(idx, from, tl->n, cmp_shown, (void *)(uintptr_t)res);
 		if (!buf_len(&h->out) && !buf_len(&h->err))
 			continue;
 		buf_reset(&range);
-		r = fold_group(tl, idx, from, to, &range);
+		r = fold_names(tl, idx + from, to - from, &range);
 		if (r)
 			break;
 		fprintf(out, "---------------\n%s (%zu)\n---------------\n",
@@ -182,20 +133,19 @@ int report_outputs(FILE *out, const struct target_list *tl,
 int report_summary(FILE *out, const struct target_list *tl,
 		   const struct host_result *res)
 {
-	size_t *idx = sorted(res, tl->n, 1);
+	size_t *idx;
 	struct buf range;
-	int r = RONDA_OK;
+	int r;
 
-	if (!idx)
-		return RONDA_ENOMEM;
+	if ((r = fold_sort(tl->n, cmp_cause, (void *)(uintptr_t)res, &idx)))
+		return r;
 	buf_init(&range, BUF_DEFAULT_MAX);
 	for (size_t from = 0, to; from < tl->n; from = to) {
 		const struct host_result *h = &res[idx[from]];
 
-		for (to = from + 1; to < tl->n && same_group(res, idx[from], idx[to], 1); to++)
-			;
+		to = fold_end(idx, from, tl->n, cmp_cause, (void *)(uintptr_t)res);
 		buf_reset(&range);
-		r = fold_group(tl, idx, from, to, &range);
+		r = fold_names(tl, idx + from, to - from, &range);
 		if (r)
 			break;
 		fprintf(out, "%-16s %5zu  %s%s", host_status_name(h->status), to - from,
@@ -206,171 +156,4 @@ int report_summary(FILE *out, const struct target_list *tl,
 	buf_release(&range);
 	free(idx);
 	return r;
-}
-
-/* A JSON string for b, or base64 when b is not UTF-8 (flagged in enc). */
-static json_t *text_or_base64(const struct buf *b, const char **enc)
-{
-	json_t *s = json_stringn(buf_data(b), buf_len(b));
-	char *b64;
-
-	*enc = NULL;
-	if (s)
-		return s;
-	b64 = malloc(4 * ((buf_len(b) + 2) / 3) + 1);
-	if (!b64)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)buf_data(b),
-			(int)buf_len(b));
-	s = json_string(b64);
-	free(b64);
-	*enc = "base64";
-	return s;
-}
-
-static json_t *ms(long v)
-{
-	return v < 0 ? json_null() : json_integer(v);
-}
-
-int report_json(FILE *out, const struct target_list *tl,
-		const struct host_result *res)
-{
-	for (size_t i = 0; i < tl->n; i++) {
-		const struct host_result *h = &res[i];
-		const char *oenc, *eenc;
-		json_t *o = json_object(), *so = text_or_base64(&h->out, &oenc),
-		       *se = text_or_base64(&h->err, &eenc);
-		char *line = NULL;
-
-		if (!o || !so || !se) {
-			json_decref(o);
-			json_decref(so);
-			json_decref(se);
-			return RONDA_ENOMEM;
-		}
-		json_object_set_new(o, "host", json_string(tl->v[i].name));
-		json_object_set_new(o, "address", json_string(tl->v[i].address));
-		json_object_set_new(o, "port", json_integer(tl->v[i].port));
-		json_object_set_new(o, "status", json_string(host_status_name(h->status)));
-		json_object_set_new(o, "exit_code", h->has_exit ? json_integer(h->exit_code) : json_null());
-		json_object_set_new(o, "error", h->why[0] ? json_string(h->why) : json_null());
-		json_object_set_new(o, "stdout", so);
-		json_object_set_new(o, "stderr", se);
-		if (oenc)
-			json_object_set_new(o, "stdout_encoding", json_string(oenc));
-		if (eenc)
-			json_object_set_new(o, "stderr_encoding", json_string(eenc));
-		json_object_set_new(o, "stdout_truncated", json_boolean(h->out_cut));
-		json_object_set_new(o, "stderr_truncated", json_boolean(h->err_cut));
-		json_object_set_new(o, "attempts", json_integer(h->attempts));
-		json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
-			"start", ms(h->ms_start), "connect", ms(h->ms_connect),
-			"handshake", ms(h->ms_handshake), "auth", ms(h->ms_auth),
-			"run", ms(h->ms_run), "total", ms(h->ms_total)));
-		line = json_dumps(o, JSON_COMPACT);
-		json_decref(o);
-		if (!line)
-			return RONDA_ENOMEM;
-		fputs(line, out);
-		fputc('\n', out);
-		free(line);
-	}
-	return RONDA_OK;
-}
-
-int report_exit_code(const struct host_result *res, size_t n, int interrupted)
-{
-	int code = EXIT_OK;
-
-	if (interrupted)
-		return EXIT_INTERRUPTED;
-	for (size_t i = 0; i < n; i++) {
-		if (res[i].status == RESULT_INTERRUPTED)
-			return EXIT_INTERRUPTED;
-		if (res[i].status == RESULT_FAILED && code < EXIT_FAILED)
-			code = EXIT_FAILED;
-		else if (res[i].status != RESULT_OK && res[i].status != RESULT_FAILED)
-			code = EXIT_UNREACHABLE;
-	}
-	return code;
-}
-
-/* A JSON string of any bytes: invalid UTF-8 is replaced (proto.h). */
-static json_t *text(const char *s)
-{
-	struct buf b;
-	json_t *j = NULL;
-
-	buf_init(&b, BUF_DEFAULT_MAX);
-	if (proto_utf8_clean(&b, s, strlen(s)) == RONDA_OK)
-		j = json_stringn(buf_data(&b), buf_len(&b));
-	buf_release(&b);
-	return j;
-}
-
-struct run_ctx {
-	const struct target_list *tl;
-	const struct host_result *res;
-	char *const *argv;
-	size_t argc;
-};
-
-/* run.json: when, what, and each host's result. */
-static int write_run(FILE *f, void *arg)
-{
-	const struct run_ctx *c = arg;
-	json_t *o = json_pack("{s:i, s:s, s:I, s:[], s:{}}", "ronda", 1, "kind", "exec",
-			      "time", (json_int_t)time(NULL), "command", "hosts");
-	json_t *cmd = json_object_get(o, "command"), *hosts = json_object_get(o, "hosts");
-	int r = RONDA_ENOMEM;
-
-	if (!o)
-		return r;
-	for (size_t i = 0; i < c->argc; i++)
-		if (json_array_append_new(cmd, text(c->argv[i])))
-			goto out;
-	for (size_t i = 0; i < c->tl->n; i++) {
-		const struct host_result *h = &c->res[i];
-		json_t *e = json_pack("{s:s, s:o, s:o}", "status", host_status_name(h->status),
-				      "exit_code", h->has_exit ? json_integer(h->exit_code) : json_null(),
-				      "error", h->why[0] ? text(h->why) : json_null());
-
-		if (!e || json_object_set_new(hosts, c->tl->v[i].name, e))
-			goto out;
-	}
-	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
-	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
-out:
-	json_decref(o);
-	return r;
-}
-
-int report_out(const char *dir, const struct target_list *tl,
-	       const struct host_result *res, char *const argv[], size_t argc,
-	       char *run_dir, size_t run_dir_len)
-{
-	struct run_ctx c = { .tl = tl, .res = res, .argv = argv, .argc = argc };
-	struct rundir rd;
-	char name[300], code[16];
-	int r = rundir_create(&rd, dir, tl);
-
-	if (r)
-		return r;
-	for (size_t i = 0; i < tl->n && r == RONDA_OK; i++) {
-		const struct host_result *h = &res[i];
-
-		snprintf(name, sizeof(name), "%s.stdout", tl->v[i].name);
-		r = rundir_write_bytes(rd.hosts, name, buf_data(&h->out), buf_len(&h->out));
-		snprintf(name, sizeof(name), "%s.stderr", tl->v[i].name);
-		if (r == RONDA_OK)
-			r = rundir_write_bytes(rd.hosts, name, buf_data(&h->err), buf_len(&h->err));
-		snprintf(name, sizeof(name), "%s.exit", tl->v[i].name);
-		snprintf(code, sizeof(code), "%d\n", h->exit_code);
-		if (r == RONDA_OK && h->has_exit)
-			r = rundir_write_bytes(rd.hosts, name, code, strlen(code));
-	}
-	if (r == RONDA_OK)
-		r = rundir_write(rd.dir, "run.json", write_run, &c);
-	return rundir_finish(&rd, r, run_dir, run_dir_len);
 }

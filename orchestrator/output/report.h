@@ -12,15 +12,16 @@
  *
  * JSON Lines (--json): one object per host; see README "JSON output".
  *
- * Exit codes: 0 all ok, 1 a command failed somewhere, 2 some host was
- * unreachable, timed out, refused us or errored, 3 interrupted.
+ * Exit codes: exitcode.h (report_exit_code).
  */
 #ifndef RONDA_REPORT_H
 #define RONDA_REPORT_H
 
 #include <stdio.h>
 
-#include "cli.h"
+#include "exitcode.h"
+#include "files.h"
+#include "json.h"
 #include "ssh/engine.h"
 #include "inventory/target.h"
 
@@ -32,18 +33,7 @@ int report_outputs(FILE *out, const struct target_list *tl,
 		   const struct host_result *res, int fold, int raw);
 int report_summary(FILE *out, const struct target_list *tl,
 		   const struct host_result *res);
-/* One JSON object per host, one per line. */
-int report_json(FILE *out, const struct target_list *tl,
-		const struct host_result *res);
-int report_exit_code(const struct host_result *res, size_t n, int interrupted);
-/*
- * exec --out: a run directory (rundir.h) with hosts/HOST.stdout,
- * HOST.stderr, HOST.exit (the exit code, when one came) and run.json
- * (kind "exec", the command, each host's status).  run_dir gets its path.
- */
-int report_out(const char *dir, const struct target_list *tl,
-	       const struct host_result *res, char *const argv[], size_t argc,
-	       char *run_dir, size_t run_dir_len);
+/* JSON Lines (report_json) are in json.h, --out (report_out) in files.h. */
 /* exec --prom: a Prometheus textfile (patrol_prom.c), written atomically. */
 int report_prom(const char *path, const struct target_list *tl,
 		const struct host_result *res, double duration_s);

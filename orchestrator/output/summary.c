@@ -1,5 +1,5 @@
 /*
- * patrol_report.c - what a patrol tells people and programs: each host's
+ * summary.c - what a patrol tells people and programs: each host's
  * worst verdict, the terminal summary, JSON Lines, the per-run directory and
  * the exit code.  The Prometheus textfile is in patrol_prom.c.
  *
@@ -8,135 +8,25 @@
  * with its hosts folded into ranges and the spread of the check's main
  * value (`disk /var  fail  web[03,17-19] (4)  94%…97%`), so thousands of
  * hosts with a dozen problems fit on one screen.  Grouping sorts an array
- * of small entries once; nothing is quadratic in the number of hosts.
+ * of small entries once (fold.h); nothing is quadratic in the number of
+ * hosts.
  */
-#include "patrol_report.h"
+#include "summary.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "buf.h"
 #include "err.h"
 #include "escape.h"
 #include "proto.h"
-#include "inventory/hostlist.h"
-#include "rundir.h"
+#include "fold.h"
 #include "banned.h"
 
 /* Widest folded host list shown in the summary; the JSON has them all. */
 #define SUMMARY_HOSTS_WIDTH 44
 #define SUMMARY_TASK_WIDTH 24
-
-static const char *const pv_names[] = {
-	[PV_OK] = "ok", [PV_WARN] = "warn", [PV_FAIL] = "fail",
-	[PV_ERROR] = "error", [PV_UNREACHABLE] = "unreachable",
-};
-
-const char *patrol_verdict_name(enum patrol_verdict v)
-{
-	return (unsigned)v <= PV_UNREACHABLE ? pv_names[v] : "error";
-}
-
-/* The engine gave up before the agent could run: nothing came back. */
-static int conn_failed(const struct host_result *c)
-{
-	switch (c->status) {
-	case RESULT_UNREACHABLE:
-	case RESULT_TIMEOUT:
-	case RESULT_HOSTKEY_CHANGED:
-	case RESULT_HOSTKEY_UNKNOWN:
-	case RESULT_AUTH:
-	case RESULT_PROTOCOL:
-		return 1;
-	case RESULT_OK:
-	case RESULT_FAILED:
-	case RESULT_ERROR:
-	case RESULT_INTERRUPTED:
-	case RESULT_BECOME:	/* reached, but the agent could not run */
-	case RESULT_DEPLOY:
-	case RESULT_UNSUPPORTED:
-	case RESULT_AGENT:
-	case RESULT_COUNT:
-		break;
-	}
-	return 0;
-}
-
-/*
- * Unreachable: never got as far as the agent.  Error: the agent refused
- * the job, could not run, stopped early or was cut off (no summary line).
- * Otherwise the worst task verdict; a task `error` (it could not measure)
- * counts as fail for the host, since the patrol itself went through.
- */
-enum patrol_verdict patrol_host_verdict(const struct patrol_host *h)
-{
-	enum patrol_verdict worst = PV_OK;
-
-	if (h->agent_error)
-		return PV_ERROR;
-	if (!h->summary) {
-		if (!h->facts && h->n_results == 0 &&
-		    (!h->conn || conn_failed(h->conn)))
-			return PV_UNREACHABLE;
-		return PV_ERROR;
-	}
-	if (h->summary->stopped)
-		return PV_ERROR;
-	for (size_t i = 0; i < h->n_results; i++) {
-		enum proto_verdict v = h->results[i].verdict;
-
-		if (v == VERDICT_FAIL || v == VERDICT_ERROR)
-			worst = PV_FAIL;
-		else if (v == VERDICT_WARN && worst < PV_WARN)
-			worst = PV_WARN;
-	}
-	return worst;
-}
-
-/* Why a host is unreachable or in error, for people; "" otherwise. */
-static const char *host_why(const struct patrol_host *h, enum patrol_verdict v)
-{
-	if (v != PV_ERROR && v != PV_UNREACHABLE)
-		return "";
-	if (h->agent_error)
-		return h->agent_error;
-	if (h->summary && h->summary->stopped_why)
-		return "the agent was stopped";
-	if (h->conn && h->conn->why[0])
-		return h->conn->why;
-	if (h->conn && h->conn->status != RESULT_OK && h->conn->status != RESULT_FAILED)
-		return host_status_name(h->conn->status);
-	return "the agent's output ended without a summary (cut short)";
-}
-
-const char *patrol_host_why(const struct patrol_host *h)
-{
-	return host_why(h, patrol_host_verdict(h));
-}
-
-int patrol_exit_code(const struct patrol_host *hosts, size_t n)
-{
-	int code = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		switch (patrol_host_verdict(&hosts[i])) {
-		case PV_ERROR:
-		case PV_UNREACHABLE:
-			return 2;
-		case PV_WARN:
-		case PV_FAIL:
-			code = 1;
-			break;
-		case PV_OK:
-			break;
-		}
-	}
-	return code;
-}
-
-/* ---- the summary ---- */
 
 /* One row to group: a host (class, cause) or a host's task problem. */
 struct entry {
@@ -147,18 +37,16 @@ struct entry {
 	const struct patrol_result *res;	/* task result, or NULL */
 };
 
-static int entry_cmp(const void *pa, const void *pb)
+/* A group's key (fold.h): worse first, then the task's order, or the cause. */
+static int entry_cmp(size_t ia, size_t ib, void *arg)
 {
-	const struct entry *a = pa, *b = pb;
-	int c;
+	const struct entry *a = (const struct entry *)arg + ia, *b = (const struct entry *)arg + ib;
 
 	if (a->rank != b->rank)
 		return b->rank - a->rank;
 	if (a->order != b->order)
 		return a->order < b->order ? -1 : 1;
-	if ((c = strcmp(a->key, b->key)))
-		return c;
-	return (a->host > b->host) - (a->host < b->host);
+	return strcmp(a->key, b->key);
 }
 
 /* How a check's main value is shown, and where it is. */
@@ -234,21 +122,21 @@ static void put_number(char *out, size_t n, const struct main_value *how, double
  * number (plus the message when there is one host), else the message,
  * marked "(varies)" when the hosts do not all say the same.
  */
-static void describe(const struct entry *e, size_t n, struct buf *out)
+static void describe(const struct entry *e, const size_t *idx, size_t n, struct buf *out)
 {
 	const struct main_value *how = NULL;
-	const char *msg0 = e[0].res->message;
+	const char *msg0 = e[idx[0]].res->message;
 	char lo_s[96], hi_s[96];
 	double v, lo = 0, hi = 0;
 	size_t have = 0;
 	int same = 1;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *m = e[i].res->message;
+		const char *m = e[idx[i]].res->message;
 
 		if (!m || !msg0 || strcmp(m, msg0))
 			same = 0;
-		if (value_of(e[i].res, &how, &v) == RONDA_OK) {
+		if (value_of(e[idx[i]].res, &how, &v) == RONDA_OK) {
 			lo = have && lo < v ? lo : v;
 			hi = have && hi > v ? hi : v;
 			have++;
@@ -269,21 +157,21 @@ static void describe(const struct entry *e, size_t n, struct buf *out)
 		   same ? "" : " (varies)");
 }
 
-/* Folded names of the hosts of e[0..n), complete. */
-static int fold_hosts(const struct target_list *tl, const struct entry *e, size_t n,
-		      char **out)
+/* Folded names of the hosts of e[idx[0..n)], complete. */
+static int fold_hosts(const struct target_list *tl, const struct entry *e, const size_t *idx,
+		      size_t n, char **out)
 {
-	char **names = malloc((n ? n : 1) * sizeof(*names));
+	size_t *host = malloc((n ? n : 1) * sizeof(*host));
 	struct buf f;
 	int r;
 
-	if (!names)
+	if (!host)
 		return RONDA_ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		names[i] = tl->v[e[i].host].name;
+		host[i] = e[idx[i]].host;
 	buf_init(&f, BUF_DEFAULT_MAX);
-	r = hostlist_fold(names, n, &f);
-	free(names);
+	r = fold_names(tl, host, n, &f);
+	free(host);
 	if (r == RONDA_OK && !(*out = strdup(buf_data(&f))))
 		r = RONDA_ENOMEM;
 	buf_release(&f);
@@ -350,38 +238,39 @@ nomem:
 }
 
 /*
- * Groups e[0..n) (sorted) into g: runs of equal rank and key (down hosts)
- * or equal rank and task order (task problems).
+ * Groups e[0..n) into g (fold.h): runs of equal rank and cause (down
+ * hosts) or equal rank and task (task problems).
  */
 static int group_entries(const struct target_list *tl, const struct entry *e, size_t n,
 			 int tasks, struct patrol_group **out, size_t *n_out)
 {
 	struct patrol_group *g = calloc(n ? n : 1, sizeof(*g));
-	size_t ng = 0, from, to;
-	int r = RONDA_OK;
+	size_t ng = 0, from, to, *idx = NULL;
+	int r;
 
 	if (!g)
 		return RONDA_ENOMEM;
+	r = fold_sort(n, entry_cmp, (void *)(uintptr_t)e, &idx);
 	for (from = 0; from < n && r == RONDA_OK; from = to) {
 		struct patrol_group *w = &g[ng++];
+		const struct entry *first = &e[idx[from]];
 		struct buf value;
 
-		for (to = from + 1; to < n && e[to].rank == e[from].rank &&
-		     (tasks ? e[to].order == e[from].order : strcmp(e[to].key, e[from].key) == 0); to++)
-			;
+		to = fold_end(idx, from, n, entry_cmp, (void *)(uintptr_t)e);
 		w->n = to - from;
-		w->verdict = tasks ? proto_verdict_name(e[from].res->verdict)
-				   : patrol_verdict_name((enum patrol_verdict)e[from].rank);
-		r = fold_hosts(tl, e + from, w->n, &w->hosts);
+		w->verdict = tasks ? proto_verdict_name(first->res->verdict)
+				   : patrol_verdict_name((enum patrol_verdict)first->rank);
+		r = fold_hosts(tl, e, idx + from, w->n, &w->hosts);
 		buf_init(&value, 4096);
 		if (tasks)
-			describe(e + from, w->n, &value);
+			describe(e, idx + from, w->n, &value);
 		/* causes, task names and messages may quote the host: shown escaped */
-		if (r == RONDA_OK && (!(w->key = esc_strdup(e[from].key, 0)) ||
+		if (r == RONDA_OK && (!(w->key = esc_strdup(first->key, 0)) ||
 				      !(w->value = esc_strdup(buf_data(&value), 0))))
 			r = RONDA_ENOMEM;
 		buf_release(&value);
 	}
+	free(idx);
 	*out = g;
 	*n_out = ng;
 	return r;
@@ -420,17 +309,13 @@ int patrol_groups_build(const struct target_list *tl, const struct patrol_host *
 		g.counts[v]++;
 		if (v == PV_ERROR || v == PV_UNREACHABLE)
 			e[n++] = (struct entry){ .host = i, .rank = (int)v,
-						 .key = host_why(&hosts[i], v) };
+						 .key = patrol_host_why(&hosts[i]) };
 	}
-	qsort(e, n, sizeof(*e), entry_cmp);
 	r = group_entries(tl, e, n, 0, &g.down, &g.n_down);
 	if (r == RONDA_OK)
 		r = task_entries(tl, hosts, &te, &nt);
-	if (r == RONDA_OK) {
-		if (nt)		/* te is NULL when no task had a problem */
-			qsort(te, nt, sizeof(*te), entry_cmp);
+	if (r == RONDA_OK)	/* te is NULL when no task had a problem: nt is 0 */
 		r = group_entries(tl, te, nt, 1, &g.tasks, &g.n_tasks);
-	}
 	free(e);
 	free(te);
 	if (r) {
@@ -486,176 +371,4 @@ int patrol_report_summary(FILE *out, const struct target_list *tl,
 	free(cut);
 	patrol_groups_release(&g);
 	return r;
-}
-
-/* ---- JSON ---- */
-
-static json_t *ms_or_null(long v)
-{
-	return v < 0 ? json_null() : json_integer(v);
-}
-
-/* The per-host object (README "Patrol JSON"); tasks are separate. */
-static json_t *host_json(const struct target *t, const struct patrol_host *h)
-{
-	enum patrol_verdict v = patrol_host_verdict(h);
-	const struct host_result *c = h->conn;
-	const char *why = host_why(h, v);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "type", "host",
-			      "host", t->name, "verdict", patrol_verdict_name(v),
-			      "address", t->address ? t->address : t->name,
-			      "port", (int)t->port,
-			      "status", c ? host_status_name(c->status) : "unknown");
-
-	if (!o)
-		return NULL;
-	json_object_set_new(o, "error", why[0] ? json_string(why) : json_null());
-	if (c) {
-		json_object_set_new(o, "attempts", json_integer(c->attempts));
-		json_object_set_new(o, "ms", json_pack("{s:o, s:o, s:o, s:o}",
-			"connect", ms_or_null(c->ms_connect), "handshake", ms_or_null(c->ms_handshake),
-			"auth", ms_or_null(c->ms_auth), "run", ms_or_null(c->ms_run)));
-	}
-	json_object_set_new(o, "uploaded_bytes", json_integer((json_int_t)h->uploaded));
-	json_object_set(o, "facts", h->facts ? h->facts : json_null());
-	if (h->summary) {
-		const json_t *s = h->summary->line;
-
-		json_object_set(o, "counts", json_object_get(s, "counts"));
-		json_object_set(o, "agent", json_object_get(s, "agent"));
-		json_object_set(o, "agent_ms", json_object_get(s, "ms"));
-		json_object_set(o, "sandbox", json_object_get(s, "sandbox"));
-		if (h->summary->stopped)
-			json_object_set(o, "stopped", json_object_get(s, "stopped"));
-	} else {
-		json_object_set_new(o, "counts", json_null());
-	}
-	return o;
-}
-
-/* One task result, with the host in front and the protocol fields gone. */
-static json_t *task_json(const char *host, const struct patrol_result *res)
-{
-	json_t *o = json_pack("{s:s, s:s}", "type", "task", "host", host);
-	const char *key;
-	json_t *v;
-
-	if (!o)
-		return NULL;
-	json_object_foreach(res->line, key, v) {
-		if (strcmp(key, "ronda") && strcmp(key, "type") && strcmp(key, "host"))
-			json_object_set(o, key, v);
-	}
-	return o;
-}
-
-static int put_line(FILE *out, json_t *o)
-{
-	int r = o && json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
-				 JSON_REAL_PRECISION(15)) == 0 ? RONDA_OK : RONDA_ENOMEM;
-
-	json_decref(o);
-	if (r == RONDA_OK && fputc('\n', out) == EOF)
-		r = RONDA_ESYS;
-	return r;
-}
-
-int patrol_report_json(FILE *out, const struct target_list *tl,
-		       const struct patrol_host *hosts)
-{
-	int r;
-
-	for (size_t i = 0; i < tl->n; i++) {
-		if ((r = put_line(out, host_json(&tl->v[i], &hosts[i]))))
-			return r;
-		for (size_t k = 0; k < hosts[i].n_results; k++) {
-			if ((r = put_line(out, task_json(tl->v[i].name, &hosts[i].results[k]))))
-				return r;
-		}
-	}
-	return ferror(out) ? RONDA_ESYS : RONDA_OK;
-}
-
-/* ---- one directory per run (rundir.h) ---- */
-
-struct out_ctx {
-	const struct target_list *tl;
-	const struct patrol_host *hosts;
-	size_t i;
-};
-
-static int write_host(FILE *f, void *arg)
-{
-	const struct out_ctx *c = arg;
-	const struct patrol_host *h = &c->hosts[c->i];
-	json_t *o = host_json(&c->tl->v[c->i], h), *tasks = json_array();
-	int r = RONDA_ENOMEM;
-
-	if (!o || !tasks)
-		goto out;
-	for (size_t k = 0; k < h->n_results; k++) {
-		json_t *t = task_json(c->tl->v[c->i].name, &h->results[k]);
-
-		if (!t || json_array_append_new(tasks, t))
-			goto out;
-		json_object_del(t, "host");
-		json_object_del(t, "type");
-	}
-	json_object_del(o, "type");
-	json_object_set(o, "tasks", tasks);
-	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15)) == 0 &&
-	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
-out:
-	json_decref(o);
-	json_decref(tasks);
-	return r;
-}
-
-static int write_summary(FILE *f, void *arg)
-{
-	const struct out_ctx *c = arg;
-
-	return patrol_report_summary(f, c->tl, c->hosts);
-}
-
-/* run.json: when, and each host's verdict, for comparing runs. */
-static int write_run(FILE *f, void *arg)
-{
-	const struct out_ctx *c = arg;
-	json_t *o = json_pack("{s:i, s:I, s:{}}", "ronda", 1, "time", (json_int_t)time(NULL),
-			      "hosts");
-	int r = RONDA_ENOMEM;
-
-	if (!o)
-		return r;
-	for (size_t i = 0; i < c->tl->n; i++)
-		json_object_set_new(json_object_get(o, "hosts"), c->tl->v[i].name,
-			json_string(patrol_verdict_name(patrol_host_verdict(&c->hosts[i]))));
-	r = json_dumpf(o, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 &&
-	    fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
-	json_decref(o);
-	return r;
-}
-
-/* DIR/STAMP/ with hosts/HOST.json, summary.txt and run.json. */
-int patrol_report_out(const char *dir, const struct target_list *tl,
-		      const struct patrol_host *hosts, char *run_dir,
-		      size_t run_dir_len)
-{
-	struct out_ctx c = { .tl = tl, .hosts = hosts };
-	struct rundir rd;
-	char name[300];
-	int r = rundir_create(&rd, dir, tl);
-
-	if (r)
-		return r;
-	for (c.i = 0; c.i < tl->n && r == RONDA_OK; c.i++) {
-		snprintf(name, sizeof(name), "%s.json", tl->v[c.i].name);
-		r = rundir_write(rd.hosts, name, write_host, &c);
-	}
-	if (r == RONDA_OK)
-		r = rundir_write(rd.dir, "summary.txt", write_summary, &c);
-	if (r == RONDA_OK)
-		r = rundir_write(rd.dir, "run.json", write_run, &c);
-	return rundir_finish(&rd, r, run_dir, run_dir_len);
 }

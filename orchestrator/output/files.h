@@ -1,6 +1,6 @@
 /*
- * rundir.h - the one directory per run that --out writes, for patrols
- * (patrol_report_out) and for exec (report_out).
+ * files.h - the one directory per run that --out writes, for exec
+ * (report_out) and for patrols (patrol_report_out), and what goes in it.
  *
  *   struct rundir rd;
  *   rc = rundir_create(&rd, dir, tl);     DIR/YYYY-MM-DDTHHMMSSZ[-N]/hosts/
@@ -20,6 +20,21 @@
 
 #include "buf.h"
 #include "inventory/target.h"
+#include "patrol/results.h"
+#include "ssh/engine.h"
+
+/*
+ * exec --out: a run directory with hosts/HOST.stdout, HOST.stderr,
+ * HOST.exit (the exit code, when one came) and run.json (kind "exec", the
+ * command, each host's status).  run_dir gets its path.
+ */
+int report_out(const char *dir, const struct target_list *tl,
+	       const struct host_result *res, char *const argv[], size_t argc,
+	       char *run_dir, size_t run_dir_len);
+/* patrol --out: hosts/HOST.json, summary.txt and run.json. */
+int patrol_report_out(const char *dir, const struct target_list *tl,
+		      const struct patrol_host *hosts, char *run_dir,
+		      size_t run_dir_len);
 
 struct rundir {
 	int dir, hosts;		/* directory descriptors, -1 when closed */
