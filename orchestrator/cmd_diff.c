@@ -6,7 +6,7 @@
  * run.json and hosts/; or DIR/latest, DIR/previous; or a single DIR for
  * its previous and latest runs, stamps sorted in natural order); read
  * every hosts/HOST.json into one object keyed by host; compare
- * (patrol_diff.h); print for people or as JSON; exit 1 if anything got
+ * (diff.h); print for people or as JSON; exit 1 if anything got
  * worse.  Nothing here touches the network.
  */
 #include <dirent.h>
@@ -25,7 +25,7 @@
 #include "commands.h"
 #include "err.h"
 #include "inventory/hostlist.h"
-#include "output/patrol_diff.h"
+#include "output/diff.h"
 #include "banned.h"
 
 /* A hosts/HOST.json holds one host's results; anything bigger is not ours. */

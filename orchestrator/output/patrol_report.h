@@ -2,8 +2,8 @@
  * patrol_report.h - what a patrol tells people and programs, in one
  * include: each host's verdict (verdict.h), the summary (summary.h), JSON
  * Lines (json.h), the per-run directory (files.h) and the exit code
- * (exitcode.h).  The Prometheus textfile is patrol_prom.h, the HTML page
- * patrol_html.h.
+ * (exitcode.h).  The Prometheus textfile is prom.h, the HTML page
+ * html.h.
  */
 #ifndef RONDA_PATROL_REPORT_H
 #define RONDA_PATROL_REPORT_H

@@ -34,7 +34,7 @@ int report_outputs(FILE *out, const struct target_list *tl,
 int report_summary(FILE *out, const struct target_list *tl,
 		   const struct host_result *res);
 /* JSON Lines (report_json) are in json.h, --out (report_out) in files.h. */
-/* exec --prom: a Prometheus textfile (patrol_prom.c), written atomically. */
+/* exec --prom: a Prometheus textfile (prom.c), written atomically. */
 int report_prom(const char *path, const struct target_list *tl,
 		const struct host_result *res, double duration_s);
 

@@ -1,7 +1,7 @@
 /*
  * summary.c - what a patrol tells people and programs: each host's
  * worst verdict, the terminal summary, JSON Lines, the per-run directory and
- * the exit code.  The Prometheus textfile is in patrol_prom.c.
+ * the exit code.  The Prometheus textfile is in prom.c.
  *
  * The summary is built for fleets: hosts that could not be patrolled are
  * grouped by cause, and every task problem is grouped by (task, verdict),

@@ -19,11 +19,11 @@
 
 #include "buf.h"
 #include "err.h"
-#include "output/patrol_prom.h"
-#include "output/patrol_html.h"
+#include "output/prom.h"
+#include "output/html.h"
 #include "output/patrol_report.h"
 #include "patrol/deploy.h"
-#include "output/patrol_diff.h"
+#include "output/diff.h"
 #include "proto.h"
 #include "banned.h"
 

@@ -20,7 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
-#include "output/patrol_prom.h"
+#include "output/prom.h"
 #include "output/patrol_report.h"
 #include "proto.h"
 #include "patrol_fixture.h"

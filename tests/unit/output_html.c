@@ -1,5 +1,5 @@
 /*
- * output_patrol_html.c - the HTML report: what hosts send comes out inert
+ * output_html.c - the HTML report: what hosts send comes out inert
  * (every tag and attribute in the page is one the report itself writes),
  * the page has its parts (header counts, grid, legend, grouped problems,
  * details per host), and it is written atomically.
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "output/patrol_html.h"
+#include "output/html.h"
 #include "patrol_fixture.h"
 #include "banned.h"
 

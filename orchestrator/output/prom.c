@@ -1,5 +1,5 @@
 /*
- * patrol_prom.c - the patrol as a Prometheus textfile, for node_exporter's
+ * prom.c - the patrol as a Prometheus textfile, for node_exporter's
  * textfile collector (text exposition format 0.0.4).
  *
  * Metrics (all gauges; README "Prometheus textfile" lists them):
@@ -28,7 +28,7 @@
  * The file is written to a temporary name beside the target and renamed
  * over it (file_replace), so the collector never reads half a file.
  */
-#include "patrol_prom.h"
+#include "prom.h"
 #include "patrol_report.h"
 
 #include <errno.h>

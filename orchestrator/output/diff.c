@@ -1,5 +1,5 @@
 /*
- * patrol_diff.c - compares two patrol runs; see patrol_diff.h.
+ * diff.c - compares two patrol runs; see diff.h.
  *
  * Hosts of both runs are walked once in natural name order.  Each change
  * is added to a group found through an index (a JSON object keyed by the
@@ -9,7 +9,7 @@
  * the playbook's order.  Nothing is quadratic in hosts: a host's old tasks
  * are indexed by name before its new ones are compared.
  */
-#include "patrol_diff.h"
+#include "diff.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * patrol_diff.h - what changed between two patrol runs (`ronda diff`).
+ * diff.h - what changed between two patrol runs (`ronda diff`).
  *
  * A run is what `--out` wrote (patrol_report_out), read back as one JSON
  * object: host name -> the object of hosts/HOST.json (`verdict`, `error`,
@@ -28,8 +28,8 @@
  * Every group has `hosts` (sorted names) and `folded` ("web[01-03]"); task
  * and host groups have `was`: the distinct earlier verdicts.
  */
-#ifndef RONDA_PATROL_DIFF_H
-#define RONDA_PATROL_DIFF_H
+#ifndef RONDA_OUTPUT_DIFF_H
+#define RONDA_OUTPUT_DIFF_H
 
 #include <stdio.h>
 

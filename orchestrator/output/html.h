@@ -1,8 +1,8 @@
 /*
- * patrol_html.h - the patrol as one self-contained HTML page (--html FILE).
+ * html.h - the patrol as one self-contained HTML page (--html FILE).
  */
-#ifndef RONDA_PATROL_HTML_H
-#define RONDA_PATROL_HTML_H
+#ifndef RONDA_OUTPUT_HTML_H
+#define RONDA_OUTPUT_HTML_H
 
 #include "inventory/target.h"
 #include "patrol/results.h"

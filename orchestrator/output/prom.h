@@ -1,9 +1,9 @@
 /*
- * patrol_prom.h - the patrol as a Prometheus textfile (patrol_prom.c; the
+ * prom.h - the patrol as a Prometheus textfile (prom.c; the
  * exec textfile, report_prom, is declared in report.h).
  */
-#ifndef RONDA_PATROL_PROM_H
-#define RONDA_PATROL_PROM_H
+#ifndef RONDA_OUTPUT_PROM_H
+#define RONDA_OUTPUT_PROM_H
 
 #include "inventory/target.h"
 #include "patrol/results.h"

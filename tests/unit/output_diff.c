@@ -1,5 +1,5 @@
 /*
- * output_patrol_diff.c - comparing two runs, on synthetic host objects as
+ * output_diff.c - comparing two runs, on synthetic host objects as
  * --out writes them: each kind of change lands in its group with hosts
  * folded, boot-time jitter is not a reboot, and only new failures,
  * warnings and down hosts make a run worse.
@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "output/patrol_diff.h"
+#include "output/diff.h"
 #include "banned.h"
 
 static json_t *parse(const char *text)

@@ -1,5 +1,5 @@
 /*
- * patrol_html.c - the patrol as one self-contained HTML page (--html FILE):
+ * html.c - the patrol as one self-contained HTML page (--html FILE):
  * a header (playbook, time, hosts per verdict), a grid of hosts coloured by
  * their worst verdict (hover: why), the unreachable and errored hosts
  * grouped by cause, the task problems grouped like the terminal summary
@@ -15,7 +15,7 @@
  * verdicts were decoded into enums by patrol/results.c).  The
  * page is built in memory and written with file_replace().
  */
-#include "patrol_html.h"
+#include "html.h"
 #include "patrol_report.h"
 
 #include <stdarg.h>
