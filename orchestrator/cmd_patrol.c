@@ -3,7 +3,7 @@
  * the agent is pushed where needed and runs the job on every host.
  *
  * Steps: parse the command line; build a struct patrol_plan (checkspec or
- * playbook, patrol.h) and its job line; resolve targets; run the engine
+ * playbook, patrol/playbook.h) and its job line; resolve targets; run the engine
  * with the push plan (patrol/deploy.h); report (terminal summary, --json, --prom,
  * --html, --out); exit code from the worst host.
  */

@@ -1,5 +1,5 @@
 /*
- * plan.c - a patrol plan and the job line made from it; see patrol.h.
+ * plan.c - a patrol plan and the job line made from it; see plan.h.
  *
  * The plan keeps its tasks as JSON objects already in the agent's format
  * (playbook_load and checkspec_parse build them), so making the job is only

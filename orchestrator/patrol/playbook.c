@@ -1,6 +1,6 @@
 /*
  * playbook.c - reading a libconfig playbook into a patrol plan; see
- * patrol.h and playbooks/patrol.cfg for the form of the file.
+ * playbook.h and playbooks/patrol.cfg for the form of the file.
  *
  * The whole file is checked before anything is kept, in one pass over the
  * tasks in order: each task's keys are looked up in the agent's own schema

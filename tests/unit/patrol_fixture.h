@@ -1,9 +1,9 @@
 /*
  * patrol_fixture.h - synthetic fleets for the patrol report tests: a
  * target list and struct patrol_host array built from agent lines, decoded
- * as patrol/results.c decodes them (without holding them against a job).  Included by test_patrol_report.c and
- * test_html.c after cmocka.h; everything is static inline so a test
- * file may use only part of it.
+ * as patrol/results.c decodes them (without holding them against a job).
+ * Included by the output_* tests after cmocka.h; everything is static
+ * inline so a test file may use only part of it.
  */
 #ifndef RONDA_TEST_PATROL_FIXTURE_H
 #define RONDA_TEST_PATROL_FIXTURE_H
