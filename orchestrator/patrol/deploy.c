@@ -178,7 +178,7 @@ static int expect_init(struct proto_job *job, const struct patrol_plan *plan)
 
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts, int *uploaded)
+		  struct patrol_host *hosts)
 {
 	const char *profile = patrol_plan_profile(plan);
 	char size[32];
@@ -191,13 +191,15 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 	p->n = n;
 	p->profile = profile;
 	p->hosts = hosts;
-	p->uploaded = uploaded;
 	buf_init(&p->run, 1 << 16);
 	buf_init(&p->run_become, 1 << 16);
 	buf_init(&p->upload, 1 << 16);
 	p->jobs = calloc(n ? n : 1, sizeof(*p->jobs));
-	if (!p->jobs)
+	p->state = calloc(n ? n : 1, sizeof(*p->state));
+	if (!p->jobs || !p->state) {
+		push_ctx_release(p);
 		return RONDA_ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		buf_init(&p->jobs[i], PROTO_JOB_MAX + 2);
 	snprintf(size, sizeof(size), "%zu", agent->len);
@@ -225,6 +227,8 @@ void push_ctx_release(struct push_ctx *p)
 		buf_release(&p->jobs[i]);
 	free(p->jobs);
 	p->jobs = NULL;
+	free(p->state);
+	p->state = NULL;
 	buf_release(&p->run);
 	buf_release(&p->run_become);
 	buf_release(&p->upload);
@@ -263,14 +267,6 @@ static int is(const char *w, size_t n, const char *lit)
 	return strlen(lit) == n && memcmp(w, lit, n) == 0;
 }
 
-static int fail_host(struct host_result *r, enum host_status st, const char *msg,
-		     const char *detail, size_t dlen)
-{
-	r->status = st;
-	snprintf(r->why, sizeof(r->why), "%s%.*s", msg, (int)dlen, detail);
-	return 0;
-}
-
 /* Last line of stderr, for messages. */
 static void last_err(const struct host_result *r, const char **p, size_t *n)
 {
@@ -289,8 +285,187 @@ static void last_err(const struct host_result *r, const char **p, size_t *n)
 	*n = len - (size_t)(*p - s);
 }
 
-static int plan_step(void *arg, size_t i, const struct target *t,
-		     struct host_result *r, int step, struct engine_step *next);
+/*
+ * The host's deploy sequence, one function per state.  Each is called when
+ * the step its state names has ended (DEPLOY_CONNECTED: authentication),
+ * and either fills next and moves to the state of that step, or ends the
+ * host (DEPLOY_DONE).
+ *
+ *   CONNECTED -> RUN -> DONE                  the cached agent ran
+ *                RUN -> UPLOAD -> RERUN -> DONE   it had to be uploaded
+ */
+typedef int (*deploy_state_fn)(struct push_ctx *p, size_t i, const struct target *t,
+			       struct host_result *r, struct engine_step *next);
+
+static const char *const state_names[] = {
+	[DEPLOY_CONNECTED] = "connected",
+	[DEPLOY_RUN] = "run",
+	[DEPLOY_UPLOAD] = "upload",
+	[DEPLOY_RERUN] = "rerun",
+	[DEPLOY_DONE] = "done",
+};
+
+static void set_state(struct push_ctx *p, size_t i, const struct target *t,
+		      enum deploy_state s)
+{
+	log_debug("%s: deploy %s -> %s", t->name, state_names[p->state[i]], state_names[s]);
+	p->state[i] = s;
+}
+
+/* Ends the host: r->status and r->why say how. */
+static int fail_host(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, enum host_status st, const char *msg,
+		     const char *detail, size_t dlen)
+{
+	r->status = st;
+	snprintf(r->why, sizeof(r->why), "%s%.*s", msg, (int)dlen, detail);
+	set_state(p, i, t, DEPLOY_DONE);
+	return 0;
+}
+
+/* Starts the bootstrap, with the job made now; the next state is s. */
+static int start_run(struct push_ctx *p, size_t i, const struct target *t,
+		     struct engine_step *next, enum deploy_state s)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	buf_reset(&p->jobs[i]);
+	if (patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]))
+		return -1;
+	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
+	next->in = buf_data(&p->jobs[i]);
+	next->inlen = buf_len(&p->jobs[i]);
+	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
+	set_state(p, i, t, s);
+	return 1;
+}
+
+static int st_connected(struct push_ctx *p, size_t i, const struct target *t,
+			struct host_result *r, struct engine_step *next)
+{
+	(void)r;
+	return start_run(p, i, t, next, DEPLOY_RUN);
+}
+
+/*
+ * The status line of the step that ended, or the host's end if there is
+ * none: returns 1 with the word, rest and line length set, or 0.
+ */
+static int status_of(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, const char **w, size_t *wl,
+		     const char **rest, size_t *rl, size_t *ll)
+{
+	const char *e;
+	size_t el;
+
+	if (status_line(&r->out, w, wl, rest, rl, ll) == RONDA_OK)
+		return 1;
+	last_err(r, &e, &el);
+	if (t->become && strstr(buf_data(&r->err), "sudo"))
+		return fail_host(p, i, t, r, RESULT_BECOME, "become: ", e, el);
+	return fail_host(p, i, t, r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);
+}
+
+/* The words any step may end with: the host ends. */
+static int other_word(struct push_ctx *p, size_t i, const struct target *t,
+		      struct host_result *r, const char *w, size_t wl,
+		      const char *rest, size_t rl)
+{
+	if (is(w, wl, "unsupported"))
+		return fail_host(p, i, t, r, RESULT_UNSUPPORTED, "no agent for architecture ",
+				 rest, rl);
+	if (is(w, wl, "deploy"))
+		return fail_host(p, i, t, r, RESULT_DEPLOY, "", rest, rl);
+	return fail_host(p, i, t, r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
+}
+
+/* The agent ran: what it sent is the host's. */
+static int agent_ran(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, size_t ll)
+{
+	struct patrol_host *h = &p->hosts[i];
+	const char *e;
+	size_t el;
+
+	if (buf_len(&r->out) == ll) {
+		/* exec of the agent failed, or sudo refused */
+		last_err(r, &e, &el);
+		if (t->become && strstr(buf_data(&r->err), "sudo"))
+			return fail_host(p, i, t, r, RESULT_BECOME, "become: ", e, el);
+		if (strstr(buf_data(&r->err), "Permission denied"))
+			return fail_host(p, i, t, r, RESULT_DEPLOY,
+					 "cannot execute the agent from its cache (a noexec mount? "
+					 "use --remote-tmp DIR): ", e, el);
+	}
+	push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, &p->expect,
+			 h, r->why, sizeof(r->why));
+	if (r->out_cut && h->agent_error) {
+		snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
+		patrol_host_set_error(h, r->why);
+	}
+	r->status = h->agent_error ? RESULT_AGENT : RESULT_OK;
+	set_state(p, i, t, DEPLOY_DONE);
+	return 0;
+}
+
+/* The bootstrap ended: the agent ran, or it is missing (upload once). */
+static int bootstrap_ended(struct push_ctx *p, size_t i, const struct target *t,
+			   struct host_result *r, struct engine_step *next, int after_upload)
+{
+	const char *w, *rest;
+	size_t wl, rl, ll;
+
+	if (!status_of(p, i, t, r, &w, &wl, &rest, &rl, &ll))
+		return 0;
+	if (is(w, wl, "run"))
+		return agent_ran(p, i, t, r, ll);
+	if (!is(w, wl, "need"))
+		return other_word(p, i, t, r, w, wl, rest, rl);
+	if (after_upload)
+		return fail_host(p, i, t, r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
+	next->cmd = buf_data(&p->upload);
+	next->in = p->agent->data;
+	next->inlen = p->agent->len;
+	next->eof_after_in = 1;
+	set_state(p, i, t, DEPLOY_UPLOAD);
+	return 1;
+}
+
+static int st_run(struct push_ctx *p, size_t i, const struct target *t,
+		  struct host_result *r, struct engine_step *next)
+{
+	return bootstrap_ended(p, i, t, r, next, 0);
+}
+
+static int st_rerun(struct push_ctx *p, size_t i, const struct target *t,
+		    struct host_result *r, struct engine_step *next)
+{
+	return bootstrap_ended(p, i, t, r, next, 1);
+}
+
+/* The upload ended: stored, so run again. */
+static int st_upload(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, struct engine_step *next)
+{
+	const char *w, *rest;
+	size_t wl, rl, ll;
+
+	if (!status_of(p, i, t, r, &w, &wl, &rest, &rl, &ll))
+		return 0;
+	if (!is(w, wl, "stored"))
+		return other_word(p, i, t, r, w, wl, rest, rl);
+	p->hosts[i].uploaded = p->agent->len;
+	return start_run(p, i, t, next, DEPLOY_RERUN);
+}
+
+static const deploy_state_fn states[] = {
+	[DEPLOY_CONNECTED] = st_connected,
+	[DEPLOY_RUN] = st_run,
+	[DEPLOY_UPLOAD] = st_upload,
+	[DEPLOY_RERUN] = st_rerun,
+	[DEPLOY_DONE] = NULL,
+};
 
 /*
  * Once a host is done its raw output is parsed into h (or its failure is
@@ -300,82 +475,17 @@ static int plan_step(void *arg, size_t i, const struct target *t,
 int push_plan(void *arg, size_t i, const struct target *t,
 	      struct host_result *r, int step, struct engine_step *next)
 {
-	int more = plan_step(arg, i, t, r, step, next);
+	struct push_ctx *p = arg;
+	int more = 0;
 
+	p->hosts[i].conn = r;
+	if (step == 0)	/* just authenticated */
+		p->state[i] = DEPLOY_CONNECTED;
+	if (states[p->state[i]])
+		more = states[p->state[i]](p, i, t, r, next);
 	if (more <= 0) {
 		buf_release(&r->out);
 		buf_release(&r->err);
 	}
 	return more;
-}
-
-static int plan_step(void *arg, size_t i, const struct target *t,
-		     struct host_result *r, int step, struct engine_step *next)
-{
-	struct push_ctx *p = arg;
-	struct patrol_host *h = &p->hosts[i];
-	const char *w, *rest, *e;
-	size_t wl, rl, ll, el;
-	struct timespec now;
-
-	h->conn = r;
-	if (step == 0)
-		goto run;
-	last_err(r, &e, &el);
-	if (status_line(&r->out, &w, &wl, &rest, &rl, &ll) != RONDA_OK) {
-		if (t->become && strstr(buf_data(&r->err), "sudo"))
-			return fail_host(r, RESULT_BECOME, "become: ", e, el);
-		return fail_host(r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);
-	}
-	if (is(w, wl, "run")) {
-		if (buf_len(&r->out) == ll) {
-			/* exec of the agent failed, or sudo refused */
-			if (t->become && strstr(buf_data(&r->err), "sudo"))
-				return fail_host(r, RESULT_BECOME, "become: ", e, el);
-			if (strstr(buf_data(&r->err), "Permission denied"))
-				return fail_host(r, RESULT_DEPLOY,
-						 "cannot execute the agent from its cache (a noexec mount? "
-						 "use --remote-tmp DIR): ", e, el);
-		}
-		push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, &p->expect,
-				 h, r->why, sizeof(r->why));
-		if (r->out_cut && h->agent_error) {
-			snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
-			patrol_host_set_error(h, r->why);
-		}
-		if (h->agent_error)
-			r->status = RESULT_AGENT;
-		else
-			r->status = RESULT_OK;
-		return 0;
-	}
-	if (is(w, wl, "need")) {
-		if (p->uploaded[i])
-			return fail_host(r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
-		p->uploaded[i] = 1;
-		next->cmd = buf_data(&p->upload);
-		next->in = p->agent->data;
-		next->inlen = p->agent->len;
-		next->eof_after_in = 1;
-		return 1;
-	}
-	if (is(w, wl, "stored")) {
-		h->uploaded = p->agent->len;
-		goto run;
-	}
-	if (is(w, wl, "unsupported"))
-		return fail_host(r, RESULT_UNSUPPORTED, "no agent for architecture ", rest, rl);
-	if (is(w, wl, "deploy"))
-		return fail_host(r, RESULT_DEPLOY, "", rest, rl);
-	return fail_host(r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
-run:
-	clock_gettime(CLOCK_REALTIME, &now);
-	buf_reset(&p->jobs[i]);
-	if (patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]))
-		return -1;
-	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
-	next->in = buf_data(&p->jobs[i]);
-	next->inlen = buf_len(&p->jobs[i]);
-	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
-	return 1;
 }

@@ -42,6 +42,15 @@ struct agent_bin {
 int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err);
 void agent_bin_release(struct agent_bin *a);
 
+/* Where a host is in its deploy sequence: the step that runs (or ended). */
+enum deploy_state {
+	DEPLOY_CONNECTED,	/* authenticated, nothing run yet */
+	DEPLOY_RUN,		/* the bootstrap: runs the cached agent */
+	DEPLOY_UPLOAD,		/* the agent's bytes, to the cache */
+	DEPLOY_RERUN,		/* the bootstrap again, after the upload */
+	DEPLOY_DONE		/* the host's verdict is set */
+};
+
 struct push_ctx {
 	const struct agent_bin *agent;
 	const struct patrol_plan *plan;	/* the job, made per host when sent */
@@ -49,19 +58,19 @@ struct push_ctx {
 	size_t n;
 	const char *profile;		/* inspect or maintain */
 	struct patrol_host *hosts;	/* one per target, filled as hosts end */
-	int *uploaded;			/* per host: an upload step was run */
+	enum deploy_state *state;	/* per host */
 	struct buf run, run_become, upload;	/* the remote command lines */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
 };
 
 /*
- * Prepares the remote command lines; hosts and uploaded have n entries.
+ * Prepares the remote command lines; hosts has n entries.
  * Each host's job is made when it is sent, so its "now" is the moment the
  * agent receives it and the clock check measures skew, not queueing.
  */
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts, int *uploaded);
+		  struct patrol_host *hosts);
 void push_ctx_release(struct push_ctx *p);
 
 /* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */
