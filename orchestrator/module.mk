@@ -9,7 +9,7 @@ ORCH_SRCS := \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
 	orchestrator/inventory/pattern.c \
 	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
-	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c \
+	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c orchestrator/patrol/agent_bin.c \
 	orchestrator/output/report.c orchestrator/output/patrol_report.c orchestrator/output/rundir.c \
 	orchestrator/output/patrol_prom.c orchestrator/output/patrol_html.c orchestrator/output/patrol_diff.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \

@@ -22,25 +22,12 @@
 
 #include <stddef.h>
 
+#include "agent_bin.h"
 #include "buf.h"
 #include "ssh/engine.h"
 #include "plan.h"
 #include "results.h"
 #include "proto.h"
-
-struct agent_bin {
-	char *path;
-	char *data;
-	size_t len;
-	char sha256[65];	/* hex */
-};
-
-/*
- * Loads the agent: path, or ronda-agent beside the running ronda.  Its
- * SHA-256 is computed once here.
- */
-int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err);
-void agent_bin_release(struct agent_bin *a);
 
 /* Where a host is in its deploy sequence: the step that runs (or ended). */
 enum deploy_state {
