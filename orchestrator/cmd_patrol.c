@@ -259,6 +259,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	}
 	if (!x->ec.max_output_set)
 		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
+	pc.max_output = x->ec.eo.max_output;	/* the agent's stdout is deploy's to cap */
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
 	rc = engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);

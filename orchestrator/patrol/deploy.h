@@ -16,6 +16,12 @@
  * never see a partial agent, and a tampered cached agent is replaced, never
  * run.  The bootstrap prints one "RONDA <word> ..." line before anything
  * else; the agent's JSON Lines follow (common/PROTOCOL.md).
+ *
+ * Every step's stdout streams in (engine_step.on_stdout): the status line
+ * is picked out of it, and the agent's lines are decoded as they arrive
+ * (results.h), so no host's raw output is ever held whole.  At most
+ * max_output bytes of a step's stdout are taken; past that the host is an
+ * agent error saying so.
  */
 #ifndef RONDA_DEPLOY_H
 #define RONDA_DEPLOY_H
@@ -38,6 +44,8 @@ enum deploy_state {
 	DEPLOY_DONE		/* the host's verdict is set */
 };
 
+struct push_host;
+
 struct push_ctx {
 	const struct agent_bin *agent;
 	const struct patrol_plan *plan;	/* the job, made per host when sent */
@@ -45,7 +53,10 @@ struct push_ctx {
 	size_t n;
 	const char *profile;		/* inspect or maintain */
 	struct patrol_host *hosts;	/* one per target, filled as hosts end */
-	enum deploy_state *state;	/* per host */
+	struct push_host *host;		/* per host: its state and its step's
+					   output so far (deploy.c) */
+	size_t max_output;		/* stdout bytes taken per step
+					   (--max-output); SIZE_MAX by default */
 	struct buf run, run_become, upload;	/* the remote command lines */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
 };
