@@ -201,7 +201,6 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	struct push_ctx pc;
 	struct patrol_host *hosts = NULL;
 	struct host_result *res = NULL;
-	int *uploaded = NULL;
 	struct buf job, err;
 	char run_dir[4096];
 	struct timespec wall;
@@ -239,8 +238,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	}
 	hosts = calloc(tl->n, sizeof(*hosts));
 	res = calloc(tl->n, sizeof(*res));
-	uploaded = calloc(tl->n, sizeof(*uploaded));
-	if (!hosts || !res || !uploaded)
+	if (!hosts || !res)
 		goto out;
 	for (size_t i = 0; i < tl->n; i++) {
 		struct target *t = &tl->v[i];
@@ -251,7 +249,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 							      : PATROL_DEFAULT_TIMEOUT;
 		hosts[i].conn = &res[i];
 	}
-	if (push_ctx_init(&pc, &agent, plan, x->remote_tmp, tl->n, hosts, uploaded))
+	if (push_ctx_init(&pc, &agent, plan, x->remote_tmp, tl->n, hosts))
 		goto out;
 	pc_ok = 1;
 	if (engine_cli_finish(&x->ec, o, &err)) {
@@ -261,6 +259,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	}
 	if (!x->ec.max_output_set)
 		x->ec.eo.max_output = PATROL_MAX_OUTPUT;
+	pc.max_output = x->ec.eo.max_output;	/* the agent's stdout is deploy's to cap */
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
 	rc = engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);
@@ -296,7 +295,6 @@ out:
 		host_result_release(&res[i]);
 	free(hosts);
 	free(res);
-	free(uploaded);
 	agent_bin_release(&agent);
 	buf_release(&job);
 	buf_release(&err);

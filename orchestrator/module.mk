@@ -9,9 +9,11 @@ ORCH_SRCS := \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
 	orchestrator/inventory/pattern.c \
 	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
-	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c \
-	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c orchestrator/output/fold.c \
-	orchestrator/output/prom.c orchestrator/output/html.c orchestrator/output/diff.c \
+	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c orchestrator/patrol/agent_bin.c \
+	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c \
+	orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c \
+	orchestrator/output/fold.c orchestrator/output/prom.c orchestrator/output/html.c \
+	orchestrator/output/diff.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
 	orchestrator/cmd_diff.c
 ORCH_MAIN := orchestrator/main.c

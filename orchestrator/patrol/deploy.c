@@ -8,25 +8,17 @@
  */
 #include "deploy.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
-
-#include <openssl/evp.h>
 
 #include "err.h"
 #include "log.h"
 #include "proto.h"
 #include "ssh/remote.h"
 #include "banned.h"
-
-#define AGENT_MAX ((size_t)64 << 20)
 
 /*
  * The cache directory: $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with
@@ -77,75 +69,46 @@ static const char upload_script[] =
 	"ls -t \"$d\"/agent-* 2>/dev/null | grep -v \"[.]tmp[.]\" | tail -n +3 | while read -r o; do rm -f \"$o\"; done; "
 	"find \"$d\" -name \"agent-*.tmp.*\" -mmin +60 -exec rm -f {} + 2>/dev/null; exit 0";
 
-void agent_bin_release(struct agent_bin *a)
-{
-	free(a->path);
-	free(a->data);
-	memset(a, 0, sizeof(*a));
-}
+/*
+ * What one host's current step has printed so far.  Stdout streams in
+ * (engine_step.on_stdout): until the status line has come it collects in
+ * head; once the line says "run", everything after it goes straight to the
+ * parser, which keeps only a partial line.  At most max_output bytes of a
+ * step's stdout are taken, as the engine would have kept.
+ */
+enum head_state {
+	HEAD_WAIT,	/* no complete status line yet */
+	HEAD_LINE,	/* head holds the status line, newline included */
+	HEAD_BAD	/* the first mark is followed by an empty word */
+};
 
-int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err)
-{
-	char self[PATH_MAX], *slash;
-	struct buf data, p;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	int fd = -1, r;
-	ssize_t n;
+struct push_host {
+	enum deploy_state state;
+	enum head_state head_state;
+	struct buf head;	/* rc-file noise and the status line; then the line */
+	size_t scanned;		/* bytes of head already searched */
+	size_t mark_at;		/* offset of the first mark in head, or SIZE_MAX */
+	size_t line_len;	/* HEAD_LINE or HEAD_BAD: the line's bytes, newline
+				   included, at the start of head */
+	size_t taken;		/* this step's stdout bytes taken */
+	size_t agent_bytes;	/* of those, after the status line */
+	int cut;		/* stdout passed max_output */
+	int parsing;		/* the status said run: parser is live */
+	struct results_parser parser;
+	struct patrol_host got;	/* what the agent sent; the host's once it ends */
+};
 
-	buf_init(&data, AGENT_MAX);
-	buf_init(&p, PATH_MAX);
-	if (path) {
-		r = buf_puts(&p, path);
-	} else {
-		/* installed beside ronda: same directory as /proc/self/exe */
-		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n < 0) {
-			buf_printf(err, "cannot find ronda-agent: /proc/self/exe: %s", strerror(errno));
-			r = RONDA_ESYS;
-			goto out;
-		}
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		r = buf_printf(&p, "%.*s/ronda-agent", slash ? (int)(slash - self) : 1,
-			       slash ? self : ".");
-	}
-	if (r)
-		goto out;
-	fd = open(buf_data(&p), O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		buf_printf(err, "agent %s: %s (use --agent FILE)", buf_data(&p), strerror(errno));
-		r = RONDA_ESYS;
-		goto out;
-	}
-	r = buf_read_fd(&data, fd);
-	if (r) {
-		buf_printf(err, "agent %s: %s", buf_data(&p),
-			   r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));
-		goto out;
-	}
-	if (buf_len(&data) < 4 || memcmp(buf_data(&data), "\177ELF", 4)) {
-		buf_printf(err, "agent %s: not an ELF executable", buf_data(&p));
-		r = RONDA_EINVAL;
-		goto out;
-	}
-	if (!EVP_Digest(buf_data(&data), buf_len(&data), md, &mdlen, EVP_sha256(), NULL)) {
-		r = RONDA_EINVAL;
-		goto out;
-	}
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(out->sha256 + 2 * i, 3, "%02x", md[i]);
-	out->len = buf_len(&data);
-	out->data = data.mem;
-	out->path = strdup(buf_data(&p));
-	buf_init(&data, AGENT_MAX);	/* ownership moved to out */
-	r = out->path ? RONDA_OK : RONDA_ENOMEM;
-out:
-	if (fd >= 0)
-		close(fd);
-	buf_release(&data);
-	buf_release(&p);
-	return r;
+static void host_reset(struct push_host *ph)
+{
+	if (ph->parsing)
+		results_release(&ph->parser);
+	ph->parsing = 0;
+	buf_release(&ph->head);
+	buf_init(&ph->head, SIZE_MAX / 2);	/* the sink's max_output bounds it */
+	ph->head_state = HEAD_WAIT;
+	ph->scanned = ph->taken = ph->agent_bytes = ph->line_len = 0;
+	ph->mark_at = SIZE_MAX;
+	ph->cut = 0;
 }
 
 static int script(struct buf *out, const char *body, const char *const *args, size_t n)
@@ -178,7 +141,7 @@ static int expect_init(struct proto_job *job, const struct patrol_plan *plan)
 
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts, int *uploaded)
+		  struct patrol_host *hosts)
 {
 	const char *profile = patrol_plan_profile(plan);
 	char size[32];
@@ -191,13 +154,16 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 	p->n = n;
 	p->profile = profile;
 	p->hosts = hosts;
-	p->uploaded = uploaded;
+	p->max_output = SIZE_MAX;
 	buf_init(&p->run, 1 << 16);
 	buf_init(&p->run_become, 1 << 16);
 	buf_init(&p->upload, 1 << 16);
 	p->jobs = calloc(n ? n : 1, sizeof(*p->jobs));
-	if (!p->jobs)
+	p->host = calloc(n ? n : 1, sizeof(*p->host));
+	if (!p->jobs || !p->host) {
+		push_ctx_release(p);
 		return RONDA_ENOMEM;
+	}
 	for (size_t i = 0; i < n; i++)
 		buf_init(&p->jobs[i], PROTO_JOB_MAX + 2);
 	snprintf(size, sizeof(size), "%zu", agent->len);
@@ -225,37 +191,16 @@ void push_ctx_release(struct push_ctx *p)
 		buf_release(&p->jobs[i]);
 	free(p->jobs);
 	p->jobs = NULL;
+	for (size_t i = 0; p->host && i < p->n; i++) {
+		host_reset(&p->host[i]);
+		patrol_host_release(&p->host[i].got);
+	}
+	free(p->host);
+	p->host = NULL;
 	buf_release(&p->run);
 	buf_release(&p->run_become);
 	buf_release(&p->upload);
 	proto_job_release(&p->expect);
-}
-
-/*
- * The bootstrap's status line, "\036RONDA word rest", wherever it is: sets
- * word and rest, and *linelen to the bytes up to and including its newline
- * (what came before it is rc-file noise; the agent's output follows it).
- */
-static int status_line(const struct buf *out, const char **word, size_t *wlen,
-		       const char **rest, size_t *rlen, size_t *linelen)
-{
-	const char *s = buf_data(out), *line, *nl, *sp;
-	size_t mark = sizeof(STATUS_MARK) - 1, n;
-
-	line = memmem(s, buf_len(out), STATUS_MARK, mark);
-	if (!line)
-		return RONDA_EPROTO;
-	nl = memchr(line, '\n', buf_len(out) - (size_t)(line - s));
-	if (!nl || (size_t)(nl - line) <= mark)
-		return RONDA_EPROTO;
-	n = (size_t)(nl - line);
-	*word = line + mark;
-	sp = memchr(*word, ' ', n - mark);
-	*wlen = sp ? (size_t)(sp - *word) : n - mark;
-	*rest = sp ? sp + 1 : nl;
-	*rlen = sp ? (size_t)(nl - sp - 1) : 0;
-	*linelen = (size_t)(nl - s) + 1;
-	return RONDA_OK;
 }
 
 static int is(const char *w, size_t n, const char *lit)
@@ -263,12 +208,102 @@ static int is(const char *w, size_t n, const char *lit)
 	return strlen(lit) == n && memcmp(w, lit, n) == 0;
 }
 
-static int fail_host(struct host_result *r, enum host_status st, const char *msg,
-		     const char *detail, size_t dlen)
+/*
+ * Looks for the status line, "\036RONDA word rest", in what head holds: the
+ * first mark anywhere (rc files may print before the script starts, and
+ * without a final newline), then its newline.  Only the line is kept.
+ */
+static void head_scan(struct push_host *ph)
 {
-	r->status = st;
-	snprintf(r->why, sizeof(r->why), "%s%.*s", msg, (int)dlen, detail);
-	return 0;
+	const char *s = buf_data(&ph->head), *m, *nl;
+	size_t len = buf_len(&ph->head), mark = sizeof(STATUS_MARK) - 1, from, n;
+
+	if (ph->mark_at == SIZE_MAX) {
+		from = ph->scanned >= mark ? ph->scanned - mark + 1 : 0;
+		m = len > from ? memmem(s + from, len - from, STATUS_MARK, mark) : NULL;
+		ph->scanned = len;
+		if (!m)
+			return;
+		ph->mark_at = (size_t)(m - s);
+		ph->scanned = ph->mark_at;
+	}
+	from = ph->scanned > ph->mark_at ? ph->scanned : ph->mark_at;
+	nl = memchr(s + from, '\n', len - from);
+	ph->scanned = len;
+	if (!nl)
+		return;
+	n = (size_t)(nl - s) - ph->mark_at;	/* the line, without its newline */
+	ph->head_state = n <= mark ? HEAD_BAD : HEAD_LINE;
+	/* the noise before the mark goes; what follows the line stays */
+	memmove(ph->head.mem, s + ph->mark_at, len - ph->mark_at);
+	buf_truncate(&ph->head, len - ph->mark_at);
+	ph->mark_at = 0;
+	ph->line_len = n + 1;
+}
+
+/* The status line's word and rest; head_state is HEAD_LINE. */
+static void status_words(const struct push_host *ph, const char **word, size_t *wlen,
+			 const char **rest, size_t *rlen)
+{
+	const char *line = buf_data(&ph->head), *nl, *sp;
+	size_t mark = sizeof(STATUS_MARK) - 1, n;
+
+	nl = memchr(line, '\n', buf_len(&ph->head));
+	n = (size_t)(nl - line);
+	*word = line + mark;
+	sp = memchr(*word, ' ', n - mark);
+	*wlen = sp ? (size_t)(sp - *word) : n - mark;
+	*rest = sp ? sp + 1 : nl;
+	*rlen = sp ? (size_t)(nl - sp - 1) : 0;
+}
+
+/* The agent's bytes, after the status line, to the host's parser. */
+static void to_parser(struct push_host *ph, const char *data, size_t n)
+{
+	ph->agent_bytes += n;
+	if (n)
+		results_feed(&ph->parser, data, n);
+}
+
+/* engine_step.on_stdout of every deploy step. */
+static int sink(void *arg, size_t i, const char *data, size_t n)
+{
+	struct push_ctx *p = arg;
+	struct push_host *ph = &p->host[i];
+	size_t room = p->max_output > ph->taken ? p->max_output - ph->taken : 0;
+	const char *w, *rest;
+	size_t wl, rl;
+
+	if (n > room) {
+		ph->cut = 1;
+		n = room;
+	}
+	ph->taken += n;
+	if (ph->parsing) {
+		to_parser(ph, data, n);
+		return RONDA_OK;
+	}
+	if (ph->head_state != HEAD_WAIT || !n)
+		return RONDA_OK;	/* after a status line other than run: ignored */
+	if (buf_append(&ph->head, data, n) != RONDA_OK)
+		return RONDA_ENOMEM;
+	head_scan(ph);
+	if (ph->head_state == HEAD_WAIT)
+		return RONDA_OK;
+	if (ph->head_state == HEAD_LINE &&
+	    (ph->state == DEPLOY_RUN || ph->state == DEPLOY_RERUN)) {
+		status_words(ph, &w, &wl, &rest, &rl);
+		if (is(w, wl, "run")) {
+			/* the agent's lines follow its status line */
+			results_init(&ph->parser, &ph->got, &p->expect);
+			ph->parser.why_max = sizeof(((struct host_result *)0)->why);
+			ph->parsing = 1;
+			to_parser(ph, buf_data(&ph->head) + ph->line_len,
+				  buf_len(&ph->head) - ph->line_len);
+		}
+	}
+	buf_truncate(&ph->head, ph->line_len);
+	return RONDA_OK;
 }
 
 /* Last line of stderr, for messages. */
@@ -289,86 +324,61 @@ static void last_err(const struct host_result *r, const char **p, size_t *n)
 	*n = len - (size_t)(*p - s);
 }
 
-static int plan_step(void *arg, size_t i, const struct target *t,
-		     struct host_result *r, int step, struct engine_step *next);
-
 /*
- * Once a host is done its raw output is parsed into h (or its failure is
- * in r->why): the buffers go at once, so a run holds each host's results
- * once, not twice, and at most --forks raw outputs at a time.
+ * The host's deploy sequence, one function per state.  Each is called when
+ * the step its state names has ended (DEPLOY_CONNECTED: authentication),
+ * and either fills next and moves to the state of that step, or ends the
+ * host (DEPLOY_DONE).
+ *
+ *   CONNECTED -> RUN -> DONE                  the cached agent ran
+ *                RUN -> UPLOAD -> RERUN -> DONE   it had to be uploaded
  */
-int push_plan(void *arg, size_t i, const struct target *t,
-	      struct host_result *r, int step, struct engine_step *next)
-{
-	int more = plan_step(arg, i, t, r, step, next);
+typedef int (*deploy_state_fn)(struct push_ctx *p, size_t i, const struct target *t,
+			       struct host_result *r, struct engine_step *next);
 
-	if (more <= 0) {
-		buf_release(&r->out);
-		buf_release(&r->err);
-	}
-	return more;
+static const char *const state_names[] = {
+	[DEPLOY_CONNECTED] = "connected",
+	[DEPLOY_RUN] = "run",
+	[DEPLOY_UPLOAD] = "upload",
+	[DEPLOY_RERUN] = "rerun",
+	[DEPLOY_DONE] = "done",
+};
+
+static void set_state(struct push_ctx *p, size_t i, const struct target *t,
+		      enum deploy_state s)
+{
+	log_debug("%s: deploy %s -> %s", t->name, state_names[p->host[i].state], state_names[s]);
+	p->host[i].state = s;
 }
 
-static int plan_step(void *arg, size_t i, const struct target *t,
-		     struct host_result *r, int step, struct engine_step *next)
+/* Ends the host: r->status and r->why say how. */
+static int fail_host(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, enum host_status st, const char *msg,
+		     const char *detail, size_t dlen)
 {
-	struct push_ctx *p = arg;
-	struct patrol_host *h = &p->hosts[i];
-	const char *w, *rest, *e;
-	size_t wl, rl, ll, el;
+	r->status = st;
+	snprintf(r->why, sizeof(r->why), "%s%.*s", msg, (int)dlen, detail);
+	set_state(p, i, t, DEPLOY_DONE);
+	return 0;
+}
+
+/* The next step streams its stdout to the host's sink; state s runs it. */
+static int start_step(struct push_ctx *p, size_t i, const struct target *t,
+		      struct engine_step *next, enum deploy_state s)
+{
+	host_reset(&p->host[i]);
+	next->on_stdout = sink;
+	next->on_stdout_arg = p;
+	set_state(p, i, t, s);
+	return 1;
+}
+
+/* Starts the bootstrap, with the job made now; the next state is s. */
+static int start_run(struct push_ctx *p, size_t i, const struct target *t,
+		     struct engine_step *next, enum deploy_state s)
+{
 	struct timespec now;
 
-	h->conn = r;
-	if (step == 0)
-		goto run;
-	last_err(r, &e, &el);
-	if (status_line(&r->out, &w, &wl, &rest, &rl, &ll) != RONDA_OK) {
-		if (t->become && strstr(buf_data(&r->err), "sudo"))
-			return fail_host(r, RESULT_BECOME, "become: ", e, el);
-		return fail_host(r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);
-	}
-	if (is(w, wl, "run")) {
-		if (buf_len(&r->out) == ll) {
-			/* exec of the agent failed, or sudo refused */
-			if (t->become && strstr(buf_data(&r->err), "sudo"))
-				return fail_host(r, RESULT_BECOME, "become: ", e, el);
-			if (strstr(buf_data(&r->err), "Permission denied"))
-				return fail_host(r, RESULT_DEPLOY,
-						 "cannot execute the agent from its cache (a noexec mount? "
-						 "use --remote-tmp DIR): ", e, el);
-		}
-		push_parse_agent(buf_data(&r->out) + ll, buf_len(&r->out) - ll, &p->expect,
-				 h, r->why, sizeof(r->why));
-		if (r->out_cut && h->agent_error) {
-			snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
-			patrol_host_set_error(h, r->why);
-		}
-		if (h->agent_error)
-			r->status = RESULT_AGENT;
-		else
-			r->status = RESULT_OK;
-		return 0;
-	}
-	if (is(w, wl, "need")) {
-		if (p->uploaded[i])
-			return fail_host(r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
-		p->uploaded[i] = 1;
-		next->cmd = buf_data(&p->upload);
-		next->in = p->agent->data;
-		next->inlen = p->agent->len;
-		next->eof_after_in = 1;
-		return 1;
-	}
-	if (is(w, wl, "stored")) {
-		h->uploaded = p->agent->len;
-		goto run;
-	}
-	if (is(w, wl, "unsupported"))
-		return fail_host(r, RESULT_UNSUPPORTED, "no agent for architecture ", rest, rl);
-	if (is(w, wl, "deploy"))
-		return fail_host(r, RESULT_DEPLOY, "", rest, rl);
-	return fail_host(r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
-run:
 	clock_gettime(CLOCK_REALTIME, &now);
 	buf_reset(&p->jobs[i]);
 	if (patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]))
@@ -377,5 +387,165 @@ run:
 	next->in = buf_data(&p->jobs[i]);
 	next->inlen = buf_len(&p->jobs[i]);
 	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
-	return 1;
+	return start_step(p, i, t, next, s);
+}
+
+static int st_connected(struct push_ctx *p, size_t i, const struct target *t,
+			struct host_result *r, struct engine_step *next)
+{
+	(void)r;
+	return start_run(p, i, t, next, DEPLOY_RUN);
+}
+
+/*
+ * The status line of the step that ended, or the host's end if there is
+ * none: returns 1 with the word and rest set, or 0.
+ */
+static int status_of(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, const char **w, size_t *wl,
+		     const char **rest, size_t *rl)
+{
+	const char *e;
+	size_t el;
+
+	if (p->host[i].head_state == HEAD_LINE) {
+		status_words(&p->host[i], w, wl, rest, rl);
+		return 1;
+	}
+	last_err(r, &e, &el);
+	if (t->become && strstr(buf_data(&r->err), "sudo"))
+		return fail_host(p, i, t, r, RESULT_BECOME, "become: ", e, el);
+	return fail_host(p, i, t, r, RESULT_DEPLOY, "bootstrap gave no status: ", e, el);
+}
+
+/* The words any step may end with: the host ends. */
+static int other_word(struct push_ctx *p, size_t i, const struct target *t,
+		      struct host_result *r, const char *w, size_t wl,
+		      const char *rest, size_t rl)
+{
+	if (is(w, wl, "unsupported"))
+		return fail_host(p, i, t, r, RESULT_UNSUPPORTED, "no agent for architecture ",
+				 rest, rl);
+	if (is(w, wl, "deploy"))
+		return fail_host(p, i, t, r, RESULT_DEPLOY, "", rest, rl);
+	return fail_host(p, i, t, r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
+}
+
+/*
+ * The agent ran: what it sent, decoded as it came, becomes the host's (only
+ * now, so a host cut off mid-run shows nothing half-decoded).
+ */
+static int agent_ran(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r)
+{
+	struct push_host *ph = &p->host[i];
+	struct patrol_host *h = &p->hosts[i];
+	const char *e;
+	size_t el;
+
+	if (ph->agent_bytes == 0) {
+		/* exec of the agent failed, or sudo refused */
+		last_err(r, &e, &el);
+		if (t->become && strstr(buf_data(&r->err), "sudo"))
+			return fail_host(p, i, t, r, RESULT_BECOME, "become: ", e, el);
+		if (strstr(buf_data(&r->err), "Permission denied"))
+			return fail_host(p, i, t, r, RESULT_DEPLOY,
+					 "cannot execute the agent from its cache (a noexec mount? "
+					 "use --remote-tmp DIR): ", e, el);
+	}
+	results_finish(&ph->parser);
+	ph->got.conn = h->conn;
+	ph->got.uploaded = h->uploaded;
+	*h = ph->got;
+	memset(&ph->got, 0, sizeof(ph->got));
+	if (h->agent_error)
+		snprintf(r->why, sizeof(r->why), "%s", h->agent_error);
+	if (ph->cut && h->agent_error) {
+		snprintf(r->why, sizeof(r->why), "agent output passed --max-output");
+		patrol_host_set_error(h, r->why);
+	}
+	r->status = h->agent_error ? RESULT_AGENT : RESULT_OK;
+	set_state(p, i, t, DEPLOY_DONE);
+	return 0;
+}
+
+/* The bootstrap ended: the agent ran, or it is missing (upload once). */
+static int bootstrap_ended(struct push_ctx *p, size_t i, const struct target *t,
+			   struct host_result *r, struct engine_step *next, int after_upload)
+{
+	const char *w, *rest;
+	size_t wl, rl;
+
+	if (!status_of(p, i, t, r, &w, &wl, &rest, &rl))
+		return 0;
+	if (is(w, wl, "run"))
+		return agent_ran(p, i, t, r);
+	if (!is(w, wl, "need"))
+		return other_word(p, i, t, r, w, wl, rest, rl);
+	if (after_upload)
+		return fail_host(p, i, t, r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
+	next->cmd = buf_data(&p->upload);
+	next->in = p->agent->data;
+	next->inlen = p->agent->len;
+	next->eof_after_in = 1;
+	return start_step(p, i, t, next, DEPLOY_UPLOAD);
+}
+
+static int st_run(struct push_ctx *p, size_t i, const struct target *t,
+		  struct host_result *r, struct engine_step *next)
+{
+	return bootstrap_ended(p, i, t, r, next, 0);
+}
+
+static int st_rerun(struct push_ctx *p, size_t i, const struct target *t,
+		    struct host_result *r, struct engine_step *next)
+{
+	return bootstrap_ended(p, i, t, r, next, 1);
+}
+
+/* The upload ended: stored, so run again. */
+static int st_upload(struct push_ctx *p, size_t i, const struct target *t,
+		     struct host_result *r, struct engine_step *next)
+{
+	const char *w, *rest;
+	size_t wl, rl;
+
+	if (!status_of(p, i, t, r, &w, &wl, &rest, &rl))
+		return 0;
+	if (!is(w, wl, "stored"))
+		return other_word(p, i, t, r, w, wl, rest, rl);
+	p->hosts[i].uploaded = p->agent->len;
+	return start_run(p, i, t, next, DEPLOY_RERUN);
+}
+
+static const deploy_state_fn states[] = {
+	[DEPLOY_CONNECTED] = st_connected,
+	[DEPLOY_RUN] = st_run,
+	[DEPLOY_UPLOAD] = st_upload,
+	[DEPLOY_RERUN] = st_rerun,
+	[DEPLOY_DONE] = NULL,
+};
+
+/*
+ * The agent's output was decoded as it came; once a host is done the rest
+ * of its step state (stderr, the status line, the parser) goes at once.
+ */
+int push_plan(void *arg, size_t i, const struct target *t,
+	      struct host_result *r, int step, struct engine_step *next)
+{
+	struct push_ctx *p = arg;
+	int more = 0;
+
+	p->hosts[i].conn = r;
+	if (step == 0)	/* just authenticated */
+		p->host[i].state = DEPLOY_CONNECTED;
+	if (states[p->host[i].state])
+		more = states[p->host[i].state](p, i, t, r, next);
+	if (more <= 0) {
+		host_reset(&p->host[i]);
+		patrol_host_release(&p->host[i].got);
+		buf_release(&r->out);
+		buf_release(&r->err);
+	}
+	return more;
 }

@@ -16,31 +16,35 @@
  * never see a partial agent, and a tampered cached agent is replaced, never
  * run.  The bootstrap prints one "RONDA <word> ..." line before anything
  * else; the agent's JSON Lines follow (common/PROTOCOL.md).
+ *
+ * Every step's stdout streams in (engine_step.on_stdout): the status line
+ * is picked out of it, and the agent's lines are decoded as they arrive
+ * (results.h), so no host's raw output is ever held whole.  At most
+ * max_output bytes of a step's stdout are taken; past that the host is an
+ * agent error saying so.
  */
 #ifndef RONDA_DEPLOY_H
 #define RONDA_DEPLOY_H
 
 #include <stddef.h>
 
+#include "agent_bin.h"
 #include "buf.h"
 #include "ssh/engine.h"
 #include "plan.h"
 #include "results.h"
 #include "proto.h"
 
-struct agent_bin {
-	char *path;
-	char *data;
-	size_t len;
-	char sha256[65];	/* hex */
+/* Where a host is in its deploy sequence: the step that runs (or ended). */
+enum deploy_state {
+	DEPLOY_CONNECTED,	/* authenticated, nothing run yet */
+	DEPLOY_RUN,		/* the bootstrap: runs the cached agent */
+	DEPLOY_UPLOAD,		/* the agent's bytes, to the cache */
+	DEPLOY_RERUN,		/* the bootstrap again, after the upload */
+	DEPLOY_DONE		/* the host's verdict is set */
 };
 
-/*
- * Loads the agent: path, or ronda-agent beside the running ronda.  Its
- * SHA-256 is computed once here.
- */
-int agent_bin_load(const char *path, struct agent_bin *out, struct buf *err);
-void agent_bin_release(struct agent_bin *a);
+struct push_host;
 
 struct push_ctx {
 	const struct agent_bin *agent;
@@ -49,19 +53,22 @@ struct push_ctx {
 	size_t n;
 	const char *profile;		/* inspect or maintain */
 	struct patrol_host *hosts;	/* one per target, filled as hosts end */
-	int *uploaded;			/* per host: an upload step was run */
+	struct push_host *host;		/* per host: its state and its step's
+					   output so far (deploy.c) */
+	size_t max_output;		/* stdout bytes taken per step
+					   (--max-output); SIZE_MAX by default */
 	struct buf run, run_become, upload;	/* the remote command lines */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
 };
 
 /*
- * Prepares the remote command lines; hosts and uploaded have n entries.
+ * Prepares the remote command lines; hosts has n entries.
  * Each host's job is made when it is sent, so its "now" is the moment the
  * agent receives it and the clock check measures skew, not queueing.
  */
 int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts, int *uploaded);
+		  struct patrol_host *hosts);
 void push_ctx_release(struct push_ctx *p);
 
 /* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */

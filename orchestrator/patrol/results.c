@@ -259,6 +259,15 @@ static void line(struct results_parser *p, const char *s, size_t len)
 	} else if (strcmp(type, "facts") && strcmp(type, "result") && strcmp(type, "summary")) {
 		fail(p, "unexpected agent line %zu (%s)", p->lineno, type);
 		json_decref(obj);
+	} else if (strcmp(type, "result") == 0 && p->job && h->n_results > p->job->n_tasks) {
+		/*
+		 * More results than tasks: the accounting will fail within the
+		 * first n_tasks + 1 (a duplicate or a stranger), with the same
+		 * words whatever follows, so the rest are checked but not kept:
+		 * a flooding agent cannot grow the host without bound.
+		 */
+		p->dropped++;
+		json_decref(obj);
 	} else if (patrol_host_add_line(h, type, obj) != RONDA_OK) {
 		fail(p, "out of memory decoding agent line %zu", p->lineno);
 	}
@@ -313,7 +322,8 @@ void results_finish(struct results_parser *p)
 		fail(p, "agent output cut off mid-line: %.*s", (int)(len > 60 ? 60 : len),
 		     buf_data(&p->partial));
 	if (!h->agent_error && !h->summary)
-		fail(p, "agent stopped before its summary (%zu result line(s))", h->n_results);
+		fail(p, "agent stopped before its summary (%zu result line(s))",
+		     h->n_results + p->dropped);
 	if (!h->agent_error && p->job &&
 	    account(p->job, h, why, p->why_max < sizeof(why) ? p->why_max : sizeof(why)) != RONDA_OK)
 		patrol_host_set_error(h, why);

@@ -15,7 +15,10 @@
  * Complete lines are decoded from the data fed, without a copy; only the
  * current partial line is kept, and a line longer than PROTO_LINE_MAX
  * becomes an agent error.  The first error stops decoding: the rest of the
- * output is ignored, as nothing in it can be trusted.
+ * output is ignored, as nothing in it can be trusted.  Held against a job,
+ * a host keeps at most one result more than the job has tasks (that one
+ * already breaks the accounting), so memory per host is bounded by the
+ * job, whatever the agent sends.
  */
 #ifndef RONDA_RESULTS_H
 #define RONDA_RESULTS_H
@@ -81,6 +84,7 @@ struct results_parser {
 	size_t line_max;	/* longest line, newline included (at most
 				   PROTO_LINE_MAX, the default) */
 	int stopped;		/* an error ended decoding */
+	size_t dropped;		/* result lines checked but not kept */
 };
 
 void results_init(struct results_parser *p, struct patrol_host *h,

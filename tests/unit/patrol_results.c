@@ -243,7 +243,6 @@ static void test_raw_output_released(void **state)
 	struct engine_step next;
 	struct push_ctx pc;
 	json_error_t je;
-	int uploaded = 0;
 
 	(void)state;
 	memset(&h, 0, sizeof(h));
@@ -254,10 +253,14 @@ static void test_raw_output_released(void **state)
 	plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
 				"{\"check\":\"load\"}]", 0, &je);
 	assert_non_null(plan.tasks);
-	assert_int_equal(push_ctx_init(&pc, &agent, &plan, NULL, 1, &h, &uploaded), RONDA_OK);
+	assert_int_equal(push_ctx_init(&pc, &agent, &plan, NULL, 1, &h), RONDA_OK);
+	/* authenticated: the bootstrap is the first step */
+	assert_int_equal(push_plan(&pc, 0, &t, &r, 0, &next), 1);
 	buf_init(&r.out, 1 << 20);
 	buf_init(&r.err, 1 << 20);
-	assert_int_equal(buf_puts(&r.out, out), RONDA_OK);
+	/* stdout streams to the step's consumer, as the engine hands it over */
+	assert_non_null(next.on_stdout);
+	assert_int_equal(next.on_stdout(next.on_stdout_arg, 0, out, strlen(out)), RONDA_OK);
 	assert_int_equal(buf_puts(&r.err, "agent: a diagnostic\n"), RONDA_OK);
 	assert_int_equal(push_plan(&pc, 0, &t, &r, 1, &next), 0);
 	assert_int_equal(r.status, RESULT_OK);

@@ -1,0 +1,347 @@
+/*
+ * patrol_deploy.c - deploy's plan (push_plan) driven as the engine drives
+ * it, with synthetic hosts: the bootstrap's status words (run, need ->
+ * upload -> stored -> run again, unsupported, deploy, become refused,
+ * garbage) each give the next step or the host's verdict; stdout reaches
+ * the plan only through the step's on_stdout, and any split of it gives the
+ * same host as one piece; the output cap and a flooding agent stay bounded.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "patrol/deploy.h"
+#include "patrol/plan.h"
+#include "patrol/results.h"
+#include "patrol_fixture.h"
+#include "banned.h"
+
+#define SUM2 "{\"ronda\":1,\"type\":\"summary\",\"counts\":{\"ok\":2,\"warn\":0,\"fail\":0," \
+	"\"error\":0,\"skipped\":0},\"tasks\":2,\"ms\":3.5,\"agent\":\"0.1.0\"}\n"
+#define R_DISK RES("disk /var", "disk", "ok", "m", "{}")
+#define R_LOAD RES("load", "load", "ok", "m", "{}")
+#define AGENT_OK FACTS R_DISK R_LOAD SUM2
+#define RS "\036RONDA "
+
+struct dep {
+	struct agent_bin agent;
+	struct patrol_plan plan;
+	struct patrol_host h;
+	struct host_result r;
+	struct engine_step next;
+	struct push_ctx pc;
+	struct target t;
+	int step;
+};
+
+/* A host just authenticated: its first step must be the bootstrap. */
+static void dep_init(struct dep *d, int become)
+{
+	json_error_t je;
+
+	memset(d, 0, sizeof(*d));
+	d->agent.data = (char *)(uintptr_t)"\177ELF";
+	d->agent.len = 4;
+	memset(d->agent.sha256, 'a', 64);
+	d->t.name = (char *)(uintptr_t)"h";
+	d->t.port = 22;
+	d->t.become = become;
+	patrol_plan_init(&d->plan);
+	d->plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
+				   "{\"check\":\"load\"}]", 0, &je);
+	assert_non_null(d->plan.tasks);
+	assert_int_equal(push_ctx_init(&d->pc, &d->agent, &d->plan, NULL, 1, &d->h), RONDA_OK);
+	buf_init(&d->r.out, 1 << 20);
+	buf_init(&d->r.err, 1 << 20);
+	assert_int_equal(push_plan(&d->pc, 0, &d->t, &d->r, 0, &d->next), 1);
+	assert_ptr_equal(d->next.cmd, buf_data(become ? &d->pc.run_become : &d->pc.run));
+	assert_int_equal(d->next.eof_after_in, 0);
+}
+
+static void dep_release(struct dep *d)
+{
+	patrol_host_release(&d->h);
+	host_result_release(&d->r);
+	push_ctx_release(&d->pc);
+	patrol_plan_release(&d->plan);
+}
+
+/*
+ * The step in d->next ran: its stdout out[0..n) arrives in pieces of at
+ * most piece bytes (0: one piece), stderr is err.  Returns the plan's answer.
+ */
+static int dep_ran(struct dep *d, const char *out, size_t n, size_t piece, const char *err)
+{
+	struct engine_step st = d->next;
+
+	assert_non_null(st.on_stdout);
+	buf_reset(&d->r.out);
+	buf_reset(&d->r.err);
+	for (size_t off = 0; off < n;) {
+		size_t k = piece && n - off > piece ? piece : n - off;
+
+		assert_int_equal(st.on_stdout(st.on_stdout_arg, 0, out + off, k), RONDA_OK);
+		off += k;
+	}
+	assert_int_equal(buf_len(&d->r.out), 0);	/* nothing kept by the engine */
+	if (err)
+		assert_int_equal(buf_puts(&d->r.err, err), RONDA_OK);
+	d->r.status = RESULT_OK;
+	memset(&d->next, 0, sizeof(d->next));
+	return push_plan(&d->pc, 0, &d->t, &d->r, ++d->step, &d->next);
+}
+
+static int ran(struct dep *d, const char *out, const char *err)
+{
+	return dep_ran(d, out, strlen(out), 0, err);
+}
+
+static void test_cached_agent_runs(void **state)
+{
+	struct dep d;
+
+	(void)state;
+	dep_init(&d, 0);
+	assert_int_equal(ran(&d, "rc-file noise without a newline" RS "run\n" AGENT_OK,
+			     "agent: a diagnostic\n"), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	assert_string_equal(d.r.why, "");
+	assert_null(d.h.agent_error);
+	assert_non_null(d.h.facts);
+	assert_non_null(d.h.summary);
+	assert_int_equal(d.h.n_results, 2);
+	assert_string_equal(d.h.results[1].task, "load");
+	assert_int_equal(d.h.uploaded, 0);
+	assert_ptr_equal(d.h.conn, &d.r);
+	/* nothing raw is left once the host is done */
+	assert_null(d.r.out.mem);
+	assert_null(d.r.err.mem);
+	dep_release(&d);
+}
+
+/* missing or tampered: upload, then run again */
+static void upload_then_run(const char *need)
+{
+	struct dep d;
+
+	dep_init(&d, 0);
+	assert_int_equal(ran(&d, need, NULL), 1);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload));
+	assert_ptr_equal(d.next.in, d.agent.data);
+	assert_int_equal(d.next.inlen, d.agent.len);
+	assert_int_equal(d.next.eof_after_in, 1);
+	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.run));
+	assert_non_null(d.next.in);
+	assert_int_equal(d.h.uploaded, 4);
+	assert_int_equal(ran(&d, RS "run\n" AGENT_OK, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	assert_int_equal(d.h.n_results, 2);
+	assert_int_equal(d.h.uploaded, 4);	/* kept when the results came */
+	dep_release(&d);
+}
+
+static void test_missing_uploads(void **state)
+{
+	(void)state;
+	upload_then_run(RS "need missing\n");
+}
+
+static void test_hash_mismatch_uploads(void **state)
+{
+	(void)state;
+	upload_then_run("welcome\n" RS "need tampered\n");
+}
+
+/* The host's verdict from one bootstrap answer. */
+static void verdict(int become, const char *out, const char *err, enum host_status want,
+		    const char *why)
+{
+	struct dep d;
+
+	dep_init(&d, become);
+	assert_int_equal(ran(&d, out, err), 0);
+	assert_int_equal(d.r.status, want);
+	assert_string_equal(d.r.why, why);
+	assert_int_equal(d.h.n_results, 0);
+	assert_null(d.h.facts);
+	dep_release(&d);
+}
+
+static void test_bootstrap_words(void **state)
+{
+	(void)state;
+	verdict(0, RS "unsupported riscv64\n", NULL, RESULT_UNSUPPORTED,
+		"no agent for architecture riscv64");
+	verdict(0, RS "deploy /root/.cache/ronda is a symbolic link\n", NULL, RESULT_DEPLOY,
+		"/root/.cache/ronda is a symbolic link");
+	verdict(1, "", "sudo: a password is required\n", RESULT_BECOME,
+		"become: sudo: a password is required");
+	verdict(1, RS "run\n", "sudo: a terminal is required\n", RESULT_BECOME,
+		"become: sudo: a terminal is required");
+	verdict(0, RS "run\n", "sh: 1: /root/.cache/ronda/agent-x: Permission denied\n",
+		RESULT_DEPLOY, "cannot execute the agent from its cache (a noexec mount? use "
+		"--remote-tmp DIR): sh: 1: /root/.cache/ronda/agent-x: Permission denied");
+	verdict(0, "garbage\n", "first\nlast words\n\n", RESULT_DEPLOY,
+		"bootstrap gave no status: last words");
+	verdict(0, RS "\n" RS "run\n" AGENT_OK, "", RESULT_DEPLOY, "bootstrap gave no status: ");
+	verdict(0, RS "run", "", RESULT_DEPLOY, "bootstrap gave no status: ");
+	verdict(0, RS "frobnicate now\n", NULL, RESULT_DEPLOY,
+		"unexpected bootstrap status: frobnicate");
+	/* a word out of its step: the bootstrap never says stored */
+	verdict(0, RS "stored\n", NULL, RESULT_DEPLOY, "unexpected bootstrap status: stored");
+}
+
+static void test_upload_fails(void **state)
+{
+	struct dep d;
+
+	(void)state;
+	dep_init(&d, 0);
+	assert_int_equal(ran(&d, RS "need missing\n", NULL), 1);
+	assert_int_equal(ran(&d, RS "deploy upload arrived damaged: 3 bytes, sha256 ab\n", NULL), 0);
+	assert_int_equal(d.r.status, RESULT_DEPLOY);
+	assert_string_equal(d.r.why, "upload arrived damaged: 3 bytes, sha256 ab");
+	dep_release(&d);
+
+	dep_init(&d, 0);
+	assert_int_equal(ran(&d, RS "need missing\n", NULL), 1);
+	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
+	assert_int_equal(ran(&d, RS "need missing\n", NULL), 0);
+	assert_int_equal(d.r.status, RESULT_DEPLOY);
+	assert_string_equal(d.r.why, "agent still missing after upload");
+	dep_release(&d);
+}
+
+static void test_agent_error(void **state)
+{
+	struct dep d;
+
+	(void)state;
+	dep_init(&d, 0);
+	assert_int_equal(ran(&d, RS "run\n" FACTS R_DISK SUM2, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_AGENT);
+	assert_non_null(d.h.agent_error);
+	assert_string_equal(d.r.why, d.h.agent_error);
+	assert_non_null(strstr(d.r.why, "no result for task \"load\""));
+	dep_release(&d);
+}
+
+/* The host as it ends, for comparing two deliveries of the same output. */
+static void same_host(const struct dep *a, const struct dep *b)
+{
+	assert_int_equal(a->r.status, b->r.status);
+	assert_string_equal(a->r.why, b->r.why);
+	assert_int_equal(a->h.agent_error != NULL, b->h.agent_error != NULL);
+	if (a->h.agent_error)
+		assert_string_equal(a->h.agent_error, b->h.agent_error);
+	assert_int_equal(a->h.facts != NULL, b->h.facts != NULL);
+	assert_int_equal(a->h.summary != NULL, b->h.summary != NULL);
+	assert_int_equal(a->h.n_results, b->h.n_results);
+	for (size_t k = 0; k < a->h.n_results; k++) {
+		assert_string_equal(a->h.results[k].task, b->h.results[k].task);
+		assert_int_equal(a->h.results[k].verdict, b->h.results[k].verdict);
+	}
+}
+
+/* Any split of the stream, the status line's mark included, is one piece. */
+static void test_stream_pieces(void **state)
+{
+	static const char *const outs[] = {
+		"noise" RS "run\n" AGENT_OK,
+		RS "run\n" FACTS R_DISK R_DISK SUM2,
+		"\036RON\036RONDA run\n" FACTS R_LOAD,
+		"a\nb" RS "unsupported sparc\n" AGENT_OK,
+		RS "run\nnot json\n",
+	};
+	static const size_t pieces[] = { 1, 2, 3, 7, 64 };
+
+	(void)state;
+	for (size_t o = 0; o < sizeof(outs) / sizeof(outs[0]); o++) {
+		struct dep whole;
+
+		dep_init(&whole, 0);
+		assert_int_equal(dep_ran(&whole, outs[o], strlen(outs[o]), 0, NULL), 0);
+		for (size_t k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
+			struct dep cut;
+
+			dep_init(&cut, 0);
+			assert_int_equal(dep_ran(&cut, outs[o], strlen(outs[o]), pieces[k], NULL), 0);
+			same_host(&whole, &cut);
+			dep_release(&cut);
+		}
+		dep_release(&whole);
+	}
+}
+
+/* Past max_output the rest is dropped and the host says why. */
+static void test_output_cap(void **state)
+{
+	static const char out[] = RS "run\n" AGENT_OK;
+	struct dep d;
+
+	(void)state;
+	dep_init(&d, 0);
+	d.pc.max_output = sizeof(out) - 20;
+	assert_int_equal(dep_ran(&d, out, sizeof(out) - 1, 5, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_AGENT);
+	assert_string_equal(d.r.why, "agent output passed --max-output");
+	assert_string_equal(d.h.agent_error, "agent output passed --max-output");
+	dep_release(&d);
+	/* exactly the cap: whole, fine */
+	dep_init(&d, 0);
+	d.pc.max_output = sizeof(out) - 1;
+	assert_int_equal(dep_ran(&d, out, sizeof(out) - 1, 5, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	dep_release(&d);
+}
+
+/* An agent that sends results without end keeps one more than the job has. */
+static void test_result_flood(void **state)
+{
+	struct dep d;
+	struct buf out;
+
+	(void)state;
+	buf_init(&out, 1 << 24);
+	assert_int_equal(buf_puts(&out, RS "run\n" FACTS R_LOAD), RONDA_OK);
+	for (int k = 0; k < 20000; k++)
+		assert_int_equal(buf_puts(&out, R_DISK), RONDA_OK);
+	dep_init(&d, 0);
+	assert_int_equal(dep_ran(&d, buf_data(&out), buf_len(&out), 16384, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_AGENT);
+	assert_string_equal(d.h.agent_error, "agent stopped before its summary (20001 result line(s))");
+	assert_true(d.h.n_results <= 3);
+	dep_release(&d);
+	assert_int_equal(buf_puts(&out, SUM2), RONDA_OK);
+	dep_init(&d, 0);
+	assert_int_equal(dep_ran(&d, buf_data(&out), buf_len(&out), 16384, NULL), 0);
+	assert_string_equal(d.h.agent_error, "agent sent two results for task \"disk /var\"");
+	assert_true(d.h.n_results <= 3);
+	dep_release(&d);
+	buf_release(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cached_agent_runs),
+		cmocka_unit_test(test_missing_uploads),
+		cmocka_unit_test(test_hash_mismatch_uploads),
+		cmocka_unit_test(test_bootstrap_words),
+		cmocka_unit_test(test_upload_fails),
+		cmocka_unit_test(test_agent_error),
+		cmocka_unit_test(test_stream_pieces),
+		cmocka_unit_test(test_output_cap),
+		cmocka_unit_test(test_result_flood),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
