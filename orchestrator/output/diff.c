@@ -19,7 +19,7 @@
 #include "err.h"
 #include "escape.h"
 #include "inventory/hostlist.h"
-#include "patrol_report.h"
+#include "summary.h"
 #include "banned.h"
 
 /* Boot times differ by a second or so between runs (now - uptime). */
