@@ -5,9 +5,9 @@
  * Steps: resolve each operand to a run directory (a directory holding
  * run.json and hosts/; or DIR/latest, DIR/previous; or a single DIR for
  * its previous and latest runs, stamps sorted in natural order); read
- * every hosts/HOST.json into one object keyed by host; compare
- * (diff.h); print for people or as JSON; exit 1 if anything got
- * worse.  Nothing here touches the network.
+ * every hosts/HOST.json and decode it (diff.h: a bad verdict or a host
+ * twice is an error naming the file); compare; print for people or as
+ * JSON; exit 1 if anything got worse.  Nothing here touches the network.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -137,17 +137,18 @@ static int resolve(const char *arg, struct buf *out, struct buf *err)
 	return r;
 }
 
-/* Every hosts/HOST.json of run in one object, host name -> host object. */
-static int load_run(const char *run, json_t **out, struct buf *err)
+/* Every hosts/HOST.json of run, each decoded once (diff.h), sorted by host. */
+static int load_run(const char *run, struct diff_run *out, struct buf *err)
 {
-	struct buf p;
-	json_t *hosts = json_object();
+	struct buf p, file;
 	struct dirent *e;
 	DIR *d = NULL;
 	int r = RONDA_ENOMEM;
 
+	diff_run_init(out);
 	buf_init(&p, 8192);
-	if (!hosts || buf_printf(&p, "%s/hosts", run))
+	buf_init(&file, 8192);
+	if (buf_printf(&p, "%s/hosts", run))
 		goto out;
 	d = opendir(buf_data(&p));
 	if (!d) {
@@ -165,33 +166,36 @@ static int load_run(const char *run, json_t **out, struct buf *err)
 
 		if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".json"))
 			continue;
+		buf_reset(&file);
+		if (buf_printf(&file, "%s/%s", buf_data(&p), e->d_name)) {
+			r = RONDA_ENOMEM;
+			break;
+		}
 		fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		o = fd >= 0 ? json_loadfd(fd, JSON_REJECT_DUPLICATES, &je) : NULL;
 		if (fd >= 0)
 			close(fd);
-		name = json_string_value(json_object_get(o, "host"));
-		if (!json_is_object(o) || !json_is_string(json_object_get(o, "verdict"))) {
-			buf_printf(err, "%s/%s: %s", buf_data(&p), e->d_name,
-				   fd < 0 ? strerror(errno) : o ? "not a host result (no verdict)" : je.text);
-			json_decref(o);
+		if (!o) {
+			buf_printf(err, "%s: %s", buf_data(&file), fd < 0 ? strerror(errno) : je.text);
 			r = RONDA_EPARSE;
 			break;
 		}
 		/* the file's own name is the host's name when the object lacks one */
-		r = name ? json_object_set_new(hosts, name, o)
-			 : json_object_setn_new(hosts, e->d_name, len - 5, o);
-		r = r ? RONDA_ENOMEM : RONDA_OK;
+		name = json_string_value(json_object_get(o, "host"));
+		r = diff_run_add(out, name ? name : e->d_name, name ? strlen(name) : len - 5, o,
+				 buf_data(&file), err);
+		json_decref(o);
 	}
+	if (r == RONDA_OK)
+		r = diff_run_seal(out, err);
 out:
 	if (d)
 		closedir(d);
 	buf_release(&p);
-	if (r) {
-		json_decref(hosts);
-		return r;
-	}
-	*out = hosts;
-	return RONDA_OK;
+	buf_release(&file);
+	if (r)
+		diff_run_release(out);
+	return r;
 }
 
 int cmd_diff(int argc, char **argv)
@@ -202,12 +206,15 @@ int cmd_diff(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct buf run[2], err;
-	json_t *hosts[2] = { NULL, NULL }, *d = NULL;
+	struct diff_run runs[2];
+	json_t *d = NULL;
 	int json = 0, c, r = RONDA_OK, code = EXIT_USAGE;
 
 	buf_init(&run[0], 8192);
 	buf_init(&run[1], 8192);
 	buf_init(&err, 4096);
+	diff_run_init(&runs[0]);
+	diff_run_init(&runs[1]);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'j') {
@@ -241,9 +248,9 @@ int cmd_diff(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < 2 && r == RONDA_OK; i++)
-		r = load_run(buf_data(&run[i]), &hosts[i], &err);
+		r = load_run(buf_data(&run[i]), &runs[i], &err);
 	if (r == RONDA_OK)
-		r = patrol_diff(hosts[0], hosts[1], &d);
+		r = diff_runs(&runs[0], &runs[1], &d);
 	if (r) {
 		fprintf(stderr, "ronda diff: %s\n", buf_len(&err) ? buf_data(&err) : ronda_strerror(r));
 		code = r == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
@@ -262,8 +269,8 @@ int cmd_diff(int argc, char **argv)
 out:
 	fflush(stdout);
 	json_decref(d);
-	json_decref(hosts[0]);
-	json_decref(hosts[1]);
+	diff_run_release(&runs[0]);
+	diff_run_release(&runs[1]);
 	buf_release(&run[0]);
 	buf_release(&run[1]);
 	buf_release(&err);

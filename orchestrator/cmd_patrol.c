@@ -23,7 +23,10 @@
 #include "patrol/playbook.h"
 #include "output/html.h"
 #include "output/prom.h"
-#include "output/patrol_report.h"
+#include "output/exitcode.h"
+#include "output/files.h"
+#include "output/json.h"
+#include "output/summary.h"
 #include "patrol/deploy.h"
 #include "banned.h"
 

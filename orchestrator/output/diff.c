@@ -1,13 +1,16 @@
 /*
  * diff.c - compares two patrol runs; see diff.h.
  *
- * Hosts of both runs are walked once in natural name order.  Each change
- * is added to a group found through an index (a JSON object keyed by the
- * group's identity: kind, task, verdict...), so a change on 2,000 hosts is
- * one group with 2,000 names, folded at the end into "web[0001-2000]".
- * Groups keep the order in which they first appear, so task groups follow
- * the playbook's order.  Nothing is quadratic in hosts: a host's old tasks
- * are indexed by name before its new ones are compared.
+ * Each host object is decoded once (diff_run_add): its verdict and its
+ * tasks' verdicts become enums, and an unknown one is an error naming the
+ * file; nothing after that looks at a verdict's text.  Hosts of both runs
+ * are walked once in natural name order.  Each change is added to a group
+ * found through an index (a JSON object keyed by the group's identity:
+ * kind, task, verdict...), so a change on 2,000 hosts is one group with
+ * 2,000 names, folded at the end into "web[0001-2000]".  Groups keep the
+ * order in which they first appear, so task groups follow the playbook's
+ * order.  Nothing is quadratic in hosts: hosts and each host's tasks are
+ * sorted by name once, and looked up by binary search.
  */
 #include "diff.h"
 
@@ -19,7 +22,7 @@
 #include "err.h"
 #include "escape.h"
 #include "inventory/hostlist.h"
-#include "patrol_report.h"
+#include "summary.h"
 #include "banned.h"
 
 /* Boot times differ by a second or so between runs (now - uptime). */
@@ -32,17 +35,25 @@ static const char *const watched_facts[] = {
 	"kernel", "os", "os_version", "arch", "cpus", "memory_bytes",
 };
 
+/* A task the old run did not have (below the proto_verdict values). */
+#define TASK_NONE VERDICT__COUNT
+
 /* Task verdicts by how bad: none/ok/skipped 0, warn 1, fail/error 2. */
-static int task_rank(const char *v)
+static int task_rank(unsigned v)
 {
-	if (strcmp(v, "fail") == 0 || strcmp(v, "error") == 0)
+	if (v == VERDICT_FAIL || v == VERDICT_ERROR)
 		return 2;
-	return strcmp(v, "warn") == 0;
+	return v == VERDICT_WARN;
 }
 
-static int host_down(const char *v)
+static const char *task_verdict_name(unsigned v)
 {
-	return strcmp(v, "unreachable") == 0 || strcmp(v, "error") == 0;
+	return v == TASK_NONE ? "none" : proto_verdict_name((int)v);
+}
+
+static int host_down(enum patrol_verdict v)
+{
+	return v == PV_UNREACHABLE || v == PV_ERROR;
 }
 
 static const char *str_or(const json_t *o, const char *key, const char *dflt)
@@ -52,44 +63,262 @@ static const char *str_or(const json_t *o, const char *key, const char *dflt)
 	return s ? s : dflt;
 }
 
-static int name_cmp(const void *a, const void *b)
+/* ---- decoding, once per host file ---- */
+
+/* A JSON string exactly (no NUL inside), or NULL. */
+static const char *whole_string(const json_t *v)
 {
-	return hostlist_natural_cmp(*(const char *const *)a, *(const char *const *)b);
+	const char *s = json_string_value(v);
+
+	return s && strlen(s) == json_string_length(v) ? s : NULL;
 }
 
-/* The host names of run, in natural order; *out is freed by the caller. */
-static int sorted_names(const json_t *run, const char ***out, size_t *n_out)
+/* s as the terminal may show it (the file holds what hosts sent). */
+static void put_escaped(struct buf *err, const char *s, size_t n)
 {
-	size_t n = json_object_size(run), i = 0;
-	const char **v = calloc(n ? n : 1, sizeof(*v)), *key;
-	json_t *val;
+	if (esc_append(err, s, n, 0) != RONDA_OK)
+		buf_puts(err, "?");
+}
 
-	if (!v)
+static void bad_verdict(struct buf *err, const json_t *v, const char *known)
+{
+	buf_puts(err, "unknown verdict ");
+	if (json_is_string(v)) {
+		buf_puts(err, "\"");
+		put_escaped(err, json_string_value(v), json_string_length(v));
+		buf_puts(err, "\"");
+	} else {
+		buf_puts(err, "(not a string)");
+	}
+	buf_printf(err, " (%s)", known);
+}
+
+static int task_ptr_cmp(const void *a, const void *b)
+{
+	const struct diff_task *x = *(const struct diff_task *const *)a;
+	const struct diff_task *y = *(const struct diff_task *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	if (c)
+		return c;
+	return (uintptr_t)x < (uintptr_t)y ? -1 : (uintptr_t)x > (uintptr_t)y;
+}
+
+static int task_name_cmp(const void *key, const void *elt)
+{
+	return strcmp(key, (*(const struct diff_task *const *)elt)->name);
+}
+
+/* h's tasks by name; of a name given twice the last counts, as it did. */
+static int index_tasks(struct diff_host *h)
+{
+	size_t n = 0;
+
+	h->by_name = calloc(h->n_tasks ? h->n_tasks : 1, sizeof(*h->by_name));
+	if (!h->by_name)
 		return RONDA_ENOMEM;
-	json_object_foreach((json_t *)(uintptr_t)run, key, val)
-		v[i++] = key;
-	qsort(v, n, sizeof(*v), name_cmp);
-	*out = v;
-	*n_out = n;
+	for (size_t i = 0; i < h->n_tasks; i++)
+		h->by_name[i] = &h->tasks[i];
+	qsort(h->by_name, h->n_tasks, sizeof(*h->by_name), task_ptr_cmp);
+	for (size_t i = 0; i < h->n_tasks; i++) {
+		if (i + 1 < h->n_tasks && strcmp(h->by_name[i]->name, h->by_name[i + 1]->name) == 0)
+			continue;
+		h->by_name[n++] = h->by_name[i];
+	}
+	h->n_names = n;
 	return RONDA_OK;
 }
+
+static const struct diff_task *find_task(const struct diff_host *h, const char *name)
+{
+	const struct diff_task *const *t = bsearch(name, h->by_name, h->n_names,
+						   sizeof(*h->by_name), task_name_cmp);
+
+	return t ? *t : NULL;
+}
+
+static void host_release(struct diff_host *h)
+{
+	free(h->name);
+	free(h->tasks);
+	free(h->by_name);
+	free(h->from);
+	json_decref(h->obj);
+	memset(h, 0, sizeof(*h));
+}
+
+static char *copy(const char *s, size_t n)
+{
+	char *c = malloc(n + 1);
+
+	if (c) {
+		memcpy(c, s, n);
+		c[n] = '\0';
+	}
+	return c;
+}
+
+/* Decodes obj into h; the reason of RONDA_EPARSE goes to err. */
+static int host_decode(struct diff_host *h, json_t *obj, struct buf *err)
+{
+	const json_t *list = json_object_get(obj, "tasks"), *t, *f;
+	const char *v = whole_string(json_object_get(obj, "verdict"));
+	size_t i;
+
+	if (!json_is_object(obj) || !json_is_string(json_object_get(obj, "verdict"))) {
+		buf_puts(err, "not a host result (no verdict)");
+		return RONDA_EPARSE;
+	}
+	if (!v || patrol_verdict_from_name(v, &h->verdict) != RONDA_OK) {
+		bad_verdict(err, json_object_get(obj, "verdict"), "ok, warn, fail, error or unreachable");
+		return RONDA_EPARSE;
+	}
+	h->error = str_or(obj, "error", "");
+	f = json_object_get(obj, "facts");
+	h->facts = json_is_object(f) ? f : NULL;
+	h->tasks = calloc(json_array_size(list) ? json_array_size(list) : 1, sizeof(*h->tasks));
+	if (!h->tasks)
+		return RONDA_ENOMEM;
+	json_array_foreach(list, i, t) {
+		struct diff_task *dt = &h->tasks[h->n_tasks];
+		const json_t *tv = json_object_get(t, "verdict");
+		int pv = VERDICT_ERROR;
+
+		dt->name = json_string_value(json_object_get(t, "task"));
+		if (!dt->name)
+			continue;	/* nothing to match it with */
+		if (tv && (!whole_string(tv) || proto_verdict_from_name(whole_string(tv), &pv))) {
+			buf_printf(err, "tasks[%zu] (\"", i);
+			put_escaped(err, dt->name, strlen(dt->name));
+			buf_puts(err, "\"): ");
+			bad_verdict(err, tv, "ok, warn, fail, error or skipped");
+			return RONDA_EPARSE;
+		}
+		dt->verdict = (enum proto_verdict)pv;
+		h->n_tasks++;
+	}
+	return index_tasks(h);
+}
+
+void diff_run_init(struct diff_run *run)
+{
+	memset(run, 0, sizeof(*run));
+}
+
+int diff_run_add(struct diff_run *run, const char *name, size_t len, json_t *obj,
+		 const char *from, struct buf *err)
+{
+	struct diff_host h = { .obj = json_incref(obj) };
+	struct buf why;
+	int r = RONDA_ENOMEM;
+
+	buf_init(&why, BUF_DEFAULT_MAX);
+	if (run->n == run->alloc) {
+		size_t na = run->alloc ? run->alloc * 2 : 16;
+		struct diff_host *v = reallocarray(run->v, na, sizeof(*v));
+
+		if (!v)
+			goto out;
+		run->v = v;
+		run->alloc = na;
+	}
+	h.name = copy(name, len);
+	h.from = copy(from, strlen(from));
+	if (!h.name || !h.from)
+		goto out;
+	r = host_decode(&h, obj, &why);
+	if (r == RONDA_EPARSE)
+		buf_printf(err, "%s: %s", from, buf_data(&why));
+	if (r)
+		goto out;
+	run->v[run->n++] = h;
+	memset(&h, 0, sizeof(h));
+out:
+	host_release(&h);
+	buf_release(&why);
+	return r;
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+	const char *x = ((const struct diff_host *)a)->name, *y = ((const struct diff_host *)b)->name;
+	int c = hostlist_natural_cmp(x, y);
+
+	return c ? c : strcmp(x, y);
+}
+
+static int host_key_cmp(const void *key, const void *elt)
+{
+	return host_cmp(key, elt);
+}
+
+int diff_run_seal(struct diff_run *run, struct buf *err)
+{
+	qsort(run->v, run->n, sizeof(*run->v), host_cmp);
+	for (size_t i = 1; i < run->n; i++) {
+		if (strcmp(run->v[i - 1].name, run->v[i].name) == 0) {
+			buf_puts(err, "host ");
+			put_escaped(err, run->v[i].name, strlen(run->v[i].name));
+			buf_printf(err, " twice: in %s and in %s", run->v[i - 1].from, run->v[i].from);
+			return RONDA_EPARSE;
+		}
+	}
+	return RONDA_OK;
+}
+
+void diff_run_release(struct diff_run *run)
+{
+	for (size_t i = 0; i < run->n; i++)
+		host_release(&run->v[i]);
+	free(run->v);
+	diff_run_init(run);
+}
+
+int diff_run_from_json(const json_t *hosts, struct diff_run *run, struct buf *err)
+{
+	const char *name;
+	json_t *obj;
+	int r = RONDA_OK;
+
+	diff_run_init(run);
+	json_object_foreach((json_t *)(uintptr_t)hosts, name, obj) {
+		if ((r = diff_run_add(run, name, strlen(name), obj, name, err)))
+			break;
+	}
+	if (r == RONDA_OK)
+		r = diff_run_seal(run, err);
+	if (r)
+		diff_run_release(run);
+	return r;
+}
+
+static const struct diff_host *find_host(const struct diff_run *run, const char *name)
+{
+	struct diff_host key = { .name = (char *)(uintptr_t)name };
+
+	return bsearch(&key, run->v, run->n, sizeof(*run->v), host_key_cmp);
+}
+
+/* ---- comparing ---- */
 
 struct diff {
 	json_t *d;		/* the result */
 	json_t *index;		/* group identity -> group object */
+	json_t *seen;		/* group identity -> the `was` verdicts in it, as bits */
 	int err;
 };
 
 /*
  * Adds host to the group of list `kind` that id names, creating it from
- * proto (stolen) the first time; was, if not NULL, joins the group's `was`.
+ * proto (stolen) the first time; was_name, if not NULL, joins the group's
+ * `was` unless verdict was (a bit number) is in it already.
  */
 static void add_to(struct diff *x, const char *kind, const char *id, json_t *proto,
-		   const char *host, const char *was)
+		   const char *host, unsigned was, const char *was_name)
 {
 	struct buf key;
-	json_t *g, *w;
-	size_t i;
+	json_t *g, *bits;
+	json_int_t seen;
 
 	if (x->err) {
 		json_decref(proto);
@@ -103,7 +332,7 @@ static void add_to(struct diff *x, const char *kind, const char *id, json_t *pro
 		g = proto;
 		proto = NULL;
 		if (!g || json_object_set_new(g, "hosts", json_array()) ||
-		    (was && json_object_set_new(g, "was", json_array())) ||
+		    (was_name && json_object_set_new(g, "was", json_array())) ||
 		    json_object_set(x->index, buf_data(&key), g) ||
 		    json_array_append_new(json_object_get(x->d, kind), g))
 			goto nomem;
@@ -111,12 +340,12 @@ static void add_to(struct diff *x, const char *kind, const char *id, json_t *pro
 	json_decref(proto);
 	if (json_array_append_new(json_object_get(g, "hosts"), json_string(host)))
 		goto nomem;
-	if (was) {
-		json_array_foreach(json_object_get(g, "was"), i, w)
-			if (strcmp(json_string_value(w), was) == 0)
-				break;
-		if (i == json_array_size(json_object_get(g, "was")) &&
-		    json_array_append_new(json_object_get(g, "was"), json_string(was)))
+	if (was_name) {
+		bits = json_object_get(x->seen, buf_data(&key));
+		seen = bits ? json_integer_value(bits) : 0;
+		if (!(seen & ((json_int_t)1 << was)) &&
+		    (json_array_append_new(json_object_get(g, "was"), json_string(was_name)) ||
+		     json_object_set_new(x->seen, buf_data(&key), json_integer(seen | (json_int_t)1 << was))))
 			goto nomem;
 	}
 	buf_release(&key);
@@ -130,47 +359,32 @@ nomem:
 /* A one-group list such as added or rebooted. */
 static void add_host(struct diff *x, const char *kind, const char *host)
 {
-	add_to(x, kind, "", json_object(), host, NULL);
+	add_to(x, kind, "", json_object(), host, 0, NULL);
 }
 
-static void compare_tasks(struct diff *x, const char *host, const json_t *old_h,
-			  const json_t *new_h)
+static void compare_tasks(struct diff *x, const char *host, const struct diff_host *old_h,
+			  const struct diff_host *new_h)
 {
-	json_t *before = json_object(), *t;
-	size_t i;
-
-	if (!before) {
-		x->err = RONDA_ENOMEM;
-		return;
-	}
-	json_array_foreach(json_object_get(old_h, "tasks"), i, t) {
-		const char *name = json_string_value(json_object_get(t, "task"));
-
-		if (name)
-			json_object_set_new(before, name, json_string(str_or(t, "verdict", "error")));
-	}
-	json_array_foreach(json_object_get(new_h, "tasks"), i, t) {
-		const char *name = json_string_value(json_object_get(t, "task"));
-		const char *nv = str_or(t, "verdict", "error");
-		const char *ov = name ? str_or(before, name, "none") : "none";
+	for (size_t i = 0; i < new_h->n_tasks; i++) {
+		const struct diff_task *t = &new_h->tasks[i], *before = find_task(old_h, t->name);
+		unsigned nv = t->verdict, ov = before ? before->verdict : TASK_NONE;
 		int nr = task_rank(nv), or = task_rank(ov);
 		const char *kind = nr == 2 && or < 2 ? "new_failures" :
 				   nr == 1 && or == 0 ? "new_warnings" :
 				   nr < or ? "recovered" : NULL;
 		struct buf id;
 
-		if (!name || !kind)
+		if (!kind)
 			continue;
 		buf_init(&id, BUF_DEFAULT_MAX);
-		if (buf_printf(&id, "%s\x1f%s", name, nv) != RONDA_OK)
+		if (buf_printf(&id, "%s\x1f%u", t->name, nv) != RONDA_OK)
 			x->err = RONDA_ENOMEM;
-		add_to(x, kind, buf_data(&id), json_pack("{s:s, s:s}", "task", name, "verdict", nv),
-		       host, ov);
+		add_to(x, kind, buf_data(&id),
+		       json_pack("{s:s, s:s}", "task", t->name, "verdict", task_verdict_name(nv)),
+		       host, ov, task_verdict_name(ov));
 		buf_release(&id);
 	}
-	json_decref(before);
 }
-
 /* A fact as text, whole, for comparing and showing: strings and integers. */
 static int fact_text(const json_t *v, struct buf *out)
 {
@@ -207,36 +421,41 @@ static void compare_facts(struct diff *x, const char *host, const json_t *of, co
 			x->err = RONDA_ENOMEM;
 		add_to(x, "facts", buf_data(&id),
 		       json_pack("{s:s, s:s%, s:s%}", "fact", f, "old", buf_data(&o), buf_len(&o),
-				 "new", buf_data(&n), buf_len(&n)), host, NULL);
+				 "new", buf_data(&n), buf_len(&n)), host, 0, NULL);
 	}
 	buf_release(&id);
 	buf_release(&o);
 	buf_release(&n);
 }
 
-static void compare_host(struct diff *x, const char *host, const json_t *old_h,
-			 const json_t *new_h)
+static void compare_host(struct diff *x, const char *host, const struct diff_host *old_h,
+			 const struct diff_host *new_h)
 {
-	const char *ov = str_or(old_h, "verdict", "error"), *nv = str_or(new_h, "verdict", "error");
+	enum patrol_verdict ov = old_h->verdict, nv = new_h->verdict;
 	struct buf id;
 
 	if (host_down(nv)) {
 		if (!host_down(ov)) {
-			const char *why = str_or(new_h, "error", "");
-
 			buf_init(&id, BUF_DEFAULT_MAX);
-			if (buf_printf(&id, "%s\x1f%s", nv, why) != RONDA_OK)
+			if (buf_printf(&id, "%u\x1f%s", (unsigned)nv, new_h->error) != RONDA_OK)
 				x->err = RONDA_ENOMEM;
 			add_to(x, "down", buf_data(&id),
-			       json_pack("{s:s, s:s}", "verdict", nv, "error", why), host, ov);
+			       json_pack("{s:s, s:s}", "verdict", patrol_verdict_name(nv),
+					 "error", new_h->error), host, ov, patrol_verdict_name(ov));
 			buf_release(&id);
 		}
 		return;		/* nothing to compare on a host that was not patrolled */
 	}
-	if (host_down(ov))
-		add_to(x, "back", nv, json_pack("{s:s}", "verdict", nv), host, ov);
+	if (host_down(ov)) {
+		buf_init(&id, BUF_DEFAULT_MAX);
+		if (buf_printf(&id, "%u", (unsigned)nv) != RONDA_OK)
+			x->err = RONDA_ENOMEM;
+		add_to(x, "back", buf_data(&id), json_pack("{s:s}", "verdict", patrol_verdict_name(nv)),
+		       host, ov, patrol_verdict_name(ov));
+		buf_release(&id);
+	}
 	compare_tasks(x, host, old_h, new_h);
-	compare_facts(x, host, json_object_get(old_h, "facts"), json_object_get(new_h, "facts"));
+	compare_facts(x, host, old_h->facts, new_h->facts);
 }
 
 /* Adds `folded` to every group of every list. */
@@ -271,42 +490,32 @@ static int fold_all(json_t *d)
 	return RONDA_OK;
 }
 
-int patrol_diff(const json_t *old_run, const json_t *new_run, json_t **out)
+int diff_runs(const struct diff_run *old_run, const struct diff_run *new_run, json_t **out)
 {
 	static const char *const lists[] = { "new_failures", "new_warnings", "recovered", "down",
 		"back", "added", "removed", "rebooted", "facts" };
 	static const char *const single[] = { "added", "removed", "rebooted" };
-	struct diff x = { .d = json_object(), .index = json_object() };
-	const char **names = NULL;
-	json_t *groups = json_object();
-	size_t n = 0, i;
+	struct diff x = { .d = json_object(), .index = json_object(), .seen = json_object() };
+	json_t *groups = NULL;
+	size_t i;
 	int r = RONDA_ENOMEM;
 
-	if (!x.d || !x.index || !groups)
+	if (!x.d || !x.index || !x.seen)
 		goto out;
 	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
-		if (json_object_set_new(groups, lists[i], json_array()))
+		if (json_object_set_new(x.d, lists[i], json_array()))
 			goto out;
-	json_decref(x.d);
-	x.d = groups;
-	groups = NULL;
-	if ((r = sorted_names(new_run, &names, &n)))
-		goto out;
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_object_get(old_run, names[i]);
+	for (i = 0; i < new_run->n; i++) {
+		const struct diff_host *n = &new_run->v[i], *o = find_host(old_run, n->name);
 
 		if (!o)
-			add_host(&x, "added", names[i]);
+			add_host(&x, "added", n->name);
 		else
-			compare_host(&x, names[i], o, json_object_get(new_run, names[i]));
+			compare_host(&x, n->name, o, n);
 	}
-	free(names);
-	names = NULL;
-	if ((r = sorted_names(old_run, &names, &n)))
-		goto out;
-	for (i = 0; i < n; i++)
-		if (!json_object_get(new_run, names[i]))
-			add_host(&x, "removed", names[i]);
+	for (i = 0; i < old_run->n; i++)
+		if (!find_host(new_run, old_run->v[i].name))
+			add_host(&x, "removed", old_run->v[i].name);
 	r = x.err ? x.err : fold_all(x.d);
 	if (r)
 		goto out;
@@ -324,8 +533,7 @@ int patrol_diff(const json_t *old_run, const json_t *new_run, json_t **out)
 			   json_array_size(json_object_get(x.d, "new_failures")) ||
 			   json_array_size(json_object_get(x.d, "new_warnings")) ||
 			   json_array_size(json_object_get(x.d, "down")),
-			   "hosts", "old", (json_int_t)json_object_size(old_run),
-			   "new", (json_int_t)json_object_size(new_run));
+			   "hosts", "old", (json_int_t)old_run->n, "new", (json_int_t)new_run->n);
 	if (!groups || json_object_update(groups, x.d)) {
 		r = RONDA_ENOMEM;
 		goto out;
@@ -334,10 +542,30 @@ int patrol_diff(const json_t *old_run, const json_t *new_run, json_t **out)
 	groups = NULL;
 	r = RONDA_OK;
 out:
-	free(names);
 	json_decref(groups);
 	json_decref(x.d);
 	json_decref(x.index);
+	json_decref(x.seen);
+	return r;
+}
+
+int patrol_diff(const json_t *old_run, const json_t *new_run, json_t **out)
+{
+	struct diff_run o, n;
+	struct buf err;
+	int r;
+
+	buf_init(&err, BUF_DEFAULT_MAX);
+	diff_run_init(&n);
+	r = diff_run_from_json(old_run, &o, &err);
+	if (r == RONDA_OK) {
+		r = diff_run_from_json(new_run, &n, &err);
+		if (r == RONDA_OK)
+			r = diff_runs(&o, &n, out);
+		diff_run_release(&o);
+	}
+	diff_run_release(&n);
+	buf_release(&err);
 	return r;
 }
 

@@ -16,7 +16,8 @@
  * page is built in memory and written with file_replace().
  */
 #include "html.h"
-#include "patrol_report.h"
+#include "summary.h"
+#include "verdict.h"
 
 #include <stdarg.h>
 #include <stdint.h>

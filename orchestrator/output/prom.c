@@ -29,7 +29,7 @@
  * over it (file_replace), so the collector never reads half a file.
  */
 #include "prom.h"
-#include "patrol_report.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>

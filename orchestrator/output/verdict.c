@@ -3,6 +3,9 @@
  */
 #include "verdict.h"
 
+#include <string.h>
+
+#include "err.h"
 #include "banned.h"
 
 static const char *const pv_names[] = {
@@ -13,6 +16,17 @@ static const char *const pv_names[] = {
 const char *patrol_verdict_name(enum patrol_verdict v)
 {
 	return (unsigned)v <= PV_UNREACHABLE ? pv_names[v] : "error";
+}
+
+int patrol_verdict_from_name(const char *name, enum patrol_verdict *v)
+{
+	for (unsigned i = 0; i <= PV_UNREACHABLE; i++) {
+		if (strcmp(name, pv_names[i]) == 0) {
+			*v = (enum patrol_verdict)i;
+			return RONDA_OK;
+		}
+	}
+	return RONDA_EINVAL;
 }
 
 /* The engine gave up before the agent could run: nothing came back. */

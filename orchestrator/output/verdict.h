@@ -15,6 +15,8 @@ enum patrol_verdict {
 enum patrol_verdict patrol_host_verdict(const struct patrol_host *h);
 /* "ok", "warn", "fail", "error", "unreachable" (JSON, files, metrics). */
 const char *patrol_verdict_name(enum patrol_verdict v);
+/* The reverse, for files read back (`ronda diff`).  RONDA_EINVAL if unknown. */
+int patrol_verdict_from_name(const char *name, enum patrol_verdict *v);
 
 /* Why a host is unreachable or in error, for people; "" otherwise. */
 const char *patrol_host_why(const struct patrol_host *h);

@@ -7,7 +7,7 @@
  *   patrol_plan_job()                      -> the job JSON line for the agent
  *   the deploy steps push and run the agent (deploy.h)
  *   results.h decodes what it sends back    -> struct patrol_host per host
- *   output/patrol_report.h and friends      -> terminal, JSON Lines, files
+ *   output/ (summary.h, json.h, files.h...) -> terminal, JSON Lines, files
  *
  * The job and the agent's lines follow common/PROTOCOL.md.
  */

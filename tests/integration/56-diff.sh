@@ -67,5 +67,10 @@ echo '{ nope' > "$dir/one/${r[0]}/hosts/node001.json"
 cp -r "$runs/${r[1]}" "$dir/one/"
 "$R" diff "$dir/one" > /dev/null 2> "$dir/e4"; rc=$?
 [ $rc -eq 78 ] && grep -q "node001.json" "$dir/e4" && t_ok "a corrupt host file: exit 78 naming it" || t_fail "corrupt host file" "rc=$rc $(cat "$dir/e4")"
+cp "$runs/${r[0]}/hosts/node001.json" "$dir/one/${r[0]}/hosts/node001.json"
+jq '.tasks[0].verdict = "bogus"' "$runs/${r[1]}/hosts/node002.json" > "$dir/one/${r[1]}/hosts/node002.json"
+"$R" diff "$dir/one" > /dev/null 2> "$dir/e5"; rc=$?
+[ $rc -eq 78 ] && grep -q "node002.json: tasks\[0\] (\"load\"): unknown verdict \"bogus\"" "$dir/e5" &&
+	t_ok "an unknown verdict: exit 78 naming the file and task" || t_fail "unknown verdict" "rc=$rc $(cat "$dir/e5")"
 "$R" diff --help | grep -q '^usage: ronda diff' && t_ok "diff --help" || t_fail "diff --help"
 t_finish

@@ -2,7 +2,9 @@
  * output_diff.c - comparing two runs, on synthetic host objects as
  * --out writes them: each kind of change lands in its group with hosts
  * folded, boot-time jitter is not a reboot, and only new failures,
- * warnings and down hosts make a run worse.
+ * warnings and down hosts make a run worse.  The decoding edge: unknown or
+ * malformed verdicts and a host given twice are errors naming the file;
+ * missing fields keep their defaults.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "err.h"
 #include "output/diff.h"
 #include "banned.h"
@@ -275,6 +278,182 @@ static void test_fleet(void **state)
 	json_decref(n);
 }
 
+/* Decodes host object text as file `from` into run; the error, if any, in err. */
+static int add_text(struct diff_run *run, const char *name, const char *text, const char *from,
+		    struct buf *err)
+{
+	json_t *o = parse(text);
+	int r = diff_run_add(run, name, strlen(name), o, from, err);
+
+	json_decref(o);
+	return r;
+}
+
+/* The error of decoding one host object, or NULL if it decodes. */
+static char *decode_error(const char *text)
+{
+	struct diff_run run;
+	struct buf err;
+	char *msg = NULL;
+
+	diff_run_init(&run);
+	buf_init(&err, BUF_DEFAULT_MAX);
+	if (add_text(&run, "web01", text, "r/hosts/web01.json", &err) != RONDA_OK) {
+		assert_true(buf_len(&err) > 0);
+		msg = strdup(buf_data(&err));
+	} else {
+		assert_int_equal(buf_len(&err), 0);
+		assert_int_equal(run.n, 1);
+	}
+	diff_run_release(&run);
+	buf_release(&err);
+	return msg;
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	char *msg = decode_error(text);
+
+	if (!msg)
+		fail_msg("decoded, but should not: %s", text);
+	if (strcmp(msg, want))
+		fail_msg("error \"%s\", want \"%s\"", msg, want);
+	free(msg);
+}
+
+static void test_decode_bad_verdict(void **state)
+{
+	(void)state;
+	expect_error("{\"verdict\":\"fine\",\"tasks\":[]}",
+		     "r/hosts/web01.json: unknown verdict \"fine\" (ok, warn, fail, error or unreachable)");
+	/* a task verdict is never a host verdict, nor the reverse */
+	expect_error("{\"verdict\":\"skipped\"}",
+		     "r/hosts/web01.json: unknown verdict \"skipped\" (ok, warn, fail, error or unreachable)");
+	expect_error("{\"verdict\":\"ok\",\"tasks\":[" T("disk", "ok") "," T("load", "unreachable") "]}",
+		     "r/hosts/web01.json: tasks[1] (\"load\"): unknown verdict \"unreachable\" "
+		     "(ok, warn, fail, error or skipped)");
+	expect_error("{\"verdict\":\"ok\",\"tasks\":[{\"task\":\"disk\",\"verdict\":2}]}",
+		     "r/hosts/web01.json: tasks[0] (\"disk\"): unknown verdict (not a string) "
+		     "(ok, warn, fail, error or skipped)");
+	/* case, a NUL inside, and what a terminal would act on, shown escaped */
+	expect_error("{\"verdict\":\"OK\"}",
+		     "r/hosts/web01.json: unknown verdict \"OK\" (ok, warn, fail, error or unreachable)");
+	expect_error("{\"verdict\":\"ok\",\"tasks\":[{\"task\":\"d\\u001b[2J\",\"verdict\":\"bad\\u0007\"}]}",
+		     "r/hosts/web01.json: tasks[0] (\"d\\x1b[2J\"): unknown verdict \"bad\\x07\" "
+		     "(ok, warn, fail, error or skipped)");
+	/* a NUL inside (only JSON built in memory can hold one) */
+	{
+		json_t *o = json_pack("{s:s#}", "verdict", "ok\0x", (int)4);
+		struct diff_run run;
+		struct buf err;
+
+		diff_run_init(&run);
+		buf_init(&err, BUF_DEFAULT_MAX);
+		assert_non_null(o);
+		assert_int_equal(diff_run_add(&run, "h", 1, o, "mem", &err), RONDA_EPARSE);
+		assert_string_equal(buf_data(&err), "mem: unknown verdict \"ok\\x00x\" "
+				    "(ok, warn, fail, error or unreachable)");
+		json_decref(o);
+		diff_run_release(&run);
+		buf_release(&err);
+	}
+	/* patrol_diff decodes too: a bad verdict in either run is refused */
+	{
+		json_t *good = parse("{" HOST("a", "ok", "null", "\"facts\":null", T("disk", "ok")) "}");
+		json_t *bad = parse("{" HOST("a", "ok", "null", "\"facts\":null", T("disk", "meh")) "}");
+		json_t *d = NULL;
+
+		assert_int_equal(patrol_diff(good, bad, &d), RONDA_EPARSE);
+		assert_int_equal(patrol_diff(bad, good, &d), RONDA_EPARSE);
+		assert_null(d);
+		json_decref(good);
+		json_decref(bad);
+	}
+}
+
+static void test_decode_missing(void **state)
+{
+	struct diff_run run;
+	struct buf err;
+
+	(void)state;
+	expect_error("[]", "r/hosts/web01.json: not a host result (no verdict)");
+	expect_error("{\"host\":\"web01\"}", "r/hosts/web01.json: not a host result (no verdict)");
+	expect_error("{\"verdict\":null}", "r/hosts/web01.json: not a host result (no verdict)");
+	/* no error, facts or tasks; a task without a name; a task without a verdict */
+	diff_run_init(&run);
+	buf_init(&err, BUF_DEFAULT_MAX);
+	assert_int_equal(add_text(&run, "a", "{\"verdict\":\"error\"}", "a.json", &err), RONDA_OK);
+	assert_int_equal(add_text(&run, "b", "{\"verdict\":\"ok\",\"facts\":[],\"tasks\":["
+				  "{\"verdict\":\"meh\"},{\"task\":\"disk\"},7," T("load", "warn") "]}",
+				  "b.json", &err), RONDA_OK);
+	assert_int_equal(diff_run_seal(&run, &err), RONDA_OK);
+	assert_int_equal(buf_len(&err), 0);
+	assert_int_equal(run.n, 2);
+	assert_string_equal(run.v[0].name, "a");
+	assert_int_equal(run.v[0].verdict, PV_ERROR);
+	assert_string_equal(run.v[0].error, "");
+	assert_null(run.v[0].facts);
+	assert_int_equal(run.v[0].n_tasks, 0);
+	assert_int_equal(run.v[1].verdict, PV_OK);
+	assert_null(run.v[1].facts);
+	assert_int_equal(run.v[1].n_tasks, 2);
+	assert_string_equal(run.v[1].tasks[0].name, "disk");
+	assert_int_equal(run.v[1].tasks[0].verdict, VERDICT_ERROR);
+	assert_string_equal(run.v[1].tasks[1].name, "load");
+	assert_int_equal(run.v[1].tasks[1].verdict, VERDICT_WARN);
+	diff_run_release(&run);
+	buf_release(&err);
+}
+
+/* Two files for one host (by their "host" or by the file name): an error naming both. */
+static void test_decode_host_twice(void **state)
+{
+	struct diff_run run;
+	struct buf err;
+
+	(void)state;
+	diff_run_init(&run);
+	buf_init(&err, BUF_DEFAULT_MAX);
+	assert_int_equal(add_text(&run, "web02", "{\"verdict\":\"ok\"}", "r/hosts/web02.json", &err), RONDA_OK);
+	assert_int_equal(add_text(&run, "web01", "{\"verdict\":\"ok\"}", "r/hosts/web01.json", &err), RONDA_OK);
+	assert_int_equal(add_text(&run, "web01", "{\"verdict\":\"fail\"}", "r/hosts/copy.json", &err), RONDA_OK);
+	assert_int_equal(diff_run_seal(&run, &err), RONDA_EPARSE);
+	assert_non_null(strstr(buf_data(&err), "host web01 twice: in r/hosts/"));
+	assert_non_null(strstr(buf_data(&err), "r/hosts/web01.json"));
+	assert_non_null(strstr(buf_data(&err), "r/hosts/copy.json"));
+	assert_null(strstr(buf_data(&err), "web02"));
+	diff_run_release(&run);
+	buf_release(&err);
+
+	/* names equal in natural order but not the same (web1, web01) are two hosts */
+	diff_run_init(&run);
+	buf_init(&err, BUF_DEFAULT_MAX);
+	assert_int_equal(add_text(&run, "web01", "{\"verdict\":\"ok\"}", "a", &err), RONDA_OK);
+	assert_int_equal(add_text(&run, "web1", "{\"verdict\":\"ok\"}", "b", &err), RONDA_OK);
+	assert_int_equal(add_text(&run, "web001", "{\"verdict\":\"ok\"}", "c", &err), RONDA_OK);
+	assert_int_equal(diff_run_seal(&run, &err), RONDA_OK);
+	assert_int_equal(run.n, 3);
+	diff_run_release(&run);
+	buf_release(&err);
+}
+
+/* A task given twice in the old run: the last one counts (as before the edge). */
+static void test_task_twice(void **state)
+{
+	json_t *d;
+
+	(void)state;
+	d = diff_of("{" HOST("a", "fail", "null", "\"facts\":null", T("disk", "ok") "," T("disk", "fail")) "}",
+		    "{" HOST("a", "fail", "null", "\"facts\":null", T("disk", "fail")) "}");
+	assert_int_equal(json_array_size(json_object_get(d, "new_failures")), 0);
+	json_decref(d);
+	d = diff_of("{" HOST("a", "fail", "null", "\"facts\":null", T("disk", "fail") "," T("disk", "ok")) "}",
+		    "{" HOST("a", "fail", "null", "\"facts\":null", T("disk", "fail")) "}");
+	assert_string_equal(folded(group(d, "new_failures", "task", "disk", "fail")), "a");
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +462,10 @@ int main(void)
 		cmocka_unit_test(test_not_worse),
 		cmocka_unit_test(test_fleet),
 		cmocka_unit_test(test_long_facts),
+		cmocka_unit_test(test_decode_bad_verdict),
+		cmocka_unit_test(test_decode_missing),
+		cmocka_unit_test(test_decode_host_twice),
+		cmocka_unit_test(test_task_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,7 @@
 
 #include "buf.h"
 #include "err.h"
-#include "output/patrol_report.h"
+#include "patrol/results.h"
 #include "proto.h"
 
 struct fleet {

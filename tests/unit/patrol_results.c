@@ -19,6 +19,8 @@
 #include "patrol/results.h"
 #include "proto.h"
 #include "patrol/deploy.h"
+#include "output/exitcode.h"
+#include "output/verdict.h"
 #include "patrol_fixture.h"
 #include "banned.h"
 
