@@ -47,6 +47,7 @@
 #include "rotate_int.h"
 #include "rotate_state.h"
 #include "spawner.h"
+#include "grow.h"
 #include "banned.h"
 
 /* The user or group named by key (from file); -1 when absent. */
@@ -426,7 +427,7 @@ static void rotate_glob(struct run *ru, const char *glob)
 {
 	const struct rot_opts *o = ru->o;
 	const char *slash = strrchr(glob, '/'), *pat = slash + 1;
-	char dpath[PATH_MAX], tpath[PATH_MAX], **names = NULL, **more;
+	char dpath[PATH_MAX], tpath[PATH_MAX], **names = NULL;
 	struct dir_index ix = { NULL, 0 };
 	int dfd = -1, tdir = -1, fd, wild = strpbrk(pat, "*?[") != NULL, oom = 0;
 	size_t n = 0, cap = 0;
@@ -468,13 +469,9 @@ static void rotate_glob(struct run *ru, const char *glob)
 	while ((de = readdir(d))) {
 		if (fnmatch(pat, de->d_name, FNM_PERIOD) != 0 || (wild && not_a_log(de->d_name)))
 			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 256;
-			if (!(more = realloc(names, cap * sizeof(*names)))) {
-				oom = 1;
-				break;
-			}
-			names = more;
+		if (GROW(names, n, cap, 256)) {
+			oom = 1;
+			break;
 		}
 		if (!(names[n] = strdup(de->d_name))) {
 			oom = 1;

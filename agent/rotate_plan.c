@@ -15,6 +15,7 @@
 #include "err.h"
 #include "fsafe.h"
 #include "rotate_int.h"
+#include "grow.h"
 #include "banned.h"
 
 static int plan_op(struct plan *p, enum op_kind k, const char *from,
@@ -158,7 +159,6 @@ int rot_index(int dfd, struct dir_index *ix)
 {
 	struct dirent *de;
 	size_t cap = 0;
-	char **more;
 	DIR *d;
 	int fd, r = RONDA_OK;
 
@@ -173,13 +173,9 @@ int rot_index(int dfd, struct dir_index *ix)
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (ix->n == cap) {
-			cap = cap ? 2 * cap : 256;
-			if (!(more = realloc(ix->names, cap * sizeof(*more)))) {
-				r = RONDA_ENOMEM;
-				break;
-			}
-			ix->names = more;
+		if (GROW(ix->names, ix->n, cap, 256)) {
+			r = RONDA_ENOMEM;
+			break;
 		}
 		if (!(ix->names[ix->n] = strdup(de->d_name))) {
 			r = RONDA_ENOMEM;

@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "grow.h"
 #include "banned.h"
 
 /* Numbers in ranges: 18 digits always fit an unsigned long long. */
@@ -44,15 +45,8 @@ int hostlist_push(struct hostlist *l, const char *s, size_t n)
 {
 	char *c;
 
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 16;
-		char **nv = reallocarray(l->v, na, sizeof(*nv));
-
-		if (!nv)
-			return RONDA_ENOMEM;
-		l->v = nv;
-		l->alloc = na;
-	}
+	if (GROW(l->v, l->n, l->alloc, 16))
+		return RONDA_ENOMEM;
 	c = strndup(s, n);
 	if (!c)
 		return RONDA_ENOMEM;
@@ -234,16 +228,9 @@ static int parse_word(const char *word, struct word *w, struct buf *err)
 				rc = bad(err, word, i, "'[' is never closed");
 				goto out;
 			}
-			if (g->n == alloc) {
-				size_t na = alloc ? alloc * 2 : 4;
-				struct range *nr = reallocarray(g->r, na, sizeof(*nr));
-
-				if (!nr) {
-					rc = RONDA_ENOMEM;
-					goto out;
-				}
-				g->r = nr;
-				alloc = na;
+			if (GROW(g->r, g->n, alloc, 4)) {
+				rc = RONDA_ENOMEM;
+				goto out;
 			}
 			rc = parse_range(word, &i, &g->r[g->n], err);
 			if (rc)

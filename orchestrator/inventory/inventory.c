@@ -15,6 +15,7 @@
 #include "err.h"
 #include "hostlist.h"
 #include "target.h"
+#include "grow.h"
 #include "banned.h"
 
 /* ---- hosts by name ---- */
@@ -71,15 +72,8 @@ int inv_add_host(struct inventory *inv, const char *name, size_t *idx)
 
 	if (inv->n_hosts >= INVENTORY_MAX_HOSTS)
 		return RONDA_ELIMIT;
-	if (inv->n_hosts == inv->a_hosts) {
-		size_t na = inv->a_hosts ? inv->a_hosts * 2 : 64;
-		struct inv_host *nv = reallocarray(inv->hosts, na, sizeof(*nv));
-
-		if (!nv)
-			return RONDA_ENOMEM;
-		inv->hosts = nv;
-		inv->a_hosts = na;
-	}
+	if (GROW(inv->hosts, inv->n_hosts, inv->a_hosts, 64))
+		return RONDA_ENOMEM;
 	if (2 * (inv->n_hosts + 1) + 2 > inv->hcap) {
 		rc = inv_htab_rebuild(inv, 2 * (inv->n_hosts + 1));
 		if (rc)
@@ -102,15 +96,8 @@ int inv_add_host(struct inventory *inv, const char *name, size_t *idx)
 
 int inv_push_index(size_t **v, size_t *n, size_t *a, size_t x)
 {
-	if (*n == *a) {
-		size_t na = *a ? *a * 2 : 4;
-		size_t *nv = reallocarray(*v, na, sizeof(*nv));
-
-		if (!nv)
-			return RONDA_ENOMEM;
-		*v = nv;
-		*a = na;
-	}
+	if (GROW(*v, *n, *a, 4))
+		return RONDA_ENOMEM;
 	(*v)[(*n)++] = x;
 	return RONDA_OK;
 }

@@ -22,6 +22,7 @@
 #include "hostlist.h"
 #include "inventory.h"
 #include "settings.h"
+#include "grow.h"
 #include "banned.h"
 
 /* Host visits by globs and groups, summed over a whole selection. */
@@ -59,15 +60,8 @@ struct eval {
 
 static int push_item(struct items *it, enum op op, const char *s, size_t len)
 {
-	if (it->n == it->alloc) {
-		size_t na = it->alloc ? it->alloc * 2 : 8;
-		struct item *nv = reallocarray(it->v, na, sizeof(*nv));
-
-		if (!nv)
-			return RONDA_ENOMEM;
-		it->v = nv;
-		it->alloc = na;
-	}
+	if (GROW(it->v, it->n, it->alloc, 8))
+		return RONDA_ENOMEM;
 	it->v[it->n].op = op;
 	it->v[it->n].s = s;
 	it->v[it->n].len = len;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "grow.h"
 #include "banned.h"
 
 void target_list_init(struct target_list *l)
@@ -50,15 +51,8 @@ int target_list_add(struct target_list *l, const struct target *t)
 	int r = RONDA_ENOMEM;
 
 	memset(&c, 0, sizeof(c));
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 16;
-		struct target *nv = realloc(l->v, na * sizeof(*nv));
-
-		if (!nv)
-			return RONDA_ENOMEM;
-		l->v = nv;
-		l->alloc = na;
-	}
+	if (GROW(l->v, l->n, l->alloc, 16))
+		return RONDA_ENOMEM;
 	c.port = t->port;
 	c.connect_timeout = t->connect_timeout;
 	c.command_timeout = t->command_timeout;

@@ -23,6 +23,7 @@
 #include "escape.h"
 #include "inventory/hostlist.h"
 #include "summary.h"
+#include "grow.h"
 #include "banned.h"
 
 /* Boot times differ by a second or so between runs (now - uptime). */
@@ -213,15 +214,8 @@ int diff_run_add(struct diff_run *run, const char *name, size_t len, json_t *obj
 	int r = RONDA_ENOMEM;
 
 	buf_init(&why, BUF_DEFAULT_MAX);
-	if (run->n == run->alloc) {
-		size_t na = run->alloc ? run->alloc * 2 : 16;
-		struct diff_host *v = reallocarray(run->v, na, sizeof(*v));
-
-		if (!v)
-			goto out;
-		run->v = v;
-		run->alloc = na;
-	}
+	if (GROW(run->v, run->n, run->alloc, 16))
+		goto out;
 	h.name = copy(name, len);
 	h.from = copy(from, strlen(from));
 	if (!h.name || !h.from)

@@ -46,6 +46,7 @@
 #include "log.h"
 #include "proto.h"
 #include "report.h"
+#include "grow.h"
 #include "banned.h"
 
 /* Numeric values turned into samples per result, filesystems included. */
@@ -73,19 +74,11 @@ struct prom {
 static struct family *family(struct prom *p, const char *name, const char *help)
 {
 	json_t *at = json_object_get(p->index, name);
-	struct family *grown;
 
 	if (at)
 		return &p->f[json_integer_value(at)];
-	if (p->n == p->alloc) {
-		size_t alloc = p->alloc ? 2 * p->alloc : 32;
-
-		grown = realloc(p->f, alloc * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		p->f = grown;
-		p->alloc = alloc;
-	}
+	if (GROW(p->f, p->n, p->alloc, 32))
+		return NULL;
 	p->f[p->n].name = strdup(name);
 	p->f[p->n].help = strdup(help);
 	buf_init(&p->f[p->n].samples, BUF_DEFAULT_MAX);

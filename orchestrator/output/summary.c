@@ -22,6 +22,7 @@
 #include "escape.h"
 #include "proto.h"
 #include "fold.h"
+#include "grow.h"
 #include "banned.h"
 
 /* Widest folded host list shown in the summary; the JSON has them all. */
@@ -198,7 +199,7 @@ static int verdict_rank(enum proto_verdict v)
 static int task_entries(const struct target_list *tl, const struct patrol_host *hosts,
 			struct entry **out, size_t *n_out)
 {
-	struct entry *e = NULL, *grown;
+	struct entry *e = NULL;
 	json_t *order = json_object();
 	size_t n = 0, alloc = 0, i, k;
 
@@ -216,13 +217,8 @@ static int task_entries(const struct target_list *tl, const struct patrol_host *
 			o = json_object_get(order, task);
 			if (!o && json_object_set_new(order, task, o = json_integer((json_int_t)json_object_size(order))))
 				goto nomem;
-			if (n == alloc) {
-				alloc = alloc ? 2 * alloc : 64;
-				grown = realloc(e, alloc * sizeof(*e));
-				if (!grown)
-					goto nomem;
-				e = grown;
-			}
+			if (GROW(e, n, alloc, 64))
+				goto nomem;
 			e[n++] = (struct entry){ .host = i, .rank = rank, .key = task, .res = r,
 						 .order = (size_t)json_integer_value(o) };
 		}

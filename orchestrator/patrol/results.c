@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "proto.h"
+#include "grow.h"
 #include "banned.h"
 
 /* When even the copy of an agent error fails: the host still is one. */
@@ -51,18 +52,10 @@ int patrol_host_set_error(struct patrol_host *h, const char *msg)
 
 static int add_result(struct patrol_host *h, json_t *obj)
 {
-	struct patrol_result *r;
 	int v = VERDICT_ERROR;
 
-	if (h->n_results == h->alloc_results) {
-		size_t alloc = h->alloc_results ? 2 * h->alloc_results : 16;
-
-		r = realloc(h->results, alloc * sizeof(*r));
-		if (!r)
-			return RONDA_ENOMEM;
-		h->results = r;
-		h->alloc_results = alloc;
-	}
+	if (GROW(h->results, h->n_results, h->alloc_results, 16))
+		return RONDA_ENOMEM;
 	/* proto_line_parse has checked that these are there and of their types */
 	proto_verdict_from_name(json_string_value(json_object_get(obj, "verdict")), &v);
 	h->results[h->n_results++] = (struct patrol_result){

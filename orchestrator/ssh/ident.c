@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "grow.h"
 #include "banned.h"
 
 #define KEY_MAX (64 * 1024)
@@ -95,16 +96,9 @@ static int add(struct ident_set *s, const char *path, int must_exist)
 		r = RONDA_ENOMEM;
 		goto out;
 	}
-	if (s->n == s->alloc) {
-		size_t na = s->alloc ? 2 * s->alloc : 8;
-		struct ident *nv = realloc(s->v, na * sizeof(*nv));
-
-		if (!nv) {
-			r = RONDA_ENOMEM;
-			goto out;
-		}
-		s->v = nv;
-		s->alloc = na;
+	if (GROW(s->v, s->n, s->alloc, 8)) {
+		r = RONDA_ENOMEM;
+		goto out;
 	}
 	s->v[s->n++] = id;
 	memset(&id, 0, sizeof(id));

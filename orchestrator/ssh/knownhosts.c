@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "grow.h"
 #include "banned.h"
 
 #define KH_MAX_FILE ((size_t)64 << 20)
@@ -215,15 +216,8 @@ out:
 
 static int push(struct knownhosts *kh, const struct kh_entry *e)
 {
-	if (kh->n == kh->alloc) {
-		size_t na = kh->alloc ? kh->alloc * 2 : 64;
-		struct kh_entry *nv = realloc(kh->v, na * sizeof(*nv));
-
-		if (!nv)
-			return RONDA_ENOMEM;
-		kh->v = nv;
-		kh->alloc = na;
-	}
+	if (GROW(kh->v, kh->n, kh->alloc, 64))
+		return RONDA_ENOMEM;
 	kh->v[kh->n++] = *e;
 	return RONDA_OK;
 }
