@@ -43,14 +43,26 @@ ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) \
 # Each binary sees only its own folder and common/ (INC, set per folder
 # below): an include across binaries does not compile.
 ALL_CPPFLAGS = -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(INC) $(CPPFLAGS)
-ORCH_INC := -Iorchestrator -Icommon
+ORCH_INC = -Iorchestrator -Icommon $(LIBSSH2_INC)
 AGENT_INC := -Iagent -Icommon
 COMMON_INC := -Icommon
 # Full RELRO: the GOT is read-only once the program runs (what Debian's
 # hardening flags, and lintian, ask of a package).
 ALL_LDFLAGS := $(SANFLAGS) -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
 
-ORCH_LIBS := -lssh2 -lcrypto -lev -lconfig -lz -ljansson -lcares -lm
+# libssh2 >= 1.11.1 (rsa-sha2, EtM, strict KEX): the system's where it is
+# that recent, else Debian 13's source package, which make deps builds into
+# build/deps/libssh2 (packaging/libssh2.sh) and which is then linked
+# statically.  `ronda --version` says which.
+LIBSSH2_DIR := build/deps/libssh2
+ifneq ($(wildcard $(LIBSSH2_DIR)/lib/libssh2.a),)
+LIBSSH2_INC := -I$(LIBSSH2_DIR)/include -DRONDA_LIBSSH2_BUILT
+LIBSSH2_LIB := $(LIBSSH2_DIR)/lib/libssh2.a
+else
+LIBSSH2_INC :=
+LIBSSH2_LIB := -lssh2
+endif
+ORCH_LIBS := $(LIBSSH2_LIB) -lcrypto -lev -lconfig -lz -ljansson -lcares -lm
 AGENT_LIBS := -lseccomp -ljansson -lz -lm
 COMMON_LIBS := -ljansson -lm
 # ASan cannot link statically: the sanitizer build of the agent is dynamic.
@@ -79,6 +91,7 @@ all: deps
 deps:
 ifneq ($(NODEPS),1)
 	@sh packaging/deps.sh
+	@sh packaging/libssh2.sh build/deps
 endif
 
 programs: $(BUILD)/ronda $(BUILD)/ronda-agent $(TEST_TOOLS)

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "ssh/engine.h"
 #include "version.h"
 #include "banned.h"
 
@@ -51,7 +52,7 @@ int main(int argc, char **argv)
 {
 	log_init("ronda", RLOG_WARN, 2);
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("ronda %s\n", RONDA_VERSION);
+		printf("ronda %s\n%s\n", RONDA_VERSION, engine_ssh_library());
 		return EXIT_OK;
 	}
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

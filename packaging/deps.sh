@@ -6,6 +6,8 @@
 # logrotate is what suite 64 and make rotate-bench compare the rotate task with;
 # faketime runs logrotate at the test's own "now" in suite 64.
 # clang-14 and its runtime (libFuzzer, sanitizers) build the fuzz targets.
+# cmake and xz-utils build libssh2 1.11.1 from Debian 13's source package
+# where the system's is older (packaging/libssh2.sh).
 set -eu
 
 PKGS="build-essential pkg-config file
@@ -13,7 +15,7 @@ libssh2-1-dev libssl-dev libev-dev libconfig-dev zlib1g-dev
 libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
 openssh-server openssh-client valgrind procps iproute2 bc jq time
 mandoc groff-base man-db dpkg-dev lintian systemd sudo logrotate faketime
-clang-14 libclang-rt-14-dev
+clang-14 libclang-rt-14-dev cmake xz-utils
 chromium"
 
 missing=""

@@ -646,3 +646,19 @@ out:
 	libssh2_exit();
 	return r;
 }
+
+const char *engine_ssh_library(void)
+{
+	static char text[96];
+
+	/* the library's own word, not the header's: they differ when the
+	   system's .so was upgraded under us */
+	snprintf(text, sizeof(text), "libssh2 %s (%s)", libssh2_version(0),
+#ifdef RONDA_LIBSSH2_BUILT
+		 "Debian 13 source package, linked statically"
+#else
+		 "system"
+#endif
+		 );
+	return text;
+}

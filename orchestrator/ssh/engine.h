@@ -124,4 +124,10 @@ void engine_opts_init(struct engine_opts *o);
 int engine_run(const struct engine_opts *o, const struct target_list *targets,
 	       struct host_result *results);
 
+/*
+ * Which libssh2 this ronda runs on, for --version: "libssh2 1.11.1
+ * (Debian 13 source package, linked statically)" or "(system)".
+ */
+const char *engine_ssh_library(void);
+
 #endif

@@ -61,5 +61,12 @@ else
 fi
 if "$BUILD/ronda-agent" --version | grep -q '^ronda-agent '; then t_ok "ronda-agent --version"; else t_fail "ronda-agent --version"; fi
 if "$BUILD/ronda" --version | grep -q '^ronda '; then t_ok "ronda --version"; else t_fail "ronda --version"; fi
+# ronda needs libssh2 >= 1.11.1 (packaging/libssh2.sh): the one it runs on says so.
+v=$("$BUILD/ronda" --version | sed -n 's/^libssh2 \([0-9.]*\) .*/\1/p')
+if [ -n "$v" ] && [ "$(printf '%s\n1.11.1\n' "$v" | sort -V | head -1)" = 1.11.1 ]; then
+	t_ok "ronda runs on libssh2 $v (>= 1.11.1)"
+else
+	t_fail "ronda runs on libssh2 >= 1.11.1" "$("$BUILD/ronda" --version | tr '\n' ' ')"
+fi
 
 t_finish
