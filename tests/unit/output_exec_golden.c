@@ -21,9 +21,8 @@
 #include "buf.h"
 #include "err.h"
 #include "output/report.h"
+#include "golden.h"
 #include "banned.h"
-
-#define GOLDEN "tests/unit/golden/"
 
 struct host {
 	const char *name, *address;
@@ -101,64 +100,6 @@ static void release(struct fleet *f)
 	for (size_t i = 0; i < N_HOSTS; i++)
 		host_result_release(&f->res[i]);
 	target_list_release(&f->tl);
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *text;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	return text;
-}
-
-/* Cuts out what follows each mark up to the end char (the clock). */
-static void unclock(char *s, const char *mark, char end)
-{
-	char *p = s;
-
-	while ((p = strstr(p, mark))) {
-		char *q = strchr(p + strlen(mark), end);
-
-		assert_non_null(q);
-		memmove(p + strlen(mark), q, strlen(q) + 1);
-		p += strlen(mark);
-	}
-}
-
-static void golden(const char *name, const char *text)
-{
-	char path[256], *want;
-	FILE *f;
-
-	snprintf(path, sizeof(path), GOLDEN "%s", name);
-	if (getenv("GOLDEN_WRITE")) {
-		f = fopen(path, "we");
-		assert_non_null(f);
-		fputs(text, f);
-		fclose(f);
-	}
-	want = slurp(path);
-	if (!want)
-		fail_msg("no %s (GOLDEN_WRITE=1 makes it)", path);
-	if (strcmp(want, text)) {
-		snprintf(path, sizeof(path), "/tmp/golden-%s", name);
-		f = fopen(path, "we");
-		if (f) {
-			fputs(text, f);
-			fclose(f);
-		}
-		fail_msg("%s differs from " GOLDEN "%s", path, name);
-	}
-	free(want);
 }
 
 enum what { OUTPUTS, SUMMARY, JSON };
