@@ -12,36 +12,7 @@ R="$BUILD/ronda"
 T="$dir/modern"
 mkdir -p "$T"
 
-free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"; }
-# sshd NAME ADDR HOSTKEY EXTRA-OPTION...: one more sshd of the fleet, on
-# its own address, stopped by down.sh (its pid goes to the fleet's list).
-sshd_at() {
-	local name=$1 addr=$2 key=$3 port
-	shift 3
-	port=$(free_port "$addr")
-	cat > "$T/$name.conf" <<EOC
-ListenAddress $addr:$port
-HostKey $key
-AuthorizedKeysFile $dir/authorized_keys
-PidFile none
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-SetEnv HOME=$dir/home/default PATH=$dir/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir
-EOC
-	/usr/sbin/sshd -D -e -f "$T/$name.conf" "$@" 2>"$T/$name.log" &
-	echo $! >> "$dir/pids"
-	# up when it accepts a connection (bounded: 100 tries)
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null && break
-		sleep 0.05
-	done
-	printf '  { name = "%s"; address = "%s"; port = %s; },\n' "$name" "$addr" "$port" >> "$T/hosts"
-}
+source "$TOP/tests/lib-sshd.sh"
 
 ssh-keygen -q -t rsa -b 3072 -N '' -f "$T/rsa_host" -C rsa-host
 ssh-keygen -q -t ed25519 -N '' -f "$T/ed_host" -C ed-host
@@ -83,7 +54,7 @@ else
 	t_fail "hardened and RSA-only servers answer" "rc=$rc $out $(tail -3 "$T"/*.log)"
 fi
 # The recorded keys are the servers' own, and the real ssh agrees with them.
-rsa_port=$(sed -n 's/.*name = "rsaonly"; address = "127.3.0.2"; port = \([0-9]*\).*/\1/p' "$T/hosts")
+rsa_port=$(cat "$T/rsaonly.port")
 if grep -q "^\[127.3.0.2\]:$rsa_port ssh-rsa $(cut -d' ' -f2 "$T/rsa_host.pub")" "$kh"; then
 	t_ok "accept-new recorded the RSA host key"
 else

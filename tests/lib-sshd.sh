@@ -1,0 +1,40 @@
+# lib-sshd.sh - extra sshd servers beside a loopback fleet, for suites that
+# need servers set up unlike the fleet's own (hardened, certificates, ...).
+# Source it after lib.sh and after the fleet is up; it uses $dir (the
+# fleet's directory) and $T (the suite's scratch directory).
+
+free_port() { python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1], 0)); print(s.getsockname()[1])' "$1"; }
+
+# sshd_at NAME ADDR HOSTKEY EXTRA-OPTION...: one more sshd of the fleet, on
+# its own address, stopped by down.sh (its pid goes to the fleet's list).
+# Its inventory line is appended to $T/hosts and its port is in
+# $T/NAME.port.  An EXTRA-OPTION given as -o overrides the defaults below
+# (sshd takes the first value, and command-line options come first).
+sshd_at() {
+	local name=$1 addr=$2 key=$3 port
+	shift 3
+	port=$(free_port "$addr")
+	cat > "$T/$name.conf" <<EOC
+ListenAddress $addr:$port
+HostKey $key
+AuthorizedKeysFile $dir/authorized_keys
+PidFile none
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+SetEnv HOME=$dir/home/default PATH=$dir/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir
+EOC
+	/usr/sbin/sshd -D -e -f "$T/$name.conf" "$@" 2>"$T/$name.log" &
+	echo $! >> "$dir/pids"
+	# up when it accepts a connection (bounded: 100 tries)
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/$addr/$port") 2>/dev/null && break
+		sleep 0.05
+	done
+	echo "$port" > "$T/$name.port"
+	printf '  { name = "%s"; address = "%s"; port = %s; },\n' "$name" "$addr" "$port" >> "$T/hosts"
+}
