@@ -123,24 +123,33 @@ static int feed(struct conn *c)
 	return 0;
 }
 
+/* Bytes libssh2 has taken off the socket for this channel but not handed out. */
+static int queued(struct conn *c)
+{
+	unsigned long avail = 0;
+
+	libssh2_channel_window_read_ex(c->ch, &avail, NULL);
+	return avail > 0;
+}
+
 enum advance st_read(struct conn *c)
 {
-	size_t got;
-
 	if (!c->killing && feed(c) < 0)
 		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
 			    "connection lost while sending input: %s", conn_ssh_error(c));
 
 	/*
 	 * Reading one stream can pull the other's packets off the socket into
-	 * libssh2's queue; the socket then stays quiet although data waits.
-	 * So drain both until a whole pass brings nothing.
+	 * libssh2's queue; the socket then stays quiet although data waits,
+	 * and the host would sit until the keepalive woke it.  So drain both
+	 * until a pass brings nothing and libssh2 holds nothing more for the
+	 * channel.  A second empty pass ends it whatever is queued: data on
+	 * an extended stream other than stderr is never read.
 	 */
-	do {
-		int rc;
+	for (int idle = 0; idle < 2;) {
+		size_t got = 0;
+		int rc = drain(c, 0, &c->r->out, &c->r->out_cut, &got);
 
-		got = 0;
-		rc = drain(c, 0, &c->r->out, &c->r->out_cut, &got);
 		if (rc == 0)
 			rc = drain(c, SSH_EXTENDED_DATA_STDERR, &c->r->err,
 				   &c->r->err_cut, &got);
@@ -151,7 +160,13 @@ enum advance st_read(struct conn *c)
 			return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
 				    "connection lost while the command ran: %s",
 				    conn_ssh_error(c));
-	} while (got > 0);
+		if (got > 0)
+			idle = 0;
+		else if (queued(c))
+			idle++;
+		else
+			break;
+	}
 	if (!libssh2_channel_eof(c->ch))
 		return conn_wait_ssh(c);
 	conn_set_state(c, ST_CLOSE);
