@@ -191,12 +191,15 @@ static int parse_line(const char *line, size_t len, struct kh_entry *e)
 
 		if (next_field(&p, end, &f, &n))
 			goto out;
-		blob = malloc(KH_MAX_BLOB);
+		/* sized to the text: a file of many keys must not hold 16 KiB each */
+		size_t cap = n / 4 * 3 + 3 < KH_MAX_BLOB ? n / 4 * 3 + 3 : KH_MAX_BLOB;
+
+		blob = malloc(cap);
 		if (!blob) {
 			r = RONDA_ENOMEM;
 			goto out;
 		}
-		if (b64_decode(f, n, blob, KH_MAX_BLOB, &bloblen) ||
+		if (b64_decode(f, n, blob, cap, &bloblen) ||
 		    knownhosts_key_type(blob, bloblen, &t, &tlen) || tlen != ktn ||
 		    memcmp(t, kt, ktn))
 			goto out;
