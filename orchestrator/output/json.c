@@ -38,6 +38,24 @@ static json_t *ms_or_null(long v)
 	return v < 0 ? json_null() : json_integer(v);
 }
 
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* What the handshake agreed on; null before a handshake succeeded. */
+static void set_methods(json_t *o, const struct ssh_methods *m)
+{
+	char cipher[100], mac[100];
+
+	ssh_method_pair(m->cipher[0], m->cipher[1], cipher, sizeof(cipher));
+	ssh_method_pair(m->mac[0], m->mac[1], mac, sizeof(mac));
+	json_object_set_new(o, "kex", str_or_null(m->kex));
+	json_object_set_new(o, "hostkey_type", str_or_null(m->hostkey));
+	json_object_set_new(o, "cipher", str_or_null(cipher));
+	json_object_set_new(o, "mac", str_or_null(mac));
+}
+
 int json_put_line(FILE *out, json_t *o)
 {
 	int r = o && json_dumpf(o, out, JSON_COMPACT | JSON_PRESERVE_ORDER |
@@ -86,6 +104,7 @@ int report_json(FILE *out, const struct target_list *tl,
 		json_object_set_new(o, "stdout_truncated", json_boolean(h->out_cut));
 		json_object_set_new(o, "stderr_truncated", json_boolean(h->err_cut));
 		json_object_set_new(o, "attempts", json_integer(h->attempts));
+		set_methods(o, &h->methods);
 		json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
 			"start", ms_or_null(h->ms_start), "connect", ms_or_null(h->ms_connect),
 			"handshake", ms_or_null(h->ms_handshake), "auth", ms_or_null(h->ms_auth),
@@ -112,6 +131,7 @@ json_t *patrol_host_json(const struct target *t, const struct patrol_host *h)
 	json_object_set_new(o, "error", why[0] ? json_string(why) : json_null());
 	if (c) {
 		json_object_set_new(o, "attempts", json_integer(c->attempts));
+		set_methods(o, &c->methods);
 		json_object_set_new(o, "ms", json_pack("{s:o, s:o, s:o, s:o}",
 			"connect", ms_or_null(c->ms_connect), "handshake", ms_or_null(c->ms_handshake),
 			"auth", ms_or_null(c->ms_auth), "run", ms_or_null(c->ms_run)));

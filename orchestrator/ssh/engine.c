@@ -97,6 +97,14 @@ const char *host_status_name(enum host_status s)
 	return (unsigned)s < RESULT_COUNT ? status_names[s] : "unknown";
 }
 
+void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n)
+{
+	if (strcmp(cs, sc) == 0)
+		snprintf(out, n, "%s", cs);
+	else
+		snprintf(out, n, "%s/%s", cs, sc);
+}
+
 void host_result_release(struct host_result *r)
 {
 	buf_release(&r->out);

@@ -44,6 +44,21 @@ enum host_status {
 /* Stable names used in JSON and summaries. */
 const char *host_status_name(enum host_status s);
 
+/*
+ * What the SSH handshake agreed on, so that an operator can audit a fleet's
+ * crypto in one run.  Empty strings until a handshake has succeeded.  The
+ * MAC of an AEAD cipher (AES-GCM) is "<implicit>", as ssh -v says.
+ */
+struct ssh_methods {
+	char kex[64];
+	char hostkey[48];	/* the host key algorithm, e.g. rsa-sha2-512 */
+	char cipher[2][48];	/* [0] client to server, [1] server to client */
+	char mac[2][48];
+};
+
+/* "a" when both directions agree, else "a/b" (OpenSSH's ssh -v shows both). */
+void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n);
+
 struct host_result {
 	enum host_status status;
 	int has_exit;		/* exit_code is real */
@@ -59,6 +74,7 @@ struct host_result {
 				   and pacing); -1 if never started */
 	char why[256];		/* the cause, for people; empty when ok */
 	size_t bytes_in;	/* stdin bytes sent to the host, all steps */
+	struct ssh_methods methods;
 };
 
 void host_result_release(struct host_result *r);

@@ -130,6 +130,34 @@ connected:
 	return GO;
 }
 
+static void method_name(LIBSSH2_SESSION *s, int method, char *out, size_t n)
+{
+	const char *v = libssh2_session_methods(s, method);
+
+	/* libssh2's made-up name for the MAC of AES-GCM, which has none */
+	if (v && strncmp(v, "INTEGRATED-", 11) == 0)
+		v = "<implicit>";
+	snprintf(out, n, "%s", v ? v : "");
+}
+
+/* What was negotiated, for --json, and at -vv as ssh -v shows it. */
+static void record_methods(struct conn *c)
+{
+	struct ssh_methods *m = &c->r->methods;
+	char cipher[100], mac[100];
+
+	method_name(c->s, LIBSSH2_METHOD_KEX, m->kex, sizeof(m->kex));
+	method_name(c->s, LIBSSH2_METHOD_HOSTKEY, m->hostkey, sizeof(m->hostkey));
+	method_name(c->s, LIBSSH2_METHOD_CRYPT_CS, m->cipher[0], sizeof(m->cipher[0]));
+	method_name(c->s, LIBSSH2_METHOD_CRYPT_SC, m->cipher[1], sizeof(m->cipher[1]));
+	method_name(c->s, LIBSSH2_METHOD_MAC_CS, m->mac[0], sizeof(m->mac[0]));
+	method_name(c->s, LIBSSH2_METHOD_MAC_SC, m->mac[1], sizeof(m->mac[1]));
+	ssh_method_pair(m->cipher[0], m->cipher[1], cipher, sizeof(cipher));
+	ssh_method_pair(m->mac[0], m->mac[1], mac, sizeof(mac));
+	log_debug("%s: kex %s, host key %s, cipher %s, mac %s", c->t->name, m->kex,
+		  m->hostkey, cipher, mac);
+}
+
 enum advance st_handshake(struct conn *c)
 {
 	int rc;
@@ -151,6 +179,7 @@ enum advance st_handshake(struct conn *c)
 			return conn_fail(c, RESULT_PROTOCOL, "no SSH banner: %s", conn_ssh_error(c));
 		return conn_fail(c, RESULT_PROTOCOL, "SSH handshake failed: %s", conn_ssh_error(c));
 	}
+	record_methods(c);
 	conn_set_state(c, ST_HOSTKEY);
 	return GO;
 }

@@ -12,7 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ssh/engine.h"
+
 #define GOLDEN "tests/unit/golden/"
+
+/* What a fixture host's handshake agreed on (ssh/engine.h). */
+static inline void golden_methods(struct host_result *r, const char *hostkey,
+				  const char *cs, const char *sc, const char *mac)
+{
+	snprintf(r->methods.kex, sizeof(r->methods.kex), "%s", "curve25519-sha256");
+	snprintf(r->methods.hostkey, sizeof(r->methods.hostkey), "%s", hostkey);
+	snprintf(r->methods.cipher[0], sizeof(r->methods.cipher[0]), "%s", cs);
+	snprintf(r->methods.cipher[1], sizeof(r->methods.cipher[1]), "%s", sc);
+	snprintf(r->methods.mac[0], sizeof(r->methods.mac[0]), "%s", mac);
+	snprintf(r->methods.mac[1], sizeof(r->methods.mac[1]), "%s", mac);
+}
 
 static inline char *slurp(const char *path)
 {

@@ -107,6 +107,9 @@ static void build(struct fleet *f, const struct host *hs, size_t n, const struct
 		c->ms_auth = hs[i].st == RESULT_UNREACHABLE ? -1 : 5;
 		c->ms_run = hs[i].out ? 40 : -1;
 		snprintf(c->why, sizeof(c->why), "%s", hs[i].why ? hs[i].why : "");
+		if (hs[i].st != RESULT_UNREACHABLE)
+			golden_methods(c, "ssh-ed25519", "aes256-gcm@openssh.com",
+				       "aes256-gcm@openssh.com", "<implicit>");
 		f->h[i].conn = c;
 		f->h[i].uploaded = i * 1000;
 		if (hs[i].out)
