@@ -27,6 +27,8 @@
 
 static int set_prefs(struct conn *c);
 
+#define CERT_SUFFIX "-cert-v01@openssh.com"
+
 static void resolved(void *arg, int status, const struct sockaddr *sa,
 		     socklen_t len, const char *reason)
 {
@@ -158,6 +160,24 @@ static void record_methods(struct conn *c)
 		  m->hostkey, cipher, mac);
 }
 
+/*
+ * The certificate host key algorithm the key exchange settled on, or NULL.
+ * libssh2 1.11.1 offers ssh-ed25519-cert-v01@openssh.com but cannot read
+ * such a key: that method's init is hostkey_method_ssh_ed25519_init
+ * (hostkey.c), which wants a blob that starts with "ssh-ed25519", so the
+ * exchange fails ("Unable to initialize hostkey importer", kex.c, which
+ * _libssh2_kex_exchange reports as LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE).
+ * That is how a server with nothing but a certificate shows itself:
+ * set_prefs asks for the certificate last.
+ */
+static const char *cert_hostkey(struct conn *c)
+{
+	const char *m = libssh2_session_methods(c->s, LIBSSH2_METHOD_HOSTKEY);
+	size_t n = m ? strlen(m) : 0, sn = strlen(CERT_SUFFIX);
+
+	return n > sn && strcmp(m + n - sn, CERT_SUFFIX) == 0 ? m : NULL;
+}
+
 enum advance st_handshake(struct conn *c)
 {
 	int rc;
@@ -173,6 +193,10 @@ enum advance st_handshake(struct conn *c)
 	rc = libssh2_session_handshake(c->s, c->fd);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return conn_wait_ssh(c);
+	if (rc == LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE && cert_hostkey(c))
+		return conn_fail(c, RESULT_HOSTKEY_UNKNOWN,
+			    "host offers a certificate (%s) and no plain host key ronda takes; certificate host keys are not supported by libssh2 %s",
+			    cert_hostkey(c), libssh2_version(0));
 	if (rc) {
 		/* Not an SSH server, or it hung up: not worth a retry. */
 		if (rc == LIBSSH2_ERROR_BANNER_RECV || rc == LIBSSH2_ERROR_BANNER_SEND)
@@ -219,6 +243,18 @@ static enum advance hostkey_other_type(struct conn *c, const unsigned char *key,
 	return st;
 }
 
+/*
+ * A CA line covers the host, by address or by name.  We cannot check the
+ * certificate, and a plain key recorded by accept-new would silently stand
+ * in for the CA the operator chose: such a host is refused.
+ */
+static int ca_covers(struct conn *c, size_t *line)
+{
+	return knownhosts_ca(c->e->kh, c->t->address, c->t->port, line) ||
+	       (strcmp(c->t->address, c->t->name) != 0 &&
+		knownhosts_ca(c->e->kh, c->t->name, c->t->port, line));
+}
+
 enum advance st_hostkey(struct conn *c)
 {
 	size_t len = 0;
@@ -226,6 +262,7 @@ enum advance st_hostkey(struct conn *c)
 	const char *key = libssh2_session_hostkey(c->s, &len, &type);
 	char fp[80] = "?";
 	enum kh_result k;
+	size_t line = 0;
 
 	if (!key)
 		return conn_fail(c, RESULT_PROTOCOL, "server sent no host key");
@@ -255,6 +292,11 @@ enum advance st_hostkey(struct conn *c)
 		return conn_fail(c, RESULT_HOSTKEY_CHANGED, "host key %s is marked @revoked in %s",
 			    fp, c->e->o->known_hosts);
 	case KH_UNKNOWN:
+		if (ca_covers(c, &line))
+			return conn_fail(c, RESULT_HOSTKEY_UNKNOWN,
+				    "covered by @cert-authority at %s:%zu, but certificate host keys are not supported by libssh2 %s; add a plain entry: ssh-keyscan -p %u %s",
+				    c->e->o->known_hosts, line, libssh2_version(0),
+				    c->t->port, c->t->address);
 		if (c->e->o->hostkeys != HOSTKEYS_ACCEPT_NEW)
 			return conn_fail(c, RESULT_HOSTKEY_UNKNOWN,
 				    "unknown host key %s for %s port %u (not in %s; see --hostkeys accept-new)",
@@ -434,6 +476,14 @@ static int set_prefs(struct conn *c)
 	r = c->e->o->hostkeys == HOSTKEYS_OFF ? RONDA_OK : known_types(c, &known);
 	if (r == RONDA_OK)
 		r = order_hostkeys(hostkey, buf_len(&known) ? buf_data(&known) : "", &hk);
+	/*
+	 * Last, whatever known_hosts holds: chosen only by a server with no
+	 * plain key, which then fails with a clear message (cert_hostkey).
+	 * libssh2's RSA and ECDSA certificate methods have no sig_verify, so
+	 * it never agrees on them at all.
+	 */
+	if (r == RONDA_OK && buf_len(&hk))
+		r = buf_puts(&hk, ",ssh-ed25519" CERT_SUFFIX);
 	if (r == RONDA_OK && buf_len(&hk) == 0)
 		r = RONDA_EINVAL;
 	if (r == RONDA_OK)

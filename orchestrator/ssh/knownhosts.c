@@ -29,13 +29,14 @@
 #define KH_MAX_FILE ((size_t)64 << 20)
 #define KH_MAX_BLOB 16384
 
-enum kh_marker { MARK_NONE, MARK_REVOKED };
+enum kh_marker { MARK_NONE, MARK_REVOKED, MARK_CA };
 
 struct kh_entry {
 	char *patterns;		/* comma list, or NULL when hashed */
 	unsigned char salt[64], hash[64];
 	size_t saltlen, hashlen;
 	enum kh_marker marker;
+	size_t lineno;		/* in the file; 0 for entries added in memory */
 	unsigned char *blob;
 	size_t bloblen;
 	int is_new;		/* added by accept-new, not yet saved */
@@ -166,7 +167,7 @@ static int parse_line(const char *line, size_t len, struct kh_entry *e)
 		if (n == 8 && memcmp(f, "@revoked", 8) == 0)
 			e->marker = MARK_REVOKED;
 		else if (n == 15 && memcmp(f, "@cert-authority", 15) == 0)
-			return RONDA_ENOTFOUND;	/* we do not do certificates */
+			e->marker = MARK_CA;
 		else
 			goto out;
 		if (next_field(&p, end, &f, &n))
@@ -250,6 +251,7 @@ static int parse_all(struct knownhosts *kh, const char *text, size_t len, size_t
 			n--;
 		r = parse_line(p, n, &e);
 		if (r == RONDA_OK) {
+			e.lineno = lineno;
 			r = push(kh, &e);
 			if (r) {
 				entry_release(&e);
@@ -382,8 +384,9 @@ static enum kh_result check_name(const struct knownhosts *kh, const char *name,
 		const struct kh_entry *e = &kh->v[i];
 		int same = e->bloblen == keylen && memcmp(e->blob, key, keylen) == 0;
 
-		/* @revoked counts only for the names its patterns match. */
-		if (!entry_matches(e, name))
+		/* @revoked counts only for the names its patterns match; a CA's
+		   key is not the host's own. */
+		if (e->marker == MARK_CA || !entry_matches(e, name))
 			continue;
 		if (e->marker == MARK_REVOKED) {
 			if (same)
@@ -424,6 +427,39 @@ enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
 		return r;
 	plain = check_name(kh, host, key, keylen);
 	return plain == KH_OK || plain == KH_REVOKED ? plain : KH_UNKNOWN;
+}
+
+/* The first @cert-authority line whose patterns match name, or 0. */
+static size_t ca_line(const struct knownhosts *kh, const char *name)
+{
+	for (size_t i = 0; i < kh->n; i++) {
+		const struct kh_entry *e = &kh->v[i];
+
+		if (e->marker == MARK_CA && entry_matches(e, name))
+			return e->lineno;
+	}
+	return 0;
+}
+
+/*
+ * As for keys, "[host]:port" first, then the plain name: ssh retries
+ * without the port for a key it does not know, CA lines included.
+ */
+int knownhosts_ca(const struct knownhosts *kh, const char *host, unsigned port,
+		  size_t *line)
+{
+	char name[1100];
+	size_t l;
+
+	if (host_name(host, port, name, sizeof(name)))
+		return 0;
+	l = ca_line(kh, name);
+	if (!l && port != 22)
+		l = ca_line(kh, host);
+	if (!l)
+		return 0;
+	*line = l;
+	return 1;
 }
 
 /* Appends the key types of name's entries to out, each once. */

@@ -5,8 +5,11 @@
  * 1.10 stops at the first line it cannot parse, ignores @revoked, and
  * matches a plain "host" entry for a "[host]:port" lookup by rules of its
  * own.  Here a bad line is skipped (and counted), @revoked keys are refused
- * for the names their patterns match, @cert-authority lines are ignored,
- * and hashed entries (|1|salt|hash) are matched with HMAC-SHA1.  On a port
+ * for the names their patterns match, and hashed entries (|1|salt|hash) are
+ * matched with HMAC-SHA1.  @cert-authority lines are read and matched like
+ * the others, but vouch for no key: libssh2 1.11.1 cannot take a host
+ * certificate, so knownhosts_ca() only says which line covers a host, for
+ * an error that tells the truth.  On a port
  * other than 22 the name is "[host]:port"; when that name has no entry at
  * all, the plain "host" entry may vouch for the key, as in OpenSSH 9.2.
  *
@@ -53,6 +56,13 @@ void knownhosts_free(struct knownhosts *kh);
 enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
 				unsigned port, const unsigned char *key,
 				size_t keylen);
+
+/*
+ * Whether an @cert-authority line covers host:port (by the names and the
+ * port-less fallback knownhosts_check() uses); *line is its line number.
+ */
+int knownhosts_ca(const struct knownhosts *kh, const char *host, unsigned port,
+		  size_t *line);
 
 /*
  * Appends to out (comma-separated, each once, in file order) the key types

@@ -1,7 +1,7 @@
 /* fuzz_knownhosts.c - known_hosts lines: load the input as a file, then
  * look up plain, [host]:port and hashed-looking names with two key types,
- * list the key types known for each, and record a new key for a host
- * (accept-new, in memory only). */
+ * ask which @cert-authority line covers each, list the key types known for
+ * each, and record a new key for a host (accept-new, in memory only). */
 #include "fuzz.h"
 
 #include "buf.h"
@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const hosts[] = { "web01", "10.0.0.1", "host", "*", "" };
 	static const unsigned ports[] = { 22, 2222 };
 	struct knownhosts *kh = NULL;
-	size_t bad = 0;
+	size_t bad = 0, line = 0;
 	char fp[128];
 	struct buf types;
 
@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t p = 0; p < 2; p++) {
 			(void)knownhosts_check(kh, hosts[h], ports[p], ed25519, sizeof(ed25519));
 			(void)knownhosts_check(kh, hosts[h], ports[p], rsa, sizeof(rsa));
+			(void)knownhosts_ca(kh, hosts[h], ports[p], &line);
 			buf_init(&types, 4096);
 			(void)knownhosts_types(kh, hosts[h], ports[p], &types);
 			buf_release(&types);

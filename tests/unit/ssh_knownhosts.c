@@ -2,7 +2,8 @@
  * ssh_knownhosts.c - known_hosts lookups as OpenSSH 9.2 does them:
  * [host]:port, falling back to the plain host only when [host]:port has no
  * entry, another key type counted as a change, hashed names, patterns with
- * negation, @revoked only for the names it matches, unreadable lines
+ * negation, @revoked only for the names it matches, which hosts an
+ * @cert-authority line covers (its key vouching for none), unreadable lines
  * skipped (not fatal), the known types of a host, and accept-new appending
  * each key once, through a symlink, even when two runs add the same host.
  * tests/integration/47-knownhosts.sh holds the same verdicts up against
@@ -277,6 +278,91 @@ static void test_revoked_by_name(void **state)
 	knownhosts_free(kh);
 }
 
+static size_t ca(struct knownhosts *kh, const char *h, unsigned port)
+{
+	size_t line = 999;
+
+	if (!knownhosts_ca(kh, h, port, &line)) {
+		assert_int_equal(line, 999);	/* untouched when not covered */
+		return 0;
+	}
+	return line;
+}
+
+/*
+ * @cert-authority lines say which hosts a CA covers, by the patterns and
+ * names plain lines use; the CA's key is never a host's own key.
+ */
+static void test_cert_authority(void **state)
+{
+	struct knownhosts *kh;
+	struct buf b;
+	size_t bad;
+
+	(void)state;
+	buf_init(&b, 4096);
+	write_file("h ssh-ed25519 " KEY_A "\n"
+		   "@cert-authority *.dc1,!bad.dc1 ssh-ed25519 " KEY_B "\n"
+		   "@cert-authority h,10.0.0.5 ssh-ed25519 " KEY_B "\n"
+		   "@cert-authority [10.0.0.6]:2222 ecdsa-sha2-nistp256 " KEY_C "\n"
+		   "@cert-authority " HASHED " ssh-ed25519 " KEY_B "\n"
+		   "@cert-authority  *.dc1\tssh-ed25519 " KEY_A "\n");
+	kh = load(&bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(ca(kh, "web.dc1", 22), 2);	/* the first line that covers it */
+	assert_int_equal(ca(kh, "WEB.DC1", 22), 2);
+	assert_int_equal(ca(kh, "bad.dc1", 22), 6);	/* negated on line 2 only */
+	assert_int_equal(ca(kh, "dc1", 22), 0);
+	assert_int_equal(ca(kh, "elsewhere", 22), 0);
+	/* [host]:port first, then the plain name, as for keys */
+	assert_int_equal(ca(kh, "10.0.0.5", 22), 3);
+	assert_int_equal(ca(kh, "10.0.0.5", 2222), 3);
+	assert_int_equal(ca(kh, "10.0.0.6", 2222), 4);
+	assert_int_equal(ca(kh, "10.0.0.6", 22), 0);
+	assert_int_equal(ca(kh, "h.example", 2200), 5);
+	assert_int_equal(ca(kh, "h.example", 22), 0);
+	/* The CA's key vouches for no host, not even as a changed key. */
+	assert_int_equal(check(kh, "web.dc1", 22, KEY_B), KH_UNKNOWN);
+	assert_int_equal(check(kh, "h.example", 2200, KEY_B), KH_UNKNOWN);
+	assert_int_equal(check(kh, "10.0.0.6", 2222, KEY_C), KH_UNKNOWN);
+	assert_int_equal(check(kh, "h", 22, KEY_A), KH_OK);
+	assert_int_equal(check(kh, "h", 22, KEY_B), KH_CHANGED);
+	assert_int_equal(check(kh, "h", 22, KEY_C), KH_OTHER_TYPE);
+	assert_int_equal(knownhosts_types(kh, "web.dc1", 22, &b), RONDA_OK);
+	assert_int_equal(buf_len(&b), 0);
+	assert_int_equal(knownhosts_types(kh, "h", 22, &b), RONDA_OK);
+	assert_string_equal(buf_data(&b), "ssh-ed25519");
+	buf_release(&b);
+	knownhosts_free(kh);
+}
+
+/* Broken CA lines are skipped and counted, and cover nothing. */
+static void test_cert_authority_hostile(void **state)
+{
+	struct knownhosts *kh;
+	size_t bad;
+
+	(void)state;
+	write_file("@cert-authority\n"				/* nothing else */
+		   "@cert-authority *\n"			/* no key */
+		   "@cert-authority * ssh-ed25519\n"		/* no blob */
+		   "@cert-authority * ssh-ed25519 !!!notbase64!!!\n"
+		   "@cert-authority * ssh-ed25519 AAAA\n"	/* too short */
+		   "@cert-authority * ssh-rsa " KEY_A "\n"	/* type is not the blob's */
+		   "@cert-authority ssh-ed25519 " KEY_A "\n"	/* marker, no host */
+		   "@cert-authority |1|bad|hash ssh-ed25519 " KEY_A "\n"
+		   "@cert-authorityx * ssh-ed25519 " KEY_A "\n"
+		   "@Cert-Authority * ssh-ed25519 " KEY_A "\n"
+		   "ok ssh-ed25519 " KEY_A "\n");
+	kh = load(&bad);
+	assert_int_equal(bad, 10);
+	assert_int_equal(ca(kh, "ok", 22), 0);
+	assert_int_equal(ca(kh, "ssh-ed25519", 22), 0);
+	assert_int_equal(ca(kh, "anything", 2222), 0);
+	assert_int_equal(check(kh, "ok", 22, KEY_A), KH_OK);
+	knownhosts_free(kh);
+}
+
 static void test_missing_file_is_empty(void **state)
 {
 	struct knownhosts *kh = NULL;
@@ -405,6 +491,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_lines_skipped_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_authority, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cert_authority_hostile, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_fallback_only_without_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_known_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_through_symlink, setup, teardown),
