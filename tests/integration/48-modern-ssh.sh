@@ -2,8 +2,11 @@
 # 48-modern-ssh.sh - servers set up as real hardened ones are, which
 # libssh2 1.10 could not reach: an RSA user key against OpenSSH >= 8.8
 # (rsa-sha2 only), a server whose MACs are EtM only and whose ciphers are
-# AES-GCM (the usual ssh-audit hardening), and a server with only an RSA
-# host key.  The recorded host key is checked with the real ssh.
+# AES-GCM (the usual ssh-audit hardening), one with EtM MACs and AES-CTR,
+# and a server with only an RSA host key.  The recorded host key is checked
+# with the real ssh; --json and -vv name what each handshake agreed on; and
+# strict KEX is seen in both KEXINITs through a relay (tests/tools/kexproxy.py),
+# which then injects a packet as Terrapin does, for ronda and ssh to refuse.
 source "$(dirname "$0")/../lib.sh"
 dir=$("$TOP/tests/fleet/up.sh" -n 2 -t 300) || { t_fail "fleet up"; t_finish; exit 1; }
 trap '"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1' EXIT
@@ -19,9 +22,12 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/ed_host" -C ed-host
 : > "$T/hosts"
 sshd_at hardened 127.3.0.1 "$T/ed_host" \
 	-o MACs=hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com \
-	-o Ciphers=aes256-gcm@openssh.com,aes128-gcm@openssh.com \
+	-o Ciphers=aes256-gcm@openssh.com \
 	-o KexAlgorithms=curve25519-sha256,curve25519-sha256@libssh.org
 sshd_at rsaonly 127.3.0.2 "$T/rsa_host" -o HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256
+sshd_at etmonly 127.3.0.3 "$T/ed_host" \
+	-o MACs=hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com \
+	-o Ciphers=aes128-ctr,aes256-ctr
 cat > "$T/inventory.cfg" <<EOC
 defaults = { user = "root"; identity = "$FLEET_KEY"; };
 hosts = (
@@ -66,9 +72,62 @@ if ssh -F none -i "$FLEET_KEY" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictH
 else
 	t_fail "ssh accepts the host key ronda recorded" "$(cat "$T/ssh.err")"
 fi
+# What each handshake agreed on, in --json: EtM where the server insists.
+out=$("$R" exec -i "$T/inventory.cfg" --known-hosts "$kh" --hostkeys accept-new --no-agent --json \
+	hardened,rsaonly,etmonly -- true 2>"$T/json.err"); rc=$?
+got=$(jq -r '"\(.host) \(.status) \(.kex) \(.hostkey_type) \(.cipher) \(.mac)"' <<<"$out" | sort)
+want="etmonly ok curve25519-sha256 ssh-ed25519 aes128-ctr hmac-sha2-256-etm@openssh.com
+hardened ok curve25519-sha256 ssh-ed25519 aes256-gcm@openssh.com <implicit>
+rsaonly ok curve25519-sha256 rsa-sha2-512 aes128-gcm@openssh.com <implicit>"
+[ $rc -eq 0 ] && [ "$got" = "$want" ] && t_ok "--json names each host's kex, host key, cipher and MAC (EtM-only, GCM-only, RSA-only)" ||
+	t_fail "--json negotiated methods" "rc=$rc got: $got"
 # Checked again, strictly: the same servers are known now.
 out=$("$R" exec -i "$T/inventory.cfg" --known-hosts "$kh" --hostkeys strict --no-agent \
-	hardened,rsaonly -- true 2>&1); rc=$?
+	-vv hardened,rsaonly -- true 2>&1); rc=$?
+grep -Eq '^ronda: debug: [0-9.]+ hardened: kex curve25519-sha256, host key ssh-ed25519, cipher aes256-gcm@openssh.com, mac <implicit>$' <<<"$out" &&
+	t_ok "-vv logs what was negotiated" || t_fail "-vv logs what was negotiated" "$(grep -i kex <<<"$out")"
 [ $rc -eq 0 ] && t_ok "second run, strict host keys: both known" || t_fail "second run, strict host keys" "rc=$rc $out"
+
+# --- strict KEX (Terrapin, CVE-2023-48795) ------------------------------------------
+# A relay reads both KEXINITs: ronda must offer kex-strict-c-v00 and the
+# server kex-strict-s-v00.  Then the relay slips an SSH_MSG_IGNORE in front
+# of the server's KEXINIT, as the Terrapin attack does: under strict KEX the
+# client must refuse it, where libssh2 1.10 took it and lost its sequence.
+fline=$(grep -o "name = \"$FLEET_FIRST\"; address = \"[0-9.]*\"; port = [0-9]*" "$FLEET_INVENTORY")
+faddr=$(sed 's/.*address = "\([0-9.]*\)".*/\1/' <<<"$fline"); fport=${fline##* }
+for mode in observe inject; do
+	: > "$T/kex-$mode"
+	python3 "$TOP/tests/tools/kexproxy.py" 127.3.0.9 "$T/kexport-$mode" "$faddr" "$fport" $mode "$T/kex-$mode" 60 &
+	echo $! >> "$dir/pids"
+	for _ in $(seq 100); do [ -s "$T/kexport-$mode" ] && break; sleep 0.05; done
+	printf 'defaults = { user = "root"; identity = "%s"; };\nhosts = ( { name = "relay"; address = "127.3.0.9"; port = %s; } );\n' \
+		"$FLEET_KEY" "$(cat "$T/kexport-$mode")" > "$T/relay-$mode.cfg"
+	"$R" exec -i "$T/relay-$mode.cfg" --known-hosts /dev/null --insecure-no-hostkey-check --no-agent --retries 0 \
+		--json relay -- echo through > "$T/relay-$mode.json" 2>"$T/relay-$mode.err"
+	echo $? > "$T/relay-$mode.rc"
+	for _ in $(seq 100); do [ -s "$T/kex-$mode" ] && break; sleep 0.05; done
+done
+st=$(jq -r '"\(.status) \(.stdout)"' "$T/relay-observe.json")
+if [ "$(cat "$T/kex-observe")" = "client-strict=1 server-strict=1" ] && [ "$st" = "ok through" ]; then
+	t_ok "strict KEX: ronda offers kex-strict-c-v00, sshd kex-strict-s-v00, and the session works"
+else
+	t_fail "strict KEX offered by both sides" "$(cat "$T/kex-observe") $st $(cat "$T/relay-observe.err")"
+fi
+st=$(jq -r '"\(.status) \(.error)"' "$T/relay-inject.json")
+if [ "$(cat "$T/relay-inject.rc")" -ne 0 ] && [[ $st == protocol* ]] && [ "$(cat "$T/kex-inject")" = "client-strict=1 server-strict=1" ]; then
+	t_ok "strict KEX: a packet slipped before KEXINIT is refused ($st)"
+else
+	t_fail "strict KEX refuses a packet before KEXINIT" "rc=$(cat "$T/relay-inject.rc") $st $(cat "$T/kex-inject")"
+fi
+# The oracle: OpenSSH's own client refuses the same injection.
+if ssh -F none -i "$FLEET_KEY" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no \
+	-o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=10 \
+	-p "$(cat "$T/kexport-inject")" root@127.3.0.9 true 2>"$T/ssh-inject.err"; then
+	t_fail "ssh refuses the injected packet too (oracle)" "ssh connected"
+else
+	grep -qi 'strict KEX\|first packet\|Corrupted MAC\|incomplete message\|Connection closed' "$T/ssh-inject.err" &&
+		t_ok "ssh refuses the injected packet too (oracle): $(grep -i -m1 'strict\|kex\|closed' "$T/ssh-inject.err")" ||
+		t_fail "ssh refuses the injected packet (oracle)" "$(cat "$T/ssh-inject.err")"
+fi
 
 t_finish
