@@ -438,6 +438,8 @@ enum advance conn_attempt(struct conn *c)
 	c->t0 = c->t_phase = ev_now(loop);
 	c->fd = -1;
 	c->ident = 0;
+	c->in_auth = 0;
+	c->auth_note[0] = '\0';
 	c->tail_len = 0;
 	conn_set_state(c, ST_CONNECT);
 	ev_timer_set(&c->deadline, c->t->connect_timeout, 0);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "remote.h"
 #include "sshagent.h"
+#include "sshcert.h"
 #include "banned.h"
 
 static int set_prefs(struct conn *c);
@@ -324,14 +326,20 @@ static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
 			 void **abstract)
 {
 	struct conn *c = *abstract;
+	const struct agent_key *k = &c->e->akeys.v[c->ident];
 	int r;
 
 	(void)session;
-	r = sshagent_sign(&c->asign, NULL, &c->e->akeys.v[c->ident], data, data_len,
-			  sig, sig_len);
+	r = sshagent_sign(&c->asign, NULL, k, data, data_len, sig, sig_len);
 	c->agent_waiting = r == RONDA_EAGAIN;
 	if (r == RONDA_EAGAIN)
 		return LIBSSH2_ERROR_EAGAIN;
+	if (r == RONDA_EINVAL) {
+		snprintf(c->auth_note, sizeof(c->auth_note),
+			 "ssh-agent key %s: the server takes RSA only as ssh-rsa (SHA-1), which ronda never signs",
+			 k->comment);
+		log_warn("%s: %s", c->t->name, c->auth_note);
+	}
 	return r == RONDA_OK ? 0 : -1;
 }
 
@@ -341,7 +349,78 @@ static enum advance wait_agent(struct conn *c)
 			       EV_READ | (sshagent_wants_write(&c->asign) ? EV_WRITE : 0));
 }
 
-/* Keys from ssh-agent first, then identity files, as OpenSSH does. */
+/* A refused certificate outside its validity says so: that is why. */
+static void note_cert_time(struct conn *c, const struct sshcert *cert, const char *what)
+{
+	char when[64];
+	enum sshcert_time t = sshcert_check_time(cert, (uint64_t)time(NULL));
+
+	if (t == SSHCERT_VALID)
+		return;
+	sshcert_format_time(t == SSHCERT_EXPIRED ? cert->valid_before : cert->valid_after,
+			    when, sizeof(when));
+	snprintf(c->auth_note, sizeof(c->auth_note), "certificate %s (id \"%s\") %s %s",
+		 what, cert->key_id, t == SSHCERT_EXPIRED ? "expired at" : "is not valid before",
+		 when);
+}
+
+/* The type of a public key file's text, its first word, for logs. */
+static int pub_type(const char *pub, size_t n, const char **t)
+{
+	const char *sp = pub ? memchr(pub, ' ', n) : NULL;
+
+	*t = sp ? pub : "unknown";
+	return sp ? (int)(sp - pub) : 7;
+}
+
+/* Offers agent key k; logs it first and its refusal after. */
+static int offer_agent(struct conn *c, const char *user, const struct agent_key *k)
+{
+	int rc;
+
+	if (!c->in_auth)
+		log_debug("%s: offering ssh-agent %s %s", c->t->name, k->type, k->comment);
+	c->in_auth = 1;
+	rc = libssh2_userauth_publickey(c->s, user, k->blob, k->bloblen, agent_sign_cb, &c->self);
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == 0)
+		return rc;
+	log_debug("%s: ssh-agent %s %s refused: %s", c->t->name, k->type, k->comment,
+		  conn_ssh_error(c));
+	if (k->is_cert)
+		note_cert_time(c, &k->cert, k->comment);
+	return rc;
+}
+
+/* Offers identity file id, or its KEY-cert.pub when cert. */
+static int offer_file(struct conn *c, const char *user, const struct ident *id, int cert)
+{
+	const char *what = cert ? id->cert_path : id->path, *type = id->certinfo.type;
+	int tlen = cert ? (int)strlen(type) : pub_type(id->pub, id->publen, &type);
+	int rc;
+
+	if (!c->in_auth && cert)
+		log_debug("%s: offering certificate %s (%s, id \"%s\")", c->t->name, what, type,
+			  id->certinfo.key_id);
+	else if (!c->in_auth)
+		log_debug("%s: offering key %s (%.*s)", c->t->name, what, tlen, type);
+	c->in_auth = 1;
+	rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user),
+			cert ? id->cert : id->pub, cert ? id->certlen : id->publen,
+			id->priv, id->privlen, NULL);
+	if (rc == LIBSSH2_ERROR_EAGAIN || rc == 0)
+		return rc;
+	log_debug("%s: %s %s refused: %s", c->t->name, cert ? "certificate" : "key", what,
+		  conn_ssh_error(c));
+	if (cert)
+		note_cert_time(c, &id->certinfo, what);
+	return rc;
+}
+
+/*
+ * Keys from ssh-agent first, then identity files, as OpenSSH does; each
+ * file's KEY-cert.pub before the key itself.  Slot c->ident counts agent
+ * keys, then two per file (certificate, key).
+ */
 enum advance st_auth(struct conn *c)
 {
 	const char *user = c->t->user ? c->t->user : "root";
@@ -349,33 +428,32 @@ enum advance st_auth(struct conn *c)
 	int rc;
 
 	for (;;) {
-		const char *what;
-
-		if (c->ident >= na + c->n_ids)
-			return conn_fail(c, RESULT_AUTH, "%s@%s: no key accepted (tried %zu from ssh-agent, %zu file(s))",
-				    user, c->t->address, na, c->n_ids);
+		if (c->ident >= na + 2 * c->n_ids)
+			return conn_fail(c, RESULT_AUTH, "%s@%s: %s%sno key accepted (tried %zu from ssh-agent, %zu file(s))",
+				    user, c->t->address, c->auth_note, c->auth_note[0] ? "; " : "",
+				    na, c->n_ids);
 		if (c->ident < na) {
-			const struct agent_key *k = &c->e->akeys.v[c->ident];
-
-			what = k->comment;
-			rc = libssh2_userauth_publickey(c->s, user, k->blob, k->bloblen,
-							agent_sign_cb, &c->self);
+			rc = offer_agent(c, user, &c->e->akeys.v[c->ident]);
 		} else {
-			const struct ident *id = c->ids[c->ident - na];
+			const struct ident *id = c->ids[(c->ident - na) / 2];
+			int cert = (c->ident - na) % 2 == 0;
 
-			what = id->path;
-			rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user),
-					id->pub, id->publen, id->priv, id->privlen, NULL);
+			if (cert && !id->cert) {
+				c->ident++;
+				continue;
+			}
+			rc = offer_file(c, user, id, cert);
 		}
 		if (rc == LIBSSH2_ERROR_EAGAIN)
 			return c->agent_waiting ? wait_agent(c) : conn_wait_ssh(c);
+		c->in_auth = 0;
 		if (rc == 0)
 			break;
 		if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED &&
 		    rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED &&
-		    rc != LIBSSH2_ERROR_FILE && rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
+		    rc != LIBSSH2_ERROR_FILE && rc != LIBSSH2_ERROR_METHOD_NOT_SUPPORTED &&
+		    rc != LIBSSH2_ERROR_METHOD_NONE)
 			return conn_fail(c, RESULT_PROTOCOL, "authentication: %s", conn_ssh_error(c));
-		log_debug("%s: key %s refused", c->t->name, what);
 		c->ident++;
 	}
 	c->r->ms_auth = conn_ms_since(c, c->t_phase);
@@ -496,6 +574,9 @@ static int set_prefs(struct conn *c)
 	    set_pref(s, LIBSSH2_METHOD_CRYPT_SC, cipher) ||
 	    set_pref(s, LIBSSH2_METHOD_MAC_CS, mac) ||
 	    set_pref(s, LIBSSH2_METHOD_MAC_SC, mac))
+		return -1;
+	/* RSA user keys: SHA-2 only; libssh2 has no list of these to filter by. */
+	if (libssh2_session_method_pref(s, LIBSSH2_METHOD_SIGN_ALGO, "rsa-sha2-512,rsa-sha2-256"))
 		return -1;
 	return 0;
 }

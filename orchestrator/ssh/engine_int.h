@@ -93,7 +93,9 @@ struct conn {
 	int dns_asked;		/* a c-ares query is out */
 	const struct ident *ids[64];	/* identity files to offer, in order */
 	size_t n_ids;
-	size_t ident;		/* next identity to try */
+	size_t ident;		/* next key to offer: agent keys, then a cert and a key per file */
+	int in_auth;		/* the key at c->ident is being offered */
+	char auth_note[256];	/* why a key was refused, for the final error */
 	struct agent_sign asign;	/* a signature under way at ssh-agent */
 	int agent_waiting;
 	void *self;			/* libssh2's sign callback gets &self */

@@ -31,6 +31,9 @@ void ident_set_release(struct ident_set *s)
 			explicit_bzero(s->v[i].priv, s->v[i].privlen);
 		free(s->v[i].priv);
 		free(s->v[i].pub);
+		free(s->v[i].cert);
+		free(s->v[i].cert_path);
+		sshcert_release(&s->v[i].certinfo);
 	}
 	free(s->v);
 	ident_set_init(s);
@@ -64,6 +67,56 @@ static int slurp(const char *path, char **out, size_t *len)
 	return r;
 }
 
+/*
+ * KEY-cert.pub into id, if it exists and is a certificate we can read; one
+ * that cannot be decoded is left out with a warning, the key still offered.
+ */
+static int add_cert(struct ident *id, const char *path)
+{
+	struct buf cp;
+	unsigned char *blob = NULL;
+	size_t bloblen;
+	int r;
+
+	buf_init(&cp, 4096);
+	r = buf_printf(&cp, "%s-cert.pub", path);
+	if (r)
+		goto out;
+	r = slurp(buf_data(&cp), &id->cert, &id->certlen);
+	if (r == RONDA_ENOTFOUND) {
+		r = RONDA_OK;
+		goto out;
+	}
+	if (r) {
+		log_warn("certificate %s: %s; not offered", buf_data(&cp),
+			 r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));
+		r = RONDA_OK;
+		goto drop;
+	}
+	r = sshcert_pubfile_blob(id->cert, id->certlen, &blob, &bloblen);
+	if (r == RONDA_OK)
+		r = sshcert_decode(blob, bloblen, &id->certinfo);
+	if (r == RONDA_ENOMEM)
+		goto out;
+	if (r) {
+		log_warn("certificate %s: not an OpenSSH certificate we can read; not offered",
+			 buf_data(&cp));
+		r = RONDA_OK;
+		goto drop;
+	}
+	id->cert_path = strdup(buf_data(&cp));
+	r = id->cert_path ? RONDA_OK : RONDA_ENOMEM;
+	goto out;
+drop:
+	free(id->cert);
+	id->cert = NULL;
+	id->certlen = 0;
+out:
+	free(blob);
+	buf_release(&cp);
+	return r;
+}
+
 static int add(struct ident_set *s, const char *path, int must_exist)
 {
 	struct ident id;
@@ -89,6 +142,8 @@ static int add(struct ident_set *s, const char *path, int must_exist)
 	r = slurp(buf_data(&pubpath), &id.pub, &id.publen);
 	if (r == RONDA_ENOTFOUND)
 		r = RONDA_OK;
+	if (r == RONDA_OK)
+		r = add_cert(&id, path);
 	if (r)
 		goto out;
 	id.path = strdup(path);
@@ -107,6 +162,9 @@ out:
 	free(id.path);
 	free(id.priv);
 	free(id.pub);
+	free(id.cert);
+	free(id.cert_path);
+	sshcert_release(&id.certinfo);
 	return r;
 }
 

@@ -7,6 +7,9 @@
  * any host is touched.  Targets without identities use the defaults that
  * exist among ~/.ssh/id_ed25519, id_ecdsa and id_rsa.
  *
+ * A certificate KEY-cert.pub beside KEY is read with it, as ssh does, and
+ * decoded once (sshcert.h) so a refusal can say when it expired.
+ *
  * Keys are handed to libssh2 from memory; passphrase-protected keys are not
  * supported (use an unencrypted key for automation, kept mode 0600).
  */
@@ -16,11 +19,16 @@
 #include <stddef.h>
 
 #include "inventory/target.h"
+#include "sshcert.h"
 
 struct ident {
 	char *path;
 	char *priv, *pub;	/* pub may be NULL: libssh2 derives it */
 	size_t privlen, publen;
+	char *cert;		/* KEY-cert.pub's text, or NULL */
+	size_t certlen;
+	char *cert_path;
+	struct sshcert certinfo;	/* decoded from cert */
 };
 
 struct ident_set {

@@ -24,6 +24,7 @@
 #include "err.h"
 #include "log.h"
 #include "grow.h"
+#include "sshwire.h"
 #include "banned.h"
 
 #define KH_MAX_FILE ((size_t)64 << 20)
@@ -67,25 +68,6 @@ void knownhosts_free(struct knownhosts *kh)
 	free(kh);
 }
 
-static int b64_decode(const char *in, size_t inlen, unsigned char *out,
-		      size_t outcap, size_t *outlen)
-{
-	int n;
-
-	if (inlen == 0 || inlen % 4 || inlen / 4 * 3 > outcap || inlen > 0x7fffffff)
-		return RONDA_EPARSE;
-	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)inlen);
-	if (n < 0)
-		return RONDA_EPARSE;
-	/* EVP_DecodeBlock counts padding as zero bytes. */
-	if (in[inlen - 1] == '=')
-		n--;
-	if (in[inlen - 2] == '=')
-		n--;
-	*outlen = (size_t)n;
-	return RONDA_OK;
-}
-
 int knownhosts_key_type(const unsigned char *b, size_t n, const unsigned char **t,
 			size_t *tlen)
 {
@@ -122,8 +104,8 @@ static int parse_hashed(const char *f, size_t n, struct kh_entry *e)
 	bar = memchr(f + 3, '|', n - 3);
 	if (!bar)
 		return RONDA_EPARSE;
-	if (b64_decode(f + 3, (size_t)(bar - f - 3), e->salt, sizeof(e->salt), &e->saltlen) ||
-	    b64_decode(bar + 1, n - (size_t)(bar + 1 - f), e->hash, sizeof(e->hash), &e->hashlen) ||
+	if (sshwire_b64_decode(f + 3, (size_t)(bar - f - 3), e->salt, sizeof(e->salt), &e->saltlen) ||
+	    sshwire_b64_decode(bar + 1, n - (size_t)(bar + 1 - f), e->hash, sizeof(e->hash), &e->hashlen) ||
 	    e->hashlen != 20)
 		return RONDA_EPARSE;
 	return RONDA_OK;
@@ -200,7 +182,7 @@ static int parse_line(const char *line, size_t len, struct kh_entry *e)
 			r = RONDA_ENOMEM;
 			goto out;
 		}
-		if (b64_decode(f, n, blob, cap, &bloblen) ||
+		if (sshwire_b64_decode(f, n, blob, cap, &bloblen) ||
 		    knownhosts_key_type(blob, bloblen, &t, &tlen) || tlen != ktn ||
 		    memcmp(t, kt, ktn))
 			goto out;

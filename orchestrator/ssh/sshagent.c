@@ -15,6 +15,8 @@
 
 #include "err.h"
 #include "log.h"
+#include "sshcert.h"
+#include "sshwire.h"
 #include "banned.h"
 
 #define AGENT_MSG_MAX (256 * 1024)
@@ -22,50 +24,8 @@
 #define AGENT_IDENTITIES_ANSWER 12
 #define AGENTC_SIGN_REQUEST 13
 #define AGENT_SIGN_RESPONSE 14
-
-static int put_u32(struct buf *b, uint32_t v)
-{
-	unsigned char x[4] = { v >> 24, v >> 16, v >> 8, v };
-
-	return buf_append(b, x, 4);
-}
-
-static int put_str(struct buf *b, const void *p, size_t n)
-{
-	int r = put_u32(b, (uint32_t)n);
-
-	return r ? r : buf_append(b, p, n);
-}
-
-/* A reader over a received message. */
-struct rd {
-	const unsigned char *p;
-	size_t left;
-};
-
-static int get_u32(struct rd *r, uint32_t *v)
-{
-	if (r->left < 4)
-		return RONDA_EPROTO;
-	*v = (uint32_t)r->p[0] << 24 | (uint32_t)r->p[1] << 16 |
-	     (uint32_t)r->p[2] << 8 | r->p[3];
-	r->p += 4;
-	r->left -= 4;
-	return RONDA_OK;
-}
-
-static int get_str(struct rd *r, const unsigned char **s, size_t *n)
-{
-	uint32_t len;
-
-	if (get_u32(r, &len) || len > r->left)
-		return RONDA_EPROTO;
-	*s = r->p;
-	*n = len;
-	r->p += len;
-	r->left -= len;
-	return RONDA_OK;
-}
+#define AGENT_RSA_SHA2_256 2
+#define AGENT_RSA_SHA2_512 4
 
 static int connect_agent(const char *path, int nonblock)
 {
@@ -125,39 +85,95 @@ static int pump(int fd, struct buf *out, struct buf *in)
 	}
 }
 
-static int usable_type(const unsigned char *blob, size_t n)
+/*
+ * The key types libssh2 1.11.1 can sign with through us: ed25519, ECDSA,
+ * RSA (with rsa-sha2, see sshagent_sign_flags) and their certificates.
+ */
+static int usable_type(const unsigned char *t, size_t tl)
 {
-	struct rd r = { blob, n };
-	const unsigned char *t;
-	size_t tl;
+	static const char *const prefixes[] = {
+		"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+		"ecdsa-sha2-nistp521", "ssh-rsa",
+	};
 
-	if (get_str(&r, &t, &tl))
-		return 0;
-	return (tl == 11 && memcmp(t, "ssh-ed25519", 11) == 0) ||
-	       (tl > 11 && memcmp(t, "ecdsa-sha2-", 11) == 0);
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t pl = strlen(prefixes[i]);
+
+		if (tl >= pl && memcmp(t, prefixes[i], pl) == 0 &&
+		    (tl == pl || (sshcert_is_cert_type(t, tl) &&
+				  tl == pl + strlen("-cert-v01@openssh.com"))))
+			return 1;
+	}
+	return 0;
+}
+
+static void key_release(struct agent_key *k)
+{
+	free(k->blob);
+	free(k->comment);
+	free(k->type);
+	if (k->is_cert)
+		sshcert_release(&k->cert);
+	memset(k, 0, sizeof(*k));
 }
 
 void sshagent_keys_release(struct agent_keys *keys)
 {
-	for (size_t i = 0; i < keys->n; i++) {
-		free(keys->v[i].blob);
-		free(keys->v[i].comment);
-	}
+	for (size_t i = 0; i < keys->n; i++)
+		key_release(&keys->v[i]);
 	free(keys->v);
 	keys->v = NULL;
 	keys->n = 0;
 }
 
+/* One identity of the answer into k; RONDA_ENOTFOUND: a type we skip. */
+static int parse_identity(const unsigned char *b, size_t bl, const unsigned char *c,
+			  size_t cl, struct agent_key *k)
+{
+	struct sshwire r;
+	const unsigned char *t;
+	size_t tl;
+	int rc;
+
+	sshwire_init(&r, b, bl);
+	if (sshwire_string(&r, &t, &tl))
+		return RONDA_EPROTO;
+	if (!usable_type(t, tl)) {
+		log_debug("ssh-agent key %.*s: type %.*s not supported, skipped",
+			  (int)cl, (const char *)c, (int)tl, (const char *)t);
+		return RONDA_ENOTFOUND;
+	}
+	if (sshcert_is_cert_type(t, tl)) {
+		rc = sshcert_decode(b, bl, &k->cert);
+		if (rc == RONDA_ENOMEM)
+			return rc;
+		if (rc) {
+			log_warn("ssh-agent certificate %.*s: cannot be decoded, skipped",
+				 (int)cl, (const char *)c);
+			return RONDA_ENOTFOUND;
+		}
+		k->is_cert = 1;
+	}
+	k->blob = malloc(bl ? bl : 1);
+	k->comment = strndup((const char *)c, cl);
+	k->type = strndup((const char *)t, tl);
+	if (!k->blob || !k->comment || !k->type)
+		return RONDA_ENOMEM;
+	memcpy(k->blob, b, bl);
+	k->bloblen = bl;
+	return RONDA_OK;
+}
+
 static int parse_identities(const struct buf *in, size_t msglen, struct agent_keys *keys)
 {
-	struct rd r = { (const unsigned char *)buf_data(in) + 4, msglen - 4 };
+	struct sshwire r;
 	uint32_t count;
+	uint8_t code;
 
-	if (r.left < 1 || r.p[0] != AGENT_IDENTITIES_ANSWER)
+	sshwire_init(&r, buf_data(in) + 4, msglen - 4);
+	if (sshwire_u8(&r, &code) || code != AGENT_IDENTITIES_ANSWER)
 		return RONDA_EPROTO;
-	r.p++;
-	r.left--;
-	if (get_u32(&r, &count) || count > 1024)
+	if (sshwire_u32(&r, &count) || count > 1024)
 		return RONDA_EPROTO;
 	keys->v = calloc(count ? count : 1, sizeof(*keys->v));
 	if (!keys->v)
@@ -166,23 +182,18 @@ static int parse_identities(const struct buf *in, size_t msglen, struct agent_ke
 		const unsigned char *b, *c;
 		size_t bl, cl;
 		struct agent_key *k = &keys->v[keys->n];
+		int rc;
 
-		if (get_str(&r, &b, &bl) || get_str(&r, &c, &cl))
+		if (sshwire_string(&r, &b, &bl) || sshwire_string(&r, &c, &cl))
 			return RONDA_EPROTO;
-		if (!usable_type(b, bl)) {
-			log_debug("ssh-agent key %.*s: not ed25519 or ECDSA, skipped", (int)cl, c);
+		rc = parse_identity(b, bl, c, cl, k);
+		if (rc == RONDA_OK) {
+			keys->n++;
 			continue;
 		}
-		k->blob = malloc(bl);
-		k->comment = strndup((const char *)c, cl);
-		if (!k->blob || !k->comment) {
-			free(k->blob);
-			free(k->comment);
-			return RONDA_ENOMEM;
-		}
-		memcpy(k->blob, b, bl);
-		k->bloblen = bl;
-		keys->n++;
+		key_release(k);		/* the slot stays free for the next one */
+		if (rc != RONDA_ENOTFOUND)
+			return rc;
 	}
 	return RONDA_OK;
 }
@@ -207,7 +218,7 @@ int sshagent_list(const char *path, double timeout, struct agent_keys *keys)
 		r = RONDA_OK;
 		goto out;
 	}
-	r = put_u32(&out, 1);
+	r = sshwire_put_u32(&out, 1);
 	if (r == RONDA_OK)
 		r = buf_putc(&out, AGENTC_REQUEST_IDENTITIES);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -268,25 +279,62 @@ int sshagent_wants_write(const struct agent_sign *s)
 	return buf_len(&s->out) > 0;
 }
 
-static int parse_signature(const struct buf *in, size_t msglen, unsigned char **sig,
-			   size_t *siglen)
+/*
+ * The signature algorithm libssh2 chose is in the data to sign (RFC 4252
+ * section 7: session id, request type 50, user, service, "publickey",
+ * TRUE, algorithm, key).  RSA keys sign with SHA-2 through agent flags
+ * (draft-miller-ssh-agent 4.5.1); ssh-rsa itself would be SHA-1.
+ */
+int sshagent_sign_flags(const unsigned char *data, size_t n, uint32_t *flags,
+			const unsigned char **alg, size_t *alglen)
 {
-	struct rd r = { (const unsigned char *)buf_data(in) + 4, msglen - 4 };
-	struct rd blob;
-	const unsigned char *b, *fmt, *raw;
-	size_t bl, fl, rl;
+	struct sshwire r;
+	const unsigned char *s, *a;
+	size_t sl, al;
+	uint8_t code, has_sig;
 
-	if (r.left < 1 || r.p[0] != AGENT_SIGN_RESPONSE)
+	sshwire_init(&r, data, n);
+	if (sshwire_string(&r, &s, &sl) || sshwire_u8(&r, &code) || code != 50 ||
+	    sshwire_string(&r, &s, &sl) || sshwire_string(&r, &s, &sl) ||
+	    sshwire_string(&r, &s, &sl) || !sshwire_eq(s, sl, "publickey") ||
+	    sshwire_u8(&r, &has_sig) || sshwire_string(&r, &a, &al))
+		return RONDA_EPARSE;
+	*alg = a;
+	*alglen = al;
+	*flags = 0;
+	if (sshwire_eq(a, al, "ssh-rsa") || sshwire_eq(a, al, "ssh-rsa-cert-v01@openssh.com"))
+		return RONDA_EINVAL;
+	if (al >= 12 && memcmp(a, "rsa-sha2-512", 12) == 0)
+		*flags = AGENT_RSA_SHA2_512;
+	else if (al >= 12 && memcmp(a, "rsa-sha2-256", 12) == 0)
+		*flags = AGENT_RSA_SHA2_256;
+	return RONDA_OK;
+}
+
+/* The raw signature, if its format is the algorithm asked for (less "-cert-v01@..."). */
+static int parse_signature(const struct buf *in, size_t msglen, const unsigned char *alg,
+			   size_t alglen, unsigned char **sig, size_t *siglen)
+{
+	struct sshwire r, blob;
+	const unsigned char *fmt, *raw;
+	size_t fl, rl;
+	uint8_t code;
+
+	sshwire_init(&r, buf_data(in) + 4, msglen - 4);
+	if (sshwire_u8(&r, &code) || code != AGENT_SIGN_RESPONSE)
 		return RONDA_EPROTO;	/* FAILURE: the agent refused */
-	r.p++;
-	r.left--;
-	if (get_str(&r, &b, &bl))
-		return RONDA_EPROTO;
 	/* signature blob: string format, string raw signature */
-	blob.p = b;
-	blob.left = bl;
-	if (get_str(&blob, &fmt, &fl) || get_str(&blob, &raw, &rl))
+	if (sshwire_sub(&r, &blob) || sshwire_string(&blob, &fmt, &fl) ||
+	    sshwire_string(&blob, &raw, &rl))
 		return RONDA_EPROTO;
+	if (sshcert_is_cert_type(alg, alglen))
+		alglen -= strlen("-cert-v01@openssh.com");
+	/* An old agent ignoring the flags answers ssh-rsa: never send that. */
+	if (fl != alglen || memcmp(fmt, alg, fl) != 0) {
+		log_warn("ssh-agent signed with %.*s, not %.*s as asked; not used",
+			 (int)fl, (const char *)fmt, (int)alglen, (const char *)alg);
+		return RONDA_EPROTO;
+	}
 	*sig = malloc(rl ? rl : 1);	/* libssh2 frees it with its allocator: free */
 	if (!*sig)
 		return RONDA_ENOMEM;
@@ -299,9 +347,14 @@ int sshagent_sign(struct agent_sign *s, const char *path,
 		  const struct agent_key *key, const unsigned char *data,
 		  size_t datalen, unsigned char **sig, size_t *siglen)
 {
-	size_t len;
+	const unsigned char *alg;
+	size_t len, alglen;
+	uint32_t flags;
 	int r;
 
+	r = sshagent_sign_flags(data, datalen, &flags, &alg, &alglen);
+	if (r)
+		return r;
 	if (s->fd < 0) {
 		if (!path)
 			path = getenv("SSH_AUTH_SOCK");
@@ -310,15 +363,15 @@ int sshagent_sign(struct agent_sign *s, const char *path,
 			return RONDA_ESYS;
 		buf_reset(&s->out);
 		buf_reset(&s->in);
-		r = put_u32(&s->out, (uint32_t)(1 + 4 + key->bloblen + 4 + datalen + 4));
+		r = sshwire_put_u32(&s->out, (uint32_t)(1 + 4 + key->bloblen + 4 + datalen + 4));
 		if (r == RONDA_OK)
 			r = buf_putc(&s->out, AGENTC_SIGN_REQUEST);
 		if (r == RONDA_OK)
-			r = put_str(&s->out, key->blob, key->bloblen);
+			r = sshwire_put_string(&s->out, key->blob, key->bloblen);
 		if (r == RONDA_OK)
-			r = put_str(&s->out, data, datalen);
+			r = sshwire_put_string(&s->out, data, datalen);
 		if (r == RONDA_OK)
-			r = put_u32(&s->out, 0);	/* flags */
+			r = sshwire_put_u32(&s->out, flags);
 		if (r)
 			return r;
 	}
@@ -328,7 +381,7 @@ int sshagent_sign(struct agent_sign *s, const char *path,
 	len = message_ready(&s->in);
 	if (!len)
 		return RONDA_EAGAIN;
-	r = parse_signature(&s->in, len, sig, siglen);
+	r = parse_signature(&s->in, len, alg, alglen, sig, siglen);
 done:
 	/* One exchange per connection: the next key starts afresh. */
 	close(s->fd);

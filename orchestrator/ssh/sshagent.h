@@ -15,13 +15,18 @@
 #define RONDA_SSHAGENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
+#include "sshcert.h"
 
 struct agent_key {
-	unsigned char *blob;	/* public key, SSH wire format */
+	unsigned char *blob;	/* public key or certificate, SSH wire format */
 	size_t bloblen;
 	char *comment;
+	char *type;		/* the blob's key type */
+	int is_cert;
+	struct sshcert cert;	/* when is_cert */
 };
 
 struct agent_keys {
@@ -31,8 +36,8 @@ struct agent_keys {
 
 /*
  * Lists the agent's keys (socket path from SSH_AUTH_SOCK when path is
- * NULL).  No agent is not an error: *keys stays empty.  Keys other than
- * ed25519 and ECDSA are left out: libssh2 1.10 would sign RSA with SHA-1.
+ * NULL).  No agent is not an error: *keys stays empty.  ed25519, ECDSA
+ * and RSA keys and their certificates are kept, others left out.
  */
 int sshagent_list(const char *path, double timeout, struct agent_keys *keys);
 void sshagent_keys_release(struct agent_keys *keys);
@@ -49,10 +54,18 @@ void sshagent_sign_release(struct agent_sign *s);
  * Signs data with key.  RONDA_EAGAIN: wait for sshagent_fd() to be readable
  * (or writable when sshagent_wants_write()) and call again with the same
  * arguments.  RONDA_OK: *sig (malloc'd raw signature) and *siglen are set.
+ * RONDA_EINVAL: libssh2 asked for ssh-rsa (SHA-1), which is never sent.
  */
 int sshagent_sign(struct agent_sign *s, const char *path,
 		  const struct agent_key *key, const unsigned char *data,
 		  size_t datalen, unsigned char **sig, size_t *siglen);
+/*
+ * The agent flags for the signature algorithm named in data (libssh2's
+ * data to sign), and that name.  RONDA_EINVAL for ssh-rsa (SHA-1),
+ * RONDA_EPARSE if data is not a publickey request.
+ */
+int sshagent_sign_flags(const unsigned char *data, size_t n, uint32_t *flags,
+			const unsigned char **alg, size_t *alglen);
 int sshagent_fd(const struct agent_sign *s);
 int sshagent_wants_write(const struct agent_sign *s);
 
