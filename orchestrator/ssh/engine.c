@@ -565,6 +565,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	e.o = o;
 	e.n = tl->n;
 	ident_set_init(&e.ids);
+	keyunlock_init(&e.unlocked);
 	e.loop = ev_default_loop(EVFLAG_AUTO);
 	if (!e.loop) {
 		libssh2_exit();
@@ -587,6 +588,16 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		goto out;
 	if (o->use_agent)
 		sshagent_list(NULL, 2.0, &e.akeys);
+	r = keyunlock_start(&e.unlocked, &e.ids, &e.akeys);
+	if (r == RONDA_OK && e.unlocked.n_keys) {
+		struct agent_keys mine;
+
+		sshagent_list(e.unlocked.sock, 5.0, &mine);
+		r = sshagent_keys_take(&e.akeys, &mine, e.unlocked.sock);
+		sshagent_keys_release(&mine);
+	}
+	if (r)
+		goto out;
 	if (e.akeys.n)
 		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
 	for (size_t i = 0; i < tl->n; i++) {
@@ -649,6 +660,7 @@ out:
 	for (size_t i = 0; e.conns && i < tl->n; i++)
 		sshagent_sign_release(&e.conns[i].asign);
 	sshagent_keys_release(&e.akeys);
+	keyunlock_stop(&e.unlocked);
 	dns_free(e.dns);
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);

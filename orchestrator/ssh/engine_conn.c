@@ -330,7 +330,7 @@ static int agent_sign_cb(LIBSSH2_SESSION *session, unsigned char **sig,
 	int r;
 
 	(void)session;
-	r = sshagent_sign(&c->asign, NULL, k, data, data_len, sig, sig_len);
+	r = sshagent_sign(&c->asign, k->sock, k, data, data_len, sig, sig_len);
 	c->agent_waiting = r == RONDA_EAGAIN;
 	if (r == RONDA_EAGAIN)
 		return LIBSSH2_ERROR_EAGAIN;
@@ -438,7 +438,8 @@ enum advance st_auth(struct conn *c)
 			const struct ident *id = c->ids[(c->ident - na) / 2];
 			int cert = (c->ident - na) % 2 == 0;
 
-			if (cert && !id->cert) {
+			/* an encrypted key signs through ronda's agent (keyunlock.h) */
+			if ((cert && !id->cert) || id->encrypted) {
 				c->ident++;
 				continue;
 			}

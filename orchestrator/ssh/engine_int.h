@@ -17,6 +17,7 @@
 
 #include "engine.h"
 #include "ident.h"
+#include "keyunlock.h"
 #include "remote.h"
 #include "sshagent.h"
 
@@ -136,6 +137,7 @@ struct engine {
 	struct knownhosts *kh;
 	struct ident_set ids;
 	struct agent_keys akeys;	/* offered first, before identity files */
+	struct keyunlock unlocked;	/* ronda's agent for encrypted keys */
 	struct dns *dns;	/* created on the first name that needs it */
 };
 

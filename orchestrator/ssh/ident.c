@@ -14,6 +14,7 @@
 #include "err.h"
 #include "log.h"
 #include "grow.h"
+#include "sshwire.h"
 #include "banned.h"
 
 #define KEY_MAX (64 * 1024)
@@ -117,6 +118,40 @@ out:
 	return r;
 }
 
+/*
+ * Whether a private key file is passphrase-protected: PEM says so in its
+ * headers; OpenSSH's format names its cipher after the magic
+ * ("openssh-key-v1\0", then the cipher name as an SSH string).
+ */
+int ident_key_encrypted(const char *p, size_t n)
+{
+	static const char begin[] = "-----BEGIN OPENSSH PRIVATE KEY-----";
+	const char *q = memmem(p, n, begin, sizeof(begin) - 1), *end = p + n;
+	char b64[64];
+	unsigned char raw[48];
+	size_t got = 0, rawlen;
+	struct sshwire w;
+	const unsigned char *name;
+	size_t namelen;
+
+	if (memmem(p, n, "Proc-Type: 4,ENCRYPTED", 22) ||
+	    memmem(p, n, "-----BEGIN ENCRYPTED PRIVATE KEY-----", 37))
+		return 1;
+	if (!q)
+		return 0;
+	for (q += sizeof(begin) - 1; q < end && got < sizeof(b64) && *q != '-'; q++)
+		if (*q != '\n' && *q != '\r')
+			b64[got++] = *q;
+	if (got < sizeof(b64) ||
+	    sshwire_b64_decode(b64, sizeof(b64), raw, sizeof(raw), &rawlen) ||
+	    rawlen < 15 || memcmp(raw, "openssh-key-v1", 15))
+		return 0;
+	sshwire_init(&w, raw + 15, rawlen - 15);
+	if (sshwire_string(&w, &name, &namelen))
+		return 0;
+	return !sshwire_eq(name, namelen, "none");
+}
+
 static int add(struct ident_set *s, const char *path, int must_exist)
 {
 	struct ident id;
@@ -144,6 +179,7 @@ static int add(struct ident_set *s, const char *path, int must_exist)
 		r = RONDA_OK;
 	if (r == RONDA_OK)
 		r = add_cert(&id, path);
+	id.encrypted = ident_key_encrypted(id.priv, id.privlen);
 	if (r)
 		goto out;
 	id.path = strdup(path);

@@ -10,8 +10,9 @@
  * A certificate KEY-cert.pub beside KEY is read with it, as ssh does, and
  * decoded once (sshcert.h) so a refusal can say when it expired.
  *
- * Keys are handed to libssh2 from memory; passphrase-protected keys are not
- * supported (use an unencrypted key for automation, kept mode 0600).
+ * Keys are handed to libssh2 from memory.  A passphrase-protected key is
+ * flagged here and unlocked once per run into a private agent (keyunlock.h),
+ * never decrypted per host.
  */
 #ifndef RONDA_IDENT_H
 #define RONDA_IDENT_H
@@ -29,6 +30,7 @@ struct ident {
 	size_t certlen;
 	char *cert_path;
 	struct sshcert certinfo;	/* decoded from cert */
+	int encrypted;		/* passphrase-protected: keyunlock.h */
 };
 
 struct ident_set {
@@ -41,6 +43,8 @@ void ident_set_init(struct ident_set *s);
 void ident_set_release(struct ident_set *s);
 /* Loads the identities of all targets (and the defaults if needed). */
 int ident_set_load(struct ident_set *s, const struct target_list *tl);
+/* Whether the private key text p is passphrase-protected. */
+int ident_key_encrypted(const char *p, size_t n);
 /* The identity for path, or NULL. */
 const struct ident *ident_find(const struct ident_set *s, const char *path);
 

@@ -253,6 +253,26 @@ out:
 	return r;
 }
 
+int sshagent_keys_take(struct agent_keys *into, struct agent_keys *from, const char *sock)
+{
+	struct agent_key *v;
+
+	if (!from->n)
+		return RONDA_OK;
+	v = realloc(into->v, (into->n + from->n) * sizeof(*v));
+	if (!v)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < from->n; i++) {
+		v[into->n + i] = from->v[i];
+		v[into->n + i].sock = sock;
+	}
+	into->v = v;
+	into->n += from->n;
+	free(from->v);
+	memset(from, 0, sizeof(*from));
+	return RONDA_OK;
+}
+
 void sshagent_sign_init(struct agent_sign *s)
 {
 	s->fd = -1;

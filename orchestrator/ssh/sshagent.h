@@ -27,6 +27,7 @@ struct agent_key {
 	char *type;		/* the blob's key type */
 	int is_cert;
 	struct sshcert cert;	/* when is_cert */
+	const char *sock;	/* the agent that holds it; NULL: SSH_AUTH_SOCK */
 };
 
 struct agent_keys {
@@ -41,6 +42,8 @@ struct agent_keys {
  */
 int sshagent_list(const char *path, double timeout, struct agent_keys *keys);
 void sshagent_keys_release(struct agent_keys *keys);
+/* Moves from's keys to the end of into, each marked as held at sock. */
+int sshagent_keys_take(struct agent_keys *into, struct agent_keys *from, const char *sock);
 
 /* One signing exchange, owned by one host. */
 struct agent_sign {

@@ -1,0 +1,368 @@
+/*
+ * keyunlock.c - see keyunlock.h.
+ */
+#include "keyunlock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "log.h"
+#include "sshagent.h"
+#include "sshwire.h"
+#include "banned.h"
+
+extern char **environ;
+
+#define PASS_MAX 1024
+
+void keyunlock_init(struct keyunlock *k)
+{
+	memset(k, 0, sizeof(*k));
+}
+
+/* Whether an agent already offers the key of id (by its .pub). */
+static int held_by_agent(const struct ident *id, const struct agent_keys *held)
+{
+	unsigned char blob[8192];
+	const char *p, *sp, *end;
+	size_t len;
+
+	if (!held || !id->pub)
+		return 0;
+	end = id->pub + id->publen;
+	sp = memchr(id->pub, ' ', id->publen);
+	if (!sp)
+		return 0;
+	p = sp + 1;
+	for (sp = p; sp < end && *sp != ' ' && *sp != '\n' && *sp != '\r'; sp++)
+		;
+	if (sshwire_b64_decode(p, (size_t)(sp - p), blob, sizeof(blob), &len))
+		return 0;
+	for (size_t i = 0; i < held->n; i++)
+		if (held->v[i].bloblen == len && memcmp(held->v[i].blob, blob, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Runs argv with in on its stdin and its stdout and stderr into out (kept
+ * up to PASS_MAX).  In a new session: with no terminal, ssh-add reads the
+ * passphrase from the pipe instead of asking on ours again.
+ */
+static int run(char *const argv[], char *const envp[], const char *in, size_t inlen,
+	       struct buf *out, int *status)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, r = RONDA_ESYS;
+	pid_t pid = 0;
+
+	if (pipe2(pin, O_CLOEXEC) || pipe2(pout, O_CLOEXEC))
+		goto out;
+	if (posix_spawn_file_actions_init(&fa))
+		goto out;
+	if (posix_spawnattr_init(&at)) {
+		posix_spawn_file_actions_destroy(&fa);
+		goto out;
+	}
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+	posix_spawn_file_actions_adddup2(&fa, pin[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pout[1], 2);
+	errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (errno) {
+		pid = 0;
+		goto out;
+	}
+	close(pin[0]);
+	close(pout[1]);
+	pin[0] = pout[1] = -1;
+	/* the passphrase is one line, far below a pipe's capacity */
+	if (inlen && write(pin[1], in, inlen) != (ssize_t)inlen)
+		goto out;
+	close(pin[1]);
+	pin[1] = -1;
+	for (;;) {
+		char chunk[512];
+		ssize_t n = read(pout[0], chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out && buf_len(out) + (size_t)n < PASS_MAX)
+			buf_append(out, chunk, (size_t)n);
+	}
+	r = RONDA_OK;
+out:
+	if (pid > 0) {
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (pin[i] >= 0)
+			close(pin[i]);
+		if (pout[i] >= 0)
+			close(pout[i]);
+	}
+	return r;
+}
+
+enum asker { ASK_NONE, ASK_TTY, ASK_ASKPASS };
+
+/* OpenSSH's rules (readpass.c): SSH_ASKPASS needs a display unless forced. */
+static enum asker choose_asker(int *tty)
+{
+	const char *ap = getenv("SSH_ASKPASS"), *req = getenv("SSH_ASKPASS_REQUIRE");
+	int display = getenv("DISPLAY") || getenv("WAYLAND_DISPLAY");
+	int allow = ap && *ap && display, use = 0;
+
+	if (req && strcmp(req, "force") == 0)
+		allow = use = ap && *ap;
+	else if (req && strcmp(req, "prefer") == 0)
+		use = allow;
+	else if (req && strcmp(req, "never") == 0)
+		allow = 0;
+	*tty = -1;
+	if (use)
+		return ASK_ASKPASS;
+	*tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (*tty >= 0)
+		return ASK_TTY;
+	return allow ? ASK_ASKPASS : ASK_NONE;
+}
+
+/* A line from the terminal without echo; the newline is kept off. */
+static int ask_tty(int fd, const char *prompt, struct buf *pass)
+{
+	struct termios old, quiet;
+	int r = RONDA_ESYS, restore = 0;
+	char c;
+
+	if (tcgetattr(fd, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0)
+		goto out;
+	for (;;) {
+		ssize_t n = read(fd, &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || c == '\n' || c == '\r')
+			break;
+		if (buf_len(pass) + 1 >= PASS_MAX || buf_putc(pass, c))
+			goto out;
+	}
+	r = RONDA_OK;
+out:
+	c = 0;
+	if (restore)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0)
+		r = RONDA_ESYS;
+	return r;
+}
+
+static int ask_askpass(const char *prompt, struct buf *pass, int *status)
+{
+	char *argv[] = { getenv("SSH_ASKPASS"), (char *)(uintptr_t)prompt, NULL };
+	int r = run(argv, environ, NULL, 0, pass, status);
+
+	/* its answer ends with a newline */
+	while (r == RONDA_OK && buf_len(pass) && (buf_data(pass)[buf_len(pass) - 1] == '\n' ||
+						  buf_data(pass)[buf_len(pass) - 1] == '\r'))
+		buf_truncate(pass, buf_len(pass) - 1);
+	return r;
+}
+
+/* ssh-add's environment: our agent, and no way to ask anyone but the pipe. */
+static int add_env(const struct keyunlock *k, struct buf *store, char ***envp)
+{
+	size_t n = 0, i = 0;
+	char **v;
+
+	for (char **e = environ; *e; e++)
+		n++;
+	v = calloc(n + 3, sizeof(*v));
+	if (!v)
+		return RONDA_ENOMEM;
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "SSH_AUTH_SOCK=", 14) && strncmp(*e, "SSH_ASKPASS", 11) &&
+		    strncmp(*e, "DISPLAY=", 8) && strncmp(*e, "WAYLAND_DISPLAY=", 16))
+			v[i++] = *e;
+	if (buf_printf(store, "SSH_AUTH_SOCK=%s%cSSH_ASKPASS_REQUIRE=never", k->sock, '\0')) {
+		free(v);
+		return RONDA_ENOMEM;
+	}
+	v[i++] = (char *)(uintptr_t)buf_data(store);
+	v[i++] = (char *)(uintptr_t)buf_data(store) + strlen(buf_data(store)) + 1;
+	v[i] = NULL;
+	*envp = v;
+	return RONDA_OK;
+}
+
+/* Starts ssh-agent -D on a private socket; up once the socket accepts. */
+static int start_agent(struct keyunlock *k)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *argv[] = { (char *)(uintptr_t)"ssh-agent", (char *)(uintptr_t)"-D",
+			 (char *)(uintptr_t)"-a", k->sock, NULL };
+	posix_spawn_file_actions_t fa;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	snprintf(k->dir, sizeof(k->dir), "%s/ronda-agent.XXXXXX",
+		 tmp && *tmp && strlen(tmp) < 30 ? tmp : "/tmp");
+	if (!mkdtemp(k->dir)) {
+		log_error("cannot make a directory for ronda's ssh-agent (%s): %s", k->dir,
+			  strerror(errno));
+		k->dir[0] = '\0';
+		return RONDA_ESYS;
+	}
+	snprintf(k->sock, sizeof(k->sock), "%s/agent.sock", k->dir);
+	if (posix_spawn_file_actions_init(&fa))
+		return RONDA_ESYS;
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	errno = posix_spawnp(&k->agent, "ssh-agent", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (errno) {
+		log_error("cannot start ssh-agent for the encrypted key(s): %s", strerror(errno));
+		k->agent = 0;
+		return RONDA_ESYS;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", k->sock);
+	/* bounded: 200 tries of 25 ms */
+	for (int i = 0; i < 200; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+		if (fd < 0)
+			return RONDA_ESYS;
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		close(fd);
+		if (ok)
+			return RONDA_OK;
+		if (waitpid(k->agent, NULL, WNOHANG) == k->agent) {
+			k->agent = 0;
+			break;
+		}
+		nanosleep(&(struct timespec){ 0, 25 * 1000 * 1000 }, NULL);
+	}
+	log_error("ssh-agent for the encrypted key(s) did not come up on %s", k->sock);
+	return RONDA_ESYS;
+}
+
+/* Asks for one key's passphrase and hands it to ssh-add on a pipe. */
+static int unlock(struct keyunlock *k, const struct ident *id, enum asker how, int tty)
+{
+	char prompt[600], **envp = NULL;
+	char *argv[] = { (char *)(uintptr_t)"ssh-add", (char *)(uintptr_t)"-q", id->path, NULL };
+	struct buf pass, store, said;
+	int r, status = 0;
+
+	buf_init(&pass, PASS_MAX + 1);
+	buf_init(&store, 8192);
+	buf_init(&said, PASS_MAX);
+	/* keep the passphrase out of a core dump */
+	if (pass.mem)
+		madvise(pass.mem, PASS_MAX, MADV_DONTDUMP);
+	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", id->path);
+	r = how == ASK_TTY ? ask_tty(tty, prompt, &pass) : ask_askpass(prompt, &pass, &status);
+	if (r == RONDA_OK && how == ASK_ASKPASS && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		log_error("identity file %s: SSH_ASKPASS (%s) gave no passphrase", id->path,
+			  getenv("SSH_ASKPASS"));
+		r = RONDA_ECONFIG;
+		goto out;
+	}
+	if (r) {
+		log_error("identity file %s: cannot read its passphrase: %s", id->path,
+			  strerror(errno));
+		goto out;
+	}
+	r = buf_putc(&pass, '\n');
+	if (r == RONDA_OK)
+		r = add_env(k, &store, &envp);
+	if (r == RONDA_OK)
+		r = run(argv, envp, buf_data(&pass), buf_len(&pass), &said, &status);
+	if (r == RONDA_OK && (!WIFEXITED(status) || WEXITSTATUS(status))) {
+		log_error("identity file %s: wrong passphrase (ssh-add refused it)", id->path);
+		r = RONDA_ECONFIG;
+	}
+	if (r == RONDA_OK) {
+		k->n_keys++;
+		log_info("identity file %s: unlocked once into ronda's ssh-agent", id->path);
+	}
+out:
+	if (pass.mem)
+		explicit_bzero(pass.mem, buf_len(&pass));
+	buf_release(&pass);
+	buf_release(&store);
+	buf_release(&said);
+	free(envp);
+	return r;
+}
+
+int keyunlock_start(struct keyunlock *k, const struct ident_set *ids,
+		    const struct agent_keys *held)
+{
+	enum asker how = ASK_NONE;
+	int tty = -1, r = RONDA_OK;
+
+	for (size_t i = 0; i < ids->n && r == RONDA_OK; i++) {
+		const struct ident *id = &ids->v[i];
+
+		if (!id->encrypted)
+			continue;
+		if (held_by_agent(id, held)) {
+			log_debug("identity file %s: encrypted; ssh-agent holds it", id->path);
+			continue;
+		}
+		if (how == ASK_NONE && tty < 0 && (how = choose_asker(&tty)) == ASK_NONE) {
+			log_error("identity file %s is encrypted and no ssh-agent holds it; "
+				  "there is no terminal to ask its passphrase on: load it once with "
+				  "ssh-add %s (ssh-agent), or set SSH_ASKPASS", id->path, id->path);
+			r = RONDA_ECONFIG;
+			break;
+		}
+		if (!k->agent && (r = start_agent(k)))
+			break;
+		r = unlock(k, id, how, tty);
+	}
+	if (tty >= 0)
+		close(tty);
+	return r;
+}
+
+void keyunlock_stop(struct keyunlock *k)
+{
+	if (k->agent > 0) {
+		kill(k->agent, SIGTERM);
+		while (waitpid(k->agent, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (k->sock[0])
+		unlink(k->sock);
+	if (k->dir[0])
+		rmdir(k->dir);
+	keyunlock_init(k);
+}
