@@ -29,7 +29,8 @@
 
 extern char **environ;
 
-#define PASS_MAX 1024
+#define PASS_PAGE 4096
+#define PASS_MAX 1024	/* as OpenSSH's readpassphrase buffer */
 
 void keyunlock_init(struct keyunlock *k)
 {
@@ -61,12 +62,12 @@ static int held_by_agent(const struct ident *id, const struct agent_keys *held)
 }
 
 /*
- * Runs argv with in on its stdin and its stdout and stderr into out (kept
- * up to PASS_MAX).  In a new session: with no terminal, ssh-add reads the
+ * Runs argv with in on its stdin and its stdout and stderr into out (up to
+ * cap bytes; NULL: not kept).  In a new session: with no terminal, ssh-add reads the
  * passphrase from the pipe instead of asking on ours again.
  */
 static int run(char *const argv[], char *const envp[], const char *in, size_t inlen,
-	       struct buf *out, int *status)
+	       char *out, size_t cap, size_t *outlen, int *status)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -108,8 +109,9 @@ static int run(char *const argv[], char *const envp[], const char *in, size_t in
 			continue;
 		if (n <= 0)
 			break;
-		if (out && buf_len(out) + (size_t)n < PASS_MAX)
-			buf_append(out, chunk, (size_t)n);
+		for (ssize_t i = 0; out && i < n && *outlen < cap; i++)
+			out[(*outlen)++] = chunk[i];
+		explicit_bzero(chunk, sizeof(chunk));
 	}
 	r = RONDA_OK;
 out:
@@ -150,8 +152,36 @@ static enum asker choose_asker(int *tty)
 	return allow ? ASK_ASKPASS : ASK_NONE;
 }
 
+/* The passphrase: one page of its own, kept out of core dumps, wiped. */
+struct secret {
+	char *p;
+	size_t len;
+};
+
+static int secret_init(struct secret *s)
+{
+	s->len = 0;
+	s->p = mmap(NULL, PASS_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (s->p == MAP_FAILED) {
+		s->p = NULL;
+		return RONDA_ENOMEM;
+	}
+	madvise(s->p, PASS_PAGE, MADV_DONTDUMP);
+	return RONDA_OK;
+}
+
+static void secret_release(struct secret *s)
+{
+	if (s->p) {
+		explicit_bzero(s->p, PASS_PAGE);
+		munmap(s->p, PASS_PAGE);
+	}
+	s->p = NULL;
+	s->len = 0;
+}
+
 /* A line from the terminal without echo; the newline is kept off. */
-static int ask_tty(int fd, const char *prompt, struct buf *pass)
+static int ask_tty(int fd, const char *prompt, struct secret *pass)
 {
 	struct termios old, quiet;
 	int r = RONDA_ESYS, restore = 0;
@@ -171,8 +201,9 @@ static int ask_tty(int fd, const char *prompt, struct buf *pass)
 			continue;
 		if (n <= 0 || c == '\n' || c == '\r')
 			break;
-		if (buf_len(pass) + 1 >= PASS_MAX || buf_putc(pass, c))
+		if (pass->len + 1 >= PASS_MAX)
 			goto out;
+		pass->p[pass->len++] = c;
 	}
 	r = RONDA_OK;
 out:
@@ -184,15 +215,15 @@ out:
 	return r;
 }
 
-static int ask_askpass(const char *prompt, struct buf *pass, int *status)
+static int ask_askpass(const char *prompt, struct secret *pass, int *status)
 {
 	char *argv[] = { getenv("SSH_ASKPASS"), (char *)(uintptr_t)prompt, NULL };
-	int r = run(argv, environ, NULL, 0, pass, status);
+	int r = run(argv, environ, NULL, 0, pass->p, PASS_MAX - 1, &pass->len, status);
 
 	/* its answer ends with a newline */
-	while (r == RONDA_OK && buf_len(pass) && (buf_data(pass)[buf_len(pass) - 1] == '\n' ||
-						  buf_data(pass)[buf_len(pass) - 1] == '\r'))
-		buf_truncate(pass, buf_len(pass) - 1);
+	while (r == RONDA_OK && pass->len && (pass->p[pass->len - 1] == '\n' ||
+					      pass->p[pass->len - 1] == '\r'))
+		pass->len--;
 	return r;
 }
 
@@ -277,15 +308,14 @@ static int unlock(struct keyunlock *k, const struct ident *id, enum asker how, i
 {
 	char prompt[600], **envp = NULL;
 	char *argv[] = { (char *)(uintptr_t)"ssh-add", (char *)(uintptr_t)"-q", id->path, NULL };
-	struct buf pass, store, said;
+	struct secret pass;
+	struct buf store;
 	int r, status = 0;
 
-	buf_init(&pass, PASS_MAX + 1);
 	buf_init(&store, 8192);
-	buf_init(&said, PASS_MAX);
-	/* keep the passphrase out of a core dump */
-	if (pass.mem)
-		madvise(pass.mem, PASS_MAX, MADV_DONTDUMP);
+	r = secret_init(&pass);
+	if (r)
+		goto out;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", id->path);
 	r = how == ASK_TTY ? ask_tty(tty, prompt, &pass) : ask_askpass(prompt, &pass, &status);
 	if (r == RONDA_OK && how == ASK_ASKPASS && (!WIFEXITED(status) || WEXITSTATUS(status))) {
@@ -299,11 +329,10 @@ static int unlock(struct keyunlock *k, const struct ident *id, enum asker how, i
 			  strerror(errno));
 		goto out;
 	}
-	r = buf_putc(&pass, '\n');
+	pass.p[pass.len++] = '\n';
+	r = add_env(k, &store, &envp);
 	if (r == RONDA_OK)
-		r = add_env(k, &store, &envp);
-	if (r == RONDA_OK)
-		r = run(argv, envp, buf_data(&pass), buf_len(&pass), &said, &status);
+		r = run(argv, envp, pass.p, pass.len, NULL, 0, NULL, &status);
 	if (r == RONDA_OK && (!WIFEXITED(status) || WEXITSTATUS(status))) {
 		log_error("identity file %s: wrong passphrase (ssh-add refused it)", id->path);
 		r = RONDA_ECONFIG;
@@ -313,11 +342,8 @@ static int unlock(struct keyunlock *k, const struct ident *id, enum asker how, i
 		log_info("identity file %s: unlocked once into ronda's ssh-agent", id->path);
 	}
 out:
-	if (pass.mem)
-		explicit_bzero(pass.mem, buf_len(&pass));
-	buf_release(&pass);
+	secret_release(&pass);
 	buf_release(&store);
-	buf_release(&said);
 	free(envp);
 	return r;
 }
