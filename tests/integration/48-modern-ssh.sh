@@ -72,6 +72,26 @@ if ssh -F none -i "$FLEET_KEY" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictH
 else
 	t_fail "ssh accepts the host key ronda recorded" "$(cat "$T/ssh.err")"
 fi
+# Known by another RSA key: a changed key, for ronda as for ssh.
+ssh-keygen -q -t rsa -b 3072 -N '' -f "$T/rsa_other" -C rsa-other
+printf '[127.3.0.2]:%s %s\n' "$rsa_port" "$(cut -d' ' -f1,2 "$T/rsa_other.pub")" > "$T/kh_other"
+cp "$T/kh_other" "$T/kh_other.orig"
+out=$("$R" exec -i "$T/inventory.cfg" --known-hosts "$T/kh_other" --hostkeys accept-new --no-agent --json \
+	rsaonly -- true 2>/dev/null); rc=$?
+st=$(jq -r '"\(.status) \(.error)"' <<<"$out")
+if [ $rc -ne 0 ] && [[ $st == "hostkey-changed HOST KEY CHANGED for 127.3.0.2"* ]] && cmp -s "$T/kh_other" "$T/kh_other.orig"; then
+	t_ok "RSA-only host known by another RSA key: hostkey-changed, even with accept-new, file untouched"
+else
+	t_fail "RSA-only host known by another RSA key: hostkey-changed" "rc=$rc $st"
+fi
+if ssh -F none -i "$FLEET_KEY" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new \
+	-o UserKnownHostsFile="$T/kh_other" -o GlobalKnownHostsFile=/dev/null -p "$rsa_port" root@127.3.0.2 true 2>"$T/ssh-other.err"; then
+	t_fail "ssh also refuses the RSA-only host known by another key (oracle)" "ssh connected"
+else
+	grep -q 'REMOTE HOST IDENTIFICATION HAS CHANGED' "$T/ssh-other.err" &&
+		t_ok "ssh also says REMOTE HOST IDENTIFICATION HAS CHANGED (oracle)" ||
+		t_fail "ssh refuses with a changed key (oracle)" "$(head -3 "$T/ssh-other.err")"
+fi
 # What each handshake agreed on, in --json: EtM where the server insists.
 out=$("$R" exec -i "$T/inventory.cfg" --known-hosts "$kh" --hostkeys accept-new --no-agent --json \
 	hardened,rsaonly,etmonly -- true 2>"$T/json.err"); rc=$?
