@@ -24,7 +24,7 @@
 #include "err.h"
 #include "log.h"
 #include "sshagent.h"
-#include "sshwire.h"
+#include "sshcert.h"
 #include "banned.h"
 
 extern char **environ;
@@ -40,25 +40,16 @@ void keyunlock_init(struct keyunlock *k)
 /* Whether an agent already offers the key of id (by its .pub). */
 static int held_by_agent(const struct ident *id, const struct agent_keys *held)
 {
-	unsigned char blob[8192];
-	const char *p, *sp, *end;
+	unsigned char *blob;
 	size_t len;
+	int found = 0;
 
-	if (!held || !id->pub)
+	if (!held || !id->pub || sshcert_pubfile_blob(id->pub, id->publen, &blob, &len))
 		return 0;
-	end = id->pub + id->publen;
-	sp = memchr(id->pub, ' ', id->publen);
-	if (!sp)
-		return 0;
-	p = sp + 1;
-	for (sp = p; sp < end && *sp != ' ' && *sp != '\n' && *sp != '\r'; sp++)
-		;
-	if (sshwire_b64_decode(p, (size_t)(sp - p), blob, sizeof(blob), &len))
-		return 0;
-	for (size_t i = 0; i < held->n; i++)
-		if (held->v[i].bloblen == len && memcmp(held->v[i].blob, blob, len) == 0)
-			return 1;
-	return 0;
+	for (size_t i = 0; i < held->n && !found; i++)
+		found = held->v[i].bloblen == len && memcmp(held->v[i].blob, blob, len) == 0;
+	free(blob);
+	return found;
 }
 
 /*

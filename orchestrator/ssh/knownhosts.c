@@ -71,15 +71,11 @@ void knownhosts_free(struct knownhosts *kh)
 int knownhosts_key_type(const unsigned char *b, size_t n, const unsigned char **t,
 			size_t *tlen)
 {
-	size_t l;
+	struct sshwire w;
 
-	if (n < 4)
+	sshwire_init(&w, b, n);
+	if (sshwire_string(&w, t, tlen) || *tlen == 0)
 		return RONDA_EPARSE;
-	l = (size_t)b[0] << 24 | (size_t)b[1] << 16 | (size_t)b[2] << 8 | b[3];
-	if (l == 0 || l > n - 4)
-		return RONDA_EPARSE;
-	*t = b + 4;
-	*tlen = l;
 	return RONDA_OK;
 }
 
