@@ -25,7 +25,10 @@
  * that session, and every descendant of one (by parent pid, so children
  * that called setsid again are found while their parent lives).  It stops
  * them all, collects again (nothing can fork while stopped), sends TERM and
- * CONT, waits 2 s, collects again and sends KILL.  Without setsid(1) the
+ * CONT, waits until none is left but zombies (at most 2 s, in steps of
+ * 0.1 s, or one step of 2 s where sleep takes whole seconds only), collects
+ * again and sends KILL.  Most commands die at TERM, so a kill costs a
+ * moment, not the whole grace.  Without setsid(1) the
  * command runs in the guard's group and only its descendants are killed.
  * The guard and the watcher are outside the session; the guard ends the
  * watcher with TERM while it still waits, never in its kill phase, and
@@ -41,9 +44,12 @@ static const char guard[] =
 	"case $k in *\" $q \"*) continue;; esac; set -- ${l##*) }; "
 	"case $k in *\" $2 \"*) k=\"$k$q \"; c=1; continue;; esac; "
 	"if [ \"$4\" = \"$s\" ]; then k=\"$k$q \"; c=1; fi; done; done; }; "
+	"a() { for q in $k; do read -r l </proc/$q/stat || continue; set -- ${l##*) }; "
+	"[ \"$1\" != Z ] && return 0; done; return 1; }; "
 	"( while read -r x <&3; do :; done; trap \"\" TERM; "
 	"k=\" $p \"; t; kill -STOP $k; t; kill -STOP $k; kill -TERM $k; kill -CONT $k; "
-	"sleep 2; t; kill -KILL $k ) >/dev/null 2>&1 & "
+	"i=0; while [ $i -lt 20 ] && a; do sleep 0.1 || { sleep 2; break; }; i=$((i + 1)); done; "
+	"t; kill -KILL $k ) >/dev/null 2>&1 & "
 	"w=$!; exec 3<&-; "
 	"wait $p; r=$?; kill -TERM $w 2>/dev/null; wait $w 2>/dev/null; "
 	"printf \"\\036ronda-exit %d\\n\" $r >&2; exit $r";

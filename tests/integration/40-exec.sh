@@ -115,16 +115,22 @@ left=$(pgrep -f "sleep 987.$M" | wc -l)
 [ "$left" -eq 0 ] && t_ok "no hung command left running on the hosts" || t_fail "no hung command left running on the hosts" "$left left"
 
 # --- Ctrl-C -------------------------------------------------------------------
-"$R" exec "${X[@]}" 'node[020-039]' -- hang 876.$M > "$dir/int.out" 2>"$dir/int.err" &
+"$R" exec "${X[@]}" --json 'node[020-039]' -- hang 876.$M > "$dir/int.json" 2>"$dir/int.err" &
 rp=$!
-sleep 2
+# interrupt once every host's command runs: bounded by events, not a sleep
+for _ in $(seq 1 300); do
+	[ "$(pgrep -f "sleep 876.$M" | wc -l)" -ge 20 ] && break
+	sleep 0.1
+done
+running=$(pgrep -f "sleep 876.$M" | wc -l)
 kill -INT $rp
 t0=$(date +%s.%N)
 wait $rp; rc=$?
 el=$(echo "$(date +%s.%N) - $t0" | bc)
 sleep 0.5
 left=$(pgrep -f "sleep 876.$M" | wc -l)
-[ $rc -eq 3 ] && grep -q '^interrupted  *20 ' "$dir/int.err" && t_ok "Ctrl-C: exit 3, every host reported interrupted (${el}s)" || t_fail "Ctrl-C: exit 3, hosts interrupted" "rc=$rc $(tail -3 "$dir/int.err")"
+nint=$(js 'select(.status == "interrupted") | .host' "$dir/int.json" | wc -l)
+[ "$running" -eq 20 ] && [ $rc -eq 3 ] && [ "$nint" -eq 20 ] && t_ok "Ctrl-C: exit 3, every host reported interrupted (${el}s)" || t_fail "Ctrl-C: exit 3, hosts interrupted" "running=$running rc=$rc interrupted=$nint $(tail -3 "$dir/int.err")"
 [ "$left" -eq 0 ] && t_ok "Ctrl-C leaves no command running on the hosts" || t_fail "Ctrl-C leaves no command running" "$left left"
 
 # --- a peer that vanishes mid-command: keepalives notice ---------------------

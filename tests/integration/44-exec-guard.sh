@@ -46,6 +46,12 @@ if wait_gone 2; then gone=1; else gone=0; fi
 [ $gone = 1 ] && t_ok "Ctrl-C: no setsid, timeout or plain child is left on 2 hosts" || t_fail "Ctrl-C: children left" "$(pgrep -af "sleep 100[1-5].${M}2")"
 cleanup_tag 2
 
+# --- a command that ignores TERM: KILL after the grace --------------------------
+"$R" exec "${X[@]}" --json --timeout 2 node002 -- sh -c "trap '' TERM; sleep 1001.${M}3; sleep 1002.${M}3" > "$dir/k.json" 2>/dev/null; rc=$?
+if wait_gone 3; then gone=1; else gone=0; fi
+[ $rc -eq 2 ] && [ "$(js .status "$dir/k.json")" = timeout ] && [ $gone = 1 ] && t_ok "a command that ignores TERM is killed" || t_fail "a command that ignores TERM is killed" "rc=$rc $(cat "$dir/k.json") $(pgrep -af "sleep 100[1-5].${M}3")"
+cleanup_tag 3
+
 # --- a command that ends by itself: its exit status, nothing killed early --------
 "$R" exec "${X[@]}" --json node003 -- sh -c 'sleep 0.3; exit 7' > "$dir/e.json" 2>/dev/null
 [ "$(js .exit_code "$dir/e.json")" = 7 ] && [ "$(js .status "$dir/e.json")" = failed ] && t_ok "exit status 7 still comes back" || t_fail "exit status 7" "$(cat "$dir/e.json")"
