@@ -33,7 +33,7 @@ enum {
 	OPT_PROM,
 };
 
-#define COMMON_SHORT "i:f:u:p:k:w:x:vh"
+#define COMMON_SHORT "i:f:u:p:k:w:x:J:vh"
 
 static const struct option common_long[] = {
 	{ "inventory", required_argument, NULL, 'i' },
@@ -41,6 +41,7 @@ static const struct option common_long[] = {
 	{ "user", required_argument, NULL, 'u' },
 	{ "port", required_argument, NULL, 'p' },
 	{ "identity", required_argument, NULL, 'k' },
+	{ "jump", required_argument, NULL, 'J' },
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
@@ -63,6 +64,9 @@ const char cli_common_help[] =
 	"  -u, --user USER          log in as USER on every host\n"
 	"  -p, --port PORT          connect to PORT on every host\n"
 	"  -k, --identity FILE      private key file (repeatable)\n"
+	"  -J, --jump [USER@]HOST[:PORT][,...]\n"
+	"                           reach every host through these bastions, one\n"
+	"                           shared session each (like ssh -J); none: direct\n"
 	"      --connect-timeout S  seconds for TCP, handshake and login (default 10)\n"
 	"      --timeout S          seconds a command may run (default: none)\n"
 	"      --retries N          retries of transient connect failures (default 2)\n"
@@ -187,6 +191,7 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 	case 'x': return push_str(&o->exclude, &o->n_exclude, arg);
 	case 'u': return host_settings_set_user(&o->over, arg, err);
 	case 'k': return host_settings_add_identity(&o->over, arg, err);
+	case 'J': return host_settings_set_via(&o->over, arg, err);
 	case 'p':
 		if ((rc = parse_long("--port", arg, &l, err)))
 			return rc;

@@ -106,7 +106,8 @@ static int json_line(const struct target *t, struct buf *out)
 	    json_object_set_new(o, "connect_timeout", json_real(t->connect_timeout)) ||
 	    json_object_set_new(o, "command_timeout", json_real(t->command_timeout)) ||
 	    json_object_set_new(o, "retries", json_integer(t->retries)) ||
-	    json_object_set_new(o, "become", json_boolean(t->become)))
+	    json_object_set_new(o, "become", json_boolean(t->become)) ||
+	    json_object_set_new(o, "via", t->jump ? json_string(t->jump) : json_null()))
 		goto out;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!s)

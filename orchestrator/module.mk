@@ -2,13 +2,14 @@
 # unit tests can link it.  One line per room.
 ORCH_SRCS := \
 	orchestrator/ssh/engine.c orchestrator/ssh/engine_conn.c orchestrator/ssh/engine_chan.c \
-	orchestrator/ssh/engine_cli.c orchestrator/ssh/dns.c orchestrator/ssh/knownhosts.c \
+	orchestrator/ssh/engine_cli.c orchestrator/ssh/engine_jump.c orchestrator/ssh/dns.c orchestrator/ssh/knownhosts.c \
 	orchestrator/ssh/remote.c orchestrator/ssh/ident.c orchestrator/ssh/sshagent.c \
 	orchestrator/ssh/sshwire.c orchestrator/ssh/sshcert.c orchestrator/ssh/keyunlock.c \
 	orchestrator/inventory/target.c orchestrator/inventory/hostlist.c orchestrator/inventory/settings.c \
 	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
-	orchestrator/inventory/pattern.c \
+	orchestrator/inventory/pattern.c orchestrator/inventory/jumpspec.c \
+	orchestrator/inventory/inventory_jumps.c \
 	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
 	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c orchestrator/patrol/agent_bin.c \
 	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c \

@@ -7,6 +7,7 @@
 #include "inventory_int.h"
 
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,7 +202,7 @@ out:
 }
 
 /* The local user, as ssh(1) would log in by default. */
-static int local_user(char **user, struct buf *err)
+int inv_local_user(char **user, struct buf *err)
 {
 	struct passwd pw, *res = NULL;
 	char tmp[4096];
@@ -234,48 +235,64 @@ static const struct host_settings *source(const struct inventory *inv,
 	return &inv->groups[s].s;
 }
 
+int inv_resolve_one(const struct inventory *inv, const char *name,
+		    const struct host_settings *over, char **me, struct target *t,
+		    struct buf *err)
+{
+	const struct host_settings *src[HS_COUNT];
+	const struct inv_host *h = NULL;
+	size_t hi;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (inventory_find_host(inv, name, &hi) == RONDA_OK)
+		h = &inv->hosts[hi];
+	for (int k = 0; k < HS_COUNT; k++)
+		src[k] = over && (over->set & HS_BIT(k)) ? over : source(inv, h, k);
+	t->name = (char *)(uintptr_t)name;
+	t->address = src[HS_ADDRESS] ? src[HS_ADDRESS]->address : t->name;
+	t->port = src[HS_PORT] ? src[HS_PORT]->port : SETTINGS_DEFAULT_PORT;
+	if (src[HS_USER]) {
+		t->user = src[HS_USER]->user;
+	} else {
+		if (!*me && (rc = inv_local_user(me, err)))
+			return rc;
+		t->user = *me;
+	}
+	if (src[HS_IDENTITY]) {
+		t->identities = src[HS_IDENTITY]->identities;
+		t->n_identities = src[HS_IDENTITY]->n_identities;
+	}
+	t->connect_timeout = src[HS_CONNECT_TIMEOUT] ?
+		src[HS_CONNECT_TIMEOUT]->connect_timeout : SETTINGS_DEFAULT_CONNECT_TIMEOUT;
+	t->command_timeout = src[HS_COMMAND_TIMEOUT] ?
+		src[HS_COMMAND_TIMEOUT]->command_timeout : 0;
+	t->retries = src[HS_RETRIES] ? src[HS_RETRIES]->retries : SETTINGS_DEFAULT_RETRIES;
+	t->become = src[HS_BECOME] ? src[HS_BECOME]->become : 0;
+	if (src[HS_VIA] && strcmp(src[HS_VIA]->via, "none") != 0)
+		t->jump = src[HS_VIA]->via;
+	return RONDA_OK;
+}
+
 int inventory_resolve(const struct inventory *inv, const struct hostlist *names,
 		      const struct host_settings *over, struct target_list *out,
 		      struct buf *err)
 {
-	const struct host_settings *src[HS_COUNT];
 	size_t start = out->n;
 	char *me = NULL;
 	int rc = RONDA_OK;
 
 	for (size_t i = 0; i < names->n && !rc; i++) {
-		const struct inv_host *h = NULL;
-		struct target t = { 0 };
-		size_t hi;
+		struct target t;
 
-		if (inventory_find_host(inv, names->v[i], &hi) == RONDA_OK)
-			h = &inv->hosts[hi];
-		for (int k = 0; k < HS_COUNT; k++)
-			src[k] = over && (over->set & HS_BIT(k)) ? over : source(inv, h, k);
-		t.name = names->v[i];
-		t.address = src[HS_ADDRESS] ? src[HS_ADDRESS]->address : names->v[i];
-		t.port = src[HS_PORT] ? src[HS_PORT]->port : SETTINGS_DEFAULT_PORT;
-		if (src[HS_USER]) {
-			t.user = src[HS_USER]->user;
-		} else {
-			if (!me && (rc = local_user(&me, err)))
-				break;
-			t.user = me;
-		}
-		if (src[HS_IDENTITY]) {
-			t.identities = src[HS_IDENTITY]->identities;
-			t.n_identities = src[HS_IDENTITY]->n_identities;
-		}
-		t.connect_timeout = src[HS_CONNECT_TIMEOUT] ?
-			src[HS_CONNECT_TIMEOUT]->connect_timeout : SETTINGS_DEFAULT_CONNECT_TIMEOUT;
-		t.command_timeout = src[HS_COMMAND_TIMEOUT] ?
-			src[HS_COMMAND_TIMEOUT]->command_timeout : 0;
-		t.retries = src[HS_RETRIES] ? src[HS_RETRIES]->retries : SETTINGS_DEFAULT_RETRIES;
-		t.become = src[HS_BECOME] ? src[HS_BECOME]->become : 0;
-		rc = target_list_add(out, &t);
+		rc = inv_resolve_one(inv, names->v[i], over, &me, &t, err);
+		if (!rc)
+			rc = target_list_add(out, &t);
 	}
+	for (size_t i = start; i < out->n && !rc; i++)
+		rc = inv_resolve_jumps(inv, out, i, &me, err);
 	free(me);
-	/* All or nothing: the caller's list is as it was. */
+	/* All or nothing: the caller's list is as it was (bastions may stay). */
 	while (rc && out->n > start)
 		target_release(&out->v[--out->n]);
 	return rc;

@@ -69,4 +69,19 @@ int inv_cmp_group_name(const void *a, const void *b);
  */
 int inv_trace(struct inventory *inv, struct buf *err);
 
+struct target;
+struct target_list;
+/* The local user ssh(1) would log in as (a new string in *user). */
+int inv_local_user(char **user, struct buf *err);
+/*
+ * Fills t (borrowed strings: from inv, over, name and *me, which is looked
+ * up once and then kept) with name's settings, over on top when not NULL.
+ */
+int inv_resolve_one(const struct inventory *inv, const char *name,
+		    const struct host_settings *over, char **me, struct target *t,
+		    struct buf *err);
+/* Resolves l->v[i]'s bastions (its jump) into l->jumps and sets its via (inventory_jumps.c). */
+int inv_resolve_jumps(const struct inventory *inv, struct target_list *l, size_t i,
+		      char **me, struct buf *err);
+
 #endif

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hostlist.h"
+#include "jumpspec.h"
 #include "banned.h"
 
 void host_settings_init(struct host_settings *s)
@@ -22,6 +23,7 @@ void host_settings_release(struct host_settings *s)
 {
 	free(s->address);
 	free(s->user);
+	free(s->via);
 	for (size_t i = 0; i < s->n_identities; i++)
 		free(s->identities[i]);
 	free(s->identities);
@@ -34,10 +36,12 @@ int host_settings_copy(struct host_settings *d, const struct host_settings *s)
 	*d = *s;
 	d->address = NULL;
 	d->user = NULL;
+	d->via = NULL;
 	d->identities = NULL;
 	d->n_identities = 0;
 	if ((s->address && !(d->address = strdup(s->address))) ||
-	    (s->user && !(d->user = strdup(s->user))))
+	    (s->user && !(d->user = strdup(s->user))) ||
+	    (s->via && !(d->via = strdup(s->via))))
 		goto nomem;
 	if (s->n_identities) {
 		d->identities = calloc(s->n_identities, sizeof(char *));
@@ -72,6 +76,7 @@ int host_settings_equal(const struct host_settings *a, const struct host_setting
 	case HS_COMMAND_TIMEOUT: return a->command_timeout == b->command_timeout;
 	case HS_RETRIES: return a->retries == b->retries;
 	case HS_BECOME: return a->become == b->become;
+	case HS_VIA: return strcmp(a->via, b->via) == 0;
 	case HS_COUNT: break;
 	}
 	return 1;
@@ -87,6 +92,7 @@ const struct setting_key settings_keys[HS_COUNT] = {
 	[HS_COMMAND_TIMEOUT] = { "command_timeout", SF_SECONDS, 0 },
 	[HS_RETRIES] = { "retries", SF_INTEGER, 0 },
 	[HS_BECOME] = { "become", SF_BOOL, 0 },
+	[HS_VIA] = { "via", SF_STRING, 0 },
 };
 
 int settings_find_key(const char *name)
@@ -109,6 +115,7 @@ int host_settings_set(struct host_settings *s, enum host_setting_key k,
 	case HS_COMMAND_TIMEOUT: return host_settings_set_command_timeout(s, v->seconds, err);
 	case HS_RETRIES: return host_settings_set_retries(s, v->integer, err);
 	case HS_BECOME: host_settings_set_become(s, v->on); return RONDA_OK;
+	case HS_VIA: return host_settings_set_via(s, v->str, err);
 	case HS_COUNT: break;
 	}
 	return RONDA_EINVAL;
@@ -288,4 +295,19 @@ void host_settings_set_become(struct host_settings *s, int on)
 {
 	s->become = !!on;
 	s->set |= HS_BIT(HS_BECOME);
+}
+
+int host_settings_set_via(struct host_settings *s, const char *via, struct buf *err)
+{
+	char *copy;
+	int rc = strcmp(via, "none") == 0 ? RONDA_OK : jumpspec_check(via, err);
+
+	if (rc)
+		return rc;
+	if (!(copy = strdup(via)))
+		return RONDA_ENOMEM;
+	free(s->via);
+	s->via = copy;
+	s->set |= HS_BIT(HS_VIA);
+	return RONDA_OK;
 }

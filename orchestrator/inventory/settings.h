@@ -39,6 +39,7 @@ enum host_setting_key {
 	HS_COMMAND_TIMEOUT,
 	HS_RETRIES,
 	HS_BECOME,
+	HS_VIA,
 	HS_COUNT
 };
 #define HS_BIT(k) (1u << (k))
@@ -59,6 +60,7 @@ struct host_settings {
 	double command_timeout;	/* 0: none */
 	int retries;
 	int become;
+	char *via;		/* bastions, "a,b" (jumpspec.h); "none": direct */
 };
 
 void host_settings_init(struct host_settings *s);
@@ -113,6 +115,8 @@ int host_settings_set_connect_timeout(struct host_settings *s, double secs, stru
 int host_settings_set_command_timeout(struct host_settings *s, double secs, struct buf *err);
 int host_settings_set_retries(struct host_settings *s, long n, struct buf *err);
 void host_settings_set_become(struct host_settings *s, int on);
+/* A ProxyJump-style chain (jumpspec.h), or "none". */
+int host_settings_set_via(struct host_settings *s, const char *via, struct buf *err);
 
 /*
  * Strict name checks.  Host names: letters, digits, '.', '-', '_', starting

@@ -15,6 +15,8 @@ void target_list_init(struct target_list *l)
 	l->v = NULL;
 	l->n = 0;
 	l->alloc = 0;
+	l->jumps = NULL;
+	l->n_jumps = l->alloc_jumps = 0;
 }
 
 void target_release(struct target *t)
@@ -22,6 +24,7 @@ void target_release(struct target *t)
 	free(t->name);
 	free(t->address);
 	free(t->user);
+	free(t->jump);
 	for (size_t i = 0; i < t->n_identities; i++)
 		free(t->identities[i]);
 	free(t->identities);
@@ -33,6 +36,9 @@ void target_list_release(struct target_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		target_release(&l->v[i]);
 	free(l->v);
+	for (size_t i = 0; i < l->n_jumps; i++)
+		target_release(&l->jumps[i]);
+	free(l->jumps);
 	target_list_init(l);
 }
 
@@ -45,21 +51,20 @@ static int dup_opt(const char *s, char **out)
 	return *out ? RONDA_OK : RONDA_ENOMEM;
 }
 
-int target_list_add(struct target_list *l, const struct target *t)
+static int copy_target(struct target *dst, const struct target *t)
 {
 	struct target c;
 	int r = RONDA_ENOMEM;
 
 	memset(&c, 0, sizeof(c));
-	if (GROW(l->v, l->n, l->alloc, 16))
-		return RONDA_ENOMEM;
 	c.port = t->port;
 	c.connect_timeout = t->connect_timeout;
 	c.command_timeout = t->command_timeout;
 	c.retries = t->retries;
 	c.become = t->become;
+	c.via = t->via;
 	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
-	    dup_opt(t->user, &c.user))
+	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump))
 		goto out;
 	if (t->n_identities) {
 		c.identities = calloc(t->n_identities, sizeof(char *));
@@ -70,9 +75,31 @@ int target_list_add(struct target_list *l, const struct target *t)
 				    &c.identities[c.n_identities]))
 				goto out;
 	}
-	l->v[l->n++] = c;
+	*dst = c;
 	return RONDA_OK;
 out:
 	target_release(&c);
+	return r;
+}
+
+int target_list_add(struct target_list *l, const struct target *t)
+{
+	int r;
+
+	if (GROW(l->v, l->n, l->alloc, 16))
+		return RONDA_ENOMEM;
+	if (!(r = copy_target(&l->v[l->n], t)))
+		l->n++;
+	return r;
+}
+
+int target_list_add_jump(struct target_list *l, const struct target *t)
+{
+	int r;
+
+	if (GROW(l->jumps, l->n_jumps, l->alloc_jumps, 4))
+		return RONDA_ENOMEM;
+	if (!(r = copy_target(&l->jumps[l->n_jumps], t)))
+		l->n_jumps++;
 	return r;
 }

@@ -22,16 +22,26 @@ struct target {
 	double command_timeout;	/* seconds, 0 = none */
 	int retries;		/* transient connect failures retried, >= 0 */
 	int become;		/* run through sudo -n */
+	/* Bastions (jumpspec.h) as given, NULL for none; for a bastion in
+	   target_list.jumps: the chain that reaches it, itself included. */
+	char *jump;
+	size_t via;		/* 1 + its last bastion's index in jumps; 0: direct */
 };
 
 struct target_list {
 	struct target *v;
 	size_t n, alloc;
+	/* The bastions v goes through, each once however many hosts use it;
+	   a bastion behind another has a via to an earlier one. */
+	struct target *jumps;
+	size_t n_jumps, alloc_jumps;
 };
 
 void target_list_init(struct target_list *l);
 /* Appends a deep copy of t. */
 int target_list_add(struct target_list *l, const struct target *t);
+/* Appends a deep copy of t to l->jumps. */
+int target_list_add_jump(struct target_list *l, const struct target *t);
 void target_list_release(struct target_list *l);
 void target_release(struct target *t);
 

@@ -58,11 +58,12 @@ static const struct state_info states[] = {
 	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | B(ST_DONE) },
 	{ ST_HANDSHAKE, "handshake", st_handshake, B(ST_HOSTKEY) | B(ST_QUEUED) | B(ST_DONE) },
 	{ ST_HOSTKEY, "hostkey", st_hostkey, B(ST_AUTH) | B(ST_DONE) },
-	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_QUEUED) | B(ST_DONE) },
+	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_RELAY) | B(ST_QUEUED) | B(ST_DONE) },
 	{ ST_OPEN, "open", st_open, B(ST_EXEC) | B(ST_DONE) },
 	{ ST_EXEC, "exec", st_exec, B(ST_READ) | B(ST_DONE) },
 	{ ST_READ, "read", st_read, B(ST_CLOSE) | B(ST_DONE) },
 	{ ST_CLOSE, "close", st_close, B(ST_OPEN) | B(ST_DONE) },
+	{ ST_RELAY, "relay", st_relay, B(ST_DONE) },
 	/* runs nothing: the host is finished */
 	{ ST_DONE, "done", NULL, 0 },
 };
@@ -121,6 +122,7 @@ void engine_opts_init(struct engine_opts *o)
 	o->keepalive_interval = 15;
 	o->keepalive_count = 3;
 	o->use_agent = 1;
+	o->jump_channels = 64;
 }
 
 void conn_set_state(struct conn *c, enum state s)
@@ -151,6 +153,7 @@ static void drop_session(struct conn *c)
 
 	ev_io_stop(loop, &c->io);
 	ev_io_stop(loop, &c->agent_io);
+	jump_drop(c);
 	sshagent_sign_release(&c->asign);
 	sshagent_sign_init(&c->asign);
 	ev_timer_stop(loop, &c->tick);
@@ -179,8 +182,19 @@ static void conn_finish(struct conn *c)
 {
 	struct engine *e = c->e;
 
+	if (c->jump) {
+		/* Its hosts first, while its session still holds their channels. */
+		conn_set_state(c, ST_DONE);
+		jump_ended(c);
+		drop_session(c);
+		if (c->via)
+			jump_release(c->via);
+		return;
+	}
 	drop_session(c);
 	conn_set_state(c, ST_DONE);
+	if (c->via)
+		jump_release(c->via);
 	if (c->r->attempts)
 		c->r->ms_total = conn_ms_since(c, c->t_first);
 	if (c->in_flight) {
@@ -218,6 +232,10 @@ enum advance conn_next_step(struct conn *c)
 	struct engine_step st;
 	int more;
 
+	if (c->jump) {
+		conn_set_state(c, ST_RELAY);
+		return GO;
+	}
 	memset(&st, 0, sizeof(st));
 	more = c->e->o->plan(c->e->o->plan_arg, c->idx, c->t, c->r, c->n_steps, &st);
 	if (more <= 0 || c->e->interrupted) {
@@ -295,8 +313,10 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct conn *c = w->data;
 
 	(void)loop;
-	if (revents & EV_READ)
+	if (revents & EV_READ) {
 		c->last_rx = ev_now(c->e->loop);
+		jump_rx(c);
+	}
 	advance(c);
 }
 
@@ -392,10 +412,14 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	if (c->state < ST_OPEN) {
-		char why[96];
+		char why[160];
 
-		snprintf(why, sizeof(why), "no SSH session within %gs (stuck in %s)",
-			 c->t->connect_timeout, states[c->state].name);
+		if (c->waiting)
+			snprintf(why, sizeof(why), "no channel through bastion %s within %gs",
+				 c->via->t->name, c->t->connect_timeout);
+		else
+			snprintf(why, sizeof(why), "no SSH session within %gs (stuck in %s)",
+				 c->t->connect_timeout, states[c->state].name);
 		conn_fail_transient(c, RESULT_TIMEOUT, why);
 		return;
 	}
@@ -471,14 +495,54 @@ static void conn_start(struct conn *c)
 {
 	struct engine *e = c->e;
 
-	c->in_flight = 1;
-	e->running++;
+	if (!c->jump) {
+		c->in_flight = 1;
+		e->running++;
+	}
 	for (size_t i = 0; i < c->t->n_identities && c->n_ids < 64; i++)
 		c->ids[c->n_ids++] = ident_find(&e->ids, c->t->identities[i]);
 	for (size_t i = 0; !c->t->n_identities && i < e->ids.n_defaults; i++)
 		c->ids[c->n_ids++] = &e->ids.v[i];
 	conn_set_state(c, ST_RESOLVE);
 	advance(c);
+}
+
+static void jump_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *j = w->data;
+
+	(void)loop;
+	(void)revents;
+	ev_set_cb(&j->tick, poll_cb);
+	if (j->state == ST_QUEUED && !j->r->attempts)
+		conn_start(j);
+}
+
+void conn_start_jump(struct conn *j)
+{
+	if (ev_is_active(&j->tick) || j->r->attempts)
+		return;
+	ev_set_cb(&j->tick, jump_start_cb);
+	ev_timer_set(&j->tick, 0, 0);
+	ev_timer_start(j->e->loop, &j->tick);
+}
+
+void conn_finish_jump(struct conn *j)
+{
+	if (j->state == ST_DONE)
+		return;
+	j->r->status = RESULT_OK;
+	j->r->why[0] = '\0';
+	if (j->s && j->state == ST_RELAY)
+		libssh2_session_disconnect(j->s, "done");
+	conn_finish(j);
+}
+
+void conn_kick(struct conn *c)
+{
+	if (c->state == ST_QUEUED || c->state == ST_DONE)
+		return;
+	ev_feed_event(c->e->loop, &c->io, EV_CUSTOM);
 }
 
 static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -537,6 +601,60 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			conn_fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}
 	}
+}
+
+static void conn_setup(struct conn *c, struct engine *e, size_t i,
+		       const struct target *t, struct host_result *r)
+{
+	c->e = e;
+	c->idx = i;
+	c->t = t;
+	c->r = r;
+	c->fd = -1;
+	c->state = ST_QUEUED;
+	ev_init(&c->tick, poll_cb);
+	ev_init(&c->ka, keepalive_cb);
+	ev_init(&c->deadline, deadline_cb);
+	ev_init(&c->io, io_cb);
+	ev_init(&c->agent_io, io_cb);
+	c->tick.data = c->ka.data = c->deadline.data = c->io.data = c;
+	c->agent_io.data = c->self = c;
+	sshagent_sign_init(&c->asign);
+}
+
+static void result_init(struct host_result *r, size_t max_output);
+
+/* Bastions: a conn each, and every host and bastion behind one counted as its user. */
+static int jumps_setup(struct engine *e, const struct target_list *tl)
+{
+	e->n_jumps = tl->n_jumps;
+	if (!e->n_jumps)
+		return RONDA_OK;
+	e->jumps = calloc(e->n_jumps, sizeof(*e->jumps));
+	e->jump_results = calloc(e->n_jumps, sizeof(*e->jump_results));
+	if (!e->jumps || !e->jump_results)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < e->n_jumps; i++) {
+		struct conn *j = &e->jumps[i];
+
+		result_init(&e->jump_results[i], 4096);
+		conn_setup(j, e, i, &tl->jumps[i], &e->jump_results[i]);
+		if (jump_init(j))
+			return RONDA_ENOMEM;
+		if (tl->jumps[i].via) {
+			j->via = &e->jumps[tl->jumps[i].via - 1];
+			jump_use(j->via);
+		}
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		struct conn *c = &e->conns[i];
+
+		if (c->t->via) {
+			c->via = &e->jumps[c->t->via - 1];
+			jump_use(c->via);
+		}
+	}
+	return RONDA_OK;
 }
 
 static void result_init(struct host_result *r, size_t max_output)
@@ -600,24 +718,11 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		goto out;
 	if (e.akeys.n)
 		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
-	for (size_t i = 0; i < tl->n; i++) {
-		struct conn *c = &e.conns[i];
-
-		c->e = &e;
-		c->idx = i;
-		c->t = &tl->v[i];
-		c->r = &results[i];
-		c->fd = -1;
-		c->state = ST_QUEUED;
-		ev_init(&c->tick, poll_cb);
-		ev_init(&c->ka, keepalive_cb);
-		ev_init(&c->deadline, deadline_cb);
-		ev_init(&c->io, io_cb);
-		ev_init(&c->agent_io, io_cb);
-		c->tick.data = c->ka.data = c->deadline.data = c->io.data = c;
-		c->agent_io.data = c->self = c;
-		sshagent_sign_init(&c->asign);
-	}
+	for (size_t i = 0; i < tl->n; i++)
+		conn_setup(&e.conns[i], &e, i, &tl->v[i], &results[i]);
+	r = jumps_setup(&e, tl);
+	if (r)
+		goto out;
 	ev_init(&e.pacer, pacer_cb);
 	e.pacer.data = &e;
 	ev_signal_init(&e.sigint, sig_cb, SIGINT);
@@ -659,6 +764,17 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 out:
 	for (size_t i = 0; e.conns && i < tl->n; i++)
 		sshagent_sign_release(&e.conns[i].asign);
+	for (size_t i = 0; e.jumps && i < e.n_jumps; i++) {
+		struct conn *j = &e.jumps[i];
+
+		if (!j->e)
+			continue;
+		jump_free(j);
+		drop_session(j);
+		host_result_release(&e.jump_results[i]);
+	}
+	free(e.jumps);
+	free(e.jump_results);
 	sshagent_keys_release(&e.akeys);
 	keyunlock_stop(&e.unlocked);
 	dns_free(e.dns);

@@ -122,6 +122,7 @@ struct engine_opts {
 	double keepalive_interval;	/* seconds, 0 = off */
 	int keepalive_count;		/* missed intervals before giving up */
 	int use_agent;			/* offer ssh-agent keys (SSH_AUTH_SOCK) */
+	int jump_channels;		/* hosts in flight through one bastion */
 	/* Called when a host finishes (for progress); may be NULL. */
 	void (*on_done)(void *arg, size_t i, const struct host_result *r);
 	void *arg;

@@ -35,7 +35,9 @@ const char engine_cli_help[] =
 	"      --keepalive-count N  unanswered intervals before the host counts as\n"
 	"                           gone (default 3)\n"
 	"      --no-agent           do not offer ssh-agent keys (SSH_AUTH_SOCK);\n"
-	"                           by default they go first, then identity files\n";
+	"                           by default they go first, then identity files\n"
+	"      --jump-channels N    hosts reached at once through one bastion\n"
+	"                           (default 64)\n";
 
 void engine_cli_init(struct engine_cli *ec)
 {
@@ -97,6 +99,11 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 		if (parse_double(arg, 1, 100, &v))
 			break;
 		ec->eo.keepalive_count = (int)v;
+		return RONDA_OK;
+	case OPT_JUMP_CHANNELS:
+		if (parse_double(arg, 1, 10000, &v) || v != (int)v)
+			break;
+		ec->eo.jump_channels = (int)v;
 		return RONDA_OK;
 	default:
 		buf_printf(err, "unexpected option");

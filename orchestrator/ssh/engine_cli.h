@@ -26,6 +26,7 @@ enum {
 	OPT_KEEPALIVE,
 	OPT_KEEPALIVE_COUNT,
 	OPT_NO_AGENT,
+	OPT_JUMP_CHANNELS,
 	ENGINE_CLI_LAST,
 };
 
@@ -36,7 +37,8 @@ enum {
 	{ "insecure-no-hostkey-check", no_argument, NULL, OPT_NO_HOSTKEY_CHECK }, \
 	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
 	{ "keepalive-count", required_argument, NULL, OPT_KEEPALIVE_COUNT }, \
-	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }
+	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }, \
+	{ "jump-channels", required_argument, NULL, OPT_JUMP_CHANNELS }
 
 extern const char engine_cli_help[];
 

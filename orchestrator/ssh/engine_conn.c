@@ -62,7 +62,8 @@ enum advance st_resolve(struct conn *c)
 	char port[8];
 	int r;
 
-	if (c->addrlen)
+	/* Behind a bastion, the bastion resolves the name. */
+	if (c->addrlen || c->via)
 		return conn_attempt(c);
 	if (c->dns_asked)
 		return WAIT;
@@ -102,6 +103,13 @@ enum advance st_connect(struct conn *c)
 	int err = 0;
 	socklen_t len = sizeof(err);
 
+	if (c->via) {
+		enum advance a = jump_channel(c);
+
+		if (a != GO)
+			return a;
+		goto connected;
+	}
 	if (c->fd < 0) {
 		int one = 1;
 
@@ -189,6 +197,9 @@ enum advance st_handshake(struct conn *c)
 		if (!c->s)
 			return conn_fail(c, RESULT_ERROR, "libssh2_session_init failed");
 		libssh2_session_set_blocking(c->s, 0);
+		if (c->jump)
+			libssh2_session_callback_set2(c->s, LIBSSH2_CALLBACK_RECV,
+						      (libssh2_cb_generic *)jump_recv);
 		if (set_prefs(c))
 			return conn_fail(c, RESULT_ERROR, "setting SSH algorithms: %s", conn_ssh_error(c));
 	}

@@ -44,6 +44,7 @@ enum state {
 	ST_EXEC,	/* the step's command (engine_chan.c) */
 	ST_READ,	/* stdin in, stdout and stderr out (engine_chan.c) */
 	ST_CLOSE,	/* exit status; then the plan's next step (engine_chan.c) */
+	ST_RELAY,	/* a bastion: carries its hosts' channels (engine_jump.c) */
 	ST_DONE,	/* finished, the result filled (no function) */
 	ST_COUNT
 };
@@ -58,6 +59,8 @@ enum advance { GO, WAIT, STOP };
 
 struct conn;
 typedef enum advance (*state_fn)(struct conn *c);
+struct jump;
+struct relay;
 
 struct state_info {
 	enum state state;	/* its own index, checked by the unit test */
@@ -120,6 +123,13 @@ struct conn {
 	int killing;		/* we closed stdin to kill the command */
 	int timed_out;
 	int in_flight;
+
+	/* Bastions (engine_jump.c). */
+	struct conn *via;	/* the bastion it is reached through, or NULL */
+	struct conn *wait_next;	/* in via's queue for a channel */
+	int waiting;		/* in that queue */
+	struct relay *relay;	/* its channel through via, once open */
+	struct jump *jump;	/* set on a bastion's own conn */
 };
 
 /* Shared by every host of one engine_run. */
@@ -139,6 +149,9 @@ struct engine {
 	struct agent_keys akeys;	/* offered first, before identity files */
 	struct keyunlock unlocked;	/* ronda's agent for encrypted keys */
 	struct dns *dns;	/* created on the first name that needs it */
+	struct conn *jumps;	/* the bastions, n_jumps of them, not in conns */
+	struct host_result *jump_results;
+	size_t n_jumps;
 };
 
 /*
@@ -172,6 +185,33 @@ void conn_connected(struct conn *c);
 /* Asks the plan for the next step: GO in ST_OPEN, or the host ends (STOP). */
 enum advance conn_next_step(struct conn *c);
 
+/* Starts a queued bastion (its first attempt) from the loop, not from a caller's state. */
+void conn_start_jump(struct conn *j);
+/* Finishes a bastion nobody needs any more: a goodbye, no verdict. */
+void conn_finish_jump(struct conn *j);
+/* Runs the host's states from the loop soon (not from inside another host's). */
+void conn_kick(struct conn *c);
+
+/*
+ * Bastions (engine_jump.c).  A host behind one asks it for a channel in
+ * ST_CONNECT; GO once c->fd is its end of a socketpair the bastion pumps.
+ */
+enum advance jump_channel(struct conn *c);
+/* The host lets go of its bastion: out of the queue, its channel closed. */
+void jump_drop(struct conn *c);
+/* One more host or bastion is behind j. */
+void jump_use(struct conn *j);
+/* A host or bastion behind j is done; j ends when none is left. */
+void jump_release(struct conn *j);
+/* j has ended: every host still behind it gets "via bastion j: why". */
+void jump_ended(struct conn *j);
+int jump_init(struct conn *j);
+void jump_free(struct conn *j);
+/* The recv() of a bastion's session: skips the call when the socket has nothing. */
+ssize_t jump_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract);
+/* The bastion's socket is readable. */
+void jump_rx(struct conn *j);
+
 /* The states (engine_conn.c, engine_chan.c), for the table. */
 enum advance st_resolve(struct conn *c);
 enum advance st_connect(struct conn *c);
@@ -182,5 +222,6 @@ enum advance st_open(struct conn *c);
 enum advance st_exec(struct conn *c);
 enum advance st_read(struct conn *c);
 enum advance st_close(struct conn *c);
+enum advance st_relay(struct conn *c);
 
 #endif

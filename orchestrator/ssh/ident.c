@@ -204,12 +204,18 @@ out:
 	return r;
 }
 
+/* The hosts, then their bastions. */
+static const struct target *nth(const struct target_list *tl, size_t i)
+{
+	return i < tl->n ? &tl->v[i] : &tl->jumps[i - tl->n];
+}
+
 int ident_set_load(struct ident_set *s, const struct target_list *tl)
 {
 	int need_defaults = 0, r;
 
-	for (size_t i = 0; i < tl->n; i++)
-		need_defaults |= tl->v[i].n_identities == 0;
+	for (size_t i = 0; i < tl->n + tl->n_jumps; i++)
+		need_defaults |= nth(tl, i)->n_identities == 0;
 	if (need_defaults) {
 		static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 		const char *home = getenv("HOME");
@@ -229,9 +235,9 @@ int ident_set_load(struct ident_set *s, const struct target_list *tl)
 		buf_release(&p);
 		s->n_defaults = s->n;
 	}
-	for (size_t i = 0; i < tl->n; i++) {
-		for (size_t k = 0; k < tl->v[i].n_identities; k++) {
-			const char *path = tl->v[i].identities[k];
+	for (size_t i = 0; i < tl->n + tl->n_jumps; i++) {
+		for (size_t k = 0; k < nth(tl, i)->n_identities; k++) {
+			const char *path = nth(tl, i)->identities[k];
 
 			if (ident_find(s, path))
 				continue;

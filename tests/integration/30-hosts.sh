@@ -42,7 +42,7 @@ expect "--list -v, IPv6 address" 0 "bastion [2001:db8::1]:22 dc1admin" hosts -i 
 expect "command line overrides the inventory" 0 "db1.dc1 10.0.2.1:2022 root" \
 	hosts -i "$INV" --list -v -u root -p 2022 db1.dc1
 json=$("$R" hosts -i "$INV" --json db1.dc1)
-if [ "$json" = '{"host":"db1.dc1","address":"10.0.2.1","port":22,"user":"postgres","identities":["'"$HOME"'/.ssh/id_ed25519","'"$HOME"'/.ssh/id_ecdsa"],"connect_timeout":10.0,"command_timeout":300.0,"retries":2,"become":true}' ]; then
+if [ "$json" = '{"host":"db1.dc1","address":"10.0.2.1","port":22,"user":"postgres","identities":["'"$HOME"'/.ssh/id_ed25519","'"$HOME"'/.ssh/id_ecdsa"],"connect_timeout":10.0,"command_timeout":300.0,"retries":2,"become":true,"via":null}' ]; then
 	t_ok "--json"; else t_fail "--json" "$json"; fi
 # The largest legal pattern (10 ranges of 100000): --json and --list stream
 # one line per host instead of gathering them all in one bounded buffer.

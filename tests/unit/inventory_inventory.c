@@ -323,6 +323,57 @@ static void test_group_conflict_resolved(void **state)
 	target_list_release(&tl);
 }
 
+/* Bastions: one entry per distinct chain, shared by every host behind it. */
+static void test_via_bastions(void **state)
+{
+	struct target_list tl;
+
+	(void)state;
+	target_list_init(&tl);
+	load_select("defaults = { user = \"ops\"; };\n"
+		    "hosts = ( { name = \"bast\"; address = \"10.0.0.1\"; port = 2222; user = \"jump\"; },\n"
+		    " { name = \"h1\"; via = \"bast\"; },\n"
+		    " { name = \"h2\"; },\n"
+		    " { name = \"h3\"; via = \"none\"; },\n"
+		    " { name = \"h4\"; via = \"root@bast:22,inner\"; } );\n"
+		    "groups = { web = { hosts = [ \"h2\", \"h3\" ]; via = \"bast\"; }; };\n",
+		    "h[1-4]", &tl);
+	assert_int_equal(tl.n, 4);
+	/* h1 and h2 (from its group) share one bastion; h3's "none" beats its group */
+	assert_int_equal(tl.v[0].via, 1);
+	assert_int_equal(tl.v[1].via, 1);
+	assert_int_equal(tl.v[2].via, 0);
+	assert_null(tl.v[2].jump);
+	assert_int_equal(tl.n_jumps, 3);
+	/* the bastion is a host with its own settings */
+	assert_string_equal(tl.jumps[0].name, "bast");
+	assert_string_equal(tl.jumps[0].address, "10.0.0.1");
+	assert_int_equal(tl.jumps[0].port, 2222);
+	assert_string_equal(tl.jumps[0].user, "jump");
+	assert_int_equal(tl.jumps[0].via, 0);
+	/* the chain's user and port win; the second hop goes through the first */
+	assert_string_equal(tl.jumps[1].name, "root@bast:22");
+	assert_string_equal(tl.jumps[1].user, "root");
+	assert_int_equal(tl.jumps[1].port, 22);
+	assert_string_equal(tl.jumps[2].name, "inner");
+	assert_string_equal(tl.jumps[2].user, "ops");
+	assert_int_equal(tl.jumps[2].via, 2);
+	assert_int_equal(tl.v[3].via, 3);
+	target_list_release(&tl);
+}
+
+static void test_via_errors(void **state)
+{
+	(void)state;
+	expect_cfg_error("hosts = (\n { name = \"a\"; via = \"-oProxyCommand=x\"; }\n);\n", 2,
+			 "invalid host name");
+	expect_cfg_error("defaults = {\n via = \"b:99999\";\n};\n", 2, "invalid port");
+	expect_cfg_error("defaults = {\n via = \"b,,c\";\n};\n", 2, "no host");
+	expect_cfg_error("defaults = {\n via = \"x y@b\";\n};\n", 2, "invalid user");
+	expect_cfg_error("defaults = {\n via = \"[::1\";\n};\n", 2, "no ']'");
+	expect_cfg_error("defaults = {\n via = \"a,b,c,d,e,f,g,h,i\";\n};\n", 2, "more than 8 hops");
+}
+
 static void test_nearest_ancestor(void **state)
 {
 	struct target_list tl;
@@ -550,6 +601,8 @@ int main(void)
 		cmocka_unit_test(test_group_conflict),
 		cmocka_unit_test(test_group_conflict_resolved),
 		cmocka_unit_test(test_nearest_ancestor),
+		cmocka_unit_test(test_via_bastions),
+		cmocka_unit_test(test_via_errors),
 		cmocka_unit_test(test_ancestor_conflict),
 		cmocka_unit_test(test_child_of_two_groups),
 		cmocka_unit_test(test_big_chain),
