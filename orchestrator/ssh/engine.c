@@ -340,6 +340,16 @@ enum advance conn_wait_for(struct conn *c, int events)
 		ev_timer_start(loop, &c->tick);
 		return WAIT;
 	}
+	/*
+	 * sshd writes some replies as two segments (Nagle holds the second
+	 * until the first is acknowledged); a delayed ACK here would cost 40 ms
+	 * a round (seen after auth).  Quick ACKs end by themselves: re-arm.
+	 */
+	if ((events & EV_READ) && !c->via) {
+		int one = 1;
+
+		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+	}
 	if (!ev_is_active(&c->io) || c->io.events != (events | EV__IOFDSET)) {
 		ev_io_stop(loop, &c->io);
 		ev_io_set(&c->io, c->fd, events);
