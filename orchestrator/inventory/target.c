@@ -25,6 +25,7 @@ void target_release(struct target *t)
 	free(t->address);
 	free(t->user);
 	free(t->jump);
+	free(t->proxy_command);
 	for (size_t i = 0; i < t->n_identities; i++)
 		free(t->identities[i]);
 	free(t->identities);
@@ -64,7 +65,8 @@ static int copy_target(struct target *dst, const struct target *t)
 	c.become = t->become;
 	c.via = t->via;
 	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
-	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump))
+	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump) ||
+	    dup_opt(t->proxy_command, &c.proxy_command))
 		goto out;
 	if (t->n_identities) {
 		c.identities = calloc(t->n_identities, sizeof(char *));

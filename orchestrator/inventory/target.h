@@ -26,6 +26,7 @@ struct target {
 	   target_list.jumps: the chain that reaches it, itself included. */
 	char *jump;
 	size_t via;		/* 1 + its last bastion's index in jumps; 0: direct */
+	char *proxy_command;	/* ssh_config's ProxyCommand, tokens expanded; NULL: none */
 };
 
 struct target_list {

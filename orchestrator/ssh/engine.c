@@ -76,55 +76,6 @@ const struct state_info *engine_state(enum state s)
 	return (unsigned)s < ST_COUNT ? &states[s] : NULL;
 }
 
-static const char *const status_names[RESULT_COUNT] = {
-	[RESULT_OK] = "ok",
-	[RESULT_FAILED] = "failed",
-	[RESULT_UNREACHABLE] = "unreachable",
-	[RESULT_TIMEOUT] = "timeout",
-	[RESULT_HOSTKEY_CHANGED] = "hostkey-changed",
-	[RESULT_HOSTKEY_UNKNOWN] = "hostkey-unknown",
-	[RESULT_AUTH] = "auth",
-	[RESULT_PROTOCOL] = "protocol",
-	[RESULT_ERROR] = "error",
-	[RESULT_INTERRUPTED] = "interrupted",
-	[RESULT_BECOME] = "become",
-	[RESULT_DEPLOY] = "deploy",
-	[RESULT_UNSUPPORTED] = "unsupported",
-	[RESULT_AGENT] = "agent",
-};
-
-const char *host_status_name(enum host_status s)
-{
-	return (unsigned)s < RESULT_COUNT ? status_names[s] : "unknown";
-}
-
-void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n)
-{
-	if (strcmp(cs, sc) == 0)
-		snprintf(out, n, "%s", cs);
-	else
-		snprintf(out, n, "%s/%s", cs, sc);
-}
-
-void host_result_release(struct host_result *r)
-{
-	buf_release(&r->out);
-	buf_release(&r->err);
-}
-
-void engine_opts_init(struct engine_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->forks = 256;
-	o->rate = 500;
-	o->max_output = 1 << 20;
-	o->hostkeys = HOSTKEYS_STRICT;
-	o->keepalive_interval = 15;
-	o->keepalive_count = 3;
-	o->use_agent = 1;
-	o->jump_channels = 64;
-}
-
 void conn_set_state(struct conn *c, enum state s)
 {
 	if (!(states[c->state].next & STATE_BIT(s)))
@@ -154,6 +105,7 @@ static void drop_session(struct conn *c)
 	ev_io_stop(loop, &c->io);
 	ev_io_stop(loop, &c->agent_io);
 	jump_drop(c);
+	proxy_stop(c);
 	sshagent_sign_release(&c->asign);
 	sshagent_sign_init(&c->asign);
 	ev_timer_stop(loop, &c->tick);
@@ -785,6 +737,7 @@ out:
 	}
 	free(e.jumps);
 	free(e.jump_results);
+	proxy_reap_all(&e);
 	sshagent_keys_release(&e.akeys);
 	keyunlock_stop(&e.unlocked);
 	dns_free(e.dns);
@@ -793,20 +746,4 @@ out:
 	free(e.conns);
 	libssh2_exit();
 	return r;
-}
-
-const char *engine_ssh_library(void)
-{
-	static char text[96];
-
-	/* the library's own word, not the header's: they differ when the
-	   system's .so was upgraded under us */
-	snprintf(text, sizeof(text), "libssh2 %s (%s)", libssh2_version(0),
-#ifdef RONDA_LIBSSH2_BUILT
-		 "Debian 13 source package, linked statically"
-#else
-		 "system"
-#endif
-		 );
-	return text;
 }

@@ -63,7 +63,7 @@ enum advance st_resolve(struct conn *c)
 	int r;
 
 	/* Behind a bastion, the bastion resolves the name. */
-	if (c->addrlen || c->via)
+	if (c->addrlen || c->via || c->t->proxy_command)
 		return conn_attempt(c);
 	if (c->dns_asked)
 		return WAIT;
@@ -108,6 +108,13 @@ enum advance st_connect(struct conn *c)
 
 		if (a != GO)
 			return a;
+		goto connected;
+	}
+	if (c->t->proxy_command) {
+		char why[160];
+
+		if (proxy_start(c, why, sizeof(why)))
+			return conn_fail(c, RESULT_ERROR, "%s", why);
 		goto connected;
 	}
 	if (c->fd < 0) {
@@ -212,9 +219,12 @@ enum advance st_handshake(struct conn *c)
 			    cert_hostkey(c), libssh2_version(0));
 	if (rc) {
 		/* Not an SSH server, or it hung up: not worth a retry. */
+		char note[64];
+
+		proxy_note(c, note, sizeof(note));
 		if (rc == LIBSSH2_ERROR_BANNER_RECV || rc == LIBSSH2_ERROR_BANNER_SEND)
-			return conn_fail(c, RESULT_PROTOCOL, "no SSH banner: %s", conn_ssh_error(c));
-		return conn_fail(c, RESULT_PROTOCOL, "SSH handshake failed: %s", conn_ssh_error(c));
+			return conn_fail(c, RESULT_PROTOCOL, "no SSH banner: %s%s", conn_ssh_error(c), note);
+		return conn_fail(c, RESULT_PROTOCOL, "SSH handshake failed: %s%s", conn_ssh_error(c), note);
 	}
 	record_methods(c);
 	conn_set_state(c, ST_HOSTKEY);

@@ -11,6 +11,7 @@
 #define RONDA_ENGINE_INT_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <ev.h>
 #include <libssh2.h>
@@ -130,6 +131,7 @@ struct conn {
 	int waiting;		/* in that queue */
 	struct relay *relay;	/* its channel through via, once open */
 	struct jump *jump;	/* set on a bastion's own conn */
+	pid_t proxy_pid;	/* its ProxyCommand, 0: none (engine_proxy.c) */
 };
 
 /* Shared by every host of one engine_run. */
@@ -152,6 +154,8 @@ struct engine {
 	struct conn *jumps;	/* the bastions, n_jumps of them, not in conns */
 	struct host_result *jump_results;
 	size_t n_jumps;
+	pid_t *proxies;		/* ProxyCommands told to stop, not yet reaped */
+	size_t n_proxies, alloc_proxies;
 };
 
 /*
@@ -211,6 +215,17 @@ void jump_free(struct conn *j);
 ssize_t jump_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract);
 /* The bastion's socket is readable. */
 void jump_rx(struct conn *j);
+
+/*
+ * ProxyCommand (engine_proxy.c).  proxy_start: c->fd becomes the command's
+ * stdin and stdout; on error, why says so.  proxy_note: "; ProxyCommand
+ * exited with status N" once it has, for the host's error.  proxy_stop:
+ * TERM to its group (from drop_session); proxy_reap_all at the run's end.
+ */
+int proxy_start(struct conn *c, char *why, size_t n);
+const char *proxy_note(struct conn *c, char *buf, size_t n);
+void proxy_stop(struct conn *c);
+void proxy_reap_all(struct engine *e);
 
 /* The states (engine_conn.c, engine_chan.c), for the table. */
 enum advance st_resolve(struct conn *c);

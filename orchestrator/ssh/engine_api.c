@@ -1,0 +1,77 @@
+/*
+ * engine_api.c - the engine's plain parts, apart from the loop: status
+ * names, the options' defaults, results, and which libssh2 it runs on.
+ */
+#include "engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <libssh2.h>
+
+#include "banned.h"
+
+static const char *const status_names[RESULT_COUNT] = {
+	[RESULT_OK] = "ok",
+	[RESULT_FAILED] = "failed",
+	[RESULT_UNREACHABLE] = "unreachable",
+	[RESULT_TIMEOUT] = "timeout",
+	[RESULT_HOSTKEY_CHANGED] = "hostkey-changed",
+	[RESULT_HOSTKEY_UNKNOWN] = "hostkey-unknown",
+	[RESULT_AUTH] = "auth",
+	[RESULT_PROTOCOL] = "protocol",
+	[RESULT_ERROR] = "error",
+	[RESULT_INTERRUPTED] = "interrupted",
+	[RESULT_BECOME] = "become",
+	[RESULT_DEPLOY] = "deploy",
+	[RESULT_UNSUPPORTED] = "unsupported",
+	[RESULT_AGENT] = "agent",
+};
+
+const char *host_status_name(enum host_status s)
+{
+	return (unsigned)s < RESULT_COUNT ? status_names[s] : "unknown";
+}
+
+void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n)
+{
+	if (strcmp(cs, sc) == 0)
+		snprintf(out, n, "%s", cs);
+	else
+		snprintf(out, n, "%s/%s", cs, sc);
+}
+
+void host_result_release(struct host_result *r)
+{
+	buf_release(&r->out);
+	buf_release(&r->err);
+}
+
+void engine_opts_init(struct engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->forks = 256;
+	o->rate = 500;
+	o->max_output = 1 << 20;
+	o->hostkeys = HOSTKEYS_STRICT;
+	o->keepalive_interval = 15;
+	o->keepalive_count = 3;
+	o->use_agent = 1;
+	o->jump_channels = 64;
+}
+
+const char *engine_ssh_library(void)
+{
+	static char text[96];
+
+	/* the library's own word, not the header's: they differ when the
+	   system's .so was upgraded under us */
+	snprintf(text, sizeof(text), "libssh2 %s (%s)", libssh2_version(0),
+#ifdef RONDA_LIBSSH2_BUILT
+		 "Debian 13 source package, linked statically"
+#else
+		 "system"
+#endif
+		 );
+	return text;
+}
