@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hostlist.h"
+#include "hostspec.h"
 #include "target.h"
 #include "grow.h"
 #include "banned.h"
@@ -246,16 +247,23 @@ int inventory_resolve(const struct inventory *inv, const struct hostlist *names,
 	for (size_t i = 0; i < names->n && !rc; i++) {
 		const struct inv_host *h = NULL;
 		struct target t = { 0 };
+		struct hostspec hs;
 		size_t hi;
 
-		if (inventory_find_host(inv, names->v[i], &hi) == RONDA_OK)
+		/* user@ and :port written in the pattern beat everything. */
+		if ((rc = hostspec_parse(names->v[i], &hs, err)))
+			break;
+		if (!hs.v6 && inventory_find_host(inv, hs.host, &hi) == RONDA_OK)
 			h = &inv->hosts[hi];
 		for (int k = 0; k < HS_COUNT; k++)
 			src[k] = over && (over->set & HS_BIT(k)) ? over : source(inv, h, k);
-		t.name = names->v[i];
-		t.address = src[HS_ADDRESS] ? src[HS_ADDRESS]->address : names->v[i];
-		t.port = src[HS_PORT] ? src[HS_PORT]->port : SETTINGS_DEFAULT_PORT;
-		if (src[HS_USER]) {
+		t.name = hs.display;
+		t.host = hs.port ? hs.host : NULL;
+		t.address = src[HS_ADDRESS] ? src[HS_ADDRESS]->address : hs.host;
+		t.port = hs.port ? hs.port : src[HS_PORT] ? src[HS_PORT]->port : SETTINGS_DEFAULT_PORT;
+		if (hs.user[0]) {
+			t.user = hs.user;
+		} else if (src[HS_USER]) {
 			t.user = src[HS_USER]->user;
 		} else {
 			if (!me && (rc = local_user(&me, err)))

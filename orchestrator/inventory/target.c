@@ -22,6 +22,7 @@ void target_release(struct target *t)
 	free(t->name);
 	free(t->address);
 	free(t->user);
+	free(t->host);
 	for (size_t i = 0; i < t->n_identities; i++)
 		free(t->identities[i]);
 	free(t->identities);
@@ -59,7 +60,7 @@ int target_list_add(struct target_list *l, const struct target *t)
 	c.retries = t->retries;
 	c.become = t->become;
 	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
-	    dup_opt(t->user, &c.user))
+	    dup_opt(t->user, &c.user) || dup_opt(t->host, &c.host))
 		goto out;
 	if (t->n_identities) {
 		c.identities = calloc(t->n_identities, sizeof(char *));
@@ -75,4 +76,9 @@ int target_list_add(struct target_list *l, const struct target *t)
 out:
 	target_release(&c);
 	return r;
+}
+
+const char *target_host(const struct target *t)
+{
+	return t->host ? t->host : t->name;
 }

@@ -12,7 +12,8 @@
 #include <stddef.h>
 
 struct target {
-	char *name;		/* inventory name, or the bare host as given */
+	char *name;		/* inventory name, or the bare host as given
+				   (hostspec.h's display name: web01:2222) */
 	char *address;		/* what to connect to (defaults to name) */
 	unsigned port;		/* 1..65535 */
 	char *user;
@@ -22,6 +23,8 @@ struct target {
 	double command_timeout;	/* seconds, 0 = none */
 	int retries;		/* transient connect failures retried, >= 0 */
 	int become;		/* run through sudo -n */
+	char *host;		/* name without :port, when one was given (web01
+				   for web01:2222); NULL: name.  Use target_host() */
 };
 
 struct target_list {
@@ -34,5 +37,7 @@ void target_list_init(struct target_list *l);
 int target_list_add(struct target_list *l, const struct target *t);
 void target_list_release(struct target_list *l);
 void target_release(struct target *t);
+/* The host as named, without :port: what known_hosts entries match by name. */
+const char *target_host(const struct target *t);
 
 #endif
