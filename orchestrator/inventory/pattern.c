@@ -554,6 +554,10 @@ static int unique_display(struct hostlist *l, struct buf *err)
 		if (prev != hostspec_display_of(prev) && s != d && strcmp(prev, s) != 0) {
 			buf_printf(err, "host '%.64s' is given with two users: '%.64s' and "
 				   "'%.64s'", d, prev, s);
+			/* Keep what is not freed yet, for the caller to release. */
+			while (i < l->n)
+				l->v[w++] = l->v[i++];
+			l->n = w;
 			return RONDA_EPARSE;
 		}
 		if (prev == hostspec_display_of(prev)) {

@@ -223,6 +223,8 @@ static void test_user_and_port(void **state)
 	expect_in(none, "root@[::1]:2222,[::1]:2222", "root@[::1]:2222");
 	/* Refused: what takes no user or port, and two users for one host. */
 	expect_fail("root@web01,ops@web01", RONDA_EPARSE, "two users");
+	/* After a plain duplicate was dropped (ASan saw a double free here). */
+	expect_fail("@web,a@web01,z@web01", RONDA_EPARSE, "two users");
 	expect_fail("root@web*", RONDA_EPARSE, "a glob takes no user@");
 	expect_fail("web?:22", RONDA_EPARSE, "a glob takes no user@");
 	expect_fail("@web:22", RONDA_EPARSE, "a @group takes no user@");
