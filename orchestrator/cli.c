@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
@@ -31,6 +32,7 @@ enum {
 	OPT_JSON,
 	OPT_OUT,
 	OPT_PROM,
+	OPT_HOSTFILE,
 };
 
 #define COMMON_SHORT "i:f:u:p:k:w:x:J:vh"
@@ -50,6 +52,7 @@ static const struct option common_long[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "prom", required_argument, NULL, OPT_PROM },
+	{ "hostfile", required_argument, NULL, OPT_HOSTFILE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -59,8 +62,12 @@ const char cli_common_help[] =
 	"Common options:\n"
 	"  -i, --inventory FILE     inventory (default /etc/ronda/inventory.cfg,\n"
 	"                           then ./inventory.cfg; none: bare hosts only)\n"
-	"  -w PATTERN               also select PATTERN (repeatable, like pdsh -w)\n"
-	"  -x PATTERN               leave out what PATTERN selects (repeatable)\n"
+	"  -w PATTERN               also select PATTERN (repeatable, like pdsh -w);\n"
+	"                           -w ^FILE reads a host list from FILE\n"
+	"  -x PATTERN               leave out what PATTERN selects (repeatable;\n"
+	"                           -x ^FILE too)\n"
+	"      --hostfile FILE      also select the hosts listed in FILE, one host\n"
+	"                           or item a line, '#' comments (repeatable)\n"
 	"  -u, --user USER          log in as USER on every host\n"
 	"  -p, --port PORT          connect to PORT on every host\n"
 	"  -k, --identity FILE      private key file (repeatable)\n"
@@ -79,7 +86,9 @@ const char cli_common_help[] =
 	"  -v, --verbose            more detail (repeatable)\n"
 	"  -h, --help               this help\n"
 	"-u, -p, -k, --connect-timeout, --timeout, --retries and --become override\n"
-	"the inventory for every host.\n";
+	"the inventory for every host; user@ and :port in a pattern beat them.\n"
+	"A PATTERN, -w or --hostfile of '-' reads the host list from stdin (once;\n"
+	"stdin is then used up, and may not be a terminal).\n";
 
 void cli_opts_init(struct cli_opts *o)
 {
@@ -92,6 +101,9 @@ void cli_opts_init(struct cli_opts *o)
 void cli_opts_release(struct cli_opts *o)
 {
 	host_settings_release(&o->over);
+	for (size_t i = 0; i < o->n_owned; i++)
+		free(o->owned[i]);
+	free(o->owned);
 	free(o->include);
 	free(o->exclude);
 	free(o->args);
@@ -107,6 +119,27 @@ static int push_str(const char ***v, size_t *n, const char *s)
 	nv[(*n)++] = s;
 	*v = nv;
 	return RONDA_OK;
+}
+
+/* --hostfile FILE is -w ^FILE; --hostfile - is -w -. */
+static int push_hostfile(struct cli_opts *o, const char *path)
+{
+	char **nv;
+	size_t n = strlen(path);
+	char *s;
+
+	if (strcmp(path, "-") == 0)
+		return push_str(&o->include, &o->n_include, path);
+	nv = reallocarray(o->owned, o->n_owned + 1, sizeof(*nv));
+	if (!nv)
+		return RONDA_ENOMEM;
+	o->owned = nv;
+	if (!(s = malloc(n + 2)))
+		return RONDA_ENOMEM;
+	s[0] = '^';
+	memcpy(s + 1, path, n + 1);
+	o->owned[o->n_owned++] = s;
+	return push_str(&o->include, &o->n_include, s);
 }
 
 static int parse_long(const char *opt, const char *s, long *v, struct buf *err)
@@ -189,6 +222,7 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 	case 'i': o->inventory = arg; return RONDA_OK;
 	case 'w': return push_str(&o->include, &o->n_include, arg);
 	case 'x': return push_str(&o->exclude, &o->n_exclude, arg);
+	case OPT_HOSTFILE: return push_hostfile(o, arg);
 	case 'u': return host_settings_set_user(&o->over, arg, err);
 	case 'k': return host_settings_add_identity(&o->over, arg, err);
 	case 'J': return host_settings_set_via(&o->over, arg, err);
@@ -308,20 +342,95 @@ out:
 	return rc;
 }
 
-int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err)
+/* The host lists of one run, read before anything is selected. */
+struct lists {
+	size_t left;		/* bytes all lists may still take */
+	int stdin_used;
+};
+
+/* Reads the list at path ("-": stdin) into text, named file in messages. */
+static int read_list(struct lists *l, const char *path, struct buf *text,
+		     const char **file, struct buf *err)
 {
-	struct inventory *inv = NULL;
-	struct hostlist names;
 	int rc;
 
+	if (!*path) {
+		buf_printf(err, "'^' needs a file name, as in -w ^hosts.txt");
+		return RONDA_EINVAL;
+	}
+	buf_init(text, l->left);
+	if (strcmp(path, "-") == 0) {
+		if (l->stdin_used) {
+			buf_printf(err, "'-' is given twice: the host list on stdin can be "
+				   "read only once");
+			return RONDA_EINVAL;
+		}
+		if (isatty(STDIN_FILENO)) {
+			buf_printf(err, "'-' reads the host list from stdin, which is a "
+				   "terminal: pipe or redirect a list into ronda");
+			return RONDA_EINVAL;
+		}
+		l->stdin_used = 1;
+		*file = "stdin";
+		rc = buf_read_fd(text, STDIN_FILENO);
+	} else {
+		*file = path;
+		rc = buf_read_file(text, path);
+	}
+	if (rc == RONDA_ESYS) {
+		buf_printf(err, "host list %s: %s", *file, strerror(errno));
+		return RONDA_ECONFIG;
+	}
+	if (rc == RONDA_ELIMIT) {
+		buf_printf(err, "host list %s: the host lists pass %zu bytes together",
+			   *file, (size_t)PATTERN_MAX_LISTS_LEN);
+		return RONDA_ELIMIT;
+	}
+	if (rc)
+		return rc;
+	if (memchr(buf_data(text), '\0', buf_len(text))) {
+		buf_printf(err, "host list %s: holds a NUL byte; it is not a text file", *file);
+		return RONDA_EPARSE;
+	}
+	l->left -= buf_len(text);
+	return RONDA_OK;
+}
+
+int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err)
+{
+	size_t n = o->n_include + o->n_exclude;
+	struct lists lists = { .left = PATTERN_MAX_LISTS_LEN };
+	struct pattern_src *src = calloc(n + 1, sizeof(*src));
+	struct buf *texts = calloc(n + 1, sizeof(*texts));
+	struct inventory *inv = NULL;
+	struct hostlist names;
+	int rc = RONDA_ENOMEM;
+
 	hostlist_init(&names);
-	if ((rc = inventory_load(o->inventory, &inv, err)))
+	if (!src || !texts)
 		goto out;
-	if ((rc = pattern_select(inv, o->include, o->n_include, o->exclude,
-				 o->n_exclude, &names, err)))
+	rc = RONDA_OK;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const char *s = i < o->n_include ? o->include[i] : o->exclude[i - o->n_include];
+
+		if (strcmp(s, "-") == 0 || s[0] == '^') {
+			rc = read_list(&lists, s[0] == '^' ? s + 1 : s, &texts[i], &src[i].file, err);
+			src[i].text = buf_data(&texts[i]);
+		} else {
+			src[i].text = s;
+		}
+	}
+	if (rc || (rc = inventory_load(o->inventory, &inv, err)))
+		goto out;
+	if ((rc = pattern_select_src(inv, src, o->n_include, src + o->n_include,
+				     o->n_exclude, &names, err)))
 		goto out;
 	rc = inventory_resolve(inv, &names, &o->over, out, err);
 out:
+	for (size_t i = 0; texts && i < n; i++)
+		buf_release(&texts[i]);
+	free(texts);
+	free(src);
 	hostlist_release(&names);
 	inventory_free(inv);
 	return rc;

@@ -36,8 +36,12 @@ struct cli_opts {
 	const char *inventory;		/* -i FILE; NULL: default search */
 	struct host_settings over;	/* -u -p -k --connect-timeout --timeout
 					   --retries --become: override all */
-	const char **include;		/* PATTERN, then every -w */
+	const char **include;		/* PATTERN, then every -w and --hostfile
+					   (as "^FILE"); "^FILE" is a host list,
+					   "-" one read from stdin */
 	size_t n_include;
+	char **owned;			/* the "^FILE" strings made here */
+	size_t n_owned;
 	const char **exclude;		/* every -x */
 	size_t n_exclude;
 	int forks;			/* -f, default 256 */
@@ -74,8 +78,10 @@ int cli_parse(struct cli_opts *o, int argc, char **argv,
 	      cli_extra_fn on_extra, void *ctx, struct buf *err);
 
 /*
- * Loads the inventory, selects o's pattern, resolves with o's overrides,
- * and appends the targets to out.
+ * Reads the host lists o names (each file, and stdin at most once and
+ * never from a terminal), loads the inventory, selects o's pattern,
+ * resolves with o's overrides, and appends the targets to out.  A list
+ * that cannot be read is RONDA_ECONFIG with the file and strerror in err.
  */
 int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err);
 

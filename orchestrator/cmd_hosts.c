@@ -36,6 +36,8 @@ static const char hosts_help[] =
 	"\n"
 	"Patterns (no spaces needed; quote them for the shell):\n"
 	"  web01             a host; a name the inventory lacks is a bare host\n"
+	"  root@web01:2222   a host with a user and/or port; [::1]:22 and ::1\n"
+	"                    are IPv6 addresses (a bare one takes no port)\n"
 	"  web[01-20,25]     a range; leading zeros set the width\n"
 	"  *.dc1  web?       globs over inventory host names\n"
 	"  @web   @rack*     a group, with its child groups; all or @all: every host\n"
@@ -45,6 +47,9 @@ static const char hosts_help[] =
 	"Union is taken first, then every & item, then every ! item, whatever\n"
 	"their order: 'a,!b,c' is a and c without b.  -x PATTERN removes what\n"
 	"PATTERN selects at the very end; -w PATTERN adds to the selection.\n"
+	"! and & compare hosts as shown: without user@, with :port.  Globs and\n"
+	"groups take no user@ or :port.  -w ^FILE, --hostfile FILE or - (stdin)\n"
+	"read a host list: one item a line, '#' comments, blank lines ignored.\n"
 	"A range may give at most 100000 names; a pattern at most 1000000.\n"
 	"\n"
 	"Options:\n"
@@ -57,13 +62,16 @@ static const char hosts_help[] =
 	"\n"
 	"Exit status: 0 the pattern was evaluated (even when it selects no host,\n"
 	"which is also said on stderr); 64 bad usage or pattern (unknown group,\n"
-	"malformed range, too many names); 78 configuration error in the\n"
-	"inventory (the message names file and line); 70 internal error.\n"
+	"malformed range, too many names, a bad line in a host list); 78\n"
+	"configuration error in the inventory (the message names file and line)\n"
+	"or a host list that cannot be read; 70 internal error.\n"
 	"\n"
 	"Examples:\n"
 	"  ronda hosts -i inventory/example.cfg '@web,!web03'\n"
 	"  ronda hosts -i inventory/example.cfg --list -v '@dc1&@db'\n"
-	"  ronda hosts -u root -p 2222 'node[1-3]'      # no inventory: bare hosts\n";
+	"  ronda hosts -u root -p 2222 'node[1-3]'      # no inventory: bare hosts\n"
+	"  ronda hosts --json 'root@[::1]:2222'\n"
+	"  ronda hosts --list -v -w ^hosts.txt\n";
 
 struct hosts_ctx {
 	int list;

@@ -412,9 +412,13 @@ static int fname_cmp(const void *x, const void *y)
 static void fname_parse(const char *s, int run, struct fname *f)
 {
 	size_t end = strlen(s), beg = end;
+	const char *colon = strchr(s, ':');
 
 	memset(f, 0, sizeof(*f));
 	f->s = s;
+	/* IPv6 addresses stay whole: their brackets are not ranges. */
+	if (strchr(s, '[') || (colon && strchr(colon + 1, ':')))
+		return;
 	for (int r = 0; r <= run; r++) {
 		end = beg;
 		while (end > 0 && !isdigit((unsigned char)s[end - 1]))

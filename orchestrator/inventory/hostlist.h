@@ -12,7 +12,9 @@
  * more than the caller's cap fails with RONDA_ELIMIT and a message, without
  * using memory.  Folding uses the last run of digits in each name, which is
  * what pdsh's hostlist and ClusterShell's fold do for the usual
- * prefix-number-suffix names; folded text expands back to the same set.
+ * prefix-number-suffix names (web[01-03]:2222 for names with a port), and
+ * leaves IPv6 addresses (two ':' or a '[') whole; folded text expands back
+ * to the same set.
  */
 #ifndef RONDA_HOSTLIST_H
 #define RONDA_HOSTLIST_H

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hostlist.h"
+#include "hostspec.h"
 #include "target.h"
 #include "grow.h"
 #include "banned.h"
@@ -235,7 +236,7 @@ static const struct host_settings *source(const struct inventory *inv,
 	return &inv->groups[s].s;
 }
 
-int inv_resolve_one(const struct inventory *inv, const char *name,
+int inv_resolve_one(const struct inventory *inv, const struct hostspec *hs,
 		    const struct host_settings *over, char **me, struct target *t,
 		    struct buf *err)
 {
@@ -245,14 +246,17 @@ int inv_resolve_one(const struct inventory *inv, const char *name,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
-	if (inventory_find_host(inv, name, &hi) == RONDA_OK)
+	if (!hs->v6 && inventory_find_host(inv, hs->host, &hi) == RONDA_OK)
 		h = &inv->hosts[hi];
 	for (int k = 0; k < HS_COUNT; k++)
 		src[k] = over && (over->set & HS_BIT(k)) ? over : source(inv, h, k);
-	t->name = (char *)(uintptr_t)name;
-	t->address = src[HS_ADDRESS] ? src[HS_ADDRESS]->address : t->name;
-	t->port = src[HS_PORT] ? src[HS_PORT]->port : SETTINGS_DEFAULT_PORT;
-	if (src[HS_USER]) {
+	t->name = (char *)(uintptr_t)hs->display;
+	t->host = hs->port ? (char *)(uintptr_t)hs->host : NULL;
+	t->address = src[HS_ADDRESS] ? src[HS_ADDRESS]->address : (char *)(uintptr_t)hs->host;
+	t->port = hs->port ? hs->port : src[HS_PORT] ? src[HS_PORT]->port : SETTINGS_DEFAULT_PORT;
+	if (hs->user[0]) {
+		t->user = (char *)(uintptr_t)hs->user;
+	} else if (src[HS_USER]) {
 		t->user = src[HS_USER]->user;
 	} else {
 		if (!*me && (rc = inv_local_user(me, err)))
@@ -283,9 +287,13 @@ int inventory_resolve(const struct inventory *inv, const struct hostlist *names,
 	int rc = RONDA_OK;
 
 	for (size_t i = 0; i < names->n && !rc; i++) {
+		struct hostspec hs;
 		struct target t;
 
-		rc = inv_resolve_one(inv, names->v[i], over, &me, &t, err);
+		/* user@ and :port written in the pattern beat everything. */
+		rc = hostspec_parse(names->v[i], &hs, err);
+		if (!rc)
+			rc = inv_resolve_one(inv, &hs, over, &me, &t, err);
 		if (!rc)
 			rc = target_list_add(out, &t);
 	}

@@ -73,9 +73,12 @@ int inventory_groups_each(const struct inventory *inv, const size_t *g, size_t n
 /*
  * Appends one target per name to out, in the order given: inventory
  * hosts with their settings, other names as bare hosts (address = name)
- * with the file's defaults; then overrides (may be NULL) on top.  Fails only
- * on memory or when no user can be found for the built-in default, and then
- * leaves out as it was.
+ * with the file's defaults; then overrides (may be NULL) on top, and last
+ * the user and port a name carries (names are hostspec.h's canonical text,
+ * as pattern_select() gives them: root@web01:2222 is inventory host web01,
+ * shown as web01:2222).  Fails on memory, on a name that is not such text,
+ * or when no user can be found for the built-in default, and then leaves
+ * out as it was.
  */
 int inventory_resolve(const struct inventory *inv, const struct hostlist *names,
 		      const struct host_settings *overrides,

@@ -74,10 +74,12 @@ struct target_list;
 /* The local user ssh(1) would log in as (a new string in *user). */
 int inv_local_user(char **user, struct buf *err);
 /*
- * Fills t (borrowed strings: from inv, over, name and *me, which is looked
- * up once and then kept) with name's settings, over on top when not NULL.
+ * Fills t (borrowed strings: from inv, over, hs and *me, which is looked up
+ * once and then kept) with the host's settings, over on top when not NULL,
+ * and the user and port hs writes on top of all.
  */
-int inv_resolve_one(const struct inventory *inv, const char *name,
+struct hostspec;
+int inv_resolve_one(const struct inventory *inv, const struct hostspec *hs,
 		    const struct host_settings *over, char **me, struct target *t,
 		    struct buf *err);
 /* Resolves l->v[i]'s bastions (its jump) into l->jumps and sets its via (inventory_jumps.c). */

@@ -8,6 +8,7 @@
  */
 #include "inventory_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,52 +20,31 @@
 #include "target.h"
 #include "banned.h"
 
-/* The hop as written, canonical: user@host:port, [v6]:port. */
-static int hop_text(struct buf *b, const struct jump_hop *h)
-{
-	int v6 = strchr(h->host, ':') != NULL, rc = RONDA_OK;
-
-	if (h->user[0])
-		rc = buf_printf(b, "%s@", h->user);
-	if (!rc)
-		rc = buf_printf(b, v6 && h->port ? "[%s]" : "%s", h->host);
-	if (!rc && h->port)
-		rc = buf_printf(b, ":%u", h->port);
-	return rc;
-}
-
 static int add_hop(const struct inventory *inv, struct target_list *l,
-		   const struct jump_hop *h, const char *chain, size_t via,
+		   const struct hostspec *h, const char *chain, size_t via,
 		   char **me, struct buf *err)
 {
+	char name[HOSTSPEC_TEXT_MAX + 1];
 	struct target t;
-	struct buf name;
 	int rc;
 
-	buf_init(&name, 512);
-	rc = hop_text(&name, h);
-	if (!rc)
-		rc = inv_resolve_one(inv, h->host, NULL, me, &t, err);
+	hostspec_format(h, name);
+	rc = inv_resolve_one(inv, h, NULL, me, &t, err);
 	if (!rc) {
-		t.name = (char *)(uintptr_t)buf_data(&name);
-		if (h->user[0])
-			t.user = (char *)(uintptr_t)h->user;
-		if (h->port)
-			t.port = h->port;
+		t.name = name;	/* as the chain writes it, user@ included */
 		t.command_timeout = 0;
 		t.become = 0;
 		t.jump = (char *)(uintptr_t)chain;
 		t.via = via;
 		rc = target_list_add_jump(l, &t);
 	}
-	buf_release(&name);
 	return rc;
 }
 
 int inv_resolve_jumps(const struct inventory *inv, struct target_list *l, size_t i,
 		      char **me, struct buf *err)
 {
-	struct jump_hop hops[JUMPSPEC_MAX_HOPS];
+	struct hostspec hops[JUMPSPEC_MAX_HOPS];
 	struct buf chain;
 	size_t n, via = 0;
 	int rc;
@@ -79,8 +59,12 @@ int inv_resolve_jumps(const struct inventory *inv, struct target_list *l, size_t
 
 		if (k)
 			rc = buf_putc(&chain, ',');
-		if (!rc)
-			rc = hop_text(&chain, &hops[k]);
+		if (!rc) {
+			char text[HOSTSPEC_TEXT_MAX + 1];
+
+			hostspec_format(&hops[k], text);
+			rc = buf_puts(&chain, text);
+		}
 		for (j = 0; !rc && j < l->n_jumps; j++)
 			if (strcmp(l->jumps[j].jump, buf_data(&chain)) == 0)
 				break;

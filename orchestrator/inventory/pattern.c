@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "err.h"
 #include "hostlist.h"
+#include "hostspec.h"
 #include "inventory.h"
 #include "settings.h"
 #include "grow.h"
@@ -34,6 +35,8 @@ struct item {
 	enum op op;
 	const char *s;
 	size_t len;
+	const char *file;	/* a host list's name, for messages; NULL: a pattern */
+	unsigned line;
 };
 
 struct items {
@@ -65,6 +68,8 @@ static int push_item(struct items *it, enum op op, const char *s, size_t len)
 	it->v[it->n].op = op;
 	it->v[it->n].s = s;
 	it->v[it->n].len = len;
+	it->v[it->n].file = NULL;
+	it->v[it->n].line = 0;
 	it->n++;
 	return RONDA_OK;
 }
@@ -140,6 +145,64 @@ static int tokenize(const char *pat, struct items *it, struct buf *err)
 	return RONDA_OK;
 }
 
+/*
+ * Splits a host list into items, one a line: '#' starts a comment at the
+ * start of a line or after a space, blank lines are skipped, and a line
+ * that joins items with an operator is refused, so each error names one
+ * line.
+ */
+static int tokenize_lines(const struct pattern_src *src, struct items *it,
+			  struct buf *err)
+{
+	const char *p = src->text, *end = p + strlen(p);
+	unsigned line = 0;
+	int rc;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *s = p;
+		int in_br = 0;
+
+		if (++line > PATTERN_MAX_NAMES) {
+			buf_printf(err, "%s: more than %d lines", src->file, PATTERN_MAX_NAMES);
+			return RONDA_ELIMIT;
+		}
+		for (const char *q = p; q < e; q++)
+			if (*q == '#' && (q == p || isspace((unsigned char)q[-1]))) {
+				e = q;
+				break;
+			}
+		while (s < e && isspace((unsigned char)*s))
+			s++;
+		while (e > s && isspace((unsigned char)e[-1]))
+			e--;
+		for (const char *q = s; q < e; q++) {
+			if (*q == '[')
+				in_br = 1;
+			else if (*q == ']')
+				in_br = 0;
+			else if (!in_br && is_op(*q)) {
+				buf_printf(err, "%s:%u: one host or pattern item a line ('%c' "
+					   "joins items)", src->file, line, *q);
+				return RONDA_EPARSE;
+			}
+		}
+		if (s < e) {
+			if ((rc = push_item(it, OP_UNION, s, (size_t)(e - s))))
+				return rc;
+			it->v[it->n - 1].file = src->file;
+			it->v[it->n - 1].line = line;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return RONDA_OK;
+}
+
+static int tokenize_src(const struct pattern_src *src, struct items *it, struct buf *err)
+{
+	return src->file ? tokenize_lines(src, it, err) : tokenize(src->text, it, err);
+}
+
 static void mark(void *ctx, size_t h)
 {
 	struct tally *t = ctx;
@@ -198,6 +261,42 @@ static int eval_group(struct eval *ev, struct tally *t, const char *w)
 	return rc ? rc : spend(ev, &ev->work_left, calls, "visits");
 }
 
+/*
+ * user@host, host:port and IPv6 addresses go into the bare lists as
+ * canonical text (hostspec.h), so the user and port reach
+ * inventory_resolve().  ! and & items compare display names only; one that
+ * is an inventory host (root@web01) is marked in the tallies like the
+ * plain name.
+ */
+static int eval_spec(struct eval *ev, struct tally *t, const char *w,
+		     struct hostlist *bare)
+{
+	char text[HOSTSPEC_TEXT_MAX + 1];
+	struct hostspec hs;
+	size_t h;
+	int rc;
+
+	if (has_glob(w)) {
+		buf_printf(ev->err, "bad pattern item '%.64s': a glob takes no user@ or :port", w);
+		return RONDA_EPARSE;
+	}
+	if ((rc = hostspec_parse(w, &hs, ev->err)))
+		return rc;
+	if (strcmp(hs.host, "all") == 0) {
+		buf_printf(ev->err, "bad pattern item '%.64s': all takes no user@ or :port", w);
+		return RONDA_EPARSE;
+	}
+	if (t->op != OP_UNION) {
+		if (inventory_find_host(ev->inv, hs.display, &h) == RONDA_OK) {
+			mark(t, h);
+			return RONDA_OK;
+		}
+		return hostlist_push(bare, hs.display, strlen(hs.display));
+	}
+	hostspec_format(&hs, text);
+	return hostlist_push(bare, text, strlen(text));
+}
+
 static int eval_word(struct eval *ev, struct tally *t, const char *w, int group)
 {
 	struct hostlist *bare = t->op == OP_UNION ? &t->bare :
@@ -212,6 +311,8 @@ static int eval_word(struct eval *ev, struct tally *t, const char *w, int group)
 	}
 	if (group)
 		return eval_group(ev, t, w);
+	if (hostspec_has_extra(w))
+		return eval_spec(ev, t, w, bare);
 	if (has_glob(w)) {
 		if ((rc = spend(ev, &ev->work_left, ev->nh, "visits")))
 			return rc;
@@ -243,15 +344,22 @@ static int eval_item(struct eval *ev, struct tally *t, const struct item *it)
 	group = s[0] == '@';
 	body = s + group;
 	for (const char *p = body; *p; p++) {
-		if (!isalnum((unsigned char)*p) && !strchr(".-_*?[],", *p)) {
+		if (!isalnum((unsigned char)*p) && !strchr(".-_*?[],@:", *p)) {
 			buf_printf(ev->err, "bad pattern item '%.64s': character '%c' is not "
 				   "allowed", s, isprint((unsigned char)*p) ? *p : '?');
 			rc = RONDA_EPARSE;
 			goto out;
 		}
 	}
+	if (group && strpbrk(body, "@:")) {
+		buf_printf(ev->err, "bad pattern item '%.64s': a @group takes no user@ or "
+			   ":port", s);
+		rc = RONDA_EPARSE;
+		goto out;
+	}
 	hostlist_release(&ev->words);
-	if (hostlist_has_range(body)) {
+	/* [2001:db8::1]:22 is an address, not a range. */
+	if (hostlist_has_range(body) && !hostspec_is_v6(body, strlen(body))) {
 		size_t cap = ev->names_left < HOSTLIST_MAX_EXPAND ?
 			ev->names_left : HOSTLIST_MAX_EXPAND;
 
@@ -327,15 +435,39 @@ static size_t count_in(const struct hostlist *sorted, const char *s)
 	return n;
 }
 
+/* A host list's item: its messages say "file:line: " first. */
+static int eval_listed(struct eval *ev, struct tally *t, const struct item *it)
+{
+	struct buf *err = ev->err, why;
+	int rc;
+
+	buf_init(&why, 4096);
+	ev->err = &why;
+	rc = eval_item(ev, t, it);
+	ev->err = err;
+	if (rc)
+		buf_printf(err, "%s:%u: %s", it->file, it->line, buf_data(&why));
+	buf_release(&why);
+	return rc;
+}
+
+/* The inventory host a bare entry's display name is, if it is one. */
+static int bare_host(const struct eval *ev, const char *s, size_t *h)
+{
+	return inventory_find_host(ev->inv, hostspec_display_of(s), h) == RONDA_OK;
+}
+
 /*
  * Evaluates items into sel (one byte per inventory host) and bare (sorted,
- * unique bare names).
+ * unique bare entries).  A bare root@web01 whose web01 is an inventory host
+ * stays in bare for its user, and is also set in sel, so that whoever takes
+ * sel out (-x) takes it out too.
  */
 static int evaluate(struct eval *ev, const struct items *it, unsigned char *sel,
 		    struct hostlist *bare)
 {
 	struct tally t = { 0 };
-	size_t w = 0, unions = 0;
+	size_t w = 0, unions = 0, h;
 	int rc = RONDA_ENOMEM;
 
 	hostlist_init(&t.bare);
@@ -352,27 +484,36 @@ static int evaluate(struct eval *ev, const struct items *it, unsigned char *sel,
 		if (t.op == OP_INTER)
 			t.n_inter++;
 		unions += t.op == OP_UNION;
-		if ((rc = eval_item(ev, &t, &it->v[i])))
+		rc = it->v[i].file ? eval_listed(ev, &t, &it->v[i]) :
+			eval_item(ev, &t, &it->v[i]);
+		if (rc)
 			goto out;
 	}
-	if (!unions) {
+	/* An empty host list selects nothing; a pattern is never empty. */
+	if (!unions && it->n) {
 		buf_printf(ev->err, "pattern has only '!' or '&' items: say what to "
 			   "start from, as in 'all,!web05'");
 		rc = RONDA_EPARSE;
 		goto out;
 	}
-	for (size_t h = 0; h < ev->nh; h++)
+	for (h = 0; h < ev->nh; h++)
 		sel[h] = t.joined[h] && !t.excluded[h] && t.inter[h] == t.n_inter;
 	hostlist_sort_unique(&t.bare);
 	sort_str(&t.bare_inter);
 	sort_str(&t.bare_excl);
 	for (size_t i = 0; i < t.bare.n; i++) {
 		char *s = t.bare.v[i];
+		const char *d = hostspec_display_of(s);
+		int keep;
 
-		if (count_in(&t.bare_excl, s) || count_in(&t.bare_inter, s) != t.n_inter)
-			free(s);
+		if (bare_host(ev, s, &h))
+			keep = sel[h] = !t.excluded[h] && t.inter[h] == t.n_inter;
 		else
+			keep = !count_in(&t.bare_excl, d) && count_in(&t.bare_inter, d) == t.n_inter;
+		if (keep)
 			t.bare.v[w++] = s;
+		else
+			free(s);
 	}
 	t.bare.n = w;
 	hostlist_release(bare);
@@ -384,10 +525,74 @@ out:
 	return rc;
 }
 
+static int cmp_display(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int c = hostlist_natural_cmp(hostspec_display_of(x), hostspec_display_of(y));
+
+	return c ? c : strcmp(x, y);
+}
+
+/*
+ * Sorts by display name and keeps one entry for each: the one with a user
+ * if any (root@web01 over web01); two different users are an error.
+ */
+static int unique_display(struct hostlist *l, struct buf *err)
+{
+	size_t w = 0;
+
+	if (l->n)
+		qsort(l->v, l->n, sizeof(char *), cmp_display);
+	for (size_t i = 0; i < l->n; i++) {
+		char *s = l->v[i], *prev = w ? l->v[w - 1] : NULL;
+		const char *d = hostspec_display_of(s);
+
+		if (!prev || strcmp(hostspec_display_of(prev), d) != 0) {
+			l->v[w++] = s;
+			continue;
+		}
+		if (prev != hostspec_display_of(prev) && s != d && strcmp(prev, s) != 0) {
+			buf_printf(err, "host '%.64s' is given with two users: '%.64s' and "
+				   "'%.64s'", d, prev, s);
+			/* Keep what is not freed yet, for the caller to release. */
+			while (i < l->n)
+				l->v[w++] = l->v[i++];
+			l->n = w;
+			return RONDA_EPARSE;
+		}
+		if (prev == hostspec_display_of(prev)) {
+			l->v[w - 1] = s;
+			s = prev;
+		}
+		free(s);
+	}
+	l->n = w;
+	return RONDA_OK;
+}
+
 int pattern_select(const struct inventory *inv,
 		   const char *const *include, size_t n_include,
 		   const char *const *exclude, size_t n_exclude,
 		   struct hostlist *out, struct buf *err)
+{
+	struct pattern_src *src = calloc(n_include + n_exclude + 1, sizeof(*src));
+	int rc;
+
+	if (!src)
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < n_include; i++)
+		src[i].text = include[i];
+	for (size_t i = 0; i < n_exclude; i++)
+		src[n_include + i].text = exclude[i];
+	rc = pattern_select_src(inv, src, n_include, src + n_include, n_exclude, out, err);
+	free(src);
+	return rc;
+}
+
+int pattern_select_src(const struct inventory *inv,
+		       const struct pattern_src *include, size_t n_include,
+		       const struct pattern_src *exclude, size_t n_exclude,
+		       struct hostlist *out, struct buf *err)
 {
 	struct eval ev = { .inv = inv, .nh = inventory_n_hosts(inv), .err = err,
 			   .names_left = PATTERN_MAX_NAMES, .work_left = PATTERN_MAX_WORK };
@@ -405,7 +610,7 @@ int pattern_select(const struct inventory *inv,
 	if (!sel || !xsel)
 		goto out;
 	for (size_t i = 0; i < n_include; i++)
-		if ((rc = tokenize(include[i], &it, err)))
+		if ((rc = tokenize_src(&include[i], &it, err)))
 			goto out;
 	if (!n_include) {
 		buf_printf(err, "no pattern: say which hosts");
@@ -416,17 +621,24 @@ int pattern_select(const struct inventory *inv,
 		goto out;
 	/* -x: each is a whole pattern, taken out of the result at the end. */
 	for (size_t x = 0; x < n_exclude; x++) {
-		size_t w = 0;
+		size_t w = 0, h;
 
 		it.n = 0;
-		if ((rc = tokenize(exclude[x], &it, err)) ||
+		if ((rc = tokenize_src(&exclude[x], &it, err)) ||
 		    (rc = evaluate(&ev, &it, xsel, &xbare)))
 			goto out;
-		for (size_t h = 0; h < ev.nh; h++)
+		for (h = 0; h < ev.nh; h++)
 			sel[h] &= !xsel[h];
+		/* Compared by display name: -x web01:22 takes out root@web01:22. */
+		for (size_t i = 0; i < xbare.n; i++) {
+			const char *d = hostspec_display_of(xbare.v[i]);
+
+			memmove(xbare.v[i], d, strlen(d) + 1);
+		}
 		sort_str(&xbare);
 		for (size_t i = 0; i < bare.n; i++) {
-			if (count_in(&xbare, bare.v[i]))
+			if (bare_host(&ev, bare.v[i], &h) ? xsel[h] :
+			    count_in(&xbare, hostspec_display_of(bare.v[i])) > 0)
 				free(bare.v[i]);
 			else
 				bare.v[w++] = bare.v[i];
@@ -440,9 +652,8 @@ int pattern_select(const struct inventory *inv,
 					   strlen(inventory_host_name(inv, h)));
 	for (size_t i = 0; i < bare.n && !rc; i++)
 		rc = hostlist_push(&res, bare.v[i], strlen(bare.v[i]));
-	if (rc)
+	if (rc || (rc = unique_display(&res, err)))
 		goto out;
-	hostlist_sort_unique(&res);
 	*out = res;
 	hostlist_init(&res);
 out:

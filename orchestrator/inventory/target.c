@@ -26,6 +26,7 @@ void target_release(struct target *t)
 	free(t->user);
 	free(t->jump);
 	free(t->proxy_command);
+	free(t->host);
 	for (size_t i = 0; i < t->n_identities; i++)
 		free(t->identities[i]);
 	free(t->identities);
@@ -66,7 +67,7 @@ static int copy_target(struct target *dst, const struct target *t)
 	c.via = t->via;
 	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
 	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump) ||
-	    dup_opt(t->proxy_command, &c.proxy_command))
+	    dup_opt(t->proxy_command, &c.proxy_command) || dup_opt(t->host, &c.host))
 		goto out;
 	if (t->n_identities) {
 		c.identities = calloc(t->n_identities, sizeof(char *));
@@ -104,4 +105,9 @@ int target_list_add_jump(struct target_list *l, const struct target *t)
 	if (!(r = copy_target(&l->jumps[l->n_jumps], t)))
 		l->n_jumps++;
 	return r;
+}
+
+const char *target_host(const struct target *t)
+{
+	return t->host ? t->host : t->name;
 }

@@ -12,7 +12,8 @@
 #include <stddef.h>
 
 struct target {
-	char *name;		/* inventory name, or the bare host as given */
+	char *name;		/* inventory name, or the bare host as given
+				   (hostspec.h's display name: web01:2222) */
 	char *address;		/* what to connect to (defaults to name) */
 	unsigned port;		/* 1..65535 */
 	char *user;
@@ -27,6 +28,8 @@ struct target {
 	char *jump;
 	size_t via;		/* 1 + its last bastion's index in jumps; 0: direct */
 	char *proxy_command;	/* ssh_config's ProxyCommand, tokens expanded; NULL: none */
+	char *host;		/* name without :port, when one was given (web01
+				   for web01:2222); NULL: name.  Use target_host() */
 };
 
 struct target_list {
@@ -45,5 +48,7 @@ int target_list_add(struct target_list *l, const struct target *t);
 int target_list_add_jump(struct target_list *l, const struct target *t);
 void target_list_release(struct target_list *l);
 void target_release(struct target *t);
+/* The host as named, without :port: what known_hosts entries match by name. */
+const char *target_host(const struct target *t);
 
 #endif

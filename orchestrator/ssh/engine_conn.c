@@ -236,8 +236,8 @@ static int known_types(struct conn *c, struct buf *out)
 {
 	int r = knownhosts_types(c->e->kh, c->t->address, c->t->port, out);
 
-	if (r == RONDA_OK && strcmp(c->t->address, c->t->name) != 0)
-		r = knownhosts_types(c->e->kh, c->t->name, c->t->port, out);
+	if (r == RONDA_OK && strcmp(c->t->address, target_host(c->t)) != 0)
+		r = knownhosts_types(c->e->kh, target_host(c->t), c->t->port, out);
 	return r;
 }
 
@@ -274,8 +274,8 @@ static enum advance hostkey_other_type(struct conn *c, const unsigned char *key,
 static int ca_covers(struct conn *c, size_t *line)
 {
 	return knownhosts_ca(c->e->kh, c->t->address, c->t->port, line) ||
-	       (strcmp(c->t->address, c->t->name) != 0 &&
-		knownhosts_ca(c->e->kh, c->t->name, c->t->port, line));
+	       (strcmp(c->t->address, target_host(c->t)) != 0 &&
+		knownhosts_ca(c->e->kh, target_host(c->t), c->t->port, line));
 }
 
 enum advance st_hostkey(struct conn *c)
@@ -295,8 +295,9 @@ enum advance st_hostkey(struct conn *c)
 	k = knownhosts_check(c->e->kh, c->t->address, c->t->port,
 			     (const unsigned char *)key, len);
 	/* The name may vouch where the address says nothing or knows other types. */
-	if ((k == KH_UNKNOWN || k == KH_OTHER_TYPE) && strcmp(c->t->address, c->t->name) != 0) {
-		enum kh_result by_name = knownhosts_check(c->e->kh, c->t->name, c->t->port,
+	if ((k == KH_UNKNOWN || k == KH_OTHER_TYPE) &&
+	    strcmp(c->t->address, target_host(c->t)) != 0) {
+		enum kh_result by_name = knownhosts_check(c->e->kh, target_host(c->t), c->t->port,
 							  (const unsigned char *)key, len);
 
 		if (by_name != KH_UNKNOWN)

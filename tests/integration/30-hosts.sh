@@ -72,6 +72,45 @@ else
 	if [ "$(cat "$tmp/cwd")" = fromcwd ]; then t_ok "./inventory.cfg is the fallback"; else t_fail "./inventory.cfg is the fallback" "$(cat "$tmp/cwd")"; fi
 fi
 
+# user@host:port, IPv6, and host lists (-w ^FILE, --hostfile, -).
+json=$("$R" hosts -i "$INV" --json 'root@[::1]:2222' 2>&1)
+if [ "$(jq -r '"\(.host) \(.user) \(.address) \(.port)"' <<<"$json")" = "[::1]:2222 root ::1 2222" ]; then
+	t_ok "--json root@[::1]:2222: user root, address ::1, port 2222"; else t_fail "--json root@[::1]:2222" "$json"; fi
+expect "user@ keeps the inventory's address and port" 0 "web02 10.0.1.2:2222 root" \
+	hosts -i "$INV" --list -v root@web02
+expect ":port beats the inventory and -p; the name keeps it" 0 "db1.dc1:2022 10.0.2.1:2022 postgres" \
+	hosts -i "$INV" --list -v -p 23 db1.dc1:2022
+expect "a range with a port folds back" 0 "web[01-03]:2222" hosts -i "$INV" 'web[01-03]:2222'
+expect "bare IPv6 addresses, in inet_ntop's form" 0 "2001:db8::1 [2001:db8::1]:22 ops
+::1 [::1]:22 ops" hosts -i "$INV" --list -v '2001:DB8:0::1,::1'
+expect "exclusion compares display names" 0 "web[01,04]" hosts -i "$INV" '@web,root@web01,!web02,!root@web03'
+printf '# hosts\nweb01\n\n  root@web02  # trailing comment\nnew[1-2]:2200\n[::1]:2222\n' > "$tmp/list.txt"
+expect "-w ^FILE" 0 "[::1]:2222,new[1-2]:2200,web[01-02]" hosts -i "$INV" -w "^$tmp/list.txt"
+expect "--hostfile FILE" 0 "[::1]:2222,new[1-2]:2200" hosts -i "$INV" --hostfile "$tmp/list.txt" -x 'web[01-02]'
+expect "-x ^FILE" 0 "web[03-04]" hosts -i "$INV" 'web[01-04]' -x "^$tmp/list.txt"
+expect "--hostfile FILE --list -v" 0 "web02 10.0.1.2:2222 root" hosts -i "$INV" --list -v --hostfile "$tmp/list.txt" -x '[::1]:2222,new[1-2]:2200,web01'
+out=$(printf 'web01\nweb03\n' | "$R" hosts -i "$INV" - 2>&1)
+[ "$out" = "web[01,03]" ] && t_ok "- reads the list from stdin" || t_fail "- reads the list from stdin" "$out"
+out=$(printf 'web01\n' | "$R" hosts -i "$INV" --hostfile - -w - 2>&1); rc=$?
+[ $rc -eq 64 ] && [[ $out == *"'-' is given twice"* ]] && t_ok "a second - is refused" || t_fail "a second - is refused" "rc=$rc $out"
+if command -v script >/dev/null; then
+	out=$(script -qec "$R hosts -i $INV -" /dev/null 2>&1); rc=$?
+	[ $rc -eq 64 ] && [[ $out == *"stdin, which is a terminal"* ]] && t_ok "- refuses a terminal" \
+		|| t_fail "- refuses a terminal" "rc=$rc $out"
+else
+	t_ok "- refuses a terminal (skipped: no script(1) to give it a terminal)"
+fi
+printf 'web01\nweb 02\n' > "$tmp/bad.txt"
+expect_err "a bad line names file and line" 64 "^ronda hosts: $tmp/bad.txt:2: bad pattern item 'web 02'" hosts -i "$INV" -w "^$tmp/bad.txt"
+printf 'web01,web02\n' > "$tmp/bad.txt"
+expect_err "one item a line" 64 "bad.txt:1: one host or pattern item a line" hosts -i "$INV" --hostfile "$tmp/bad.txt"
+expect_err "a missing list: file and strerror, 78" 78 "^ronda hosts: host list $tmp/none.txt: No such file or directory" hosts -i "$INV" -w "^$tmp/none.txt"
+expect_err "bad port" 64 "bad host 'web01:65536': the port must be a number 1-65535" hosts -i "$INV" web01:65536
+expect_err "glob with a user" 64 "a glob takes no user@ or :port" hosts -i "$INV" 'root@web*'
+expect_err "group with a port" 64 "a @group takes no user@ or :port" hosts -i "$INV" '@web:22'
+expect_err "two users for one host" 64 "host 'web01' is given with two users" hosts -i "$INV" 'root@web01,ops@web01'
+expect_err "option-like user@ refused" 64 "invalid user" hosts -i "$INV" 'web02,-oProxyCommand@web01'
+
 # Usage errors: 64.
 expect_err "unknown group is a usage error" 64 "unknown group '@nope'" hosts -i "$INV" @nope
 expect_err "malformed range" 64 "never closed" hosts -i "$INV" 'web[1-'

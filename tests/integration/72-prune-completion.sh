@@ -66,6 +66,10 @@ expect "--hostkeys values" "accept-new strict " ronda exec --hostkeys ""
 expect "groups from -i" "@db @dc1 " ronda hosts -i $INV @d
 expect "groups after , and !" "web01,!@old " ronda hosts -i $INV 'web01,!@o'
 expect "hosts from the inventory" "db1.dc1 db2.dc1 db3.dc1 " ronda exec -i $INV db
+expect "--hostfile is an option" "--hostfile " ronda exec --hostf
+expect "--hostfile takes a file" "inventory/example.cfg " ronda hosts --hostfile inventory/ex
+expect "-w ^FILE takes a file" "^inventory/example.cfg " ronda hosts -w ^inventory/ex
+expect "-w still takes a pattern" "@db @dc1 " ronda hosts -i $INV -w @d
 expect "--limit takes a pattern" "@web " ronda run -i $INV playbooks/patrol.cfg --limit @w
 expect "check specs after the pattern" "disk: " ronda check -i $INV @web di
 expect "nothing after exec --" "" ronda exec -i $INV @web -- up

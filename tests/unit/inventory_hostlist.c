@@ -207,6 +207,12 @@ static void test_fold(void **state)
 	expect_fold("n0 n1 n2", "n[0-2]");
 	expect_fold("n00 n01 n1", "n[00-01,1]");
 	expect_fold("h1234567890123456789 h2", "h2,h1234567890123456789");
+	/* Names with a port fold on the name's number when the ports agree. */
+	expect_fold("web01:2222 web02:2222 web03:2222", "web[01-03]:2222");
+	expect_fold("web01:2222 web01:2223", "web01:[2222-2223]");
+	/* IPv6 addresses stay whole: "::[1-2]" would not expand back. */
+	expect_fold("::1 ::2 2001:db8::5", "2001:db8::5,::1,::2");
+	expect_fold("[::1]:22 [::2]:22", "[::1]:22,[::2]:22");
 }
 
 /* Folded text must expand back to the very same set. */

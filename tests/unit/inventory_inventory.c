@@ -205,6 +205,64 @@ static void test_precedence(void **state)
 	target_list_release(&tl);
 }
 
+/* user@ and :port of the pattern beat the inventory and -u/-p alike. */
+static void test_pattern_user_and_port(void **state)
+{
+	struct host_settings over;
+	struct target_list tl;
+	const struct target *t;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 4096);
+	target_list_init(&tl);
+	resolve("inventory/example.cfg", "root@web02,db1.dc1:2022,bastion:23,"
+		"admin@[2001:db8::7]:2200,::1,x1", NULL, &tl);
+	assert_int_equal(tl.n, 6);
+	/* An inventory host keeps its settings; only the user changes. */
+	t = find(&tl, "web02");
+	assert_string_equal(t->address, "10.0.1.2");
+	assert_int_equal(t->port, 2222);
+	assert_string_equal(t->user, "root");
+	assert_null(t->host);
+	assert_string_equal(target_host(t), "web02");
+	/* With a port the display name keeps it; the host is still db1.dc1. */
+	t = find(&tl, "db1.dc1:2022");
+	assert_string_equal(t->address, "10.0.2.1");
+	assert_int_equal(t->port, 2022);
+	assert_string_equal(t->user, "postgres");
+	assert_true(t->command_timeout == 300.0);
+	assert_string_equal(target_host(t), "db1.dc1");
+	t = find(&tl, "bastion:23");
+	assert_string_equal(t->address, "2001:db8::1");
+	assert_true(t->connect_timeout == 2.5);
+	/* IPv6: address without brackets, display with them when a port follows. */
+	t = find(&tl, "[2001:db8::7]:2200");
+	assert_string_equal(t->address, "2001:db8::7");
+	assert_string_equal(target_host(t), "2001:db8::7");
+	assert_int_equal(t->port, 2200);
+	assert_string_equal(t->user, "admin");
+	t = find(&tl, "::1");
+	assert_string_equal(t->address, "::1");
+	assert_int_equal(t->port, 22);
+	assert_string_equal(t->user, "ops");
+	target_list_release(&tl);
+	/* -u and -p are every host's; what the pattern says of one host wins. */
+	host_settings_init(&over);
+	assert_int_equal(host_settings_set_user(&over, "deploy2", &err), RONDA_OK);
+	assert_int_equal(host_settings_set_port(&over, 2022, &err), RONDA_OK);
+	resolve("inventory/example.cfg", "root@web01,web02:24", &over, &tl);
+	t = find(&tl, "web01");
+	assert_string_equal(t->user, "root");
+	assert_int_equal(t->port, 2022);
+	t = find(&tl, "web02:24");
+	assert_string_equal(t->user, "deploy2");
+	assert_int_equal(t->port, 24);
+	target_list_release(&tl);
+	host_settings_release(&over);
+	buf_release(&err);
+}
+
 static void test_command_line_overrides_all(void **state)
 {
 	struct host_settings over;
@@ -367,10 +425,10 @@ static void test_via_errors(void **state)
 	(void)state;
 	expect_cfg_error("hosts = (\n { name = \"a\"; via = \"-oProxyCommand=x\"; }\n);\n", 2,
 			 "invalid host name");
-	expect_cfg_error("defaults = {\n via = \"b:99999\";\n};\n", 2, "invalid port");
-	expect_cfg_error("defaults = {\n via = \"b,,c\";\n};\n", 2, "no host");
+	expect_cfg_error("defaults = {\n via = \"b:99999\";\n};\n", 2, "port must be a number");
+	expect_cfg_error("defaults = {\n via = \"b,,c\";\n};\n", 2, "an empty hop");
 	expect_cfg_error("defaults = {\n via = \"x y@b\";\n};\n", 2, "invalid user");
-	expect_cfg_error("defaults = {\n via = \"[::1\";\n};\n", 2, "no ']'");
+	expect_cfg_error("defaults = {\n via = \"[::1\";\n};\n", 2, "'[' without ']'");
 	expect_cfg_error("defaults = {\n via = \"a,b,c,d,e,f,g,h,i\";\n};\n", 2, "more than 8 hops");
 }
 
@@ -608,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_big_chain),
 		cmocka_unit_test(test_big_flat),
 		cmocka_unit_test(test_cli_parse),
+		cmocka_unit_test(test_pattern_user_and_port),
 	};
 
 	return cmocka_run_group_tests_name("inventory", tests, NULL, NULL);

@@ -197,6 +197,115 @@ static void test_w_and_x(void **state)
 	buf_release(&err);
 }
 
+static void test_user_and_port(void **state)
+{
+	(void)state;
+	/* Names carry canonical text: user@ stays, the display name orders. */
+	expect("root@web01", "root@web01");
+	expect("web[01-03]:2222", "web01:2222 web02:2222 web03:2222");
+	expect("root@web[01-02]:22,web01", "web01 root@web01:22 root@web02:22");
+	expect("web01:[2222-2223]", "web01:2222 web01:2223");
+	expect("[2001:DB8::1]:22,::1,[::1]", "::1 [2001:db8::1]:22");
+	expect("root@[::1]:2222", "root@[::1]:2222");
+	expect("2001:db8::1", "2001:db8::1");
+	/* The user@ entry wins over the plain one of the same host. */
+	expect("@web,root@web01", "root@web01 web02 web03 web04");
+	expect("web01,ops@web01,ops@web01", "ops@web01");
+	/* ! and & compare display names; an inventory host's tallies count it. */
+	expect("root@web01,!web01", "");
+	expect("root@web01,!@web", "");
+	expect("root@web01,web01:2222,!web01", "web01:2222");
+	expect("root@x1,!x1", "");
+	expect("x1,root@x2,!ops@x2", "x1");
+	expect("root@web[01-04],&@old", "root@web04");
+	expect("@web,!root@web02", "web01 web03 web04");
+	expect("root@x[1-3],&x[2-3],&root@x3", "root@x3");
+	expect_in(none, "root@[::1]:2222,[::1]:2222", "root@[::1]:2222");
+	/* Refused: what takes no user or port, and two users for one host. */
+	expect_fail("root@web01,ops@web01", RONDA_EPARSE, "two users");
+	/* After a plain duplicate was dropped (ASan saw a double free here). */
+	expect_fail("@web,a@web01,z@web01", RONDA_EPARSE, "two users");
+	expect_fail("root@web*", RONDA_EPARSE, "a glob takes no user@");
+	expect_fail("web?:22", RONDA_EPARSE, "a glob takes no user@");
+	expect_fail("@web:22", RONDA_EPARSE, "a @group takes no user@");
+	expect_fail("@root@web", RONDA_EPARSE, "a @group takes no user@");
+	expect_fail("root@all", RONDA_EPARSE, "all takes no user@");
+	expect_fail("web01:0", RONDA_EPARSE, "1-65535");
+	expect_fail("web[01-02]:99999", RONDA_EPARSE, "1-65535");
+	expect_fail("-l@web01", RONDA_EPARSE, "invalid user");
+	expect_fail("root@-oProxyCommand", RONDA_EPARSE, "invalid host name");
+	expect_fail("[web01]:22", RONDA_EPARSE, "expected a number");
+	expect_fail("[::1]:22:", RONDA_EPARSE, "1-65535");
+	expect_fail("a:b:c", RONDA_EPARSE, "not an IPv6 address");
+}
+
+/* Selects a host list (and a pattern) by pattern_select_src. */
+static int sel_list(const char *pattern, const char *list, const char *xlist,
+		    struct buf *out, struct buf *err)
+{
+	struct pattern_src inc[2] = { { list, "hosts.txt" }, { pattern, NULL } };
+	struct pattern_src exc = { xlist, "ex.txt" };
+	struct hostlist l;
+	int rc;
+
+	hostlist_init(&l);
+	rc = pattern_select_src(inv, inc, pattern ? 2 : 1, &exc, xlist ? 1 : 0, &l, err);
+	for (size_t i = 0; i < l.n; i++)
+		buf_printf(out, "%s%s", i ? " " : "", l.v[i]);
+	hostlist_release(&l);
+	return rc;
+}
+
+static void expect_list(const char *pattern, const char *list, const char *xlist,
+			int code, const char *want)
+{
+	struct buf out, err;
+	int rc;
+
+	buf_init(&out, 1 << 20);
+	buf_init(&err, 4096);
+	rc = sel_list(pattern, list, xlist, &out, &err);
+	if (rc != code)
+		fail_msg("list '%.60s' gave %d, wanted %d (%s)", list, rc, code, buf_data(&err));
+	if (strcmp(rc ? buf_data(&err) : buf_data(&out), want))
+		fail_msg("list '%.60s' gave '%s', wanted '%s'", list,
+			 rc ? buf_data(&err) : buf_data(&out), want);
+	buf_release(&out);
+	buf_release(&err);
+}
+
+static void test_host_lists(void **state)
+{
+	(void)state;
+	expect_list(NULL, "# fleet\n web01  \n\n\troot@x1:2222 # new\n@old\r\n"
+		    "web[02-03] #x\n", NULL, RONDA_OK, "legacy1 web01 web02 web03 web04 "
+		    "root@x1:2222");
+	expect_list(NULL, "::1\n[::1]:22\nx1", NULL, RONDA_OK, "::1 [::1]:22 x1");
+	/* An empty list selects nothing, and adds nothing to a pattern. */
+	expect_list(NULL, "", NULL, RONDA_OK, "");
+	expect_list(NULL, "# only comments\n\n   \n", NULL, RONDA_OK, "");
+	expect_list("web01", "\n", NULL, RONDA_OK, "web01");
+	expect_list("web0[1-3]", "x9", "web02\n#\n", RONDA_OK, "web01 web03 x9");
+	expect_list("web0[1-3]", "x9", "", RONDA_OK, "web01 web02 web03 x9");
+	/* Errors name the file and the line. */
+	expect_list(NULL, "web01\n\n x y \n", NULL, RONDA_EPARSE,
+		    "hosts.txt:3: bad pattern item 'x y': character ' ' is not allowed");
+	expect_list(NULL, "web01\n@nope\n", NULL, RONDA_ENOTFOUND,
+		    "hosts.txt:2: unknown group '@nope'");
+	expect_list(NULL, "a,b\n", NULL, RONDA_EPARSE,
+		    "hosts.txt:1: one host or pattern item a line (',' joins items)");
+	expect_list(NULL, "!a\n", NULL, RONDA_EPARSE,
+		    "hosts.txt:1: one host or pattern item a line ('!' joins items)");
+	expect_list(NULL, "web[1-2,4]\nx:0\n", NULL, RONDA_EPARSE,
+		    "hosts.txt:2: bad host 'x:0': the port must be a number 1-65535");
+	expect_list("web01", "x1", "x2\n-x\n", RONDA_EPARSE,
+		    "ex.txt:2: invalid host name '-x': use letters, digits, '.', '-', '_', "
+		    "starting with a letter or digit");
+	/* '#' inside a word is no comment, so it is refused. */
+	expect_list(NULL, "web#1\n", NULL, RONDA_EPARSE,
+		    "hosts.txt:1: bad pattern item 'web#1': character '#' is not allowed");
+}
+
 static void test_malformed(void **state)
 {
 	(void)state;
@@ -301,6 +410,8 @@ int main(void)
 		cmocka_unit_test(test_operators_and_precedence),
 		cmocka_unit_test(test_bare_hosts),
 		cmocka_unit_test(test_w_and_x),
+		cmocka_unit_test(test_user_and_port),
+		cmocka_unit_test(test_host_lists),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_pathological_sizes),
 		cmocka_unit_test(test_glob_over_nested_groups),

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,87 @@ static void test_targets(void **state)
 	unlink(path);
 }
 
+/* Writes text to a new temporary file named in path (a mkstemp template). */
+static void write_temp(char *path, const char *text)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void test_host_lists(void **state)
+{
+	struct run *r = *state;
+	char list[] = "/tmp/test_cli_list.XXXXXX", bad[] = "/tmp/test_cli_bad.XXXXXX";
+	char words[256];
+	struct target_list tl;
+	int saved, fd;
+
+	write_temp(list, "# two hosts\nroot@h1:2201\n  h2   # trailing\n\n");
+	write_temp(bad, "h3\nh 4\n");
+	/* --hostfile is -w ^FILE, and - stays -. */
+	snprintf(words, sizeof(words), "hosts --hostfile %s -w h9 --hostfile - -x ^%s", list, bad);
+	assert_int_equal(parse(r, words), RONDA_OK);
+	assert_int_equal(r->o.n_include, 3);
+	assert_string_equal(r->o.include[0] + 1, list);
+	assert_int_equal(r->o.include[0][0], '^');
+	assert_string_equal(r->o.include[1], "h9");
+	assert_string_equal(r->o.include[2], "-");
+	assert_string_equal(r->o.exclude[0] + 1, bad);
+
+	snprintf(words, sizeof(words), "hosts -i /dev/null -u ops -p 22 --hostfile %s h9", list);
+	assert_int_equal(parse(r, words), RONDA_OK);
+	target_list_init(&tl);
+	assert_int_equal(cli_targets(&r->o, &tl, &r->err), RONDA_OK);
+	assert_int_equal(tl.n, 3);
+	assert_string_equal(tl.v[0].name, "h1:2201");
+	assert_string_equal(tl.v[0].user, "root");
+	assert_int_equal(tl.v[0].port, 2201);
+	assert_string_equal(tl.v[1].name, "h2");
+	assert_string_equal(tl.v[1].user, "ops");
+	assert_string_equal(tl.v[2].name, "h9");
+	target_list_release(&tl);
+
+	/* A bad line names the file and line. */
+	snprintf(words, sizeof(words), "hosts -i /dev/null -w ^%s", bad);
+	assert_int_equal(parse(r, words), RONDA_OK);
+	assert_int_equal(cli_targets(&r->o, &tl, &r->err), RONDA_EPARSE);
+	snprintf(words, sizeof(words), "%s:2: bad pattern item 'h 4'", bad);
+	assert_non_null(strstr(buf_data(&r->err), words));
+	assert_int_equal(tl.n, 0);
+
+	/* A missing list: the file and strerror, exit 78 like -i. */
+	snprintf(words, sizeof(words), "hosts -i /dev/null -w ^%s.none", list);
+	assert_int_equal(parse(r, words), RONDA_OK);
+	assert_int_equal(cli_targets(&r->o, &tl, &r->err), RONDA_ECONFIG);
+	snprintf(words, sizeof(words), "host list %s.none: No such file or directory", list);
+	assert_string_equal(buf_data(&r->err), words);
+	assert_int_equal(parse(r, "hosts -i /dev/null -w ^"), RONDA_OK);
+	assert_int_equal(cli_targets(&r->o, &tl, &r->err), RONDA_EINVAL);
+	assert_non_null(strstr(buf_data(&r->err), "'^' needs a file name"));
+
+	/* '-' reads stdin, once. */
+	saved = dup(STDIN_FILENO);
+	assert_true(saved >= 0);
+	assert_true((fd = open(list, O_RDONLY | O_CLOEXEC)) >= 0);
+	assert_int_equal(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+	close(fd);
+	assert_int_equal(parse(r, "hosts -i /dev/null -"), RONDA_OK);
+	assert_int_equal(cli_targets(&r->o, &tl, &r->err), RONDA_OK);
+	assert_int_equal(tl.n, 2);
+	assert_string_equal(tl.v[1].name, "h2");
+	target_list_release(&tl);
+	assert_int_equal(parse(r, "hosts -i /dev/null - -w - --hostfile -"), RONDA_OK);
+	assert_int_equal(cli_targets(&r->o, &tl, &r->err), RONDA_EINVAL);
+	assert_non_null(strstr(buf_data(&r->err), "'-' is given twice"));
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	close(saved);
+	unlink(list);
+	unlink(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +443,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_extra, setup, teardown),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_lists, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
