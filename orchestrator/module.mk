@@ -8,7 +8,8 @@ ORCH_SRCS := \
 	orchestrator/inventory/target.c orchestrator/inventory/hostlist.c orchestrator/inventory/settings.c \
 	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
-	orchestrator/inventory/pattern.c \
+	orchestrator/inventory/pattern.c orchestrator/inventory/sshconfig.c \
+	orchestrator/inventory/sshconfig_resolve.c orchestrator/inventory/sshconfig_expand.c \
 	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
 	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c orchestrator/patrol/agent_bin.c \
 	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c \
