@@ -53,6 +53,7 @@ struct rs {
 	int batch_mode;		/* -1 unset; Debian's ssh then keeps alive every 300 s */
 	int have[SSHO_COUNT];
 	char *ignore_unknown;
+	struct ssh_strlist seen[2];	/* identity, certificate files so far */
 	struct buf *err;
 };
 
@@ -178,8 +179,15 @@ static int apply(struct rs *r, const struct sc_line *l)
 	case SSHO_CERTIFICATEFILE: {
 		struct ssh_strlist *lst = f == SSHO_IDENTITYFILE ? &o->identity_files_raw :
 			&o->certificate_files_raw;
-		if (sc_list_has(lst, a))
-			return RONDA_OK;	/* ssh drops duplicates */
+		struct ssh_strlist *seen = &r->seen[f == SSHO_CERTIFICATEFILE];
+		char key[8192];
+
+		/* ssh drops a duplicate from the same kind of file (user or system) */
+		snprintf(key, sizeof(key), "%d%s", r->cfg->files[l->file].user, a);
+		if (sc_list_has(seen, key))
+			return RONDA_OK;
+		if ((rc = sc_list_add(seen, key)))
+			return rc;
 		if (lst->n >= SSHCONFIG_MAX_LIST)
 			return line_error(r, l, "too many identity or certificate files (max 100)");
 		if ((rc = sc_list_add(lst, a)))
@@ -199,8 +207,9 @@ static int apply(struct rs *r, const struct sc_line *l)
 		return rc ? rc : set_src(r, f, l);
 	}
 	case SSHO_PROXYCOMMAND:
-		/* ProxyCommand and ProxyJump exclude each other: the first wins. */
-		if (r->have[SSHO_PROXYJUMP])
+		/* The first of ProxyCommand and ProxyJump wins, but ssh 9.2 still
+		 * takes a ProxyCommand after "ProxyJump none" (checked with -G). */
+		if (r->have[SSHO_PROXYJUMP] && strcasecmp(o->proxy_jump, "none"))
 			return RONDA_OK;
 		return set_str(r, f, &o->proxy_command_raw, l->rest, l);
 	case SSHO_PROXYJUMP: {
@@ -218,8 +227,9 @@ static int apply(struct rs *r, const struct sc_line *l)
 				memmove(last, last + 6, strlen(last + 6) + 1);
 		}
 		rc = set_str(r, f, &o->proxy_jump, v, l);
+		if (strcasecmp(v, "none"))
+			r->have[SSHO_PROXYCOMMAND] = 1;	/* ssh sets ProxyCommand none */
 		free(v);
-		r->have[SSHO_PROXYCOMMAND] = 1;	/* ssh sets ProxyCommand none */
 		return rc;
 	}
 	default:
@@ -606,6 +616,8 @@ int sshconfig_resolve(struct sshconfig *cfg, const char *host, const char *user,
 	memset(&o, 0, sizeof(o));
 out:
 	free(r.ignore_unknown);
+	sc_list_release(&r.seen[0]);
+	sc_list_release(&r.seen[1]);
 	ssh_options_release(&o);
 	return rc;
 }
