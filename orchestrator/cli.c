@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "inventory/inventory.h"
 #include "inventory/settings.h"
 #include "inventory/pattern.h"
+#include "inventory/sshconfig.h"
 #include "inventory/target.h"
 #include "banned.h"
 
@@ -35,10 +37,11 @@ enum {
 	OPT_HOSTFILE,
 };
 
-#define COMMON_SHORT "i:f:u:p:k:w:x:J:vh"
+#define COMMON_SHORT "i:F:f:u:p:k:w:x:J:vh"
 
 static const struct option common_long[] = {
 	{ "inventory", required_argument, NULL, 'i' },
+	{ "ssh-config", required_argument, NULL, 'F' },
 	{ "forks", required_argument, NULL, 'f' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "port", required_argument, NULL, 'p' },
@@ -62,6 +65,8 @@ const char cli_common_help[] =
 	"Common options:\n"
 	"  -i, --inventory FILE     inventory (default /etc/ronda/inventory.cfg,\n"
 	"                           then ./inventory.cfg; none: bare hosts only)\n"
+	"  -F, --ssh-config FILE    ssh_config to read instead of ~/.ssh/config and\n"
+	"                           /etc/ssh/ssh_config (none: no ssh_config)\n"
 	"  -w PATTERN               also select PATTERN (repeatable, like pdsh -w);\n"
 	"                           -w ^FILE reads a host list from FILE\n"
 	"  -x PATTERN               leave out what PATTERN selects (repeatable;\n"
@@ -220,6 +225,7 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 
 	switch (c) {
 	case 'i': o->inventory = arg; return RONDA_OK;
+	case 'F': o->ssh_config = arg; return RONDA_OK;
 	case 'w': return push_str(&o->include, &o->n_include, arg);
 	case 'x': return push_str(&o->exclude, &o->n_exclude, arg);
 	case OPT_HOSTFILE: return push_hostfile(o, arg);
@@ -253,6 +259,7 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 		return host_settings_set_retries(&o->over, l, err);
 	case OPT_BECOME: host_settings_set_become(&o->over, 1); return RONDA_OK;
 	case OPT_HOSTKEYS:
+		o->hostkeys_given = 1;
 		if (strcmp(arg, "strict") == 0) {
 			o->hostkeys = HOSTKEYS_STRICT;
 		} else if (strcmp(arg, "accept-new") == 0) {
@@ -396,6 +403,18 @@ static int read_list(struct lists *l, const char *path, struct buf *text,
 	return RONDA_OK;
 }
 
+/* ~/.ssh/config and /etc/ssh/ssh_config, or -F's file, or none. */
+static int load_ssh_config(const struct cli_opts *o, struct sshconfig **out, struct buf *err)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[4096];
+	const char *home = getenv("HOME");
+
+	if ((!home || !home[0]) && getpwuid_r(geteuid(), &pw, tmp, sizeof(tmp), &res) == 0 && res)
+		home = res->pw_dir;
+	return sshconfig_load(o->ssh_config, home ? home : "/", out, err);
+}
+
 int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err)
 {
 	size_t n = o->n_include + o->n_exclude;
@@ -403,6 +422,7 @@ int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *e
 	struct pattern_src *src = calloc(n + 1, sizeof(*src));
 	struct buf *texts = calloc(n + 1, sizeof(*texts));
 	struct inventory *inv = NULL;
+	struct sshconfig *ssh = NULL;
 	struct hostlist names;
 	int rc = RONDA_ENOMEM;
 
@@ -422,6 +442,10 @@ int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *e
 	}
 	if (rc || (rc = inventory_load(o->inventory, &inv, err)))
 		goto out;
+	if ((rc = load_ssh_config(o, &ssh, err)))
+		goto out;
+	inventory_use_sshconfig(inv, ssh);
+	out->want_sources = o->want_sources;
 	if ((rc = pattern_select_src(inv, src, o->n_include, src + o->n_include,
 				     o->n_exclude, &names, err)))
 		goto out;
@@ -433,6 +457,7 @@ out:
 	free(src);
 	hostlist_release(&names);
 	inventory_free(inv);
+	sshconfig_free(ssh);
 	return rc;
 }
 

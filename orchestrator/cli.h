@@ -34,6 +34,9 @@ struct target_list;
 
 struct cli_opts {
 	const char *inventory;		/* -i FILE; NULL: default search */
+	const char *ssh_config;		/* -F FILE or "none"; NULL: ~/.ssh/config
+					   then /etc/ssh/ssh_config */
+	int want_sources;		/* targets say where each setting came from */
 	struct host_settings over;	/* -u -p -k --connect-timeout --timeout
 					   --retries --become: override all */
 	const char **include;		/* PATTERN, then every -w and --hostfile
@@ -46,6 +49,7 @@ struct cli_opts {
 	size_t n_exclude;
 	int forks;			/* -f, default 256 */
 	enum hostkeys_mode hostkeys;	/* --hostkeys, default strict */
+	int hostkeys_given;		/* --hostkeys was on the command line */
 	const char *out_dir;		/* --out DIR */
 	const char *prom_file;		/* --prom FILE */
 	int json;			/* --json */

@@ -95,6 +95,39 @@ static int hosts_extra(void *ctx, int val, const char *arg, struct buf *err)
 	return RONDA_EINVAL;
 }
 
+static int set_str(json_t *o, const char *key, const char *v)
+{
+	return v ? json_object_set_new(o, key, json_string(v)) : 0;
+}
+
+/* What ssh_config added, when it did, and where every setting came from. */
+static int extras(json_t *o, const struct target *t)
+{
+	static const char *const hostkeys[] = { "strict", "accept-new", "off" };
+	json_t *src = json_object();
+	int rc = !src;
+
+	rc = rc || set_str(o, "proxy_command", t->proxy_command) ||
+	     (t->keepalive_interval != 0 &&
+	      json_object_set_new(o, "keepalive", json_real(t->keepalive_interval > 0 ?
+							   t->keepalive_interval : 0))) ||
+	     (t->keepalive_count && json_object_set_new(o, "keepalive_count",
+							json_integer(t->keepalive_count))) ||
+	     (t->hostkeys > 0 && t->hostkeys <= 3 &&
+	      json_object_set_new(o, "hostkeys", json_string(hostkeys[t->hostkeys - 1]))) ||
+	     (t->no_agent && json_object_set_new(o, "no_agent", json_true())) ||
+	     set_str(o, "hostkey_alias", t->hostkey_alias) ||
+	     set_str(o, "known_hosts", t->known_hosts) || set_str(o, "kex", t->kex) ||
+	     set_str(o, "hostkey_algorithms", t->hostkey_algorithms) ||
+	     set_str(o, "ciphers", t->ciphers) || set_str(o, "macs", t->macs);
+	for (int f = 0; f < TF_COUNT && !rc; f++)
+		rc = set_str(src, target_field_name((enum target_field)f), t->src[f]);
+	if (!rc && json_object_size(src))
+		rc = json_object_set(o, "sources", src);
+	json_decref(src);
+	return rc ? RONDA_ENOMEM : RONDA_OK;
+}
+
 static int json_line(const struct target *t, struct buf *out)
 {
 	json_t *o = json_object(), *ids = json_array();
@@ -115,7 +148,8 @@ static int json_line(const struct target *t, struct buf *out)
 	    json_object_set_new(o, "command_timeout", json_real(t->command_timeout)) ||
 	    json_object_set_new(o, "retries", json_integer(t->retries)) ||
 	    json_object_set_new(o, "become", json_boolean(t->become)) ||
-	    json_object_set_new(o, "via", t->jump ? json_string(t->jump) : json_null()))
+	    json_object_set_new(o, "via", t->jump ? json_string(t->jump) : json_null()) ||
+	    extras(o, t))
 		goto out;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (!s)
@@ -222,6 +256,7 @@ int cmd_hosts(int argc, char **argv)
 		buf_printf(&err, "no PATTERN given");
 		rc = RONDA_EINVAL;
 	}
+	o.want_sources = o.json;
 	if (rc == RONDA_OK)
 		rc = cli_targets(&o, &tl, &err);
 	if (rc == RONDA_OK && (rc = render(&o, &h, &tl, &out)) == RONDA_ESYS) {

@@ -11,7 +11,7 @@ ORCH_SRCS := \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
 	orchestrator/inventory/pattern.c orchestrator/inventory/hostspec.c \
 	orchestrator/inventory/jumpspec.c orchestrator/inventory/inventory_jumps.c \
-	orchestrator/inventory/sshconfig.c \
+	orchestrator/inventory/sshconfig.c orchestrator/inventory/inventory_resolve.c \
 	orchestrator/inventory/sshconfig_resolve.c orchestrator/inventory/sshconfig_expand.c \
 	orchestrator/patrol/plan.c orchestrator/patrol/results.c orchestrator/patrol/deploy.c \
 	orchestrator/patrol/playbook.c orchestrator/patrol/checkspec.c orchestrator/patrol/agent_bin.c \

@@ -31,6 +31,24 @@ t_check() {
 t_agent() {
 	timeout -k "${T_AGENT_GRACE:-10}" "${T_AGENT_LIMIT:-300}" "${A:-$BUILD/ronda-agent}" "$@"
 }
+# session_sshd PATTERN: waits (at most 10 s) for a process whose command line
+# matches PATTERN and prints the PIDs of the per-connection sshd serving it
+# ("sshd: root@notty"), found by walking parent PIDs; nothing on time out.
+session_sshd() {
+	local pid pp found=""
+	for _ in $(seq 1 100); do
+		for pid in $(pgrep -f "$1"); do
+			pp=$pid
+			for _ in 1 2 3 4 5; do
+				pp=$(awk '{print $4}' "/proc/$pp/stat" 2>/dev/null) || break
+				grep -q 'sshd: root@notty' "/proc/$pp/cmdline" 2>/dev/null && { found="$found $pp"; break; }
+			done
+		done
+		[ -n "$found" ] && break
+		sleep 0.1
+	done
+	echo $found
+}
 t_finish() {
 	echo "[==========] $((T_PASS + T_FAIL)) test(s) run."
 	echo "[  PASSED  ] $T_PASS test(s)."

@@ -80,6 +80,13 @@ int inventory_groups_each(const struct inventory *inv, const size_t *g, size_t n
  * or when no user can be found for the built-in default, and then leaves
  * out as it was.
  */
+/*
+ * ssh_config (sshconfig.h) to consult for every name, between the groups
+ * and the defaults (inventory_resolve.c); not owned, NULL for none.
+ */
+struct sshconfig;
+void inventory_use_sshconfig(struct inventory *inv, struct sshconfig *cfg);
+
 int inventory_resolve(const struct inventory *inv, const struct hostlist *names,
 		      const struct host_settings *overrides,
 		      struct target_list *out, struct buf *err);

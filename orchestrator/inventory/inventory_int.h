@@ -54,6 +54,7 @@ struct inventory {
 	size_t n_groups;
 	size_t *htab;		/* host index + 1; 0 is empty */
 	size_t hcap;		/* power of two, > 2 * n_hosts */
+	struct sshconfig *ssh;	/* ssh_config, consulted below groups; not owned */
 };
 
 int inv_htab_rebuild(struct inventory *inv, size_t want);
@@ -79,9 +80,26 @@ int inv_local_user(char **user, struct buf *err);
  * and the user and port hs writes on top of all.
  */
 struct hostspec;
+struct ssh_options;
+/*
+ * What one resolved host borrows until target_list_add() copies it: its
+ * ssh_config options, and the identity files of them that exist.
+ */
+struct inv_scratch {
+	struct ssh_options *so;		/* NULL: no ssh_config */
+	char *ids[128];
+};
+void inv_scratch_release(struct inv_scratch *x);
+/*
+ * Fills t (borrowed strings: from inv, over, hs, x and *me, which is looked
+ * up once and then kept) with the host's settings, strongest first: over,
+ * the user@ and :port hs writes, the inventory host, its groups, ssh_config,
+ * the inventory's defaults, the built-ins.  When l->want_sources, t->src[]
+ * says where each came from.
+ */
 int inv_resolve_one(const struct inventory *inv, const struct hostspec *hs,
-		    const struct host_settings *over, char **me, struct target *t,
-		    struct buf *err);
+		    const struct host_settings *over, char **me, struct inv_scratch *x,
+		    struct target_list *l, struct target *t, struct buf *err);
 /* Resolves l->v[i]'s bastions (its jump) into l->jumps and sets its via (inventory_jumps.c). */
 int inv_resolve_jumps(const struct inventory *inv, struct target_list *l, size_t i,
 		      char **me, struct buf *err);

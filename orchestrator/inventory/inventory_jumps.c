@@ -25,19 +25,23 @@ static int add_hop(const struct inventory *inv, struct target_list *l,
 		   char **me, struct buf *err)
 {
 	char name[HOSTSPEC_TEXT_MAX + 1];
+	struct inv_scratch x = { 0 };
 	struct target t;
 	int rc;
 
 	hostspec_format(h, name);
-	rc = inv_resolve_one(inv, h, NULL, me, &t, err);
+	rc = inv_resolve_one(inv, h, NULL, me, &x, l, &t, err);
 	if (!rc) {
 		t.name = name;	/* as the chain writes it, user@ included */
 		t.command_timeout = 0;
 		t.become = 0;
 		t.jump = (char *)(uintptr_t)chain;
 		t.via = via;
+		if (via)	/* the chain says how a later hop is reached */
+			t.proxy_command = NULL;
 		rc = target_list_add_jump(l, &t);
 	}
+	inv_scratch_release(&x);
 	return rc;
 }
 

@@ -27,6 +27,7 @@
 
 #define W(name, why) { name, SC_WARN, -1, why }
 #define S(name) { name, SC_SILENT, -1, NULL }
+#define N(name, why) { name, SC_NOTE, -1, why }
 #define F(name, f) { name, SC_FIELD, f, NULL }
 
 static const char NOT_DONE[] = " is not supported by ronda; it is ignored";
@@ -87,7 +88,7 @@ static const struct sc_keyword keywords[] = {
 	W("revokedhostkeys", NOT_DONE), W("knownhostscommand", NOT_DONE),
 	W("nohostauthenticationforlocalhost", NOT_DONE),
 	W("bindaddress", NOT_DONE), W("bindinterface", NOT_DONE),
-	W("sendenv", " is not supported by ronda; no environment is sent"), W("setenv", " is not supported by ronda; no environment is sent"),
+	N("sendenv", " is not supported by ronda; no environment is sent"), W("setenv", " is not supported by ronda; no environment is sent"),
 	W("controlpath", " is not supported by ronda; ronda does not share connections"),
 	W("controlmaster", " is not supported by ronda; ronda does not share connections"),
 	W("controlpersist", " is not supported by ronda; ronda does not share connections"),
@@ -102,7 +103,7 @@ static const struct sc_keyword keywords[] = {
 	W("canonicalizemaxdots", " is not supported by ronda; host names are not canonicalised"),
 	W("canonicalizefallbacklocal", " is not supported by ronda; host names are not canonicalised"),
 	W("canonicalizepermittedcnames", " is not supported by ronda; host names are not canonicalised"),
-	W("gssapiauthentication", NOT_DONE), W("gssapidelegatecredentials", NOT_DONE),
+	N("gssapiauthentication", " is not supported by ronda; it authenticates with keys"), W("gssapidelegatecredentials", NOT_DONE),
 	W("gssapikeyexchange", NOT_DONE), W("gssapiclientidentity", NOT_DONE),
 	W("gssapiserveridentity", NOT_DONE), W("gssapirenewalforcesrekey", NOT_DONE),
 	W("gssapitrustdns", NOT_DONE), W("gssapikexalgorithms", NOT_DONE),

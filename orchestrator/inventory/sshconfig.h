@@ -97,6 +97,7 @@ struct ssh_options {
 	char *hostkey_algorithms, *kex_algorithms, *ciphers, *macs;
 	char *src[SSHO_COUNT];
 	struct ssh_strlist warnings;	/* new this call: "FILE:LINE: ..." */
+	struct ssh_strlist notes;	/* the same for SendEnv and the like: -v only */
 };
 
 /*

@@ -20,6 +20,9 @@ enum sc_class {
 	SC_HOST, SC_MATCH, SC_INCLUDE, SC_IGNOREUNKNOWN,
 	SC_SILENT,	/* cannot change whom ronda talks to or how */
 	SC_WARN,	/* would; ronda does not do it, and says so */
+	SC_NOTE,	/* only what ssh would also try or send (SendEnv, GSSAPI
+			   before keys): said at -v, since Debian's own
+			   ssh_config has them for every host */
 	SC_UNKNOWN,	/* not an OpenSSH keyword, but IgnoreUnknown named it */
 };
 

@@ -65,8 +65,8 @@ static int set_src(struct rs *r, int f, const struct sc_line *l)
 }
 
 /* "FILE:LINE: KEYWORD what" once per line and run. */
-static int warn(struct rs *r, struct sc_line *l, const char *kw, const char *what,
-		const char *arg)
+static int warn_to(struct rs *r, struct ssh_strlist *to, struct sc_line *l, const char *kw,
+		   const char *what, const char *arg)
 {
 	struct buf w;
 	char *where;
@@ -83,10 +83,16 @@ static int warn(struct rs *r, struct sc_line *l, const char *kw, const char *wha
 	if (!rc)
 		rc = buf_puts(&w, what);
 	if (!rc)
-		rc = sc_list_add(&r->o->warnings, buf_data(&w));
+		rc = sc_list_add(to, buf_data(&w));
 	buf_release(&w);
 	free(where);
 	return rc;
+}
+
+static int warn(struct rs *r, struct sc_line *l, const char *kw, const char *what,
+		const char *arg)
+{
+	return warn_to(r, &r->o->warnings, l, kw, what, arg);
 }
 
 static int line_error(struct rs *r, const struct sc_line *l, const char *why)
@@ -373,6 +379,10 @@ static int run_file(struct rs *r, size_t fi, int nevermatch, int *active)
 			if (*active && !asks_nothing(l))
 				rc = warn(r, l, l->name, l->kw->why, NULL);
 			break;
+		case SC_NOTE:
+			if (*active && !asks_nothing(l))
+				rc = warn_to(r, &r->o->notes, l, l->name, l->kw->why, NULL);
+			break;
 		case SC_FIELD:
 			if (*active)
 				rc = apply(r, l);
@@ -552,6 +562,7 @@ void ssh_options_release(struct ssh_options *o)
 	for (int i = 0; i < SSHO_COUNT; i++)
 		free(o->src[i]);
 	sc_list_release(&o->warnings);
+	sc_list_release(&o->notes);
 	memset(o, 0, sizeof(*o));
 }
 

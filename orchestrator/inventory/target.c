@@ -17,6 +17,39 @@ void target_list_init(struct target_list *l)
 	l->alloc = 0;
 	l->jumps = NULL;
 	l->n_jumps = l->alloc_jumps = 0;
+	l->want_sources = 0;
+	l->sources = NULL;
+	l->n_sources = l->alloc_sources = 0;
+}
+
+const char *target_list_source(struct target_list *l, const char *text)
+{
+	/* few distinct lines feed many hosts: the newest first */
+	for (size_t i = l->n_sources; i-- > 0;)
+		if (strcmp(l->sources[i], text) == 0)
+			return l->sources[i];
+	if (GROW(l->sources, l->n_sources, l->alloc_sources, 16))
+		return NULL;
+	if (!(l->sources[l->n_sources] = strdup(text)))
+		return NULL;
+	return l->sources[l->n_sources++];
+}
+
+static const char *const field_names[TF_COUNT] = {
+	[TF_ADDRESS] = "address", [TF_PORT] = "port", [TF_USER] = "user",
+	[TF_IDENTITY] = "identities", [TF_CONNECT_TIMEOUT] = "connect_timeout",
+	[TF_COMMAND_TIMEOUT] = "command_timeout", [TF_RETRIES] = "retries",
+	[TF_BECOME] = "become", [TF_VIA] = "via", [TF_PROXY_COMMAND] = "proxy_command",
+	[TF_KEEPALIVE] = "keepalive", [TF_KEEPALIVE_COUNT] = "keepalive_count",
+	[TF_HOSTKEYS] = "hostkeys", [TF_NO_AGENT] = "no_agent",
+	[TF_HOSTKEY_ALIAS] = "hostkey_alias", [TF_KNOWN_HOSTS] = "known_hosts",
+	[TF_KEX] = "kex", [TF_HOSTKEY_ALGORITHMS] = "hostkey_algorithms",
+	[TF_CIPHERS] = "ciphers", [TF_MACS] = "macs",
+};
+
+const char *target_field_name(enum target_field f)
+{
+	return (unsigned)f < TF_COUNT ? field_names[f] : "?";
 }
 
 void target_release(struct target *t)
@@ -26,6 +59,12 @@ void target_release(struct target *t)
 	free(t->user);
 	free(t->jump);
 	free(t->proxy_command);
+	free(t->hostkey_alias);
+	free(t->known_hosts);
+	free(t->kex);
+	free(t->hostkey_algorithms);
+	free(t->ciphers);
+	free(t->macs);
 	free(t->host);
 	for (size_t i = 0; i < t->n_identities; i++)
 		free(t->identities[i]);
@@ -41,6 +80,9 @@ void target_list_release(struct target_list *l)
 	for (size_t i = 0; i < l->n_jumps; i++)
 		target_release(&l->jumps[i]);
 	free(l->jumps);
+	for (size_t i = 0; i < l->n_sources; i++)
+		free(l->sources[i]);
+	free(l->sources);
 	target_list_init(l);
 }
 
@@ -65,9 +107,18 @@ static int copy_target(struct target *dst, const struct target *t)
 	c.retries = t->retries;
 	c.become = t->become;
 	c.via = t->via;
+	c.keepalive_interval = t->keepalive_interval;
+	c.keepalive_count = t->keepalive_count;
+	c.hostkeys = t->hostkeys;
+	c.no_agent = t->no_agent;
+	memcpy(c.src, t->src, sizeof(c.src));
 	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
 	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump) ||
-	    dup_opt(t->proxy_command, &c.proxy_command) || dup_opt(t->host, &c.host))
+	    dup_opt(t->proxy_command, &c.proxy_command) || dup_opt(t->host, &c.host) ||
+	    dup_opt(t->hostkey_alias, &c.hostkey_alias) ||
+	    dup_opt(t->known_hosts, &c.known_hosts) || dup_opt(t->kex, &c.kex) ||
+	    dup_opt(t->hostkey_algorithms, &c.hostkey_algorithms) ||
+	    dup_opt(t->ciphers, &c.ciphers) || dup_opt(t->macs, &c.macs))
 		goto out;
 	if (t->n_identities) {
 		c.identities = calloc(t->n_identities, sizeof(char *));

@@ -11,6 +11,15 @@
 
 #include <stddef.h>
 
+/* The settings whose origin `ronda hosts --json` shows. */
+enum target_field {
+	TF_ADDRESS, TF_PORT, TF_USER, TF_IDENTITY, TF_CONNECT_TIMEOUT,
+	TF_COMMAND_TIMEOUT, TF_RETRIES, TF_BECOME, TF_VIA, TF_PROXY_COMMAND,
+	TF_KEEPALIVE, TF_KEEPALIVE_COUNT, TF_HOSTKEYS, TF_NO_AGENT, TF_HOSTKEY_ALIAS,
+	TF_KNOWN_HOSTS, TF_KEX, TF_HOSTKEY_ALGORITHMS, TF_CIPHERS, TF_MACS,
+	TF_COUNT
+};
+
 struct target {
 	char *name;		/* inventory name, or the bare host as given
 				   (hostspec.h's display name: web01:2222) */
@@ -30,6 +39,19 @@ struct target {
 	char *proxy_command;	/* ssh_config's ProxyCommand, tokens expanded; NULL: none */
 	char *host;		/* name without :port, when one was given (web01
 				   for web01:2222); NULL: name.  Use target_host() */
+	/* From ssh_config; the run's own settings where unset. */
+	double keepalive_interval;	/* ServerAliveInterval; 0: the run's; < 0: off */
+	int keepalive_count;		/* ServerAliveCountMax; 0: the run's */
+	int hostkeys;			/* StrictHostKeyChecking: 1 + enum
+					   hostkeys_mode; 0: the run's */
+	int no_agent;			/* IdentitiesOnly yes or IdentityAgent none:
+					   no key of the user's ssh-agent */
+	char *hostkey_alias;		/* known_hosts name instead of the host's */
+	char *known_hosts;		/* UserKnownHostsFile's first; NULL: the run's */
+	char *kex, *hostkey_algorithms, *ciphers, *macs;	/* NULL: ronda's */
+	/* Where each setting came from, for `ronda hosts`; only when the
+	   list's want_sources is set, else all NULL.  Shared strings. */
+	const char *src[TF_COUNT];
 };
 
 struct target_list {
@@ -39,6 +61,9 @@ struct target_list {
 	   a bastion behind another has a via to an earlier one. */
 	struct target *jumps;
 	size_t n_jumps, alloc_jumps;
+	int want_sources;	/* fill each target's src[] */
+	char **sources;		/* the strings src[] points to, each once */
+	size_t n_sources, alloc_sources;
 };
 
 void target_list_init(struct target_list *l);
@@ -47,6 +72,10 @@ int target_list_add(struct target_list *l, const struct target *t);
 /* Appends a deep copy of t to l->jumps. */
 int target_list_add_jump(struct target_list *l, const struct target *t);
 void target_list_release(struct target_list *l);
+/* A shared copy of text for src[], or NULL on no memory. */
+const char *target_list_source(struct target_list *l, const char *text);
+/* The name of field f in JSON. */
+const char *target_field_name(enum target_field f);
 void target_release(struct target *t);
 /* The host as named, without :port: what known_hosts entries match by name. */
 const char *target_host(const struct target *t);

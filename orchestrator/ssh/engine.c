@@ -76,6 +76,25 @@ const struct state_info *engine_state(enum state s)
 	return (unsigned)s < ST_COUNT ? &states[s] : NULL;
 }
 
+enum hostkeys_mode conn_hostkeys(const struct conn *c)
+{
+	return c->t->hostkeys > 0 && !c->e->o->hostkeys_forced ?
+		(enum hostkeys_mode)(c->t->hostkeys - 1) : c->e->o->hostkeys;
+}
+
+double conn_keepalive(const struct conn *c)
+{
+	if (c->t->keepalive_interval == 0 || c->e->o->keepalive_forced)
+		return c->e->o->keepalive_interval;
+	return c->t->keepalive_interval > 0 ? c->t->keepalive_interval : 0;
+}
+
+int conn_keepalive_count(const struct conn *c)
+{
+	return c->t->keepalive_count > 0 && !c->e->o->keepalive_forced ?
+		c->t->keepalive_count : c->e->o->keepalive_count;
+}
+
 void conn_set_state(struct conn *c, enum state s)
 {
 	if (!(states[c->state].next & STATE_BIT(s)))
@@ -345,9 +364,9 @@ static void advance(struct conn *c)
 	while (r == GO && states[c->state].fn)
 		r = states[c->state].fn(c);
 	/* Waiting on a running command: keepalives watch the peer. */
-	if (r == WAIT && c->state >= ST_READ && c->e->o->keepalive_interval > 0 &&
+	if (r == WAIT && c->state >= ST_READ && conn_keepalive(c) > 0 &&
 	    !ev_is_active(&c->ka)) {
-		ev_timer_set(&c->ka, c->e->o->keepalive_interval, 0);
+		ev_timer_set(&c->ka, conn_keepalive(c), 0);
 		ev_timer_start(c->e->loop, &c->ka);
 	}
 }
@@ -400,13 +419,12 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct conn *c = w->data;
-	const struct engine_opts *o = c->e->o;
 	int next = 0;
 
 	(void)revents;
-	if (ev_now(loop) - c->last_rx > o->keepalive_interval * (o->keepalive_count + 1)) {
+	if (ev_now(loop) - c->last_rx > conn_keepalive(c) * (conn_keepalive_count(c) + 1)) {
 		conn_fail(c, RESULT_TIMEOUT, "peer silent for %.0fs; %d keepalives unanswered",
-		     ev_now(loop) - c->last_rx, o->keepalive_count);
+		     ev_now(loop) - c->last_rx, conn_keepalive_count(c));
 		return;
 	}
 	libssh2_keepalive_send(c->s, &next);
@@ -447,8 +465,8 @@ void conn_connected(struct conn *c)
 		ev_timer_set(&c->deadline, c->t->command_timeout, 0);
 		ev_timer_start(loop, &c->deadline);
 	}
-	if (c->e->o->keepalive_interval > 0)
-		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(c->e->o->keepalive_interval));
+	if (conn_keepalive(c) > 0)
+		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(conn_keepalive(c)));
 	c->last_rx = ev_now(loop);
 }
 
@@ -715,7 +733,8 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	ev_signal_stop(e.loop, &e.sigint);
 	ev_signal_stop(e.loop, &e.sigterm);
 	ev_timer_stop(e.loop, &e.pacer);
-	if (o->hostkeys == HOSTKEYS_ACCEPT_NEW && knownhosts_pending(e.kh)) {
+	/* accept-new hosts (the run's or their own) recorded keys */
+	if (knownhosts_pending(e.kh)) {
 		int sr = knownhosts_save(e.kh);
 
 		if (sr)

@@ -119,8 +119,10 @@ struct engine_opts {
 					   on_stdout, which bounds itself */
 	const char *known_hosts;	/* file */
 	enum hostkeys_mode hostkeys;
+	int hostkeys_forced;		/* beats a host's StrictHostKeyChecking */
 	double keepalive_interval;	/* seconds, 0 = off */
 	int keepalive_count;		/* missed intervals before giving up */
+	int keepalive_forced;		/* beats a host's ServerAlive* */
 	int use_agent;			/* offer ssh-agent keys (SSH_AUTH_SOCK) */
 	int jump_channels;		/* hosts in flight through one bastion */
 	/* Called when a host finishes (for progress); may be NULL. */

@@ -94,11 +94,13 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 		if (parse_double(arg, 0, 3600, &v))
 			break;
 		ec->eo.keepalive_interval = v;
+		ec->eo.keepalive_forced = 1;
 		return RONDA_OK;
 	case OPT_KEEPALIVE_COUNT:
 		if (parse_double(arg, 1, 100, &v))
 			break;
 		ec->eo.keepalive_count = (int)v;
+		ec->eo.keepalive_forced = 1;
 		return RONDA_OK;
 	case OPT_JUMP_CHANNELS:
 		if (parse_double(arg, 1, 10000, &v) || v != (int)v)
@@ -175,10 +177,13 @@ int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct bu
 {
 	log_set_level(RLOG_WARN + o->verbose);
 	ec->eo.hostkeys = o->hostkeys;
+	ec->eo.hostkeys_forced = o->hostkeys_given;
 	if (ec->no_hostkey_check) {
 		ec->eo.hostkeys = HOSTKEYS_OFF;
+		ec->eo.hostkeys_forced = 1;
 		log_warn("host keys are NOT checked (--insecure-no-hostkey-check)");
 	}
+	ec->known_hosts_given = ec->known_hosts != NULL;
 	if (!ec->known_hosts) {
 		const char *home = getenv("HOME");
 
@@ -217,11 +222,40 @@ static void progress_start(struct engine_cli *ec, size_t total, int json)
 	ec->eo.arg = &ec->progress;
 }
 
+/*
+ * ssh_config's UserKnownHostsFile, when --known-hosts did not say: ronda
+ * reads one file per run, so hosts that name different ones are told.
+ */
+static void known_hosts_from(struct engine_cli *ec, const struct target_list *tl)
+{
+	const char *pick = NULL;
+	int warned = 0;
+
+	if (ec->known_hosts_given)
+		return;
+	for (size_t i = 0; i < tl->n + tl->n_jumps; i++) {
+		const struct target *t = i < tl->n ? &tl->v[i] : &tl->jumps[i - tl->n];
+
+		if (!t->known_hosts)
+			continue;
+		if (!pick) {
+			pick = t->known_hosts;
+		} else if (strcmp(pick, t->known_hosts) != 0 && !warned++) {
+			log_warn("%s: its UserKnownHostsFile %s differs from %s; ronda reads "
+				 "one known_hosts file per run: %s", t->name, t->known_hosts,
+				 pick, pick);
+		}
+	}
+	if (pick)
+		ec->eo.known_hosts = pick;
+}
+
 int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int json,
 		   struct host_result *res, const char *who, int *code)
 {
 	int rc;
 
+	known_hosts_from(ec, tl);
 	progress_start(ec, tl->n, json);
 	ec->started = engine_cli_now();
 	rc = engine_run(&ec->eo, tl, res);

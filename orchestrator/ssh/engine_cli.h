@@ -53,6 +53,7 @@ struct engine_cli {
 	struct engine_opts eo;
 	struct engine_progress progress;
 	const char *known_hosts;	/* --known-hosts, or NULL */
+	int known_hosts_given;		/* from the command line: beats ssh_config */
 	int no_hostkey_check;
 	int max_output_set;		/* --max-output given: no default applies */
 	struct buf kh;			/* default known_hosts path */

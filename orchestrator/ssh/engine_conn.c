@@ -231,13 +231,32 @@ enum advance st_handshake(struct conn *c)
 	return GO;
 }
 
+/*
+ * Who known_hosts knows the host as: its HostKeyAlias alone, as ssh looks
+ * it up (no port, no address), else its address and then its name.
+ */
+static const char *kh_addr(const struct conn *c)
+{
+	return c->t->hostkey_alias ? c->t->hostkey_alias : c->t->address;
+}
+
+static unsigned kh_port(const struct conn *c)
+{
+	return c->t->hostkey_alias ? 22 : c->t->port;
+}
+
+static const char *kh_name(const struct conn *c)
+{
+	return c->t->hostkey_alias ? c->t->hostkey_alias : target_host(c->t);
+}
+
 /* The types known_hosts holds for the host, by address and by name. */
 static int known_types(struct conn *c, struct buf *out)
 {
-	int r = knownhosts_types(c->e->kh, c->t->address, c->t->port, out);
+	int r = knownhosts_types(c->e->kh, kh_addr(c), kh_port(c), out);
 
-	if (r == RONDA_OK && strcmp(c->t->address, target_host(c->t)) != 0)
-		r = knownhosts_types(c->e->kh, target_host(c->t), c->t->port, out);
+	if (r == RONDA_OK && strcmp(kh_addr(c), kh_name(c)) != 0)
+		r = knownhosts_types(c->e->kh, kh_name(c), kh_port(c), out);
 	return r;
 }
 
@@ -273,9 +292,9 @@ static enum advance hostkey_other_type(struct conn *c, const unsigned char *key,
  */
 static int ca_covers(struct conn *c, size_t *line)
 {
-	return knownhosts_ca(c->e->kh, c->t->address, c->t->port, line) ||
-	       (strcmp(c->t->address, target_host(c->t)) != 0 &&
-		knownhosts_ca(c->e->kh, target_host(c->t), c->t->port, line));
+	return knownhosts_ca(c->e->kh, kh_addr(c), kh_port(c), line) ||
+	       (strcmp(kh_addr(c), kh_name(c)) != 0 &&
+		knownhosts_ca(c->e->kh, kh_name(c), kh_port(c), line));
 }
 
 enum advance st_hostkey(struct conn *c)
@@ -290,14 +309,14 @@ enum advance st_hostkey(struct conn *c)
 	if (!key)
 		return conn_fail(c, RESULT_PROTOCOL, "server sent no host key");
 	knownhosts_fingerprint((const unsigned char *)key, len, fp, sizeof(fp));
-	if (c->e->o->hostkeys == HOSTKEYS_OFF)
+	if (conn_hostkeys(c) == HOSTKEYS_OFF)
 		goto ok;
-	k = knownhosts_check(c->e->kh, c->t->address, c->t->port,
+	k = knownhosts_check(c->e->kh, kh_addr(c), kh_port(c),
 			     (const unsigned char *)key, len);
 	/* The name may vouch where the address says nothing or knows other types. */
 	if ((k == KH_UNKNOWN || k == KH_OTHER_TYPE) &&
-	    strcmp(c->t->address, target_host(c->t)) != 0) {
-		enum kh_result by_name = knownhosts_check(c->e->kh, target_host(c->t), c->t->port,
+	    strcmp(kh_addr(c), kh_name(c)) != 0) {
+		enum kh_result by_name = knownhosts_check(c->e->kh, kh_name(c), kh_port(c),
 							  (const unsigned char *)key, len);
 
 		if (by_name != KH_UNKNOWN)
@@ -321,11 +340,11 @@ enum advance st_hostkey(struct conn *c)
 				    "covered by @cert-authority at %s:%zu, but certificate host keys are not supported by libssh2 %s; add a plain entry: ssh-keyscan -p %u %s",
 				    c->e->o->known_hosts, line, libssh2_version(0),
 				    c->t->port, c->t->address);
-		if (c->e->o->hostkeys != HOSTKEYS_ACCEPT_NEW)
+		if (conn_hostkeys(c) != HOSTKEYS_ACCEPT_NEW)
 			return conn_fail(c, RESULT_HOSTKEY_UNKNOWN,
 				    "unknown host key %s for %s port %u (not in %s; see --hostkeys accept-new)",
 				    fp, c->t->address, c->t->port, c->e->o->known_hosts);
-		if (knownhosts_add(c->e->kh, c->t->address, c->t->port,
+		if (knownhosts_add(c->e->kh, kh_addr(c), kh_port(c),
 				   (const unsigned char *)key, len))
 			return conn_fail(c, RESULT_ERROR, "out of memory recording host key");
 		log_info("%s: new host key %s accepted", c->t->name, fp);
@@ -455,7 +474,15 @@ enum advance st_auth(struct conn *c)
 				    user, c->t->address, c->auth_note, c->auth_note[0] ? "; " : "",
 				    na, c->n_ids);
 		if (c->ident < na) {
-			rc = offer_agent(c, user, &c->e->akeys.v[c->ident]);
+			const struct agent_key *k = &c->e->akeys.v[c->ident];
+
+			/* IdentitiesOnly / IdentityAgent none: not the user's agent
+			   (ronda's own holds only the identity files it unlocked) */
+			if (c->t->no_agent && !k->sock) {
+				c->ident++;
+				continue;
+			}
+			rc = offer_agent(c, user, k);
 		} else {
 			const struct ident *id = c->ids[(c->ident - na) / 2];
 			int cert = (c->ident - na) % 2 == 0;
@@ -574,9 +601,10 @@ static int set_prefs(struct conn *c)
 
 	buf_init(&known, 4096);
 	buf_init(&hk, 4096);
-	r = c->e->o->hostkeys == HOSTKEYS_OFF ? RONDA_OK : known_types(c, &known);
+	r = conn_hostkeys(c) == HOSTKEYS_OFF ? RONDA_OK : known_types(c, &known);
 	if (r == RONDA_OK)
-		r = order_hostkeys(hostkey, buf_len(&known) ? buf_data(&known) : "", &hk);
+		r = order_hostkeys(c->t->hostkey_algorithms ? c->t->hostkey_algorithms : hostkey,
+				   buf_len(&known) ? buf_data(&known) : "", &hk);
 	/*
 	 * Last, whatever known_hosts holds: chosen only by a server with no
 	 * plain key, which then fails with a clear message (cert_hostkey).
@@ -592,11 +620,11 @@ static int set_prefs(struct conn *c)
 	buf_release(&known);
 	buf_release(&hk);
 	if (r ||
-	    set_pref(s, LIBSSH2_METHOD_KEX, kex) ||
-	    set_pref(s, LIBSSH2_METHOD_CRYPT_CS, cipher) ||
-	    set_pref(s, LIBSSH2_METHOD_CRYPT_SC, cipher) ||
-	    set_pref(s, LIBSSH2_METHOD_MAC_CS, mac) ||
-	    set_pref(s, LIBSSH2_METHOD_MAC_SC, mac))
+	    set_pref(s, LIBSSH2_METHOD_KEX, c->t->kex ? c->t->kex : kex) ||
+	    set_pref(s, LIBSSH2_METHOD_CRYPT_CS, c->t->ciphers ? c->t->ciphers : cipher) ||
+	    set_pref(s, LIBSSH2_METHOD_CRYPT_SC, c->t->ciphers ? c->t->ciphers : cipher) ||
+	    set_pref(s, LIBSSH2_METHOD_MAC_CS, c->t->macs ? c->t->macs : mac) ||
+	    set_pref(s, LIBSSH2_METHOD_MAC_SC, c->t->macs ? c->t->macs : mac))
 		return -1;
 	/* RSA user keys: SHA-2 only; libssh2 has no list of these to filter by. */
 	if (libssh2_session_method_pref(s, LIBSSH2_METHOD_SIGN_ALGO, "rsa-sha2-512,rsa-sha2-256"))

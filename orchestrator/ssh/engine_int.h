@@ -227,6 +227,11 @@ const char *proxy_note(struct conn *c, char *buf, size_t n);
 void proxy_stop(struct conn *c);
 void proxy_reap_all(struct engine *e);
 
+/* The host's own setting (ssh_config) unless the command line forces the run's. */
+enum hostkeys_mode conn_hostkeys(const struct conn *c);
+double conn_keepalive(const struct conn *c);	/* seconds, 0: off */
+int conn_keepalive_count(const struct conn *c);
+
 /* The states (engine_conn.c, engine_chan.c), for the table. */
 enum advance st_resolve(struct conn *c);
 enum advance st_connect(struct conn *c);

@@ -77,18 +77,23 @@ int proxy_start(struct conn *c, char *why, size_t n)
 /* "; ProxyCommand exited with status N" once it has, else "". */
 const char *proxy_note(struct conn *c, char *buf, size_t n)
 {
-	int st;
+	pid_t got = 0;
+	int st = 0;
 
 	buf[0] = '\0';
 	if (c->proxy_pid <= 0)
 		return buf;
-	if (waitpid(c->proxy_pid, &st, WNOHANG) == c->proxy_pid) {
-		c->proxy_pid = 0;
-		if (WIFEXITED(st))
-			snprintf(buf, n, "; ProxyCommand exited with status %d", WEXITSTATUS(st));
-		else if (WIFSIGNALED(st))
-			snprintf(buf, n, "; ProxyCommand killed by signal %d", WTERMSIG(st));
-	}
+	/* Its end of the socket closes a moment before it can be reaped:
+	   worth up to 50 ms on this failure path, to say how it ended. */
+	for (int i = 0; i < 10 && (got = waitpid(c->proxy_pid, &st, WNOHANG)) == 0; i++)
+		usleep(5000);
+	if (got != c->proxy_pid)
+		return buf;
+	c->proxy_pid = 0;
+	if (WIFEXITED(st))
+		snprintf(buf, n, "; ProxyCommand exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st))
+		snprintf(buf, n, "; ProxyCommand killed by signal %d", WTERMSIG(st));
 	return buf;
 }
 

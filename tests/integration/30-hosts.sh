@@ -41,9 +41,16 @@ expect "--list -v" 0 "$(printf 'web01 10.0.1.1:22 deploy\nweb02 10.0.1.2:2222 de
 expect "--list -v, IPv6 address" 0 "bastion [2001:db8::1]:22 dc1admin" hosts -i "$INV" --list -v bastion
 expect "command line overrides the inventory" 0 "db1.dc1 10.0.2.1:2022 root" \
 	hosts -i "$INV" --list -v -u root -p 2022 db1.dc1
-json=$("$R" hosts -i "$INV" --json db1.dc1)
-if [ "$json" = '{"host":"db1.dc1","address":"10.0.2.1","port":22,"user":"postgres","identities":["'"$HOME"'/.ssh/id_ed25519","'"$HOME"'/.ssh/id_ecdsa"],"connect_timeout":10.0,"command_timeout":300.0,"retries":2,"become":true,"via":null}' ]; then
+json=$("$R" hosts -F none -i "$INV" --json db1.dc1)
+# the line as written, once the sources are cut off its end
+if [ "${json%,\"sources\":*}}" = '{"host":"db1.dc1","address":"10.0.2.1","port":22,"user":"postgres","identities":["'"$HOME"'/.ssh/id_ed25519","'"$HOME"'/.ssh/id_ecdsa"],"connect_timeout":10.0,"command_timeout":300.0,"retries":2,"become":true,"via":null}' ]; then
 	t_ok "--json"; else t_fail "--json" "$json"; fi
+# where each setting came from: the host's entry, a group, the defaults, built in
+line=$(grep -n '"db1.dc1"' "$INV" | head -1 | cut -d: -f1)
+src=$(echo "$json" | jq -r '[.sources.user, .sources.port, .sources.become, .sources.via] | @tsv')
+want=$(printf 'inventory:%s:%s\tinventory:%s (defaults)\tinventory:%s:%s (group db)\tdefault' \
+	"$INV" "$line" "$INV" "$INV" "$(grep -n 'become = true' "$INV" | head -1 | cut -d: -f1)")
+[ "$src" = "$want" ] && t_ok "--json says where each setting came from" || t_fail "--json sources" "$src (want $want)"
 # The largest legal pattern (10 ranges of 100000): --json and --list stream
 # one line per host instead of gathering them all in one bounded buffer.
 big=$(for p in a b c d e f g h i j; do printf '%s[1-100000],' "$p"; done)
@@ -149,7 +156,7 @@ awk '{ print $1, $2, $3 }' "$FLEET_HOSTLIST" | sort > "$tmp/list.txt"
 if cmp -s "$tmp/inv.txt" "$tmp/list.txt"; then t_ok "fleet inventory matches hosts.txt"; else
 	t_fail "fleet inventory matches hosts.txt" "$(diff "$tmp/inv.txt" "$tmp/list.txt" | head -5)"; fi
 # And ssh reaches a host where the inventory says it is.
-read -r addr port < <("$R" hosts -i "$FLEET_INVENTORY" --json node003 | sed 's/.*"address":"\([^"]*\)","port":\([0-9]*\).*/\1 \2/')
+read -r addr port < <("$R" hosts -i "$FLEET_INVENTORY" --json node003 | jq -r '"\(.address) \(.port)"')
 if ssh -F "$FLEET_SSH_CONFIG" -p "$port" -o HostKeyAlias="[$addr]:$port" "$addr" true 2>"$tmp/ssh"; then
 	t_ok "ssh reaches node003 at the inventory's address"; else t_fail "ssh reaches node003 at the inventory's address" "$(head -3 "$tmp/ssh")"; fi
 

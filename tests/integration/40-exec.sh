@@ -136,19 +136,7 @@ nint=$(js 'select(.status == "interrupted") | .host' "$dir/int.json" | wc -l)
 # --- a peer that vanishes mid-command: keepalives notice ---------------------
 "$R" exec "${X[@]}" --json --keepalive 1 --keepalive-count 2 node050 -- hang 765.$M > "$dir/ka.json" 2>/dev/null &
 rp=$!
-stopped=""
-for _ in $(seq 1 50); do
-	# the fleet's per-connection sshd serving this session, found by PID
-	for pid in $(pgrep -f "hang 765.$M"); do
-		pp=$pid
-		for _ in 1 2 3 4 5; do
-			pp=$(awk '{print $4}' "/proc/$pp/stat" 2>/dev/null) || break
-			grep -q 'sshd: root@notty' "/proc/$pp/cmdline" 2>/dev/null && { stopped="$stopped $pp"; break; }
-		done
-	done
-	[ -n "$stopped" ] && break
-	sleep 0.1
-done
+stopped=$(session_sshd "hang 765.$M")
 [ -n "$stopped" ] && kill -STOP $stopped
 t0=$(date +%s.%N)
 wait $rp; rc=$?
