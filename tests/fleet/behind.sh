@@ -40,6 +40,7 @@ done
 [[ $life =~ ^[0-9]+$ ]] && (( life >= 1 && life <= 900 )) || { echo "behind.sh: -t must be 1..900" >&2; exit 64; }
 [ "$(id -u)" -eq 0 ] || { echo "behind.sh: needs root (ip netns, sshd)" >&2; exit 1; }
 SSHD=/usr/sbin/sshd
+source "$top/tests/lib-sshd.sh"	# sshd_common
 maxstartups=${JUMP_MAXSTARTUPS:-10:30:20}
 
 # Namespaces a previous run left: ours by name, DIR gone, nothing inside.
@@ -75,19 +76,7 @@ ssh-keygen -q -t ed25519 -N '' -C ronda-jump-other -f "$J/host_other"
 bastions=()
 bastion() {
 	local name=$1 addr=$2 key=$3; shift 3
-	cat > "$J/sshd-$name.conf" <<EOC
-ListenAddress $addr:22
-HostKey $key
-AuthorizedKeysFile $dir/authorized_keys
-PidFile none
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-PrintMotd no
+	{ sshd_common "$addr:22" "$key" "$dir/authorized_keys"; cat <<EOC; } > "$J/sshd-$name.conf"
 MaxStartups $maxstartups
 LoginGraceTime 60
 SetEnv HOME=$dir/home/default PATH=$dir/bin:/usr/bin:/bin RONDA_FLEET_SESSION=$dir
