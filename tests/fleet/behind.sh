@@ -119,6 +119,11 @@ until ready; do
 	sleep 0.05
 done
 fport() { awk -v n="$1" '$1 == n { print $2 }' "$J/ports"; }
+# ... and each route of the forwarder reaches its bastion's banner.
+for b in jump=127.5.0.1 jumpbad=127.5.0.2 outer=127.5.0.3 nofwd=127.5.0.5; do
+	banner=$(timeout 5 bash -c 'exec 3<>"/dev/tcp/$1/$2" && head -c 4 <&3' _ "${b#*=}" "$(fport "${b%%=*}")" 2>&1) || true
+	[ "$banner" = SSH- ] || { echo "behind.sh: no SSH banner from ${b%%=*} through the forwarder: $banner" >&2; false; }
+done
 for b in jump jumpbad outer inner nofwd; do
 	pid=$(cat "$J/$b.timeout.pid")
 	# sshd is the child of timeout; ip netns exec exec'd into timeout
