@@ -13,7 +13,9 @@
 #   jump_target_conns       the same at the targets' sshd
 #   jump_sample_start [NAME] / jump_sample_stop
 #                           the most connections to NAME seen at once
-#                           between the two, by ss every 20 ms
+#                           between the two, by ss every 20 ms (the sampler
+#                           is a background child: wait for your own PIDs,
+#                           not a bare `wait`, while it runs)
 #   jump_fwd_stat NAME FIELD  the forwarder's count for route NAME:
 #                           accepted open max_open refused bytes_up bytes_down
 #   jump_fwd_reset          max_open := open (waits until the forwarder did)
