@@ -28,6 +28,9 @@
 #                           and its live children)
 #   jump_direct_refused     true if a direct connection from the root
 #                           namespace to the first target is refused
+#   jump_measure N CMD...   runs CMD and prints one line of figures (below)
+#   jump_pdsh N             jump_measure of pdsh -R ssh -f N through jump
+#   jump_field LINE NAME    one figure of such a line
 #
 # jump.env: JUMP_DIR (files below) JUMP_NETNS JUMP_SSH_CONFIG (targets via
 # ProxyJump jump) JUMP_SSH_CONFIG_NOJUMP (targets direct unless -J)
