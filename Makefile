@@ -81,7 +81,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench jump-bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -163,10 +163,17 @@ demo: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/demo.sh
 
-# ronda against pdsh on one loopback fleet; BENCH_ARGS="-n 200 -r 3" to vary.
+# ronda against pdsh on one loopback fleet, then behind one bastion;
+# BENCH_ARGS="-n 200 -r 3" and JUMP_BENCH_ARGS="-n 200 -r 1" to vary.
 bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/bench/fleet-bench.sh $(BENCH_ARGS)
+	@tests/bench/jump-bench.sh $(JUMP_BENCH_ARGS)
+
+# only the bastion part (tests/bench/jump-bench.sh, tests/fleet/behind.sh)
+jump-bench: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@tests/bench/jump-bench.sh $(JUMP_BENCH_ARGS)
 
 agent-bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs

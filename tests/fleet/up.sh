@@ -47,6 +47,7 @@ FAULTD=${FAULTD:-$top/build/faultd}
 [ -x "$FAULTD" ] || { echo "up.sh: $FAULTD missing (run make)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "up.sh: sshd needs root" >&2; exit 1; }
 
+source "$top/tests/lib-sshd.sh"	# sshd_common
 listening() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
 # Fleets started at the same time must not pick the same ports: hold a lock
 # from choosing the port until every listener is up.
@@ -109,20 +110,7 @@ chmod 755 "$dir/foreign/uname"
 # root's slow shell start-up files are not measured; RONDA_FLEET_SESSION
 # marks every session process so down.sh can find orphans.
 sshd_config() { # name listen hostkey authorized_keys
-	cat > "$dir/sshd-$1.conf" <<EOC
-ListenAddress $2
-HostKey $3
-AuthorizedKeysFile $4
-PidFile none
-PermitRootLogin prohibit-password
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PrintMotd no
-PrintLastLog no
-UseDNS no
+	{ sshd_common "$2" "$3" "$4"; cat <<EOC; } > "$dir/sshd-$1.conf"
 MaxStartups 4000
 MaxSessions 64
 MaxAuthTries 6
