@@ -6,7 +6,9 @@
 # bastion without forwarding refuses, one ssh -J session is one connection
 # at the bastion, and killing the bastion ends the session.  Then prints
 # pdsh's figures through the bastion (MaxStartups 10:30:20) on 200 targets:
-# a baseline, not asserted beyond one bastion connection per target.
+# a baseline, not asserted beyond one bastion connection per target; and
+# ronda on the same 200 over one connection, with a changed bastion key, a
+# chain, a bastion that forbids forwarding and one killed mid-run.
 source "$(dirname "$0")/../lib.sh"
 source "$TOP/tests/lib-jump.sh"
 jump_up 200 240 || { t_fail "fleet behind bastions up"; t_finish; exit 1; }
@@ -71,6 +73,40 @@ if command -v pdsh > /dev/null; then
 		t_fail "pdsh -J: one bastion connection per target" "$r"
 else
 	echo "pdsh not installed: no baseline"
+fi
+
+# --- ronda through the same bastion: one connection carries all 200 ------------------
+R="$BUILD/ronda"
+RX=(-i "$JUMP_INVENTORY" --known-hosts "$JUMP_KNOWN_HOSTS" --no-agent -F none)
+r=$(jump_measure 200 "$R" exec "${RX[@]}" -J jump -f 200 'node[001-200]' -- echo ok)
+echo "ronda -J jump, 200 targets, fanout 200, MaxStartups $JUMP_MAXSTARTUPS: $r"
+[ "$(jump_field "$r" ok)" = 200 ] && [ "$(jump_field "$r" conns)" = 1 ] && [ "$(jump_field "$r" max_conns)" = 1 ] &&
+	t_ok "ronda -J: 200 targets ok over one bastion connection (ss and the forwarder count 1)" ||
+	t_fail "ronda -J: 200 targets over one bastion connection" "$r $(head -3 "$JUMP_DIR/measure.err")"
+"$R" exec "${RX[@]}" --json -J jumpbad 'node[001-020]' -- true > "$T/bad.json" 2>/dev/null; rc=$?
+n=$(jq -r 'select(.status == "unreachable" and (.error | startswith("via bastion jumpbad: hostkey-changed"))) | .host' "$T/bad.json" | wc -l)
+[ $rc = 2 ] && [ "$n" = 20 ] && t_ok "ronda: a bastion with a changed key, 20 hosts told so" || t_fail "ronda: changed bastion key" "rc=$rc n=$n $(head -1 "$T/bad.json")"
+"$R" exec "${RX[@]}" --json -J outer,inner 'node[001-010]' -- true > "$T/chain.json" 2>"$T/chain.err"; rc=$?
+n=$(jq -r 'select(.status == "ok") | .host' "$T/chain.json" | wc -l)
+[ $rc = 0 ] && [ "$n" = 10 ] && t_ok "ronda -J outer,inner: 10 hosts behind a chain" || t_fail "ronda -J outer,inner" "rc=$rc n=$n $(head -2 "$T/chain.err")"
+"$R" exec "${RX[@]}" --json --retries 0 -J inner node001 -- true > "$T/inner.json" 2>/dev/null
+[ "$(jq -r .status "$T/inner.json")" = unreachable ] && jq -r .error "$T/inner.json" | grep -q '^via bastion inner: unreachable' &&
+	t_ok "ronda: inner alone is out of reach" || t_fail "ronda: inner alone" "$(cat "$T/inner.json")"
+"$R" exec "${RX[@]}" --json --retries 0 -J nofwd 'node[001-003]' -- true > "$T/nofwd.json" 2>/dev/null
+n=$(jq -r 'select(.error | test("^via bastion nofwd: no channel to .*prohibited")) | .host' "$T/nofwd.json" | wc -l)
+[ "$n" = 3 ] && t_ok "ronda: a bastion without forwarding, refused per host" || t_fail "ronda: nofwd" "$(head -1 "$T/nofwd.json")"
+"$R" exec "${RX[@]}" --json --timeout 120 -J outer,inner 'node[001-005]' -- hang 60 > "$T/kill.json" 2>/dev/null &
+rp=$!
+five() { [ "$(jump_target_conns)" -ge 5 ]; }
+if until_true 400 five; then
+	jump_kill inner
+	wait $rp; rc=$?
+	n=$(jq -r 'select(.status == "protocol" and (.error | startswith("via bastion inner: protocol: lost"))) | .host' "$T/kill.json" | wc -l)
+	[ $rc = 2 ] && [ "$n" = 5 ] && t_ok "ronda: the inner bastion killed mid-run, its 5 hosts lost, said so" ||
+		t_fail "ronda: bastion killed mid-run" "rc=$rc n=$n $(head -2 "$T/kill.json")"
+else
+	t_fail "ronda: bastion killed mid-run" "the 5 sessions never reached the targets"
+	kill $rp
 fi
 
 # --- one session, one bastion connection; the bastion killed under it -------------------
