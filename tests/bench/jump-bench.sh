@@ -41,7 +41,7 @@ trap 'jump_down' EXIT
 
 # ronda_argv N: the ronda command line for N hosts through jump.
 ronda_argv() {
-	RONDA_ARGV=("$RONDA" exec -i "$JUMP_INVENTORY" --known-hosts "$JUMP_KNOWN_HOSTS" --no-agent
+	RONDA_ARGV=("$RONDA" exec -i "$JUMP_INVENTORY" --known-hosts "$JUMP_KNOWN_HOSTS" --no-agent -F none
 		"$RONDA_JUMP_OPT" jump -f "$1" --rate 0 "node[${FLEET_FIRST#node}-${FLEET_LAST#node}]" -- echo ok)
 }
 ronda_supported() {
@@ -97,3 +97,10 @@ for name in pdsh ronda; do
 		"$(col wall "$f")" "$(col cpu_ms_host "$f")" "$(col bastion_cpu_ms "$f")" "$(col fwd_cpu_ms "$f")" \
 		"$(col max_conns "$f")" "$(col conns "$f")"
 done
+if [ -s "$JUMP_DIR/bench-pdsh" ] && [ -s "$JUMP_DIR/bench-ronda" ]; then
+	awk -v rw="$(col wall "$JUMP_DIR/bench-ronda")" -v pw="$(col wall "$JUMP_DIR/bench-pdsh")" \
+	    -v rb="$(col bastion_cpu_ms "$JUMP_DIR/bench-ronda")" -v pb="$(col bastion_cpu_ms "$JUMP_DIR/bench-pdsh")" \
+	    -v ro="$(col ok "$JUMP_DIR/bench-ronda")" -v po="$(col ok "$JUMP_DIR/bench-pdsh")" 'BEGIN {
+		printf "ratio ronda/pdsh: wall %.2f, bastion cpu %.3f (hosts reached: ronda %d, pdsh %d of %d)\n",
+			rw / pw, rb / pb, ro, po, '"$n"' }'
+fi
