@@ -124,7 +124,7 @@ $(BUILD)/agent/%.o: INC := $(AGENT_INC)
 # of <dir> (plus common/): agent_*, common_*, or one of the orchestrator's
 # rooms, or orchestrator_* for the files at the top of orchestrator/ (the
 # command line, cli.c).
-ORCH_ROOMS := ssh inventory patrol output orchestrator
+ORCH_ROOMS := ssh inventory patrol output copy orchestrator
 UNIT_LINK = $(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LDFLAGS_$(notdir $@))
 $(BUILD)/tests/unit/common_%.o: INC := $(COMMON_INC)
 $(BUILD)/unit/common_%: $(BUILD)/tests/unit/common_%.o $(BUILD)/libcommon.a
