@@ -163,10 +163,12 @@ demo: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/demo.sh
 
-# ronda against pdsh on one loopback fleet; BENCH_ARGS="-n 200 -r 3" to vary.
+# ronda against pdsh on one loopback fleet, and ronda copy against pdcp and
+# clush --copy; BENCH_ARGS="-n 200 -r 3" to vary.
 bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/bench/fleet-bench.sh $(BENCH_ARGS)
+	@tests/bench/copy-bench.sh $(BENCH_ARGS)
 
 agent-bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs

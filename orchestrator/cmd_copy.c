@@ -236,7 +236,7 @@ static int read_answers(struct copy_ctx *x, struct copy_host *h, int step,
 			continue;
 		}
 		if (h->answered[a.index] != (step == 1 ? ANS_NONE : ANS_WAITING) ||
-		    (step == 1) != (a.word != COPY_SENT) ||
+		    (step == 1 && a.word == COPY_SENT) ||
 		    (step == 2 && a.word != COPY_SENT && a.word != COPY_ERR))
 			return RONDA_EPARSE;
 		h->answered[a.index] = a.word == COPY_NEED ? ANS_WAITING :
@@ -264,9 +264,16 @@ static int read_answers(struct copy_ctx *x, struct copy_host *h, int step,
 		return r;
 	if (!done)
 		return RONDA_EPROTO;
-	for (size_t i = 0; i < x->m.n; i++)
-		if (h->answered[i] == (step == 1 ? ANS_NONE : ANS_WAITING))
+	for (size_t i = 0; i < x->m.n; i++) {
+		if (step == 1 && h->answered[i] == ANS_NONE)
 			return RONDA_EPROTO;
+		/* the send step stops at a write that failed half way */
+		if (step == 2 && h->answered[i] == ANS_WAITING) {
+			h->failed++;
+			buf_printf(&h->errs, "%s: not sent: the host stopped at an earlier error\n",
+				   x->m.v[i].rel);
+		}
+	}
 	return RONDA_OK;
 }
 

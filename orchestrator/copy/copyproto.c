@@ -21,7 +21,8 @@
 /*
  * $1 DEST, $2 the file's name for a DEST that is a directory ("" when
  * DEST is one anyway), $3 --owner or "".  p2f sets f (the path on the
- * host) and d (its directory) from a manifest path ("." is DEST itself).
+ * host), d (its directory) and q (its name in messages) from a manifest
+ * path ("." is DEST itself).
  * own: does f's owner match --owner (a name or a number, each part)?
  * chown goes before chmod: chown clears setuid and setgid bits.
  */
@@ -30,7 +31,7 @@
 	"e() { i=$1; shift; a err \"$i\" \"$(printf %s \"$*\" | tr \"\\n\\r\" \"  \")\"; }; " \
 	"r=$1 b=$2 o=$3; case $r in /*) ;; *) r=\"${HOME:?}/$r\";; esac; " \
 	"if [ -n \"$b\" ] && [ -d \"$r\" ]; then r=\"$r/$b\"; fi; " \
-	"p2f() { if [ \"$1\" = . ]; then f=$r; else f=\"$r/$1\"; fi; d=${f%/*}; [ -n \"$d\" ] || d=/; }; " \
+	"p2f() { if [ \"$1\" = . ]; then f=$r q=$r; else f=\"$r/$1\" q=$1; fi; d=${f%/*}; [ -n \"$d\" ] || d=/; }; " \
 	"own() { [ -z \"$o\" ] && return 0; set -- $(stat -c \"%U %u %G %g\" -- \"$1\"); u=${o%%:*}; " \
 	"[ -z \"$u\" ] || [ \"$u\" = \"$1\" ] || [ \"$u\" = \"$2\" ] || return 1; " \
 	"case $o in *:*) g=${o#*:}; [ \"$g\" = \"$3\" ] || [ \"$g\" = \"$4\" ] || return 1;; esac; }; " \
@@ -41,36 +42,46 @@ static const char probe_script[] =
 	"[ -n \"$b\" ] || mkdir -p -- \"$r\" 2>/dev/null; n=0; "
 	"while IFS= read -r l; do t=${l%% *}; l=${l#* }; case $t in "
 	"d) m=${l%% *}; p=${l#* }; p2f \"$p\"; "
-	"if [ -L \"$f\" ] || { [ -e \"$f\" ] && [ ! -d \"$f\" ]; }; then e $n \"$p: exists and is not a directory\"; "
-	"elif x=$(mkdir -p -- \"$f\" 2>&1 && attrs \"$f\"); then a made $n; else e $n \"$p: $x\"; fi;; "
+	"if [ -L \"$f\" ] || { [ -e \"$f\" ] && [ ! -d \"$f\" ]; }; then e $n \"$q: exists and is not a directory\"; "
+	"elif x=$(mkdir -p -- \"$f\" 2>&1 && attrs \"$f\"); then a made $n; else e $n \"$q: $x\"; fi;; "
 	"f) m=${l%% *}; l=${l#* }; z=${l%% *}; l=${l#* }; h=${l%% *}; p=${l#* }; p2f \"$p\"; "
-	"if [ -f \"$f\" ] && [ ! -L \"$f\" ] && [ \"$(stat -c %s -- \"$f\")\" = \"$z\" ] && "
+	"if [ -f \"$f\" ] && [ ! -L \"$f\" ] && k=$(stat -c \"%s %a\" -- \"$f\") && [ \"${k%% *}\" = \"$z\" ] && "
 	"g=$(sha256sum < \"$f\") && [ \"${g%% *}\" = \"$h\" ]; then "
-	"if [ \"$(stat -c %a -- \"$f\")\" = \"$m\" ] && own \"$f\"; then a same $n; "
-	"elif x=$(attrs \"$f\"); then a meta $n; else e $n \"$p: $x\"; fi; "
+	"if [ \"${k#* }\" = \"$m\" ] && own \"$f\"; then a same $n; "
+	"elif x=$(attrs \"$f\"); then a meta $n; else e $n \"$q: $x\"; fi; "
 	"else a need $n; fi;; "
 	"l) IFS= read -r g; p2f \"$l\"; t=\"$d/.ronda-copy.$$.$n\"; "
 	"if [ -L \"$f\" ] && [ \"$(readlink -- \"$f\")\" = \"$g\" ]; then a made $n; "
-	"elif [ -d \"$f\" ] && [ ! -L \"$f\" ]; then e $n \"$l: exists and is a directory\"; "
+	"elif [ -d \"$f\" ] && [ ! -L \"$f\" ]; then e $n \"$q: exists and is a directory\"; "
 	"elif x=$(ln -s -- \"$g\" \"$t\" 2>&1 && mv -fT -- \"$t\" \"$f\" 2>&1); then a made $n; "
-	"else rm -f -- \"$t\"; e $n \"$l: $x\"; fi;; "
+	"else rm -f -- \"$t\"; e $n \"$q: $x\"; fi;; "
 	"esac; n=$((n + 1)); done; a done";
 
 /*
- * head -c Z | { cat > T || { cat > /dev/null; exit 1; }; }: a write that
- * fails (full disk) still takes the file's bytes off stdin, so the next
- * file's header is where it should be.
+ * Few processes per file, as the host may have thousands of files to take
+ * from many runs: head writes the temporary, created with the file's mode
+ * through umask (U, from the header), so chmod runs only for x and special
+ * bits (C = 1); sha256sum checks it, and its size is asked only to explain
+ * a mismatch; mv renames it.  If the temporary cannot be made, the
+ * file's bytes are read away (head -c into /dev/null) and the next file
+ * goes on.  If head fails while writing (a full disk), it has read an
+ * unknown part of the bytes: the rest of stdin is dropped and the files
+ * not answered count as failed (cmd_copy.c).
  */
 static const char send_script[] =
 	PRELUDE
 	"while IFS= read -r l; do n=${l%% *}; l=${l#* }; m=${l%% *}; l=${l#* }; z=${l%% *}; l=${l#* }; "
-	"h=${l%% *}; p=${l#* }; p2f \"$p\"; t=\"$d/.ronda-copy.$$.$n\"; "
-	"if ! x=$( { head -c \"$z\" | { cat > \"$t\" || { cat > /dev/null; exit 1; }; }; } 2>&1 ); then "
-	"rm -f -- \"$t\"; e $n \"$p: $x\"; continue; fi; "
-	"g=$(sha256sum < \"$t\"); g=${g%% *}; s=$(stat -c %s -- \"$t\"); "
-	"if [ \"$s\" != \"$z\" ] || [ \"$g\" != \"$h\" ]; then rm -f -- \"$t\"; "
-	"e $n \"$p: checksum mismatch on the host: $s bytes, sha256 $g; sent $z bytes, sha256 $h\"; continue; fi; "
-	"if x=$(attrs \"$t\" && mv -fT -- \"$t\" \"$f\" 2>&1); then a sent $n; else rm -f -- \"$t\"; e $n \"$p: $x\"; fi; "
+	"h=${l%% *}; l=${l#* }; u=${l%% *}; l=${l#* }; c=${l%% *}; p=${l#* }; p2f \"$p\"; t=\"$d/.ronda-copy.$$.$n\"; "
+	"umask \"$u\"; "
+	"if ! x=$(head -c \"$z\" 2>&1 > \"$t\"); then "
+	"if [ ! -e \"$t\" ]; then head -c \"$z\" > /dev/null; e $n \"$q: $x\"; continue; fi; "
+	"rm -f -- \"$t\"; e $n \"$q: $x\"; cat > /dev/null; break; fi; "
+	"g=$(sha256sum < \"$t\"); g=${g%% *}; "
+	"if [ \"$g\" != \"$h\" ]; then s=$(stat -c %s -- \"$t\"); rm -f -- \"$t\"; "
+	"e $n \"$q: checksum mismatch on the host: $s bytes, sha256 $g; sent $z bytes, sha256 $h\"; continue; fi; "
+	"if [ -z \"$o\" ] && [ \"$c\" = 0 ]; then x=$(mv -fT -- \"$t\" \"$f\" 2>&1); "
+	"else x=$(attrs \"$t\" && mv -fT -- \"$t\" \"$f\" 2>&1); fi; "
+	"if [ $? = 0 ]; then a sent $n; else rm -f -- \"$t\"; e $n \"$q: $x\"; fi; "
 	"done; a done";
 
 /*

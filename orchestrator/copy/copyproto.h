@@ -11,8 +11,9 @@
  *          It makes directories and symbolic links, and answers for each
  *          file whether the host has it already (size and SHA-256; then
  *          mode and owner are set in place if they differ).
- *   send   stdin: for each file it needs, "I MODE SIZE SHA256 PATH\n" and
- *          exactly SIZE bytes.  Each file goes to a temporary name in its
+ *   send   stdin: for each file it needs, "I MODE SIZE SHA256 UMASK C PATH\n"
+ *          and exactly SIZE bytes (UMASK makes head create the file with
+ *          MODE's rw bits; C is 1 when chmod must add x or special bits).  Each file goes to a temporary name in its
  *          directory (head -c SIZE: GNU head reads no further than SIZE,
  *          so the next header stays on stdin), is checked by size and
  *          SHA-256, gets its mode (and owner) and is renamed into place.

@@ -74,7 +74,8 @@ static int open_parent(int root, const char *name, const char **leaf)
 
 static const char *why_errno(int e)
 {
-	return e == ELOOP ? "a symbolic link is in the way" : strerror(e);
+	/* O_DIRECTORY|O_NOFOLLOW on a link fails with ENOTDIR */
+	return e == ELOOP || e == ENOTDIR ? "a symbolic link or a file is in the way" : strerror(e);
 }
 
 static int on_dir(void *arg, const char *name, unsigned mode)

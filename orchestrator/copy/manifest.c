@@ -350,9 +350,11 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 		pos = off - s->seg_start;
 		if (!s->in_data) {
 			if (!s->hdr_len) {
-				int len = snprintf(s->hdr, sizeof(s->hdr), "%zu %o %llu %s %s\n",
+				/* the umask that creates it with its rw bits; chmod for the rest */
+				int len = snprintf(s->hdr, sizeof(s->hdr), "%zu %o %llu %s %03o %d %s\n",
 						   s->need[s->k], e->mode, (unsigned long long)e->size,
-						   e->sha256, e->rel);
+						   e->sha256, ~e->mode & 0777u, (e->mode & ~0666u) != 0,
+						   e->rel);
 
 				if (len < 0 || (size_t)len >= sizeof(s->hdr))
 					return RONDA_ELIMIT;
