@@ -494,7 +494,7 @@ int cmd_copy(int argc, char **argv)
 		}
 		if (rc) {
 			fprintf(stderr, "ronda copy: %s\n", buf_data(&err));
-			code = rc == RONDA_ESYS ? EXIT_CONFIG : rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_USAGE;
+			code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_USAGE;
 			goto out;
 		}
 	}
@@ -680,10 +680,13 @@ int cmd_fetch(int argc, char **argv)
 	rc = engine_cli_run(&x.ec, &tl, o.json, res, "ronda fetch", &code);
 	if (rc && rc != RONDA_EAGAIN)
 		goto out;
-	/* a stream the parser stopped: its reason beats the engine's */
-	for (size_t i = 0; i < tl.n; i++)
-		if (x.parsers[i].why[0] && res[i].status == RESULT_ERROR)
+	/* a stream the parser stopped: the host broke the protocol, and why */
+	for (size_t i = 0; i < tl.n; i++) {
+		if (x.parsers[i].why[0] && res[i].status == RESULT_ERROR) {
+			res[i].status = RESULT_PROTOCOL;
 			snprintf(res[i].why, sizeof(res[i].why), "%s", x.parsers[i].why);
+		}
+	}
 	code = report(&x, &o, &tl, res, rc == RONDA_EAGAIN, "ronda fetch", argv, (size_t)argc);
 out:
 	fflush(stdout);
