@@ -56,7 +56,7 @@ check_homes() { # n
 	local bad=0 i h
 	for ((i = 1; i <= $1; i++)); do
 		h=$(printf "$FLEET_HOMES/node%03d/bench.bin" "$i")
-		[ "$(sha256sum < "$h" 2>/dev/null)" = "$sum" ] || bad=$((bad + 1))
+		[ "$( { sha256sum < "$h"; } 2>/dev/null)" = "$sum" ] || bad=$((bad + 1))
 	done
 	echo $bad
 }
@@ -71,7 +71,8 @@ for n in $sizes; do
 			--json -f "$n" --rate 0 "$pat" "$dir/blob" bench.bin
 		sent=$(grep -c '"stdout":"sent 1,' "$dir/out.txt")
 		bad=$(check_homes "$n")
-		[ "$sent" -eq "$n" ] && [ "$bad" -eq 0 ] || echo "WARNING: ronda run $i: $sent of $n sent, $bad hosts without the file ($(tail -2 "$dir/err.txt" | tr '\n' ' '))"
+		[ "$sent" -eq "$n" ] && [ "$bad" -eq 0 ] || echo "WARNING: ronda run $i: $sent of $n sent, $bad hosts without the file:" \
+			"$(jq -r 'select(.status != "ok") | "\(.status) \(.error)"' "$dir/out.txt" | sort | uniq -c | sort -rn | head -3)"
 		if [ $have_pdcp = 1 ]; then
 			rm -f "$shared/bench.bin"
 			PDSH_SSH_ARGS="-F $FLEET_SSH_CONFIG %h" measure pdcp "$n" \
