@@ -124,7 +124,7 @@ $(BUILD)/agent/%.o: INC := $(AGENT_INC)
 # of <dir> (plus common/): agent_*, common_*, or one of the orchestrator's
 # rooms, or orchestrator_* for the files at the top of orchestrator/ (the
 # command line, cli.c).
-ORCH_ROOMS := ssh inventory patrol output orchestrator
+ORCH_ROOMS := ssh inventory patrol output copy orchestrator
 UNIT_LINK = $(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LDFLAGS_$(notdir $@))
 $(BUILD)/tests/unit/common_%.o: INC := $(COMMON_INC)
 $(BUILD)/unit/common_%: $(BUILD)/tests/unit/common_%.o $(BUILD)/libcommon.a
@@ -163,11 +163,13 @@ demo: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/demo.sh
 
-# ronda against pdsh on one loopback fleet, then behind one bastion;
+# ronda against pdsh on one loopback fleet, ronda copy against pdcp and
+# clush --copy, then ronda against pdsh behind one bastion;
 # BENCH_ARGS="-n 200 -r 3" and JUMP_BENCH_ARGS="-n 200 -r 1" to vary.
 bench: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/bench/fleet-bench.sh $(BENCH_ARGS)
+	@tests/bench/copy-bench.sh $(BENCH_ARGS)
 	@tests/bench/jump-bench.sh $(JUMP_BENCH_ARGS)
 
 # only the bastion part (tests/bench/jump-bench.sh, tests/fleet/behind.sh)

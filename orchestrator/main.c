@@ -26,6 +26,8 @@ static const struct command {
 	{ "exec", cmd_exec, "[-i INV] PATTERN -- CMD [ARG...]  run a command, output folded" },
 	{ "check", cmd_check, "[-i INV] PATTERN CHECK...        ad hoc checks through the agent" },
 	{ "run", cmd_run, "[-i INV] PLAYBOOK [--limit PATTERN] [--dry-run]  run a playbook" },
+	{ "copy", cmd_copy, "[-i INV] PATTERN SRC... DEST        push files to every host" },
+	{ "fetch", cmd_fetch, "[-i INV] PATTERN REMOTE... LOCALDIR  collect files into LOCALDIR/HOST/" },
 	{ "diff", cmd_diff, "[--json] RUN1 RUN2              what changed between two --out runs" },
 };
 

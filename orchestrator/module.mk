@@ -19,6 +19,8 @@ ORCH_SRCS := \
 	orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c \
 	orchestrator/output/fold.c orchestrator/output/prom.c orchestrator/output/html.c \
 	orchestrator/output/diff.c \
+	orchestrator/copy/copyproto.c orchestrator/copy/manifest.c orchestrator/copy/fetchproto.c \
+	orchestrator/copy/fetchstore.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
-	orchestrator/cmd_diff.c
+	orchestrator/cmd_diff.c orchestrator/cmd_copy.c
 ORCH_MAIN := orchestrator/main.c

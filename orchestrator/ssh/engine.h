@@ -97,6 +97,14 @@ struct engine_step {
 	   --max-output does not cut this stream: the consumer bounds itself. */
 	int (*on_stdout)(void *arg, size_t i, const char *data, size_t n);
 	void *on_stdout_arg;
+	/* If set, stdin is pulled from on_stdin instead of `in`: called with
+	   off, the bytes of this step's stdin written so far, it points *data
+	   at the next *n bytes (*n = 0: the end), valid until its next call.
+	   The producer keeps one chunk per host (copy reads files with pread),
+	   so a large stdin never sits in memory whole.  A non-OK return ends
+	   the host with RESULT_ERROR, as on_stdout's does. */
+	int (*on_stdin)(void *arg, size_t i, size_t off, const char **data, size_t *n);
+	void *on_stdin_arg;
 };
 
 /*

@@ -97,13 +97,31 @@ static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *go
 	}
 }
 
+#define FEED_REFUSED 1	/* the step's on_stdin said no: c->sink_err */
+
+/* The step's next stdin bytes: from on_stdin, or what is left of `in`. */
+static int next_in(struct conn *c, const char **p, size_t *n)
+{
+	if (c->step.on_stdin)
+		return c->step.on_stdin(c->step.on_stdin_arg, c->idx, c->in_off, p, n);
+	*p = c->step.in + c->in_off;
+	*n = c->step.inlen - c->in_off;
+	return RONDA_OK;
+}
+
 /* Feeds the step's stdin bytes, then EOF if the step asks for it. */
 static int feed(struct conn *c)
 {
-	while (c->in_off < c->step.inlen) {
-		ssize_t n = libssh2_channel_write(c->ch, c->step.in + c->in_off,
-						  c->step.inlen - c->in_off);
+	for (;;) {
+		const char *p = NULL;
+		size_t len = 0;
+		ssize_t n;
 
+		if ((c->sink_err = next_in(c, &p, &len)) != RONDA_OK)
+			return FEED_REFUSED;
+		if (!len)
+			break;
+		n = libssh2_channel_write(c->ch, p, len);
 		if (n == LIBSSH2_ERROR_EAGAIN)
 			return 0;
 		if (n < 0)
@@ -134,7 +152,12 @@ static int queued(struct conn *c)
 
 enum advance st_read(struct conn *c)
 {
-	if (!c->killing && feed(c) < 0)
+	int frc = c->killing ? 0 : feed(c);
+
+	if (frc == FEED_REFUSED)
+		return conn_fail(c, RESULT_ERROR, "the input of step %d failed: %s",
+				 c->n_steps, ronda_strerror(c->sink_err));
+	if (frc < 0)
 		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
 			    "connection lost while sending input: %s", conn_ssh_error(c));
 
