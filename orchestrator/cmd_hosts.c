@@ -9,6 +9,7 @@
  */
 #include <jansson.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "buf.h"
@@ -119,7 +120,9 @@ static int extras(json_t *o, const struct target *t)
 	     set_str(o, "hostkey_alias", t->hostkey_alias) ||
 	     set_str(o, "known_hosts", t->known_hosts) || set_str(o, "kex", t->kex) ||
 	     set_str(o, "hostkey_algorithms", t->hostkey_algorithms) ||
-	     set_str(o, "ciphers", t->ciphers) || set_str(o, "macs", t->macs);
+	     set_str(o, "ciphers", t->ciphers) || set_str(o, "macs", t->macs) ||
+	     (t->family && json_object_set_new(o, "address_family",
+					       json_string(t->family == AF_INET ? "inet" : "inet6")));
 	for (int f = 0; f < TF_COUNT && !rc; f++)
 		rc = set_str(src, target_field_name((enum target_field)f), t->src[f]);
 	if (!rc && json_object_size(src))

@@ -18,6 +18,7 @@
 #include "inventory_int.h"
 
 #include <stdint.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,10 @@ static void from_ssh_only(const struct inventory *inv, struct target_list *l,
 		t->ciphers = so->ciphers;
 		SSH_SRC(TF_CIPHERS, SSHO_CIPHERS);
 	}
+	if (so->src[SSHO_ADDRESSFAMILY] && so->address_family != SSH_AF_ANY) {
+		t->family = so->address_family == SSH_AF_INET ? AF_INET : AF_INET6;
+		SSH_SRC(TF_FAMILY, SSHO_ADDRESSFAMILY);
+	}
 	if (so->src[SSHO_MACS]) {
 		t->macs = so->macs;
 		SSH_SRC(TF_MACS, SSHO_MACS);
@@ -196,9 +201,6 @@ static void unsupported(const struct ssh_options *so)
 	if (so->src[SSHO_CERTIFICATEFILE])
 		log_warn("%s: CertificateFile is not supported by ronda; it offers "
 			 "KEY-cert.pub beside each key, as ssh does", so->src[SSHO_CERTIFICATEFILE]);
-	if (so->src[SSHO_ADDRESSFAMILY] && so->address_family != SSH_AF_ANY)
-		log_warn("%s: AddressFamily is not supported by ronda; it connects to "
-			 "the first address the name resolves to", so->src[SSHO_ADDRESSFAMILY]);
 	if (so->src[SSHO_GLOBALKNOWNHOSTSFILE])
 		log_warn("%s: GlobalKnownHostsFile is not supported by ronda; give one "
 			 "file with --known-hosts", so->src[SSHO_GLOBALKNOWNHOSTSFILE]);

@@ -44,7 +44,7 @@ static const char *const field_names[TF_COUNT] = {
 	[TF_HOSTKEYS] = "hostkeys", [TF_NO_AGENT] = "no_agent",
 	[TF_HOSTKEY_ALIAS] = "hostkey_alias", [TF_KNOWN_HOSTS] = "known_hosts",
 	[TF_KEX] = "kex", [TF_HOSTKEY_ALGORITHMS] = "hostkey_algorithms",
-	[TF_CIPHERS] = "ciphers", [TF_MACS] = "macs",
+	[TF_CIPHERS] = "ciphers", [TF_MACS] = "macs", [TF_FAMILY] = "address_family",
 };
 
 const char *target_field_name(enum target_field f)
@@ -111,6 +111,7 @@ static int copy_target(struct target *dst, const struct target *t)
 	c.keepalive_count = t->keepalive_count;
 	c.hostkeys = t->hostkeys;
 	c.no_agent = t->no_agent;
+	c.family = t->family;
 	memcpy(c.src, t->src, sizeof(c.src));
 	if (dup_opt(t->name, &c.name) || dup_opt(t->address, &c.address) ||
 	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump) ||

@@ -16,7 +16,7 @@ enum target_field {
 	TF_ADDRESS, TF_PORT, TF_USER, TF_IDENTITY, TF_CONNECT_TIMEOUT,
 	TF_COMMAND_TIMEOUT, TF_RETRIES, TF_BECOME, TF_VIA, TF_PROXY_COMMAND,
 	TF_KEEPALIVE, TF_KEEPALIVE_COUNT, TF_HOSTKEYS, TF_NO_AGENT, TF_HOSTKEY_ALIAS,
-	TF_KNOWN_HOSTS, TF_KEX, TF_HOSTKEY_ALGORITHMS, TF_CIPHERS, TF_MACS,
+	TF_KNOWN_HOSTS, TF_KEX, TF_HOSTKEY_ALGORITHMS, TF_CIPHERS, TF_MACS, TF_FAMILY,
 	TF_COUNT
 };
 
@@ -49,6 +49,7 @@ struct target {
 	char *hostkey_alias;		/* known_hosts name instead of the host's */
 	char *known_hosts;		/* UserKnownHostsFile's first; NULL: the run's */
 	char *kex, *hostkey_algorithms, *ciphers, *macs;	/* NULL: ronda's */
+	int family;			/* AddressFamily: AF_INET, AF_INET6; 0: any */
 	/* Where each setting came from, for `ronda hosts`; only when the
 	   list's want_sources is set, else all NULL.  Shared strings. */
 	const char *src[TF_COUNT];

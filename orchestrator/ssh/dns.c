@@ -149,7 +149,8 @@ static void addrinfo_cb(void *arg, int status, int timeouts, struct ares_addrinf
 	free(q);
 }
 
-int dns_resolve(struct dns *d, const char *name, unsigned port, dns_cb cb, void *arg)
+int dns_resolve(struct dns *d, const char *name, unsigned port, int family,
+		dns_cb cb, void *arg)
 {
 	struct dns_query *q = malloc(sizeof(*q));
 	struct ares_addrinfo_hints hints;
@@ -160,7 +161,7 @@ int dns_resolve(struct dns *d, const char *name, unsigned port, dns_cb cb, void 
 	q->cb = cb;
 	q->arg = arg;
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = ARES_AI_NUMERICSERV;
 	snprintf(svc, sizeof(svc), "%u", port);

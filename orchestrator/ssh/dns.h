@@ -22,6 +22,8 @@ typedef void (*dns_cb)(void *arg, int status, const struct sockaddr *sa,
 int dns_init(struct dns **out, struct ev_loop *loop, double timeout);
 /* Cancels outstanding queries (their callbacks run with an error). */
 void dns_free(struct dns *d);
-int dns_resolve(struct dns *d, const char *name, unsigned port, dns_cb cb, void *arg);
+/* family: AF_UNSPEC, AF_INET or AF_INET6 (ssh_config's AddressFamily). */
+int dns_resolve(struct dns *d, const char *name, unsigned port, int family,
+		dns_cb cb, void *arg);
 
 #endif

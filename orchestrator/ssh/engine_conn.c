@@ -69,6 +69,7 @@ enum advance st_resolve(struct conn *c)
 		return WAIT;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_family = c->t->family ? c->t->family : AF_UNSPEC;
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	snprintf(port, sizeof(port), "%u", c->t->port);
 	if (getaddrinfo(c->t->address, port, &hints, &ai) == 0 && ai) {
@@ -80,7 +81,8 @@ enum advance st_resolve(struct conn *c)
 	if (!e->dns && dns_init(&e->dns, e->loop, c->t->connect_timeout))
 		return conn_fail(c, RESULT_ERROR, "cannot start the resolver");
 	/* The answer may come at once, from inside dns_resolve. */
-	r = dns_resolve(e->dns, c->t->address, c->t->port, resolved, c);
+	r = dns_resolve(e->dns, c->t->address, c->t->port,
+			c->t->family ? c->t->family : AF_UNSPEC, resolved, c);
 	if (c->state != ST_RESOLVE)
 		return STOP;
 	if (r)

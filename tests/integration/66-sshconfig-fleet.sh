@@ -154,6 +154,16 @@ EOF
 [ "$(js .status "$T/new.json")" = ok ] && ssh-keygen -F "[127.0.0.11]:$FLEET_PORT" -f "$T/kh_new" >/dev/null &&
 	t_ok "StrictHostKeyChecking accept-new: recorded in its UserKnownHostsFile" || t_fail "accept-new from ssh_config" "$(cat "$T/new.json")"
 
+# --- AddressFamily: localhost is ::1 and 127.0.0.1; the fleet listens on IPv4 only ---
+for fam in inet inet6; do
+	printf 'Host %s\n  HostName localhost\n  User root\n  Port %s\n  IdentityFile %s\n  UserKnownHostsFile %s\n  StrictHostKeyChecking accept-new\n  AddressFamily %s\n' \
+		"$fam" "$FLEET_PORT" "$FLEET_KEY" "$T/kh_$fam" "$fam" >> "$T/config5"
+done
+"$R" exec -F "$T/config5" --json --retries 0 'inet,inet6' -- true > "$T/fam.json" 2>/dev/null
+[ "$(js 'select(.host == "inet") | .status' "$T/fam.json")" = ok ] &&
+	[ "$(js 'select(.host == "inet6") | .status' "$T/fam.json")" = unreachable ] &&
+	t_ok "AddressFamily inet reaches the IPv4-only fleet, inet6 does not" || t_fail "AddressFamily" "$(cat "$T/fam.json")"
+
 # --- ServerAliveInterval/CountMax: a silent peer is given up -----------------------
 cat > "$T/config3" <<EOF
 Host alive
