@@ -172,6 +172,11 @@ static void from_ssh_only(const struct inventory *inv, struct target_list *l,
 		t->known_hosts = so->user_known_hosts.v[0];
 		SSH_SRC(TF_KNOWN_HOSTS, SSHO_USERKNOWNHOSTSFILE);
 	}
+	if (so->src[SSHO_GLOBALKNOWNHOSTSFILE] && so->global_known_hosts.n) {
+		t->global_known_hosts = so->global_known_hosts.v;
+		t->n_global = so->global_known_hosts.n;
+		SSH_SRC(TF_GLOBAL_KNOWN_HOSTS, SSHO_GLOBALKNOWNHOSTSFILE);
+	}
 	if (so->src[SSHO_KEXALGORITHMS]) {
 		t->kex = so->kex_algorithms;
 		SSH_SRC(TF_KEX, SSHO_KEXALGORITHMS);
@@ -201,9 +206,6 @@ static void unsupported(const struct ssh_options *so)
 	if (so->src[SSHO_CERTIFICATEFILE])
 		log_warn("%s: CertificateFile is not supported by ronda; it offers "
 			 "KEY-cert.pub beside each key, as ssh does", so->src[SSHO_CERTIFICATEFILE]);
-	if (so->src[SSHO_GLOBALKNOWNHOSTSFILE])
-		log_warn("%s: GlobalKnownHostsFile is not supported by ronda; give one "
-			 "file with --known-hosts", so->src[SSHO_GLOBALKNOWNHOSTSFILE]);
 	if (so->src[SSHO_IDENTITYAGENT] && so->identity_agent &&
 	    strcmp(so->identity_agent, "none") != 0 &&
 	    strcmp(so->identity_agent, "SSH_AUTH_SOCK") != 0)

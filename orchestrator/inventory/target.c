@@ -45,11 +45,34 @@ static const char *const field_names[TF_COUNT] = {
 	[TF_HOSTKEY_ALIAS] = "hostkey_alias", [TF_KNOWN_HOSTS] = "known_hosts",
 	[TF_KEX] = "kex", [TF_HOSTKEY_ALGORITHMS] = "hostkey_algorithms",
 	[TF_CIPHERS] = "ciphers", [TF_MACS] = "macs", [TF_FAMILY] = "address_family",
+	[TF_GLOBAL_KNOWN_HOSTS] = "global_known_hosts",
 };
 
 const char *target_field_name(enum target_field f)
 {
 	return (unsigned)f < TF_COUNT ? field_names[f] : "?";
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A deep copy of n strings; on failure *dn says how many *dv holds. */
+static int dup_list(char *const *v, size_t n, char ***dv, size_t *dn)
+{
+	*dv = NULL;
+	*dn = 0;
+	if (!n)
+		return RONDA_OK;
+	if (!(*dv = calloc(n, sizeof(char *))))
+		return RONDA_ENOMEM;
+	for (; *dn < n; (*dn)++)
+		if (!((*dv)[*dn] = strdup(v[*dn])))
+			return RONDA_ENOMEM;
+	return RONDA_OK;
 }
 
 void target_release(struct target *t)
@@ -66,9 +89,8 @@ void target_release(struct target *t)
 	free(t->ciphers);
 	free(t->macs);
 	free(t->host);
-	for (size_t i = 0; i < t->n_identities; i++)
-		free(t->identities[i]);
-	free(t->identities);
+	free_list(t->identities, t->n_identities);
+	free_list(t->global_known_hosts, t->n_global);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -121,15 +143,9 @@ static int copy_target(struct target *dst, const struct target *t)
 	    dup_opt(t->hostkey_algorithms, &c.hostkey_algorithms) ||
 	    dup_opt(t->ciphers, &c.ciphers) || dup_opt(t->macs, &c.macs))
 		goto out;
-	if (t->n_identities) {
-		c.identities = calloc(t->n_identities, sizeof(char *));
-		if (!c.identities)
-			goto out;
-		for (; c.n_identities < t->n_identities; c.n_identities++)
-			if (dup_opt(t->identities[c.n_identities],
-				    &c.identities[c.n_identities]))
-				goto out;
-	}
+	if (dup_list(t->identities, t->n_identities, &c.identities, &c.n_identities) ||
+	    dup_list(t->global_known_hosts, t->n_global, &c.global_known_hosts, &c.n_global))
+		goto out;
 	*dst = c;
 	return RONDA_OK;
 out:

@@ -681,6 +681,15 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	}
 	if (bad)
 		log_warn("%s: %zu unreadable line(s) skipped", o->known_hosts, bad);
+	for (size_t i = 0; i < o->n_global_known_hosts; i++) {
+		r = knownhosts_load_more(e.kh, o->global_known_hosts[i], &bad);
+		if (r) {
+			log_error("%s: cannot read: %s", o->global_known_hosts[i], ronda_strerror(r));
+			goto out;
+		}
+		if (bad)
+			log_warn("%s: %zu unreadable line(s) skipped", o->global_known_hosts[i], bad);
+	}
 	r = ident_set_load(&e.ids, tl);
 	if (r)
 		goto out;

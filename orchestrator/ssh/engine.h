@@ -126,6 +126,8 @@ struct engine_opts {
 	size_t max_output;		/* per stream, per host; not for a step's
 					   on_stdout, which bounds itself */
 	const char *known_hosts;	/* file */
+	const char *const *global_known_hosts;	/* also checked, never written */
+	size_t n_global_known_hosts;
 	enum hostkeys_mode hostkeys;
 	int hostkeys_forced;		/* beats a host's StrictHostKeyChecking */
 	double keepalive_interval;	/* seconds, 0 = off */

@@ -231,9 +231,7 @@ static void known_hosts_from(struct engine_cli *ec, const struct target_list *tl
 	const char *pick = NULL;
 	int warned = 0;
 
-	if (ec->known_hosts_given)
-		return;
-	for (size_t i = 0; i < tl->n + tl->n_jumps; i++) {
+	for (size_t i = 0; !ec->known_hosts_given && i < tl->n + tl->n_jumps; i++) {
 		const struct target *t = i < tl->n ? &tl->v[i] : &tl->jumps[i - tl->n];
 
 		if (!t->known_hosts)
@@ -248,6 +246,16 @@ static void known_hosts_from(struct engine_cli *ec, const struct target_list *tl
 	}
 	if (pick)
 		ec->eo.known_hosts = pick;
+	/* GlobalKnownHostsFile: checked besides, whatever --known-hosts says */
+	for (size_t i = 0; i < tl->n + tl->n_jumps; i++) {
+		const struct target *t = i < tl->n ? &tl->v[i] : &tl->jumps[i - tl->n];
+
+		if (t->n_global) {
+			ec->eo.global_known_hosts = (const char *const *)t->global_known_hosts;
+			ec->eo.n_global_known_hosts = t->n_global;
+			break;
+		}
+	}
 }
 
 int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int json,

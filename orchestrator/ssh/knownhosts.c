@@ -276,6 +276,22 @@ out:
 	return RONDA_OK;
 }
 
+int knownhosts_load_more(struct knownhosts *kh, const char *path, size_t *bad)
+{
+	struct buf b;
+	int r;
+
+	buf_init(&b, KH_MAX_FILE);
+	*bad = 0;
+	r = read_file(path, &b);
+	if (r == RONDA_ENOTFOUND)
+		r = RONDA_OK;
+	else if (r == RONDA_OK)
+		r = parse_all(kh, buf_data(&b), buf_len(&b), bad);
+	buf_release(&b);
+	return r;
+}
+
 /* The name as it appears in known_hosts: "host", or "[host]:port". */
 static int host_name(const char *host, unsigned port, char *out, size_t cap)
 {

@@ -47,6 +47,12 @@ struct knownhosts;
 
 /* Reads path; a missing file is an empty set.  *bad counts skipped lines. */
 int knownhosts_load(const char *path, struct knownhosts **out, size_t *bad);
+/*
+ * Adds the entries of another file (ssh_config's GlobalKnownHostsFile) to
+ * be checked like the others; new keys are still written to the first
+ * file only.  A missing file is no error.
+ */
+int knownhosts_load_more(struct knownhosts *kh, const char *path, size_t *bad);
 void knownhosts_free(struct knownhosts *kh);
 
 /*

@@ -164,6 +164,21 @@ done
 	[ "$(js 'select(.host == "inet6") | .status' "$T/fam.json")" = unreachable ] &&
 	t_ok "AddressFamily inet reaches the IPv4-only fleet, inet6 does not" || t_fail "AddressFamily" "$(cat "$T/fam.json")"
 
+# --- GlobalKnownHostsFile: checked beside the user's file, never written -----------
+grep "^\[127.0.0.13\]:$FLEET_PORT " "$FLEET_KNOWN_HOSTS" > "$T/gkh"
+: > "$T/ukh"
+for g in with without; do
+	{ printf 'Host %s\n  HostName 127.0.0.13\n  User root\n  Port %s\n  IdentityFile %s\n  UserKnownHostsFile %s\n' \
+		"$g" "$FLEET_PORT" "$FLEET_KEY" "$T/ukh"
+	  [ $g = with ] && printf '  GlobalKnownHostsFile %s\n' "$T/gkh"; } >> "$T/config6"
+done
+# ronda reads one set of known_hosts files per run: one run each
+"$R" exec -F "$T/config6" --json with -- true > "$T/gkh.json" 2>/dev/null
+"$R" exec -F "$T/config6" --json without -- true >> "$T/gkh.json" 2>/dev/null
+[ "$(js 'select(.host == "with") | .status' "$T/gkh.json")" = ok ] &&
+	[ "$(js 'select(.host == "without") | .status' "$T/gkh.json")" = hostkey-unknown ] && [ ! -s "$T/ukh" ] &&
+	t_ok "GlobalKnownHostsFile vouches for a host; nothing is written" || t_fail "GlobalKnownHostsFile" "$(cat "$T/gkh.json")"
+
 # --- ServerAliveInterval/CountMax: a silent peer is given up -----------------------
 cat > "$T/config3" <<EOF
 Host alive
