@@ -229,8 +229,9 @@ clean:
 
 # ---- installing (packaging/; README "Packaging and scheduling") ----
 #
-# ronda finds ronda-agent in its own directory (/proc/self/exe), so both go
-# to BINDIR.  Files under SYSCONFDIR are installed only when absent: a
+# ronda finds ronda-agent in its own directory (/proc/self/exe), and the
+# agents for other architectures as ronda-agent.ARCH beside it, so all of
+# them go to BINDIR.  Files under SYSCONFDIR are installed only when absent: a
 # reinstall or upgrade never overwrites what the operator changed (the .deb
 # marks them as conffiles instead).
 PREFIX ?= /usr/local
@@ -272,13 +273,13 @@ FORCE:
 install_conf = if [ -e $(2) ]; then echo "install: keeping $(2)"; \
 	else $(INSTALL) -m 0644 $(1) $(2); fi
 
-install: $(BUILD)/ronda $(BUILD)/ronda-agent $(UNITS) $(BUILD)/ronda-prune
+install: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(UNITS) $(BUILD)/ronda-prune
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(DOCDIR)/examples/playbooks $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ronda/playbooks \
 		$(DESTDIR)$(SYSCONFDIR)/default
-	$(INSTALL) -m 0755 $(BUILD)/ronda $(BUILD)/ronda-agent $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0755 $(BUILD)/ronda-prune $(DESTDIR)$(LIBEXECDIR)/ronda-prune
 	$(INSTALL) -m 0644 packaging/man/ronda.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 packaging/man/ronda-inventory.5 packaging/man/ronda-playbook.5 \
@@ -298,6 +299,7 @@ install: $(BUILD)/ronda $(BUILD)/ronda-agent $(UNITS) $(BUILD)/ronda-prune
 # the SSH key); `dpkg --purge` removes those for the package.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ronda $(DESTDIR)$(BINDIR)/ronda-agent \
+		$(addprefix $(DESTDIR)$(BINDIR)/ronda-agent.,aarch64 $(AGENT_ARCHES)) \
 		$(DESTDIR)$(LIBEXECDIR)/ronda-prune \
 		$(DESTDIR)$(MANDIR)/man1/ronda.1 $(DESTDIR)$(MANDIR)/man8/ronda-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/ronda-inventory.5 $(DESTDIR)$(MANDIR)/man5/ronda-playbook.5 \
