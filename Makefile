@@ -118,6 +118,7 @@ ifneq ($(NODEPS),1)
 	@sh packaging/deps.sh
 	@sh packaging/libssh2.sh build/deps
 	@sh packaging/agent-libs.sh build/deps $(AGENT_ARCHES)
+	@sh packaging/arm64-vm.sh build/deps
 endif
 
 programs: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(TEST_TOOLS)
@@ -312,4 +313,4 @@ deb: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@packaging/debian/build-deb.sh $(BUILD)
 
--include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -path build/deps -prune -o -name '*.d' -type f -print 2>/dev/null)
