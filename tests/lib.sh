@@ -17,6 +17,8 @@ if [ "${RONDA_TEST_ARCH:-}" = aarch64 ]; then
 	T_ARCH=aarch64
 	export RONDA_QEMU_AGENT=$BUILD/ronda-agent.aarch64
 	A=$TOP/tests/tools/qemu-agent
+	# a policy that others may write is refused (a checkout under umask 002)
+	chmod go-w "$TOP/tests/tools/sandbox-optional.cfg"
 fi
 
 echo "[==========] Running suite $T_SUITE."
