@@ -7,7 +7,8 @@
 #   make DEVELOPER=1     warnings are errors
 #   make SANITIZE=address,undefined   same build with sanitizers, in build-san/
 #   make fuzz            each libFuzzer target for FUZZ_TIME s (default 60), clang, in build-fuzz/
-#   make deps            install missing Debian packages (apt-get)
+#   make deps            install missing Debian packages (apt-get), and fetch
+#                        the cross-built agents' libraries into build/deps/
 #   make install         install under $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make uninstall       remove what make install put there (not /etc/ronda)
 #   make deb             build build/ronda_VERSION-1_ARCH.deb (packaging/debian)
@@ -38,11 +39,13 @@ WARNINGS := -Wall -Wextra -Wformat=2 -Wshadow \
 ifeq ($(DEVELOPER),1)
 WARNINGS += -Werror
 endif
+# One section per function and object: the static agent's link drops what
+# it does not reach (--gc-sections below), a smaller upload.
 ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(CFLAGS) $(SANFLAGS) \
-	-fstack-protector-strong -fno-strict-aliasing
+	-fstack-protector-strong -fno-strict-aliasing -ffunction-sections -fdata-sections
 # Each binary sees only its own folder and common/ (INC, set per folder
 # below): an include across binaries does not compile.
-ALL_CPPFLAGS = -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(INC) $(CPPFLAGS)
+ALL_CPPFLAGS = -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 $(INC) $(CROSS_INC) $(CPPFLAGS)
 ORCH_INC = -Iorchestrator -Icommon $(LIBSSH2_INC)
 AGENT_INC := -Iagent -Icommon
 COMMON_INC := -Icommon
@@ -69,6 +72,30 @@ COMMON_LIBS := -ljansson -lm
 ifeq ($(SANITIZE),)
 AGENT_STATIC := -static
 endif
+STRIP ?= strip
+
+# Agents for other architectures (README "Mixed fleets"): for each ARCH in
+# AGENT_ARCHES a second make, with CROSS=ARCH, builds the agent alone into
+# $(BUILD)/ARCH/ with Debian's cross compiler ARCH-linux-gnu-gcc, against
+# the libraries packaging/agent-libs.sh unpacked into build/deps/ARCH/; the
+# result is copied to $(BUILD)/ronda-agent.ARCH.  Sanitizer and fuzz builds
+# make only the native agent.  AGENT_ARCHES= builds none.
+AGENT_ARCHES ?= aarch64
+ifneq ($(SANITIZE)$(FUZZ),)
+AGENT_ARCHES :=
+endif
+ifneq ($(CROSS),)
+CROSS_TRIPLET := $(CROSS)-linux-gnu
+override CC := $(CROSS_TRIPLET)-gcc
+override AR := $(CROSS_TRIPLET)-ar
+override STRIP := $(CROSS_TRIPLET)-strip
+CROSS_SYSROOT := build/deps/$(CROSS)
+# their own headers (seccomp.h, jansson_config.h, zconf.h) and archives
+CROSS_INC := -I$(CROSS_SYSROOT)/usr/include
+AGENT_LIBS := -L$(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET) $(AGENT_LIBS)
+override AGENT_ARCHES :=
+endif
+CROSS_AGENTS := $(patsubst %,$(BUILD)/ronda-agent.%,$(AGENT_ARCHES))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -92,9 +119,11 @@ deps:
 ifneq ($(NODEPS),1)
 	@sh packaging/deps.sh
 	@sh packaging/libssh2.sh build/deps
+	@sh packaging/agent-libs.sh build/deps $(AGENT_ARCHES)
+	@sh packaging/arm64-vm.sh build/deps
 endif
 
-programs: $(BUILD)/ronda $(BUILD)/ronda-agent $(TEST_TOOLS)
+programs: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(TEST_TOOLS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -113,8 +142,28 @@ $(BUILD)/libagent.a: $(AGENT_OBJS)
 $(BUILD)/ronda: $(call obj,$(ORCH_MAIN)) $(BUILD)/liborch.a $(BUILD)/libcommon.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ORCH_LIBS)
 
+# The agent that is pushed is stripped (about a third of its size); the one
+# with symbols stays in $(BUILD)/debug/ for gdb.  Sanitizer builds keep
+# their symbols: the sanitizers' reports need them.
+AGENT_LINK = $(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -Wl,--gc-sections -o $@ $^ $(AGENT_LIBS)
+ifeq ($(SANITIZE)$(FUZZ),)
+$(BUILD)/debug/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(AGENT_LINK)
+$(BUILD)/ronda-agent: $(BUILD)/debug/ronda-agent
+	$(STRIP) --strip-all -R .comment -o $@ $<
+else
 $(BUILD)/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
-	$(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -o $@ $^ $(AGENT_LIBS)
+	$(AGENT_LINK)
+endif
+
+# The sub-make decides whether anything is out of date; the copy keeps its
+# time when nothing changed.
+$(CROSS_AGENTS): $(BUILD)/ronda-agent.%: FORCE
+	@command -v $*-linux-gnu-gcc >/dev/null || { echo "no $*-linux-gnu-gcc: make deps" \
+		"installs it (or build without it: make AGENT_ARCHES=)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$* BUILD=$(BUILD)/$* $(BUILD)/$*/ronda-agent
+	@cmp -s $(BUILD)/$*/ronda-agent $@ || cp $(BUILD)/$*/ronda-agent $@
 
 $(BUILD)/common/%.o: INC := $(COMMON_INC)
 $(BUILD)/orchestrator/%.o: INC := $(ORCH_INC)
@@ -192,8 +241,9 @@ clean:
 
 # ---- installing (packaging/; README "Packaging and scheduling") ----
 #
-# ronda finds ronda-agent in its own directory (/proc/self/exe), so both go
-# to BINDIR.  Files under SYSCONFDIR are installed only when absent: a
+# ronda finds ronda-agent in its own directory (/proc/self/exe), and the
+# agents for other architectures as ronda-agent.ARCH beside it, so all of
+# them go to BINDIR.  Files under SYSCONFDIR are installed only when absent: a
 # reinstall or upgrade never overwrites what the operator changed (the .deb
 # marks them as conffiles instead).
 PREFIX ?= /usr/local
@@ -235,13 +285,13 @@ FORCE:
 install_conf = if [ -e $(2) ]; then echo "install: keeping $(2)"; \
 	else $(INSTALL) -m 0644 $(1) $(2); fi
 
-install: $(BUILD)/ronda $(BUILD)/ronda-agent $(UNITS) $(BUILD)/ronda-prune
+install: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(UNITS) $(BUILD)/ronda-prune
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(DOCDIR)/examples/playbooks $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ronda/playbooks \
 		$(DESTDIR)$(SYSCONFDIR)/default
-	$(INSTALL) -m 0755 $(BUILD)/ronda $(BUILD)/ronda-agent $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0755 $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0755 $(BUILD)/ronda-prune $(DESTDIR)$(LIBEXECDIR)/ronda-prune
 	$(INSTALL) -m 0644 packaging/man/ronda.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 packaging/man/ronda-inventory.5 packaging/man/ronda-playbook.5 \
@@ -261,6 +311,7 @@ install: $(BUILD)/ronda $(BUILD)/ronda-agent $(UNITS) $(BUILD)/ronda-prune
 # the SSH key); `dpkg --purge` removes those for the package.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ronda $(DESTDIR)$(BINDIR)/ronda-agent \
+		$(addprefix $(DESTDIR)$(BINDIR)/ronda-agent.,aarch64 $(AGENT_ARCHES)) \
 		$(DESTDIR)$(LIBEXECDIR)/ronda-prune \
 		$(DESTDIR)$(MANDIR)/man1/ronda.1 $(DESTDIR)$(MANDIR)/man8/ronda-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/ronda-inventory.5 $(DESTDIR)$(MANDIR)/man5/ronda-playbook.5 \
@@ -273,4 +324,4 @@ deb: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@packaging/debian/build-deb.sh $(BUILD)
 
--include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)
+-include $(shell find build build-san build-fuzz -path build/deps -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -211,13 +211,27 @@ static void last_line(const struct buf *b, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)(e - p), p);
 }
 
+size_t check_self_argv(const struct check_ctx *c, char **argv, const char **path)
+{
+	if (!c->via) {
+		argv[0] = spawn_arg("ronda-agent");
+		*path = c->self;
+		return 1;
+	}
+	argv[0] = spawn_arg(c->via);
+	argv[1] = spawn_arg(c->self);
+	*path = c->via;
+	return 2;
+}
+
 int check_run_isolated(const struct proto_task *t, const struct check_ctx *c,
 		       const struct check_ops *ops, struct check_result *res)
 {
 	struct spawn_res sr;
 	struct spawn_req rq;
 	char *task_json = NULL, what[256], how[128];
-	char *argv[4];
+	char *argv[6];
+	size_t k;
 	json_t *o = NULL, *v;
 	json_error_t jerr;
 	int r;
@@ -228,12 +242,13 @@ int check_run_isolated(const struct proto_task *t, const struct check_ctx *c,
 		r = RONDA_ENOMEM;
 		goto out;
 	}
-	argv[0] = spawn_arg("ronda-agent");
-	argv[1] = spawn_arg("--probe");
-	argv[2] = task_json;
-	argv[3] = NULL;
 	memset(&rq, 0, sizeof(rq));
-	rq.path = c->self;
+	k = check_self_argv(c, argv, &rq.path);
+	argv[k++] = spawn_arg("--probe");
+	argv[k++] = task_json;
+	if (c->unconfined)
+		argv[k++] = spawn_arg("--unconfined");
+	argv[k] = NULL;
 	rq.argv = argv;
 	rq.timeout = t->timeout > 0 ? t->timeout : ops->timeout;
 	rq.grace = 0.2;

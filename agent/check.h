@@ -34,6 +34,11 @@ struct check_ctx {
 					 * (tests), else 0 = the clock */
 	const struct policy *policy;	/* host policy, or NULL */
 	const char *self;		/* path to exec the agent again */
+	const char *via;		/* --via: exec it through this program
+					   (an emulator), with self as its
+					   first argument; NULL: directly */
+	int unconfined;			/* no filter (policy: sandbox optional):
+					   the children may run without one */
 };
 
 struct check_result {
@@ -88,6 +93,13 @@ void check_set_probe_mode(int on);
 
 /* Reads a small file (≤ max bytes) into b (replacing its contents). */
 int check_read_file(const char *path, struct buf *b, size_t max);
+
+/*
+ * The start of the agent's own command line for a child mode: argv gets
+ * "ronda-agent", or VIA and the agent's path; *path is what to exec.
+ * Returns the number of slots used (1 or 2).
+ */
+size_t check_self_argv(const struct check_ctx *c, char **argv, const char **path);
 
 /* Runs an isolated check in a child under its deadline. */
 int check_run_isolated(const struct proto_task *t, const struct check_ctx *c,

@@ -99,13 +99,16 @@ int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
 
 	for (const char *const *f = fixed; f && *f; f++)
 		n++;
-	argv = calloc(n + 6, sizeof(*argv));
+	argv = calloc(n + 8, sizeof(*argv));
 	if (!argv)
 		return RONDA_ENOMEM;
-	argv[k++] = spawn_arg("ronda-agent");
+	memset(&rq, 0, sizeof(rq));
+	k = check_self_argv(c, argv, &rq.path);
 	argv[k++] = spawn_arg("--exec");
 	if (unix_ok)
 		argv[k++] = spawn_arg("--unix");
+	if (c->unconfined)
+		argv[k++] = spawn_arg("--unconfined");
 	argv[k++] = spawn_arg("--");
 	argv[k++] = spawn_arg(exe);
 	for (size_t i = 1; args && i < json_array_size(args); i++)
@@ -113,8 +116,6 @@ int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
 	for (const char *const *f = fixed; f && *f; f++)
 		argv[k++] = spawn_arg(*f);
 	argv[k] = NULL;
-	memset(&rq, 0, sizeof(rq));
-	rq.path = c->self;
 	rq.argv = argv;
 	rq.timeout = timeout;
 	rq.out_max = cap;

@@ -321,6 +321,32 @@ static const char *skip_reason(const struct proto_job *job, size_t i,
 	return buf_data(why);
 }
 
+/*
+ * sandbox_apply failed: may the job run unconfined?  Only if no_new_privs
+ * holds, the kernel (or qemu-user) refused the filter itself, and the
+ * host's policy says "sandbox optional".  Otherwise err says why not.
+ */
+static int unconfined_ok(const struct sandbox_status *sb, const struct policy *pol,
+			 const char *policy_path, struct buf *err)
+{
+	const char *why = sb->n_missing ? sb->missing[sb->n_missing - 1].why : "";
+
+	buf_reset(err);
+	if (sb->no_new_privs && sb->seccomp_refused && pol->sandbox_optional) {
+		log_warn("running unconfined, as the host's policy allows: %s", why);
+		return 1;
+	}
+	if (!sb->no_new_privs)
+		buf_puts(err, "cannot apply the sandbox: no_new_privs failed; refusing to run");
+	else if (sb->seccomp_refused)
+		buf_printf(err, "cannot apply the sandbox: %s; refusing to run unconfined "
+			   "(\"sandbox optional\" in the host's %s would allow it)", why, policy_path);
+	else
+		buf_printf(err, "cannot apply the sandbox: %s; refusing to run",
+			   why[0] ? why : "the seccomp filter could not be built");
+	return 0;
+}
+
 int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 {
 	struct sandbox_status sb;
@@ -368,9 +394,13 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 
 	/* Confinement first: the job is still just bytes. */
 	if (sandbox_apply(sp, &sb) != RONDA_OK) {
-		emit_error(&o, "sandbox", "cannot apply the sandbox (no_new_privs or seccomp); refusing to run");
-		rc = AGENT_EXIT_NOSANDBOX;
-		goto out;
+		if (!unconfined_ok(&sb, &pol, opt->policy_path ? opt->policy_path : POLICY_PATH,
+				   &err)) {
+			emit_error(&o, "sandbox", buf_data(&err));
+			rc = AGENT_EXIT_NOSANDBOX;
+			goto out;
+		}
+		buf_reset(&err);
 	}
 	if (sp == SANDBOX_INSPECT)
 		sandbox_landlock(sp, NULL, opt->no_landlock, &sb, &err);
@@ -387,6 +417,8 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	ctx.now = opt->now;
 	ctx.policy = &pol;
 	ctx.self = opt->self;
+	ctx.via = opt->via;
+	ctx.unconfined = !sb.seccomp;
 	if (opt->builtin_job)
 		job.now = received;
 	if (r == RONDA_OK && sp == SANDBOX_MAINTAIN &&

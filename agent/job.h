@@ -34,6 +34,8 @@ struct agent_opts {
 	int no_landlock;		/* --no-landlock */
 	const char *policy_path;	/* --policy, default POLICY_PATH */
 	const char *self;		/* how to exec the agent again */
+	const char *via;		/* --via PROGRAM: exec it through that
+					   (check_ctx.via) */
 	const char *builtin_job;	/* --self-test: the job text */
 	double now;			/* --now EPOCH (tests); 0 = the clock */
 };

@@ -48,12 +48,13 @@ const char *__asan_default_options(void)
 
 static const char usage[] =
 "usage: ronda-agent run [--profile inspect|maintain] [--watch-stdin]\n"
-"                       [--no-landlock] [--policy FILE] [--now EPOCH] [-v] < job.json\n"
-"       ronda-agent --self-test [--no-landlock] [-v]\n"
+"                       [--no-landlock] [--policy FILE] [--now EPOCH]\n"
+"                       [--via PROGRAM] [-v] < job.json\n"
+"       ronda-agent --self-test [--no-landlock] [--policy FILE] [--via PROGRAM] [-v]\n"
 "       ronda-agent --version | --help\n"
 "internal and test modes:\n"
-"       ronda-agent --probe TASK-JSON\n"
-"       ronda-agent --exec [--unix] -- /ABS/PATH [ARG...]\n"
+"       ronda-agent --probe TASK-JSON [--unconfined]\n"
+"       ronda-agent --exec [--unix] [--unconfined] -- /ABS/PATH [ARG...]\n"
 "       ronda-agent --try-syscall PROFILE[,PROFILE...] NAME...\n"
 "                         (none, inspect, maintain, command, command-unix, landlock)\n"
 "       ronda-agent --bench-spawn N\n"
@@ -64,17 +65,29 @@ static const char usage[] =
 "exit: 0 all ok/warn/skipped, 1 some fail/error, 64 usage, 65 malformed job,\n"
 "      69 sandbox unavailable, 70 internal error, 75 stopped, 78 bad policy.\n";
 
-/* The trampoline: confine with a command profile, then become argv[0]. */
-static int exec_mode(enum sandbox_profile p, char **argv)
+/*
+ * A child mode's confinement.  unconfined: the parent runs without a
+ * filter because the kernel refused it and the policy allowed that
+ * (--unconfined); the child then may too, for the same reason only.
+ */
+static int child_confine(enum sandbox_profile p, int unconfined)
 {
 	struct sandbox_status st;
 
+	sandbox_status_init(&st);
+	if (sandbox_apply(p, &st) == RONDA_OK)
+		return RONDA_OK;
+	return unconfined && st.no_new_privs && st.seccomp_refused ? RONDA_OK : RONDA_ESANDBOX;
+}
+
+/* The trampoline: confine with a command profile, then become argv[0]. */
+static int exec_mode(enum sandbox_profile p, int unconfined, char **argv)
+{
 	if (!argv[0] || argv[0][0] != '/') {
 		fputs("ronda-agent: --exec needs an absolute path\n", stderr);
 		return 126;
 	}
-	sandbox_status_init(&st);
-	if (sandbox_apply(p, &st) != RONDA_OK) {
+	if (child_confine(p, unconfined) != RONDA_OK) {
 		fputs("ronda-agent: cannot apply the command profile; not running it\n", stderr);
 		return 126;
 	}
@@ -83,23 +96,42 @@ static int exec_mode(enum sandbox_profile p, char **argv)
 	return 127;
 }
 
-static int probe_mode(const char *task)
+static int probe_mode(const char *task, int unconfined)
 {
-	struct sandbox_status st;
-
 	/* Started by hand rather than by a confined agent: confine first. */
-	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0) {
-		sandbox_status_init(&st);
-		if (sandbox_apply(SANDBOX_INSPECT, &st) != RONDA_OK)
-			return AGENT_EXIT_NOSANDBOX;
-	}
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0 &&
+	    child_confine(SANDBOX_INSPECT, unconfined) != RONDA_OK)
+		return AGENT_EXIT_NOSANDBOX;
 	return check_probe_main(task) == RONDA_OK ? 0 : AGENT_EXIT_INTERNAL;
+}
+
+/* --exec [--unix] [--unconfined] -- /ABS/PATH [ARG...] */
+static int exec_args(char **argv)
+{
+	enum sandbox_profile p = SANDBOX_COMMAND;
+	int unconfined = 0, i = 2;
+
+	if (argv[i] && strcmp(argv[i], "--unix") == 0) {
+		p = SANDBOX_COMMAND_UNIX;
+		i++;
+	}
+	if (argv[i] && strcmp(argv[i], "--unconfined") == 0) {
+		unconfined = 1;
+		i++;
+	}
+	if (!argv[i] || strcmp(argv[i], "--") != 0 || !argv[i + 1]) {
+		fputs(usage, stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	return exec_mode(p, unconfined, argv + i + 1);
 }
 
 int main(int argc, char **argv)
 {
+	static char self_path[4096];
 	struct agent_opts o;
 	int i, level = RLOG_WARN, self_test = 0;
+	ssize_t n;
 
 	log_init("ronda-agent", RLOG_WARN, 2);
 	memset(&o, 0, sizeof(o));
@@ -117,12 +149,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--probe") == 0 && argc == 3)
-		return probe_mode(argv[2]);
-	if (strcmp(argv[1], "--exec") == 0 && argc >= 4 && strcmp(argv[2], "--") == 0)
-		return exec_mode(SANDBOX_COMMAND, argv + 3);
-	if (strcmp(argv[1], "--exec") == 0 && argc >= 5 && strcmp(argv[2], "--unix") == 0 &&
-	    strcmp(argv[3], "--") == 0)
-		return exec_mode(SANDBOX_COMMAND_UNIX, argv + 4);
+		return probe_mode(argv[2], 0);
+	if (strcmp(argv[1], "--probe") == 0 && argc == 4 && strcmp(argv[3], "--unconfined") == 0)
+		return probe_mode(argv[2], 1);
+	if (strcmp(argv[1], "--exec") == 0)
+		return exec_args(argv);
 	if (strcmp(argv[1], "--try-syscall") == 0 && argc >= 4)
 		return tryscall_main(argv[2], argv + 3);
 	if (strcmp(argv[1], "--bench-spawn") == 0 && argc == 3)
@@ -147,6 +178,12 @@ int main(int argc, char **argv)
 			o.no_landlock = 1;
 		} else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) {
 			o.policy_path = argv[++i];
+		} else if (strcmp(argv[i], "--via") == 0 && i + 1 < argc) {
+			if (argv[++i][0] != '/') {
+				fprintf(stderr, "ronda-agent: --via wants an absolute path, not %s\n", argv[i]);
+				return AGENT_EXIT_USAGE;
+			}
+			o.via = argv[i];
 		} else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc && !self_test) {
 			/* For tests: a static binary cannot be given a fake clock
 			 * by faketime, so age and period decisions take it here. */
@@ -166,6 +203,17 @@ int main(int argc, char **argv)
 		}
 	}
 	log_set_level(level);
+	/* Through --via the agent is an argument, named by its own path
+	 * (qemu-user shows the guest's path in /proc/self/exe). */
+	if (o.via) {
+		n = readlink(SELF, self_path, sizeof(self_path) - 1);
+		if (n <= 0) {
+			fprintf(stderr, "ronda-agent: --via: %s: %s\n", SELF, strerror(errno));
+			return AGENT_EXIT_INTERNAL;
+		}
+		self_path[n] = '\0';
+		o.self = self_path;
+	}
 	if (self_test)
 		o.builtin_job = job_self_test;
 	return job_main(&o, 0, 1);

@@ -73,6 +73,18 @@ int policy_parse(const char *text, struct policy *p, struct buf *err)
 		const char *arg = w;
 		while (arg < e && (*arg == ' ' || *arg == '\t'))
 			arg++;
+		if ((size_t)(w - line) == 7 && !strncmp(line, "sandbox", 7)) {
+			if ((size_t)(e - arg) == 8 && !strncmp(arg, "optional", 8))
+				p->sandbox_optional = 1;
+			else if ((size_t)(e - arg) == 8 && !strncmp(arg, "required", 8))
+				p->sandbox_optional = 0;
+			else {
+				buf_printf(err, "line %zu: want \"sandbox required\" or \"sandbox optional\"",
+					   lineno);
+				return RONDA_ECONFIG;
+			}
+			continue;
+		}
 		if (arg == e || *arg != '/') {
 			buf_printf(err, "line %zu: want \"allow|deny /absolute/path-or-glob\"", lineno);
 			return RONDA_ECONFIG;
@@ -82,7 +94,7 @@ int policy_parse(const char *text, struct policy *p, struct buf *err)
 		else if ((size_t)(w - line) == 4 && !strncmp(line, "deny", 4))
 			r = push(&p->deny, &p->n_deny, arg, (size_t)(e - arg));
 		else {
-			buf_printf(err, "line %zu: unknown directive \"%.*s\" (allow or deny)",
+			buf_printf(err, "line %zu: unknown directive \"%.*s\" (allow, deny or sandbox)",
 				   lineno, (int)(w - line), line);
 			return RONDA_ECONFIG;
 		}

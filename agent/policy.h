@@ -9,10 +9,17 @@
  *     allow /usr/bin/systemctl
  *     allow /usr/lib/nagios/plugins/check_*
  *     deny  /usr/bin/rm
+ *     sandbox optional
  *
  * Patterns are fnmatch(3) globs matched against the canonical absolute path
  * of the executable.  deny wins; if there is any allow line, an executable
  * must match one of them.  Without the file every executable is allowed.
+ *
+ * "sandbox required" (the default) refuses to run a job when the kernel will
+ * not load the seccomp filter; "sandbox optional" runs it unconfined
+ * instead, saying so in the summary: for hosts that cannot confine, such as
+ * an agent under qemu-user, which applies no filter for its guest.  The
+ * last sandbox line wins.  no_new_privs is required either way.
  */
 #ifndef RONDA_POLICY_H
 #define RONDA_POLICY_H
@@ -27,6 +34,8 @@ struct policy {
 	char **allow, **deny;
 	size_t n_allow, n_deny;
 	int present;		/* the file existed */
+	int sandbox_optional;	/* "sandbox optional": run unconfined if the
+				   kernel refuses the filter */
 };
 
 void policy_init(struct policy *p);

@@ -201,12 +201,16 @@ int sandbox_args_load(void)
 	build(&p);
 	if (p.full) {
 		log_error("seccomp: the argument filter does not fit");
+		errno = E2BIG;
 		return RONDA_ESANDBOX;
 	}
 	fp.len = p.n;
 	fp.filter = p.ins;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) < 0) {
-		log_error("seccomp: loading the argument filter: %s", strerror(errno));
+		int e = errno;
+
+		log_error("seccomp: loading the argument filter: %s", strerror(e));
+		errno = e;	/* the caller reports why */
 		return RONDA_ESANDBOX;
 	}
 	return RONDA_OK;

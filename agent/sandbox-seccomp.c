@@ -51,6 +51,12 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
 #endif
+#ifndef SECCOMP_GET_ACTION_AVAIL
+#define SECCOMP_GET_ACTION_AVAIL 2
+#endif
+#ifndef SECCOMP_RET_KILL_PROCESS
+#define SECCOMP_RET_KILL_PROCESS 0x80000000U
+#endif
 #ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
 #define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
 #define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
@@ -280,6 +286,40 @@ out:
 	return r;
 }
 
+/*
+ * The filter was not loaded: recorded with the reason.  Only a kernel
+ * without seccomp filters, or qemu-user, which loads none for its guest
+ * (EINVAL, ENOSYS), sets seccomp_refused: the caller then decides by the
+ * host's policy whether to run unconfined.  Anything else stays fatal.
+ */
+static int refused(struct sandbox_status *st, const char *which, int neg_errno)
+{
+	int none = neg_errno == -EINVAL || neg_errno == -ENOSYS;
+
+	st->seccomp_refused = none;
+	sandbox_missing(st, "seccomp", "the kernel refused the %s filter: %s%s", which,
+			strerror(-neg_errno),
+			none ? " (no seccomp filters here; qemu-user applies none for its guest)" : "");
+	return RONDA_ESANDBOX;
+}
+
+/*
+ * build() failed.  libseccomp asks the kernel which actions it has: where
+ * seccomp(2) itself is missing (qemu-user: ENOSYS) the filter cannot even
+ * be built, which is the kernel's refusal, not ours.
+ */
+static int unbuilt(struct sandbox_status *st, enum sandbox_profile p)
+{
+	uint32_t act = SECCOMP_RET_KILL_PROCESS;
+
+	if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &act) < 0 &&
+	    (errno == ENOSYS || errno == EINVAL))
+		return refused(st, sandbox_profile_name(p), -errno);
+	sandbox_missing(st, "seccomp", "the %s filter could not be built",
+			sandbox_profile_name(p));
+	return RONDA_ESANDBOX;
+}
+
 int sandbox_apply(enum sandbox_profile p, struct sandbox_status *st)
 {
 	scmp_filter_ctx ctx = NULL;
@@ -294,19 +334,20 @@ int sandbox_apply(enum sandbox_profile p, struct sandbox_status *st)
 	st->no_new_privs = 1;
 	r = build(p, &ctx);
 	if (r != RONDA_OK)
-		return r;
+		return unbuilt(st, p);
 	/* First, while the allow list does not yet stand between us and prctl. */
 	if ((p == SANDBOX_INSPECT || p == SANDBOX_MAINTAIN) &&
 	    sandbox_args_load() != RONDA_OK) {
+		r = -errno;
 		seccomp_release(ctx);
-		return RONDA_ESANDBOX;
+		return refused(st, "argument", r);
 	}
 	r = seccomp_load(ctx);
 	seccomp_release(ctx);
 	if (r < 0) {
 		log_error("seccomp: loading the %s filter: %s",
 			  sandbox_profile_name(p), strerror(-r));
-		return RONDA_ESANDBOX;
+		return refused(st, sandbox_profile_name(p), r);
 	}
 	st->seccomp = 1;
 	return RONDA_OK;

@@ -30,7 +30,9 @@
  * get ENOSYS (glibc then falls back), rseq is allowed.
  *
  * A caller must call sandbox_apply() before touching untrusted input; its
- * failure is fatal (RONDA_ESANDBOX).  sandbox_landlock() is best effort and
+ * failure is fatal (RONDA_ESANDBOX), except where the kernel refused the
+ * filter (seccomp_refused) and the host's policy says "sandbox optional"
+ * (policy.h): then the caller may run unconfined, as the status says.  sandbox_landlock() is best effort and
  * records in the status why it could not apply.
  */
 #ifndef RONDA_SANDBOX_H
@@ -63,6 +65,8 @@ struct sandbox_status {
 	const char *profile;	/* profile name, NULL before sandbox_apply */
 	int no_new_privs;	/* 1 once set */
 	int seccomp;		/* 1 once the filter is loaded */
+	int seccomp_refused;	/* the kernel would not load it (missing says
+				   why); the filter was built and is sound */
 	int landlock;		/* 1 once a ruleset is enforced */
 	int landlock_abi;	/* kernel's Landlock ABI, 0 if none */
 	unsigned landlock_features; /* SANDBOX_LL_* enforced */

@@ -4,7 +4,8 @@
 #ifndef RONDA_SANDBOX_INT_H
 #define RONDA_SANDBOX_INT_H
 
-/* Loads the argument filter of inspect and maintain (see sandbox-args.c). */
+/* Loads the argument filter of inspect and maintain (see sandbox-args.c);
+ * on failure errno says why. */
 int sandbox_args_load(void);
 
 #endif

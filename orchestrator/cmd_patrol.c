@@ -63,7 +63,8 @@ static const struct option patrol_long[] = {
 
 struct patrol_ctx {
 	struct engine_cli ec;
-	const char *agent;
+	const char *agents[AGENT_ARCH_MAX];	/* --agent, one per architecture */
+	size_t n_agents;
 	const char *limit;
 	const char *html;
 	const char *remote_tmp;
@@ -77,13 +78,15 @@ static const char check_help[] =
 	"\n"
 	"Runs ad hoc checks through the agent on every host PATTERN selects, for\n"
 	"the question at 3 a.m.: ronda check @web disk:/var:90%% load:2 proc:nginx\n"
-	"The agent is uploaded once to ~/.cache/ronda on each host (named by its\n"
-	"SHA-256) and runs read-only, confined by seccomp.\n"
+	"The agent for the host's architecture (uname -m) is uploaded once to\n"
+	"~/.cache/ronda on each host (named by its SHA-256, gzip-compressed where\n"
+	"the host has gzip) and runs read-only, confined by seccomp.\n"
 	"\n"
 	"%s\n"
 	"Options:\n"
-	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
-	"                           ronda)\n"
+	"      --agent FILE         an agent to push, to hosts of its architecture;\n"
+	"                           repeat for each (default: ronda-agent and\n"
+	"                           ronda-agent.ARCH beside ronda)\n"
 	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
 	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
 	"      --html FILE          also write a self-contained HTML report\n"
@@ -111,8 +114,9 @@ static const char run_help[] =
 	"                           read-only rules\n"
 	"      --tags T1,T2         only tasks with one of these tags\n"
 	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
-	"      --agent FILE         the agent to push (default: ronda-agent beside\n"
-	"                           ronda)\n"
+	"      --agent FILE         an agent to push, to hosts of its architecture;\n"
+	"                           repeat for each (default: ronda-agent and\n"
+	"                           ronda-agent.ARCH beside ronda)\n"
 	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
 	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
 	"      --html FILE          also write a self-contained HTML report\n"
@@ -151,7 +155,11 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 
 	switch (val) {
 	case OPT_AGENT:
-		x->agent = arg;
+		if (x->n_agents == AGENT_ARCH_MAX) {
+			buf_printf(err, "--agent: at most %d agents", AGENT_ARCH_MAX);
+			return RONDA_EINVAL;
+		}
+		x->agents[x->n_agents++] = arg;
 		return RONDA_OK;
 	case OPT_LIMIT:
 		x->limit = arg;
@@ -200,7 +208,7 @@ static void dry_run(FILE *out, const struct target_list *tl, const struct patrol
 static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *tl,
 		  struct patrol_plan *plan)
 {
-	struct agent_bin agent;
+	struct agent_set agents;
 	struct push_ctx pc;
 	struct patrol_host *hosts = NULL;
 	struct host_result *res = NULL;
@@ -211,7 +219,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 
 	if (x->preview)
 		patrol_plan_preview(plan);
-	memset(&agent, 0, sizeof(agent));
+	memset(&agents, 0, sizeof(agents));
 	buf_init(&job, 1 << 20);
 	buf_init(&err, 4096);
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -233,7 +241,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		code = EXIT_OK;
 		goto out;
 	}
-	rc = agent_bin_load(x->agent, &agent, &err);
+	rc = agent_set_load(&agents, x->agents, x->n_agents, &err);
 	if (rc) {
 		fprintf(stderr, "ronda: %s\n", buf_data(&err));
 		code = EXIT_CONFIG;
@@ -252,7 +260,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 							      : PATROL_DEFAULT_TIMEOUT;
 		hosts[i].conn = &res[i];
 	}
-	if (push_ctx_init(&pc, &agent, plan, x->remote_tmp, tl->n, hosts))
+	if (push_ctx_init(&pc, &agents, plan, x->remote_tmp, tl->n, hosts))
 		goto out;
 	pc_ok = 1;
 	if (engine_cli_finish(&x->ec, o, &err)) {
@@ -298,7 +306,7 @@ out:
 		host_result_release(&res[i]);
 	free(hosts);
 	free(res);
-	agent_bin_release(&agent);
+	agent_set_release(&agents);
 	buf_release(&job);
 	buf_release(&err);
 	return code;

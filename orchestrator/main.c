@@ -12,7 +12,9 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "err.h"
 #include "log.h"
+#include "patrol/agent_bin.h"
 #include "ssh/engine.h"
 #include "version.h"
 #include "banned.h"
@@ -37,7 +39,7 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  ronda %s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n"
-	      "  ronda --version      print the version\n"
+	      "  ronda --version      print the version, and each agent with its SHA-256\n"
 	      "  ronda --help         print this help\n"
 	      "  ronda COMMAND --help options of COMMAND\n"
 	      "\n"
@@ -50,13 +52,31 @@ static void usage(FILE *out)
 	      "70 internal error; 78 configuration error.\n", out);
 }
 
+/* The version, the SSH library, and each agent beside ronda with its hash. */
+static int version(void)
+{
+	struct agent_set agents;
+	struct buf err;
+
+	printf("ronda %s\n%s\n", RONDA_VERSION, engine_ssh_library());
+	buf_init(&err, 4096);
+	if (agent_set_load(&agents, NULL, 0, &err) == RONDA_OK) {
+		for (size_t i = 0; i < agents.n; i++)
+			printf("agent %s sha256:%s %s\n", agents.v[i].arch, agents.v[i].sha256,
+			       agents.v[i].path);
+		agent_set_release(&agents);
+	} else {
+		printf("agent: none (%s)\n", buf_data(&err));
+	}
+	buf_release(&err);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	log_init("ronda", RLOG_WARN, 2);
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		printf("ronda %s\n%s\n", RONDA_VERSION, engine_ssh_library());
-		return EXIT_OK;
-	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0)
+		return version();
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
 		usage(stdout);
 		return EXIT_OK;

@@ -8,6 +8,12 @@
 # clang-14 and its runtime (libFuzzer, sanitizers) build the fuzz targets.
 # cmake and xz-utils build libssh2 1.11.1 from Debian 13's source package
 # where the system's is older (packaging/libssh2.sh).
+# gcc-aarch64-linux-gnu (with its libc6-dev-arm64-cross, a static glibc for
+# arm64) cross-builds the aarch64 agent; qemu-user-static runs it here for
+# its tests (suite 24) and for the fleet's aarch64 stand-in host, without
+# registering anything with binfmt_misc.  qemu-system-arm boots Debian's
+# arm64 kernel for suite 25 (packaging/arm64-vm.sh fetches it), and cpio
+# packs that machine's initramfs.
 set -eu
 
 PKGS="build-essential pkg-config file
@@ -16,6 +22,7 @@ libcmocka-dev libseccomp-dev libjansson-dev libc-ares-dev
 openssh-server openssh-client valgrind procps iproute2 bc jq time
 mandoc groff-base man-db dpkg-dev lintian systemd sudo logrotate faketime
 clang-14 libclang-rt-14-dev cmake xz-utils
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static qemu-system-arm cpio
 chromium"
 
 missing=""

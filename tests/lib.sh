@@ -9,6 +9,17 @@ T_FAIL=0
 T_FAILED=()
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
+# RONDA_TEST_ARCH=aarch64: the suites that run the agent directly (20, 60,
+# 61) run the aarch64 agent under qemu-user (tests/tools/qemu-agent) instead;
+# T_ARCH says which one they test.
+T_ARCH=$(uname -m)
+if [ "${RONDA_TEST_ARCH:-}" = aarch64 ]; then
+	T_ARCH=aarch64
+	export RONDA_QEMU_AGENT=$BUILD/ronda-agent.aarch64
+	A=$TOP/tests/tools/qemu-agent
+	# a policy that others may write is refused (a checkout under umask 002)
+	chmod go-w "$TOP/tests/tools/sandbox-optional.cfg"
+fi
 
 echo "[==========] Running suite $T_SUITE."
 t_ok() {

@@ -1,6 +1,6 @@
 # maint-lib.sh - helpers for the rotate/cleanup suites (60-64), sourced
 # after lib.sh.  Each suite works in its own temporary tree $T.
-A=$BUILD/ronda-agent
+A=${A:-$BUILD/ronda-agent}
 T=$(mktemp -d)
 chmod 0755 "$T"
 trap '[ -n "$KEEP" ] || rm -rf "$T"' EXIT

@@ -36,31 +36,44 @@
 #define ST "printf \"\\036RONDA %s\\n\" "
 
 /*
- * $1 sha256, $2 size, $3 profile, $4 become (0/1), $5 remote tmp or "".
+ * $1 profile, $2 become (0/1), $3 remote tmp or "", then one ARCH SHA256
+ * pair per agent ronda has.  uname -m picks the pair (arm64 is aarch64).
  * The cache's permission bits must be 700; setgid inherited from a parent
  * (or sticky) does not matter to a directory only its owner can enter.
+ * "need" says the architecture and whether gzip is there to unpack an
+ * upload.  RONDA_AGENT_VIA, set on the host (an emulator), runs the agent
+ * through that program, which the agent then uses for its own children.
  */
 static const char run_script[] =
-	"umask 077; "
-	"m=$(uname -m); case $m in x86_64|amd64) ;; *) " ST "\"unsupported $m\"; exit 0;; esac; "
-	CACHE_DIR("$5")
+	"umask 077; p=$1 b=$2 r=$3; shift 3; "
+	"m=$(uname -m); case $m in amd64) m=x86_64;; arm64) m=aarch64;; esac; "
+	"s=; while [ $# -ge 2 ]; do if [ \"$1\" = \"$m\" ]; then s=$2; fi; shift 2; done; "
+	"if [ -z \"$s\" ]; then " ST "\"unsupported $m\"; exit 0; fi; "
+	CACHE_DIR("$r")
 	"if [ -L \"$d\" ]; then " ST "\"deploy $d is a symbolic link\"; exit 0; fi; "
 	"mkdir -p \"$d\" 2>/dev/null; "
 	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); a=${o#* }; a=${a#\"${a%???}\"}; "
 	"if [ \"${o%% *} $a\" != \"$(id -u) 700\" ]; then " ST "\"deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
-	"f=\"$d/agent-$1\"; "
+	"f=\"$d/agent-$s\"; w=${RONDA_AGENT_VIA:-}; "
 	"if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then "
 	"h=$(sha256sum < \"$f\"); h=${h%% *}; "
-	"if [ \"$h\" = \"$1\" ]; then " ST "\"run\"; "
-	"if [ \"$4\" = 1 ]; then exec sudo -n -- \"$f\" run --profile \"$3\" --watch-stdin; fi; "
-	"exec \"$f\" run --profile \"$3\" --watch-stdin; fi; "
-	"rm -f \"$f\"; " ST "\"need tampered\"; exit 0; fi; "
-	ST "\"need missing\"";
+	"if [ \"$h\" = \"$s\" ]; then " ST "\"run\"; "
+	"if [ \"$b\" = 1 ]; then exec sudo -n -- ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; fi; "
+	"exec ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; fi; "
+	"rm -f \"$f\"; k=tampered; else k=missing; fi; "
+	"z=raw; if command -v gzip >/dev/null 2>&1; then z=gzip; fi; "
+	ST "\"need $k $m $z\"";
 
-/* $1 sha256, $2 size, $3 remote tmp or "" */
+/*
+ * $1 sha256, $2 size, $3 remote tmp or "", $4 gzip or raw: how the bytes
+ * come.  Size and hash are those of the agent itself, checked once it is
+ * unpacked.
+ */
 static const char upload_script[] =
 	"umask 077; " CACHE_DIR("$3") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
-	"if ! cat > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
+	"if [ \"$4\" = gzip ]; then if ! gzip -dc > \"$t\"; then rm -f \"$t\"; "
+	ST "\"deploy cannot unpack the upload into $t\"; exit 0; fi; "
+	"elif ! cat > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
 	"h=$(sha256sum < \"$t\"); h=${h%% *}; s=$(wc -c < \"$t\"); "
 	"if [ \"$h\" != \"$1\" ] || [ \"$s\" -ne \"$2\" ]; then rm -f \"$t\"; "
 	ST "\"deploy upload arrived damaged: $s bytes, sha256 $h\"; exit 0; fi; "
@@ -91,6 +104,7 @@ struct push_host {
 	size_t line_len;	/* HEAD_LINE or HEAD_BAD: the line's bytes, newline
 				   included, at the start of head */
 	size_t taken;		/* this step's stdout bytes taken */
+	size_t sent;		/* agent bytes the upload step sends */
 	size_t agent_bytes;	/* of those, after the status line */
 	int cut;		/* stdout passed max_output */
 	int parsing;		/* the status said run: parser is live */
@@ -139,17 +153,18 @@ static int expect_init(struct proto_job *job, const struct patrol_plan *plan)
 	return r;
 }
 
-int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
+int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
 		  struct patrol_host *hosts)
 {
 	const char *profile = patrol_plan_profile(plan);
+	const char *tmp = remote_tmp ? remote_tmp : "";
 	char size[32];
-	const char *run[5], *up[3];
+	const char *run[3 + 2 * AGENT_ARCH_MAX], *up[4];
 	int r;
 
 	memset(p, 0, sizeof(*p));
-	p->agent = agent;
+	p->agents = agents;
 	p->plan = plan;
 	p->n = n;
 	p->profile = profile;
@@ -157,7 +172,9 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 	p->max_output = SIZE_MAX;
 	buf_init(&p->run, 1 << 16);
 	buf_init(&p->run_become, 1 << 16);
-	buf_init(&p->upload, 1 << 16);
+	for (size_t a = 0; a < AGENT_ARCH_MAX; a++)
+		for (size_t z = 0; z < 2; z++)
+			buf_init(&p->upload[a][z], 1 << 16);
 	p->jobs = calloc(n ? n : 1, sizeof(*p->jobs));
 	p->host = calloc(n ? n : 1, sizeof(*p->host));
 	if (!p->jobs || !p->host) {
@@ -166,20 +183,29 @@ int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
 	}
 	for (size_t i = 0; i < n; i++)
 		buf_init(&p->jobs[i], PROTO_JOB_MAX + 2);
-	snprintf(size, sizeof(size), "%zu", agent->len);
-	run[0] = up[0] = agent->sha256;
-	run[1] = up[1] = size;
-	run[2] = profile;
-	run[3] = "0";
-	run[4] = up[2] = remote_tmp ? remote_tmp : "";
+	run[0] = profile;
+	run[1] = "0";
+	run[2] = tmp;
+	for (size_t a = 0; a < agents->n; a++) {
+		run[3 + 2 * a] = agents->v[a].arch;
+		run[4 + 2 * a] = agents->v[a].sha256;
+	}
 	r = expect_init(&p->expect, plan);
 	if (r == RONDA_OK)
-		r = script(&p->run, run_script, run, 5);
-	run[3] = "1";
+		r = script(&p->run, run_script, run, 3 + 2 * agents->n);
+	run[1] = "1";
 	if (r == RONDA_OK)
-		r = script(&p->run_become, run_script, run, 5);
-	if (r == RONDA_OK)
-		r = script(&p->upload, upload_script, up, 3);
+		r = script(&p->run_become, run_script, run, 3 + 2 * agents->n);
+	for (size_t a = 0; r == RONDA_OK && a < agents->n; a++) {
+		snprintf(size, sizeof(size), "%zu", agents->v[a].len);
+		up[0] = agents->v[a].sha256;
+		up[1] = size;
+		up[2] = tmp;
+		for (size_t z = 0; r == RONDA_OK && z < 2; z++) {
+			up[3] = z ? "gzip" : "raw";
+			r = script(&p->upload[a][z], upload_script, up, 4);
+		}
+	}
 	if (r)
 		push_ctx_release(p);
 	return r;
@@ -199,7 +225,9 @@ void push_ctx_release(struct push_ctx *p)
 	p->host = NULL;
 	buf_release(&p->run);
 	buf_release(&p->run_become);
-	buf_release(&p->upload);
+	for (size_t a = 0; a < AGENT_ARCH_MAX; a++)
+		for (size_t z = 0; z < 2; z++)
+			buf_release(&p->upload[a][z]);
 	proto_job_release(&p->expect);
 }
 
@@ -469,6 +497,56 @@ static int agent_ran(struct push_ctx *p, size_t i, const struct target *t,
 	return 0;
 }
 
+/* The n-th space-separated word of s[0..len), or 0 if there is none. */
+static int word_at(const char *s, size_t len, int n, const char **w, size_t *wl)
+{
+	const char *e = s + len, *sp;
+
+	for (;; n--) {
+		sp = memchr(s, ' ', (size_t)(e - s));
+		if (!n) {
+			*w = s;
+			*wl = sp ? (size_t)(sp - s) : (size_t)(e - s);
+			return *wl > 0;
+		}
+		if (!sp)
+			return 0;
+		s = sp + 1;
+	}
+}
+
+/*
+ * "need missing|tampered ARCH gzip|raw": the upload of ARCH's agent, as
+ * gzip where the host can unpack it (and it could be made), else raw.
+ */
+static int start_upload(struct push_ctx *p, size_t i, const struct target *t,
+			struct host_result *r, struct engine_step *next,
+			const char *rest, size_t rl)
+{
+	const char *arch, *enc;
+	size_t al, el;
+	struct agent_bin *a;
+	int gz;
+
+	if (!word_at(rest, rl, 1, &arch, &al) || !word_at(rest, rl, 2, &enc, &el))
+		return fail_host(p, i, t, r, RESULT_DEPLOY, "bootstrap asked for an agent "
+				 "without saying which: need ", rest, rl);
+	a = agent_set_find(p->agents, arch, al);
+	if (!a)
+		return fail_host(p, i, t, r, RESULT_DEPLOY, "bootstrap asked for an agent "
+				 "ronda did not offer: ", arch, al);
+	gz = is(enc, el, "gzip") && agent_bin_gzip(a) == RONDA_OK;
+	next->cmd = buf_data(&p->upload[a - p->agents->v][gz]);
+	next->in = gz ? a->gz : a->data;
+	next->inlen = gz ? a->gzlen : a->len;
+	next->eof_after_in = 1;
+	log_debug("%s: uploading the %s agent, %s, %zu bytes", t->name, a->arch,
+		  gz ? "gzip" : "raw", next->inlen);
+	start_step(p, i, t, next, DEPLOY_UPLOAD);
+	p->host[i].sent = next->inlen;
+	return 1;
+}
+
 /* The bootstrap ended: the agent ran, or it is missing (upload once). */
 static int bootstrap_ended(struct push_ctx *p, size_t i, const struct target *t,
 			   struct host_result *r, struct engine_step *next, int after_upload)
@@ -484,11 +562,7 @@ static int bootstrap_ended(struct push_ctx *p, size_t i, const struct target *t,
 		return other_word(p, i, t, r, w, wl, rest, rl);
 	if (after_upload)
 		return fail_host(p, i, t, r, RESULT_DEPLOY, "agent still missing after upload", "", 0);
-	next->cmd = buf_data(&p->upload);
-	next->in = p->agent->data;
-	next->inlen = p->agent->len;
-	next->eof_after_in = 1;
-	return start_step(p, i, t, next, DEPLOY_UPLOAD);
+	return start_upload(p, i, t, r, next, rest, rl);
 }
 
 static int st_run(struct push_ctx *p, size_t i, const struct target *t,
@@ -514,7 +588,7 @@ static int st_upload(struct push_ctx *p, size_t i, const struct target *t,
 		return 0;
 	if (!is(w, wl, "stored"))
 		return other_word(p, i, t, r, w, wl, rest, rl);
-	p->hosts[i].uploaded = p->agent->len;
+	p->hosts[i].uploaded = p->host[i].sent;
 	return start_run(p, i, t, next, DEPLOY_RERUN);
 }
 

@@ -2,15 +2,18 @@
  * deploy.h - getting the agent onto a host and running it there, over the
  * host's one SSH session, as steps of the engine (engine.h).
  *
- * Step "run": a POSIX sh bootstrap checks the architecture and the cache
- * directory $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with --remote-tmp
+ * Step "run": a POSIX sh bootstrap picks the agent for the host's
+ * architecture (uname -m) and checks the cache directory
+ * $HOME/.cache/ronda, or REMOTE_TMP/ronda-UID with --remote-tmp
  * (created with umask 077; refused if it is a symlink, or not ours and
  * 0700), verifies the cached agent-<sha256> by its
  * hash, and execs it with the job already waiting on stdin.  If the agent
- * is missing or does not match its hash, it says so instead.
- * Step "upload": the agent's bytes go to a temporary name, are checked for
- * size and hash, and are renamed into place; older agents are pruned to
- * the newest two.  Then "run" again.
+ * is missing or does not match its hash, it says so instead, and whether
+ * the host has gzip.
+ * Step "upload": the agent's bytes, gzip-compressed where the host has gzip,
+ * go to a temporary name (unpacked), are checked for size and hash, and are
+ * renamed into place; older agents are pruned to the newest two.  Then
+ * "run" again.
  *
  * So a second patrol of the same hosts uploads nothing, concurrent runs
  * never see a partial agent, and a tampered cached agent is replaced, never
@@ -47,7 +50,8 @@ enum deploy_state {
 struct push_host;
 
 struct push_ctx {
-	const struct agent_bin *agent;
+	struct agent_set *agents;	/* one per architecture; gzip made
+					   on the first upload that wants it */
 	const struct patrol_plan *plan;	/* the job, made per host when sent */
 	struct buf *jobs;		/* per host: the job line as sent */
 	size_t n;
@@ -57,7 +61,8 @@ struct push_ctx {
 					   output so far (deploy.c) */
 	size_t max_output;		/* stdout bytes taken per step
 					   (--max-output); SIZE_MAX by default */
-	struct buf run, run_become, upload;	/* the remote command lines */
+	struct buf run, run_become;	/* the remote command lines */
+	struct buf upload[AGENT_ARCH_MAX][2];	/* per agent: raw, gzip */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
 };
 
@@ -66,7 +71,7 @@ struct push_ctx {
  * Each host's job is made when it is sent, so its "now" is the moment the
  * agent receives it and the clock check measures skew, not queueing.
  */
-int push_ctx_init(struct push_ctx *p, const struct agent_bin *agent,
+int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
 		  struct patrol_host *hosts);
 void push_ctx_release(struct push_ctx *p);

@@ -131,4 +131,4 @@ for name in patrol-first patrol-cached; do
 		"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
 		"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
 done
-echo "(first runs uploaded $(median < "$dir/uploaded" | awk '{ printf "%.1f", $1 / 1048576 }') MiB (median): the $(stat -c %s "$top/build/ronda-agent")-byte agent to every host)"
+echo "(first runs uploaded $(median < "$dir/uploaded" | awk -v n="$n" '{ printf "%.1f MiB (median), %.0f bytes per host", $1 / 1048576, $1 / n }'): the $(stat -c %s "$top/build/ronda-agent")-byte agent, gzip-compressed)"

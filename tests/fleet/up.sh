@@ -12,8 +12,11 @@
 #   noauth   sshd that accepts no key            (authentication fails)
 #   drop     proxy that cuts the link after a few KiB of server output
 #   garbage  answers with junk instead of an SSH banner
-# 127.1.0.7 on the good port answers like a good host but claims to be
-# riscv64 (uname -m), for the agent's unsupported-architecture path.
+# 127.1.0.7 on the good port is the aarch64 stand-in: uname -m says
+# aarch64, and its agent (ronda-agent.aarch64) runs under qemu-user through
+# RONDA_AGENT_VIA (nothing is registered with binfmt_misc), with a host
+# policy of its own that says "sandbox optional": qemu-user cannot apply
+# the agent's seccomp filter.
 # Good hosts have bin/hang and bin/flood on their PATH for hang and flood tests,
 # and each its own empty HOME, DIR/home/NAME (fault hosts: DIR/home/default).
 # With -l every good host also gets a log tree in its HOME for rotation and
@@ -100,11 +103,21 @@ chmod 755 "$dir/bin/hang" "$dir/bin/flood"
 mkdir -p "$dir/foreign"
 cat > "$dir/foreign/uname" <<'EOS'
 #!/bin/sh
-# The foreign host (127.1.0.7): a machine ronda has no agent for.
-[ "$1" = -m ] && { echo riscv64; exit 0; }
+# The aarch64 stand-in (127.1.0.7).
+[ "$1" = -m ] && { echo aarch64; exit 0; }
 exec /bin/uname "$@"
 EOS
-chmod 755 "$dir/foreign/uname"
+# RONDA_AGENT_VIA of the stand-in: AGENT run ... gets the stand-in's own
+# policy (it cannot be /etc/ronda/agent.cfg, which every fleet host shares);
+# the agent's children (AGENT --probe, --exec) go through unchanged.
+cat > "$dir/foreign/qemu-agent" <<EOS
+#!/bin/sh
+if [ "\$2" = run ]; then a=\$1; shift 2; exec qemu-aarch64-static "\$a" run --policy "$dir/foreign/agent.cfg" "\$@"; fi
+exec qemu-aarch64-static "\$@"
+EOS
+echo "sandbox optional" > "$dir/foreign/agent.cfg"
+chmod 644 "$dir/foreign/agent.cfg"
+chmod 755 "$dir/foreign/uname" "$dir/foreign/qemu-agent"
 
 # sshd_config common to every fleet sshd.  HOME is an empty directory so
 # root's slow shell start-up files are not measured; RONDA_FLEET_SESSION
@@ -127,10 +140,10 @@ EOC
 				"$(host_addr "$i")" "$dir" "$(host_name "$i")" "$fleet_env" >> "$dir/sshd-$1.conf"
 		done
 	fi
-	# 127.1.0.7 on the good port: a host whose uname -m says riscv64
+	# 127.1.0.7 on the good port: the aarch64 stand-in, with its own HOME
 	if [ "$1" = good ]; then
-		printf 'Match LocalAddress 127.1.0.7\n  SetEnv HOME=%s/home/default PATH=%s/foreign:%s RONDA_FLEET_SESSION=%s\n' \
-			"$dir" "$dir" "$fleet_path" "$dir" >> "$dir/sshd-$1.conf"
+		printf 'Match LocalAddress 127.1.0.7\n  SetEnv HOME=%s/home/arm64 PATH=%s/foreign:%s RONDA_AGENT_VIA=%s/foreign/qemu-agent RONDA_FLEET_SESSION=%s\n' \
+			"$dir" "$dir" "$fleet_path" "$dir" "$dir" >> "$dir/sshd-$1.conf"
 	fi
 	printf 'Match all\n  SetEnv HOME=%s/home/default %s\n' "$dir" "$fleet_env" >> "$dir/sshd-$1.conf"
 }
@@ -139,7 +152,7 @@ host_name() { printf "node%0${width}d" "$1"; }
 width=${#n}; (( width < 3 )) && width=3
 fleet_path="$dir/bin:/usr/local/bin:/usr/bin:/bin"
 fleet_env="PATH=$fleet_path RONDA_FLEET_SESSION=$dir"
-mkdir -p "$dir/home/default"
+mkdir -p "$dir/home/default" "$dir/home/arm64"
 for ((i = 1; i <= n; i++)); do mkdir -p "$dir/home/$(host_name "$i")"; done
 
 # A host's log tree (-l): realistic names and ages, a few hundred KiB.
@@ -163,6 +176,7 @@ if [ $logtree = 1 ]; then
 	# made once, then copied with its times to every host
 	log_tree "$dir/logtree"
 	for ((i = 1; i <= n; i++)); do cp -a "$dir/logtree/." "$dir/home/$(host_name "$i")/"; done
+	cp -a "$dir/logtree/." "$dir/home/arm64/"
 	rm -rf "$dir/logtree"
 fi
 
@@ -215,6 +229,7 @@ add_host badkey 127.1.0.3 $((port + 3)) badkey
 add_host noauth 127.1.0.4 $((port + 4)) noauth
 add_host drop 127.1.0.5 $((port + 5)) drop
 add_host garbage 127.1.0.6 $((port + 6)) garbage
+add_host arm64 127.1.0.7 "$port" arm64
 
 # The same fleet as a ronda inventory: good hosts in group fleet, fault
 # hosts in group faults, each with its address and port.
@@ -227,6 +242,7 @@ add_host garbage 127.1.0.6 $((port + 6)) garbage
 	echo "groups = {"
 	echo "  fleet = { hosts = [ \"node[$(printf "%0${width}d" 1)-$(printf "%0${width}d" "$n")]\" ]; };"
 	echo "  faults = { hosts = [ \"silent\", \"closed\", \"badkey\", \"noauth\", \"drop\", \"garbage\" ]; };"
+	echo "  arm = { hosts = [ \"arm64\" ]; };"
 	echo "};"
 } > "$dir/inventory.cfg"
 

@@ -61,6 +61,19 @@ else
 fi
 if "$BUILD/ronda-agent" --version | grep -q '^ronda-agent '; then t_ok "ronda-agent --version"; else t_fail "ronda-agent --version"; fi
 if "$BUILD/ronda" --version | grep -q '^ronda '; then t_ok "ronda --version"; else t_fail "ronda --version"; fi
+# Every agent that is pushed is stripped and at most 1.5 MiB, and ronda
+# --version lists each with its SHA-256.
+for a in "$BUILD"/ronda-agent "$BUILD"/ronda-agent.*; do
+	[ -e "$a" ] || continue
+	f=$(file -b "$a"); sz=$(stat -c %s "$a"); h=$(sha256sum < "$a" | cut -d' ' -f1)
+	arch=$(case $f in *x86-64*) echo x86_64 ;; *aarch64*) echo aarch64 ;; *) echo "?" ;; esac)
+	if [[ $f == *"statically linked"*", stripped"* ]] && [ "$sz" -le 1572864 ] &&
+		"$BUILD/ronda" --version | grep -qx "agent $arch sha256:$h $a"; then
+		t_ok "${a##*/}: static $arch, stripped, $sz bytes, listed by ronda --version"
+	else
+		t_fail "${a##*/}: static, stripped, at most 1.5 MiB, listed by ronda --version" "$sz bytes: $f; $("$BUILD/ronda" --version | grep agent)"
+	fi
+done
 # ronda needs libssh2 >= 1.11.1 (packaging/libssh2.sh): the one it runs on says so.
 v=$("$BUILD/ronda" --version | sed -n 's/^libssh2 \([0-9.]*\) .*/\1/p')
 if [ -n "$v" ] && [ "$(printf '%s\n1.11.1\n' "$v" | sort -V | head -1)" = 1.11.1 ]; then

@@ -13,6 +13,8 @@ cache="$FLEET_HOMES/node001/.cache/ronda"	# each host has its own HOME
 clear_caches() { rm -rf "$FLEET_HOMES"/*/.cache; }
 sha=$(sha256sum < "$BUILD/ronda-agent" | cut -d' ' -f1)
 size=$(stat -c %s "$BUILD/ronda-agent")
+asha=$(sha256sum < "$BUILD/ronda-agent.aarch64" | cut -d' ' -f1)
+T="$dir/t"; mkdir -p "$T"
 hostline() { jq -c --arg h "$1" 'select(.type == "host" and .host == $h)' "$2"; }
 
 # --- first run uploads, second does not ---------------------------------------
@@ -23,7 +25,17 @@ up=$(jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/first
 n_up=$(jq -s '[.[] | select(.type == "host" and .uploaded_bytes > 0)] | length' "$dir/first.json")
 ok=$(jq -s '[.[] | select(.type == "host" and .verdict == "ok")] | length' "$dir/first.json")
 [ $rc -eq 0 ] && [ "$ok" -eq 30 ] && t_ok "first check: 30 hosts ok" || t_fail "first check: 30 hosts ok" "rc=$rc ok=$ok $(head -3 "$dir/first.err")"
-[ "$n_up" -eq 30 ] && [ "$up" -eq $((30 * size)) ] && t_ok "first run uploaded the agent to each of 30 hosts ($up bytes)" || t_fail "first run uploaded the agent to each host" "up=$up n=$n_up"
+# gzip-compressed (the hosts have gzip): the same bytes to each, at most
+# 0.6 MiB, and unpacked on the host into the agent itself (its hash, below)
+per=$(jq -s -c '[.[] | select(.type == "host") | .uploaded_bytes] | unique' "$dir/first.json")
+gz=$(tr -d '[]' <<<"$per")
+echo "first run: $per bytes per host (the agent is $size)"
+if [ "$n_up" -eq 30 ] && [[ $gz =~ ^[0-9]+$ ]] && [ "$up" -eq $((30 * gz)) ] &&
+	[ "$gz" -le 629145 ] && [ "$gz" -lt "$size" ]; then
+	t_ok "first run uploaded the agent gzip-compressed to each of 30 hosts ($gz of $size bytes each)"
+else
+	t_fail "first run uploaded the agent gzip-compressed to each host" "up=$up n=$n_up per=$per size=$size"
+fi
 [ -x "$cache/agent-$sha" ] && [ "$(sha256sum < "$cache/agent-$sha" | cut -d' ' -f1)" = "$sha" ] && t_ok "cached as agent-<sha256>, verified" || t_fail "cached as agent-<sha256>"
 [ "$(stat -c %a "$cache")" = 700 ] && t_ok "cache directory is 0700" || t_fail "cache directory is 0700" "$(stat -c %a "$cache")"
 "$R" check "${X[@]}" --json 'node[001-030]' disk:/:99% > "$dir/second.json" 2>/dev/null
@@ -72,7 +84,7 @@ printf 'tampered' | dd of="$cache/agent-$sha" bs=1 seek=2000 conv=notrunc 2>/dev
 "$R" check "${X[@]}" --json node001 load:100 > "$dir/t.json" 2>/dev/null
 rc=$?
 [ $rc -eq 0 ] && [ "$(sha256sum < "$cache/agent-$sha" | cut -d' ' -f1)" = "$sha" ] &&
-	[ "$(hostline node001 "$dir/t.json" | jq .uploaded_bytes)" -eq "$size" ] &&
+	[ "$(hostline node001 "$dir/t.json" | jq .uploaded_bytes)" = "$gz" ] &&
 	t_ok "tampered agent replaced by a fresh upload" || t_fail "tampered agent replaced" "rc=$rc"
 
 # --- fault hosts and verdicts ---------------------------------------------------------
@@ -84,6 +96,7 @@ for h in silent closed badkey noauth garbage; do
 	case "$(v $h)" in "unreachable "*) t_ok "$h: unreachable ($(v $h))" ;; *) t_fail "$h unreachable" "$(v $h)" ;; esac
 done
 [ "$(v node017)" = "ok ok" ] && t_ok "good hosts ok beside the faults" || t_fail "good hosts ok beside the faults" "$(v node017)"
+[ "$(v arm64)" = "ok ok" ] && t_ok "the aarch64 stand-in ok beside them" || t_fail "the aarch64 stand-in ok" "$(v arm64)"
 "$R" check "${X[@]}" --json node001 'load:0.000001' > "$dir/f.json" 2>/dev/null; rc=$?
 [ $rc -eq 1 ] && [ "$(jq -r 'select(.type == "task") | .verdict' "$dir/f.json")" = fail ] && t_ok "a failing check: verdict fail, exit 1" || t_fail "a failing check" "rc=$rc"
 
@@ -177,11 +190,60 @@ left=$(cd "$c5" && ls agent-* | sort | tr '\n' ' ')
 want=$(printf 'agent-%s\n' "$sha" aaaa | sort | tr '\n' ' ')
 [ "$left" = "$want" ] && t_ok "upload keeps the newest two agents ($left)" || t_fail "upload keeps the newest two agents" "$left"
 
+# --- one patrol, two architectures: each host gets its own agent ------------------------
+rm -rf "$FLEET_HOMES/arm64/.cache" "$FLEET_HOMES/node002/.cache"
+"$R" run "${X[@]}" --json "$TOP/playbooks/patrol.cfg" --limit 'node002,arm64' > "$dir/mixed.json" 2>"$dir/mixed.err"; rc=$?
+a=$(hostline arm64 "$dir/mixed.json"); x=$(hostline node002 "$dir/mixed.json")
+# Both hosts are this machine: every task must get the same verdict on
+# each (what fails here, no systemd, fails on both), and none an error.
+bad=$(jq -s '[.[] | select(.type == "task" and (.host == "arm64" or .host == "node002") and
+	.verdict == "error")] | length' "$dir/mixed.json")
+tv() { jq -s -c --arg h "$1" '[.[] | select(.type == "task" and .host == $h) | "\(.task)=\(.verdict)"]' "$dir/mixed.json"; }
+ntask=$(jq -s '[.[] | select(.type == "task" and .host == "arm64")] | length' "$dir/mixed.json")
+echo "mixed patrol: rc=$rc, node002 $(jq -c '[.verdict, .facts.arch, .uploaded_bytes]' <<<"$x"), arm64 $(jq -c '[.verdict, .facts.arch, .uploaded_bytes]' <<<"$a"), $ntask tasks on arm64, $bad errors"
+echo "  arm64:   $(tv arm64)"
+echo "  node002: $(tv node002)"
+if [ "$(jq -r .status <<<"$a")" = ok ] && [ "$(jq -r .facts.arch <<<"$a")" = aarch64 ] &&
+	[ "$(jq -r .facts.arch <<<"$x")" = x86_64 ] && [ "$ntask" -gt 5 ] && [ "$bad" -eq 0 ] &&
+	[ "$(tv arm64)" = "$(tv node002)" ] &&
+	[ -x "$FLEET_HOMES/arm64/.cache/ronda/agent-$asha" ] && [ -x "$FLEET_HOMES/node002/.cache/ronda/agent-$sha" ] &&
+	[ "$(sha256sum < "$FLEET_HOMES/arm64/.cache/ronda/agent-$asha" | cut -d' ' -f1)" = "$asha" ]; then
+	t_ok "playbooks/patrol.cfg on node002 (x86_64) and arm64 (aarch64 under qemu-user): each its own agent, the same verdicts, none an error"
+else
+	t_fail "mixed patrol" "rc=$rc $a $(jq -c 'select(.type == "task" and .verdict == "error") | [.host, .task, .message]' "$dir/mixed.json" | head -5)"
+fi
+# qemu-user applied no filter: the agent says so and why, and ran because
+# the stand-in's policy says "sandbox optional"
+sb=$(jq -c '.sandbox | [.seccomp, .complete, (.missing[] | select(.part == "seccomp") | .why)]' <<<"$a")
+[[ $sb == '[false,false,"the kernel refused the inspect filter: Function not implemented'* ]] &&
+	t_ok "arm64: sandbox reported not applied, with the reason: $sb" || t_fail "arm64: sandbox not applied, with the reason" "$sb"
+[ "$(jq -c .sandbox.seccomp <<<"$x")" = true ] && t_ok "node002: sandbox applied" || t_fail "node002: sandbox applied" "$(jq -c .sandbox <<<"$x")"
+# with "sandbox required" it refuses, saying why and what would allow it
+sed -i 's/^sandbox optional$/sandbox required/' "$dir/foreign/agent.cfg"
+"$R" check "${X[@]}" --json arm64 load:100 > "$dir/req.json" 2>/dev/null; rc=$?
+e=$(hostline arm64 "$dir/req.json" | jq -r '"\(.status) \(.error)"')
+sed -i 's/^sandbox required$/sandbox optional/' "$dir/foreign/agent.cfg"
+[ $rc -eq 2 ] && [[ $e == "agent "*"refusing to run unconfined"*"sandbox optional"* ]] &&
+	t_ok "arm64 with 'sandbox required': refused, saying why ($e)" || t_fail "arm64 with 'sandbox required': refused" "rc=$rc $e"
+
 # --- a host of an architecture without an agent: unsupported, nothing uploaded ----------
-: > "$dir/kh_foreign"
-"$R" check -u root -p "$FLEET_PORT" -k "$FLEET_KEY" --known-hosts "$dir/kh_foreign" --hostkeys accept-new \
-	--json 127.1.0.7 load:100 > "$dir/foreign.json" 2>/dev/null; rc=$?
+rm -rf "$FLEET_HOMES/arm64/.cache"
+"$R" check "${X[@]}" --agent "$BUILD/ronda-agent" --json arm64 load:100 > "$dir/foreign.json" 2>/dev/null; rc=$?
 fl=$(jq -c 'select(.type == "host") | [.status, .error, .uploaded_bytes]' "$dir/foreign.json")
-[ $rc -eq 2 ] && [ "$fl" = '["unsupported","no agent for architecture riscv64",0]' ] && t_ok "foreign architecture: unsupported, exit 2, nothing uploaded" || t_fail "foreign architecture" "rc=$rc $fl"
+[ $rc -eq 2 ] && [ "$fl" = '["unsupported","no agent for architecture aarch64",0]' ] && t_ok "no agent offered for the host's architecture: unsupported, exit 2, nothing uploaded" || t_fail "foreign architecture" "rc=$rc $fl"
+
+# --- a host without gzip gets the agent raw -------------------------------------------
+mkdir -p "$T/nogz" "$T/nogz-home"
+for f in /usr/bin/* /bin/*; do
+	case ${f##*/} in gzip|gunzip|zcat|uncompress|zless|zmore|zgrep) ;; *) [ -e "$T/nogz/${f##*/}" ] || ln -s "$f" "$T/nogz/" ;; esac
+done
+source "$TOP/tests/lib-sshd.sh"
+sshd_at nogzip 127.3.5.1 "$dir/host_ed25519" -o "SetEnv=HOME=$T/nogz-home PATH=$T/nogz RONDA_FLEET_SESSION=$dir"
+: > "$dir/kh_nogz"
+"$R" check -u root -p "$(cat "$T/nogzip.port")" -k "$FLEET_KEY" --known-hosts "$dir/kh_nogz" --hostkeys accept-new \
+	--json 127.3.5.1 load:100 > "$dir/nogz.json" 2>/dev/null; rc=$?
+ng=$(jq -c 'select(.type == "host") | [.verdict, .uploaded_bytes]' "$dir/nogz.json")
+[ $rc -eq 0 ] && [ "$ng" = "[\"ok\",$size]" ] && [ "$(sha256sum < "$T/nogz-home/.cache/ronda/agent-$sha" | cut -d' ' -f1)" = "$sha" ] &&
+	t_ok "no gzip on the host: the agent went raw ($size bytes) and runs" || t_fail "no gzip on the host: raw upload" "rc=$rc $ng"
 
 t_finish

@@ -13,7 +13,7 @@ if make -s NODEPS=1 BUILD="$BUILD" install DESTDIR="$D" >"$tmp/log" 2>&1; then t
 else t_fail "make install DESTDIR" "$(tail -5 "$tmp/log")"; fi
 
 missing=""
-for f in $P/bin/ronda $P/bin/ronda-agent $P/libexec/ronda/ronda-prune \
+for f in $P/bin/ronda $P/bin/ronda-agent $P/bin/ronda-agent.aarch64 $P/libexec/ronda/ronda-prune \
 	$P/share/man/man1/ronda.1 $P/share/man/man8/ronda-agent.8 \
 	$P/share/man/man5/ronda-inventory.5 $P/share/man/man5/ronda-playbook.5 \
 	$P/share/doc/ronda/examples/inventory.cfg $P/share/doc/ronda/examples/playbooks/patrol.cfg \
@@ -38,6 +38,14 @@ else
 fi
 
 "$D$P/bin/ronda" --version | grep -q '^ronda ' && t_ok "installed ronda --version" || t_fail "installed ronda --version"
+# ... which lists both agents beside it, with the hashes of the built ones
+v=$("$D$P/bin/ronda" --version)
+if grep -qx "agent x86_64 sha256:$(sha256sum < "$BUILD/ronda-agent" | cut -d' ' -f1) $D$P/bin/ronda-agent" <<<"$v" &&
+	grep -qx "agent aarch64 sha256:$(sha256sum < "$BUILD/ronda-agent.aarch64" | cut -d' ' -f1) $D$P/bin/ronda-agent.aarch64" <<<"$v"; then
+	t_ok "installed ronda --version lists the x86_64 and aarch64 agents with their hashes"
+else
+	t_fail "installed ronda --version lists both agents" "$v"
+fi
 "$D$P/bin/ronda-agent" --version | grep -q '^ronda-agent ' && t_ok "installed ronda-agent --version" || t_fail "installed ronda-agent --version"
 
 # The installed ronda loads the agent beside it before it connects: with

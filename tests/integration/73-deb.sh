@@ -86,6 +86,18 @@ if dpkg_ -i "$deb"; then t_ok "dpkg -i"; else t_fail "dpkg -i"; t_finish; exit; 
 v=$(/usr/bin/ronda --version); va=$(/usr/bin/ronda-agent --version)
 [[ $v == "ronda "* ]] && t_ok "installed: $v" || t_fail "ronda --version" "$v"
 [[ $va == "ronda-agent "* ]] && t_ok "installed: $va" || t_fail "ronda-agent --version" "$va"
+# The package carries every built agent, each named with its hash.
+want=""
+for a in "$BUILD"/ronda-agent "$BUILD"/ronda-agent.*; do
+	[ -e "$a" ] || continue
+	ff=$(file -b "$a"); arch=$(case $ff in *x86-64*) echo x86_64 ;; *aarch64*) echo aarch64 ;; esac)
+	want="$want agent $arch sha256:$(sha256sum < "/usr/bin/${a##*/}" 2>/dev/null | cut -d' ' -f1) /usr/bin/${a##*/}"
+done
+got=$(grep '^agent ' <<<"$v" | tr '\n' ' ')
+[[ $want == *aarch64* ]] && [ "$got" = "${want# } " ] && t_ok "the package carries every built agent:$want" \
+	|| t_fail "the package carries every built agent" "want:$want got: $got"
+file -b /usr/bin/ronda-agent.aarch64 | grep -q 'ARM aarch64.*statically linked' && t_ok "/usr/bin/ronda-agent.aarch64 is a static aarch64 executable" \
+	|| t_fail "/usr/bin/ronda-agent.aarch64" "$(file -b /usr/bin/ronda-agent.aarch64 2>&1)"
 m=$(man -w ronda 2>&1)
 [ "$m" = /usr/share/man/man1/ronda.1.gz ] && t_ok "man -w ronda: $m" || t_fail "man -w ronda" "$m"
 m=""

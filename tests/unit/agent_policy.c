@@ -103,16 +103,49 @@ static void test_lines(void **state)
 	policy_release(&p);
 	buf_reset(&err);
 	assert_int_equal(policy_parse("allow /a\nAllow /b\n", &p, &err), RONDA_ECONFIG);
-	assert_string_equal(buf_data(&err), "line 2: unknown directive \"Allow\" (allow or deny)");
+	assert_string_equal(buf_data(&err), "line 2: unknown directive \"Allow\" (allow, deny or sandbox)");
 	policy_release(&p);
 	buf_reset(&err);
 	assert_int_equal(policy_parse("allowed /b\n", &p, &err), RONDA_ECONFIG);
-	assert_string_equal(buf_data(&err), "line 1: unknown directive \"allowed\" (allow or deny)");
+	assert_string_equal(buf_data(&err), "line 1: unknown directive \"allowed\" (allow, deny or sandbox)");
 	policy_release(&p);
 	buf_reset(&err);
 	assert_int_equal(policy_parse("den /b\n", &p, &err), RONDA_ECONFIG);
-	assert_string_equal(buf_data(&err), "line 1: unknown directive \"den\" (allow or deny)");
+	assert_string_equal(buf_data(&err), "line 1: unknown directive \"den\" (allow, deny or sandbox)");
 	policy_release(&p);
+	buf_release(&err);
+}
+
+/* sandbox optional|required: the last line wins; nothing else is taken. */
+static void test_sandbox_line(void **state)
+{
+	struct policy p;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 1024);
+	policy_init(&p);
+	assert_int_equal(policy_parse("allow /a\n", &p, &err), RONDA_OK);
+	assert_false(p.sandbox_optional);	/* required unless said */
+	policy_release(&p);
+	assert_int_equal(policy_parse("  sandbox\toptional \r\nallow /a\n", &p, &err), RONDA_OK);
+	assert_true(p.sandbox_optional);
+	assert_int_equal(p.n_allow, 1);
+	policy_release(&p);
+	assert_int_equal(policy_parse("sandbox optional\nsandbox required\n", &p, &err), RONDA_OK);
+	assert_false(p.sandbox_optional);
+	policy_release(&p);
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const bad[] = { "sandbox\n", "sandbox off\n",
+						   "sandbox optional please\n" };
+
+		buf_reset(&err);
+		assert_int_equal(policy_parse(bad[i], &p, &err), RONDA_ECONFIG);
+		assert_string_equal(buf_data(&err),
+				    "line 1: want \"sandbox required\" or \"sandbox optional\"");
+		assert_false(p.sandbox_optional);
+		policy_release(&p);
+	}
 	buf_release(&err);
 }
 
@@ -313,6 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decisions),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_sandbox_line),
 		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_bad_line, setup, teardown),

@@ -31,7 +31,7 @@
 #define RS "\036RONDA "
 
 struct dep {
-	struct agent_bin agent;
+	struct agent_set agents;
 	struct patrol_plan plan;
 	struct patrol_host h;
 	struct host_result r;
@@ -47,9 +47,12 @@ static void dep_init(struct dep *d, int become)
 	json_error_t je;
 
 	memset(d, 0, sizeof(*d));
-	d->agent.data = (char *)(uintptr_t)"\177ELF";
-	d->agent.len = 4;
-	memset(d->agent.sha256, 'a', 64);
+	d->agents.n = 1;
+	d->agents.v[0].data = (char *)(uintptr_t)"\177ELF";
+	d->agents.v[0].len = 4;
+	d->agents.v[0].arch = "x86_64";
+	d->agents.v[0].gz_failed = 1;	/* raw unless a test makes the gzip */
+	memset(d->agents.v[0].sha256, 'a', 64);
 	d->t.name = (char *)(uintptr_t)"h";
 	d->t.port = 22;
 	d->t.become = become;
@@ -57,7 +60,7 @@ static void dep_init(struct dep *d, int become)
 	d->plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
 				   "{\"check\":\"load\"}]", 0, &je);
 	assert_non_null(d->plan.tasks);
-	assert_int_equal(push_ctx_init(&d->pc, &d->agent, &d->plan, NULL, 1, &d->h), RONDA_OK);
+	assert_int_equal(push_ctx_init(&d->pc, &d->agents, &d->plan, NULL, 1, &d->h), RONDA_OK);
 	buf_init(&d->r.out, 1 << 20);
 	buf_init(&d->r.err, 1 << 20);
 	assert_int_equal(push_plan(&d->pc, 0, &d->t, &d->r, 0, &d->next), 1);
@@ -133,9 +136,9 @@ static void upload_then_run(const char *need)
 
 	dep_init(&d, 0);
 	assert_int_equal(ran(&d, need, NULL), 1);
-	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload));
-	assert_ptr_equal(d.next.in, d.agent.data);
-	assert_int_equal(d.next.inlen, d.agent.len);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][0]));
+	assert_ptr_equal(d.next.in, d.agents.v[0].data);
+	assert_int_equal(d.next.inlen, d.agents.v[0].len);
 	assert_int_equal(d.next.eof_after_in, 1);
 	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
 	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.run));
@@ -151,13 +154,87 @@ static void upload_then_run(const char *need)
 static void test_missing_uploads(void **state)
 {
 	(void)state;
-	upload_then_run(RS "need missing\n");
+	upload_then_run(RS "need missing x86_64 raw\n");
+}
+
+static void verdict(int become, const char *out, const char *err, enum host_status want,
+		    const char *why);
+
+/* A host with gzip gets the agent compressed; its size is what was sent. */
+static void test_gzip_upload(void **state)
+{
+	struct dep d;
+	char *gz;
+
+	(void)state;
+	dep_init(&d, 0);
+	d.agents.v[0].gz_failed = 0;
+	assert_int_equal(ran(&d, RS "need missing x86_64 gzip\n", NULL), 1);
+	gz = d.agents.v[0].gz;
+	assert_non_null(gz);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][1]));
+	assert_non_null(strstr(d.next.cmd, "gzip -dc"));
+	assert_non_null(strstr(d.next.cmd, " 'aaaa"));	/* the hash of the agent itself */
+	assert_ptr_equal(d.next.in, gz);
+	assert_int_equal(d.next.inlen, d.agents.v[0].gzlen);
+	/* a gzip stream: magic, deflate */
+	assert_true(d.agents.v[0].gzlen > 10);
+	assert_int_equal((unsigned char)gz[0], 0x1f);
+	assert_int_equal((unsigned char)gz[1], 0x8b);
+	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
+	assert_int_equal(d.h.uploaded, d.agents.v[0].gzlen);
+	assert_int_equal(ran(&d, RS "run\n" AGENT_OK, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	dep_release(&d);
+	free(gz);
+}
+
+/* The bootstrap names the architecture; ronda sends that one's agent. */
+static void test_upload_by_arch(void **state)
+{
+	static const char arm[] = "\177ELF-arm";
+	struct dep d;
+
+	(void)state;
+	dep_init(&d, 0);
+	/* run_script lists every agent's arch and hash */
+	assert_non_null(strstr(buf_data(&d.pc.run), " 'x86_64' 'aaaa"));
+	dep_release(&d);
+
+	dep_init(&d, 0);
+	push_ctx_release(&d.pc);
+	d.agents.n = 2;
+	d.agents.v[1] = d.agents.v[0];
+	d.agents.v[1].arch = "aarch64";
+	d.agents.v[1].data = (char *)(uintptr_t)arm;
+	d.agents.v[1].len = sizeof(arm) - 1;
+	memset(d.agents.v[1].sha256, 'b', 64);
+	assert_int_equal(push_ctx_init(&d.pc, &d.agents, &d.plan, NULL, 1, &d.h), RONDA_OK);
+	assert_non_null(strstr(buf_data(&d.pc.run), " 'x86_64' 'aaaa"));
+	assert_non_null(strstr(buf_data(&d.pc.run), " 'aarch64' 'bbbb"));
+	d.step = 0;
+	assert_int_equal(push_plan(&d.pc, 0, &d.t, &d.r, 0, &d.next), 1);
+	assert_int_equal(ran(&d, RS "need missing aarch64 raw\n", NULL), 1);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[1][0]));
+	assert_non_null(strstr(d.next.cmd, " 'bbbb"));
+	assert_ptr_equal(d.next.in, arm);
+	assert_int_equal(d.next.inlen, sizeof(arm) - 1);
+	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
+	assert_int_equal(d.h.uploaded, sizeof(arm) - 1);
+	dep_release(&d);
+
+	verdict(0, RS "need missing riscv64 gzip\n", NULL, RESULT_DEPLOY,
+		"bootstrap asked for an agent ronda did not offer: riscv64");
+	verdict(0, RS "need missing\n", NULL, RESULT_DEPLOY,
+		"bootstrap asked for an agent without saying which: need missing");
+	verdict(0, RS "need missing x86_64\n", NULL, RESULT_DEPLOY,
+		"bootstrap asked for an agent without saying which: need missing x86_64");
 }
 
 static void test_hash_mismatch_uploads(void **state)
 {
 	(void)state;
-	upload_then_run("welcome\n" RS "need tampered\n");
+	upload_then_run("welcome\n" RS "need tampered x86_64 gzip\n");
 }
 
 /* The host's verdict from one bootstrap answer. */
@@ -205,16 +282,16 @@ static void test_upload_fails(void **state)
 
 	(void)state;
 	dep_init(&d, 0);
-	assert_int_equal(ran(&d, RS "need missing\n", NULL), 1);
+	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 1);
 	assert_int_equal(ran(&d, RS "deploy upload arrived damaged: 3 bytes, sha256 ab\n", NULL), 0);
 	assert_int_equal(d.r.status, RESULT_DEPLOY);
 	assert_string_equal(d.r.why, "upload arrived damaged: 3 bytes, sha256 ab");
 	dep_release(&d);
 
 	dep_init(&d, 0);
-	assert_int_equal(ran(&d, RS "need missing\n", NULL), 1);
+	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 1);
 	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
-	assert_int_equal(ran(&d, RS "need missing\n", NULL), 0);
+	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 0);
 	assert_int_equal(d.r.status, RESULT_DEPLOY);
 	assert_string_equal(d.r.why, "agent still missing after upload");
 	dep_release(&d);
@@ -335,6 +412,8 @@ int main(void)
 		cmocka_unit_test(test_cached_agent_runs),
 		cmocka_unit_test(test_missing_uploads),
 		cmocka_unit_test(test_hash_mismatch_uploads),
+		cmocka_unit_test(test_gzip_upload),
+		cmocka_unit_test(test_upload_by_arch),
 		cmocka_unit_test(test_bootstrap_words),
 		cmocka_unit_test(test_upload_fails),
 		cmocka_unit_test(test_agent_error),

@@ -237,7 +237,7 @@ static void test_hostile_lines(void **state)
 static void test_raw_output_released(void **state)
 {
 	static const char out[] = "an rc file said hello\n\036RONDA run\n" FACTS R_DISK("ok") R_LOAD("ok") SUM(2, 0, 0, 0, 0, 2, "");
-	struct agent_bin agent = { .data = (char *)(uintptr_t)"\177ELF", .len = 4 };
+	struct agent_set agents = { .n = 1 };
 	struct target t = { .name = (char *)(uintptr_t)"h", .port = 22 };
 	struct patrol_plan plan;
 	struct patrol_host h;
@@ -250,12 +250,15 @@ static void test_raw_output_released(void **state)
 	memset(&h, 0, sizeof(h));
 	memset(&r, 0, sizeof(r));
 	memset(&next, 0, sizeof(next));
-	memset(agent.sha256, 'a', 64);
+	agents.v[0].data = (char *)(uintptr_t)"\177ELF";
+	agents.v[0].len = 4;
+	agents.v[0].arch = "x86_64";
+	memset(agents.v[0].sha256, 'a', 64);
 	patrol_plan_init(&plan);
 	plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
 				"{\"check\":\"load\"}]", 0, &je);
 	assert_non_null(plan.tasks);
-	assert_int_equal(push_ctx_init(&pc, &agent, &plan, NULL, 1, &h), RONDA_OK);
+	assert_int_equal(push_ctx_init(&pc, &agents, &plan, NULL, 1, &h), RONDA_OK);
 	/* authenticated: the bootstrap is the first step */
 	assert_int_equal(push_plan(&pc, 0, &t, &r, 0, &next), 1);
 	buf_init(&r.out, 1 << 20);
