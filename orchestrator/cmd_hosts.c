@@ -118,6 +118,7 @@ static int extras(json_t *o, const struct target *t)
 	      json_object_set_new(o, "hostkeys", json_string(hostkeys[t->hostkeys - 1]))) ||
 	     (t->no_agent && json_object_set_new(o, "no_agent", json_true())) ||
 	     set_str(o, "hostkey_alias", t->hostkey_alias) ||
+	     set_str(o, "identity_agent", t->identity_agent) ||
 	     set_str(o, "known_hosts", t->known_hosts) || set_str(o, "kex", t->kex) ||
 	     set_str(o, "hostkey_algorithms", t->hostkey_algorithms) ||
 	     set_str(o, "ciphers", t->ciphers) || set_str(o, "macs", t->macs) ||

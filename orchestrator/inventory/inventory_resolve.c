@@ -164,6 +164,12 @@ static void from_ssh_only(const struct inventory *inv, struct target_list *l,
 		SSH_SRC(TF_NO_AGENT, so->src[SSHO_IDENTITIESONLY] && so->identities_only ?
 			SSHO_IDENTITIESONLY : SSHO_IDENTITYAGENT);
 	}
+	if (so->src[SSHO_IDENTITYAGENT] && so->identity_agent &&
+	    strcmp(so->identity_agent, "none") != 0 && !t->no_agent &&
+	    !(getenv("SSH_AUTH_SOCK") && strcmp(so->identity_agent, getenv("SSH_AUTH_SOCK")) == 0)) {
+		t->identity_agent = so->identity_agent;
+		SSH_SRC(TF_IDENTITY_AGENT, SSHO_IDENTITYAGENT);
+	}
 	if (so->src[SSHO_HOSTKEYALIAS] && so->host_key_alias) {
 		t->hostkey_alias = so->host_key_alias;
 		SSH_SRC(TF_HOSTKEY_ALIAS, SSHO_HOSTKEYALIAS);
@@ -206,11 +212,6 @@ static void unsupported(const struct ssh_options *so)
 	if (so->src[SSHO_CERTIFICATEFILE])
 		log_warn("%s: CertificateFile is not supported by ronda; it offers "
 			 "KEY-cert.pub beside each key, as ssh does", so->src[SSHO_CERTIFICATEFILE]);
-	if (so->src[SSHO_IDENTITYAGENT] && so->identity_agent &&
-	    strcmp(so->identity_agent, "none") != 0 &&
-	    strcmp(so->identity_agent, "SSH_AUTH_SOCK") != 0)
-		log_warn("%s: IdentityAgent other than none or SSH_AUTH_SOCK is not "
-			 "supported by ronda; it uses $SSH_AUTH_SOCK", so->src[SSHO_IDENTITYAGENT]);
 	for (size_t i = 0; i < so->warnings.n; i++)
 		log_warn("%s", so->warnings.v[i]);
 	for (size_t i = 0; i < so->notes.n; i++)

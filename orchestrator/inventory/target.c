@@ -45,7 +45,7 @@ static const char *const field_names[TF_COUNT] = {
 	[TF_HOSTKEY_ALIAS] = "hostkey_alias", [TF_KNOWN_HOSTS] = "known_hosts",
 	[TF_KEX] = "kex", [TF_HOSTKEY_ALGORITHMS] = "hostkey_algorithms",
 	[TF_CIPHERS] = "ciphers", [TF_MACS] = "macs", [TF_FAMILY] = "address_family",
-	[TF_GLOBAL_KNOWN_HOSTS] = "global_known_hosts",
+	[TF_GLOBAL_KNOWN_HOSTS] = "global_known_hosts", [TF_IDENTITY_AGENT] = "identity_agent",
 };
 
 const char *target_field_name(enum target_field f)
@@ -83,6 +83,7 @@ void target_release(struct target *t)
 	free(t->jump);
 	free(t->proxy_command);
 	free(t->hostkey_alias);
+	free(t->identity_agent);
 	free(t->known_hosts);
 	free(t->kex);
 	free(t->hostkey_algorithms);
@@ -139,6 +140,7 @@ static int copy_target(struct target *dst, const struct target *t)
 	    dup_opt(t->user, &c.user) || dup_opt(t->jump, &c.jump) ||
 	    dup_opt(t->proxy_command, &c.proxy_command) || dup_opt(t->host, &c.host) ||
 	    dup_opt(t->hostkey_alias, &c.hostkey_alias) ||
+	    dup_opt(t->identity_agent, &c.identity_agent) ||
 	    dup_opt(t->known_hosts, &c.known_hosts) || dup_opt(t->kex, &c.kex) ||
 	    dup_opt(t->hostkey_algorithms, &c.hostkey_algorithms) ||
 	    dup_opt(t->ciphers, &c.ciphers) || dup_opt(t->macs, &c.macs))

@@ -604,6 +604,38 @@ static void conn_setup(struct conn *c, struct engine *e, size_t i,
 
 static void result_init(struct host_result *r, size_t max_output);
 
+/*
+ * The keys of each IdentityAgent that ssh_config names for a host, once
+ * per socket, marked with it (the host's string: it outlives the run).
+ */
+static int other_agents(struct engine *e, const struct target_list *tl)
+{
+	for (size_t i = 0; i < tl->n + tl->n_jumps; i++) {
+		const struct target *t = i < tl->n ? &tl->v[i] : &tl->jumps[i - tl->n];
+		struct agent_keys mine;
+		int seen = 0, r;
+
+		if (!t->identity_agent)
+			continue;
+		for (size_t k = 0; k < e->akeys.n && !seen; k++)
+			seen = e->akeys.v[k].sock && strcmp(e->akeys.v[k].sock, t->identity_agent) == 0;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const struct target *u = j < tl->n ? &tl->v[j] : &tl->jumps[j - tl->n];
+
+			seen = u->identity_agent && strcmp(u->identity_agent, t->identity_agent) == 0;
+		}
+		if (seen)
+			continue;
+		memset(&mine, 0, sizeof(mine));
+		sshagent_list(t->identity_agent, 2.0, &mine);
+		r = sshagent_keys_take(&e->akeys, &mine, t->identity_agent);
+		sshagent_keys_release(&mine);
+		if (r)
+			return r;
+	}
+	return RONDA_OK;
+}
+
 /* Bastions: a conn each, and every host and bastion behind one counted as its user. */
 static int jumps_setup(struct engine *e, const struct target_list *tl)
 {
@@ -693,8 +725,12 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	r = ident_set_load(&e.ids, tl);
 	if (r)
 		goto out;
-	if (o->use_agent)
+	if (o->use_agent) {
 		sshagent_list(NULL, 2.0, &e.akeys);
+		r = other_agents(&e, tl);
+		if (r)
+			goto out;
+	}
 	r = keyunlock_start(&e.unlocked, &e.ids, &e.akeys);
 	if (r == RONDA_OK && e.unlocked.n_keys) {
 		struct agent_keys mine;

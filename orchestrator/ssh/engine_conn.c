@@ -460,6 +460,25 @@ static int offer_file(struct conn *c, const char *user, const struct ident *id, 
 }
 
 /*
+ * Whether the host may be offered agent key k: ronda's own agent holds
+ * only identity files it unlocked, so always; otherwise the keys of the
+ * host's IdentityAgent, or of $SSH_AUTH_SOCK, and none with IdentitiesOnly
+ * or IdentityAgent none.
+ */
+static int agent_key_for(const struct conn *c, const struct agent_key *k)
+{
+	const char *mine = c->e->unlocked.sock[0] ? c->e->unlocked.sock : NULL;
+
+	if (k->sock && mine && strcmp(k->sock, mine) == 0)
+		return 1;
+	if (c->t->no_agent)
+		return 0;
+	if (c->t->identity_agent)
+		return k->sock && strcmp(k->sock, c->t->identity_agent) == 0;
+	return !k->sock;
+}
+
+/*
  * Keys from ssh-agent first, then identity files, as OpenSSH does; each
  * file's KEY-cert.pub before the key itself.  Slot c->ident counts agent
  * keys, then two per file (certificate, key).
@@ -478,9 +497,7 @@ enum advance st_auth(struct conn *c)
 		if (c->ident < na) {
 			const struct agent_key *k = &c->e->akeys.v[c->ident];
 
-			/* IdentitiesOnly / IdentityAgent none: not the user's agent
-			   (ronda's own holds only the identity files it unlocked) */
-			if (c->t->no_agent && !k->sock) {
+			if (!agent_key_for(c, k)) {
 				c->ident++;
 				continue;
 			}

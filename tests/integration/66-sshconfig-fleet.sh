@@ -210,4 +210,22 @@ kill "$SSH_AGENT_PID" 2>/dev/null
 [ $rc -eq 0 ] && ! grep -q "offering ssh-agent" "$T/only.err" && grep -q "offering ssh-agent" "$T/any.err" &&
 	t_ok "IdentitiesOnly yes: no ssh-agent key offered" || t_fail "IdentitiesOnly" "rc=$rc $(grep offering "$T/only.err" | head -2)"
 
+# --- IdentityAgent: another agent's keys instead of $SSH_AUTH_SOCK's --------------
+eval "$(ssh-agent -s)" > /dev/null		# $SSH_AUTH_SOCK: a stray key only
+ssh-add -q "$T/stray" 2>/dev/null
+ssh-agent -s > "$T/other.env"
+other=$(sed -n 's/^SSH_AUTH_SOCK=\([^;]*\);.*/\1/p' "$T/other.env")
+other_pid=$(sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' "$T/other.env")
+SSH_AUTH_SOCK=$other ssh-add -q "$FLEET_KEY" 2>/dev/null
+for a in mine theirs; do
+	{ printf 'Host %s\n  HostName 127.0.0.2\n  User root\n  Port %s\n  IdentityFile %s/none\n  UserKnownHostsFile %s\n' \
+		"$a" "$FLEET_PORT" "$T" "$T/kh"
+	  [ $a = theirs ] && printf '  IdentityAgent %s\n' "$other"; } >> "$T/config7"
+done
+"$R" exec -F "$T/config7" --json 'mine,theirs' -- true > "$T/agent.json" 2>/dev/null
+kill "$SSH_AGENT_PID" "$other_pid" 2>/dev/null
+[ "$(js 'select(.host == "theirs") | .status' "$T/agent.json")" = ok ] &&
+	[ "$(js 'select(.host == "mine") | .status' "$T/agent.json")" = auth ] &&
+	t_ok "IdentityAgent: that agent's key logs in, \$SSH_AUTH_SOCK's does not" || t_fail "IdentityAgent" "$(cat "$T/agent.json")"
+
 t_finish
