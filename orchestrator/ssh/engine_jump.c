@@ -42,6 +42,7 @@ struct relay {
 	struct buf down;	/* from the channel, not yet taken by the socket */
 	struct buf up;		/* from the socket, not yet taken by the channel */
 	int down_eof;		/* the far end sent EOF: our socket's write side shut */
+	int rx;			/* the socket was readable: worth a read() */
 	int closing;		/* the channel is being closed */
 	struct relay *next;
 };
@@ -411,7 +412,12 @@ static int pump_up(struct relay *r)
 		buf_consume(&r->up, (size_t)w);
 		return w > 0;
 	}
+	/* a pass visits every relay: only those whose socket woke us read it */
+	if (!r->rx)
+		return 0;
 	n = read(r->fd, tmp, sizeof(tmp));
+	if (n < 0 && errno == EAGAIN)
+		r->rx = 0;
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -1;
 	if (n == 0)
@@ -512,7 +518,8 @@ static void relay_io_cb(struct ev_loop *loop, ev_io *w, int revents)
 	struct relay *r = w->data;
 
 	(void)loop;
-	(void)revents;
+	if (revents & EV_READ)
+		r->rx = 1;
 	conn_kick(r->j);
 }
 
