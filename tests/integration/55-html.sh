@@ -19,13 +19,13 @@ page="$dir/html/patrol.html"
 [ "$(ls "$dir/html")" = patrol.html ] && t_ok "nothing left beside the page" || t_fail "nothing left beside the page" "$(ls "$dir/html")"
 grep -q '<h1>ronda patrol: nightly patrol</h1>' "$page" && t_ok "header names the playbook" || t_fail "header names the playbook"
 miss=""
-for h in node001 node008 silent closed badkey noauth garbage; do
+for h in node001 node008 silent closed badkey noauth garbage arm64; do
 	grep -q ">$h</a>" "$page" || miss="$miss $h"
 done
 [ -z "$miss" ] && t_ok "grid has every host" || t_fail "grid has every host" "missing:$miss"
 grep -q 'class="v-unreachable" title="closed: unreachable &#8212; connect to' "$page" &&
 	t_ok "an unreachable host is grey with its cause on hover" || t_fail "unreachable host cell"
-[ "$(grep -c '<details id="h' "$page")" -eq 14 ] && t_ok "one <details> per host" || t_fail "one <details> per host" "$(grep -c '<details id="h' "$page")"
+[ "$(grep -c '<details id="h' "$page")" -eq 15 ] && t_ok "one <details> per host" || t_fail "one <details> per host" "$(grep -c '<details id="h' "$page")"
 if grep -qiE '<script|<link|<img|<iframe|src="|https?://' "$page"; then
 	t_fail "no script, no external asset" "$(grep -oiE '<script|<link|<img|<iframe|src="|https?://' "$page" | head -3)"
 else

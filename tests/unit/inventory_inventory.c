@@ -106,6 +106,10 @@ static void test_errors_name_file_and_line(void **state)
 	expect_cfg_error("groups = {\n a = {\n  children = [ \"b\" ];\n };\n"
 			 " b = {\n  children = [ \"c\" ];\n };\n c = {\n  children = [ \"a\" ];\n };\n};\n",
 			 9, "child groups form a cycle: a -> b -> c -> a");
+	/* libconfig would exit() on these, inside its scanner */
+	expect_cfg_error("hosts = ( \"a\" );\n@include \".\"\n", 2, "not a regular file");
+	expect_cfg_error("@include \"\"\n", 1, "no file name");
+	expect_cfg_error("\n @include \"no-such-file.cfg\"\n", 2, "no such file");
 	/* libconfig's own checks keep the line too. */
 	expect_cfg_error("hosts = ( \"a\" );\n\ngroups = {\n w = { }\n", 5, "syntax error");
 	expect_cfg_error("groups = {\n w = { };\n w = { };\n};\n", 3, "duplicate setting");
