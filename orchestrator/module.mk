@@ -16,7 +16,7 @@ ORCH_SRCS := \
 	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c \
 	orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c \
 	orchestrator/output/fold.c orchestrator/output/prom.c orchestrator/output/html.c \
-	orchestrator/output/diff.c \
+	orchestrator/output/diff.c orchestrator/output/lines.c orchestrator/output/live.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
 	orchestrator/cmd_diff.c
 ORCH_MAIN := orchestrator/main.c
