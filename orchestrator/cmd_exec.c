@@ -208,7 +208,7 @@ static int read_input(const struct exec_ctx *x, const struct cli_opts *o, struct
 	const char *what = x->script ? x->script : "stdin";
 	int rc = RONDA_OK;
 
-	buf_init(data, x->stdin_max);
+	buf_init(data, x->stdin_max + 1);	/* a full buffer is ELIMIT, even at EOF */
 	if (x->script)
 		rc = buf_read_file(data, x->script);
 	else if (!x->no_stdin && !cli_reads_stdin(o) && !isatty(STDIN_FILENO) &&
