@@ -51,21 +51,22 @@ static int emit(struct line_split *s, size_t n, size_t skip, line_fn fn, void *a
 	return r;
 }
 
-/* Where a piece of an over-long part ends. */
+/*
+ * Where a piece of an over-long part ends: at the cap, or before a \036
+ * close enough to it to start a status line that the cut would split.
+ */
 static size_t piece_len(const struct line_split *s)
 {
 	const char *p = buf_data(&s->part);
-	size_t len = buf_len(&s->part), n = esc_cut(p, len, s->cap);
-	const char *rs;
+	size_t n = esc_cut(p, buf_len(&s->part), s->cap);
 
 	n = n ? n : s->cap;
-	/* not inside a status line still coming: its \036 starts the next piece */
-	if (s->status && len - n < REMOTE_STATUS_MAX) {
-		size_t from = len > REMOTE_STATUS_MAX ? len - REMOTE_STATUS_MAX : 0;
+	if (s->status) {
+		size_t from = n > REMOTE_STATUS_MAX ? n - REMOTE_STATUS_MAX + 1 : 1;
 
-		rs = memchr(p + from, '\036', len - from);
-		if (rs && rs > p && (size_t)(rs - p) < n)
-			n = (size_t)(rs - p);
+		for (size_t q = n; q > from; q--)
+			if (p[q - 1] == '\036')
+				return q - 1;
 	}
 	return n;
 }

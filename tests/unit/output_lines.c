@@ -43,10 +43,11 @@ static void run(const char *s, size_t n, size_t step, size_t cap, int status, st
 	line_split_release(&ls);
 }
 
-/* The same text, fed at every chunk size from 1 to 9, gives want. */
+/* The same text, fed at every chunk size from 1 to 9 and whole, gives want. */
 static void expect(const char *s, size_t n, size_t cap, int status, const char *want, size_t wn)
 {
-	for (size_t step = 1; step < 10; step++) {
+	for (size_t k = 1; k < 11; k++) {
+		size_t step = k < 10 ? k : n ? n : 1;
 		struct buf out;
 
 		buf_init(&out, 1 << 20);
@@ -151,6 +152,14 @@ static void test_cap_never_cuts_the_status(void **state)
 	w = 35;
 	want[w++] = '|';
 	expect(s, n, 40, 1, want, w);
+	/* the same after a whole piece: 40 + 30 bytes of text, then the status */
+	memset(s, 'z', 70);
+	memcpy(s + 70, st, sizeof(st) - 1);
+	memset(want, 'z', 70);
+	want[40] = '|';
+	memset(want + 41, 'z', 30);
+	want[71] = '|';
+	expect(s, 70 + sizeof(st) - 1, 40, 1, want, 72);
 }
 
 /* A feed that refuses: the error comes back, nothing crashes or leaks. */
