@@ -95,14 +95,14 @@ mkdir -p "$T/j"
 	t_fail "--json writes each host as it is done" "$(cat "$T/j.out")"
 
 # --- stdin ------------------------------------------------------------------------
-out=$(echo x | "$R" exec "${X[@]}" 'node[001-003]' -- cat 2>/dev/null); rc=$?
+out=$(echo x | timeout 60 "$R" exec "${X[@]}" 'node[001-003]' -- cat 2>/dev/null); rc=$?
 [ $rc -eq 0 ] && [ "$(sort <<<"$out")" = $'node001: x\nnode002: x\nnode003: x' ] &&
 	t_ok "echo x | exec -- cat: 'host: x' on every host" ||
 	t_fail "echo x | exec -- cat" "rc=$rc $out"
 head -c 3000000 /dev/urandom > "$T/blob"
 printf 'a\0b\r\n' >> "$T/blob"
 sum=$(sha256sum < "$T/blob" | cut -d' ' -f1)
-out=$("$R" exec "${X[@]}" 'node[001-005]' -- sh -c 'sha256sum | cut -d" " -f1' < "$T/blob" 2>/dev/null); rc=$?
+out=$(timeout 60 "$R" exec "${X[@]}" 'node[001-005]' -- sh -c 'sha256sum | cut -d" " -f1' < "$T/blob" 2>/dev/null); rc=$?
 [ $rc -eq 0 ] && [ "$(grep -c ": $sum\$" <<<"$out")" -eq 5 ] &&
 	t_ok "3 MB of binary stdin arrive byte for byte on 5 hosts" ||
 	t_fail "binary stdin arrives byte for byte" "rc=$rc want $sum: $out"
@@ -123,17 +123,17 @@ timeout 30 script -qec "bash $T/tty.sh" /dev/null < /dev/null > "$T/tty.out" 2>&
 	t_fail "stdin a terminal" "rc=$rc $(cat -A "$T/tty.out")"
 # --stdin-max: refused before anything runs
 rm -f "$FLEET_HOMES/node001/ran.$M"
-head -c 2000 /dev/zero | "$R" exec "${X[@]}" --stdin-max 1k node001 -- sh -c "touch ran.$M; cat >/dev/null" \
+head -c 2000 /dev/zero | timeout 60 "$R" exec "${X[@]}" --stdin-max 1k node001 -- sh -c "touch ran.$M; cat >/dev/null" \
 	> "$T/max.out" 2>"$T/max.err"; rc=$?
 [ $rc -eq 64 ] && grep -q 'stdin passes --stdin-max (1024 bytes)' "$T/max.err" && [ ! -e "$FLEET_HOMES/node001/ran.$M" ] &&
 	t_ok "--stdin-max 1k with 2000 bytes: exit 64, a clear error, nothing ran" ||
 	t_fail "--stdin-max" "rc=$rc $(cat "$T/max.err") $(ls "$FLEET_HOMES/node001")"
-head -c 1024 /dev/zero | "$R" exec "${X[@]}" --stdin-max 1k node001 -- wc -c > "$T/max2.out" 2>/dev/null; rc=$?
-head -c 1025 /dev/zero | "$R" exec "${X[@]}" --stdin-max 1k node001 -- wc -c > /dev/null 2>&1; rc2=$?
+head -c 1024 /dev/zero | timeout 60 "$R" exec "${X[@]}" --stdin-max 1k node001 -- wc -c > "$T/max2.out" 2>/dev/null; rc=$?
+head -c 1025 /dev/zero | timeout 60 "$R" exec "${X[@]}" --stdin-max 1k node001 -- wc -c > /dev/null 2>&1; rc2=$?
 [ $rc -eq 0 ] && [ $rc2 -eq 64 ] && [ "$(tr -d ' ' < "$T/max2.out")" = "node001:1024" ] && t_ok "--stdin-max 1k: 1024 bytes are sent, 1025 refused" ||
 	t_fail "--stdin-max 1k with 1024 bytes" "rc=$rc $(cat "$T/max2.out")"
 # a timeout still kills a command that reads stdin
-echo data | "$R" exec "${X[@]}" --json --timeout 2 node001 -- sh -c "cat >/dev/null; sleep 1006.$M" > "$T/k.json" 2>/dev/null; rc=$?
+echo data | timeout 60 "$R" exec "${X[@]}" --json --timeout 2 node001 -- sh -c "cat >/dev/null; sleep 1006.$M" > "$T/k.json" 2>/dev/null; rc=$?
 for _ in $(seq 1 100); do pgrep -f "sleep 1006.$M" >/dev/null || break; sleep 0.1; done
 [ $rc -eq 2 ] && [ "$(jq -r .status "$T/k.json")" = timeout ] && ! pgrep -f "sleep 1006.$M" >/dev/null &&
 	t_ok "with stdin sent, a timeout still kills the command" ||
@@ -158,7 +158,7 @@ print("py", sys.argv[1:])
 EOF
 snap() { (cd "$FLEET_HOMES/node001" && find . | LC_ALL=C sort); }
 before=$(snap)
-out=$("$R" exec "${X[@]}" node001 --script "$T/job.sh" -- 1 'two words' 2>"$T/s.err" </dev/null); rc=$?
+out=$(timeout 60 "$R" exec "${X[@]}" node001 --script "$T/job.sh" -- 1 'two words' 2>"$T/s.err" </dev/null); rc=$?
 fifo=$(sed -n 's/^node001: \(.*\) (deleted)$/\1/p' <<<"$out")
 [ $rc -eq 0 ] && [ "$(sed -n 1p <<<"$out")" = "node001: sh [job.sh] [1] [two words]" ] &&
 	grep -qx 'node001: stdin: end of file' <<<"$out" &&
@@ -167,7 +167,7 @@ fifo=$(sed -n 's/^node001: \(.*\) (deleted)$/\1/p' <<<"$out")
 [ -n "$fifo" ] && [ ! -e "$fifo" ] && [ ! -e "$(dirname "$fifo")" ] &&
 	t_ok "the script came through a FIFO that was gone before it ran ($fifo)" ||
 	t_fail "the script's FIFO is gone" "fifo=$fifo $out"
-out=$("$R" exec "${X[@]}" 'node[001-002]' --script "$T/job.py" -- a b 2>/dev/null </dev/null); rc=$?
+out=$(timeout 60 "$R" exec "${X[@]}" 'node[001-002]' --script "$T/job.py" -- a b 2>/dev/null </dev/null); rc=$?
 [ $rc -eq 0 ] && [ "$(sort <<<"$out")" = $'node001: py [\'a\', \'b\']\nnode002: py [\'a\', \'b\']' ] &&
 	t_ok "#!/usr/bin/env python3: python3 - ARGS" || t_fail "--script with python3" "rc=$rc $out"
 [ "$before" = "$(snap)" ] && t_ok "nothing new in the host's \$HOME after --script and stdin runs" ||
