@@ -461,6 +461,17 @@ out:
 	return rc;
 }
 
+int cli_reads_stdin(const struct cli_opts *o)
+{
+	for (size_t i = 0; i < o->n_include; i++)
+		if (strcmp(o->include[i], "-") == 0)
+			return 1;
+	for (size_t i = 0; i < o->n_exclude; i++)
+		if (strcmp(o->exclude[i], "-") == 0)
+			return 1;
+	return 0;
+}
+
 int cli_exit_code(int err)
 {
 	switch (err) {

@@ -89,6 +89,9 @@ int cli_parse(struct cli_opts *o, int argc, char **argv,
  */
 int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err);
 
+/* Is stdin a host list ('-' as a pattern, -w, -x or --hostfile)? */
+int cli_reads_stdin(const struct cli_opts *o);
+
 /* Exit code for an error code from cli_parse/cli_targets. */
 int cli_exit_code(int err);
 

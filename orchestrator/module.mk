@@ -18,7 +18,7 @@ ORCH_SRCS := \
 	orchestrator/output/report.c orchestrator/output/summary.c orchestrator/output/verdict.c \
 	orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c \
 	orchestrator/output/fold.c orchestrator/output/prom.c orchestrator/output/html.c \
-	orchestrator/output/diff.c \
+	orchestrator/output/diff.c orchestrator/output/lines.c orchestrator/output/live.c \
 	orchestrator/copy/copyproto.c orchestrator/copy/manifest.c orchestrator/copy/fetchproto.c \
 	orchestrator/copy/fetchstore.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \

@@ -73,45 +73,49 @@ int json_put_doc(FILE *f, const json_t *o)
 	       fputc('\n', f) != EOF ? RONDA_OK : RONDA_ESYS;
 }
 
+int report_json_host(FILE *out, const struct target *t, const struct host_result *h)
+{
+	const char *oenc, *eenc;
+	json_t *o = json_object(), *so = text_or_base64(&h->out, &oenc),
+	       *se = text_or_base64(&h->err, &eenc);
+
+	if (!o || !so || !se) {
+		json_decref(o);
+		json_decref(so);
+		json_decref(se);
+		return RONDA_ENOMEM;
+	}
+	json_object_set_new(o, "host", json_string(t->name));
+	json_object_set_new(o, "address", json_string(t->address));
+	json_object_set_new(o, "port", json_integer(t->port));
+	json_object_set_new(o, "status", json_string(host_status_name(h->status)));
+	json_object_set_new(o, "exit_code", h->has_exit ? json_integer(h->exit_code) : json_null());
+	json_object_set_new(o, "error", h->why[0] ? json_string(h->why) : json_null());
+	json_object_set_new(o, "stdout", so);
+	json_object_set_new(o, "stderr", se);
+	if (oenc)
+		json_object_set_new(o, "stdout_encoding", json_string(oenc));
+	if (eenc)
+		json_object_set_new(o, "stderr_encoding", json_string(eenc));
+	json_object_set_new(o, "stdout_truncated", json_boolean(h->out_cut));
+	json_object_set_new(o, "stderr_truncated", json_boolean(h->err_cut));
+	json_object_set_new(o, "attempts", json_integer(h->attempts));
+	set_methods(o, &h->methods);
+	json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
+		"start", ms_or_null(h->ms_start), "connect", ms_or_null(h->ms_connect),
+		"handshake", ms_or_null(h->ms_handshake), "auth", ms_or_null(h->ms_auth),
+		"run", ms_or_null(h->ms_run), "total", ms_or_null(h->ms_total)));
+	return json_put_line(out, o);
+}
+
 int report_json(FILE *out, const struct target_list *tl,
 		const struct host_result *res)
 {
-	for (size_t i = 0; i < tl->n; i++) {
-		const struct host_result *h = &res[i];
-		const char *oenc, *eenc;
-		json_t *o = json_object(), *so = text_or_base64(&h->out, &oenc),
-		       *se = text_or_base64(&h->err, &eenc);
-		int r;
+	int r;
 
-		if (!o || !so || !se) {
-			json_decref(o);
-			json_decref(so);
-			json_decref(se);
-			return RONDA_ENOMEM;
-		}
-		json_object_set_new(o, "host", json_string(tl->v[i].name));
-		json_object_set_new(o, "address", json_string(tl->v[i].address));
-		json_object_set_new(o, "port", json_integer(tl->v[i].port));
-		json_object_set_new(o, "status", json_string(host_status_name(h->status)));
-		json_object_set_new(o, "exit_code", h->has_exit ? json_integer(h->exit_code) : json_null());
-		json_object_set_new(o, "error", h->why[0] ? json_string(h->why) : json_null());
-		json_object_set_new(o, "stdout", so);
-		json_object_set_new(o, "stderr", se);
-		if (oenc)
-			json_object_set_new(o, "stdout_encoding", json_string(oenc));
-		if (eenc)
-			json_object_set_new(o, "stderr_encoding", json_string(eenc));
-		json_object_set_new(o, "stdout_truncated", json_boolean(h->out_cut));
-		json_object_set_new(o, "stderr_truncated", json_boolean(h->err_cut));
-		json_object_set_new(o, "attempts", json_integer(h->attempts));
-		set_methods(o, &h->methods);
-		json_object_set_new(o, "ms", json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
-			"start", ms_or_null(h->ms_start), "connect", ms_or_null(h->ms_connect),
-			"handshake", ms_or_null(h->ms_handshake), "auth", ms_or_null(h->ms_auth),
-			"run", ms_or_null(h->ms_run), "total", ms_or_null(h->ms_total)));
-		if ((r = json_put_line(out, o)))
+	for (size_t i = 0; i < tl->n; i++)
+		if ((r = report_json_host(out, &tl->v[i], &res[i])))
 			return r;
-	}
 	return RONDA_OK;
 }
 

@@ -21,6 +21,8 @@ int json_put_doc(FILE *f, const json_t *o);
 /* exec: one object per host, one per line. */
 int report_json(FILE *out, const struct target_list *tl,
 		const struct host_result *res);
+/* exec: the object of one host, as soon as it is done (in completion order). */
+int report_json_host(FILE *out, const struct target *t, const struct host_result *h);
 /* patrol, JSON Lines: one object per host per task, plus one per host. */
 int patrol_report_json(FILE *out, const struct target_list *tl,
 		       const struct patrol_host *hosts);

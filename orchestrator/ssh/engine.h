@@ -105,6 +105,13 @@ struct engine_step {
 	   the host with RESULT_ERROR, as on_stdout's does. */
 	int (*on_stdin)(void *arg, size_t i, size_t off, const char **data, size_t *n);
 	void *on_stdin_arg;
+	/* The same for stderr, status line included (a guarded step's exit
+	   code is still read from it). */
+	int (*on_stderr)(void *arg, size_t i, const char *data, size_t n);
+	void *on_stderr_arg;
+	/* With on_stdout/on_stderr: keep the output in r->out and r->err too,
+	   as without them (cut at --max-output, the status line removed). */
+	int keep_output;
 };
 
 /*

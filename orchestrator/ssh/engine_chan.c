@@ -57,19 +57,22 @@ static void keep_tail(struct conn *c, const char *p, size_t n)
 	c->tail_len += n;
 }
 
-#define DRAIN_REFUSED 1	/* the step's on_stdout said no: c->sink_err */
+#define DRAIN_REFUSED 1	/* the step's on_stdout/on_stderr said no: c->sink_err */
 
 /*
  * Drains one stream until libssh2 has nothing more, adding the bytes read
  * to *got.  Output past the cap is read and dropped, so the window keeps
- * moving and the remote never blocks.  A step's on_stdout gets stdout
- * instead, uncut: its consumer bounds itself.  Returns 0, a libssh2
- * error, or DRAIN_REFUSED.
+ * moving and the remote never blocks.  A step's on_stdout (on_stderr) gets
+ * the stream instead, uncut: its consumer bounds itself; with keep_output
+ * it is kept as well.  Returns 0, a libssh2 error, or DRAIN_REFUSED.
  */
 static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *got)
 {
 	char chunk[16384];
-	int sink = stream == 0 && c->step.on_stdout;
+	int (*sink)(void *, size_t, const char *, size_t) =
+		stream == 0 ? c->step.on_stdout : c->step.on_stderr;
+	void *sink_arg = stream == 0 ? c->step.on_stdout_arg : c->step.on_stderr_arg;
+	int keep = !sink || c->step.keep_output;
 
 	for (;;) {
 		ssize_t n = libssh2_channel_read_ex(c->ch, stream, chunk, sizeof(chunk));
@@ -83,11 +86,11 @@ static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *go
 		if (stream == SSH_EXTENDED_DATA_STDERR)
 			keep_tail(c, chunk, (size_t)n);
 		if (sink) {
-			c->sink_err = c->step.on_stdout(c->step.on_stdout_arg, c->idx,
-							chunk, (size_t)n);
+			c->sink_err = sink(sink_arg, c->idx, chunk, (size_t)n);
 			if (c->sink_err != RONDA_OK)
 				return DRAIN_REFUSED;
-		} else if (!*cut) {
+		}
+		if (keep && !*cut) {
 			size_t room = b->max - buf_len(b);
 			size_t take = (size_t)n < room ? (size_t)n : room;
 

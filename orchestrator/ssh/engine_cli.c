@@ -196,12 +196,14 @@ int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct bu
 
 static void progress(void *arg, size_t i, const struct host_result *r)
 {
-	struct engine_progress *p = arg;
+	struct engine_cli *ec = arg;
+	struct engine_progress *p = &ec->progress;
 	double el = engine_cli_now() - p->t0, rate;
 
-	(void)i;
 	p->done++;
 	p->bad += r->status != RESULT_OK;
+	if (ec->on_done)
+		ec->on_done(ec->on_done_arg, i, r);
 	if (!p->on)
 		return;
 	rate = el > 0 ? p->done / el : 0;
@@ -212,14 +214,14 @@ static void progress(void *arg, size_t i, const struct host_result *r)
 		fputs("\r\033[K", stderr);
 }
 
-static void progress_start(struct engine_cli *ec, size_t total, int json)
+static void progress_start(struct engine_cli *ec, size_t total, int quiet)
 {
 	memset(&ec->progress, 0, sizeof(ec->progress));
 	ec->progress.total = total;
-	ec->progress.on = isatty(2) && !json;
+	ec->progress.on = isatty(2) && !quiet;
 	ec->progress.t0 = engine_cli_now();
 	ec->eo.on_done = progress;
-	ec->eo.arg = &ec->progress;
+	ec->eo.arg = ec;
 }
 
 /*
@@ -258,13 +260,13 @@ static void known_hosts_from(struct engine_cli *ec, const struct target_list *tl
 	}
 }
 
-int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int json,
+int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int quiet,
 		   struct host_result *res, const char *who, int *code)
 {
 	int rc;
 
 	known_hosts_from(ec, tl);
-	progress_start(ec, tl->n, json);
+	progress_start(ec, tl->n, quiet);
 	ec->started = engine_cli_now();
 	rc = engine_run(&ec->eo, tl, res);
 	if (rc && rc != RONDA_EAGAIN) {

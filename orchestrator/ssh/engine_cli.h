@@ -58,6 +58,10 @@ struct engine_cli {
 	int max_output_set;		/* --max-output given: no default applies */
 	struct buf kh;			/* default known_hosts path */
 	double started;			/* engine_cli_run's start (engine_cli_now) */
+	/* Called when a host is done, after the progress count (exec's live
+	   output and --json); may be NULL. */
+	void (*on_done)(void *arg, size_t i, const struct host_result *r);
+	void *on_done_arg;
 };
 
 void engine_cli_init(struct engine_cli *ec);
@@ -72,15 +76,16 @@ int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct bu
 
 /*
  * The run of every command that connects to hosts: the progress line
- * (drawn only when stderr is a terminal and json is off, hooked to
- * eo.on_done), then engine_run() of every target with ec->eo into res
+ * (drawn only when stderr is a terminal and quiet is 0; quiet for JSON,
+ * and for exec's live lines, which are their own progress; hooked to
+ * eo.on_done, which calls ec->on_done), then engine_run() of every target with ec->eo into res
  * (tl->n of them; release each with host_result_release()).  Returns
  * RONDA_OK when the run completed, RONDA_EAGAIN if it was interrupted;
  * any other value means the run itself failed: the reason is printed as
  * "who: ..." and *code is the exit status.  ec->started is when the
  * engine started, for durations.
  */
-int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int json,
+int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int quiet,
 		   struct host_result *res, const char *who, int *code);
 
 /* Seconds from a monotonic clock, for progress and durations. */

@@ -110,7 +110,7 @@ struct conn {
 	int n_steps;		/* steps run so far on this host */
 	size_t in_off;		/* bytes of step.in written */
 	int eof_sent;
-	int sink_err;		/* step.on_stdout's refusal */
+	int sink_err;		/* step.on_stdout's or on_stderr's refusal */
 
 	/* The loop's: watchers, timers, clocks. */
 	ev_io io;

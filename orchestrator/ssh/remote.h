@@ -33,6 +33,30 @@ int remote_quote(struct buf *out, const char *arg);
 int remote_sh(struct buf *out, const char *script, const char *arg0);
 /* The full remote command line for argv under the guard. */
 int remote_guarded_command(struct buf *out, char *const argv[], size_t argc);
+/*
+ * The same for a command that reads input.  The channel's stdin must carry
+ * remote_input_header(n), then the n bytes, and stay open: the guard hands
+ * the command exactly those bytes and then EOF, and closing the channel's
+ * stdin still kills.  Needs mktemp -d, mkfifo and head -c on the host.
+ */
+int remote_guarded_input_command(struct buf *out, char *const argv[], size_t argc);
+int remote_input_header(struct buf *out, size_t n);
+
+/*
+ * The argument vector that runs a script whose text goes to the command's
+ * stdin (exec --script): the interpreter of its #! line (the path as
+ * written, or the program that `#!/usr/bin/env PROG` names, found on the
+ * host's PATH) with the line's one optional argument, as the kernel reads
+ * it; sh when there is no #! line.  A shell (sh, bash, dash, ksh, mksh,
+ * zsh, ash, yash) gets  -c 'eval "$(cat)"' NAME ARGS...  (the script is
+ * read whole, then runs with $0 = NAME's last part); any other interpreter
+ * gets  - ARGS...  (python3, perl, ruby and node read the program from
+ * stdin).  RONDA_EINVAL with a reason in why for a #! line it cannot use.
+ * Free *argv with remote_argv_free().
+ */
+int remote_script_argv(const char *text, size_t n, const char *name, char *const args[],
+		       size_t nargs, char ***argv, size_t *argc, char *why, size_t wn);
+void remote_argv_free(char **argv, size_t argc);
 
 /* The longest possible status line, for keeping a tail of stderr. */
 #define REMOTE_STATUS_MAX 32

@@ -83,7 +83,7 @@ for n in $sizes; do
 	last=$(tail -1 "$dir/hosts-$n")
 	for ((i = 1; i <= reps; i++)); do
 		measure ronda "$n" "$top/build/ronda" exec -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-			--json -f "$n" --rate 0 "node[001-$(printf %03d "$n")]" -- true
+			--json -n -f "$n" --rate 0 "node[001-$(printf %03d "$n")]" -- true
 		if [ $have_pdsh = 1 ]; then
 			PDSH_SSH_ARGS="-F $dir/ssh_config.defaults %h" measure pdsh-default "$n" \
 				pdsh -R ssh -f "$n" -w "^$dir/hosts-$n" true

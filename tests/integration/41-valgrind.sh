@@ -27,6 +27,9 @@ run_vg exec-json-timeout exec "${X[@]}" --json --timeout 1 --max-output 1000 'no
 cp "$FLEET_KNOWN_HOSTS" "$dir/kh2"; : > "$dir/kh2"
 run_vg exec-accept-new exec -i "$FLEET_INVENTORY" --known-hosts "$dir/kh2" --hostkeys accept-new 'node[001-014],localhost' -- true
 run_vg exec-out-prom exec "${X[@]}" --out "$dir/xruns" --prom "$dir/x.prom" 'node[001-004],faults' -- sh -c 'echo out; echo err >&2; exit 3'
+printf '#!/bin/sh\necho "$1"; cat\n' > "$dir/vg-script.sh"
+run_vg exec-script exec "${X[@]}" 'node[001-004],closed' --script "$dir/vg-script.sh" -- arg
+run_vg exec-stdin exec "${X[@]}" 'node[001-004]' -c 'cat; printf "no newline" >&2' <<<data
 run_vg check-all-faults check "${X[@]}" --json all disk:/:99% load:100 proc:sshd
 run_vg run-patrol run "${X[@]}" --html "$dir/r.html" --prom "$dir/r.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-005]'
 run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'
