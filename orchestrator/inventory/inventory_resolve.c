@@ -178,6 +178,11 @@ static void from_ssh_only(const struct inventory *inv, struct target_list *l,
 		t->known_hosts = so->user_known_hosts.v[0];
 		SSH_SRC(TF_KNOWN_HOSTS, SSHO_USERKNOWNHOSTSFILE);
 	}
+	if (so->src[SSHO_CERTIFICATEFILE] && so->certificate_files.n) {
+		t->certificates = so->certificate_files.v;
+		t->n_certificates = so->certificate_files.n;
+		SSH_SRC(TF_CERTIFICATES, SSHO_CERTIFICATEFILE);
+	}
 	if (so->src[SSHO_GLOBALKNOWNHOSTSFILE] && so->global_known_hosts.n) {
 		t->global_known_hosts = so->global_known_hosts.v;
 		t->n_global = so->global_known_hosts.n;
@@ -209,9 +214,6 @@ static void from_ssh_only(const struct inventory *inv, struct target_list *l,
 /* What ronda takes from ssh_config only in part: said once per line. */
 static void unsupported(const struct ssh_options *so)
 {
-	if (so->src[SSHO_CERTIFICATEFILE])
-		log_warn("%s: CertificateFile is not supported by ronda; it offers "
-			 "KEY-cert.pub beside each key, as ssh does", so->src[SSHO_CERTIFICATEFILE]);
 	for (size_t i = 0; i < so->warnings.n; i++)
 		log_warn("%s", so->warnings.v[i]);
 	for (size_t i = 0; i < so->notes.n; i++)

@@ -46,6 +46,7 @@ static const char *const field_names[TF_COUNT] = {
 	[TF_KEX] = "kex", [TF_HOSTKEY_ALGORITHMS] = "hostkey_algorithms",
 	[TF_CIPHERS] = "ciphers", [TF_MACS] = "macs", [TF_FAMILY] = "address_family",
 	[TF_GLOBAL_KNOWN_HOSTS] = "global_known_hosts", [TF_IDENTITY_AGENT] = "identity_agent",
+	[TF_CERTIFICATES] = "certificates",
 };
 
 const char *target_field_name(enum target_field f)
@@ -92,6 +93,7 @@ void target_release(struct target *t)
 	free(t->host);
 	free_list(t->identities, t->n_identities);
 	free_list(t->global_known_hosts, t->n_global);
+	free_list(t->certificates, t->n_certificates);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -146,7 +148,8 @@ static int copy_target(struct target *dst, const struct target *t)
 	    dup_opt(t->ciphers, &c.ciphers) || dup_opt(t->macs, &c.macs))
 		goto out;
 	if (dup_list(t->identities, t->n_identities, &c.identities, &c.n_identities) ||
-	    dup_list(t->global_known_hosts, t->n_global, &c.global_known_hosts, &c.n_global))
+	    dup_list(t->global_known_hosts, t->n_global, &c.global_known_hosts, &c.n_global) ||
+	    dup_list(t->certificates, t->n_certificates, &c.certificates, &c.n_certificates))
 		goto out;
 	*dst = c;
 	return RONDA_OK;

@@ -17,7 +17,7 @@ enum target_field {
 	TF_COMMAND_TIMEOUT, TF_RETRIES, TF_BECOME, TF_VIA, TF_PROXY_COMMAND,
 	TF_KEEPALIVE, TF_KEEPALIVE_COUNT, TF_HOSTKEYS, TF_NO_AGENT, TF_HOSTKEY_ALIAS,
 	TF_KNOWN_HOSTS, TF_KEX, TF_HOSTKEY_ALGORITHMS, TF_CIPHERS, TF_MACS, TF_FAMILY,
-	TF_GLOBAL_KNOWN_HOSTS, TF_IDENTITY_AGENT,
+	TF_GLOBAL_KNOWN_HOSTS, TF_IDENTITY_AGENT, TF_CERTIFICATES,
 	TF_COUNT
 };
 
@@ -51,6 +51,8 @@ struct target {
 					   of $SSH_AUTH_SOCK; NULL: $SSH_AUTH_SOCK */
 	char *hostkey_alias;		/* known_hosts name instead of the host's */
 	char *known_hosts;		/* UserKnownHostsFile's first; NULL: the run's */
+	char **certificates;		/* CertificateFile, n_certificates of them */
+	size_t n_certificates;
 	char **global_known_hosts;	/* GlobalKnownHostsFile, n_global of them */
 	size_t n_global;
 	char *kex, *hostkey_algorithms, *ciphers, *macs;	/* NULL: ronda's */

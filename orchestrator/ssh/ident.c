@@ -72,24 +72,18 @@ static int slurp(const char *path, char **out, size_t *len)
  * KEY-cert.pub into id, if it exists and is a certificate we can read; one
  * that cannot be decoded is left out with a warning, the key still offered.
  */
-static int add_cert(struct ident *id, const char *path)
+/* The certificate in cpath for id: a missing file is no error; an unreadable one is said. */
+static int load_cert(struct ident *id, const char *cpath)
 {
-	struct buf cp;
 	unsigned char *blob = NULL;
 	size_t bloblen;
 	int r;
 
-	buf_init(&cp, 4096);
-	r = buf_printf(&cp, "%s-cert.pub", path);
-	if (r)
-		goto out;
-	r = slurp(buf_data(&cp), &id->cert, &id->certlen);
-	if (r == RONDA_ENOTFOUND) {
-		r = RONDA_OK;
-		goto out;
-	}
+	r = slurp(cpath, &id->cert, &id->certlen);
+	if (r == RONDA_ENOTFOUND)
+		return RONDA_OK;
 	if (r) {
-		log_warn("certificate %s: %s; not offered", buf_data(&cp),
+		log_warn("certificate %s: %s; not offered", cpath,
 			 r == RONDA_ESYS ? strerror(errno) : ronda_strerror(r));
 		r = RONDA_OK;
 		goto drop;
@@ -101,11 +95,11 @@ static int add_cert(struct ident *id, const char *path)
 		goto out;
 	if (r) {
 		log_warn("certificate %s: not an OpenSSH certificate we can read; not offered",
-			 buf_data(&cp));
+			 cpath);
 		r = RONDA_OK;
 		goto drop;
 	}
-	id->cert_path = strdup(buf_data(&cp));
+	id->cert_path = strdup(cpath);
 	r = id->cert_path ? RONDA_OK : RONDA_ENOMEM;
 	goto out;
 drop:
@@ -114,7 +108,61 @@ drop:
 	id->certlen = 0;
 out:
 	free(blob);
+	return r;
+}
+
+static int add_cert(struct ident *id, const char *path)
+{
+	struct buf cp;
+	int r;
+
+	buf_init(&cp, 4096);
+	r = buf_printf(&cp, "%s-cert.pub", path);
+	if (r == RONDA_OK)
+		r = load_cert(id, buf_data(&cp));
 	buf_release(&cp);
+	return r;
+}
+
+/*
+ * ssh_config's CertificateFile: given to the identity whose key it
+ * certifies (by the key's .pub), unless that one has a KEY-cert.pub
+ * already.  A certificate no identity file matches is said, not offered.
+ */
+static int add_certificate_file(struct ident_set *s, const char *cpath)
+{
+	char *text = NULL;
+	unsigned char *cb = NULL;
+	size_t tl = 0, cl = 0;
+	int r = slurp(cpath, &text, &tl), found = 0;
+
+	if (r == RONDA_OK)
+		r = sshcert_pubfile_blob(text, tl, &cb, &cl);
+	for (size_t i = 0; r == RONDA_OK && i < s->n && !found; i++) {
+		struct ident *id = &s->v[i];
+		unsigned char *pb = NULL;
+		size_t pl = 0;
+
+		if (!id->pub || (id->cert_path && strcmp(id->cert_path, cpath) == 0))
+			continue;
+		if (sshcert_pubfile_blob(id->pub, id->publen, &pb, &pl) == RONDA_OK &&
+		    sshcert_certifies(cb, cl, pb, pl)) {
+			found = 1;
+			if (!id->cert)
+				r = load_cert(id, cpath);
+		}
+		free(pb);
+	}
+	if (r == RONDA_ENOMEM)
+		goto out;
+	if (r || !found)
+		log_warn("CertificateFile %s: %s; not offered", cpath,
+			 r ? "not a certificate ronda can read" :
+			 "no identity file (with its .pub beside it) holds its key");
+	r = RONDA_OK;
+out:
+	free(text);
+	free(cb);
 	return r;
 }
 
@@ -243,6 +291,18 @@ int ident_set_load(struct ident_set *s, const struct target_list *tl)
 				continue;
 			r = add(s, path, 1);
 			if (r)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < tl->n + tl->n_jumps; i++) {
+		const struct target *t = nth(tl, i);
+
+		for (size_t k = 0; k < t->n_certificates; k++) {
+			int seen = 0;
+
+			for (size_t j = 0; j < s->n && !seen; j++)
+				seen = s->v[j].cert_path && strcmp(s->v[j].cert_path, t->certificates[k]) == 0;
+			if (!seen && (r = add_certificate_file(s, t->certificates[k])))
 				return r;
 		}
 	}

@@ -148,6 +148,34 @@ out:
 	return rc;
 }
 
+int sshcert_certifies(const unsigned char *cert, size_t cn,
+		      const unsigned char *pub, size_t pn)
+{
+	static const char suffix[] = "-cert-v01@openssh.com";
+	struct sshwire c, p;
+	const unsigned char *t, *pt, *s, *key;
+	size_t tl, ptl, sl, sn = sizeof(suffix) - 1;
+	int parts = -1;
+
+	sshwire_init(&c, cert, cn);
+	sshwire_init(&p, pub, pn);
+	if (sshwire_string(&c, &t, &tl) || sshwire_string(&p, &pt, &ptl))
+		return 0;
+	for (size_t i = 0; i < sizeof(key_parts) / sizeof(key_parts[0]); i++)
+		if (sshwire_eq(t, tl, key_parts[i].type))
+			parts = key_parts[i].n_strings;
+	/* the plain type is the certificate's without its suffix */
+	if (parts < 0 || tl <= sn || ptl != tl - sn || memcmp(t, pt, ptl) != 0)
+		return 0;
+	if (sshwire_string(&c, &s, &sl))	/* nonce */
+		return 0;
+	key = c.p;
+	for (int i = 0; i < parts; i++)
+		if (sshwire_string(&c, &s, &sl))
+			return 0;
+	return (size_t)(c.p - key) == p.left && memcmp(key, p.p, p.left) == 0;
+}
+
 int sshcert_pubfile_blob(const char *txt, size_t n, unsigned char **blob, size_t *bloblen)
 {
 	const char *sp1, *b64, *end;

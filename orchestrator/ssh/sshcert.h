@@ -46,6 +46,13 @@ void sshcert_release(struct sshcert *c);
  * KEY-cert.pub), malloc'd; RONDA_EPARSE unless TYPE is the blob's own type.
  */
 int sshcert_pubfile_blob(const char *text, size_t n, unsigned char **blob, size_t *bloblen);
+/*
+ * Whether certificate blob cert certifies the plain public key blob pub
+ * (same key type, same key fields): how ssh_config's CertificateFile is
+ * paired with an identity.
+ */
+int sshcert_certifies(const unsigned char *cert, size_t cn,
+		      const unsigned char *pub, size_t pn);
 /* Where now stands in c's interval: valid_after <= now < valid_before is valid. */
 enum sshcert_time sshcert_check_time(const struct sshcert *c, uint64_t now);
 /* t as "2020-01-02 00:00:00 UTC" ("forever" for SSHCERT_FOREVER) in out. */

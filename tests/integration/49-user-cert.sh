@@ -95,6 +95,29 @@ grep -q 'ssh-rsa-cert-v01@openssh.com not in PubkeyAcceptedAlgorithms\|ssh-rsa n
 	"$T/certsrv.log" && t_fail "the RSA certificate was signed with rsa-sha2" \
 	"$(grep -h 'not in PubkeyAccepted' "$T/certsrv.log" | head -2)" || t_ok "the RSA certificate was signed with rsa-sha2"
 
+# --- ssh_config's CertificateFile: a certificate kept apart from its key --------
+mkdir -p "$T/certs"
+for k in id_ed id_ec id_rsa; do
+	cp "$T/$k" "$T/$k.apart"; cp "$T/$k.pub" "$T/$k.apart.pub"; cp "$T/$k-cert.pub" "$T/certs/$k.crt"
+	printf 'Host %s\n  HostName 127.3.1.1\n  Port %s\n  User root\n  IdentityFile %s\n  CertificateFile %s\n' \
+		"cf-$k" "$cert_port" "$T/$k.apart" "$T/certs/$k.crt" >> "$T/cf_config"
+	printf 'Host %s\n  HostName 127.3.1.1\n  Port %s\n  User root\n  IdentityFile %s\n' \
+		"nocf-$k" "$cert_port" "$T/$k.apart" >> "$T/cf_config"
+	got=$(ronda_on "cf-$k" "$cert_port" --no-agent -F "$T/cf_config")
+	oracle=$(ssh_on 127.3.1.1 "$cert_port" -o IdentitiesOnly=yes -o IdentityAgent=none -i "$T/$k.apart" \
+		-o CertificateFile="$T/certs/$k.crt")
+	expect "CertificateFile pairs $k.crt with its key" ok "$got" "$oracle"
+	got=$(ronda_on "nocf-$k" "$cert_port" --no-agent -F "$T/cf_config")
+	oracle=$(ssh_on 127.3.1.1 "$cert_port" -o IdentitiesOnly=yes -o IdentityAgent=none -i "$T/$k.apart")
+	expect "without CertificateFile the bare $k is refused" refused "$got" "$oracle"
+done
+printf 'Host cf-wrong\n  HostName 127.3.1.1\n  Port %s\n  User root\n  IdentityFile %s\n  CertificateFile %s\n' \
+	"$cert_port" "$T/id_bare" "$T/certs/id_ed.crt" >> "$T/cf_config"
+got=$(ronda_on cf-wrong "$cert_port" --no-agent -F "$T/cf_config")
+grep -q "CertificateFile $T/certs/id_ed.crt: no identity file.*holds its key; not offered" "$T/r.err" &&
+	[[ $got == "rc=2 auth "* ]] && t_ok "a CertificateFile for another key is said, not offered" ||
+	t_fail "a CertificateFile for another key" "$got $(cat "$T/r.err")"
+
 # At -vv the certificate is named as it is offered.
 HOME="$T/home" "$R" exec -vv -u root -p "$cert_port" --known-hosts "$kh" --no-agent -k "$T/id_ed" \
 	127.3.1.1 -- true > /dev/null 2>"$T/vv.err"
