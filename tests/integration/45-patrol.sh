@@ -87,6 +87,29 @@ rc=$?
 	[ "$(hostline node001 "$dir/t.json" | jq .uploaded_bytes)" = "$gz" ] &&
 	t_ok "tampered agent replaced by a fresh upload" || t_fail "tampered agent replaced" "rc=$rc"
 
+# --- a verified agent is not hashed again while its stamp holds -----------------------
+# sha256sum on the hosts' PATH, counting its calls
+printf '#!/bin/sh\necho x >> %s\nexec /usr/bin/sha256sum "$@"\n' "$dir/sha.calls" > "$dir/bin/sha256sum"
+chmod 755 "$dir/bin/sha256sum"
+# a stamp is made once the agent's ctime is 2 s old: wait for that, by the clock
+ct=$(stat -c %Z "$cache/agent-$sha")
+for _ in $(seq 1 50); do [ "$(date +%s)" -ge $((ct + 2)) ] && break; sleep 0.1; done
+: > "$dir/sha.calls"
+"$R" check "${X[@]}" node001 load:100 >/dev/null 2>&1; first=$(wc -l < "$dir/sha.calls")
+"$R" check "${X[@]}" node001 load:100 >/dev/null 2>&1; second=$(( $(wc -l < "$dir/sha.calls") - first ))
+[ "$second" -eq 0 ] && [ -f "$cache/stamp-$sha" ] && t_ok "a cached agent with its stamp runs without sha256sum (first run: $first call(s))" ||
+	t_fail "the stamp spares the hash" "first=$first second=$second $(ls "$cache")"
+# a write that keeps size and mtime still moves ctime: hashed, and replaced
+cp -p "$cache/agent-$sha" "$dir/agent.keep"
+printf 'x' | dd of="$cache/agent-$sha" bs=1 seek=3000 conv=notrunc 2>/dev/null
+touch -r "$dir/agent.keep" "$cache/agent-$sha"
+: > "$dir/sha.calls"
+"$R" check "${X[@]}" --json node001 load:100 > "$dir/t2.json" 2>/dev/null; rc=$?
+[ $rc -eq 0 ] && [ -s "$dir/sha.calls" ] && [ "$(hostline node001 "$dir/t2.json" | jq .uploaded_bytes)" = "$gz" ] &&
+	[ "$(sha256sum < "$cache/agent-$sha" | cut -d' ' -f1)" = "$sha" ] &&
+	t_ok "same size and mtime, new ctime: hashed, found tampered, replaced" || t_fail "stamp and a write behind it" "rc=$rc $(hostline node001 "$dir/t2.json")"
+rm -f "$dir/bin/sha256sum"
+
 # --- fault hosts and verdicts ---------------------------------------------------------
 "$R" check "${X[@]}" --json all 'disk:/:99%' > "$dir/all.json" 2>/dev/null
 rc=$?
