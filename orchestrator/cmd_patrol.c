@@ -103,7 +103,8 @@ static const char run_help[] =
 	"agent on every host of the inventory, or those PATTERN selects.\n"
 	"\n"
 	"Options:\n"
-	"      --limit PATTERN      only these hosts (default: all)\n"
+	"      --limit PATTERN      only these hosts (default: all); @failed:RUNDIR\n"
+	"                           is --rerun-failed RUNDIR\n"
 	"      --dry-run            check the playbook and inventory, show which\n"
 	"                           hosts and tasks would run, touch no host\n"
 	"      --preview            run on the hosts, but rotation and cleanup only\n"
@@ -346,6 +347,10 @@ static int plan_from_playbook(struct patrol_ctx *x, struct cli_opts *o,
 	}
 	book = o->include[0];
 	o->include[0] = x->limit ? x->limit : "all";
+	if (x->limit && strncmp(x->limit, "@failed:", 8) == 0) {
+		o->rerun_failed = x->limit + 8;	/* as --rerun-failed RUNDIR */
+		o->include[0] = "all";
+	}
 	x->tags[x->n_tags] = NULL;
 	x->skip[x->n_skip] = NULL;
 	return playbook_load(book, x->n_tags ? x->tags : NULL, x->n_skip ? x->skip : NULL,
