@@ -92,7 +92,8 @@ static const char check_help[] =
 	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
-	"Exit status: 0 all ok; 1 some check warned or failed; 2 some host\n"
+	"Exit status: 0 all ok; 1 some check warned or failed (or --max-fail left\n"
+	"hosts not started); 2 some host\n"
 	"unreachable or errored; 3 interrupted; 64 usage; 70 internal;\n"
 	"78 configuration.\n";
 
@@ -123,7 +124,8 @@ static const char run_help[] =
 	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
-	"Exit status: 0 all ok; 1 some task warned or failed; 2 some host\n"
+	"Exit status: 0 all ok; 1 some task warned or failed (or --max-fail left\n"
+	"hosts not started); 2 some host\n"
 	"unreachable or errored; 3 interrupted; 64 usage; 70 internal;\n"
 	"78 configuration (the message names file and line).\n";
 
