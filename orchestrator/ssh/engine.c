@@ -743,7 +743,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	if (e.akeys.n)
 		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
 	for (size_t i = 0; i < tl->n; i++)
-		conn_setup(&e.conns[i], &e, i, &tl->v[i], &results[i]);
+		conn_setup(&e.conns[i], &e, o->first_index + i, &tl->v[i], &results[i]);
 	r = jumps_setup(&e, tl);
 	if (r)
 		goto out;

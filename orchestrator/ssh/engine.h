@@ -149,6 +149,10 @@ struct engine_opts {
 	/* Called when a host finishes (for progress); may be NULL. */
 	void (*on_done)(void *arg, size_t i, const struct host_result *r);
 	void *arg;
+	/* The index every callback (plan, on_done, a step's on_stdout,
+	   on_stderr, on_stdin) gets for targets->v[0]: 0, or where a batch
+	   starts in a longer list (--serial). */
+	size_t first_index;
 };
 
 void engine_opts_init(struct engine_opts *o);

@@ -214,7 +214,6 @@ static void progress(void *arg, size_t i, const struct host_result *r)
 	struct engine_progress *p = &ec->progress;
 	double el = engine_cli_now() - p->t0, rate;
 
-	i += ec->base;
 	p->done++;
 	p->bad += r->status != RESULT_OK;
 	if (ec->on_done)
@@ -239,21 +238,11 @@ static void progress_start(struct engine_cli *ec, size_t total, int quiet)
 	ec->eo.arg = ec;
 }
 
-/* The subcommand's plan, with the batch's index made the whole list's. */
-static int batch_plan(void *arg, size_t i, const struct target *t, struct host_result *r,
-		      int step, struct engine_step *next)
-{
-	struct engine_cli *ec = arg;
-
-	return ec->plan(ec->plan_arg, i + ec->base, t, r, step, next);
-}
-
 /* Hosts from..n-1 never start: each ends st and is reported done. */
 static void not_started(struct engine_cli *ec, const struct target_list *tl,
 			struct host_result *res, size_t from, enum host_status st,
 			const char *why)
 {
-	ec->base = 0;
 	for (size_t i = from; i < tl->n; i++) {
 		host_result_init(&res[i], 0);
 		res[i].status = st;
@@ -289,10 +278,6 @@ static int run_batches(struct engine_cli *ec, const struct target_list *tl,
 
 	if (size < 1)
 		size = 1;
-	ec->plan = ec->eo.plan;
-	ec->plan_arg = ec->eo.plan_arg;
-	ec->eo.plan = batch_plan;
-	ec->eo.plan_arg = ec;
 	for (size_t from = 0; from < tl->n; from += size) {
 		if (from && too_many_failed(ec, res, from, tl->n)) {
 			snprintf(why, sizeof(why), "not started: more than --max-fail %u%s "
@@ -302,7 +287,7 @@ static int run_batches(struct engine_cli *ec, const struct target_list *tl,
 			not_started(ec, tl, res, from, RESULT_NOT_STARTED, why);
 			break;
 		}
-		ec->base = from;
+		ec->eo.first_index = from;	/* callbacks index the whole list */
 		part.v = tl->v + from;
 		part.n = tl->n - from < size ? tl->n - from : size;
 		rc = engine_run(&ec->eo, &part, res + from);
@@ -313,9 +298,7 @@ static int run_batches(struct engine_cli *ec, const struct target_list *tl,
 			break;
 		}
 	}
-	ec->eo.plan = ec->plan;
-	ec->eo.plan_arg = ec->plan_arg;
-	ec->base = 0;
+	ec->eo.first_index = 0;
 	return rc;
 }
 

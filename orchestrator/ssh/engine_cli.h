@@ -68,12 +68,6 @@ struct engine_cli {
 	void *on_done_arg;
 	/* --serial and --max-fail: batches, and when to stop starting them */
 	struct cli_count serial, max_fail;
-	/* The subcommand's plan and on_done, called with indices into the
-	   whole target list while a batch runs (base is its first host). */
-	int (*plan)(void *arg, size_t i, const struct target *t, struct host_result *r,
-		    int step, struct engine_step *next);
-	void *plan_arg;
-	size_t base;
 };
 
 void engine_cli_init(struct engine_cli *ec);

@@ -20,7 +20,7 @@ X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 10
 ALL='node[001-020]'
 
 # Each host notes its start and end (ns, this machine's clock: the fleet is local).
-STAMP='h=${HOME##*/}; date +%s%N > "$1/$h.start"; sleep 0.3; date +%s%N > "$1/$h.end"'
+STAMP='h=${HOME##*/}; date +%s%N > "$1/$h.start"; sleep 0.3; date +%s%N > "$1/$h.end"; echo "$h"'
 
 # Sorted by start, in chunks of 5: "ok" when each chunk's last end comes
 # before the next chunk's first start; the chunks' members as hosts.
@@ -45,10 +45,12 @@ got=$(batches "$T/s5" | tr '\n' ' ')
 want='ok node001,node002,node003,node004,node005 node006,node007,node008,node009,node010 node011,node012,node013,node014,node015 node016,node017,node018,node019,node020 '
 # the host's order within a batch is not fixed: compare each batch sorted
 norm() { echo "$1" | tr ' ' '\n' | while read -r b; do echo "$b" | tr ',' '\n' | sort | paste -sd,; done | paste -sd' '; }
-[ $rc -eq 0 ] && [ "$(norm "$got")" = "$(norm "$want")" ] &&
+# and each live line is its own host's, in every batch
+own=$(awk '$1 == $2 ":"' "$T/s5.out" | wc -l)
+[ $rc -eq 0 ] && [ "$(norm "$got")" = "$(norm "$want")" ] && [ "$own" -eq 20 ] &&
 	t_ok "--serial 5 on 20 hosts: 4 batches in order, each ended before the next started" ||
 	t_fail "--serial 5 on 20 hosts: 4 batches in order, each ended before the next started" \
-		"rc=$rc got=$got $(head -c 300 "$T/s5.err")"
+		"rc=$rc own lines=$own got=$got $(head -c 300 "$T/s5.err")"
 
 # the same measure without --serial sees the hosts overlap
 mkdir -p "$T/s0"
@@ -105,6 +107,22 @@ n5=$(ls "$T/mf5" | wc -l); n10=$(ls "$T/mf10" | wc -l)
 [ "$n5" -eq 5 ] && grep -q '^not-started  *15 .*--max-fail 5%' "$T/mf5.err" && [ "$n10" -eq 20 ] &&
 	t_ok "--max-fail 5% of 20 stops after batch 1, 10% does not" ||
 	t_fail "--max-fail 5% of 20 stops after batch 1, 10% does not" "5%: $n5 ran, 10%: $n10 ran"
+
+# check and run take them too: the agent's per-host state follows each batch
+"$R" check "${X[@]}" --json --serial 2 --max-fail 0 'closed,node[001-004]' load:100 >"$T/ckm.json" 2>/dev/null; rc=$?
+j=$(jq -rs '[.[] | select(.type == "host") | "\(.host)=\(.status)/\(.verdict)"] | sort | join(" ")' "$T/ckm.json" 2>&1)
+[ $rc -eq 2 ] && [ "$j" = "closed=unreachable/unreachable node001=ok/ok node002=not-started/error node003=not-started/error node004=not-started/error" ] &&
+	t_ok "check --serial 2 --max-fail 0: the batch after a failure never starts" ||
+	t_fail "check --serial 2 --max-fail 0: the batch after a failure never starts" "rc=$rc $j"
+cat > "$T/book1.cfg" <<'EOF'
+name = "rolling";
+tasks = ( { name = "load"; check = "load"; warn = 99.0; fail = 100.0; } );
+EOF
+"$R" run "${X[@]}" "$T/book1.cfg" --json --serial 40% --limit 'node[001-005]' >"$T/rs.json" 2>/dev/null; rc=$?
+j=$(jq -rs '[.[] | select(.type == "host") | .verdict] | group_by(.)[] | "\(.[0])=\(length)"' "$T/rs.json" 2>&1)
+[ $rc -eq 0 ] && [ "$j" = "ok=5" ] &&
+	t_ok "run --serial 40% of 5 hosts: all ok through 3 batches" ||
+	t_fail "run --serial 40% of 5 hosts: all ok through 3 batches" "rc=$rc $j"
 
 # bounds
 bad=""
