@@ -23,6 +23,7 @@
 #include "inventory/pattern.h"
 #include "inventory/sshconfig.h"
 #include "inventory/target.h"
+#include "output/rerun.h"
 #include "banned.h"
 
 enum {
@@ -35,6 +36,7 @@ enum {
 	OPT_OUT,
 	OPT_PROM,
 	OPT_HOSTFILE,
+	OPT_RERUN_FAILED,
 };
 
 #define COMMON_SHORT "i:F:f:u:p:k:w:x:J:vh"
@@ -56,6 +58,7 @@ static const struct option common_long[] = {
 	{ "out", required_argument, NULL, OPT_OUT },
 	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "hostfile", required_argument, NULL, OPT_HOSTFILE },
+	{ "rerun-failed", required_argument, NULL, OPT_RERUN_FAILED },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -88,6 +91,10 @@ const char cli_common_help[] =
 	"      --json               JSON Lines output\n"
 	"      --out DIR            per-host result files\n"
 	"      --prom FILE          Prometheus textfile\n"
+	"      --rerun-failed RUNDIR\n"
+	"                           of what the pattern selects, only the hosts\n"
+	"                           that were not ok in RUNDIR, a run directory\n"
+	"                           that --out wrote (its run.json)\n"
 	"  -v, --verbose            more detail (repeatable)\n"
 	"  -h, --help               this help\n"
 	"-u, -p, -k, --connect-timeout, --timeout, --retries and --become override\n"
@@ -272,6 +279,7 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 	case OPT_JSON: o->json = 1; return RONDA_OK;
 	case OPT_OUT: o->out_dir = arg; return RONDA_OK;
 	case OPT_PROM: o->prom_file = arg; return RONDA_OK;
+	case OPT_RERUN_FAILED: o->rerun_failed = arg; return RONDA_OK;
 	case 'v': o->verbose++; return RONDA_OK;
 	case 'h': o->help = 1; return RONDA_OK;
 	}
@@ -415,6 +423,28 @@ static int load_ssh_config(const struct cli_opts *o, struct sshconfig **out, str
 	return sshconfig_load(o->ssh_config, home ? home : "/", out, err);
 }
 
+/* Keeps the names that were not ok in --rerun-failed's run. */
+static int keep_failed(const char *rundir, struct hostlist *names, struct buf *err)
+{
+	struct rerun rr;
+	size_t w = 0;
+	int rc;
+
+	rerun_init(&rr);
+	if ((rc = rerun_load(&rr, rundir, err)))
+		goto out;
+	for (size_t i = 0; i < names->n; i++) {
+		if (rerun_failed(&rr, names->v[i]))
+			names->v[w++] = names->v[i];
+		else
+			free(names->v[i]);
+	}
+	names->n = w;
+out:
+	rerun_release(&rr);
+	return rc;
+}
+
 int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err)
 {
 	size_t n = o->n_include + o->n_exclude;
@@ -449,6 +479,8 @@ int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *e
 	if ((rc = pattern_select_src(inv, src, o->n_include, src + o->n_include,
 				     o->n_exclude, &names, err)))
 		goto out;
+	if (o->rerun_failed && (rc = keep_failed(o->rerun_failed, &names, err)))
+		goto out;
 	rc = inventory_resolve(inv, &names, &o->over, out, err);
 out:
 	for (size_t i = 0; texts && i < n; i++)
@@ -470,6 +502,32 @@ int cli_reads_stdin(const struct cli_opts *o)
 		if (strcmp(o->exclude[i], "-") == 0)
 			return 1;
 	return 0;
+}
+
+int cli_count_parse(const char *arg, struct cli_count *out)
+{
+	size_t len = strlen(arg);
+	unsigned long v = 0;
+	int pct = len > 0 && arg[len - 1] == '%';
+
+	if (len == (size_t)pct || len - pct > 7)
+		return RONDA_EINVAL;
+	for (size_t i = 0; i < len - pct; i++) {
+		if (arg[i] < '0' || arg[i] > '9')
+			return RONDA_EINVAL;
+		v = v * 10 + (unsigned long)(arg[i] - '0');
+	}
+	if (v > (pct ? 100u : CLI_MAX_COUNT))
+		return RONDA_EINVAL;
+	out->value = (unsigned)v;
+	out->percent = pct;
+	out->set = 1;
+	return RONDA_OK;
+}
+
+size_t cli_count_of(const struct cli_count *c, size_t total)
+{
+	return c->percent ? (size_t)((unsigned long long)total * c->value / 100) : c->value;
 }
 
 int cli_exit_code(int err)

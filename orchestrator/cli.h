@@ -52,6 +52,7 @@ struct cli_opts {
 	int hostkeys_given;		/* --hostkeys was on the command line */
 	const char *out_dir;		/* --out DIR */
 	const char *prom_file;		/* --prom FILE */
+	const char *rerun_failed;	/* --rerun-failed RUNDIR */
 	int json;			/* --json */
 	int verbose;			/* -v, repeatable */
 	int help;			/* --help/-h was given */
@@ -91,6 +92,20 @@ int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *e
 
 /* Is stdin a host list ('-' as a pattern, -w, -x or --hostfile)? */
 int cli_reads_stdin(const struct cli_opts *o);
+
+/*
+ * A count of hosts as N or N% (--serial, --max-fail): N from 0 to
+ * CLI_MAX_COUNT, a percentage from 0 to 100.  RONDA_EINVAL if it is neither.
+ */
+#define CLI_MAX_COUNT 1000000
+struct cli_count {
+	unsigned value;
+	int percent;		/* value is a percentage of the hosts */
+	int set;		/* given on the command line */
+};
+int cli_count_parse(const char *arg, struct cli_count *out);
+/* The count for total hosts: a percentage rounds down. */
+size_t cli_count_of(const struct cli_count *c, size_t total);
 
 /* Exit code for an error code from cli_parse/cli_targets. */
 int cli_exit_code(int err);

@@ -92,7 +92,8 @@ static const char check_help[] =
 	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
-	"Exit status: 0 all ok; 1 some check warned or failed; 2 some host\n"
+	"Exit status: 0 all ok; 1 some check warned or failed (or --max-fail left\n"
+	"hosts not started); 2 some host\n"
 	"unreachable or errored; 3 interrupted; 64 usage; 70 internal;\n"
 	"78 configuration.\n";
 
@@ -103,7 +104,8 @@ static const char run_help[] =
 	"agent on every host of the inventory, or those PATTERN selects.\n"
 	"\n"
 	"Options:\n"
-	"      --limit PATTERN      only these hosts (default: all)\n"
+	"      --limit PATTERN      only these hosts (default: all); @failed:RUNDIR\n"
+	"                           is --rerun-failed RUNDIR\n"
 	"      --dry-run            check the playbook and inventory, show which\n"
 	"                           hosts and tasks would run, touch no host\n"
 	"      --preview            run on the hosts, but rotation and cleanup only\n"
@@ -122,7 +124,8 @@ static const char run_help[] =
 	"      --html FILE          also write a self-contained HTML report\n"
 	"\n%s\n%s"
 	"\n"
-	"Exit status: 0 all ok; 1 some task warned or failed; 2 some host\n"
+	"Exit status: 0 all ok; 1 some task warned or failed (or --max-fail left\n"
+	"hosts not started); 2 some host\n"
 	"unreachable or errored; 3 interrupted; 64 usage; 70 internal;\n"
 	"78 configuration (the message names file and line).\n";
 
@@ -346,6 +349,10 @@ static int plan_from_playbook(struct patrol_ctx *x, struct cli_opts *o,
 	}
 	book = o->include[0];
 	o->include[0] = x->limit ? x->limit : "all";
+	if (x->limit && strncmp(x->limit, "@failed:", 8) == 0) {
+		o->rerun_failed = x->limit + 8;	/* as --rerun-failed RUNDIR */
+		o->include[0] = "all";
+	}
 	x->tags[x->n_tags] = NULL;
 	x->skip[x->n_skip] = NULL;
 	return playbook_load(book, x->n_tags ? x->tags : NULL, x->n_skip ? x->skip : NULL,

@@ -19,7 +19,9 @@ static int worse(int code, int host)
  */
 static int status_code(enum host_status s)
 {
-	return s == RESULT_OK ? EXIT_OK : s == RESULT_FAILED ? EXIT_FAILED :
+	/* not started: the failures that stopped the run already say more */
+	return s == RESULT_OK ? EXIT_OK :
+	       s == RESULT_FAILED || s == RESULT_NOT_STARTED ? EXIT_FAILED :
 	       s == RESULT_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_UNREACHABLE;
 }
 
@@ -52,6 +54,7 @@ int patrol_exit_code(const struct patrol_host *hosts, size_t n)
 	int code = EXIT_OK;
 
 	for (size_t i = 0; i < n; i++)
-		code = worse(code, verdict_code(patrol_host_verdict(&hosts[i])));
+		code = worse(code, hosts[i].conn && hosts[i].conn->status == RESULT_NOT_STARTED ?
+				   EXIT_FAILED : verdict_code(patrol_host_verdict(&hosts[i])));
 	return code;
 }

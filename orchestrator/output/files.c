@@ -14,6 +14,7 @@
 #include "err.h"
 #include "json.h"
 #include "proto.h"
+#include "report.h"
 #include "summary.h"
 #include "verdict.h"
 #include "banned.h"
@@ -143,7 +144,23 @@ struct run_ctx {
 	const struct host_result *res;
 	char *const *argv;
 	size_t argc;
+	size_t i;
 };
+
+/* hosts/HOST.json: the host's --json object, as check and run write theirs. */
+static int write_exec_host(FILE *f, void *arg)
+{
+	const struct run_ctx *c = arg;
+
+	return report_json_host(f, &c->tl->v[c->i], &c->res[c->i]);
+}
+
+static int write_exec_summary(FILE *f, void *arg)
+{
+	const struct run_ctx *c = arg;
+
+	return report_summary(f, c->tl, c->res);
+}
 
 /* run.json: when, what, and each host's result. */
 static int write_exec_run(FILE *f, void *arg)
@@ -197,7 +214,13 @@ int report_out(const char *dir, const struct target_list *tl,
 		snprintf(code, sizeof(code), "%d\n", h->exit_code);
 		if (r == RONDA_OK && h->has_exit)
 			r = rundir_write_bytes(rd.hosts, name, code, strlen(code));
+		snprintf(name, sizeof(name), "%s.json", tl->v[i].name);
+		c.i = i;
+		if (r == RONDA_OK)
+			r = rundir_write(rd.hosts, name, write_exec_host, &c);
 	}
+	if (r == RONDA_OK)
+		r = rundir_write(rd.dir, "summary.txt", write_exec_summary, &c);
 	if (r == RONDA_OK)
 		r = rundir_write(rd.dir, "run.json", write_exec_run, &c);
 	return rundir_finish(&rd, r, run_dir, run_dir_len);

@@ -25,8 +25,10 @@
 
 /*
  * exec --out: a run directory with hosts/HOST.stdout, HOST.stderr,
- * HOST.exit (the exit code, when one came) and run.json (kind "exec", the
- * command, each host's status).  run_dir gets its path.
+ * HOST.exit (the exit code, when one came), HOST.json (its --json object),
+ * summary.txt and run.json (kind "exec", the command, each host's status):
+ * the same files as a patrol's, and the output besides.  run_dir gets its
+ * path.
  */
 int report_out(const char *dir, const struct target_list *tl,
 	       const struct host_result *res, char *const argv[], size_t argc,

@@ -12,7 +12,8 @@
  * For exec (report_prom), the same machinery writes ronda_exec_duration_seconds,
  * ronda_exec_timestamp_seconds, ronda_exec_hosts{status},
  * ronda_exec_host_status{host,status} (1), ronda_exec_host_exit_code{host}
- * and ronda_exec_host_duration_seconds{host}.
+ * and ronda_exec_host_duration_seconds{host}, and ronda_host_phase_seconds
+ * as a patrol does.
  * Verdicts are numbers, worse is higher: task 0 ok, 1 warn, 2 fail, 3 error,
  * 4 skipped; host 0 ok, 1 warn, 2 fail, 3 error, 4 unreachable.
  *
@@ -231,25 +232,29 @@ static void task_metrics(struct prom *p, const char *host, const struct patrol_r
 	}
 }
 
+/* ronda_host_phase_seconds: the same series for exec, check and run. */
+static void phase_metrics(struct prom *p, const char *host, const struct host_result *r)
+{
+	static const char *const phases[] = { "connect", "handshake", "auth", "run" };
+	const long ms[] = { r->ms_connect, r->ms_handshake, r->ms_auth, r->ms_run };
+
+	for (size_t i = 0; i < 4; i++) {
+		const char *const lp[] = { "host", host, "phase", phases[i], NULL };
+
+		if (ms[i] >= 0)
+			sample(p, "ronda_host_phase_seconds",
+			       "Time the host took in each connection phase.", lp, ms[i] / 1000.0);
+	}
+}
+
 static void host_metrics(struct prom *p, const struct target *t, const struct patrol_host *h)
 {
 	const char *const l[] = { "host", t->name, NULL };
-	static const char *const phases[] = { "connect", "handshake", "auth", "run" };
 	sample(p, "ronda_host_verdict",
 	       "Worst outcome on the host: 0 ok, 1 warn, 2 fail, 3 error, 4 unreachable.",
 	       l, patrol_host_verdict(h));
-	if (h->conn) {
-		const long ms[] = { h->conn->ms_connect, h->conn->ms_handshake,
-				    h->conn->ms_auth, h->conn->ms_run };
-
-		for (size_t i = 0; i < 4; i++) {
-			const char *const lp[] = { "host", t->name, "phase", phases[i], NULL };
-
-			if (ms[i] >= 0)
-				sample(p, "ronda_host_phase_seconds",
-				       "Time the host took in each connection phase.", lp, ms[i] / 1000.0);
-		}
-	}
+	if (h->conn)
+		phase_metrics(p, t->name, h->conn);
 	sample(p, "ronda_host_agent_uploaded_bytes", "Agent bytes sent to the host in this run.",
 	       l, (double)h->uploaded);
 	for (size_t k = 0; k < h->n_results; k++)
@@ -355,6 +360,7 @@ int report_prom(const char *path, const struct target_list *tl,
 			sample(&p, "ronda_exec_host_duration_seconds",
 			       "Time the host took, connection and retries included.", l,
 			       r->ms_total / 1000.0);
+		phase_metrics(&p, tl->v[i].name, r);
 	}
 	return prom_finish(&p, path);
 }

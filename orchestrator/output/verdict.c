@@ -48,6 +48,7 @@ static int conn_failed(const struct host_result *c)
 	case RESULT_DEPLOY:
 	case RESULT_UNSUPPORTED:
 	case RESULT_AGENT:
+	case RESULT_NOT_STARTED:
 	case RESULT_COUNT:
 		break;
 	}

@@ -602,7 +602,6 @@ static void conn_setup(struct conn *c, struct engine *e, size_t i,
 	sshagent_sign_init(&c->asign);
 }
 
-static void result_init(struct host_result *r, size_t max_output);
 
 /*
  * The keys of each IdentityAgent that ssh_config names for a host, once
@@ -649,7 +648,7 @@ static int jumps_setup(struct engine *e, const struct target_list *tl)
 	for (size_t i = 0; i < e->n_jumps; i++) {
 		struct conn *j = &e->jumps[i];
 
-		result_init(&e->jump_results[i], 4096);
+		host_result_init(&e->jump_results[i], 4096);
 		conn_setup(j, e, i, &tl->jumps[i], &e->jump_results[i]);
 		if (jump_init(j))
 			return RONDA_ENOMEM;
@@ -669,7 +668,7 @@ static int jumps_setup(struct engine *e, const struct target_list *tl)
 	return RONDA_OK;
 }
 
-static void result_init(struct host_result *r, size_t max_output)
+void host_result_init(struct host_result *r, size_t max_output)
 {
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->out, max_output);
@@ -688,7 +687,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 
 	memset(&e, 0, sizeof(e));
 	for (size_t i = 0; i < tl->n; i++)
-		result_init(&results[i], o->max_output);
+		host_result_init(&results[i], o->max_output);
 	/* Its failures are the crypto library's setup: out of resources. */
 	if (libssh2_init(0))
 		return RONDA_ENOMEM;
@@ -744,7 +743,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	if (e.akeys.n)
 		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
 	for (size_t i = 0; i < tl->n; i++)
-		conn_setup(&e.conns[i], &e, i, &tl->v[i], &results[i]);
+		conn_setup(&e.conns[i], &e, o->first_index + i, &tl->v[i], &results[i]);
 	r = jumps_setup(&e, tl);
 	if (r)
 		goto out;

@@ -38,6 +38,7 @@ enum host_status {
 	RESULT_DEPLOY,		/* the agent could not be put on the host or run */
 	RESULT_UNSUPPORTED,	/* no agent for the host's architecture */
 	RESULT_AGENT,		/* the agent refused the job or broke protocol */
+	RESULT_NOT_STARTED,	/* never started: --max-fail stopped the batches */
 	RESULT_COUNT
 };
 
@@ -77,6 +78,9 @@ struct host_result {
 	struct ssh_methods methods;
 };
 
+/* An empty result (status RESULT_ERROR, no phase reached); engine_run
+   makes its own. */
+void host_result_init(struct host_result *r, size_t max_output);
 void host_result_release(struct host_result *r);
 
 /*
@@ -145,6 +149,10 @@ struct engine_opts {
 	/* Called when a host finishes (for progress); may be NULL. */
 	void (*on_done)(void *arg, size_t i, const struct host_result *r);
 	void *arg;
+	/* The index every callback (plan, on_done, a step's on_stdout,
+	   on_stderr, on_stdin) gets for targets->v[0]: 0, or where a batch
+	   starts in a longer list (--serial). */
+	size_t first_index;
 };
 
 void engine_opts_init(struct engine_opts *o);

@@ -26,6 +26,7 @@ static const char *const status_names[RESULT_COUNT] = {
 	[RESULT_DEPLOY] = "deploy",
 	[RESULT_UNSUPPORTED] = "unsupported",
 	[RESULT_AGENT] = "agent",
+	[RESULT_NOT_STARTED] = "not-started",
 };
 
 const char *host_status_name(enum host_status s)

@@ -37,7 +37,13 @@ const char engine_cli_help[] =
 	"      --no-agent           do not offer ssh-agent keys (SSH_AUTH_SOCK);\n"
 	"                           by default they go first, then identity files\n"
 	"      --jump-channels N    hosts reached at once through one bastion\n"
-	"                           (default 64)\n";
+	"                           (default 64)\n"
+	"      --serial N|N%        run the hosts in batches of N (or N% of them,\n"
+	"                           at least 1), in order: a batch starts when the\n"
+	"                           one before has ended\n"
+	"      --max-fail N|N%      once more than N hosts (or N% of all) are not\n"
+	"                           ok, start no further batch; the hosts left\n"
+	"                           are not-started (exit 1 at least)\n";
 
 void engine_cli_init(struct engine_cli *ec)
 {
@@ -101,6 +107,14 @@ int engine_cli_option(struct engine_cli *ec, int val, const char *arg, struct bu
 			break;
 		ec->eo.keepalive_count = (int)v;
 		ec->eo.keepalive_forced = 1;
+		return RONDA_OK;
+	case OPT_SERIAL:
+		if (cli_count_parse(arg, &ec->serial) || !ec->serial.value)
+			break;
+		return RONDA_OK;
+	case OPT_MAX_FAIL:
+		if (cli_count_parse(arg, &ec->max_fail))
+			break;
 		return RONDA_OK;
 	case OPT_JUMP_CHANNELS:
 		if (parse_double(arg, 1, 10000, &v) || v != (int)v)
@@ -224,6 +238,70 @@ static void progress_start(struct engine_cli *ec, size_t total, int quiet)
 	ec->eo.arg = ec;
 }
 
+/* Hosts from..n-1 never start: each ends st and is reported done. */
+static void not_started(struct engine_cli *ec, const struct target_list *tl,
+			struct host_result *res, size_t from, enum host_status st,
+			const char *why)
+{
+	for (size_t i = from; i < tl->n; i++) {
+		host_result_init(&res[i], 0);
+		res[i].status = st;
+		snprintf(res[i].why, sizeof(res[i].why), "%s", why);
+		progress(ec, i, &res[i]);
+	}
+}
+
+/* Has the run passed --max-fail, counting the hosts done so far? */
+static int too_many_failed(const struct engine_cli *ec, const struct host_result *res,
+			   size_t done, size_t total)
+{
+	size_t bad = 0;
+
+	if (!ec->max_fail.set)
+		return 0;
+	for (size_t i = 0; i < done; i++)
+		bad += res[i].status != RESULT_OK;
+	/* N% of all: more than value/100 of total, without rounding */
+	if (ec->max_fail.percent)
+		return (unsigned long long)bad * 100 > (unsigned long long)ec->max_fail.value * total;
+	return bad > ec->max_fail.value;
+}
+
+/* One engine_run per batch of hosts from the list tl. */
+static int run_batches(struct engine_cli *ec, const struct target_list *tl,
+		       struct host_result *res)
+{
+	struct target_list part = *tl;
+	size_t size = ec->serial.set ? cli_count_of(&ec->serial, tl->n) : tl->n;
+	char why[sizeof(res->why)];
+	int rc = RONDA_OK;
+
+	if (size < 1)
+		size = 1;
+	for (size_t from = 0; from < tl->n; from += size) {
+		if (from && too_many_failed(ec, res, from, tl->n)) {
+			snprintf(why, sizeof(why), "not started: more than --max-fail %u%s "
+				 "hosts were not ok", ec->max_fail.value,
+				 ec->max_fail.percent ? "%" : "");
+			log_warn("%s; %zu host(s) not started", why + 13, tl->n - from);
+			not_started(ec, tl, res, from, RESULT_NOT_STARTED, why);
+			break;
+		}
+		ec->eo.first_index = from;	/* callbacks index the whole list */
+		part.v = tl->v + from;
+		part.n = tl->n - from < size ? tl->n - from : size;
+		rc = engine_run(&ec->eo, &part, res + from);
+		if (rc) {
+			if (rc == RONDA_EAGAIN)
+				not_started(ec, tl, res, from + part.n, RESULT_INTERRUPTED,
+					    "not started: interrupted");
+			break;
+		}
+	}
+	ec->eo.first_index = 0;
+	return rc;
+}
+
 /*
  * ssh_config's UserKnownHostsFile, when --known-hosts did not say: ronda
  * reads one file per run, so hosts that name different ones are told.
@@ -268,7 +346,7 @@ int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int quie
 	known_hosts_from(ec, tl);
 	progress_start(ec, tl->n, quiet);
 	ec->started = engine_cli_now();
-	rc = engine_run(&ec->eo, tl, res);
+	rc = run_batches(ec, tl, res);
 	if (rc && rc != RONDA_EAGAIN) {
 		fprintf(stderr, "%s: %s\n", who, ronda_strerror(rc));
 		*code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;

@@ -27,6 +27,8 @@ enum {
 	OPT_KEEPALIVE_COUNT,
 	OPT_NO_AGENT,
 	OPT_JUMP_CHANNELS,
+	OPT_SERIAL,
+	OPT_MAX_FAIL,
 	ENGINE_CLI_LAST,
 };
 
@@ -38,7 +40,9 @@ enum {
 	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE }, \
 	{ "keepalive-count", required_argument, NULL, OPT_KEEPALIVE_COUNT }, \
 	{ "no-agent", no_argument, NULL, OPT_NO_AGENT }, \
-	{ "jump-channels", required_argument, NULL, OPT_JUMP_CHANNELS }
+	{ "jump-channels", required_argument, NULL, OPT_JUMP_CHANNELS }, \
+	{ "serial", required_argument, NULL, OPT_SERIAL }, \
+	{ "max-fail", required_argument, NULL, OPT_MAX_FAIL }
 
 extern const char engine_cli_help[];
 
@@ -62,6 +66,8 @@ struct engine_cli {
 	   output and --json); may be NULL. */
 	void (*on_done)(void *arg, size_t i, const struct host_result *r);
 	void *on_done_arg;
+	/* --serial and --max-fail: batches, and when to stop starting them */
+	struct cli_count serial, max_fail;
 };
 
 void engine_cli_init(struct engine_cli *ec);
@@ -84,6 +90,12 @@ int engine_cli_finish(struct engine_cli *ec, const struct cli_opts *o, struct bu
  * any other value means the run itself failed: the reason is printed as
  * "who: ..." and *code is the exit status.  ec->started is when the
  * engine started, for durations.
+ *
+ * With --serial the hosts run in batches, in target order, one engine_run
+ * each: a batch starts when the one before has ended.  Once more hosts
+ * than --max-fail allows are not ok, or on Ctrl-C, no batch starts again
+ * and the rest end RESULT_NOT_STARTED (or RESULT_INTERRUPTED), each
+ * reported to on_done as any host is.
  */
 int engine_cli_run(struct engine_cli *ec, const struct target_list *tl, int quiet,
 		   struct host_result *res, const char *who, int *code);

@@ -84,7 +84,7 @@ struct engine;
 struct conn {
 	/* Who: set once by engine_run. */
 	struct engine *e;
-	size_t idx;
+	size_t idx;		/* for callbacks: opts.first_index + its own */
 	const struct target *t;
 	struct host_result *r;
 	enum state state;

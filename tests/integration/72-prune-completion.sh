@@ -73,7 +73,10 @@ expect "-w still takes a pattern" "@db @dc1 " ronda hosts -i $INV -w @d
 expect "--limit takes a pattern" "@web " ronda run -i $INV playbooks/patrol.cfg --limit @w
 expect "check specs after the pattern" "disk: " ronda check -i $INV @web di
 expect "nothing after exec --" "" ronda exec -i $INV @web -- up
-expect "exec --script and --stdin-max" "--script --stdin-max " ronda exec --s
+expect "exec --script, --serial and --stdin-max" "--script --serial --stdin-max " ronda exec --s
+expect "check --max-fail" "--max-fail " ronda check --max-f
+expect "--rerun-failed takes a directory" "inventory " ronda check --rerun-failed invent
+expect "--serial's value is not a pattern" "" ronda run --serial 2
 expect "--script takes a local file" "inventory/example.cfg " ronda exec -i $INV @web --script inventory/ex
 expect "-c TEXT is not a pattern" "" ronda exec -i $INV @web -c d
 expect "run: playbook files" "playbooks/logclean.cfg playbooks/oncall.cfg playbooks/patrol.cfg " ronda run -i $INV playbooks/

@@ -310,6 +310,46 @@ static void test_exit_codes(void **state)
 	assert_int_equal(cli_exit_code(RONDA_ESYS), 70);
 }
 
+/* --serial and --max-fail: N or N%, within bounds, and what they come to. */
+static void test_counts(void **state)
+{
+	static const char *const bad[] = { "", "%", "-1", "+1", "1.5", "x", "5%%", "%5",
+					   "101%", "1000001", "99999999", "1e3", " 1", "1 " };
+	struct cli_count c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cli_count_parse("5", &c), RONDA_OK);
+	assert_true(c.value == 5 && !c.percent && c.set);
+	assert_int_equal(cli_count_of(&c, 20), 5);
+	assert_int_equal(cli_count_parse("0", &c), RONDA_OK);
+	assert_int_equal(c.value, 0);
+	assert_int_equal(cli_count_parse("1000000", &c), RONDA_OK);
+	assert_int_equal(cli_count_parse("25%", &c), RONDA_OK);
+	assert_true(c.value == 25 && c.percent);
+	assert_int_equal(cli_count_of(&c, 20), 5);
+	assert_int_equal(cli_count_of(&c, 7), 1);	/* rounds down */
+	assert_int_equal(cli_count_of(&c, 3), 0);
+	assert_int_equal(cli_count_parse("100%", &c), RONDA_OK);
+	assert_int_equal(cli_count_of(&c, 2000), 2000);
+	assert_int_equal(cli_count_parse("0%", &c), RONDA_OK);
+	assert_int_equal(cli_count_of(&c, 2000), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(cli_count_parse(bad[i], &c), RONDA_EINVAL);
+		assert_false(c.set);
+	}
+}
+
+/* --rerun-failed is a common option. */
+static void test_rerun_option(void **state)
+{
+	struct run *r = *state;
+
+	assert_int_equal(parse(r, "exec --rerun-failed /tmp/runs/x all -- true"), RONDA_OK);
+	assert_string_equal(r->o.rerun_failed, "/tmp/runs/x");
+}
+
 /* cli_targets: the inventory, the pattern and the overrides together. */
 static void test_targets(void **state)
 {
@@ -442,6 +482,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extra, setup, teardown),
 		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test_setup_teardown(test_rerun_option, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_lists, setup, teardown),
 	};
