@@ -122,13 +122,22 @@ line two" ] && t_ok "-K with stdin: root, and the command reads exactly the inpu
 
 # --- a timeout kills the command, as root, and leaves nothing --------------------------
 tag="9$$"
-read -r rc prompts < <(drive "$T/pw" "$T/to.out" "$R" exec "${X[@]}" -K --timeout 2 "$HOSTS" -- sleep "$tag")
+drive "$T/pw" "$T/to.out" "$R" exec "${X[@]}" -K --timeout 2 "$HOSTS" -- sleep "$tag" > "$T/to.rc" &
+dpid=$!
+owners=""
+for _ in $(seq 100); do	# who runs the sleeps, once all 3 are up
+	owners=$(pgrep -f "^sleep $tag\$" | xargs -r ps -o user= -p | sort | uniq -c | tr -s ' ')
+	[ "$owners" = " 3 root" ] && break
+	sleep 0.05
+done
+wait "$dpid"
+read -r rc prompts < "$T/to.rc"
 nt=$(tr -d '\r' < "$T/to.out" | grep -c '^timeout *3 ')
 left=1
 for _ in $(seq 50); do pgrep -f "^sleep $tag\$" >/dev/null || { left=0; break; }; sleep 0.1; done
-[ "$rc" = 2 ] && [ "$nt" -eq 1 ] && [ $left -eq 0 ] &&
+[ "$rc" = 2 ] && [ "$nt" -eq 1 ] && [ $left -eq 0 ] && [ "$owners" = " 3 root" ] &&
 	t_ok "-K --timeout 2: the root sleep is killed on 3 hosts, none left" ||
-	t_fail "-K timeout kills as root" "rc=$rc nt=$nt left=$(pgrep -af "^sleep $tag\$") $(tr -d '\r' < "$T/to.out" | tail -3)"
+	t_fail "-K timeout kills as root" "rc=$rc nt=$nt owners=$owners left=$(pgrep -af "^sleep $tag\$") $(tr -d '\r' < "$T/to.out" | tail -3)"
 
 # --- the password in no argv or environment, log, JSON or --out file during a run -----
 tag="3.$$"
