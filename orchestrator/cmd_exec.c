@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proto.h"
 #include "ssh/remote.h"
+#include "ssh/become.h"
 #include "output/live.h"
 #include "output/report.h"
 #include "banned.h"
@@ -33,10 +34,12 @@ enum {
 	OPT_FOLD = 'b',
 	OPT_SHELL = 'c',
 	OPT_NO_STDIN = 'n',
+	OPT_ASK_BECOME = 'K',
 	OPT_QUIET = 1000,
 	OPT_RAW,
 	OPT_STDIN_MAX,
 	OPT_SCRIPT,
+	OPT_BECOME_USER,
 };
 
 #define STDIN_MAX_DEFAULT ((size_t)16 << 20)
@@ -49,6 +52,8 @@ static const struct option exec_long[] = {
 	{ "no-stdin", no_argument, NULL, OPT_NO_STDIN },
 	{ "stdin-max", required_argument, NULL, OPT_STDIN_MAX },
 	{ "script", required_argument, NULL, OPT_SCRIPT },
+	{ "ask-become-pass", no_argument, NULL, OPT_ASK_BECOME },
+	{ "become-user", required_argument, NULL, OPT_BECOME_USER },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +92,10 @@ static const char exec_help[] =
 	"                           (#!/usr/bin/env PROG or #!/path/to/PROG [ARG]:\n"
 	"                           a shell gets it with -c 'eval \"$(cat)\"', any\n"
 	"                           other PROG as  PROG [ARG] - ARGS)\n"
+	"  -K, --ask-become-pass    ask the sudo password once, on the terminal,\n"
+	"                           and run through sudo -S on every host (implies\n"
+	"                           --become); a wrong password is 'become' at once\n"
+	"      --become-user USER   run as USER through sudo -u (implies --become)\n"
 	"  -n, --no-stdin           send nothing on stdin (like ssh -n)\n"
 	"      --stdin-max SIZE     refuse a stdin or script past SIZE bytes (k, M\n"
 	"                           or G; default 16M, at most 1G): exit 64\n"
@@ -108,7 +117,8 @@ static const char exec_help[] =
 	"\n"
 	"Results: ok, failed (non-zero exit), unreachable, timeout,\n"
 	"hostkey-changed, hostkey-unknown, auth, protocol, error, interrupted,\n"
-	"not-started (--max-fail).\n"
+	"not-started (--max-fail), become (sudo refused: a wrong password, or not\n"
+	"allowed).\n"
 	"Only transient connect failures (refused, reset, timeout, unreachable)\n"
 	"are retried; a command that started is never run twice.\n"
 	"\n"
@@ -124,11 +134,16 @@ static const char exec_help[] =
 	"  ronda exec -u root -p 2222 -k ~/.ssh/id_ed25519 'host[1-3]' -- df -h /\n"
 	"  ronda exec @web -c 'df -h / | tail -1'\n"
 	"  ronda exec @web -- tee /etc/motd < motd.txt\n"
-	"  ronda exec @db --script check-replication.py -- --verbose\n";
+	"  ronda exec @db --script check-replication.py -- --verbose\n"
+	"  ronda exec -K @web -- apt-get -y upgrade\n";
 
 struct exec_ctx {
 	struct engine_cli ec;
 	const char *cmd, *cmd_become;	/* guarded, quoted command lines */
+	const char *cmd_pass, *cmd_nopass;	/* -K: through sudo -S, or -n */
+	struct become *bp;		/* -K: the password, or NULL */
+	int ask_become;
+	const char *become_user;	/* --become-user, or NULL */
 	const struct buf *in;		/* header and bytes for stdin, or NULL */
 	struct live *live;		/* live output, or NULL */
 	int keep;			/* live and --out: keep outputs too */
@@ -151,6 +166,8 @@ static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
 	case OPT_NO_STDIN: x->no_stdin = 1; return RONDA_OK;
 	case OPT_SCRIPT: x->script = arg; return RONDA_OK;
 	case OPT_SHELL: x->shell = arg; return RONDA_OK;
+	case OPT_ASK_BECOME: x->ask_become = 1; return RONDA_OK;
+	case OPT_BECOME_USER: x->become_user = arg; return RONDA_OK;
 	case OPT_STDIN_MAX:
 		if (proto_size_parse(arg, &size) || size > STDIN_MAX_LIMIT) {
 			buf_printf(err, "--stdin-max: '%.32s' is not a size up to 1G", arg);
@@ -162,19 +179,56 @@ static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
 	return engine_cli_option(&x->ec, val, arg, err);
 }
 
-/* exec is one guarded step per host. */
-static int exec_plan(void *arg, size_t i, const struct target *t,
-		     struct host_result *r, int step, struct engine_step *next)
+/* -K: the password line, then the framed input (become.h). */
+static int exec_become_stdin(void *arg, size_t i, size_t off, const char **data, size_t *n)
 {
 	const struct exec_ctx *x = arg;
 
 	(void)i;
-	(void)r;
-	if (step > 0)
+	become_stdin(x->bp, x->in ? buf_data(x->in) : NULL, x->in ? buf_len(x->in) : 0, off,
+		     data, n);
+	return RONDA_OK;
+}
+
+/* The password only, then EOF. */
+static int exec_probe_stdin(void *arg, size_t i, size_t off, const char **data, size_t *n)
+{
+	const struct exec_ctx *x = arg;
+
+	(void)i;
+	become_stdin(x->bp, NULL, 0, off, data, n);
+	return RONDA_OK;
+}
+
+/*
+ * exec is one guarded step per host; with -K a host that becomes runs the
+ * probe first (become.h).
+ */
+static int exec_plan(void *arg, size_t i, const struct target *t,
+		     struct host_result *r, int step, struct engine_step *next)
+{
+	const struct exec_ctx *x = arg;
+	int become = t->become || x->ask_become || x->become_user, mode = -1;
+
+	(void)i;
+	if (x->bp && become && step == 0) {
+		next->cmd = buf_data(&x->bp->probe);
+		next->on_stdin = exec_probe_stdin;
+		next->on_stdin_arg = (void *)(uintptr_t)x;
+		next->eof_after_in = 1;
+		return 1;
+	}
+	if (x->bp && become && step == 1 && (mode = become_probe_result(x->bp, r)) < 0)
 		return 0;
-	next->cmd = t->become ? x->cmd_become : x->cmd;
+	if (step > (x->bp && become))
+		return 0;
+	next->cmd = mode == BECOME_PASS ? x->cmd_pass : mode == BECOME_NOPASS ? x->cmd_nopass :
+		    become ? x->cmd_become : x->cmd;
 	next->guarded = 1;
-	if (x->in) {	/* the guard wants stdin open: closing it kills */
+	if (mode == BECOME_PASS) {	/* the guard wants stdin open: closing it kills */
+		next->on_stdin = exec_become_stdin;
+		next->on_stdin_arg = (void *)(uintptr_t)x;
+	} else if (x->in) {
 		next->in = buf_data(x->in);
 		next->inlen = buf_len(x->in);
 	}
@@ -283,26 +337,39 @@ static int command_argv(const struct exec_ctx *x, const struct cli_opts *o, cons
 	return RONDA_OK;
 }
 
-/* The plan's two command lines, plain and through sudo -n, both guarded. */
-static int quote_commands(char **argv, size_t argc, int input, struct buf *cmd,
-			  struct buf *cmd_become)
+/*
+ * The plan's command lines, plain and through sudo -n [-u USER], both
+ * guarded; with bp (-K) also the guarded line under sudo -S and -n.
+ */
+static int quote_commands(char **argv, size_t argc, int input, const char *user,
+			  const struct become *bp, struct buf *cmd, struct buf *cmd_become,
+			  struct buf *cmd_pass, struct buf *cmd_nopass)
 {
-	static char sudo[] = "sudo", sudo_n[] = "-n", sudo_end[] = "--";
+	static char sudo[] = "sudo", sudo_n[] = "-n", sudo_u[] = "-u", sudo_end[] = "--";
 	int (*guard)(struct buf *, char *const[], size_t) =
 		input ? remote_guarded_input_command : remote_guarded_command;
-	char **b = calloc(argc + 3, sizeof(char *));
+	char **b = calloc(argc + 5, sizeof(char *));
+	size_t k = 0;
 	int r;
 
 	/* --become: sudo -n never prompts, so a host that wants a password fails fast. */
 	if (!b)
 		return RONDA_ENOMEM;
-	b[0] = sudo;
-	b[1] = sudo_n;
-	b[2] = sudo_end;
-	memcpy(b + 3, argv, argc * sizeof(char *));
+	b[k++] = sudo;
+	b[k++] = sudo_n;
+	if (user) {
+		b[k++] = sudo_u;
+		b[k++] = (char *)(uintptr_t)user;
+	}
+	b[k++] = sudo_end;
+	memcpy(b + k, argv, argc * sizeof(char *));
 	r = guard(cmd, argv, argc);
 	if (r == RONDA_OK)
-		r = guard(cmd_become, b, argc + 3);
+		r = guard(cmd_become, b, argc + k);
+	if (r == RONDA_OK && bp)
+		r = become_command(bp, BECOME_PASS, buf_data(cmd), cmd_pass);
+	if (r == RONDA_OK && bp)
+		r = become_command(bp, BECOME_NOPASS, buf_data(cmd), cmd_nopass);
 	free(b);
 	return r;
 }
@@ -330,7 +397,8 @@ int cmd_exec(int argc, char **argv)
 	struct cli_opts o;
 	struct target_list tl;
 	struct host_result *res = NULL;
-	struct buf err, cmd, cmd_become, in, data;
+	struct buf err, cmd, cmd_become, cmd_pass, cmd_nopass, in, data;
+	struct become become;
 	struct live live;
 	char **cargv = NULL, run_dir[4096];
 	size_t cargc = 0;
@@ -344,9 +412,12 @@ int cmd_exec(int argc, char **argv)
 	buf_init(&err, 4096);
 	buf_init(&cmd, 1 << 20);
 	buf_init(&cmd_become, 1 << 20);
+	buf_init(&cmd_pass, 1 << 20);
+	buf_init(&cmd_nopass, 1 << 20);
 	buf_init(&in, 0);
 	buf_init(&data, 0);
-	rc = cli_parse(&o, argc, argv, exec_long, "bc:n", exec_extra, &x, &err);
+	rc = cli_parse(&o, argc, argv, exec_long, "bc:nK", exec_extra, &x, &err);
+	become_init(&become, x.become_user);
 	if (rc == RONDA_OK && o.help) {
 		printf(exec_help, engine_cli_help, cli_common_help);
 		code = EXIT_OK;
@@ -381,7 +452,15 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (buf_len(&data) && frame_input(&data, &in))
 		goto out;
-	if ((rc = quote_commands(cargv, cargc, buf_len(&in) > 0, &cmd, &cmd_become))) {
+	/* asked once, before any host is touched */
+	if (x.ask_become && tl.n && become_ask(&become, &err)) {
+		fprintf(stderr, "ronda exec: %s\n", buf_data(&err));
+		code = EXIT_USAGE;
+		goto out;
+	}
+	x.bp = become.pass.p ? &become : NULL;
+	if ((rc = quote_commands(cargv, cargc, buf_len(&in) > 0, x.become_user, x.bp, &cmd,
+				 &cmd_become, &cmd_pass, &cmd_nopass))) {
 		fprintf(stderr, "ronda exec: command too long (limit 1 MiB quoted)\n");
 		code = EXIT_USAGE;
 		goto out;
@@ -395,6 +474,8 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	x.cmd = buf_data(&cmd);
 	x.cmd_become = buf_data(&cmd_become);
+	x.cmd_pass = buf_data(&cmd_pass);
+	x.cmd_nopass = buf_data(&cmd_nopass);
 	x.in = buf_len(&in) ? &in : NULL;
 	x.tl = &tl;
 	x.json = o.json;
@@ -449,6 +530,9 @@ out:
 	buf_release(&err);
 	buf_release(&cmd);
 	buf_release(&cmd_become);
+	buf_release(&cmd_pass);
+	buf_release(&cmd_nopass);
+	become_release(&become);
 	buf_release(&in);
 	buf_release(&data);
 	engine_cli_release(&x.ec);

@@ -5,7 +5,7 @@ ORCH_SRCS := \
 	orchestrator/ssh/engine_cli.c orchestrator/ssh/engine_jump.c orchestrator/ssh/engine_proxy.c orchestrator/ssh/engine_api.c \
 	orchestrator/ssh/dns.c orchestrator/ssh/knownhosts.c \
 	orchestrator/ssh/remote.c orchestrator/ssh/ident.c orchestrator/ssh/sshagent.c \
-	orchestrator/ssh/sshwire.c orchestrator/ssh/sshcert.c orchestrator/ssh/keyunlock.c \
+	orchestrator/ssh/sshwire.c orchestrator/ssh/sshcert.c orchestrator/ssh/keyunlock.c orchestrator/ssh/become.c \
 	orchestrator/inventory/target.c orchestrator/inventory/hostlist.c orchestrator/inventory/settings.c \
 	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \

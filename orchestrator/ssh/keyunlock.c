@@ -12,25 +12,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "err.h"
 #include "log.h"
+#include "secret.h"
 #include "sshagent.h"
 #include "sshcert.h"
 #include "banned.h"
 
 extern char **environ;
-
-#define PASS_PAGE 4096
-#define PASS_MAX 1024	/* as OpenSSH's readpassphrase buffer */
 
 void keyunlock_init(struct keyunlock *k)
 {
@@ -143,73 +139,10 @@ static enum asker choose_asker(int *tty)
 	return allow ? ASK_ASKPASS : ASK_NONE;
 }
 
-/* The passphrase: one page of its own, kept out of core dumps, wiped. */
-struct secret {
-	char *p;
-	size_t len;
-};
-
-static int secret_init(struct secret *s)
-{
-	s->len = 0;
-	s->p = mmap(NULL, PASS_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s->p == MAP_FAILED) {
-		s->p = NULL;
-		return RONDA_ENOMEM;
-	}
-	madvise(s->p, PASS_PAGE, MADV_DONTDUMP);
-	return RONDA_OK;
-}
-
-static void secret_release(struct secret *s)
-{
-	if (s->p) {
-		explicit_bzero(s->p, PASS_PAGE);
-		munmap(s->p, PASS_PAGE);
-	}
-	s->p = NULL;
-	s->len = 0;
-}
-
-/* A line from the terminal without echo; the newline is kept off. */
-static int ask_tty(int fd, const char *prompt, struct secret *pass)
-{
-	struct termios old, quiet;
-	int r = RONDA_ESYS, restore = 0;
-	char c;
-
-	if (tcgetattr(fd, &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
-		restore = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
-	}
-	if (write(fd, prompt, strlen(prompt)) < 0)
-		goto out;
-	for (;;) {
-		ssize_t n = read(fd, &c, 1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || c == '\n' || c == '\r')
-			break;
-		if (pass->len + 1 >= PASS_MAX)
-			goto out;
-		pass->p[pass->len++] = c;
-	}
-	r = RONDA_OK;
-out:
-	c = 0;
-	if (restore)
-		tcsetattr(fd, TCSAFLUSH, &old);
-	if (write(fd, "\n", 1) < 0)
-		r = RONDA_ESYS;
-	return r;
-}
-
 static int ask_askpass(const char *prompt, struct secret *pass, int *status)
 {
 	char *argv[] = { getenv("SSH_ASKPASS"), (char *)(uintptr_t)prompt, NULL };
-	int r = run(argv, environ, NULL, 0, pass->p, PASS_MAX - 1, &pass->len, status);
+	int r = run(argv, environ, NULL, 0, pass->p, SECRET_MAX - 1, &pass->len, status);
 
 	/* its answer ends with a newline */
 	while (r == RONDA_OK && pass->len && (pass->p[pass->len - 1] == '\n' ||
@@ -308,7 +241,7 @@ static int unlock(struct keyunlock *k, const struct ident *id, enum asker how, i
 	if (r)
 		goto out;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", id->path);
-	r = how == ASK_TTY ? ask_tty(tty, prompt, &pass) : ask_askpass(prompt, &pass, &status);
+	r = how == ASK_TTY ? secret_ask_tty(tty, prompt, &pass) : ask_askpass(prompt, &pass, &status);
 	if (r == RONDA_OK && how == ASK_ASKPASS && (!WIFEXITED(status) || WEXITSTATUS(status))) {
 		log_error("identity file %s: SSH_ASKPASS (%s) gave no passphrase", id->path,
 			  getenv("SSH_ASKPASS"));

@@ -60,6 +60,8 @@ expect "subcommands" "--help --version check copy diff exec fetch hosts run " ro
 expect "subcommand prefix" "run " ronda r
 expect "run options" "--dry-run " ronda run --d
 expect "exec-only option" "--fold --forks " ronda exec --fo
+expect "exec -K" "--ask-become-pass " ronda exec --ask
+expect "--become-user completes users" "root " ronda exec --become-user roo
 expect "check has no --fold" "--forks " ronda check --fo
 expect "hosts has no --agent" "" ronda hosts --ag
 expect "--hostkeys values" "accept-new strict " ronda exec --hostkeys ""
