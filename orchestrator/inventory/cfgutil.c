@@ -44,8 +44,15 @@ static int check_includes(const char *path, const char *dir, int depth, struct b
 			continue;
 		for (p += 8; p < end && (*p == ' ' || *p == '\t'); p++)
 			;
-		if (p >= end || *p != '"' || !(q = memchr(p + 1, '"', end - p - 1)))
+		if (p >= end || *p != '"')
 			continue;	/* not one libconfig takes either: its parser says so */
+		if (!(q = memchr(p + 1, '"', end - p - 1))) {
+			/* libconfig would read the name on past the line */
+			buf_printf(err, "%s:%u: @include: the file name must end on its line",
+				   path, lineno);
+			r = RONDA_ECONFIG;
+			break;
+		}
 		/* libconfig's name is a C string: it ends at a NUL */
 		n = strnlen(p + 1, q - p - 1);
 		if (n >= sizeof(name))

@@ -109,6 +109,7 @@ static void test_errors_name_file_and_line(void **state)
 	/* libconfig would exit() on these, inside its scanner */
 	expect_cfg_error("hosts = ( \"a\" );\n@include \".\"\n", 2, "not a regular file");
 	expect_cfg_error("@include \"\"\n", 1, "no file name");
+	expect_cfg_error("@include \"a\nb\"\n", 1, "must end on its line");
 	expect_cfg_error("\n @include \"no-such-file.cfg\"\n", 2, "no such file");
 	/* libconfig's own checks keep the line too. */
 	expect_cfg_error("hosts = ( \"a\" );\n\ngroups = {\n w = { }\n", 5, "syntax error");
