@@ -21,7 +21,7 @@
 #include "verdict.h"
 #include "banned.h"
 
-#define SPREAD_TASK_WIDTH 24
+#define SPREAD_TASK_WIDTH 40	/* ad hoc task names are their specs */
 
 static const struct main_value main_values[] = {
 	{ "disk", "used_pct", "", "%", "%", 1, 1, 1 },		/* worst filesystem */
@@ -255,19 +255,19 @@ out:
 static int worst_cell(const struct target_list *tl, const struct task_spread *t, int color,
 		      struct buf *out)
 {
+	const struct spread_item *best = NULL;
 	size_t shown = 0;
-	char v[64];
-	double best = 0;
-	int r = RONDA_OK, any = 0;
+	char v[64], best_s[64] = "";
+	int r = RONDA_OK;
 
 	for (size_t i = 0; i < t->n_order; i++) {
 		const struct spread_item *it = &t->order[i];
 
-		if (it->has_value && (!any || badness(t->how, it->v) < best)) {
-			best = badness(t->how, it->v);
-			any = 1;
-		}
+		if (it->has_value && (!best || badness(t->how, it->v) < badness(t->how, best->v)))
+			best = it;
 	}
+	if (best)
+		main_value_put(best_s, sizeof(best_s), t->how, best->v, 1);
 
 	for (size_t i = 0; i < t->n_order && shown < SPREAD_WORST && r == RONDA_OK; i++) {
 		const struct spread_item *it = &t->order[i];
@@ -275,10 +275,14 @@ static int worst_cell(const struct target_list *tl, const struct task_spread *t,
 
 		if (!it->has_value)
 			break;	/* they come last */
-		/* an ok host is worst only if some host is better; never when no way is worse */
-		if (rank(it->res) <= 1 && (t->how->worse == 0 || badness(t->how, it->v) <= best))
-			break;
 		main_value_put(v, sizeof(v), t->how, it->v, 1);
+		/*
+		 * A host that passed is worst only if some host shows a better
+		 * value (rounding is monotonic, so the rest show the best too),
+		 * and never when no way is worse.
+		 */
+		if (rank(it->res) <= 1 && (t->how->worse == 0 || strcmp(v, best_s) == 0))
+			break;
 		r = buf_printf(out, "%s%s%s %s%s", shown ? ", " : "", color ? color_sgr(verdict) : "",
 			       tl->v[it->host].name, v, color ? COLOR_RESET : "");
 		shown++;

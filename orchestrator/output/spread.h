@@ -78,9 +78,9 @@ void spread_release(struct spread *s);
  * value: hosts with the value of all hosts, min, median, max and the
  * SPREAD_WORST worst hosts with their values (coloured by verdict when
  * color).  A host with a value is among the worst if its task did not
- * pass, or if it passed and some host's value is better (so a fleet where
- * every host says the same lists none: "-"); for a check where no way is
- * worse (sysctl), only hosts that did not pass.
+ * pass, or if it passed and some host shows a better value (so a fleet
+ * where every host shows the same lists none: "-"); for a check where no
+ * way is worse (sysctl), only hosts that did not pass.
  */
 int spread_report(FILE *out, const struct target_list *tl, const struct spread *s, int color);
 
