@@ -37,6 +37,7 @@ enum {
 	OPT_PROM,
 	OPT_HOSTFILE,
 	OPT_RERUN_FAILED,
+	OPT_COLOR,
 };
 
 #define COMMON_SHORT "i:F:f:u:p:k:w:x:J:vh"
@@ -59,6 +60,8 @@ static const struct option common_long[] = {
 	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "hostfile", required_argument, NULL, OPT_HOSTFILE },
 	{ "rerun-failed", required_argument, NULL, OPT_RERUN_FAILED },
+	{ "color", optional_argument, NULL, OPT_COLOR },
+	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -95,6 +98,8 @@ const char cli_common_help[] =
 	"                           of what the pattern selects, only the hosts\n"
 	"                           that were not ok in RUNDIR, a run directory\n"
 	"                           that --out wrote (its run.json)\n"
+	"      --color[=WHEN]       verdicts in colour: auto (default: on a terminal,\n"
+	"                           unless NO_COLOR is set), always, never\n"
 	"  -v, --verbose            more detail (repeatable)\n"
 	"  -h, --help               this help\n"
 	"-u, -p, -k, --connect-timeout, --timeout, --retries and --become override\n"
@@ -280,6 +285,13 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 	case OPT_OUT: o->out_dir = arg; return RONDA_OK;
 	case OPT_PROM: o->prom_file = arg; return RONDA_OK;
 	case OPT_RERUN_FAILED: o->rerun_failed = arg; return RONDA_OK;
+	case OPT_COLOR:
+		/* --color alone is always, as in GNU ls */
+		if (color_mode_parse(arg ? arg : "always", &o->color)) {
+			buf_printf(err, "--color: '%.32s' is not auto, always or never", arg);
+			return RONDA_EINVAL;
+		}
+		return RONDA_OK;
 	case 'v': o->verbose++; return RONDA_OK;
 	case 'h': o->help = 1; return RONDA_OK;
 	}

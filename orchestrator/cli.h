@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "inventory/settings.h"
+#include "output/color.h"
 #include "output/exitcode.h"
 #include "ssh/knownhosts.h"
 
@@ -54,6 +55,7 @@ struct cli_opts {
 	const char *prom_file;		/* --prom FILE */
 	const char *rerun_failed;	/* --rerun-failed RUNDIR */
 	int json;			/* --json */
+	enum color_mode color;		/* --color, default auto (color.h) */
 	int verbose;			/* -v, repeatable */
 	int help;			/* --help/-h was given */
 	const char **args;		/* operands after the pattern, before "--" */
