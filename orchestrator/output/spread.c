@@ -32,6 +32,7 @@ static const struct main_value main_values[] = {
 	{ "clock", "offset_s", "", "s", "s", 1, 3, 2 },
 	{ "sysctl", "value", "", "", "", 1, 6, 0 },
 	{ "command", "exit", "exit ", "", "", 1, 0, 1 },
+	{ "units", "failed", "", " failed", "", 1, 0, 1 },	/* failed systemd units */
 	{ "file", "age_s", "age ", "s", "s", 1, 0, 1 },		/* a stale file */
 };
 
