@@ -108,7 +108,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench jump-bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench bench-scale jump-bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -220,6 +220,11 @@ bench: deps
 	@tests/bench/fleet-bench.sh $(BENCH_ARGS)
 	@tests/bench/copy-bench.sh $(BENCH_ARGS)
 	@tests/bench/jump-bench.sh $(JUMP_BENCH_ARGS)
+
+# one process over 500 to 5,000 hosts (tests/bench/scale-bench.sh); minutes
+bench-scale: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@tests/bench/scale-bench.sh $(SCALE_BENCH_ARGS)
 
 # only the bastion part (tests/bench/jump-bench.sh, tests/fleet/behind.sh)
 jump-bench: deps

@@ -28,6 +28,8 @@
 #                           and its live children)
 #   jump_direct_refused     true if a direct connection from the root
 #                           namespace to the first target is refused
+#   jump_fleet_ticks        the targets' sshd CPU in clock ticks (the
+#                           listener and the sessions it reaped)
 #   jump_measure N CMD...   runs CMD and prints one line of figures (below)
 #   jump_pdsh N             jump_measure of pdsh -R ssh -f N through jump
 #   jump_field LINE NAME    one figure of such a line
@@ -40,6 +42,7 @@
 # (inner: 127.5.0.4:22, reachable only inside) JUMP_FWD_PID JUMP_FWD_STATS.
 # Inside the namespace every bastion listens on port 22 of its address.
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+source "$TOP/tests/lib-ticks.sh"
 
 jump_up() {
 	JUMP_FLEET=$("$TOP/tests/fleet/behind.sh" -n "$1" -t "${2:-300}") || return 1
@@ -144,6 +147,7 @@ jump_ticks() {
 	cat $(jump_tree "$p" | sed 's|.*|/proc/&/stat|') 2>/dev/null |
 		awk '{ sub(/^.*\) /, ""); t += $12 + $13 + $14 + $15 } END { print t + 0 }'
 }
+jump_fleet_ticks() { fleet_sshd_ticks "$FLEET_DIR"; }
 jump_direct_refused() {
 	local first err
 	first=$(awk 'NR == 1 { print $2 }' "$FLEET_HOSTLIST")
@@ -155,22 +159,23 @@ jump_direct_refused() {
 # "HOST: ok" once per host reached, and prints one line of figures:
 #   ok=HOSTS-REACHED wall=SECONDS cpu_ms_host=CLIENT-CPU-PER-HOST
 #   bastion_cpu_ms=JUMP-SSHD-CPU max_conns=MOST-AT-ONCE(ss) conns=ACCEPTED
+#   fleet_cpu_ms=TARGETS-SSHD-CPU
 # conns: TCP connections the forwarder passed to jump during CMD (exact).
 # CMD's output is left in $JUMP_DIR/measure.out and .err.
 jump_measure() {
-	local n=$1 t0 t1 a0 a1 max hz; shift
+	local n=$1 t0 t1 a0 a1 g0 g1 max hz; shift
 	hz=$(getconf CLK_TCK)
 	jump_fwd_settle || return 1
-	a0=$(jump_fwd_stat jump accepted); t0=$(jump_ticks jump)
+	a0=$(jump_fwd_stat jump accepted); t0=$(jump_ticks jump); g0=$(jump_fleet_ticks)
 	jump_sample_start jump
 	/usr/bin/time -o "$JUMP_DIR/measure.time" -f "%e %U %S" timeout 300 "$@" \
 		> "$JUMP_DIR/measure.out" 2> "$JUMP_DIR/measure.err"
 	max=$(jump_sample_stop)
 	jump_fwd_settle
-	a1=$(jump_fwd_stat jump accepted); t1=$(jump_ticks jump)
+	a1=$(jump_fwd_stat jump accepted); t1=$(jump_ticks jump); g1=$(jump_fleet_ticks)
 	awk -v n="$n" -v ok="$(grep -c ': ok$' "$JUMP_DIR/measure.out")" -v hz="$hz" -v dt=$((t1 - t0)) \
-		-v max="$max" -v c=$((a1 - a0)) 'END { printf "ok=%d wall=%.3f cpu_ms_host=%.2f bastion_cpu_ms=%.0f max_conns=%d conns=%d\n",
-			ok, $1, ($2 + $3) * 1000 / n, dt * 1000 / hz, max, c }' "$JUMP_DIR/measure.time"
+		-v max="$max" -v c=$((a1 - a0)) -v dg=$((g1 - g0)) 'END { printf "ok=%d wall=%.3f cpu_ms_host=%.2f bastion_cpu_ms=%.0f max_conns=%d conns=%d fleet_cpu_ms=%.0f\n",
+			ok, $1, ($2 + $3) * 1000 / n, dt * 1000 / hz, max, c, dg * 1000 / hz }' "$JUMP_DIR/measure.time"
 }
 # jump_pdsh N: pdsh -R ssh -f N through jump (ProxyJump in JUMP_SSH_CONFIG)
 # on the first N targets, `echo ok`, measured by jump_measure.

@@ -41,15 +41,8 @@ grep -v KexAlgorithms "$FLEET_SSH_CONFIG" > "$dir/ssh_config.defaults"
 cg=/sys/fs/cgroup/memory/ronda-bench-$$
 mkdir "$cg" 2>/dev/null || cg=""
 
-# sshd CPU in clock ticks: listener plus everything it reaped.
-sshd_ticks() {
-	local pid total=0
-	for pid in $(pgrep -f "sshd -D -e -f $dir/sshd-good.conf"); do
-		read -r -a f < "/proc/$pid/stat"
-		total=$((total + f[13] + f[14] + f[15] + f[16]))
-	done
-	echo $total
-}
+source "$top/tests/lib-ticks.sh"
+sshd_ticks() { fleet_sshd_ticks "$dir"; }
 hz=$(getconf CLK_TCK)
 
 # measure NAME N CMD... -> appends "wall cpu_ms_per_host mem_kb_per_session sshd_ms" to $dir/NAME-N

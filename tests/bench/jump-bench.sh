@@ -104,3 +104,12 @@ if [ -s "$JUMP_DIR/bench-pdsh" ] && [ -s "$JUMP_DIR/bench-ronda" ]; then
 		printf "ratio ronda/pdsh: wall %.2f, bastion cpu %.3f (hosts reached: ronda %d, pdsh %d of %d)\n",
 			rw / pw, rb / pb, ro, po, '"$n"' }'
 fi
+# The targets' own sshd CPU bounds any client's wall from below: the fleet
+# shares this machine's cores with everything else.
+cores=$(nproc)
+for name in pdsh ronda; do
+	[ -s "$JUMP_DIR/bench-$name" ] || continue
+	awk -v w="$(col wall "$JUMP_DIR/bench-$name")" -v g="$(col fleet_cpu_ms "$JUMP_DIR/bench-$name")" -v c="$cores" -v nm="$name" \
+		'BEGIN { printf "%s: the targets'"'"' sshd used %.2f s of CPU; on %d cores that is %.2f s of wall at least (wall %.2f s, %.2f times that)\n",
+			nm, g / 1000, c, g / 1000 / c, w, w / (g / 1000 / c) }'
+done

@@ -41,7 +41,7 @@ while getopts "n:d:p:t:lh" o; do
 	*) usage ;;
 	esac
 done
-[[ $n =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 4000 )) || { echo "up.sh: -n must be 1..4000" >&2; exit 64; }
+[[ $n =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 5000 )) || { echo "up.sh: -n must be 1..5000" >&2; exit 64; }
 [[ $life =~ ^[0-9]+$ ]] && (( life >= 1 && life <= 900 )) || { echo "up.sh: -t must be 1..900" >&2; exit 64; }
 
 SSHD=/usr/sbin/sshd
@@ -124,7 +124,7 @@ chmod 755 "$dir/foreign/uname" "$dir/foreign/qemu-agent"
 # marks every session process so down.sh can find orphans.
 sshd_config() { # name listen hostkey authorized_keys
 	{ sshd_common "$2" "$3" "$4"; cat <<EOC; } > "$dir/sshd-$1.conf"
-MaxStartups 4000
+MaxStartups 5000
 MaxSessions 64
 MaxAuthTries 6
 LoginGraceTime 60

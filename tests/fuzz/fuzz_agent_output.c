@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (patrol_groups_build(&tl, &h, &g) == RONDA_OK)
 			patrol_groups_release(&g);
 		if ((null = fopen("/dev/null", "we"))) {
-			(void)patrol_report_summary(null, &tl, &h);
+			/* the spread and colours too: hostile values reach both */
+			(void)patrol_report_summary(null, &tl, &h, (int)(size & 1));
 			(void)patrol_report_json(null, &tl, &h);
 			fclose(null);
 		}

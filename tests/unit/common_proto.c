@@ -97,7 +97,7 @@ static void test_bad_jobs(void **state)
 static void test_every_check_is_in_the_table(void **state)
 {
 	static const char *const names[] = { "disk", "memory", "load", "uptime",
-		"process", "port", "file", "mount", "sysctl", "service", "command",
+		"process", "port", "file", "mount", "sysctl", "service", "units", "command",
 		"clock", "rotate", "cleanup" };
 	size_t n;
 
