@@ -31,6 +31,7 @@ static const struct command {
 	{ "copy", cmd_copy, "[-i INV] PATTERN SRC... DEST        push files to every host" },
 	{ "fetch", cmd_fetch, "[-i INV] PATTERN REMOTE... LOCALDIR  collect files into LOCALDIR/HOST/" },
 	{ "diff", cmd_diff, "[--json] RUN1 RUN2              what changed between two --out runs" },
+	{ "merge", cmd_merge, "OUTDIR RUNDIR...               the --shard runs of one run, joined" },
 };
 
 static void usage(FILE *out)
