@@ -83,6 +83,8 @@ expect "copy has no --shard" "" ronda copy --sh
 expect "--shard's value is not a pattern" "" ronda exec --shard 1
 expect "merge takes run directories" "inventory " ronda merge invent
 expect "diff takes run directories" "inventory " ronda diff invent
+expect "merge options" "--help --html " ronda merge --h
+expect "--html takes a file" "inventory/example.cfg " ronda merge --html inventory/ex
 expect "--serial's value is not a pattern" "" ronda run --serial 2
 expect "--script takes a local file" "inventory/example.cfg " ronda exec -i $INV @web --script inventory/ex
 expect "-c TEXT is not a pattern" "" ronda exec -i $INV @web -c d

@@ -138,7 +138,7 @@ for k in 0 1 2 3; do
 	"$R" check "${X[@]}" --shard $k/4 --out "$T/ck$k" "$P" "${C[@]}" > /dev/null 2>&1
 done
 "$R" check "${X[@]}" --out "$T/cwhole" "$P" "${C[@]}" > /dev/null 2>&1; whole_rc=$?
-"$R" merge "$T/m-c" "$T"/ck?/* > "$T/cm.out" 2> "$T/cm.err"; rc=$?
+"$R" merge --prom "$T/c.prom" --html "$T/c.html" "$T/m-c" "$T"/ck?/* > "$T/cm.out" 2> "$T/cm.err"; rc=$?
 m=$(ls -d "$T"/m-c/*/)
 # values (disk use) may move between runs: compare verdicts and hosts
 cols() { sed -E 's/  +[^ ]+$//' "$1"; }
@@ -148,8 +148,9 @@ jq -r '.hosts | keys[]' "$T"/ck?/*/run.json | sort > "$T/c.keys"
 	[ "$(cols "$m/summary.txt")" = "$(cols "$T"/cwhole/*/summary.txt)" ] &&
 	[ "$(ls "$m/hosts" | wc -l)" -eq 25 ] &&
 	[ "$(grep -c '^ronda_host_verdict{' "$m/ronda.prom")" -eq 25 ] &&
-	grep -q 'node024' "$m/report.html" &&
-	t_ok "check merged: every host once (jq), the unsharded run's summary and exit 2, metrics and page for all" ||
+	grep -q 'node024' "$m/report.html" && [ "$(grep -v " UTC" "$T/c.html")" = "$(grep -v " UTC" "$m/report.html")" ] &&
+	[ "$(grep -vc '_timestamp_seconds' "$T/c.prom")" = "$(grep -vc '_timestamp_seconds' "$m/ronda.prom")" ] &&
+	t_ok "check merged: every host once (jq), the unsharded run's summary and exit 2, metrics and page for all (and where --prom, --html say)" ||
 	t_fail "check merge" "rc=$rc/$whole_rc $(cat "$T/cm.err") $(diff <(cols "$m/summary.txt") <(cols "$T"/cwhole/*/summary.txt)) $(ls "$m/hosts" | wc -l) $(grep -c '^ronda_host_verdict{' "$m/ronda.prom") $(grep -c node024 "$m/report.html")"
 
 # --- run: two merged runs, then ronda diff ---
