@@ -202,8 +202,12 @@ static int copy_host_files(const struct merge *m, size_t i, int to, struct buf *
 	for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]) && rc == RONDA_OK; e++) {
 		int fd;
 
-		snprintf(name, sizeof(name), "%s%s", m->plan.names[i], ext[e]);
-		snprintf(from, sizeof(from), "%s/hosts/%s", m->runs[m->plan.owner[i]].from, name);
+		snprintf(name, sizeof(name), "%s%s", m->plan.names[i], ext[e]);	/* names <= 250 */
+		if ((size_t)snprintf(from, sizeof(from), "%s/hosts/%s", m->runs[m->plan.owner[i]].from,
+				     name) >= sizeof(from)) {
+			buf_printf(err, "%.64s...: path too long", from);
+			return RONDA_EPARSE;
+		}
 		fd = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (fd < 0 && errno == ENOENT && e > 0)
 			continue;	/* exec only, or no exit code came */

@@ -17,7 +17,7 @@ source "$dir/fleet.env"
 R="$BUILD/ronda"
 T=$dir/shard
 mkdir -p "$T"
-X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 5 --retries 0)
+X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" --connect-timeout 20 --retries 0)
 P='@fleet,closed'	# closed: connection refused, so a run has an unreachable host
 
 # --- which hosts each shard takes ---
