@@ -21,6 +21,7 @@
 #include "inventory/inventory.h"
 #include "inventory/settings.h"
 #include "inventory/pattern.h"
+#include "inventory/shard.h"
 #include "inventory/sshconfig.h"
 #include "inventory/target.h"
 #include "output/rerun.h"
@@ -37,6 +38,7 @@ enum {
 	OPT_PROM,
 	OPT_HOSTFILE,
 	OPT_RERUN_FAILED,
+	OPT_SHARD,
 	OPT_COLOR,
 };
 
@@ -60,6 +62,7 @@ static const struct option common_long[] = {
 	{ "prom", required_argument, NULL, OPT_PROM },
 	{ "hostfile", required_argument, NULL, OPT_HOSTFILE },
 	{ "rerun-failed", required_argument, NULL, OPT_RERUN_FAILED },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "color", optional_argument, NULL, OPT_COLOR },
 	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -98,6 +101,9 @@ const char cli_common_help[] =
 	"                           of what the pattern selects, only the hosts\n"
 	"                           that were not ok in RUNDIR, a run directory\n"
 	"                           that --out wrote (its run.json)\n"
+	"      --shard K/N          only shard K of N (K from 0 to N-1) of what\n"
+	"                           the pattern selects, by rendezvous hashing of\n"
+	"                           the host names (ronda merge joins the shards)\n"
 	"      --color[=WHEN]       verdicts in colour: auto (default: on a terminal,\n"
 	"                           unless NO_COLOR is set), always, never\n"
 	"  -v, --verbose            more detail (repeatable)\n"
@@ -285,6 +291,7 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 	case OPT_OUT: o->out_dir = arg; return RONDA_OK;
 	case OPT_PROM: o->prom_file = arg; return RONDA_OK;
 	case OPT_RERUN_FAILED: o->rerun_failed = arg; return RONDA_OK;
+	case OPT_SHARD: return shard_parse(arg, &o->shard, err);
 	case OPT_COLOR:
 		/* --color alone is always, as in GNU ls */
 		if (color_mode_parse(arg ? arg : "always", &o->color)) {
@@ -459,6 +466,29 @@ out:
 
 int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err)
 {
+	return cli_targets_all(o, out, NULL, err);
+}
+
+char *cli_pattern_text(const struct cli_opts *o)
+{
+	struct buf b;
+	char *s = NULL;
+	int r = RONDA_OK;
+
+	buf_init(&b, BUF_DEFAULT_MAX);
+	for (size_t i = 0; i < o->n_include && !r; i++)
+		r = buf_printf(&b, "%s%s", i ? "," : "", o->include[i]);
+	for (size_t i = 0; i < o->n_exclude && !r; i++)
+		r = buf_printf(&b, ",!%s", o->exclude[i]);
+	if (r == RONDA_OK)
+		s = strdup(buf_data(&b));
+	buf_release(&b);
+	return s;
+}
+
+int cli_targets_all(const struct cli_opts *o, struct target_list *out,
+		    struct hostlist *selected, struct buf *err)
+{
 	size_t n = o->n_include + o->n_exclude;
 	struct lists lists = { .left = PATTERN_MAX_LISTS_LEN };
 	struct pattern_src *src = calloc(n + 1, sizeof(*src));
@@ -493,7 +523,12 @@ int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *e
 		goto out;
 	if (o->rerun_failed && (rc = keep_failed(o->rerun_failed, &names, err)))
 		goto out;
-	rc = inventory_resolve(inv, &names, &o->over, out, err);
+	if ((rc = inventory_resolve(inv, &names, &o->over, out, err)))
+		goto out;
+	for (size_t i = 0; selected && i < out->n && !rc; i++)
+		rc = hostlist_push(selected, out->v[i].name, strlen(out->v[i].name));
+	if (rc == RONDA_OK)
+		shard_filter(out, &o->shard);
 out:
 	for (size_t i = 0; texts && i < n; i++)
 		buf_release(&texts[i]);

@@ -22,11 +22,13 @@
 #include <stddef.h>
 
 #include "inventory/settings.h"
+#include "inventory/shard.h"
 #include "output/color.h"
 #include "output/exitcode.h"
 #include "ssh/knownhosts.h"
 
 struct buf;
+struct hostlist;
 struct target_list;
 
 #define CLI_DEFAULT_FORKS 256
@@ -54,6 +56,7 @@ struct cli_opts {
 	const char *out_dir;		/* --out DIR */
 	const char *prom_file;		/* --prom FILE */
 	const char *rerun_failed;	/* --rerun-failed RUNDIR */
+	struct shard shard;		/* --shard K/N; n == 0: none */
 	int json;			/* --json */
 	enum color_mode color;		/* --color, default auto (color.h) */
 	int verbose;			/* -v, repeatable */
@@ -91,6 +94,16 @@ int cli_parse(struct cli_opts *o, int argc, char **argv,
  * that cannot be read is RONDA_ECONFIG with the file and strerror in err.
  */
 int cli_targets(const struct cli_opts *o, struct target_list *out, struct buf *err);
+/*
+ * The same, and the names of every host the pattern selected before
+ * --shard kept its own (what `ronda merge` checks coverage against) are
+ * appended to selected (NULL: not wanted).
+ */
+int cli_targets_all(const struct cli_opts *o, struct target_list *out,
+		    struct hostlist *selected, struct buf *err);
+/* The selection as typed: PATTERN, each -w and --hostfile, then ",!X" per
+ * -x; a new string, NULL on no memory. */
+char *cli_pattern_text(const struct cli_opts *o);
 
 /* Is stdin a host list ('-' as a pattern, -w, -x or --hostfile)? */
 int cli_reads_stdin(const struct cli_opts *o);

@@ -362,7 +362,7 @@ static int report(struct copy_ctx *x, const struct cli_opts *o, const struct tar
 	if (o->prom_file && report_prom(o->prom_file, tl, res, engine_cli_now() - x->ec.started))
 		fprintf(stderr, "%s: cannot write %s\n", who, o->prom_file);
 	if (o->out_dir) {
-		if (report_out(o->out_dir, tl, res, argv, argc, run_dir, sizeof(run_dir)) == RONDA_OK)
+		if (report_out(o->out_dir, tl, res, argv, argc, NULL, run_dir, sizeof(run_dir)) == RONDA_OK)
 			fprintf(stderr, "%s: results in %s\n", who, run_dir);
 		else
 			fprintf(stderr, "%s: cannot write results under %s\n", who, o->out_dir);

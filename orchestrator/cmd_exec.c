@@ -22,6 +22,7 @@
 #include "ssh/engine.h"
 #include "ssh/engine_cli.h"
 #include "err.h"
+#include "inventory/hostlist.h"
 #include "log.h"
 #include "proto.h"
 #include "ssh/remote.h"
@@ -391,6 +392,28 @@ static int check_usage(const struct exec_ctx *x, const struct cli_opts *o, struc
 	return RONDA_EINVAL;
 }
 
+/* --out: the run directory, with what `ronda merge` needs to know. */
+static void exec_out(const struct exec_ctx *x, const struct cli_opts *o,
+		     const struct target_list *tl, const struct host_result *res,
+		     char *const cargv[], size_t cargc, const struct hostlist *selected)
+{
+	struct run_info ri = {
+		.kind = "exec", .shard = o->shard, .selected = selected,
+		.duration_s = x->ec.started > 0 ? engine_cli_now() - x->ec.started : 0,
+	};
+	char run_dir[4096], *pat = cli_pattern_text(o);
+	int r = RONDA_ENOMEM;
+
+	ri.pattern = pat;
+	if (pat)
+		r = report_out(o->out_dir, tl, res, cargv, cargc, &ri, run_dir, sizeof(run_dir));
+	free(pat);
+	if (r == RONDA_OK)
+		fprintf(stderr, "ronda exec: results in %s\n", run_dir);
+	else
+		fprintf(stderr, "ronda exec: cannot write results under %s\n", o->out_dir);
+}
+
 int cmd_exec(int argc, char **argv)
 {
 	struct exec_ctx x;
@@ -400,7 +423,8 @@ int cmd_exec(int argc, char **argv)
 	struct buf err, cmd, cmd_become, cmd_pass, cmd_nopass, in, data;
 	struct become become;
 	struct live live;
-	char **cargv = NULL, run_dir[4096];
+	char **cargv = NULL;
+	struct hostlist selected;
 	size_t cargc = 0;
 	int rc, code = EXIT_SOFTWARE, owned = 0, live_on = 0;
 
@@ -409,6 +433,7 @@ int cmd_exec(int argc, char **argv)
 	engine_cli_init(&x.ec);
 	cli_opts_init(&o);
 	target_list_init(&tl);
+	hostlist_init(&selected);
 	buf_init(&err, 4096);
 	buf_init(&cmd, 1 << 20);
 	buf_init(&cmd_become, 1 << 20);
@@ -428,7 +453,7 @@ int cmd_exec(int argc, char **argv)
 		rc = check_usage(&x, &o, &err);
 	}
 	if (rc == RONDA_OK)
-		rc = cli_targets(&o, &tl, &err);
+		rc = cli_targets_all(&o, &tl, &selected, &err);
 	if (rc) {
 		fprintf(stderr, "ronda exec: %s\n", buf_data(&err));
 		code = cli_exit_code(rc);
@@ -466,6 +491,9 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	if (!tl.n) {
+		/* an empty shard is still a shard: merge must see that it ran */
+		if (o.out_dir && o.shard.n)
+			exec_out(&x, &o, &tl, NULL, cargv, cargc, &selected);
 		code = EXIT_OK;
 		goto out;
 	}
@@ -505,13 +533,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (o.prom_file && report_prom(o.prom_file, &tl, res, engine_cli_now() - x.ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda exec: cannot write %s\n", o.prom_file);
-	if (o.out_dir) {
-		if (report_out(o.out_dir, &tl, res, cargv, cargc, run_dir,
-			       sizeof(run_dir)) == RONDA_OK)
-			fprintf(stderr, "ronda exec: results in %s\n", run_dir);
-		else
-			fprintf(stderr, "ronda exec: cannot write results under %s\n", o.out_dir);
-	}
+	if (o.out_dir)
+		exec_out(&x, &o, &tl, res, cargv, cargc, &selected);
 	code = report_exit_code(res, tl.n, rc == RONDA_EAGAIN);
 out:
 	fflush(stdout);
@@ -526,6 +549,7 @@ out:
 	else if (cargv != o.command)
 		free(cargv);
 	target_list_release(&tl);
+	hostlist_release(&selected);
 	cli_opts_release(&o);
 	buf_release(&err);
 	buf_release(&cmd);

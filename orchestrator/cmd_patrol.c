@@ -19,6 +19,7 @@
 #include "ssh/engine.h"
 #include "ssh/engine_cli.h"
 #include "err.h"
+#include "inventory/hostlist.h"
 #include "log.h"
 #include "patrol/checkspec.h"
 #include "patrol/playbook.h"
@@ -74,6 +75,8 @@ struct patrol_ctx {
 	const char *limit;
 	const char *html;
 	const char *remote_tmp;
+	const char *book;		/* run: the playbook as given */
+	struct hostlist selected;	/* with --shard: the pattern's hosts */
 	int dry_run, is_run, preview;
 	int values;			/* --values (or --sort) */
 	enum values_sort sort;
@@ -240,6 +243,30 @@ static void dry_run(FILE *out, const struct target_list *tl, const struct patrol
 		fprintf(out, "  host %s (%s:%u)\n", tl->v[i].name, tl->v[i].address, tl->v[i].port);
 }
 
+/* --out: the run directory, with what `ronda merge` needs to know. */
+static void patrol_out(const struct patrol_ctx *x, const struct cli_opts *o,
+		       const struct target_list *tl, const struct patrol_plan *plan,
+		       const struct patrol_host *hosts)
+{
+	struct run_info ri = {
+		.kind = x->is_run ? "run" : "check", .playbook = x->book, .name = plan->name,
+		.checks = x->is_run ? NULL : o->args, .n_checks = o->n_args,
+		.shard = o->shard, .selected = &x->selected,
+		.duration_s = x->ec.started > 0 ? engine_cli_now() - x->ec.started : 0,
+	};
+	char run_dir[4096], *pat = cli_pattern_text(o);
+	int r = RONDA_ENOMEM;
+
+	ri.pattern = pat;
+	if (pat)
+		r = patrol_report_out(o->out_dir, tl, hosts, &ri, run_dir, sizeof(run_dir));
+	free(pat);
+	if (r == RONDA_OK)
+		fprintf(stderr, "ronda: results in %s\n", run_dir);
+	else
+		fprintf(stderr, "ronda: cannot write results under %s\n", o->out_dir);
+}
+
 /* The common part of check and run, from resolved targets on. */
 static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *tl,
 		  struct patrol_plan *plan)
@@ -249,7 +276,6 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	struct patrol_host *hosts = NULL;
 	struct host_result *res = NULL;
 	struct buf job, err;
-	char run_dir[4096];
 	struct timespec wall;
 	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
 
@@ -274,6 +300,9 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	if (!tl->n) {
 		/* a timer on an empty inventory must say why it did nothing */
 		fprintf(stderr, "ronda: the pattern selects no host; nothing to do\n");
+		/* an empty shard is still a shard: merge must see that it ran */
+		if (o->out_dir && o->shard.n)
+			patrol_out(x, o, tl, plan, NULL);
 		code = EXIT_OK;
 		goto out;
 	}
@@ -324,12 +353,8 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	if (x->html && patrol_report_html(x->html, plan->name, tl, hosts,
 					  engine_cli_now() - x->ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda: cannot write %s\n", x->html);
-	if (o->out_dir) {
-		if (patrol_report_out(o->out_dir, tl, hosts, run_dir, sizeof(run_dir)) == RONDA_OK)
-			fprintf(stderr, "ronda: results in %s\n", run_dir);
-		else
-			fprintf(stderr, "ronda: cannot write results under %s\n", o->out_dir);
-	}
+	if (o->out_dir)
+		patrol_out(x, o, tl, plan, hosts);
 	code = rc == RONDA_EAGAIN ? EXIT_INTERRUPTED : patrol_exit_code(hosts, tl->n);
 	for (size_t i = 0; i < tl->n; i++)
 		if (res[i].status == RESULT_INTERRUPTED)
@@ -357,6 +382,7 @@ static void ctx_release(struct patrol_ctx *x)
 	for (size_t i = 0; i < x->n_skip; i++)
 		free((void *)(uintptr_t)x->skip[i]);
 	engine_cli_release(&x->ec);
+	hostlist_release(&x->selected);
 }
 
 /* check: the operands after the pattern are check specs. */
@@ -383,6 +409,7 @@ static int plan_from_playbook(struct patrol_ctx *x, struct cli_opts *o,
 		return RONDA_EINVAL;
 	}
 	book = o->include[0];
+	x->book = book;
 	o->include[0] = x->limit ? x->limit : "all";
 	if (x->limit && strncmp(x->limit, "@failed:", 8) == 0) {
 		o->rerun_failed = x->limit + 8;	/* as --rerun-failed RUNDIR */
@@ -405,6 +432,7 @@ static int patrol_cmd(int argc, char **argv, int is_run)
 
 	memset(&x, 0, sizeof(x));
 	x.is_run = is_run;
+	hostlist_init(&x.selected);
 	engine_cli_init(&x.ec);
 	cli_opts_init(&o);
 	target_list_init(&tl);
@@ -427,7 +455,7 @@ static int patrol_cmd(int argc, char **argv, int is_run)
 		rc = is_run ? plan_from_playbook(&x, &o, &plan, &err)
 			    : plan_from_specs(&o, &plan, &err);
 	if (rc == RONDA_OK)
-		rc = cli_targets(&o, &tl, &err);
+		rc = cli_targets_all(&o, &tl, &x.selected, &err);
 	if (rc) {
 		fprintf(stderr, "ronda %s: %s\n", is_run ? "run" : "check", buf_data(&err));
 		code = cli_exit_code(rc);

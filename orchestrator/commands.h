@@ -10,6 +10,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 

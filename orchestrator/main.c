@@ -31,6 +31,7 @@ static const struct command {
 	{ "copy", cmd_copy, "[-i INV] PATTERN SRC... DEST        push files to every host" },
 	{ "fetch", cmd_fetch, "[-i INV] PATTERN REMOTE... LOCALDIR  collect files into LOCALDIR/HOST/" },
 	{ "diff", cmd_diff, "[--json] RUN1 RUN2              what changed between two --out runs" },
+	{ "merge", cmd_merge, "OUTDIR RUNDIR...               the --shard runs of one run, joined" },
 };
 
 static void usage(FILE *out)
@@ -48,7 +49,8 @@ static void usage(FILE *out)
 	      "unchanged when stdout is not a terminal, or with --raw.\n"
 	      "\n"
 	      "Exit status: 0 all good; 1 a command or check failed on some host;\n"
-	      "2 some host unreachable or errored; 3 interrupted; 64 usage error;\n"
+	      "2 some host unreachable or errored; 3 interrupted; 4 (merge) some host\n"
+	      "of the pattern not patrolled, a shard missing; 64 usage error;\n"
 	      "70 internal error; 78 configuration error.\n", out);
 }
 

@@ -9,7 +9,7 @@ ORCH_SRCS := \
 	orchestrator/inventory/target.c orchestrator/inventory/hostlist.c orchestrator/inventory/settings.c \
 	orchestrator/inventory/inventory.c orchestrator/inventory/inventory_load.c \
 	orchestrator/inventory/inventory_trace.c orchestrator/inventory/cfgutil.c \
-	orchestrator/inventory/pattern.c orchestrator/inventory/hostspec.c \
+	orchestrator/inventory/pattern.c orchestrator/inventory/hostspec.c orchestrator/inventory/shard.c \
 	orchestrator/inventory/jumpspec.c orchestrator/inventory/inventory_jumps.c \
 	orchestrator/inventory/sshconfig.c orchestrator/inventory/inventory_resolve.c \
 	orchestrator/inventory/sshconfig_resolve.c orchestrator/inventory/sshconfig_expand.c \
@@ -19,9 +19,10 @@ ORCH_SRCS := \
 	orchestrator/output/json.c orchestrator/output/files.c orchestrator/output/exitcode.c \
 	orchestrator/output/fold.c orchestrator/output/prom.c orchestrator/output/html.c \
 	orchestrator/output/diff.c orchestrator/output/lines.c orchestrator/output/live.c \
-	orchestrator/output/rerun.c orchestrator/output/spread.c orchestrator/output/color.c \
+	orchestrator/output/rerun.c orchestrator/output/merge.c orchestrator/output/runread.c \
+	orchestrator/output/spread.c orchestrator/output/color.c \
 	orchestrator/copy/copyproto.c orchestrator/copy/manifest.c orchestrator/copy/fetchproto.c \
 	orchestrator/copy/fetchstore.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
-	orchestrator/cmd_diff.c orchestrator/cmd_copy.c
+	orchestrator/cmd_diff.c orchestrator/cmd_merge.c orchestrator/cmd_copy.c
 ORCH_MAIN := orchestrator/main.c

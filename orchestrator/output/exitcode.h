@@ -16,6 +16,7 @@
 #define EXIT_FAILED 1		/* a command or check failed on some host */
 #define EXIT_UNREACHABLE 2	/* some host unreachable, timed out, refused */
 #define EXIT_INTERRUPTED 3
+#define EXIT_INCOMPLETE 4	/* ronda merge: a host of the pattern not patrolled */
 #define EXIT_USAGE 64
 #define EXIT_SOFTWARE 70	/* internal error: out of memory, ... */
 #define EXIT_CONFIG 78

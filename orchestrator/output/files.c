@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "inventory/hostlist.h"
 #include "json.h"
 #include "proto.h"
 #include "report.h"
@@ -124,8 +125,6 @@ void rundir_close(struct rundir *rd)
 	buf_release(&rd->path);
 }
 
-/* ---- exec --out ---- */
-
 /* A JSON string of any bytes: invalid UTF-8 is replaced (proto.h). */
 static json_t *text(const char *s)
 {
@@ -139,11 +138,45 @@ static json_t *text(const char *s)
 	return j;
 }
 
+int run_info_put(json_t *o, const struct run_info *ri)
+{
+	json_t *a;
+	int r = 0;
+
+	if (!ri)
+		return RONDA_OK;
+	if (ri->kind)
+		r |= json_object_set_new(o, "kind", json_string(ri->kind));
+	if (ri->pattern)
+		r |= json_object_set_new(o, "pattern", text(ri->pattern));
+	if (ri->playbook)
+		r |= json_object_set_new(o, "playbook", text(ri->playbook));
+	if (ri->name)
+		r |= json_object_set_new(o, "name", text(ri->name));
+	if (ri->checks) {
+		r |= json_object_set_new(o, "checks", a = json_array());
+		for (size_t i = 0; a && i < ri->n_checks; i++)
+			r |= json_array_append_new(a, text(ri->checks[i]));
+	}
+	r |= json_object_set_new(o, "duration_s", json_real(ri->duration_s));
+	if (ri->shard.n) {
+		r |= json_object_set_new(o, "shard", json_pack("{s:i, s:i}", "k", (int)ri->shard.k,
+							      "n", (int)ri->shard.n));
+		r |= json_object_set_new(o, "selected", a = json_array());
+		for (size_t i = 0; a && ri->selected && i < ri->selected->n; i++)
+			r |= json_array_append_new(a, json_string(ri->selected->v[i]));
+	}
+	return r ? RONDA_ENOMEM : RONDA_OK;
+}
+
+/* ---- exec --out ---- */
+
 struct run_ctx {
 	const struct target_list *tl;
 	const struct host_result *res;
 	char *const *argv;
 	size_t argc;
+	const struct run_info *ri;
 	size_t i;
 };
 
@@ -185,6 +218,8 @@ static int write_exec_run(FILE *f, void *arg)
 		if (!e || json_object_set_new(hosts, c->tl->v[i].name, e))
 			goto out;
 	}
+	if (run_info_put(o, c->ri))
+		goto out;
 	r = json_put_doc(f, o);
 out:
 	json_decref(o);
@@ -193,9 +228,9 @@ out:
 
 int report_out(const char *dir, const struct target_list *tl,
 	       const struct host_result *res, char *const argv[], size_t argc,
-	       char *run_dir, size_t run_dir_len)
+	       const struct run_info *ri, char *run_dir, size_t run_dir_len)
 {
-	struct run_ctx c = { .tl = tl, .res = res, .argv = argv, .argc = argc };
+	struct run_ctx c = { .tl = tl, .res = res, .argv = argv, .argc = argc, .ri = ri };
 	struct rundir rd;
 	char name[300], code[16];
 	int r = rundir_create(&rd, dir, tl);
@@ -231,6 +266,7 @@ int report_out(const char *dir, const struct target_list *tl,
 struct out_ctx {
 	const struct target_list *tl;
 	const struct patrol_host *hosts;
+	const struct run_info *ri;
 	size_t i;
 };
 
@@ -280,17 +316,18 @@ static int write_patrol_run(FILE *f, void *arg)
 	for (size_t i = 0; i < c->tl->n; i++)
 		json_object_set_new(json_object_get(o, "hosts"), c->tl->v[i].name,
 			json_string(patrol_verdict_name(patrol_host_verdict(&c->hosts[i]))));
-	r = json_put_doc(f, o);
+	if (run_info_put(o, c->ri) == RONDA_OK)
+		r = json_put_doc(f, o);
 	json_decref(o);
 	return r;
 }
 
 /* DIR/STAMP/ with hosts/HOST.json, summary.txt and run.json. */
 int patrol_report_out(const char *dir, const struct target_list *tl,
-		      const struct patrol_host *hosts, char *run_dir,
-		      size_t run_dir_len)
+		      const struct patrol_host *hosts, const struct run_info *ri,
+		      char *run_dir, size_t run_dir_len)
 {
-	struct out_ctx c = { .tl = tl, .hosts = hosts };
+	struct out_ctx c = { .tl = tl, .hosts = hosts, .ri = ri };
 	struct rundir rd;
 	char name[300];
 	int r = rundir_create(&rd, dir, tl);

@@ -18,10 +18,38 @@
 
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "buf.h"
+#include "inventory/shard.h"
 #include "inventory/target.h"
 #include "patrol/results.h"
 #include "ssh/engine.h"
+
+struct hostlist;
+
+/*
+ * What run.json says about the run besides its hosts, so that `ronda
+ * merge` can tell the shards of one run from other runs and check that
+ * they cover the pattern: "kind", "pattern", "playbook" or "checks",
+ * "name" (a patrol's, for its metrics and page), "duration_s", and with
+ * --shard "shard" {k, n} and "selected" (every host of the pattern, before
+ * the shard took its own).  NULL fields are left out; a NULL run_info
+ * writes none of it.
+ */
+struct run_info {
+	const char *kind;		/* "exec", "check", "run" */
+	const char *pattern;		/* as typed (cli_pattern_text) */
+	const char *playbook;		/* run: the file as given */
+	const char *name;		/* patrol: the playbook's name */
+	const char *const *checks;	/* check: the specs */
+	size_t n_checks;
+	struct shard shard;
+	const struct hostlist *selected;	/* with a shard */
+	double duration_s;
+};
+/* Adds ri's fields to run.json's object o.  RONDA_ENOMEM. */
+int run_info_put(json_t *o, const struct run_info *ri);
 
 /*
  * exec --out: a run directory with hosts/HOST.stdout, HOST.stderr,
@@ -32,11 +60,11 @@
  */
 int report_out(const char *dir, const struct target_list *tl,
 	       const struct host_result *res, char *const argv[], size_t argc,
-	       char *run_dir, size_t run_dir_len);
+	       const struct run_info *ri, char *run_dir, size_t run_dir_len);
 /* patrol --out: hosts/HOST.json, summary.txt and run.json. */
 int patrol_report_out(const char *dir, const struct target_list *tl,
-		      const struct patrol_host *hosts, char *run_dir,
-		      size_t run_dir_len);
+		      const struct patrol_host *hosts, const struct run_info *ri,
+		      char *run_dir, size_t run_dir_len);
 
 struct rundir {
 	int dir, hosts;		/* directory descriptors, -1 when closed */

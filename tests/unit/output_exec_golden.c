@@ -153,7 +153,7 @@ static void out_files(struct fleet *f)
 	int n;
 
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(report_out(dir, &f->tl, f->res, argv, 2, run, sizeof(run)), RONDA_OK);
+	assert_int_equal(report_out(dir, &f->tl, f->res, argv, 2, NULL, run, sizeof(run)), RONDA_OK);
 	snprintf(p, sizeof(p), "%s/hosts", run);
 	n = scandir(p, &ents, NULL, by_name);
 	assert_true(n > 2);

@@ -158,7 +158,7 @@ static json_t *out_files(struct fleet *f, const char *tag)
 	char *text;
 
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(patrol_report_out(dir, &f->tl, f->h, run, sizeof(run)), RONDA_OK);
+	assert_int_equal(patrol_report_out(dir, &f->tl, f->h, NULL, run, sizeof(run)), RONDA_OK);
 	for (size_t i = 0; i < f->n; i++) {
 		snprintf(p, sizeof(p), "%s/hosts/%s.json", run, f->tl.v[i].name);
 		text = slurp(p);

@@ -445,8 +445,8 @@ static void test_out(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	mixed(&f);
-	assert_int_equal(patrol_report_out(dir, &f.tl, f.h, run1, sizeof(run1)), RONDA_OK);
-	assert_int_equal(patrol_report_out(dir, &f.tl, f.h, run2, sizeof(run2)), RONDA_OK);
+	assert_int_equal(patrol_report_out(dir, &f.tl, f.h, NULL, run1, sizeof(run1)), RONDA_OK);
+	assert_int_equal(patrol_report_out(dir, &f.tl, f.h, NULL, run2, sizeof(run2)), RONDA_OK);
 	assert_string_not_equal(run1, run2);
 	assert_int_equal(strncmp(run1, dir, strlen(dir)), 0);
 	snprintf(p, sizeof(p), "%s/hosts/web03.json", run1);
@@ -465,7 +465,7 @@ static void test_out(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(o, "hosts"), "web04")), "unreachable");
 	json_decref(o);
 	/* too small a buffer for the name */
-	assert_int_equal(patrol_report_out(dir, &f.tl, f.h, run1, 4), RONDA_ELIMIT);
+	assert_int_equal(patrol_report_out(dir, &f.tl, f.h, NULL, run1, 4), RONDA_ELIMIT);
 	fleet_release(&f);
 	assert_int_equal(nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 }
