@@ -1,0 +1,286 @@
+#!/bin/bash
+# 76-slurm.sh - sharded patrols on the engines of issue 16, for real where
+# this machine can: a one-node Slurm cluster (Debian's slurm-wlm, with its
+# own munged, on loopback) runs packaging/slurm/ronda-slurm-patrol: a job
+# array of 4 shards of the loopback fleet and a merge job (afterany).  The
+# merged run holds every host of the pattern exactly once, checked with jq
+# against ronda hosts; an array task cancelled before it ran leaves its
+# hosts "not patrolled (shard K missing)" and the merge job exits 4.
+# Kubernetes (no cluster here): packaging/kubernetes/ parses and passes
+# kubectl's client-side dry run, and the commands its pods run, taken from
+# the manifests, run as local processes with the pods' environment
+# (JOB_COMPLETION_INDEX, the mounts' paths) and merge exactly once.
+#
+# The Slurm cluster, in a temp dir: munged with its own key, socket and pid
+# file; slurmctld and slurmd in the foreground (-D) on free 127.0.0.1
+# ports, as root, with proctrack/linuxproc and task/none: this container
+# has no systemd and no cgroup delegation, and those two plugins need
+# neither.  Every daemon runs under timeout and is stopped by PID.
+source "$(dirname "$0")/../lib.sh"
+R="$BUILD/ronda"
+S=$TOP/packaging/slurm
+K8S=$TOP/packaging/kubernetes
+PATTERN='node[001-020]'
+N=4
+
+dir=$("$TOP/tests/fleet/up.sh" -n 20 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
+T=$(mktemp -d /tmp/ronda-slurm.XXXXXX)
+pids=()		# the daemons' timeout wrappers, newest last
+jobs_seen=()	# every job submitted, cancelled at the end if still there
+cleanup() {
+	if [ ${#jobs_seen[@]} -gt 0 ] && [ -n "${SLURM_CONF:-}" ]; then
+		scancel "${jobs_seen[@]}" 2>/dev/null
+		for _ in $(seq 1 50); do
+			[ -z "$(squeue -h -j "$(IFS=,; echo "${jobs_seen[*]}")" 2>/dev/null)" ] && break
+			sleep 0.2
+		done
+	fi
+	local i p
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do	# slurmd, slurmctld, then munged
+		p=${pids[i]}
+		kill -TERM "$p" 2>/dev/null || continue
+		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$p" 2>/dev/null
+	done
+	"$TOP/tests/fleet/down.sh" "$dir" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+source "$dir/fleet.env"
+INV=$FLEET_INVENTORY
+# (what the shards and the pods pass to ronda besides the packaging's own options)
+OPTS="--known-hosts $FLEET_KNOWN_HOSTS --connect-timeout 10 --retries 0"
+want=$("$R" hosts -i "$INV" --list "$PATTERN" | sort)
+
+cat > "$T/pb.cfg" <<'EOP'
+name = "sharded patrol";
+defaults = { timeout = 60.0; task_timeout = 20.0; become = false; profile = "inspect"; };
+tasks = ( { name = "sshd running"; check = "process"; comm = "sshd"; min = 1; } );
+EOP
+
+# Every host key of .hosts in a run.json, in the order written, duplicates
+# kept (--stream sees the text, before an object folds duplicate keys).
+run_hosts() { jq -r --stream 'select(length == 2 and .[0][0] == "hosts" and (.[0] | length) == 2) | .[0][1]' "$1"; }
+# exactly_once NAME RUNDIR [ABSENT]: .hosts is the pattern's hosts, once
+# each, and hosts/ has a file for each but those of ABSENT (sorted lines)
+exactly_once() {
+	local got files dups
+	got=$(run_hosts "$2/run.json" | sort)
+	dups=$(run_hosts "$2/run.json" | sort | uniq -d)
+	files=$(cd "$2/hosts" && ls | sed 's/\.json$//' | sort)
+	if [ -n "$want" ] && [ "$got" = "$want" ] && [ -z "$dups" ] &&
+		[ "$files" = "$(comm -23 <(echo "$want") <(echo "${3:-}" | grep .))" ]; then
+		t_ok "$1: each of the $(wc -l <<<"$want") hosts of $PATTERN exactly once (run.json; hosts/${3:+ but the missing})"
+	else
+		t_fail "$1: each host of $PATTERN exactly once" \
+			"dups=[$dups] missing=[$(comm -23 <(echo "$want") <(echo "$got") | paste -sd,)] extra=[$(comm -13 <(echo "$want") <(echo "$got") | paste -sd,)] files=$(wc -l <<<"$files")"
+	fi
+}
+# shard_runs NAME ROOT: ROOT/K/STAMP holds shard K's hosts, each host in one shard
+shard_runs() {
+	local k bad="" all=""
+	for k in $(seq 0 $((N - 1))); do
+		local mine got
+		mine=$("$R" hosts -i "$INV" --list --shard "$k/$N" "$PATTERN" | sort)
+		got=$(cat "$2/$k"/*/run.json 2>/dev/null | jq -r '.hosts | keys[]' | sort)
+		[ "$got" = "$mine" ] || bad="$bad shard $k: [$(paste -sd, <<<"$got")] not [$(paste -sd, <<<"$mine")]"
+		all="$all$got"$'\n'
+	done
+	local dups
+	dups=$(grep . <<<"$all" | sort | uniq -d)
+	[ -z "$bad" ] && [ -z "$dups" ] && [ "$(grep . <<<"$all" | sort)" = "$want" ] &&
+		t_ok "$1: shard K's run holds ronda hosts --shard K/$N, no host in two shards" ||
+		t_fail "$1: shard K's run holds ronda hosts --shard K/$N" "$bad dups=[$dups]"
+}
+
+# ============================== Slurm =======================================
+listening() { ss -Htln "sport = :$1" 2>/dev/null | grep -q .; }
+# Two free ports on 127.0.0.1 (slurmctld, slurmd), held by a lock until they listen.
+exec 8>/tmp/ronda-slurm.lock
+flock -w 60 8 || echo "warning: /tmp/ronda-slurm.lock held for 60 s; going on" >&2
+ctld_port="" slurmd_port=""
+for p in $(seq 26800 2 26998); do
+	listening $p || listening $((p + 1)) || { ctld_port=$p; slurmd_port=$((p + 1)); break; }
+done
+
+slurm_up() {
+	[ -n "$ctld_port" ] || { echo "no free port pair in 26800-26999"; return 1; }
+	mkdir -p "$T/munge" "$T/run" "$T/state" "$T/spool" "$T/log"
+	# munged wants its key private and its socket's directory searchable by all
+	chmod 711 "$T"; chmod 700 "$T/munge"; chmod 755 "$T/run"
+	head -c 1024 /dev/urandom > "$T/munge/munge.key"
+	chmod 400 "$T/munge/munge.key"
+	timeout 600 munged -F --socket="$T/run/munge.sock" --key-file="$T/munge/munge.key" \
+		--pid-file="$T/run/munged.pid" --seed-file="$T/munge/seed" --log-file="$T/log/munged.log" \
+		>"$T/log/munged.out" 2>&1 &
+	pids+=($!)
+	local ok=0
+	for _ in $(seq 1 50); do
+		[ -S "$T/run/munge.sock" ] && munge -n -S "$T/run/munge.sock" 2>/dev/null | unmunge -S "$T/run/munge.sock" >/dev/null 2>&1 && { ok=1; break; }
+		sleep 0.2
+	done
+	[ $ok = 1 ] || { echo "munged did not answer in 10 s: $(tail -3 "$T/log/munged.out")"; return 1; }
+	cat > "$T/slurm.conf" <<EOC
+ClusterName=ronda76
+SlurmctldHost=localhost(127.0.0.1)
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+AuthInfo=socket=$T/run/munge.sock
+CredType=cred/munge
+StateSaveLocation=$T/state
+SlurmdSpoolDir=$T/spool
+SlurmctldPidFile=$T/run/slurmctld.pid
+SlurmdPidFile=$T/run/slurmd.pid
+SlurmctldLogFile=$T/log/slurmctld.log
+SlurmdLogFile=$T/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+MpiDefault=none
+SwitchType=switch/none
+ReturnToService=2
+MailProg=/bin/true
+SchedulerParameters=sched_interval=1
+MinJobAge=600
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
+PartitionName=ronda Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+EOC
+	export SLURM_CONF=$T/slurm.conf
+	timeout 600 slurmctld -D -f "$SLURM_CONF" >"$T/log/slurmctld.out" 2>&1 &
+	pids+=($!)
+	timeout 600 slurmd -D -N localhost -f "$SLURM_CONF" >"$T/log/slurmd.out" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 1 100); do
+		[ "$(sinfo -h -n localhost -o %t 2>/dev/null)" = idle ] && return 0
+		sleep 0.2
+	done
+	echo "no idle node in 20 s: $(scontrol ping 2>&1 | head -1); $(tail -3 "$T/log/slurmctld.log" "$T/log/slurmd.log" 2>&1)"
+	return 1
+}
+
+state_of() { scontrol -o show job "$1" 2>/dev/null | grep -o 'JobState=[A-Z_]*' | cut -d= -f2 | sort -u | paste -sd,; }
+exit_of() { scontrol -o show job "$1" 2>/dev/null | grep -o ' ExitCode=[0-9:]*' | cut -d= -f2; }
+# ended JOB [SECONDS]: waits until every element of JOB has ended (a job
+# the controller does not know fails at once)
+ended() {
+	local s
+	[[ ${1:-} =~ ^[0-9]+$ ]] || return 1
+	for _ in $(seq 1 $((${2:-120} * 5))); do
+		s=$(state_of "$1")
+		[ -n "$s" ] || return 1
+		! grep -qE 'PENDING|RUNNING|CONFIGURING|COMPLETING|SUSPENDED|REQUEUE' <<<"$s" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# the batch script refuses an array that would leave shards without a task
+SLURM_ARRAY_JOB_ID=1 SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_COUNT=4 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=4 \
+	RONDA=/bin/false RONDA_RESULTS=$T/never "$S/ronda-patrol.sbatch" >/dev/null 2>"$T/arr.err"; rc=$?
+[ $rc -eq 64 ] && grep -q 'must be 0-3' "$T/arr.err" && [ ! -e "$T/never" ] &&
+	t_ok "ronda-patrol.sbatch refuses --array=1-4 (64, names 0-3), runs nothing" ||
+	t_fail "ronda-patrol.sbatch refuses --array=1-4" "rc=$rc $(cat "$T/arr.err")"
+
+# (not in a subshell: it sets SLURM_CONF and records the daemons' PIDs)
+if ! slurm_up >"$T/up.err" 2>&1; then
+	t_fail "one-node Slurm cluster up (munged, slurmctld, slurmd on 127.0.0.1)" "$(cat "$T/up.err")"
+else
+	flock -u 8
+	t_ok "one-node Slurm cluster up (munged, slurmctld :$ctld_port, slurmd :$slurmd_port on 127.0.0.1)"
+	export RONDA=$R RONDA_INVENTORY=$INV RONDA_PLAYBOOK=$T/pb.cfg RONDA_PATTERN=$PATTERN RONDA_OPTS=$OPTS
+
+	# --- a 4-shard patrol and its merge ----------------------------------------
+	export RONDA_RESULTS=$T/results
+	ids=$("$S/ronda-slurm-patrol" -n $N 2>"$T/submit.err"); rc=$?
+	read -r array merge <<<"$ids"
+	jobs_seen+=(${array:+"$array"} ${merge:+"$merge"})
+	if [ $rc -eq 0 ] && [[ $array =~ ^[0-9]+$ ]] && [[ $merge =~ ^[0-9]+$ ]]; then
+		t_ok "ronda-slurm-patrol -n $N submits an array and a merge job ($array, $merge)"
+	else
+		t_fail "ronda-slurm-patrol -n $N submits an array and a merge job" "rc=$rc ids=$ids $(cat "$T/submit.err")"
+	fi
+	dep=$(scontrol -o show job "$merge" 2>/dev/null | grep -o 'Dependency=[^ ]*')
+	case $dep in
+	"Dependency=afterany:${array}_"*) t_ok "the merge job depends on the array: $dep" ;;
+	*) t_fail "the merge job depends on the array (afterany)" "$dep" ;;
+	esac
+	if ended "$merge" 180 && ended "$array" 5; then t_ok "array and merge ended within 180 s"
+	else t_fail "array and merge ended within 180 s" "array $(state_of "$array") merge $(state_of "$merge")"; fi
+	st=$(state_of "$array"); n_tasks=$(scontrol -o show job "$array" | grep -c 'ArrayTaskId=')
+	[ "$st" = COMPLETED ] && [ "$n_tasks" -eq $N ] && t_ok "$N array tasks, all COMPLETED" ||
+		t_fail "$N array tasks, all COMPLETED" "states=$st tasks=$n_tasks"
+	ran=$(cat "$T/results/logs/ronda-patrol-${array}_"*.out 2>/dev/null | grep -o "shard [0-9]/$N of job $array" | sort -u | wc -l)
+	[ "$ran" -eq $N ] && t_ok "each task patrolled its own shard K/$N (SLURM_ARRAY_TASK_ID/COUNT)" ||
+		t_fail "each task patrolled its own shard K/$N" "$ran of $N; $(tail -5 "$T/results/logs/"*.out)"
+	shard_runs "slurm" "$T/results/shards/$array"
+	mrc=$(exit_of "$merge")
+	runs=$(ls -d "$T/results"/20*/ 2>/dev/null)
+	[ "$mrc" = 0:0 ] && [ "$(grep -c . <<<"$runs")" -eq 1 ] && [ -f "$runs/report.html" ] && [ -f "$runs/ronda.prom" ] &&
+		t_ok "merge job exit 0 (all ok), one merged run with summary, run.json, report.html, ronda.prom" ||
+		t_fail "merge job exit 0, one merged run" "ExitCode=$mrc runs=[$runs] $(tail -5 "$T/results/logs/ronda-merge-$merge.out")"
+	run=${runs%/}
+	if [ -f "$run/run.json" ]; then
+		exactly_once "slurm merged run" "$run"
+		sh=$(jq -c .shard "$run/run.json")
+		[ "$sh" = '{"n":4,"merged":[0,1,2,3],"missing":[]}' ] && t_ok "run.json: shards 0-3 of 4 merged, none missing" ||
+			t_fail "run.json: shards 0-3 of 4 merged, none missing" "$sh"
+		head -1 "$run/summary.txt" | grep -qx '20 host(s): 20 ok, 0 warn, 0 fail, 0 unreachable, 0 error' &&
+			t_ok "merged summary: 20 hosts ok" || t_fail "merged summary: 20 hosts ok" "$(head -3 "$run/summary.txt")"
+		echo "--- the Slurm run's merged summary ($run):"
+		sed 's/^/    /' "$run/summary.txt"
+		echo "--- its merge job's log:"
+		sed 's/^/    /' "$T/results/logs/ronda-merge-$merge.out"
+	else
+		t_fail "slurm merged run exists" "no run.json in [$run]"
+	fi
+
+	# --- one array task killed: its hosts are named, the merge exits 4 ---------
+	# Held at submission so that the task is surely killed before it runs;
+	# the rest is released, and afterany still starts the merge.
+	gone=""
+	for k in $(seq 0 $((N - 1))); do
+		[ -n "$("$R" hosts -i "$INV" --shard "$k/$N" "$PATTERN")" ] && { gone=$k; break; }
+	done
+	gone_hosts=$("$R" hosts -i "$INV" --shard "$gone/$N" "$PATTERN")
+	export RONDA_RESULTS=$T/killed
+	ids=$("$S/ronda-slurm-patrol" -n $N --hold 2>"$T/submit2.err"); rc=$?
+	read -r array2 merge2 <<<"$ids"
+	jobs_seen+=(${array2:+"$array2"} ${merge2:+"$merge2"})
+	scancel "${array2}_$gone"; crc=$?
+	scontrol release "$array2" && scontrol release "$merge2"
+	if ended "$merge2" 180 && ended "$array2" 5; then t_ok "killed-shard run: array and merge ended within 180 s"
+	else t_fail "killed-shard run: array and merge ended within 180 s" "array $(state_of "$array2") merge $(state_of "$merge2")"; fi
+	# (the controller forgets a task cancelled while pending at once)
+	left=$(scontrol -o show job "$array2" | grep -o 'ArrayTaskId=[0-9]* .*JobState=[A-Z]*' | sed 's/ .*JobState=/=/' | sort | paste -sd' ')
+	want_left=$(for k in $(seq 0 $((N - 1))); do [ "$k" = "$gone" ] || echo "ArrayTaskId=$k=COMPLETED"; done | paste -sd' ')
+	[ $crc -eq 0 ] && [ "$left" = "$want_left" ] && [ ! -e "$T/killed/shards/$array2/$gone" ] &&
+		t_ok "scancel ${array2}_$gone: it never ran, the other $((N - 1)) tasks COMPLETED" ||
+		t_fail "scancel ${array2}_$gone: it never ran, the others COMPLETED" "scancel rc=$crc tasks: $left"
+	mrc=$(exit_of "$merge2")
+	run2=$(ls -d "$T/killed"/20*/ 2>/dev/null); run2=${run2%/}
+	[ "$mrc" = 4:0 ] && t_ok "the merge job exits 4 (incomplete)" ||
+		t_fail "the merge job exits 4 (incomplete)" "ExitCode=$mrc $(tail -5 "$T/killed/logs/ronda-merge-$merge2.out")"
+	line="error        $gone_hosts ($(grep -c . <<<"$("$R" hosts -i "$INV" --list --shard "$gone/$N" "$PATTERN")")): not patrolled (shard $gone missing)"
+	np=$(jq -r '.hosts | to_entries[] | select(.value == "not patrolled") | .key' "$run2/run.json" 2>/dev/null | sort)
+	if grep -qxF "$line" "$run2/summary.txt" 2>/dev/null &&
+		[ "$np" = "$("$R" hosts -i "$INV" --list --shard "$gone/$N" "$PATTERN" | sort)" ] &&
+		[ "$(jq -c .shard.missing "$run2/run.json")" = "[$gone]" ] &&
+		grep -F "shard $gone/$N missing: " "$T/killed/logs/ronda-merge-$merge2.out" | grep -qF "not patrolled: $gone_hosts"; then
+		t_ok "the merge names shard $gone's hosts: $gone_hosts not patrolled (shard $gone missing)"
+	else
+		t_fail "the merge names shard $gone's hosts as not patrolled" "want '$line'; $(head -3 "$run2/summary.txt" 2>&1) np=[$np]"
+	fi
+	[ -f "$run2/run.json" ] && exactly_once "killed-shard merged run" "$run2" "$np"
+	echo "--- the killed-shard case ($run2):"
+	sed 's/^/    /' "$run2/summary.txt" 2>/dev/null
+	sed 's/^/    /' "$T/killed/logs/ronda-merge-$merge2.out"
+fi
+
+t_finish
