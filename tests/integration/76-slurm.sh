@@ -283,4 +283,144 @@ else
 	sed 's/^/    /' "$T/killed/logs/ronda-merge-$merge2.out"
 fi
 
+# ============================== Kubernetes ==================================
+# Offline: kubectl apply/create --dry-run=client still ask a server for
+# its API groups (kubectl 1.32), so the client check is kubectl kustomize,
+# which reads and re-emits every manifest with no cluster; the YAML and
+# what the manifests say of each other are checked with python3-yaml.
+K=$T/k8s
+mkdir -p "$K"
+if command -v kubectl >/dev/null; then
+	if kubectl kustomize "$K8S" >"$K/all.yaml" 2>"$K/kz.err"; then
+		kinds=$(python3 -c 'import sys, yaml; print(" ".join(sorted(d["kind"] + "/" + d["metadata"]["name"] for d in yaml.safe_load_all(open(sys.argv[1])) if d)))' "$K/all.yaml")
+		[ "$kinds" = "ConfigMap/ronda-config Job/ronda-merge Job/ronda-patrol PersistentVolumeClaim/ronda-results Secret/ronda-ssh" ] &&
+			t_ok "kubectl kustomize packaging/kubernetes: Secret, ConfigMap, PVC, the patrol and merge Jobs" ||
+			t_fail "kubectl kustomize packaging/kubernetes: the five resources" "$kinds"
+	else
+		t_fail "kubectl kustomize packaging/kubernetes" "$(head -3 "$K/kz.err")"
+	fi
+else
+	echo "kubectl not installed: the client-side check is skipped (the YAML checks below still run)"
+fi
+cat > "$K/check.py" <<'EOP'
+# The manifests' own consistency: what a cluster would refuse or run wrong.
+import glob, os, sys, yaml
+docs = {}
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.yaml"))):
+    for d in yaml.safe_load_all(open(f)):
+        if d and d.get("kind") != "Kustomization":
+            assert d.get("apiVersion") and d["metadata"].get("name"), f
+            docs[(d["kind"], d["metadata"]["name"])] = d
+def env(job):
+    c = job["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: e for e in c["env"]}, c
+patrol, merge = docs[("Job", "ronda-patrol")], docs[("Job", "ronda-merge")]
+pe, pc = env(patrol)
+me, mc = env(merge)
+n = int(pe["RONDA_SHARDS"]["value"])
+sp = patrol["spec"]
+assert sp["completionMode"] == "Indexed", "not Indexed"
+assert sp["completions"] == sp["parallelism"] == n, "completions, parallelism, RONDA_SHARDS differ"
+assert pe["JOB_COMPLETION_INDEX"]["valueFrom"]["fieldRef"]["fieldPath"] == \
+    "metadata.annotations['batch.kubernetes.io/job-completion-index']"
+assert me["RONDA_SHARDS"]["value"] == str(n) and me["RONDA_RUN"] == pe["RONDA_RUN"], "merge: another run"
+assert merge["spec"]["backoffLimit"] == 0 and "completionMode" not in merge["spec"]
+cm, sec = docs[("ConfigMap", "ronda-config")], docs[("Secret", "ronda-ssh")]
+pvc = docs[("PersistentVolumeClaim", "ronda-results")]
+assert "ReadWriteMany" in pvc["spec"]["accessModes"]
+for job, c in ((patrol, pc), (merge, mc)):
+    t = job["spec"]["template"]["spec"]
+    assert t["restartPolicy"] == "Never"
+    vols = {v["name"]: v for v in t["volumes"]}
+    for m in c["volumeMounts"]:
+        v = vols[m["name"]]
+        if "configMap" in v: assert v["configMap"]["name"] == "ronda-config"
+        if "secret" in v: assert v["secret"]["secretName"] == "ronda-ssh"
+        if "persistentVolumeClaim" in v: assert v["persistentVolumeClaim"]["claimName"] == "ronda-results"
+    e, _ = env(job)
+    assert e["RONDA_RESULTS"]["value"] in [m["mountPath"] for m in c["volumeMounts"]]
+mounts = {m["name"]: m["mountPath"] for m in pc["volumeMounts"]}
+for var, vol, keys in (("RONDA_INVENTORY", "config", cm["data"]), ("RONDA_PLAYBOOK", "config", cm["data"]),
+                       ("RONDA_KEY", "ssh", sec["stringData"]), ("RONDA_KNOWN_HOSTS", "ssh", sec["stringData"])):
+    d, b = os.path.split(pe[var]["value"])
+    assert d == mounts[vol] and b in keys, var
+open(os.path.join(sys.argv[2], "inventory.cfg"), "w").write(cm["data"]["inventory.cfg"])
+open(os.path.join(sys.argv[2], "patrol.cfg"), "w").write(cm["data"]["patrol.cfg"])
+print(n)
+EOP
+if kn=$(python3 "$K/check.py" "$K8S" "$K" 2>"$K/check.err"); then
+	t_ok "manifests parse (python3-yaml) and agree: Indexed, completions = parallelism = RONDA_SHARDS = $kn, mounts, Secret, ConfigMap, PVC"
+else
+	kn=4
+	t_fail "manifests parse and agree" "$(tail -3 "$K/check.err")"
+fi
+if "$R" run --dry-run -i "$K/inventory.cfg" "$K/patrol.cfg" >"$K/dry.out" 2>&1; then
+	t_ok "the ConfigMap's inventory and playbook pass ronda run --dry-run"
+else
+	t_fail "the ConfigMap's inventory and playbook pass ronda run --dry-run" "$(head -3 "$K/dry.out")"
+fi
+
+# The pods as local processes: the container's command and args and its
+# env, read from the manifest, each mount's path mapped to a local
+# directory (the ConfigMap, Secret and PVC stand-ins), nothing else in
+# the environment but PATH (ronda from the build) and HOME.
+cat > "$K/pod.py" <<'EOP'
+# pod.py MANIFEST OUTDIR VOLUME=LOCALDIR...: OUTDIR/argv and OUTDIR/env, NUL-separated
+import os, sys, yaml
+job = yaml.safe_load(open(sys.argv[1]))
+c = job["spec"]["template"]["spec"]["containers"][0]
+local = dict(a.split("=", 1) for a in sys.argv[3:])
+mounts = [(m["mountPath"], local[m["name"]]) for m in c.get("volumeMounts", [])]
+env = []
+for e in c.get("env", []):
+    if "value" not in e:
+        continue  # fieldRef: JOB_COMPLETION_INDEX, set per pod below
+    v = e["value"]
+    for mp, ld in mounts:
+        if v == mp or v.startswith(mp + "/"):
+            v = ld + v[len(mp):]
+    env.append(e["name"] + "=" + v)
+open(os.path.join(sys.argv[2], "argv"), "w").write("\0".join(c["command"] + c.get("args", [])) + "\0")
+open(os.path.join(sys.argv[2], "env"), "w").write("\0".join(env) + "\0")
+EOP
+mkdir -p "$K/config" "$K/ssh" "$K/results" "$K/patrol" "$K/merge"
+cp "$INV" "$K/config/inventory.cfg"; cp "$T/pb.cfg" "$K/config/patrol.cfg"
+cp "$FLEET_KEY" "$K/ssh/id_ed25519"; cp "$FLEET_KNOWN_HOSTS" "$K/ssh/known_hosts"
+chmod 400 "$K/ssh/id_ed25519"	# the Secret's defaultMode
+vols=(config="$K/config" ssh="$K/ssh" results="$K/results")
+python3 "$K/pod.py" "$K8S/ronda-patrol-job.yaml" "$K/patrol" "${vols[@]}" &&
+	python3 "$K/pod.py" "$K8S/ronda-merge-job.yaml" "$K/merge" "${vols[@]}" ||
+	t_fail "the pods' commands read from the manifests"
+mapfile -d '' p_argv < "$K/patrol/argv"; mapfile -d '' p_env < "$K/patrol/env"
+mapfile -d '' m_argv < "$K/merge/argv"; mapfile -d '' m_env < "$K/merge/env"
+# what an operator sets in the manifest for this fleet
+site=(RONDA_PATTERN="$PATTERN" "RONDA_OPTS=--connect-timeout 10 --retries 0")
+pod() { timeout -k 5 120 env -i PATH="$BUILD:/usr/bin:/bin" HOME="$K" "$@"; }
+prc=""
+for k in $(seq 0 $((kn - 1))); do
+	pod "${p_env[@]}" "${site[@]}" JOB_COMPLETION_INDEX=$k "${p_argv[@]}" >"$K/patrol-$k.log" 2>&1
+	prc="$prc$?"
+done
+run_name=$(printf '%s\n' "${p_env[@]}" | sed -n 's/^RONDA_RUN=//p')
+[ "$prc" = "$(printf '0%.0s' $(seq 1 "$kn"))" ] && t_ok "$kn patrol pods (JOB_COMPLETION_INDEX 0-$((kn - 1))) exit 0" ||
+	t_fail "$kn patrol pods exit 0" "exit codes $prc; $(tail -3 "$K"/patrol-*.log)"
+N=$kn shard_runs "kubernetes" "$K/results/shards/$run_name"
+pod "${m_env[@]}" "${m_argv[@]}" >"$K/merge.log" 2>&1; rc=$?
+krun=$(ls -d "$K/results"/20*/ 2>/dev/null); krun=${krun%/}
+[ $rc -eq 0 ] && [ -f "$krun/run.json" ] && [ ! -e "$K/results/shards/$run_name" ] &&
+	t_ok "the merge pod exits 0, writes one merged run, removes the merged shards" ||
+	t_fail "the merge pod exits 0 and writes one merged run" "rc=$rc run=[$krun] $(tail -3 "$K/merge.log")"
+[ -f "$krun/run.json" ] && exactly_once "kubernetes merged run" "$krun"
+# a pod that never ran: the merge (not waiting) names its hosts, exits 4
+rm -rf "$K/results"; mkdir -p "$K/results"
+for k in $(seq 1 $((kn - 1))); do
+	pod "${p_env[@]}" "${site[@]}" JOB_COMPLETION_INDEX=$k "${p_argv[@]}" >/dev/null 2>&1
+done
+pod "${m_env[@]}" RONDA_MERGE_WAIT=0 "${m_argv[@]}" >"$K/merge2.log" 2>&1; rc=$?
+krun=$(ls -d "$K/results"/20*/ 2>/dev/null); krun=${krun%/}
+g=$("$R" hosts -i "$INV" --shard "0/$kn" "$PATTERN")
+[ $rc -eq 4 ] && grep -qF "$g ($(N=$kn; "$R" hosts -i "$INV" --list --shard "0/$kn" "$PATTERN" | grep -c .)): not patrolled (shard 0 missing)" "$krun/summary.txt" 2>/dev/null &&
+	t_ok "pod 0 missing: the merge pod names $g not patrolled (shard 0 missing), exits 4" ||
+	t_fail "pod 0 missing: the merge pod names its hosts, exits 4" "rc=$rc $(tail -3 "$K/merge2.log")"
+
 t_finish
