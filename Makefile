@@ -108,7 +108,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench jump-bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench shard-sim jump-bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -220,6 +220,12 @@ bench: deps
 	@tests/bench/fleet-bench.sh $(BENCH_ARGS)
 	@tests/bench/copy-bench.sh $(BENCH_ARGS)
 	@tests/bench/jump-bench.sh $(JUMP_BENCH_ARGS)
+
+# N shards of one patrol at once, merged (tests/bench/shard-sim.sh); not in
+# `make bench`: 2,000 hosts take minutes.  SHARD_SIM_ARGS="-n 200" to vary.
+shard-sim: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@tests/bench/shard-sim.sh $(SHARD_SIM_ARGS)
 
 # only the bastion part (tests/bench/jump-bench.sh, tests/fleet/behind.sh)
 jump-bench: deps

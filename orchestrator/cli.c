@@ -515,7 +515,8 @@ int cli_targets_all(const struct cli_opts *o, struct target_list *out,
 		goto out;
 	for (size_t i = 0; selected && i < out->n && !rc; i++)
 		rc = hostlist_push(selected, out->v[i].name, strlen(out->v[i].name));
-	shard_filter(out, &o->shard);
+	if (rc == RONDA_OK)
+		shard_filter(out, &o->shard);
 out:
 	for (size_t i = 0; texts && i < n; i++)
 		buf_release(&texts[i]);

@@ -45,7 +45,7 @@
 #define RUN_FILE_MAX (256u << 20)
 
 static const char merge_help[] =
-	"usage: ronda merge OUTDIR RUNDIR...\n"
+	"usage: ronda merge [--prom FILE] [--html FILE] OUTDIR RUNDIR...\n"
 	"\n"
 	"Joins the --out runs of the shards of one run (exec, check or run with\n"
 	"--shard K/N) into one new run directory OUTDIR/YYYY-MM-DDTHHMMSSZ, as if\n"
@@ -60,6 +60,9 @@ static const char merge_help[] =
 	"missing) in the summary and in run.json, and named on stderr.\n"
 	"\n"
 	"Options:\n"
+	"      --prom FILE          also write the metrics to FILE (for node_exporter's\n"
+	"                           textfile collector)\n"
+	"      --html FILE          also write the page to FILE (check and run)\n"
 	"  -h, --help               this help\n"
 	"\n"
 	"Exit status: 0 all ok; 1 some command, check or task failed or warned;\n"
@@ -77,6 +80,7 @@ struct merge {
 	struct host_result *res;
 	struct patrol_host *hosts;	/* patrol only */
 	double duration_s;		/* the slowest shard's */
+	const char *prom, *html;	/* --prom FILE, --html FILE: copies elsewhere */
 };
 
 /* A file of at most max bytes from dfd, decoded.  RONDA_EPARSE, why in err. */
@@ -198,8 +202,12 @@ static int copy_host_files(const struct merge *m, size_t i, int to, struct buf *
 	for (size_t e = 0; e < sizeof(ext) / sizeof(ext[0]) && rc == RONDA_OK; e++) {
 		int fd;
 
-		snprintf(name, sizeof(name), "%s%s", m->plan.names[i], ext[e]);
-		snprintf(from, sizeof(from), "%s/hosts/%s", m->runs[m->plan.owner[i]].from, name);
+		snprintf(name, sizeof(name), "%s%s", m->plan.names[i], ext[e]);	/* names <= 250 */
+		if ((size_t)snprintf(from, sizeof(from), "%s/hosts/%s", m->runs[m->plan.owner[i]].from,
+				     name) >= sizeof(from)) {
+			buf_printf(err, "%.64s...: path too long", from);
+			return RONDA_EPARSE;
+		}
 		fd = open(from, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (fd < 0 && errno == ENOENT && e > 0)
 			continue;	/* exec only, or no exit code came */
@@ -282,28 +290,43 @@ out:
 	return r;
 }
 
-/* ronda.prom and report.html beside the rest, by the run's own writers. */
-static int write_reports(const struct merge *m, const char *dir, struct buf *err)
+/* The metrics (and for a patrol the page) at path, by the run's own writers. */
+static int write_report(const struct merge *m, const char *path, int html, struct buf *err)
 {
 	const char *name = json_string_value(json_object_get(m->runs[0].obj, "name"));
+	int rc;
+
+	if (html)
+		rc = patrol_report_html(path, name ? name : "ronda merge", &m->tl, m->hosts,
+					m->duration_s);
+	else
+		rc = m->patrol ? patrol_report_prom(path, name, &m->tl, m->hosts, m->duration_s)
+			       : report_prom(path, &m->tl, m->res, m->duration_s);
+	if (rc)
+		buf_printf(err, "cannot write %s", path);
+	return rc;
+}
+
+/* ronda.prom and report.html beside the rest, and where --prom, --html say. */
+static int write_reports(const struct merge *m, const char *dir, struct buf *err)
+{
 	struct buf path;
 	int rc;
 
 	buf_init(&path, 8192);
 	rc = buf_printf(&path, "%s/ronda.prom", dir);
 	if (rc == RONDA_OK)
-		rc = m->patrol ? patrol_report_prom(buf_data(&path), name, &m->tl, m->hosts,
-						    m->duration_s)
-			       : report_prom(buf_data(&path), &m->tl, m->res, m->duration_s);
+		rc = write_report(m, buf_data(&path), 0, err);
 	if (rc == RONDA_OK && m->patrol) {
 		buf_reset(&path);
 		rc = buf_printf(&path, "%s/report.html", dir);
 		if (rc == RONDA_OK)
-			rc = patrol_report_html(buf_data(&path), name ? name : "ronda merge",
-						&m->tl, m->hosts, m->duration_s);
+			rc = write_report(m, buf_data(&path), 1, err);
 	}
-	if (rc)
-		buf_printf(err, "cannot write %s", buf_data(&path));
+	if (rc == RONDA_OK && m->prom)
+		rc = write_report(m, m->prom, 0, err);
+	if (rc == RONDA_OK && m->html && m->patrol)
+		rc = write_report(m, m->html, 1, err);
 	buf_release(&path);
 	return rc;
 }
@@ -409,6 +432,8 @@ static int merge(struct merge *m, const char *outdir, char **dirs, struct buf *e
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "prom", required_argument, NULL, 'P' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -421,6 +446,14 @@ int cmd_merge(int argc, char **argv)
 	buf_init(&err, 8192);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (c == 'P') {
+			m.prom = optarg;
+			continue;
+		}
+		if (c == 'H') {
+			m.html = optarg;
+			continue;
+		}
 		if (c == 'h') {
 			fputs(merge_help, stdout);
 			code = EXIT_OK;

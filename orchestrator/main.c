@@ -49,7 +49,8 @@ static void usage(FILE *out)
 	      "unchanged when stdout is not a terminal, or with --raw.\n"
 	      "\n"
 	      "Exit status: 0 all good; 1 a command or check failed on some host;\n"
-	      "2 some host unreachable or errored; 3 interrupted; 64 usage error;\n"
+	      "2 some host unreachable or errored; 3 interrupted; 4 (merge) some host\n"
+	      "of the pattern not patrolled, a shard missing; 64 usage error;\n"
 	      "70 internal error; 78 configuration error.\n", out);
 }
 

@@ -1,7 +1,7 @@
 # tests/fuzz/: libFuzzer targets, one per parser (see tests/fuzz/fuzz.h).
 # Built only with FUZZ=1 (clang, in build-fuzz/): make fuzz, make fuzz-build.
 FUZZ_TARGETS := inventory pattern sshconfig playbook checkspec knownhosts sshcert ident agent_output job \
-	fetch copy_reply lines rerun
+	fetch copy_reply lines rerun merge
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 # job is the agent's parser; the others are the orchestrator's.  Each sees

@@ -1,7 +1,8 @@
 #!/bin/bash
 # 41-valgrind.sh - the orchestrator under valgrind on a small fleet run that
-# includes every fault host, a command timeout and a capped flood: no
-# invalid access, no definite or indirect leak.
+# includes every fault host, a command timeout and a capped flood, and on
+# two shards of a patrol and their merge: no invalid access, no definite or
+# indirect leak.
 source "$(dirname "$0")/../lib.sh"
 command -v valgrind >/dev/null || { t_fail "valgrind installed"; t_finish; exit 1; }
 dir=$("$TOP/tests/fleet/up.sh" -n 14 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
@@ -33,5 +34,13 @@ run_vg exec-stdin exec "${X[@]}" 'node[001-004]' -c 'cat; printf "no newline" >&
 run_vg check-all-faults check "${X[@]}" --json all disk:/:99% load:100 proc:sshd
 run_vg run-patrol run "${X[@]}" --html "$dir/r.html" --prom "$dir/r.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-005]'
 run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'
+# shards and their merge: whole, with a shard missing, a run given twice, an exec run
+for k in 0 1; do
+	run_vg run-shard$k run "${X[@]}" --shard $k/2 --out "$dir/sruns$k" "$TOP/playbooks/patrol.cfg" --limit 'node[001-006],closed'
+done
+run_vg merge-patrol merge "$dir/smerged" "$dir"/sruns0/* "$dir"/sruns1/*
+run_vg merge-missing merge "$dir/smerged" "$dir"/sruns0/*
+run_vg merge-twice merge "$dir/smerged" "$dir"/xruns/* "$dir"/xruns/*
+run_vg merge-exec merge "$dir/smerged" "$dir"/xruns/*
 run_vg usage exec -i "$FLEET_INVENTORY" node001 true
 t_finish

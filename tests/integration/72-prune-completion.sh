@@ -56,7 +56,7 @@ expect() {
 	if [ "$got" = "$want" ]; then t_ok "complete: $name"; else t_fail "complete: $name" "got '$got' want '$want'"; fi
 }
 INV=inventory/example.cfg
-expect "subcommands" "--help --version check copy diff exec fetch hosts run " ronda ""
+expect "subcommands" "--help --version check copy diff exec fetch hosts merge run " ronda ""
 expect "subcommand prefix" "run " ronda r
 expect "run options" "--dry-run " ronda run --d
 expect "exec-only option" "--fold --forks " ronda exec --fo
@@ -75,9 +75,16 @@ expect "-w still takes a pattern" "@db @dc1 " ronda hosts -i $INV -w @d
 expect "--limit takes a pattern" "@web " ronda run -i $INV playbooks/patrol.cfg --limit @w
 expect "check specs after the pattern" "disk: " ronda check -i $INV @web di
 expect "nothing after exec --" "" ronda exec -i $INV @web -- up
-expect "exec --script, --serial and --stdin-max" "--script --serial --stdin-max " ronda exec --s
+expect "exec --script, --serial, --shard and --stdin-max" "--script --serial --shard --stdin-max " ronda exec --s
 expect "check --max-fail" "--max-fail " ronda check --max-f
 expect "--rerun-failed takes a directory" "inventory " ronda check --rerun-failed invent
+expect "hosts --shard" "--shard " ronda hosts --sh
+expect "copy has no --shard" "" ronda copy --sh
+expect "--shard's value is not a pattern" "" ronda exec --shard 1
+expect "merge takes run directories" "inventory " ronda merge invent
+expect "diff takes run directories" "inventory " ronda diff invent
+expect "merge options" "--help --html " ronda merge --h
+expect "--html takes a file" "inventory/example.cfg " ronda merge --html inventory/ex
 expect "--serial's value is not a pattern" "" ronda run --serial 2
 expect "--script takes a local file" "inventory/example.cfg " ronda exec -i $INV @web --script inventory/ex
 expect "-c TEXT is not a pattern" "" ronda exec -i $INV @web -c d

@@ -18,7 +18,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "err.h"
+#include "inventory/hostlist.h"
 #include "inventory/settings.h"
+#include "inventory/shard.h"
 #include "inventory/target.h"
 #include "banned.h"
 
@@ -350,6 +352,49 @@ static void test_rerun_option(void **state)
 	assert_string_equal(r->o.rerun_failed, "/tmp/runs/x");
 }
 
+/* --shard K/N: a common option; the targets are that shard's, and
+ * cli_targets_all says what the pattern selected before it (exclusions
+ * applied first, so every shard sees the same set). */
+static void test_shard(void **state)
+{
+	struct run *r = *state;
+	struct target_list tl;
+	struct hostlist sel;
+	size_t total = 0;
+	char path[] = "/tmp/test_cli_shard.XXXXXX";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "hosts = ( );\n", 13), 13);
+	close(fd);
+	assert_int_equal(parse(r, "exec --shard 5/4 all -- true"), RONDA_EINVAL);
+	assert_non_null(strstr(buf_data(&r->err), "--shard 5/4"));
+	assert_int_equal(parse(r, "exec --shard 1/ all -- true"), RONDA_EINVAL);
+	for (unsigned k = 0; k < 3; k++) {
+		char words[160];
+
+		snprintf(words, sizeof(words), "hosts -i %s --shard %u/3 h[01-30],!h07 -x h08",
+			 path, k);
+		assert_int_equal(parse(r, words), RONDA_OK);
+		assert_int_equal(r->o.shard.k, k);
+		assert_int_equal(r->o.shard.n, 3);
+		target_list_init(&tl);
+		hostlist_init(&sel);
+		if (cli_targets_all(&r->o, &tl, &sel, &r->err) != RONDA_OK)
+			fail_msg("%s", buf_data(&r->err));
+		assert_int_equal(sel.n, 28);
+		for (size_t i = 0; i < tl.n; i++) {
+			assert_int_equal(shard_of(tl.v[i].name, 3), k);
+			assert_true(strcmp(tl.v[i].name, "h07") && strcmp(tl.v[i].name, "h08"));
+		}
+		total += tl.n;
+		hostlist_release(&sel);
+		target_list_release(&tl);
+	}
+	assert_int_equal(total, 28);
+	unlink(path);
+}
+
 /* cli_targets: the inventory, the pattern and the overrides together. */
 static void test_targets(void **state)
 {
@@ -484,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test_setup_teardown(test_rerun_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_lists, setup, teardown),
 	};
