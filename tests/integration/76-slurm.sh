@@ -5,7 +5,8 @@
 # array of 4 shards of the loopback fleet and a merge job (afterany).  The
 # merged run holds every host of the pattern exactly once, checked with jq
 # against ronda hosts; an array task cancelled before it ran leaves its
-# hosts "not patrolled (shard K missing)" and the merge job exits 4.
+# hosts "not patrolled (shard K missing)" and the merge job exits 4; one
+# cancelled while it runs leaves them interrupted and the merge exits 2.
 # Kubernetes (no cluster here): packaging/kubernetes/ parses and passes
 # kubectl's client-side dry run, and the commands its pods run, taken from
 # the manifests, run as local processes with the pods' environment
@@ -281,6 +282,52 @@ else
 	echo "--- the killed-shard case ($run2):"
 	sed 's/^/    /' "$run2/summary.txt" 2>/dev/null
 	sed 's/^/    /' "$T/killed/logs/ronda-merge-$merge2.out"
+
+	# --- a task cancelled while it runs ---------------------------------------
+	# scancel sends SIGTERM: ronda stops its hosts in flight and still
+	# writes its shard's run, so the merge has them, as interrupted (not
+	# missing), and exits 2.  Each host's task sleeps so the shard is caught.
+	cat > "$T/slow.cfg" <<'EOP'
+name = "sharded patrol";
+defaults = { timeout = 60.0; task_timeout = 30.0; become = false; profile = "inspect"; };
+tasks = ( { name = "slow"; check = "command"; argv = [ "/bin/sleep", "6.25" ]; } );
+EOP
+	export RONDA_RESULTS=$T/term RONDA_PLAYBOOK=$T/slow.cfg
+	ids=$("$S/ronda-slurm-patrol" -n $N 2>"$T/submit3.err")
+	read -r array3 merge3 <<<"$ids"
+	jobs_seen+=(${array3:+"$array3"} ${merge3:+"$merge3"})
+	log3=$T/term/logs/ronda-patrol-${array3}_$gone.out
+	# until task $gone runs and the agent's sleep has started on each of its
+	# hosts (the agent, its parent, has its host's HOME: FLEET_HOMES/NAME)
+	mine=$("$R" hosts -i "$INV" --list --shard "$gone/$N" "$PATTERN" | sort)
+	sleeping() {
+		local pid pp
+		for pid in $(pgrep -f '^(/usr)?/bin/sleep 6\.25$'); do
+			pp=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null) || continue
+			tr '\0' '\n' < "/proc/$pp/environ" 2>/dev/null | sed -n "s|^HOME=$FLEET_HOMES/||p"
+		done | sort -u | comm -12 - <(echo "$mine") | grep -c .
+	}
+	started=0
+	for _ in $(seq 1 150); do
+		[ "$(sleeping)" -eq "$(grep -c . <<<"$mine")" ] && { started=1; break; }
+		sleep 0.2
+	done
+	scancel "${array3}_$gone"
+	if [ $started = 1 ] && ended "$merge3" 180 && ended "$array3" 5; then t_ok "task ${array3}_$gone cancelled while running; merge ended"
+	else t_fail "task ${array3}_$gone cancelled while running; merge ended" "started=$started array $(state_of "$array3") merge $(state_of "$merge3")"; fi
+	run3=$(ls -d "$T/term"/20*/ 2>/dev/null); run3=${run3%/}
+	mrc=$(exit_of "$merge3")
+	intr=$(jq -r '.hosts | to_entries[] | select(.value != "ok") | .key' "$run3/run.json" 2>/dev/null | sort)
+	if [ "$mrc" = 2:0 ] && [ "$intr" = "$mine" ] && grep -q "^error .*$(sed 's/[][]/\\&/g' <<<"$gone_hosts") .*interrupted" "$run3/summary.txt" &&
+		[ "$(jq -c .shard.missing "$run3/run.json")" = "[]" ]; then
+		t_ok "the merge has the cancelled shard's hosts as interrupted (no shard missing), exits 2"
+	else
+		t_fail "the merge has the cancelled shard's hosts as interrupted, exits 2" \
+			"ExitCode=$mrc not ok=[$(paste -sd, <<<"$intr")] $(head -3 "$run3/summary.txt" 2>&1) $(tail -3 "$log3" 2>&1)"
+	fi
+	[ -f "$run3/run.json" ] && exactly_once "cancelled-while-running merged run" "$run3"
+	echo "--- a task cancelled while running ($run3):"
+	sed 's/^/    /' "$run3/summary.txt" 2>/dev/null
 fi
 
 # ============================== Kubernetes ==================================
