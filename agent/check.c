@@ -27,7 +27,7 @@
 static const struct check_ops *const table[] = {
 	&check_disk, &check_memory, &check_load, &check_uptime,
 	&check_process, &check_port, &check_file, &check_mount,
-	&check_sysctl, &check_service, &check_command, &check_clock,
+	&check_sysctl, &check_service, &check_units, &check_command, &check_clock,
 	&check_rotate, &check_cleanup,
 };
 
@@ -138,6 +138,11 @@ int check_below(double value, double warn, double fail)
 void check_set_probe_mode(int on)
 {
 	probe_mode = on;
+}
+
+int check_in_probe(void)
+{
+	return probe_mode;
 }
 
 void check_progress(const char *what, const char *arg)

@@ -27,6 +27,25 @@
 
 struct policy;
 
+/*
+ * The process table as the first in-process process task read it: the
+ * job's other such tasks count from it instead of walking /proc again
+ * (a walk reads every /proc/PID/stat, about 15 us each).  Owned by the
+ * job; check_procs_release() frees it.
+ */
+struct proc_ent {
+	int pid;
+	unsigned uid;
+	char state;		/* R S D Z ... from /proc/PID/stat */
+	char comm[16];
+};
+struct check_procs {
+	int taken;
+	size_t n, cap;
+	struct proc_ent *v;
+};
+void check_procs_release(struct check_procs *p);
+
 struct check_ctx {
 	const struct proto_job *job;	/* NULL inside a probe child */
 	double received;		/* wall clock when the job was read */
@@ -39,6 +58,7 @@ struct check_ctx {
 					   first argument; NULL: directly */
 	int unconfined;			/* no filter (policy: sandbox optional):
 					   the children may run without one */
+	struct check_procs *procs;	/* the job's process table, or NULL */
 };
 
 struct check_result {
@@ -62,6 +82,12 @@ struct check_ops {
 	 */
 	int (*needs_dir)(const struct proto_task *t, const struct check_ctx *c,
 			 char *dir, size_t n);
+	/*
+	 * Optional, with isolate: whether this task can block at all; NULL
+	 * means always.  A probe child costs the host a fork and an exec of
+	 * the agent (about 1.5 ms), so a task that cannot hang runs in-process.
+	 */
+	int (*isolate_if)(const struct proto_task *t);
 };
 
 const struct check_ops *check_find(const char *name);
@@ -90,6 +116,8 @@ int check_below(double value, double warn, double fail);
 /* Tells the parent (probe mode) what is about to be touched. */
 void check_progress(const char *what, const char *arg);
 void check_set_probe_mode(int on);
+/* Whether this process is a probe child (its parent is the agent). */
+int check_in_probe(void);
 
 /* Reads a small file (≤ max bytes) into b (replacing its contents). */
 int check_read_file(const char *path, struct buf *b, size_t max);

@@ -1,6 +1,7 @@
 /*
- * check_cmd.c - checks that run a program: service (systemctl is-active) and
- * command (an argument vector).
+ * check_cmd.c - checks that run a program: service (systemctl is-active),
+ * units (systemctl list-units --state=failed) and command (an argument
+ * vector).
  *
  * Programs never run directly: the agent spawns itself as a trampoline
  * ("ronda-agent --exec -- /abs/path ARG...") that stacks the command seccomp
@@ -10,6 +11,7 @@
  * is matched against and what gets exec'd.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
@@ -220,6 +222,35 @@ out:
 	return RONDA_OK;
 }
 
+/*
+ * Finds systemctl as the host policy allows it and checks that systemd
+ * runs; else says why the task is skipped and returns nonzero.
+ */
+static int systemctl_ready(const struct check_ctx *c, char *exe, size_t n,
+			   struct check_result *res)
+{
+	const char *why = NULL;
+	int r;
+
+	/* The host policy rules systemctl as it rules a command task. */
+	r = check_exe(c, "systemctl", exe, n, &why);
+	if (r == RONDA_ENOTFOUND) {
+		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
+		return -1;
+	}
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_SKIPPED, "%s refused by host policy %s (%s)",
+			  exe, POLICY_PATH, why);
+		return -1;
+	}
+	/* sd_booted(3)'s test: without it systemctl can only fail, slowly. */
+	if (access("/run/systemd/system", F_OK) != 0) {
+		check_say(res, VERDICT_SKIPPED, "systemd is not running (no /run/systemd/system)");
+		return -1;
+	}
+	return 0;
+}
+
 static int service_run(const struct proto_task *t, const struct check_ctx *c,
 		       struct check_result *res)
 {
@@ -231,25 +262,9 @@ static int service_run(const struct proto_task *t, const struct check_ctx *c,
 	size_t n;
 	int r;
 
-	const char *why = NULL;
-
 	spawn_res_init(&sr);
-	/* The host policy rules systemctl as it rules a command task. */
-	r = check_exe(c, "systemctl", exe, sizeof(exe), &why);
-	if (r == RONDA_ENOTFOUND) {
-		check_say(res, VERDICT_SKIPPED, "no systemctl: not a systemd host");
+	if (systemctl_ready(c, exe, sizeof(exe), res))
 		goto out;
-	}
-	if (r != RONDA_OK) {
-		check_say(res, VERDICT_SKIPPED, "%s refused by host policy %s (%s)",
-			  exe, POLICY_PATH, why);
-		goto out;
-	}
-	/* sd_booted(3)'s test: without it systemctl can only fail, slowly. */
-	if (access("/run/systemd/system", F_OK) != 0) {
-		check_say(res, VERDICT_SKIPPED, "systemd is not running (no /run/systemd/system)");
-		goto out;
-	}
 	/* systemctl asks systemd over its unix socket (or D-Bus's). */
 	r = check_run_tramp(c, exe, NULL, fixed, 1, t->timeout > 0 ? t->timeout : 10,
 			    4096, &sr);
@@ -276,5 +291,97 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_command = { "command", 0, 30, command_prepare, command_run, NULL };
-const struct check_ops check_service = { "service", 0, 10, NULL, service_run, NULL };
+int units_parse(const char *text, json_t *ignore, json_t *names)
+{
+	const char *l = text, *e;
+	size_t n, k;
+	char unit[256];
+
+	for (; *l; l = *e ? e + 1 : e) {
+		e = l + strcspn(l, "\n");
+		l += strspn(l, " \t");
+		n = strcspn(l, " \t\n");
+		if (!n || n >= sizeof(unit) || l + n > e)
+			continue;
+		memcpy(unit, l, n);
+		unit[n] = '\0';
+		for (k = 0; k < json_array_size(ignore); k++) {
+			if (fnmatch(json_string_value(json_array_get(ignore, k)), unit, 0) == 0)
+				break;
+		}
+		if (k < json_array_size(ignore))
+			continue;
+		if (json_array_append_new(names, json_string(unit)))
+			return RONDA_ENOMEM;
+	}
+	return RONDA_OK;
+}
+
+/*
+ * systemd's failed units, listed by systemctl itself (no shell): a native
+ * check where a playbook had to write `sh -c "systemctl list-units ..."`,
+ * and which is skipped, without spawning anything, where systemd does not
+ * run.
+ */
+static int units_run(const struct proto_task *t, const struct check_ctx *c,
+		     struct check_result *res)
+{
+	const char *fixed[] = { "list-units", "--state=failed", "--no-legend", "--plain",
+				"--full", "--no-pager", NULL };
+	json_t *ignore = json_object_get(t->obj, "ignore");
+	long long max = (long long)proto_task_num(t, "max", 0);
+	char exe[PATH_MAX], how[160];
+	struct spawn_res sr;
+	json_t *names = NULL;
+	size_t n, shown;
+	int r;
+
+	spawn_res_init(&sr);
+	if (systemctl_ready(c, exe, sizeof(exe), res))
+		goto out;
+	r = check_run_tramp(c, exe, NULL, fixed, 1, t->timeout > 0 ? t->timeout : 10,
+			    1 << 20, &sr);
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "systemctl: %s", spawn_failure(r));
+		goto out;
+	}
+	if (sr.timed_out || !WIFEXITED(sr.status) || WEXITSTATUS(sr.status) != 0) {
+		spawn_describe(sr.status, sr.timed_out, how, sizeof(how));
+		n = strcspn(buf_data(&sr.err), "\n");
+		check_say(res, VERDICT_ERROR, "systemctl list-units: %s%s%.*s", how,
+			  n ? ": " : "", (int)n, buf_data(&sr.err));
+		goto out;
+	}
+	names = json_array();
+	if (!names || units_parse(buf_data(&sr.out), ignore, names) != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "out of memory");
+		goto out;
+	}
+	n = json_array_size(names);
+	check_value(res, "failed", (double)n);
+	if (json_object_set(res->values, "units", names)) {
+		check_say(res, VERDICT_ERROR, "out of memory");
+		goto out;
+	}
+	if (!n) {
+		check_say(res, VERDICT_OK, "no failed units");
+		goto out;
+	}
+	check_say(res, (long long)n > max ? VERDICT_FAIL : VERDICT_OK, "%zu failed unit(s):", n);
+	shown = n < 5 ? n : 5;
+	for (size_t i = 0; i < shown; i++)
+		buf_printf(&res->msg, "%s %s", i ? "," : "",
+			   json_string_value(json_array_get(names, i)));
+	if (n > shown)
+		buf_printf(&res->msg, " and %zu more", n - shown);
+	if ((long long)n > max)
+		check_add(res, VERDICT_FAIL, "want at most %lld", max);
+out:
+	json_decref(names);
+	spawn_res_release(&sr);
+	return RONDA_OK;
+}
+
+const struct check_ops check_command = { "command", 0, 30, command_prepare, command_run, NULL, NULL };
+const struct check_ops check_service = { "service", 0, 10, NULL, service_run, NULL, NULL };
+const struct check_ops check_units = { "units", 0, 10, NULL, units_run, NULL, NULL };

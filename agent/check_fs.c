@@ -402,6 +402,6 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_disk = { "disk", 1, 10, NULL, disk_run, NULL };
-const struct check_ops check_file = { "file", 1, 10, file_prepare, file_run, NULL };
-const struct check_ops check_mount = { "mount", 0, 5, NULL, mount_run, NULL };
+const struct check_ops check_disk = { "disk", 1, 10, NULL, disk_run, NULL, NULL };
+const struct check_ops check_file = { "file", 1, 10, file_prepare, file_run, NULL, NULL };
+const struct check_ops check_mount = { "mount", 0, 5, NULL, mount_run, NULL, NULL };

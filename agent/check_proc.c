@@ -3,7 +3,10 @@
  * socket diagnostics over netlink, or /proc/net where that is missing).
  *
  * Reading /proc/PID/cmdline takes the target's mm lock, which a process stuck
- * in the kernel can hold forever, so process is isolated.  The probe child
+ * in the kernel can hold forever, so a process task with "match" is
+ * isolated.  /proc/PID/stat and the directory's owner take no such lock
+ * (do_task_stat reads the mm's counters without it), so one with only
+ * comm or user runs in-process.  The probe child
  * and the agent that started it are left out of the count: their command
  * lines contain the very pattern being searched for.
  */
@@ -76,6 +79,73 @@ out:
 	return rc;
 }
 
+void check_procs_release(struct check_procs *p)
+{
+	free(p->v);
+	memset(p, 0, sizeof(*p));
+}
+
+/*
+ * Reads every process's comm, state and owner into p, leaving out the
+ * pids skip1 and skip2 (0: none).  A process that exits meanwhile is just
+ * not there.  RONDA_ENOMEM, or RONDA_ESYS with errno when /proc cannot be
+ * read.
+ */
+static int procs_scan(struct check_procs *p, int skip1, int skip2)
+{
+	struct proc_ent e, *v;
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+	int rc = RONDA_OK;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return RONDA_ESYS;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		e.pid = (int)strtol(d->d_name, NULL, 10);
+		if (e.pid == skip1 || e.pid == skip2 ||
+		    fstatat(dirfd(dir), d->d_name, &st, 0) < 0 ||
+		    read_stat(dirfd(dir), d->d_name, e.comm, sizeof(e.comm), &e.state))
+			continue;	/* it exited meanwhile */
+		e.uid = (unsigned)st.st_uid;
+		if (p->n == p->cap) {
+			size_t cap = p->cap ? p->cap * 2 : 256;
+
+			v = realloc(p->v, cap * sizeof(*v));
+			if (!v) {
+				rc = RONDA_ENOMEM;
+				break;
+			}
+			p->v = v;
+			p->cap = cap;
+		}
+		p->v[p->n++] = e;
+	}
+	closedir(dir);
+	if (rc == RONDA_OK)
+		p->taken = 1;
+	return rc;
+}
+
+/* Does the process's command line match rx?  Reads /proc/PID/cmdline. */
+static int cmdline_matches(int pid, const regex_t *rx, struct buf *cmd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	check_progress("read", path);
+	if (check_read_file(path, cmd, 64 << 10) != RONDA_OK || !buf_len(cmd))
+		return 0;	/* kernel thread or gone */
+	for (size_t i = 0; i < buf_len(cmd); i++) {
+		if (cmd->mem[cmd->off + i] == '\0')
+			cmd->mem[cmd->off + i] = ' ';
+	}
+	return regexec(rx, buf_data(cmd), 0, NULL, 0) == 0;
+}
+
 static int process_run(const struct proto_task *t, const struct check_ctx *c,
 		       struct check_result *res)
 {
@@ -86,56 +156,39 @@ static int process_run(const struct proto_task *t, const struct check_ctx *c,
 	long long max = (long long)proto_task_num(t, "max", -1);
 	long long count = 0, zombies = 0;
 	unsigned long long uid = 0;
-	char comm[64], path[300], me[32], parent[32], state;
+	struct check_procs own = { 0 }, *p;
 	struct buf cmd;
-	struct dirent *d;
-	struct stat st;
 	regex_t rx;
-	DIR *dir;
-	int v;
+	int v, r;
 
-	(void)c;
 	buf_init(&cmd, 64 << 10);
 	if (user)
 		ids_lookup("/etc/passwd", user, &uid);
 	if (re && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB))
 		re = NULL;
-	snprintf(me, sizeof(me), "%d", (int)getpid());
-	snprintf(parent, sizeof(parent), "%d", (int)getppid());
-	dir = opendir("/proc");
-	if (!dir) {
-		check_say(res, VERDICT_ERROR, "cannot read /proc: %s", strerror(errno));
+	/*
+	 * A probe leaves itself and the agent out: their command lines hold
+	 * the very pattern.  In-process, the parent is the login's sshd, and
+	 * it counts.  A probe has no job, so no shared table.
+	 */
+	p = c && c->procs ? c->procs : &own;
+	r = p->taken ? RONDA_OK :
+	    procs_scan(p, (int)getpid(), check_in_probe() ? (int)getppid() : 0);
+	if (r != RONDA_OK) {
+		check_say(res, VERDICT_ERROR, "cannot read /proc: %s",
+			  r == RONDA_ENOMEM ? "out of memory" : strerror(errno));
 		goto out;
 	}
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
-		    !strcmp(d->d_name, me) || !strcmp(d->d_name, parent))
+	for (size_t i = 0; i < p->n; i++) {
+		const struct proc_ent *e = &p->v[i];
+
+		if ((user && e->uid != uid) || (name && strncmp(e->comm, name, 15)) ||
+		    (re && !cmdline_matches(e->pid, &rx, &cmd)))
 			continue;
-		if (fstatat(dirfd(dir), d->d_name, &st, 0) < 0 ||
-		    read_stat(dirfd(dir), d->d_name, comm, sizeof(comm), &state))
-			continue;	/* it exited meanwhile */
-		if (user && st.st_uid != uid)
-			continue;
-		if (name && strncmp(comm, name, 15))
-			continue;
-		if (re) {
-			snprintf(path, sizeof(path), "/proc/%s/cmdline", d->d_name);
-			check_progress("read", path);
-			if (check_read_file(path, &cmd, 64 << 10) != RONDA_OK ||
-			    !buf_len(&cmd))
-				continue;	/* kernel thread or gone */
-			for (size_t i = 0; i < buf_len(&cmd); i++) {
-				if (cmd.mem[cmd.off + i] == '\0')
-					cmd.mem[cmd.off + i] = ' ';
-			}
-			if (regexec(&rx, buf_data(&cmd), 0, NULL, 0))
-				continue;
-		}
 		count++;
-		if (state == 'Z')
+		if (e->state == 'Z')
 			zombies++;
 	}
-	closedir(dir);
 	check_value(res, "count", (double)count);
 	check_value(res, "zombies", (double)zombies);
 	v = count < min || (max >= 0 && count > max) ? VERDICT_FAIL : VERDICT_OK;
@@ -153,6 +206,7 @@ static int process_run(const struct proto_task *t, const struct check_ctx *c,
 out:
 	if (re)
 		regfree(&rx);
+	check_procs_release(&own);
 	buf_release(&cmd);
 	return RONDA_OK;
 }
@@ -322,5 +376,12 @@ report:
 	return RONDA_OK;
 }
 
-const struct check_ops check_process = { "process", 1, 10, process_prepare, process_run, NULL };
-const struct check_ops check_port = { "port", 0, 5, NULL, port_run, NULL };
+/* Only "match" reads cmdline (see the top). */
+static int process_isolate(const struct proto_task *t)
+{
+	return proto_task_str(t, "match", NULL) != NULL;
+}
+
+const struct check_ops check_process = { "process", 1, 10, process_prepare, process_run, NULL,
+					 process_isolate };
+const struct check_ops check_port = { "port", 0, 5, NULL, port_run, NULL, NULL };

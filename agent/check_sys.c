@@ -265,8 +265,8 @@ static int clock_run(const struct proto_task *t, const struct check_ctx *c,
 	return RONDA_OK;
 }
 
-const struct check_ops check_memory = { "memory", 0, 5, NULL, memory_run, NULL };
-const struct check_ops check_load = { "load", 0, 5, NULL, load_run, NULL };
-const struct check_ops check_uptime = { "uptime", 0, 5, NULL, uptime_run, NULL };
-const struct check_ops check_sysctl = { "sysctl", 0, 5, NULL, sysctl_run, NULL };
-const struct check_ops check_clock = { "clock", 0, 5, NULL, clock_run, NULL };
+const struct check_ops check_memory = { "memory", 0, 5, NULL, memory_run, NULL, NULL };
+const struct check_ops check_load = { "load", 0, 5, NULL, load_run, NULL, NULL };
+const struct check_ops check_uptime = { "uptime", 0, 5, NULL, uptime_run, NULL, NULL };
+const struct check_ops check_sysctl = { "sysctl", 0, 5, NULL, sysctl_run, NULL, NULL };
+const struct check_ops check_clock = { "clock", 0, 5, NULL, clock_run, NULL, NULL };

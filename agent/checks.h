@@ -13,7 +13,7 @@
 
 extern const struct check_ops check_disk, check_memory, check_load,
 	check_uptime, check_process, check_port, check_file, check_mount,
-	check_sysctl, check_service, check_command, check_clock, check_rotate,
+	check_sysctl, check_service, check_units, check_command, check_clock, check_rotate,
 	check_cleanup;
 
 struct spawn_res;
@@ -26,6 +26,13 @@ struct spawn_res;
 int check_run_tramp(const struct check_ctx *c, const char *exe, json_t *args,
 		    const char *const *fixed, int unix_ok, double timeout,
 		    size_t cap, struct spawn_res *sr);
+
+/*
+ * The unit names (first word of each line) of `systemctl list-units
+ * --plain --no-legend` output, less those matching a glob of ignore (an
+ * array of strings, or NULL), appended to names.  RONDA_ENOMEM.
+ */
+int units_parse(const char *text, json_t *ignore, json_t *names);
 
 /* "MemAvailable:  123 kB" lines of /proc/meminfo: the value in kB. */
 int meminfo_get(const char *text, const char *key, unsigned long long *kb);

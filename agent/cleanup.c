@@ -440,4 +440,4 @@ out:
 	return RONDA_OK;
 }
 
-const struct check_ops check_cleanup = { "cleanup", 0, 600, cleanup_prepare, cleanup_run, NULL };
+const struct check_ops check_cleanup = { "cleanup", 0, 600, cleanup_prepare, cleanup_run, NULL, NULL };

@@ -264,7 +264,7 @@ static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
 	}
 	if (skip_why)
 		check_say(&res, VERDICT_SKIPPED, "%s", skip_why);
-	else if (ops->isolate)
+	else if (ops->isolate && (!ops->isolate_if || ops->isolate_if(t)))
 		check_run_isolated(t, ctx, ops, &res);
 	else
 		ops->run(t, ctx, &res);
@@ -353,6 +353,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	struct proto_job job;
 	struct policy pol;
 	struct check_ctx ctx;
+	struct check_procs procs = { 0 };
 	struct buf text, err;
 	struct out o = { .fd = out_fd };
 	int counts[VERDICT__COUNT] = { 0 };
@@ -419,6 +420,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	ctx.self = opt->self;
 	ctx.via = opt->via;
 	ctx.unconfined = !sb.seccomp;
+	ctx.procs = &procs;
 	if (opt->builtin_job)
 		job.now = received;
 	if (r == RONDA_OK && sp == SANDBOX_MAINTAIN &&
@@ -501,6 +503,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	}
 out:
 	free(verdicts);
+	check_procs_release(&procs);
 	json_decref(j);
 	proto_job_release(&job);
 	policy_release(&pol);

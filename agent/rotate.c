@@ -657,4 +657,4 @@ static int rotate_needs_dir(const struct proto_task *t, const struct check_ctx *
 }
 
 const struct check_ops check_rotate = { "rotate", 0, 600, rotate_prepare, rotate_run,
-					rotate_needs_dir };
+					rotate_needs_dir, NULL };

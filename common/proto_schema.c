@@ -81,6 +81,8 @@ static const struct proto_xrule x_sysctl[] = {
 static const struct proto_field f_service[] = {
 	{ .name = "unit", .type = FT_STR, .required = 1, .rule = R_UNIT },
 	F("expect", FT_STR), END };
+static const struct proto_field f_units[] = {
+	RANGE("max", FT_INT, 0, 1000000), F("ignore", FT_STRS), END };
 static const struct proto_field f_command[] = {
 	{ .name = "argv", .type = FT_STRS, .required = 1, .rule = R_ARGV },
 	RANGE("exit", FT_INT, 0, 255), F("match", FT_STR),
@@ -130,6 +132,7 @@ static const struct proto_check checks[] = {
 	{ "mount", f_mount, x_none, 0, NULL },
 	{ "sysctl", f_sysctl, x_sysctl, 0, NULL },
 	{ "service", f_service, x_none, 0, NULL },
+	{ "units", f_units, x_none, 0, NULL },
 	{ "command", f_command, x_none, 0, "`match` compiles as an extended regex" },
 	{ "clock", f_clock, x_none, 0, NULL },
 	{ "rotate", f_rotate, x_rotate, 1,

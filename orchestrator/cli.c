@@ -39,6 +39,7 @@ enum {
 	OPT_HOSTFILE,
 	OPT_RERUN_FAILED,
 	OPT_SHARD,
+	OPT_COLOR,
 };
 
 #define COMMON_SHORT "i:F:f:u:p:k:w:x:J:vh"
@@ -62,6 +63,8 @@ static const struct option common_long[] = {
 	{ "hostfile", required_argument, NULL, OPT_HOSTFILE },
 	{ "rerun-failed", required_argument, NULL, OPT_RERUN_FAILED },
 	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "color", optional_argument, NULL, OPT_COLOR },
+	{ "colour", optional_argument, NULL, OPT_COLOR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 };
@@ -101,6 +104,8 @@ const char cli_common_help[] =
 	"      --shard K/N          only shard K of N (K from 0 to N-1) of what\n"
 	"                           the pattern selects, by rendezvous hashing of\n"
 	"                           the host names (ronda merge joins the shards)\n"
+	"      --color[=WHEN]       verdicts in colour: auto (default: on a terminal,\n"
+	"                           unless NO_COLOR is set), always, never\n"
 	"  -v, --verbose            more detail (repeatable)\n"
 	"  -h, --help               this help\n"
 	"-u, -p, -k, --connect-timeout, --timeout, --retries and --become override\n"
@@ -287,6 +292,13 @@ static int common_option(struct cli_opts *o, int c, const char *arg, struct buf 
 	case OPT_PROM: o->prom_file = arg; return RONDA_OK;
 	case OPT_RERUN_FAILED: o->rerun_failed = arg; return RONDA_OK;
 	case OPT_SHARD: return shard_parse(arg, &o->shard, err);
+	case OPT_COLOR:
+		/* --color alone is always, as in GNU ls */
+		if (color_mode_parse(arg ? arg : "always", &o->color)) {
+			buf_printf(err, "--color: '%.32s' is not auto, always or never", arg);
+			return RONDA_EINVAL;
+		}
+		return RONDA_OK;
 	case 'v': o->verbose++; return RONDA_OK;
 	case 'h': o->help = 1; return RONDA_OK;
 	}

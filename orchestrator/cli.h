@@ -23,6 +23,7 @@
 
 #include "inventory/settings.h"
 #include "inventory/shard.h"
+#include "output/color.h"
 #include "output/exitcode.h"
 #include "ssh/knownhosts.h"
 
@@ -57,6 +58,7 @@ struct cli_opts {
 	const char *rerun_failed;	/* --rerun-failed RUNDIR */
 	struct shard shard;		/* --shard K/N; n == 0: none */
 	int json;			/* --json */
+	enum color_mode color;		/* --color, default auto (color.h) */
 	int verbose;			/* -v, repeatable */
 	int help;			/* --help/-h was given */
 	const char **args;		/* operands after the pattern, before "--" */

@@ -357,7 +357,7 @@ static int report(struct copy_ctx *x, const struct cli_opts *o, const struct tar
 		report_outputs(stdout, tl, res, x->fold, !isatty(STDOUT_FILENO));
 		fflush(stdout);
 		if (!x->quiet)
-			report_summary(stderr, tl, res);
+			report_summary(stderr, tl, res, color_use(o->color, STDERR_FILENO));
 	}
 	if (o->prom_file && report_prom(o->prom_file, tl, res, engine_cli_now() - x->ec.started))
 		fprintf(stderr, "%s: cannot write %s\n", who, o->prom_file);

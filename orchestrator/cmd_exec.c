@@ -529,7 +529,7 @@ int cmd_exec(int argc, char **argv)
 			report_outputs(stdout, &tl, res, 1, x.raw || !isatty(STDOUT_FILENO));
 		fflush(stdout);
 		if (!x.quiet)
-			report_summary(stderr, &tl, res);
+			report_summary(stderr, &tl, res, color_use(o.color, STDERR_FILENO));
 	}
 	if (o.prom_file && report_prom(o.prom_file, &tl, res, engine_cli_now() - x.ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda exec: cannot write %s\n", o.prom_file);

@@ -28,6 +28,7 @@
 #include "err.h"
 #include "inventory/hostlist.h"
 #include "inventory/target.h"
+#include "output/color.h"
 #include "output/exitcode.h"
 #include "output/files.h"
 #include "output/html.h"
@@ -227,8 +228,8 @@ static int write_summary(FILE *f, void *arg)
 {
 	const struct merge *m = arg;
 
-	return m->patrol ? patrol_report_summary(f, &m->tl, m->hosts)
-			 : report_summary(f, &m->tl, m->res);
+	return m->patrol ? patrol_report_summary(f, &m->tl, m->hosts, 0)
+			 : report_summary(f, &m->tl, m->res, 0);
 }
 
 /* run.json: what the shards say, once, and every host of the pattern. */
@@ -417,9 +418,9 @@ static int merge(struct merge *m, const char *outdir, char **dirs, struct buf *e
 	if (rc)
 		return rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
 	if (m->patrol)
-		patrol_report_summary(stdout, &m->tl, m->hosts);
+		patrol_report_summary(stdout, &m->tl, m->hosts, color_use(COLOR_AUTO, STDOUT_FILENO));
 	else
-		report_summary(stdout, &m->tl, m->res);
+		report_summary(stdout, &m->tl, m->res, color_use(COLOR_AUTO, STDOUT_FILENO));
 	fflush(stdout);
 	say_missing(m);
 	fprintf(stderr, "ronda merge: %zu host(s) from %zu run(s) of %u shard(s) in %s\n",

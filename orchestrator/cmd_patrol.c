@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -27,6 +28,7 @@
 #include "output/exitcode.h"
 #include "output/files.h"
 #include "output/json.h"
+#include "output/spread.h"
 #include "output/summary.h"
 #include "patrol/deploy.h"
 #include "banned.h"
@@ -45,6 +47,8 @@ enum {
 	OPT_HTML,
 	OPT_PREVIEW,
 	OPT_REMOTE_TMP,
+	OPT_VALUES,
+	OPT_SORT,
 };
 
 static const struct option patrol_long[] = {
@@ -56,6 +60,8 @@ static const struct option patrol_long[] = {
 	{ "preview", no_argument, NULL, OPT_PREVIEW },
 	{ "remote-tmp", required_argument, NULL, OPT_REMOTE_TMP },
 	{ "html", required_argument, NULL, OPT_HTML },
+	{ "values", no_argument, NULL, OPT_VALUES },
+	{ "sort", required_argument, NULL, OPT_SORT },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -72,6 +78,8 @@ struct patrol_ctx {
 	const char *book;		/* run: the playbook as given */
 	struct hostlist selected;	/* with --shard: the pattern's hosts */
 	int dry_run, is_run, preview;
+	int values;			/* --values (or --sort) */
+	enum values_sort sort;
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
 };
@@ -84,6 +92,9 @@ static const char check_help[] =
 	"The agent for the host's architecture (uname -m) is uploaded once to\n"
 	"~/.cache/ronda on each host (named by its SHA-256, gzip-compressed where\n"
 	"the host has gzip) and runs read-only, confined by seccomp.\n"
+	"The summary ends with each task's spread, ok hosts included: hosts with\n"
+	"a value, min, median, max and the 5 worst hosts (ronda check all\n"
+	"disk:/var answers how full /var is everywhere).\n"
 	"\n"
 	"%s\n"
 	"Options:\n"
@@ -93,6 +104,10 @@ static const char check_help[] =
 	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
 	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
 	"      --html FILE          also write a self-contained HTML report\n"
+	"      --values             instead of the summary, every host's main value\n"
+	"                           per task: HOST TASK VALUE VERDICT, worst first\n"
+	"      --sort value|host    --values by task, worst first (default), or by\n"
+	"                           host name\n"
 	"\n%s\n%s"
 	"\n"
 	"Exit status: 0 all ok; 1 some check warned or failed (or --max-fail left\n"
@@ -125,6 +140,10 @@ static const char run_help[] =
 	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
 	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
 	"      --html FILE          also write a self-contained HTML report\n"
+	"      --values             instead of the summary, every host's main value\n"
+	"                           per task: HOST TASK VALUE VERDICT, worst first\n"
+	"      --sort value|host    --values by task, worst first (default), or by\n"
+	"                           host name\n"
 	"\n%s\n%s"
 	"\n"
 	"Exit status: 0 all ok; 1 some task warned or failed (or --max-fail left\n"
@@ -189,6 +208,20 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 		return add_tags(arg, x->skip, &x->n_skip, err);
 	case OPT_HTML:
 		x->html = arg;
+		return RONDA_OK;
+	case OPT_VALUES:
+		x->values = 1;
+		return RONDA_OK;
+	case OPT_SORT:
+		x->values = 1;
+		if (strcmp(arg, "value") == 0 || strcmp(arg, "worst") == 0) {
+			x->sort = VALUES_WORST;
+		} else if (strcmp(arg, "host") == 0 || strcmp(arg, "name") == 0) {
+			x->sort = VALUES_HOST;
+		} else {
+			buf_printf(err, "--sort: '%.32s' is not value or host", arg);
+			return RONDA_EINVAL;
+		}
 		return RONDA_OK;
 	}
 	return engine_cli_option(&x->ec, val, arg, err);
@@ -310,8 +343,10 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		goto out;
 	if (o->json)
 		patrol_report_json(stdout, tl, hosts);
+	else if (x->values)
+		patrol_report_values(stdout, tl, hosts, x->sort, color_use(o->color, STDOUT_FILENO));
 	else
-		patrol_report_summary(stdout, tl, hosts);
+		patrol_report_summary(stdout, tl, hosts, color_use(o->color, STDOUT_FILENO));
 	if (o->prom_file && patrol_report_prom(o->prom_file, plan->name, tl, hosts,
 					       engine_cli_now() - x->ec.started) != RONDA_OK)
 		fprintf(stderr, "ronda: cannot write %s\n", o->prom_file);
@@ -411,6 +446,10 @@ static int patrol_cmd(int argc, char **argv, int is_run)
 			printf(check_help, checkspec_help, engine_cli_help, cli_common_help);
 		code = EXIT_OK;
 		goto out;
+	}
+	if (rc == RONDA_OK && x.values && o.json) {
+		buf_puts(&err, "--values and --json are two outputs: choose one");
+		rc = RONDA_EINVAL;
 	}
 	if (rc == RONDA_OK)
 		rc = is_run ? plan_from_playbook(&x, &o, &plan, &err)

@@ -20,6 +20,7 @@ ORCH_SRCS := \
 	orchestrator/output/fold.c orchestrator/output/prom.c orchestrator/output/html.c \
 	orchestrator/output/diff.c orchestrator/output/lines.c orchestrator/output/live.c \
 	orchestrator/output/rerun.c orchestrator/output/merge.c orchestrator/output/runread.c \
+	orchestrator/output/spread.c orchestrator/output/color.c \
 	orchestrator/copy/copyproto.c orchestrator/copy/manifest.c orchestrator/copy/fetchproto.c \
 	orchestrator/copy/fetchstore.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \

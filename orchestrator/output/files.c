@@ -192,7 +192,7 @@ static int write_exec_summary(FILE *f, void *arg)
 {
 	const struct run_ctx *c = arg;
 
-	return report_summary(f, c->tl, c->res);
+	return report_summary(f, c->tl, c->res, 0);
 }
 
 /* run.json: when, what, and each host's result. */
@@ -300,7 +300,7 @@ static int write_summary(FILE *f, void *arg)
 {
 	const struct out_ctx *c = arg;
 
-	return patrol_report_summary(f, c->tl, c->hosts);
+	return patrol_report_summary(f, c->tl, c->hosts, 0);
 }
 
 /* run.json: when, and each host's verdict, for comparing runs. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "color.h"
 #include "err.h"
 #include "escape.h"
 #include "fold.h"
@@ -131,7 +132,7 @@ int report_outputs(FILE *out, const struct target_list *tl,
 }
 
 int report_summary(FILE *out, const struct target_list *tl,
-		   const struct host_result *res)
+		   const struct host_result *res, int color)
 {
 	size_t *idx;
 	struct buf range;
@@ -148,8 +149,8 @@ int report_summary(FILE *out, const struct target_list *tl,
 		r = fold_names(tl, idx + from, to - from, &range);
 		if (r)
 			break;
-		fprintf(out, "%-16s %5zu  %s%s", host_status_name(h->status), to - from,
-			buf_data(&range), h->why[0] ? ": " : "");
+		color_word(out, color, host_status_name(h->status), 16);
+		fprintf(out, " %5zu  %s%s", to - from, buf_data(&range), h->why[0] ? ": " : "");
 		esc_fwrite(out, h->why, strlen(h->why), 0);	/* may quote the host */
 		fputc('\n', out);
 	}

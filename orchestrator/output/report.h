@@ -31,8 +31,9 @@
  */
 int report_outputs(FILE *out, const struct target_list *tl,
 		   const struct host_result *res, int fold, int raw);
+/* color: status names in colour (color.h). */
 int report_summary(FILE *out, const struct target_list *tl,
-		   const struct host_result *res);
+		   const struct host_result *res, int color);
 /* JSON Lines (report_json) are in json.h, --out (report_out) in files.h. */
 /* exec --prom: a Prometheus textfile (prom.c), written atomically. */
 int report_prom(const char *path, const struct target_list *tl,

@@ -21,8 +21,10 @@
 #include "err.h"
 #include "escape.h"
 #include "proto.h"
+#include "color.h"
 #include "fold.h"
 #include "grow.h"
+#include "spread.h"
 #include "banned.h"
 
 /* Widest folded host list shown in the summary; the JSON has them all. */
@@ -50,74 +52,6 @@ static int entry_cmp(size_t ia, size_t ib, void *arg)
 	return strcmp(a->key, b->key);
 }
 
-/* How a check's main value is shown, and where it is. */
-struct main_value {
-	const char *check, *key, *prefix, *unit;
-	double scale;
-	int decimals;
-};
-
-static const struct main_value main_values[] = {
-	{ "disk", "used_pct", "", "%", 1, 1 },		/* worst filesystem */
-	{ "memory", "available_pct", "", "% avail", 1, 1 },
-	{ "load", "per_cpu", "", "/cpu", 1, 2 },
-	{ "uptime", "uptime_s", "", "d", 1.0 / 86400, 1 },
-	{ "process", "count", "", " procs", 1, 0 },
-	{ "clock", "offset_s", "", "s", 1, 3 },
-	{ "sysctl", "value", "", "", 1, 6 },
-	{ "command", "exit", "exit ", "", 1, 0 },
-	{ "file", "age_s", "age ", "s", 1, 0 },
-};
-
-/* The result's main number; RONDA_ENOTFOUND if it has none. */
-static int value_of(const struct patrol_result *res, const struct main_value **how, double *v)
-{
-	const char *check = res->check;
-	const json_t *vals = res->values, *fs, *x;
-	size_t i;
-	int found = 0;
-
-	for (i = 0; check && i < sizeof(main_values) / sizeof(main_values[0]); i++) {
-		if (strcmp(check, main_values[i].check) == 0)
-			break;
-	}
-	if (!check || i == sizeof(main_values) / sizeof(main_values[0]))
-		return RONDA_ENOTFOUND;
-	*how = &main_values[i];
-	if (strcmp(check, "disk") == 0) {
-		/* A task over every filesystem: the fullest one is the story. */
-		json_array_foreach(json_object_get(vals, "filesystems"), i, fs) {
-			x = json_object_get(fs, "used_pct");
-			if (json_is_number(x) && (!found || json_number_value(x) > *v)) {
-				*v = json_number_value(x);
-				found = 1;
-			}
-		}
-		return found ? RONDA_OK : RONDA_ENOTFOUND;
-	}
-	x = json_object_get(vals, main_values[i].key);
-	if (!json_is_number(x))
-		return RONDA_ENOTFOUND;
-	*v = json_number_value(x) * main_values[i].scale;
-	return RONDA_OK;
-}
-
-/* "94%", "1.25/cpu", "exit 1": trailing zeros off, so 94.0% reads 94%. */
-static void put_number(char *out, size_t n, const struct main_value *how, double v)
-{
-	char num[64];
-	size_t k;
-
-	snprintf(num, sizeof(num), "%.*f", how->decimals, v);
-	if (strchr(num, '.')) {
-		for (k = strlen(num); num[k - 1] == '0'; k--)
-			num[k - 1] = '\0';
-		if (num[k - 1] == '.')
-			num[k - 1] = '\0';
-	}
-	snprintf(out, n, "%s%s%s", how->prefix, strcmp(num, "-0") ? num : "0", how->unit);
-}
-
 /*
  * The value column: "94%\u202697%" when every result has the check's main
  * number (plus the message when there is one host), else the message,
@@ -137,15 +71,15 @@ static void describe(const struct entry *e, const size_t *idx, size_t n, struct 
 
 		if (!m || !msg0 || strcmp(m, msg0))
 			same = 0;
-		if (value_of(e[idx[i]].res, &how, &v) == RONDA_OK) {
+		if (main_value_of(e[idx[i]].res, &how, &v) == RONDA_OK) {
 			lo = have && lo < v ? lo : v;
 			hi = have && hi > v ? hi : v;
 			have++;
 		}
 	}
 	if (have == n && how) {
-		put_number(lo_s, sizeof(lo_s), how, lo);
-		put_number(hi_s, sizeof(hi_s), how, hi);
+		main_value_put(lo_s, sizeof(lo_s), how, lo, 0);
+		main_value_put(hi_s, sizeof(hi_s), how, hi, 0);
 		buf_puts(out, lo_s);
 		if (strcmp(lo_s, hi_s))
 			buf_printf(out, "\u2026%s", hi_s);
@@ -322,24 +256,37 @@ int patrol_groups_build(const struct target_list *tl, const struct patrol_host *
 	return RONDA_OK;
 }
 
+/* "44 ok", its verdict in colour when color. */
+static void count(FILE *out, int color, size_t n, const char *verdict, const char *sep)
+{
+	fprintf(out, "%zu ", n);
+	color_word(out, color && n, verdict, 0);
+	fputs(sep, out);
+}
+
 int patrol_report_summary(FILE *out, const struct target_list *tl,
-			  const struct patrol_host *hosts)
+			  const struct patrol_host *hosts, int color)
 {
 	struct patrol_groups g;
+	struct spread sp;
 	struct buf *cut = NULL, line;
 	size_t tw = 4, hw = 5, i;
 	int r;
 
 	if ((r = patrol_groups_build(tl, hosts, &g)))
 		return r;
-	fprintf(out, "%zu host(s): %zu ok, %zu warn, %zu fail, %zu unreachable, %zu error\n",
-		tl->n, g.counts[PV_OK], g.counts[PV_WARN], g.counts[PV_FAIL],
-		g.counts[PV_UNREACHABLE], g.counts[PV_ERROR]);
+	fprintf(out, "%zu host(s): ", tl->n);
+	count(out, color, g.counts[PV_OK], "ok", ", ");
+	count(out, color, g.counts[PV_WARN], "warn", ", ");
+	count(out, color, g.counts[PV_FAIL], "fail", ", ");
+	count(out, color, g.counts[PV_UNREACHABLE], "unreachable", ", ");
+	count(out, color, g.counts[PV_ERROR], "error", "\n");
 	buf_init(&line, BUF_DEFAULT_MAX);
 	for (i = 0; i < g.n_down && r == RONDA_OK; i++) {
 		buf_reset(&line);
 		r = patrol_hosts_cut(g.down[i].hosts, g.down[i].n, SUMMARY_HOSTS_WIDTH, &line);
-		fprintf(out, "%-12s %s: %.*s\n", g.down[i].verdict, buf_data(&line),
+		color_word(out, color, g.down[i].verdict, 12);
+		fprintf(out, " %s: %.*s\n", buf_data(&line),
 			(int)esc_cut(g.down[i].key, strlen(g.down[i].key), 160), g.down[i].key);
 	}
 	buf_release(&line);
@@ -359,12 +306,19 @@ int patrol_report_summary(FILE *out, const struct target_list *tl,
 		fprintf(out, "\n%-*s  %-7s  %-*s  %s\n", (int)tw, "TASK", "VERDICT",
 			(int)hw, "HOSTS", "VALUE");
 	for (i = 0; cut && i < g.n_tasks; i++) {
-		if (r == RONDA_OK)
-			fprintf(out, "%-*.*s  %-7s  %-*s  %s\n", (int)tw, (int)tw, g.tasks[i].key,
-				g.tasks[i].verdict, (int)hw, buf_data(&cut[i]), g.tasks[i].value);
+		if (r == RONDA_OK) {
+			fprintf(out, "%-*.*s  ", (int)tw, (int)tw, g.tasks[i].key);
+			color_word(out, color, g.tasks[i].verdict, 7);
+			fprintf(out, "  %-*s  %s\n", (int)hw, buf_data(&cut[i]), g.tasks[i].value);
+		}
 		buf_release(&cut[i]);
 	}
 	free(cut);
 	patrol_groups_release(&g);
+	/* every task's spread, ok hosts included: the answer when all is well */
+	if (r == RONDA_OK && (r = spread_build(tl, hosts, &sp)) == RONDA_OK) {
+		r = spread_report(out, tl, &sp, color);
+		spread_release(&sp);
+	}
 	return r;
 }

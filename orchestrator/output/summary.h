@@ -42,9 +42,10 @@ int patrol_hosts_cut(const char *folded, size_t n, size_t width, struct buf *out
 
 /*
  * Terminal summary: hosts ok / warn / fail / unreachable / error, then the
- * failing tasks grouped by task and verdict with hosts folded into ranges.
+ * failing tasks grouped by task and verdict with hosts folded into ranges,
+ * then every task's spread (spread.h).  color: verdicts in colour (color.h).
  */
 int patrol_report_summary(FILE *out, const struct target_list *tl,
-			  const struct patrol_host *hosts);
+			  const struct patrol_host *hosts, int color);
 
 #endif

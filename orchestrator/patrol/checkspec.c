@@ -39,6 +39,7 @@ const char checkspec_help[] =
 "  file:PATH[:absent]           PATH exists (or must not): file:/etc/nologin:absent\n"
 "  svc:UNIT[:STATE]             systemctl is-active UNIT says STATE (active):\n"
 "                               svc:nginx  svc:apache2:inactive\n"
+"  units[:MAX]                  at most MAX (0) systemd units failed: units\n"
 "  mount:PATH[:OPT,...]         PATH is a mount point, with these options:\n"
 "                               mount:/data  mount:/data:ro,noexec\n"
 "  sysctl:KEY(=|!=|<|<=|>|>=)VALUE  sysctl:vm.swappiness<=10\n"
@@ -260,6 +261,20 @@ static int spec_service(const struct spec *s, json_t *t, struct buf *err)
 	return RONDA_OK;
 }
 
+static int spec_units(const struct spec *s, json_t *t, struct buf *err)
+{
+	long long max;
+
+	if (s->n > 2)
+		return bad(s, err, "too many fields; units[:MAX]");
+	if (s->n == 2) {
+		if (count(s->f[1], &max) != RONDA_OK)
+			return bad(s, err, "\"%s\" is not a count of units", s->f[1]);
+		return set_num(t, "max", (double)max);
+	}
+	return RONDA_OK;
+}
+
 static int spec_mount(const struct spec *s, json_t *t, struct buf *err)
 {
 	json_t *opts;
@@ -343,6 +358,7 @@ static const struct {
 	{ "file", "file", spec_file },
 	{ "svc", "service", spec_service },
 	{ "service", "service", spec_service },
+	{ "units", "units", spec_units },
 	{ "mount", "mount", spec_mount },
 	{ "sysctl", "sysctl", spec_sysctl },
 	{ "uptime", "uptime", spec_uptime },

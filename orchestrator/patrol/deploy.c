@@ -50,8 +50,20 @@
  * a chmod, moves its ctime, which no user can set back; the stamp is only
  * made once the ctime is 2 s old, so that a write in the same second as
  * the one stamped still shows (ctime has whole seconds here, and the
- * kernel's clock for it is coarse).
+ * kernel's clock for it is coarse).  A cached run forks only uname and one
+ * stat(1), for the directory and the agent at once: each fork and exec
+ * costs the host about 1 ms, and mkdir, id and a second stat were 3 of
+ * the 5.  `[ -O ]` is not POSIX: where sh lacks it, id and stat decide.
  */
+/*
+ * Says "run" and execs the agent f with profile p, through sudo if b is 1
+ * and through the emulator w if set; the job waits on stdin.
+ */
+#define EXEC_AGENT \
+	ST "\"run\"; " \
+	"if [ \"$b\" = 1 ]; then exec sudo -n -- ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; fi; " \
+	"exec ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; "
+
 static const char run_script[] =
 	"umask 077; p=$1 b=$2 r=$3; shift 3; "
 	"m=$(uname -m); case $m in amd64) m=x86_64;; arm64) m=aarch64;; esac; "
@@ -59,42 +71,50 @@ static const char run_script[] =
 	"if [ -z \"$s\" ]; then " ST "\"unsupported $m\"; exit 0; fi; "
 	CACHE_DIR("$r")
 	"if [ -L \"$d\" ]; then " ST "\"deploy $d is a symbolic link\"; exit 0; fi; "
-	"mkdir -p \"$d\" 2>/dev/null; "
-	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); a=${o#* }; a=${a#\"${a%???}\"}; "
-	"if [ \"${o%% *} $a\" != \"$(id -u) 700\" ]; then " ST "\"deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
-	"f=\"$d/agent-$s\"; w=${RONDA_AGENT_VIA:-}; "
+	"[ -d \"$d\" ] || mkdir -p \"$d\" 2>/dev/null; f=\"$d/agent-$s\"; w=${RONDA_AGENT_VIA:-}; "
+	"set -- $(stat -c \"%a %s %Y %Z %i\" \"$d\" \"$f\" 2>/dev/null); a=${1:-}; a=${a#\"${a%???}\"}; "
+	"if [ \"$a\" != 700 ] || { ! [ -O \"$d\" ] 2>/dev/null && [ \"$(stat -c %u \"$d\" 2>/dev/null)\" != \"$(id -u)\" ]; }; then "
+	"o=$(stat -c \"%u %a\" \"$d\" 2>/dev/null); " ST "\"deploy $d: owner and mode ${o:-unknown}, want $(id -u) 700\"; exit 0; fi; "
 	"if [ -f \"$f\" ] && [ ! -L \"$f\" ]; then "
-	"c=$(stat -c \"%s %Y %Z %i\" \"$f\" 2>/dev/null); q=; "
+	"c=; if [ $# -ge 10 ]; then c=\"$7 $8 $9 ${10}\"; fi; q=; "
 	"if [ -f \"$d/stamp-$s\" ] && [ ! -L \"$d/stamp-$s\" ]; then read -r q < \"$d/stamp-$s\"; fi; "
 	"if [ -n \"$c\" ] && [ \"$q\" = \"$c\" ]; then h=$s; else "
 	"h=$(sha256sum < \"$f\"); h=${h%% *}; "
 	"z=${c#* * }; z=${z%% *}; "
 	"if [ \"$h\" = \"$s\" ] && [ -n \"$c\" ] && [ \"$(date +%s)\" -ge \"$((z + 2))\" ]; then "
 	"printf \"%s\\n\" \"$c\" > \"$d/stamp-$s\"; fi; fi; "
-	"if [ \"$h\" = \"$s\" ]; then " ST "\"run\"; "
-	"if [ \"$b\" = 1 ]; then exec sudo -n -- ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; fi; "
-	"exec ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; fi; "
+	"if [ \"$h\" = \"$s\" ]; then " EXEC_AGENT "fi; "
 	"rm -f \"$f\" \"$d/stamp-$s\"; k=tampered; else k=missing; fi; "
 	"z=raw; if command -v gzip >/dev/null 2>&1; then z=gzip; fi; "
 	ST "\"need $k $m $z\"";
 
 /*
  * $1 sha256, $2 size, $3 remote tmp or "", $4 gzip or raw: how the bytes
- * come.  Size and hash are those of the agent itself, checked once it is
- * unpacked.
+ * come, $5 profile, $6 become (0/1).  Stdin: the upload's length in bytes
+ * on a line, the upload, then the job.  head -c reads no further than it
+ * is told, so the job is still there for the agent: the stored agent is
+ * run at once, on the same channel, not by a third step (a channel, a
+ * login shell, uname, stat and a second sha256sum on every first run).
+ * The hash is that of the agent itself, checked once it is unpacked; its
+ * size is asked only to explain a mismatch.  The pruning of older agents
+ * and stale temporaries forks only when there is something to prune.
  */
 static const char upload_script[] =
 	"umask 077; " CACHE_DIR("$3") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
-	"if [ \"$4\" = gzip ]; then if ! gzip -dc > \"$t\"; then rm -f \"$t\"; "
+	"p=$5 b=$6 w=${RONDA_AGENT_VIA:-}; n=; read -r n; "
+	"case $n in \"\"|*[!0-9]*) " ST "\"deploy the upload came without its length\"; exit 0;; esac; "
+	"if [ \"$4\" = gzip ]; then if ! head -c \"$n\" | gzip -dc > \"$t\"; then rm -f \"$t\"; "
 	ST "\"deploy cannot unpack the upload into $t\"; exit 0; fi; "
-	"elif ! cat > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
-	"h=$(sha256sum < \"$t\"); h=${h%% *}; s=$(wc -c < \"$t\"); "
-	"if [ \"$h\" != \"$1\" ] || [ \"$s\" -ne \"$2\" ]; then rm -f \"$t\"; "
+	"elif ! head -c \"$n\" > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
+	"h=$(sha256sum < \"$t\"); h=${h%% *}; "
+	"if [ \"$h\" != \"$1\" ]; then s=$(wc -c < \"$t\"); rm -f \"$t\"; "
 	ST "\"deploy upload arrived damaged: $s bytes, sha256 $h\"; exit 0; fi; "
 	"if ! chmod 700 \"$t\" || ! mv -f \"$t\" \"$f\"; then rm -f \"$t\"; " ST "\"deploy cannot store $f\"; exit 0; fi; "
-	ST "\"stored\"; "
-	"ls -t \"$d\"/agent-* 2>/dev/null | grep -v \"[.]tmp[.]\" | tail -n +3 | while read -r o; do rm -f \"$o\" \"$d/stamp-${o##*/agent-}\"; done; "
-	"find \"$d\" -name \"agent-*.tmp.*\" -mmin +60 -exec rm -f {} + 2>/dev/null; exit 0";
+	"set -- \"$d\"/agent-*; if [ $# -gt 2 ]; then "
+	"ls -t \"$d\"/agent-* 2>/dev/null | grep -v \"[.]tmp[.]\" | tail -n +3 | while read -r o; do rm -f \"$o\" \"$d/stamp-${o##*/agent-}\"; done; fi; "
+	"set -- \"$d\"/agent-*.tmp.*; if [ -e \"$1\" ]; then "
+	"find \"$d\" -name \"agent-*.tmp.*\" -mmin +60 -exec rm -f {} + 2>/dev/null; fi; "
+	EXEC_AGENT;
 
 /*
  * What one host's current step has printed so far.  Stdout streams in
@@ -119,6 +139,10 @@ struct push_host {
 				   included, at the start of head */
 	size_t taken;		/* this step's stdout bytes taken */
 	size_t sent;		/* agent bytes the upload step sends */
+	const char *up;		/* those bytes (shared), then jobs[i] */
+	char up_len[24];	/* the upload step's first line: sent, "\n" */
+	size_t up_len_n;
+	int job_ready;		/* upload: stored, so the job may follow */
 	size_t agent_bytes;	/* of those, after the status line */
 	int cut;		/* stdout passed max_output */
 	int parsing;		/* the status said run: parser is live */
@@ -137,6 +161,7 @@ static void host_reset(struct push_host *ph)
 	ph->scanned = ph->taken = ph->agent_bytes = ph->line_len = 0;
 	ph->mark_at = SIZE_MAX;
 	ph->cut = 0;
+	ph->job_ready = 0;
 }
 
 static int script(struct buf *out, const char *body, const char *const *args, size_t n)
@@ -174,7 +199,7 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 	const char *profile = patrol_plan_profile(plan);
 	const char *tmp = remote_tmp ? remote_tmp : "";
 	char size[32];
-	const char *run[3 + 2 * AGENT_ARCH_MAX], *up[4];
+	const char *run[3 + 2 * AGENT_ARCH_MAX], *up[6];
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -188,7 +213,8 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 	buf_init(&p->run_become, 1 << 16);
 	for (size_t a = 0; a < AGENT_ARCH_MAX; a++)
 		for (size_t z = 0; z < 2; z++)
-			buf_init(&p->upload[a][z], 1 << 16);
+			for (size_t b = 0; b < 2; b++)
+				buf_init(&p->upload[a][z][b], 1 << 16);
 	p->jobs = calloc(n ? n : 1, sizeof(*p->jobs));
 	p->host = calloc(n ? n : 1, sizeof(*p->host));
 	if (!p->jobs || !p->host) {
@@ -215,9 +241,13 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		up[0] = agents->v[a].sha256;
 		up[1] = size;
 		up[2] = tmp;
+		up[4] = profile;
 		for (size_t z = 0; r == RONDA_OK && z < 2; z++) {
 			up[3] = z ? "gzip" : "raw";
-			r = script(&p->upload[a][z], upload_script, up, 4);
+			for (size_t b = 0; r == RONDA_OK && b < 2; b++) {
+				up[5] = b ? "1" : "0";
+				r = script(&p->upload[a][z][b], upload_script, up, 6);
+			}
 		}
 	}
 	if (r)
@@ -241,7 +271,8 @@ void push_ctx_release(struct push_ctx *p)
 	buf_release(&p->run_become);
 	for (size_t a = 0; a < AGENT_ARCH_MAX; a++)
 		for (size_t z = 0; z < 2; z++)
-			buf_release(&p->upload[a][z]);
+			for (size_t b = 0; b < 2; b++)
+				buf_release(&p->upload[a][z][b]);
 	proto_job_release(&p->expect);
 }
 
@@ -307,6 +338,16 @@ static void to_parser(struct push_host *ph, const char *data, size_t n)
 		results_feed(&ph->parser, data, n);
 }
 
+/* The host's job, with "now" taken as it is sent. */
+static int make_job(struct push_ctx *p, size_t i)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	buf_reset(&p->jobs[i]);
+	return patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]);
+}
+
 /* engine_step.on_stdout of every deploy step. */
 static int sink(void *arg, size_t i, const char *data, size_t n)
 {
@@ -333,9 +374,19 @@ static int sink(void *arg, size_t i, const char *data, size_t n)
 	if (ph->head_state == HEAD_WAIT)
 		return RONDA_OK;
 	if (ph->head_state == HEAD_LINE &&
-	    (ph->state == DEPLOY_RUN || ph->state == DEPLOY_RERUN)) {
+	    (ph->state == DEPLOY_RUN || ph->state == DEPLOY_UPLOAD)) {
 		status_words(ph, &w, &wl, &rest, &rl);
 		if (is(w, wl, "run")) {
+			/*
+			 * After an upload, the job is made only now that the agent
+			 * is stored and starts: its "now" must not include the
+			 * upload, or the clock check would count it as skew.
+			 */
+			if (ph->state == DEPLOY_UPLOAD) {
+				if (make_job(p, i))
+					return RONDA_ENOMEM;
+				ph->job_ready = 1;
+			}
 			/* the agent's lines follow its status line */
 			results_init(&ph->parser, &ph->got, &p->expect);
 			ph->parser.why_max = sizeof(((struct host_result *)0)->why);
@@ -372,8 +423,8 @@ static void last_err(const struct host_result *r, const char **p, size_t *n)
  * and either fills next and moves to the state of that step, or ends the
  * host (DEPLOY_DONE).
  *
- *   CONNECTED -> RUN -> DONE                  the cached agent ran
- *                RUN -> UPLOAD -> RERUN -> DONE   it had to be uploaded
+ *   CONNECTED -> RUN -> DONE             the cached agent ran
+ *                RUN -> UPLOAD -> DONE    it was uploaded, and ran at once
  */
 typedef int (*deploy_state_fn)(struct push_ctx *p, size_t i, const struct target *t,
 			       struct host_result *r, struct engine_step *next);
@@ -382,7 +433,6 @@ static const char *const state_names[] = {
 	[DEPLOY_CONNECTED] = "connected",
 	[DEPLOY_RUN] = "run",
 	[DEPLOY_UPLOAD] = "upload",
-	[DEPLOY_RERUN] = "rerun",
 	[DEPLOY_DONE] = "done",
 };
 
@@ -419,11 +469,7 @@ static int start_step(struct push_ctx *p, size_t i, const struct target *t,
 static int start_run(struct push_ctx *p, size_t i, const struct target *t,
 		     struct engine_step *next, enum deploy_state s)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	buf_reset(&p->jobs[i]);
-	if (patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]))
+	if (make_job(p, i))
 		return -1;
 	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
 	next->in = buf_data(&p->jobs[i]);
@@ -530,6 +576,31 @@ static int word_at(const char *s, size_t len, int n, const char **w, size_t *wl)
 }
 
 /*
+ * engine_step.on_stdin of the upload: its length line, the agent's bytes
+ * (shared by every host, never copied), then, once the host has said the
+ * agent is stored and runs, the host's job.
+ */
+static int upload_in(void *arg, size_t i, size_t off, const char **data, size_t *n)
+{
+	struct push_ctx *p = arg;
+	struct push_host *ph = &p->host[i];
+	const char *part[3] = { ph->up_len, ph->up, buf_data(&p->jobs[i]) };
+	size_t len[3] = { ph->up_len_n, ph->sent, ph->job_ready ? buf_len(&p->jobs[i]) : 0 };
+
+	/* Until the job is ready, nothing more for now: the engine asks again. */
+	for (size_t k = 0; k < 3; off -= len[k], k++) {
+		if (off < len[k]) {
+			*data = part[k] + off;
+			*n = len[k] - off;
+			return RONDA_OK;
+		}
+	}
+	*data = NULL;
+	*n = 0;
+	return RONDA_OK;
+}
+
+/*
  * "need missing|tampered ARCH gzip|raw": the upload of ARCH's agent, as
  * gzip where the host can unpack it (and it could be made), else raw.
  */
@@ -540,6 +611,7 @@ static int start_upload(struct push_ctx *p, size_t i, const struct target *t,
 	const char *arch, *enc;
 	size_t al, el;
 	struct agent_bin *a;
+	struct push_host *ph;
 	int gz;
 
 	if (!word_at(rest, rl, 1, &arch, &al) || !word_at(rest, rl, 2, &enc, &el))
@@ -550,14 +622,17 @@ static int start_upload(struct push_ctx *p, size_t i, const struct target *t,
 		return fail_host(p, i, t, r, RESULT_DEPLOY, "bootstrap asked for an agent "
 				 "ronda did not offer: ", arch, al);
 	gz = is(enc, el, "gzip") && agent_bin_gzip(a) == RONDA_OK;
-	next->cmd = buf_data(&p->upload[a - p->agents->v][gz]);
-	next->in = gz ? a->gz : a->data;
-	next->inlen = gz ? a->gzlen : a->len;
-	next->eof_after_in = 1;
-	log_debug("%s: uploading the %s agent, %s, %zu bytes", t->name, a->arch,
-		  gz ? "gzip" : "raw", next->inlen);
+	next->cmd = buf_data(&p->upload[a - p->agents->v][gz][t->become ? 1 : 0]);
+	next->on_stdin = upload_in;
+	next->on_stdin_arg = p;
+	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
 	start_step(p, i, t, next, DEPLOY_UPLOAD);
-	p->host[i].sent = next->inlen;
+	ph = &p->host[i];
+	ph->up = gz ? a->gz : a->data;
+	ph->sent = gz ? a->gzlen : a->len;
+	ph->up_len_n = (size_t)snprintf(ph->up_len, sizeof(ph->up_len), "%zu\n", ph->sent);
+	log_debug("%s: uploading the %s agent, %s, %zu bytes", t->name, a->arch,
+		  gz ? "gzip" : "raw", ph->sent);
 	return 1;
 }
 
@@ -585,32 +660,25 @@ static int st_run(struct push_ctx *p, size_t i, const struct target *t,
 	return bootstrap_ended(p, i, t, r, next, 0);
 }
 
-static int st_rerun(struct push_ctx *p, size_t i, const struct target *t,
-		    struct host_result *r, struct engine_step *next)
-{
-	return bootstrap_ended(p, i, t, r, next, 1);
-}
-
-/* The upload ended: stored, so run again. */
+/* The upload ended: the stored agent ran, or why it could not be stored. */
 static int st_upload(struct push_ctx *p, size_t i, const struct target *t,
 		     struct host_result *r, struct engine_step *next)
 {
 	const char *w, *rest;
 	size_t wl, rl;
 
-	if (!status_of(p, i, t, r, &w, &wl, &rest, &rl))
-		return 0;
-	if (!is(w, wl, "stored"))
-		return other_word(p, i, t, r, w, wl, rest, rl);
-	p->hosts[i].uploaded = p->host[i].sent;
-	return start_run(p, i, t, next, DEPLOY_RERUN);
+	if (p->host[i].head_state == HEAD_LINE) {
+		status_words(&p->host[i], &w, &wl, &rest, &rl);
+		if (is(w, wl, "run"))
+			p->hosts[i].uploaded = p->host[i].sent;
+	}
+	return bootstrap_ended(p, i, t, r, next, 1);
 }
 
 static const deploy_state_fn states[] = {
 	[DEPLOY_CONNECTED] = st_connected,
 	[DEPLOY_RUN] = st_run,
 	[DEPLOY_UPLOAD] = st_upload,
-	[DEPLOY_RERUN] = st_rerun,
 	[DEPLOY_DONE] = NULL,
 };
 

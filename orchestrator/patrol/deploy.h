@@ -11,9 +11,10 @@
  * is missing or does not match its hash, it says so instead, and whether
  * the host has gzip.
  * Step "upload": the agent's bytes, gzip-compressed where the host has gzip,
- * go to a temporary name (unpacked), are checked for size and hash, and are
- * renamed into place; older agents are pruned to the newest two.  Then
- * "run" again.
+ * go to a temporary name (unpacked), are checked by their hash, and are
+ * renamed into place; older agents are pruned to the newest two.  The job
+ * follows the bytes on stdin, and the stored agent runs at once, in the
+ * same step.
  *
  * So a second patrol of the same hosts uploads nothing, concurrent runs
  * never see a partial agent, and a tampered cached agent is replaced, never
@@ -42,8 +43,7 @@
 enum deploy_state {
 	DEPLOY_CONNECTED,	/* authenticated, nothing run yet */
 	DEPLOY_RUN,		/* the bootstrap: runs the cached agent */
-	DEPLOY_UPLOAD,		/* the agent's bytes, to the cache */
-	DEPLOY_RERUN,		/* the bootstrap again, after the upload */
+	DEPLOY_UPLOAD,		/* the agent's bytes, to the cache, then it runs */
 	DEPLOY_DONE		/* the host's verdict is set */
 };
 
@@ -62,7 +62,7 @@ struct push_ctx {
 	size_t max_output;		/* stdout bytes taken per step
 					   (--max-output); SIZE_MAX by default */
 	struct buf run, run_become;	/* the remote command lines */
-	struct buf upload[AGENT_ARCH_MAX][2];	/* per agent: raw, gzip */
+	struct buf upload[AGENT_ARCH_MAX][2][2];	/* per agent: raw, gzip; user, become */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
 };
 

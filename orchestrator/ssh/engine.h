@@ -103,7 +103,9 @@ struct engine_step {
 	void *on_stdout_arg;
 	/* If set, stdin is pulled from on_stdin instead of `in`: called with
 	   off, the bytes of this step's stdin written so far, it points *data
-	   at the next *n bytes (*n = 0: the end), valid until its next call.
+	   at the next *n bytes, valid until its next call.  *n = 0: nothing
+	   more for now (it is asked again after every pass that read output,
+	   so output may release more input); with eof_after_in, the end.
 	   The producer keeps one chunk per host (copy reads files with pread),
 	   so a large stdin never sits in memory whole.  A non-OK return ends
 	   the host with RESULT_ERROR, as on_stdout's does. */

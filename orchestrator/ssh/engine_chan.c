@@ -153,16 +153,24 @@ static int queued(struct conn *c)
 	return avail > 0;
 }
 
+/* feed()'s failure as the host's end, or 0. */
+static int feed_failed(struct conn *c, int frc, enum advance *a)
+{
+	if (frc == FEED_REFUSED)
+		*a = conn_fail(c, RESULT_ERROR, "the input of step %d failed: %s",
+			       c->n_steps, ronda_strerror(c->sink_err));
+	else if (frc < 0)
+		*a = conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
+			       "connection lost while sending input: %s", conn_ssh_error(c));
+	return frc == FEED_REFUSED || frc < 0;
+}
+
 enum advance st_read(struct conn *c)
 {
-	int frc = c->killing ? 0 : feed(c);
+	enum advance a;
 
-	if (frc == FEED_REFUSED)
-		return conn_fail(c, RESULT_ERROR, "the input of step %d failed: %s",
-				 c->n_steps, ronda_strerror(c->sink_err));
-	if (frc < 0)
-		return conn_fail(c, c->timed_out ? RESULT_TIMEOUT : RESULT_PROTOCOL,
-			    "connection lost while sending input: %s", conn_ssh_error(c));
+	if (feed_failed(c, c->killing ? 0 : feed(c), &a))
+		return a;
 
 	/*
 	 * Reading one stream can pull the other's packets off the socket into
@@ -193,6 +201,13 @@ enum advance st_read(struct conn *c)
 		else
 			break;
 	}
+	/*
+	 * What came out may have made more input ready (on_stdin: a deploy
+	 * sends the job once the host says its upload is stored); no socket
+	 * event would ask again.
+	 */
+	if (c->step.on_stdin && feed_failed(c, c->killing ? 0 : feed(c), &a))
+		return a;
 	if (!libssh2_channel_eof(c->ch))
 		return conn_wait_ssh(c);
 	conn_set_state(c, ST_CLOSE);

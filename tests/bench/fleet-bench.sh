@@ -12,9 +12,9 @@
 # peak client memory per session (memory cgroup peak when cgroup v1 memory
 # is there, else the largest process's max RSS), and the fleet's own sshd
 # CPU over the same interval; then the ratios ronda/pdsh.
-# Then a patrol: playbooks/patrol.cfg on the largest fleet, first run (the
-# agent uploaded to every host) and second run (cached): wall time and
-# ronda's CPU per host.
+# Then, at every size, a patrol with playbooks/patrol.cfg: first run (the
+# agent uploaded to every host) and cached run, and `ronda exec -- true` on
+# the same hosts; the ratios first/cached and cached/exec.
 # pdsh is installed with apt-get when missing (as root); without it only
 # ronda is measured.  Every run is bounded by `timeout`.
 set -uo pipefail
@@ -113,22 +113,36 @@ for n in $sizes; do
 	awk -v n="$n" '$5 != n { bad++ } END { if (bad) printf "WARNING: %d ronda run(s) did not reach all %d hosts\n", bad, n; else printf "every ronda run reached all %d hosts\n", n }' "$dir/ronda-$n"
 done
 
-# --- patrol figure ---------------------------------------------------------------
-n=$max
-pat="node[001-$(printf %03d "$n")]"
-for ((i = 1; i <= reps; i++)); do
-	rm -rf "$FLEET_HOMES"/*/.cache
-	measure patrol-first "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-		--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
-	jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/out.txt" >> "$dir/uploaded"
-	measure patrol-cached "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-		--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+# --- patrol figures ----------------------------------------------------------
+# At every size: first run (agent uploaded) and cached run, and the ratios
+# first/cached and cached patrol / ronda exec true on the same hosts.
+for n in $sizes; do
+	pat="node[001-$(printf %03d "$n")]"
+	rm -f "$dir/uploaded"
+	for ((i = 1; i <= reps; i++)); do
+		rm -rf "$FLEET_HOMES"/*/.cache
+		measure patrol-first "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+			--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+		jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/out.txt" >> "$dir/uploaded"
+		# the stamp that spares a cached run the hash is made once the agent's ctime is 2 s old
+		sleep 2
+		measure patrol-cached "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+			--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+		measure patrol-cached2 "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+			--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+		measure exec-true "$n" "$top/build/ronda" exec -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+			--json -n -f "$n" --rate 0 "$pat" -- true
+	done
+	echo
+	printf '%-16s %5s %9s %13s %14s %12s\n' "patrol N=$n" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s"
+	for name in patrol-first patrol-cached2 exec-true; do
+		printf '%-16s %5d %9.3f %13.2f %14.1f %12.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
+			"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
+			"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
+	done
+	printf 'ratio first/cached wall %.2f   cached patrol/exec true wall %.2f   fleet sshd cpu %.2f\n' \
+		"$(echo "$(col 1 "$dir/patrol-first-$n") / $(col 1 "$dir/patrol-cached2-$n")" | bc -l)" \
+		"$(echo "$(col 1 "$dir/patrol-cached2-$n") / $(col 1 "$dir/exec-true-$n")" | bc -l)" \
+		"$(echo "$(col 4 "$dir/patrol-cached2-$n") / $(col 4 "$dir/exec-true-$n")" | bc -l)"
+	echo "(first runs uploaded $(median < "$dir/uploaded" | awk -v n="$n" '{ printf "%.1f MiB (median), %.0f bytes per host", $1 / 1048576, $1 / n }'): the $(stat -c %s "$top/build/ronda-agent")-byte agent, gzip-compressed; cached = the second run after the first, stamped)"
 done
-echo
-printf '%-14s %5s %9s %13s %14s %12s\n' "patrol N=$n" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s"
-for name in patrol-first patrol-cached; do
-	printf '%-14s %5d %9.3f %13.2f %14.1f %12.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
-		"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
-		"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
-done
-echo "(first runs uploaded $(median < "$dir/uploaded" | awk -v n="$n" '{ printf "%.1f MiB (median), %.0f bytes per host", $1 / 1048576, $1 / n }'): the $(stat -c %s "$top/build/ronda-agent")-byte agent, gzip-compressed)"

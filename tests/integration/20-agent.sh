@@ -148,6 +148,39 @@ echo '{"ronda":1,"tasks":[{"name":"s","check":"service","unit":"ssh.service"}]}'
 grep -q '"task":"s".*"verdict":"skipped","message":"'"$sc"' refused by host policy' "$T/pol" \
 	&& t_ok "policy: the service check's systemctl is refused like a command" \
 	|| t_fail "policy: the service check's systemctl is refused like a command" "$(cat "$T/pol")"
+
+# The units check: skipped without spawning where systemd does not run; with
+# it (a private mount namespace: /run/systemd/system made, and a systemctl
+# in /usr/local/sbin that lists two failed units and, as a third, the
+# arguments it was given), the failed units less the ignored ones.
+uj='{"ronda":1,"tasks":[{"name":"u","check":"units","ignore":["user@*.service"]}]}'
+if [ ! -d /run/systemd/system ]; then
+	echo "$uj" | "$A" run >"$T/units"
+	grep -q '"task":"u".*"verdict":"skipped","message":"systemd is not running' "$T/units" \
+		&& t_ok "units: skipped where systemd does not run" \
+		|| t_fail "units: skipped where systemd does not run" "$(cat "$T/units")"
+fi
+if [ "$T_ARCH" = x86_64 ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+	mkdir -p "$T/sbin"
+	cat >"$T/sbin/systemctl" <<'EOS'
+#!/bin/sh
+printf 'a.service loaded failed failed A\nuser@1000.service loaded failed failed U\n'
+printf 'args:%s loaded failed failed argv\n' "$(printf '%s' "$*" | tr ' ' '_')"
+EOS
+	chmod 0755 "$T/sbin/systemctl"
+	echo "$uj" | unshare -m --propagation private sh -c \
+		'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && mount --bind "$1" /usr/local/sbin && exec "$2" run' \
+		_ "$T/sbin" "$A" >"$T/units"; rc=$?
+	grep -q '"task":"u".*"verdict":"fail","message":"2 failed unit(s): a.service, args:list-units_--state=failed_--no-legend_--plain_--full_--no-pager; want at most 0"' "$T/units" \
+		&& grep -q '"values":{"failed":2,"units":\["a.service","args:' "$T/units" && [ $rc -eq 1 ] \
+		&& t_ok "units: systemctl list-units run without a shell; failed units named, the ignored left out, exit 1" \
+		|| t_fail "units: failed units named" "rc=$rc $(cat "$T/units")"
+	echo '{"ronda":1,"tasks":[{"name":"u","check":"units","max":3}]}' | unshare -m --propagation private sh -c \
+		'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && mount --bind "$1" /usr/local/sbin && exec "$2" run' \
+		_ "$T/sbin" "$A" >"$T/units"; rc=$?
+	grep -q '"task":"u".*"verdict":"ok","message":"3 failed unit(s): a.service, user@1000.service, args:' "$T/units" && [ $rc -eq 0 ] \
+		&& t_ok "units: up to max failed units is ok" || t_fail "units: up to max failed units is ok" "rc=$rc $(cat "$T/units")"
+fi
 chmod 0666 "$T/agent.cfg"
 echo '{"ronda":1,"tasks":[]}' | t_agent run --policy "$T/agent.cfg" >"$T/pol" 2>/dev/null; rc=$?
 [ $rc -eq 78 ] && grep -q '"code":"policy"' "$T/pol" && t_ok "policy: writable by others refuses the job" \

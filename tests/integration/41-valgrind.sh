@@ -32,6 +32,8 @@ printf '#!/bin/sh\necho "$1"; cat\n' > "$dir/vg-script.sh"
 run_vg exec-script exec "${X[@]}" 'node[001-004],closed' --script "$dir/vg-script.sh" -- arg
 run_vg exec-stdin exec "${X[@]}" 'node[001-004]' -c 'cat; printf "no newline" >&2' <<<data
 run_vg check-all-faults check "${X[@]}" --json all disk:/:99% load:100 proc:sshd
+run_vg check-spread-color check "${X[@]}" --color=always all disk:/:99% load:100 proc:sshd
+run_vg check-values check "${X[@]}" --values --sort host --color=always all disk:/:99% mem clock
 run_vg run-patrol run "${X[@]}" --html "$dir/r.html" --prom "$dir/r.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-005]'
 run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'
 # shards and their merge: whole, with a shard missing, a run given twice, an exec run

@@ -17,9 +17,11 @@ X=(-i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS")
 FMT='\033]0;pwned\007\033[2J\033[1;31mred\033[0m\033[1A \342\200\256gpj.exe \302\233J\n\377\n'
 
 # Runs ronda exec with ARGS under a pseudo-terminal; the capture goes to $1.
+# ronda's own verdict colours are off: every ESC byte left is the host's
+# (suite 74 tests the colours).
 on_tty() {
 	local out=$1; shift
-	printf '%q ' "$R" exec "${X[@]}" "$@" > "$dir/cmd.sh"
+	printf '%q ' "$R" exec --color=never "${X[@]}" "$@" > "$dir/cmd.sh"
 	timeout 60 script -qec "bash $dir/cmd.sh" /dev/null < /dev/null > "$out"
 }
 # The capture without ronda's own progress line ("\r ESC [K").

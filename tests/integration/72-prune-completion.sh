@@ -88,6 +88,12 @@ expect "--html takes a file" "inventory/example.cfg " ronda merge --html invento
 expect "--serial's value is not a pattern" "" ronda run --serial 2
 expect "--script takes a local file" "inventory/example.cfg " ronda exec -i $INV @web --script inventory/ex
 expect "-c TEXT is not a pattern" "" ronda exec -i $INV @web -c d
+expect "check --values" "--values " ronda check --va
+expect "--sort values" "host value " ronda check --sort ""
+expect "--sort's value is no operand" "disk: " ronda check -i $INV @web --sort host di
+expect "--color=WHEN" "--color=always --color=auto " ronda exec --color=a
+expect "--color split at =" "never " ronda check --color = n
+expect "exec has no --values" "" ronda exec --va
 expect "run: playbook files" "playbooks/logclean.cfg playbooks/oncall.cfg playbooks/patrol.cfg " ronda run -i $INV playbooks/
 # Groups on one line, with a fake group in a comment: ronda reads the file.
 printf 'hosts = ( "a1" ); # groups = { fake = {}; };\ngroups = { alpha = { hosts = [ "a1" ]; }; beta : { children = [ "alpha" ]; }; };\n' > "$tmp/one.cfg"

@@ -140,8 +140,9 @@ done
 "$R" check "${X[@]}" --out "$T/cwhole" "$P" "${C[@]}" > /dev/null 2>&1; whole_rc=$?
 "$R" merge --prom "$T/c.prom" --html "$T/c.html" "$T/m-c" "$T"/ck?/* > "$T/cm.out" 2> "$T/cm.err"; rc=$?
 m=$(ls -d "$T"/m-c/*/)
-# values (disk use) may move between runs: compare verdicts and hosts
-cols() { sed -E 's/  +[^ ]+$//' "$1"; }
+# values (sshd count, disk use) move between runs: compare verdicts and
+# hosts, and of the spread table the task and its host count
+cols() { awk '!NF { t = 1 } !t { sub(/  +[^ ]+$/, ""); print } t && NF { print $1, $2 }' "$1"; }
 jq -r '.hosts | keys[]' "$T"/ck?/*/run.json | sort > "$T/c.keys"
 [ $rc -eq $whole_rc ] && [ $rc -eq 2 ] && cmp -s "$T/c.keys" "$T/all" &&
 	[ "$(jq -r '.hosts | keys[]' "$m/run.json" | sort)" = "$(cat "$T/all")" ] &&

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -196,6 +198,106 @@ static void test_thresholds(void **state)
 	assert_int_equal(check_below(5, 10, 5), VERDICT_FAIL);
 }
 
+static void test_units_parse(void **state)
+{
+	const char *out = "ssh.service     loaded failed failed OpenBSD Secure Shell server\n"
+			  "user@1000.service loaded failed failed User Manager for UID 1000\n"
+			  "\n   \n"
+			  "  cron.service loaded failed failed Regular background program\n"
+			  "no-newline.mount loaded failed failed x";
+	json_t *names = json_array(), *ignore = json_pack("[s]", "user@*.service");
+
+	(void)state;
+	assert_int_equal(units_parse(out, NULL, names), RONDA_OK);
+	assert_int_equal(json_array_size(names), 4);
+	assert_string_equal(json_string_value(json_array_get(names, 0)), "ssh.service");
+	assert_string_equal(json_string_value(json_array_get(names, 2)), "cron.service");
+	assert_string_equal(json_string_value(json_array_get(names, 3)), "no-newline.mount");
+	json_array_clear(names);
+	assert_int_equal(units_parse(out, ignore, names), RONDA_OK);
+	assert_int_equal(json_array_size(names), 3);
+	assert_string_equal(json_string_value(json_array_get(names, 1)), "cron.service");
+	json_array_clear(names);
+	assert_int_equal(units_parse("", ignore, names), RONDA_OK);
+	assert_int_equal(json_array_size(names), 0);
+	json_decref(names);
+	json_decref(ignore);
+}
+
+/* Only "match" reads cmdline, which can hang: only it needs a probe. */
+static void test_process_isolation(void **state)
+{
+	const char *text = "{\"ronda\":1,\"tasks\":[{\"name\":\"a\",\"check\":\"process\",\"comm\":\"init\"},"
+			   "{\"name\":\"b\",\"check\":\"process\",\"match\":\"^/sbin\"},"
+			   "{\"name\":\"c\",\"check\":\"process\"}]}";
+	const struct check_ops *ops = check_find("process");
+	struct proto_job job;
+	struct buf err;
+
+	(void)state;
+	buf_init(&err, 1024);
+	assert_int_equal(proto_job_parse(text, strlen(text), &job, &err), RONDA_OK);
+	assert_true(ops->isolate && ops->isolate_if);
+	assert_false(ops->isolate_if(&job.tasks[0]));
+	assert_true(ops->isolate_if(&job.tasks[1]));
+	assert_false(ops->isolate_if(&job.tasks[2]));
+	proto_job_release(&job);
+	buf_release(&err);
+}
+
+/*
+ * Two in-process process tasks of one job count from one table: a child
+ * started between them is not seen by the second, and the table holds
+ * this process's parent (in-process, the login's sshd counts) but not
+ * this process.
+ */
+static void test_process_table_shared(void **state)
+{
+	const char *text = "{\"ronda\":1,\"tasks\":[{\"name\":\"a\",\"check\":\"process\"},"
+			   "{\"name\":\"b\",\"check\":\"process\"}]}";
+	struct check_procs procs = { 0 };
+	struct check_result r1, r2;
+	struct proto_job job;
+	struct check_ctx ctx;
+	struct buf err;
+	int self = 0, parent = 0;
+	pid_t kid;
+
+	(void)state;
+	buf_init(&err, 1024);
+	assert_int_equal(proto_job_parse(text, strlen(text), &job, &err), RONDA_OK);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.procs = &procs;
+	assert_int_equal(check_result_init(&r1), RONDA_OK);
+	assert_int_equal(check_result_init(&r2), RONDA_OK);
+	check_find("process")->run(&job.tasks[0], &ctx, &r1);
+	assert_true(procs.taken);
+	for (size_t i = 0; i < procs.n; i++) {
+		self |= procs.v[i].pid == (int)getpid();
+		parent |= procs.v[i].pid == (int)getppid();
+	}
+	assert_false(self);
+	assert_true(parent);
+	kid = fork();
+	assert_true(kid >= 0);
+	if (kid == 0) {
+		pause();
+		_exit(0);
+	}
+	check_find("process")->run(&job.tasks[1], &ctx, &r2);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	assert_int_equal(r1.verdict, VERDICT_OK);
+	assert_true(json_equal(json_object_get(r1.values, "count"),
+			       json_object_get(r2.values, "count")));
+	check_result_release(&r1);
+	check_result_release(&r2);
+	check_procs_release(&procs);
+	assert_null(procs.v);
+	proto_job_release(&job);
+	buf_release(&err);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -214,6 +316,9 @@ int main(void)
 		cmocka_unit_test(test_resolve_exe),
 		cmocka_unit_test(test_isolated_hang_names_what_hung),
 		cmocka_unit_test(test_thresholds),
+		cmocka_unit_test(test_units_parse),
+		cmocka_unit_test(test_process_isolation),
+		cmocka_unit_test(test_process_table_shared),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

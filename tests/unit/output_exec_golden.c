@@ -123,7 +123,7 @@ static char *mem_report(enum what w, struct fleet *f, int fold, int raw)
 	if (w == OUTPUTS)
 		assert_int_equal(report_outputs(m, &f->tl, f->res, fold, raw), RONDA_OK);
 	else if (w == SUMMARY)
-		assert_int_equal(report_summary(m, &f->tl, f->res), RONDA_OK);
+		assert_int_equal(report_summary(m, &f->tl, f->res, 0), RONDA_OK);
 	else
 		assert_int_equal(report_json(m, &f->tl, f->res), RONDA_OK);
 	fclose(m);

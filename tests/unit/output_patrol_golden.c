@@ -136,7 +136,7 @@ static char *mem_report(int json, struct fleet *f)
 	if (json)
 		assert_int_equal(patrol_report_json(m, &f->tl, f->h), RONDA_OK);
 	else
-		assert_int_equal(patrol_report_summary(m, &f->tl, f->h), RONDA_OK);
+		assert_int_equal(patrol_report_summary(m, &f->tl, f->h, 0), RONDA_OK);
 	fclose(m);
 	return text;
 }

@@ -38,7 +38,7 @@ static char *summary(struct fleet *f)
 	FILE *m = open_memstream(&text, &len);
 
 	assert_non_null(m);
-	assert_int_equal(patrol_report_summary(m, &f->tl, f->h), RONDA_OK);
+	assert_int_equal(patrol_report_summary(m, &f->tl, f->h, 0), RONDA_OK);
 	fclose(m);
 	if (getenv("SHOW_SUMMARY"))
 		fputs(text, stdout);

@@ -35,7 +35,7 @@ static void exec_report(int fold, int raw, char **outs, char **summary)
 	assert_int_equal(report_outputs(m, &tl, &r, fold, raw), RONDA_OK);
 	fclose(m);
 	m = open_memstream(summary, &n);
-	assert_int_equal(report_summary(m, &tl, &r), RONDA_OK);
+	assert_int_equal(report_summary(m, &tl, &r, 0), RONDA_OK);
 	fclose(m);
 	host_result_release(&r);
 	target_list_release(&tl);

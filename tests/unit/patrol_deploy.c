@@ -1,7 +1,7 @@
 /*
  * patrol_deploy.c - deploy's plan (push_plan) driven as the engine drives
  * it, with synthetic hosts: the bootstrap's status words (run, need ->
- * upload -> stored -> run again, unsupported, deploy, become refused,
+ * upload, which runs the agent it stored, unsupported, deploy, become refused,
  * garbage) each give the next step or the host's verdict; stdout reaches
  * the plan only through the step's on_stdout, and any split of it gives the
  * same host as one piece; the output cap and a flooding agent stay bounded.
@@ -129,22 +129,63 @@ static void test_cached_agent_runs(void **state)
 	dep_release(&d);
 }
 
-/* missing or tampered: upload, then run again */
+/*
+ * The upload step's stdin, as the engine pulls it (in pieces of at most
+ * piece bytes): it must be the length line, the bytes want[0..n), then,
+ * with job, the host's job; then nothing more, with stdin left open for
+ * --watch-stdin.
+ */
+static void upload_stdin_is(struct dep *d, const char *want, size_t n, size_t piece, int job)
+{
+	struct buf got, expect;
+	const char *p;
+	size_t k;
+
+	assert_non_null(d->next.on_stdin);
+	assert_null(d->next.in);
+	assert_int_equal(d->next.eof_after_in, 0);
+	buf_init(&got, 1 << 20);
+	buf_init(&expect, 1 << 20);
+	for (;;) {
+		assert_int_equal(d->next.on_stdin(d->next.on_stdin_arg, 0, buf_len(&got), &p, &k),
+				 RONDA_OK);
+		if (!k)
+			break;
+		if (piece && k > piece)
+			k = piece;
+		assert_int_equal(buf_append(&got, p, k), RONDA_OK);
+	}
+	assert_int_equal(buf_printf(&expect, "%zu\n", n), RONDA_OK);
+	assert_int_equal(buf_append(&expect, want, n), RONDA_OK);
+	if (job) {
+		assert_int_equal(buf_append(&expect, buf_data(&d->pc.jobs[0]),
+					    buf_len(&d->pc.jobs[0])), RONDA_OK);
+		assert_true(buf_len(&d->pc.jobs[0]) > 10);
+	}
+	assert_int_equal(buf_len(&got), buf_len(&expect));
+	assert_memory_equal(buf_data(&got), buf_data(&expect), buf_len(&got));
+	buf_release(&got);
+	buf_release(&expect);
+}
+
+/* missing or tampered: upload, and the stored agent runs in the same step */
 static void upload_then_run(const char *need)
 {
 	struct dep d;
 
 	dep_init(&d, 0);
 	assert_int_equal(ran(&d, need, NULL), 1);
-	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][0]));
-	assert_ptr_equal(d.next.in, d.agents.v[0].data);
-	assert_int_equal(d.next.inlen, d.agents.v[0].len);
-	assert_int_equal(d.next.eof_after_in, 1);
-	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
-	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.run));
-	assert_non_null(d.next.in);
-	assert_int_equal(d.h.uploaded, 4);
-	assert_int_equal(ran(&d, RS "run\n" AGENT_OK, NULL), 0);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][0][0]));
+	upload_stdin_is(&d, d.agents.v[0].data, d.agents.v[0].len, 0, 0);
+	/* the job goes only once the host says the stored agent runs */
+	assert_int_equal(d.next.on_stdout(d.next.on_stdout_arg, 0, "noise" RS "ru",
+						strlen("noise" RS "ru")), RONDA_OK);
+	upload_stdin_is(&d, d.agents.v[0].data, d.agents.v[0].len, 0, 0);
+	assert_int_equal(d.next.on_stdout(d.next.on_stdout_arg, 0, "n\n", 2), RONDA_OK);
+	upload_stdin_is(&d, d.agents.v[0].data, d.agents.v[0].len, 0, 1);
+	upload_stdin_is(&d, d.agents.v[0].data, d.agents.v[0].len, 3, 1);
+	assert_int_equal(d.h.uploaded, 0);
+	assert_int_equal(ran(&d, AGENT_OK, NULL), 0);
 	assert_int_equal(d.r.status, RESULT_OK);
 	assert_int_equal(d.h.n_results, 2);
 	assert_int_equal(d.h.uploaded, 4);	/* kept when the results came */
@@ -172,19 +213,17 @@ static void test_gzip_upload(void **state)
 	assert_int_equal(ran(&d, RS "need missing x86_64 gzip\n", NULL), 1);
 	gz = d.agents.v[0].gz;
 	assert_non_null(gz);
-	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][1]));
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][1][0]));
 	assert_non_null(strstr(d.next.cmd, "gzip -dc"));
 	assert_non_null(strstr(d.next.cmd, " 'aaaa"));	/* the hash of the agent itself */
-	assert_ptr_equal(d.next.in, gz);
-	assert_int_equal(d.next.inlen, d.agents.v[0].gzlen);
+	upload_stdin_is(&d, gz, d.agents.v[0].gzlen, 0, 0);
 	/* a gzip stream: magic, deflate */
 	assert_true(d.agents.v[0].gzlen > 10);
 	assert_int_equal((unsigned char)gz[0], 0x1f);
 	assert_int_equal((unsigned char)gz[1], 0x8b);
-	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
-	assert_int_equal(d.h.uploaded, d.agents.v[0].gzlen);
 	assert_int_equal(ran(&d, RS "run\n" AGENT_OK, NULL), 0);
 	assert_int_equal(d.r.status, RESULT_OK);
+	assert_int_equal(d.h.uploaded, d.agents.v[0].gzlen);
 	dep_release(&d);
 	free(gz);
 }
@@ -215,11 +254,10 @@ static void test_upload_by_arch(void **state)
 	d.step = 0;
 	assert_int_equal(push_plan(&d.pc, 0, &d.t, &d.r, 0, &d.next), 1);
 	assert_int_equal(ran(&d, RS "need missing aarch64 raw\n", NULL), 1);
-	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[1][0]));
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[1][0][0]));
 	assert_non_null(strstr(d.next.cmd, " 'bbbb"));
-	assert_ptr_equal(d.next.in, arm);
-	assert_int_equal(d.next.inlen, sizeof(arm) - 1);
-	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
+	upload_stdin_is(&d, arm, sizeof(arm) - 1, 0, 0);
+	assert_int_equal(ran(&d, RS "run\n" AGENT_OK, NULL), 0);
 	assert_int_equal(d.h.uploaded, sizeof(arm) - 1);
 	dep_release(&d);
 
@@ -286,14 +324,24 @@ static void test_upload_fails(void **state)
 	assert_int_equal(ran(&d, RS "deploy upload arrived damaged: 3 bytes, sha256 ab\n", NULL), 0);
 	assert_int_equal(d.r.status, RESULT_DEPLOY);
 	assert_string_equal(d.r.why, "upload arrived damaged: 3 bytes, sha256 ab");
+	assert_int_equal(d.h.uploaded, 0);	/* nothing was stored */
 	dep_release(&d);
 
 	dep_init(&d, 0);
 	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 1);
-	assert_int_equal(ran(&d, RS "stored\n", NULL), 1);
 	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 0);
 	assert_int_equal(d.r.status, RESULT_DEPLOY);
 	assert_string_equal(d.r.why, "agent still missing after upload");
+	dep_release(&d);
+
+	/* the upload runs as the user; the agent it stored through sudo -n */
+	dep_init(&d, 1);
+	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 1);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][0][1]));
+	assert_string_equal(d.next.cmd + strlen(d.next.cmd) - 4, " '1'");	/* become */
+	assert_int_equal(ran(&d, "", "sudo: a password is required\n"), 0);
+	assert_int_equal(d.r.status, RESULT_BECOME);
+	assert_string_equal(d.r.why, "become: sudo: a password is required");
 	dep_release(&d);
 }
 
