@@ -310,6 +310,10 @@ install: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(UNITS) $(BUILD)/r
 	$(INSTALL) -m 0644 packaging/man/ronda-agent.8 $(DESTDIR)$(MANDIR)/man8/
 	$(INSTALL) -m 0644 inventory/example.cfg $(DESTDIR)$(DOCDIR)/examples/inventory.cfg
 	$(INSTALL) -m 0644 $(PLAYBOOKS) $(DESTDIR)$(DOCDIR)/examples/playbooks/
+	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples/slurm $(DESTDIR)$(DOCDIR)/examples/kubernetes
+	$(INSTALL) -m 0644 packaging/slurm/ronda-patrol.sbatch packaging/slurm/ronda-slurm-patrol \
+		$(DESTDIR)$(DOCDIR)/examples/slurm/
+	$(INSTALL) -m 0644 $(wildcard packaging/kubernetes/*.yaml) $(DESTDIR)$(DOCDIR)/examples/kubernetes/
 	$(INSTALL) -m 0644 common/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -m 0644 packaging/bash-completion/ronda $(DESTDIR)$(BASHCOMPDIR)/ronda
 	$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/

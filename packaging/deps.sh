@@ -14,6 +14,11 @@
 # registering anything with binfmt_misc.  qemu-system-arm boots Debian's
 # arm64 kernel for suite 25 (packaging/arm64-vm.sh fetches it), and cpio
 # packs that machine's initramfs.
+# slurm-wlm and munge: suite 76 starts a one-node Slurm cluster (slurmctld,
+# slurmd and its own munged, on loopback) to run packaging/slurm's sharded
+# patrol for real; kubectl's client validates packaging/kubernetes offline
+# where it is installed (Debian 12 has no kubectl package), and python3-yaml
+# parses those manifests.
 set -eu
 
 PKGS="build-essential pkg-config file
@@ -23,7 +28,8 @@ openssh-server openssh-client valgrind procps iproute2 bc jq time
 mandoc groff-base man-db dpkg-dev lintian systemd sudo logrotate faketime
 clang-14 libclang-rt-14-dev cmake xz-utils
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static qemu-system-arm cpio
-chromium"
+chromium
+slurm-wlm munge python3-yaml"
 
 missing=""
 for p in $PKGS; do

@@ -18,6 +18,8 @@ for f in $P/bin/ronda $P/bin/ronda-agent $P/bin/ronda-agent.aarch64 $P/libexec/r
 	$P/share/man/man5/ronda-inventory.5 $P/share/man/man5/ronda-playbook.5 \
 	$P/share/doc/ronda/examples/inventory.cfg $P/share/doc/ronda/examples/playbooks/patrol.cfg \
 	$P/share/doc/ronda/examples/playbooks/logclean.cfg $P/share/doc/ronda/PROTOCOL.md \
+	$P/share/doc/ronda/examples/slurm/ronda-patrol.sbatch $P/share/doc/ronda/examples/slurm/ronda-slurm-patrol \
+	$P/share/doc/ronda/examples/kubernetes/ronda-patrol-job.yaml $P/share/doc/ronda/examples/kubernetes/kustomization.yaml \
 	$P/share/bash-completion/completions/ronda \
 	$P/lib/systemd/system/ronda-patrol@.service $P/lib/systemd/system/ronda-patrol@.timer \
 	$P/lib/systemd/system/ronda-logclean@.service $P/lib/systemd/system/ronda-logclean@.timer \
