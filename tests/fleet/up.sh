@@ -131,16 +131,16 @@ LoginGraceTime 60
 ClientAliveInterval 0
 Subsystem sftp internal-sftp
 EOC
-	# Each good host gets its own HOME (its own agent cache, its own
-	# files), chosen by the address it was reached on.  sshd keeps the
-	# first SetEnv that applies, so the per-host blocks come first.
-	if [ "$1" = good ]; then
-		for ((i = 1; i <= n; i++)); do
-			printf 'Match LocalAddress %s\n  SetEnv HOME=%s/home/%s %s\n' \
-				"$(host_addr "$i")" "$dir" "$(host_name "$i")" "$fleet_env" >> "$dir/sshd-$1.conf"
-		done
-	fi
-	# 127.1.0.7 on the good port: the aarch64 stand-in, with its own HOME
+	# sshd keeps the first SetEnv that applies: specific blocks first.
+	# 127.1.0.7 on the good port: the aarch64 stand-in, with its own HOME.
+	# Each good host gets its own HOME (its own agent cache, its own files),
+	# chosen by the address it was reached on: not by a Match block per host
+	# (sshd parses its whole config again for every session, so 5,000 blocks
+	# made every login cost O(hosts)), but by the login shell: root's bash,
+	# run by sshd with a command, sources ~/.bashrc (and not BASH_ENV), and
+	# HOME is DIR/home/default until that file, DIR/home/default/.bashrc,
+	# sets the host's own.  So a test user of a good host needs bash as
+	# its shell (with another, HOME stays DIR/home/default).
 	if [ "$1" = good ]; then
 		printf 'Match LocalAddress 127.1.0.7\n  SetEnv HOME=%s/home/arm64 PATH=%s/foreign:%s RONDA_AGENT_VIA=%s/foreign/qemu-agent RONDA_FLEET_SESSION=%s\n' \
 			"$dir" "$dir" "$fleet_path" "$dir" "$dir" >> "$dir/sshd-$1.conf"
@@ -154,6 +154,22 @@ fleet_path="$dir/bin:/usr/local/bin:/usr/bin:/bin"
 fleet_env="PATH=$fleet_path RONDA_FLEET_SESSION=$dir"
 mkdir -p "$dir/home/default" "$dir/home/arm64"
 for ((i = 1; i <= n; i++)); do mkdir -p "$dir/home/$(host_name "$i")"; done
+# The sessions' ~/.bashrc: a good host's HOME from the address the session
+# came in on (SSH_CONNECTION's third word), the inverse of host_addr.
+cat > "$dir/home/default/.bashrc" <<EOH
+# sourced by bash -c in every session (see sshd_config in up.sh)
+_a=\${SSH_CONNECTION#* * }; _a=\${_a%% *}
+case \$_a in
+127.0.*.*)
+	_x=\${_a#127.0.}
+	_i=\$(( \${_x%%.*} * 249 + \${_x#*.} - 1 ))
+	if (( _i >= 1 && _i <= $n )); then
+		printf -v _h 'node%0${width}d' "\$_i"
+		export HOME="$dir/home/\$_h"
+	fi ;;
+esac
+unset _a _x _i _h
+EOH
 
 # A host's log tree (-l): realistic names and ages, a few hundred KiB.
 log_tree() { # home

@@ -126,7 +126,9 @@ done
 # --- become: sudo that wants a password fails fast, as a become error -----------------
 # A login user of our own (sudo never asks root for a password).  It is left
 # on the machine, like the ronda user of the package test.
-id rondatest >/dev/null 2>&1 || useradd -M -p '*' -s /bin/sh rondatest
+# bash: the fleet picks each host's HOME in bash's ~/.bashrc (tests/fleet/up.sh).
+id rondatest >/dev/null 2>&1 || useradd -M -p '*' -s /bin/bash rondatest
+usermod -s /bin/bash rondatest
 rm -rf "$FLEET_HOMES/node003/.cache"	# root's, from the runs above
 chown rondatest "$FLEET_HOMES/node003"
 t0=$(date +%s.%N)

@@ -27,7 +27,8 @@ chmod 600 "$T/pw" "$T/pw-wrong"
 
 # the test user: a password, sudo ALL with it, NOPASSWD as nobody; the
 # fleet's authorized_keys serves every user
-useradd -M -d "$T/home" -s /bin/sh "$U" || { t_fail "useradd $U"; t_finish; exit 1; }
+# bash: the fleet picks each host's HOME in bash's ~/.bashrc (tests/fleet/up.sh)
+useradd -M -d "$T/home" -s /bin/bash "$U" || { t_fail "useradd $U"; t_finish; exit 1; }
 chown "$U" "$T/home"
 printf '%s:%s\n' "$U" "$PW" | chpasswd
 printf '%s ALL=(ALL:ALL) ALL\n%s ALL=(nobody) NOPASSWD: ALL\n' "$U" "$U" > "$DROP.tmp"
