@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,10 +45,26 @@ struct kh_entry {
 	char *line;		/* for new entries: the line to write */
 };
 
+/*
+ * Lookups by name would scan every entry for every host: O(hosts x lines),
+ * 15 % of a 5,000-host run.  So entries whose patterns are all literal
+ * names are indexed by each name (lower case, as OpenSSH compares), in a
+ * sorted array; the rest (hashed, wildcards, negations) are scanned.  A
+ * lookup walks both in file order.
+ */
+struct kh_key {
+	char *name;
+	size_t idx;		/* into v; ascending within a name */
+};
+
 struct knownhosts {
 	char *path;
 	struct kh_entry *v;
 	size_t n, alloc;
+	struct kh_key *keys;	/* sorted by name, then idx */
+	size_t nkeys, akeys;
+	size_t *scan;		/* idx of the entries not indexed, ascending */
+	size_t nscan, ascan;
 };
 
 static void entry_release(struct kh_entry *e)
@@ -63,6 +80,10 @@ void knownhosts_free(struct knownhosts *kh)
 		return;
 	for (size_t i = 0; i < kh->n; i++)
 		entry_release(&kh->v[i]);
+	for (size_t i = 0; i < kh->nkeys; i++)
+		free(kh->keys[i].name);
+	free(kh->keys);
+	free(kh->scan);
 	free(kh->v);
 	free(kh->path);
 	free(kh);
@@ -196,11 +217,82 @@ out:
 	return r;
 }
 
+static int name_cmp(const char *a, size_t an, const char *b)
+{
+	int c = strncmp(a, b, an);
+
+	return c ? c : b[an] ? -1 : 0;
+}
+
+/* The first key whose name is not below name[0..n) (upper: above). */
+static size_t key_bound(const struct knownhosts *kh, const char *name, size_t n, int upper)
+{
+	size_t lo = 0, hi = kh->nkeys;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = name_cmp(name, n, kh->keys[mid].name);
+
+		if (c > 0 || (upper && c == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Indexes v[idx] (the newest entry) by its names, or lists it for scans. */
+static int index_entry(struct knownhosts *kh, size_t idx)
+{
+	const char *p = kh->v[idx].patterns;
+
+	if (!p || strpbrk(p, "*?!")) {
+		if (GROW(kh->scan, kh->nscan, kh->ascan, 64))
+			return RONDA_ENOMEM;
+		kh->scan[kh->nscan++] = idx;
+		return RONDA_OK;
+	}
+	while (*p) {
+		size_t n = strcspn(p, ","), at;
+		char *name = strndup(p, n);
+
+		if (!name || GROW(kh->keys, kh->nkeys, kh->akeys, 64)) {
+			free(name);
+			return RONDA_ENOMEM;
+		}
+		for (size_t i = 0; i < n; i++)
+			name[i] = (char)tolower((unsigned char)name[i]);
+		/* idx is the largest so far: after the same name's keys */
+		at = key_bound(kh, name, n, 1);
+		memmove(&kh->keys[at + 1], &kh->keys[at], (kh->nkeys - at) * sizeof(*kh->keys));
+		kh->keys[at].name = name;
+		kh->keys[at].idx = idx;
+		kh->nkeys++;
+		p += n + (p[n] == ',');
+	}
+	return RONDA_OK;
+}
+
+/* On success kh owns e's memory; else the caller still does. */
 static int push(struct knownhosts *kh, const struct kh_entry *e)
 {
 	if (GROW(kh->v, kh->n, kh->alloc, 64))
 		return RONDA_ENOMEM;
 	kh->v[kh->n++] = *e;
+	if (index_entry(kh, kh->n - 1)) {
+		/* out of memory midway: no key may name the slot given back */
+		size_t k = 0;
+
+		kh->n--;
+		for (size_t i = 0; i < kh->nkeys; i++) {
+			if (kh->keys[i].idx == kh->n)
+				free(kh->keys[i].name);
+			else
+				kh->keys[k++] = kh->keys[i];
+		}
+		kh->nkeys = k;
+		return RONDA_ENOMEM;
+	}
 	return RONDA_OK;
 }
 
@@ -368,19 +460,69 @@ static int entry_matches(const struct kh_entry *e, const char *name)
 	return e->patterns ? patterns_match(e->patterns, name) : hashed_match(e, name);
 }
 
+/* The entries that match a name, in file order: kh_first, then kh_next. */
+struct kh_iter {
+	const struct knownhosts *kh;
+	const char *name;
+	size_t k, k_end, s, last;
+};
+
+static const struct kh_entry *kh_next(struct kh_iter *it)
+{
+	const struct knownhosts *kh = it->kh;
+
+	for (;;) {
+		size_t ki = it->k < it->k_end ? kh->keys[it->k].idx : SIZE_MAX;
+		size_t si = it->s < kh->nscan ? kh->scan[it->s] : SIZE_MAX;
+
+		if (ki == SIZE_MAX && si == SIZE_MAX)
+			return NULL;
+		if (ki < si) {
+			it->k++;
+			if (ki == it->last)	/* "a,a": one entry, once */
+				continue;
+			it->last = ki;
+			return &kh->v[ki];
+		}
+		it->s++;
+		if (entry_matches(&kh->v[si], it->name))
+			return &kh->v[si];
+	}
+}
+
+static const struct kh_entry *kh_first(struct kh_iter *it, const struct knownhosts *kh,
+				       const char *name)
+{
+	char low[1100];
+	size_t n = strlen(name);
+
+	it->kh = kh;
+	it->name = name;
+	it->s = 0;
+	it->last = SIZE_MAX;
+	it->k = it->k_end = 0;
+	if (n < sizeof(low)) {
+		for (size_t i = 0; i <= n; i++)
+			low[i] = (char)tolower((unsigned char)name[i]);
+		it->k = key_bound(kh, low, n, 0);
+		it->k_end = key_bound(kh, low, n, 1);
+	}
+	return kh_next(it);
+}
+
 /* One name's verdict, as OpenSSH's check_key_in_hostkeys gives it. */
 static enum kh_result check_name(const struct knownhosts *kh, const char *name,
 				 const unsigned char *key, size_t keylen)
 {
 	int found = 0, changed = 0, other = 0;
+	struct kh_iter it;
 
-	for (size_t i = 0; i < kh->n; i++) {
-		const struct kh_entry *e = &kh->v[i];
+	for (const struct kh_entry *e = kh_first(&it, kh, name); e; e = kh_next(&it)) {
 		int same = e->bloblen == keylen && memcmp(e->blob, key, keylen) == 0;
 
 		/* @revoked counts only for the names its patterns match; a CA's
 		   key is not the host's own. */
-		if (e->marker == MARK_CA || !entry_matches(e, name))
+		if (e->marker == MARK_CA)
 			continue;
 		if (e->marker == MARK_REVOKED) {
 			if (same)
@@ -426,10 +568,10 @@ enum kh_result knownhosts_check(const struct knownhosts *kh, const char *host,
 /* The first @cert-authority line whose patterns match name, or 0. */
 static size_t ca_line(const struct knownhosts *kh, const char *name)
 {
-	for (size_t i = 0; i < kh->n; i++) {
-		const struct kh_entry *e = &kh->v[i];
+	struct kh_iter it;
 
-		if (e->marker == MARK_CA && entry_matches(e, name))
+	for (const struct kh_entry *e = kh_first(&it, kh, name); e; e = kh_next(&it)) {
+		if (e->marker == MARK_CA)
 			return e->lineno;
 	}
 	return 0;
@@ -459,13 +601,14 @@ int knownhosts_ca(const struct knownhosts *kh, const char *host, unsigned port,
 /* Appends the key types of name's entries to out, each once. */
 static int types_of(const struct knownhosts *kh, const char *name, struct buf *out)
 {
-	for (size_t i = 0; i < kh->n; i++) {
-		const struct kh_entry *e = &kh->v[i];
+	struct kh_iter it;
+
+	for (const struct kh_entry *e = kh_first(&it, kh, name); e; e = kh_next(&it)) {
 		const unsigned char *t;
 		size_t tlen;
 		int r;
 
-		if (e->marker != MARK_NONE || !entry_matches(e, name) ||
+		if (e->marker != MARK_NONE ||
 		    knownhosts_key_type(e->blob, e->bloblen, &t, &tlen) ||
 		    knownhosts_list_has(buf_len(out) ? buf_data(out) : "",
 					(const char *)t, tlen))
@@ -567,11 +710,11 @@ size_t knownhosts_pending(const struct knownhosts *kh)
 static int has_key(const struct knownhosts *kh, const char *name,
 		   const unsigned char *key, size_t keylen)
 {
-	for (size_t i = 0; i < kh->n; i++) {
-		const struct kh_entry *e = &kh->v[i];
+	struct kh_iter it;
 
+	for (const struct kh_entry *e = kh_first(&it, kh, name); e; e = kh_next(&it)) {
 		if (e->marker == MARK_NONE && e->bloblen == keylen &&
-		    memcmp(e->blob, key, keylen) == 0 && entry_matches(e, name))
+		    memcmp(e->blob, key, keylen) == 0)
 			return 1;
 	}
 	return 0;

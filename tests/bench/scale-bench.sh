@@ -32,7 +32,7 @@ max=0 base=0
 for n in $sizes; do (( n > max )) && max=$n; done
 for n in $sizes; do (( n >= fan && n < max && (base == 0 || n < base) )) && base=$n; done
 
-dir=$("$top/tests/fleet/up.sh" -n "$max" -t 900) || exit 1
+dir=$("$top/tests/fleet/up.sh" -n "$max" -t 3000) || exit 1
 trap '"$top/tests/fleet/down.sh" "$dir"' EXIT
 source "$dir/fleet.env"
 ulimit -n "$(ulimit -Hn)"
@@ -101,5 +101,5 @@ if [ "$prof" = 1 ]; then
 	perf record -q -g -o "$dir/perf.data" -- "$R" exec "${X[@]}" -n -f "$fan" --rate 0 "$(pattern "$max")" -- true > /dev/null 2>&1
 	echo
 	echo "perf: the $max-host exec, ronda's own symbols by self time:"
-	perf report -i "$dir/perf.data" --no-children --sort dso,sym -g none --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
+	perf report -i "$dir/perf.data" --no-children --sort dso,sym -g none --stdio 2>/dev/null | grep -v "^#" | grep -v "^$" | head -25 || true
 fi

@@ -42,7 +42,7 @@ while getopts "n:d:p:t:lh" o; do
 	esac
 done
 [[ $n =~ ^[0-9]+$ ]] && (( n >= 1 && n <= 5000 )) || { echo "up.sh: -n must be 1..5000" >&2; exit 64; }
-[[ $life =~ ^[0-9]+$ ]] && (( life >= 1 && life <= 900 )) || { echo "up.sh: -t must be 1..900" >&2; exit 64; }
+[[ $life =~ ^[0-9]+$ ]] && (( life >= 1 && life <= 3600 )) || { echo "up.sh: -t must be 1..3600" >&2; exit 64; }
 
 SSHD=/usr/sbin/sshd
 FAULTD=${FAULTD:-$top/build/faultd}

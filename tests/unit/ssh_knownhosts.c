@@ -482,12 +482,62 @@ static void test_fingerprint_like_ssh_keygen(void **state)
 	assert_int_equal(knownhosts_fingerprint(k.b, k.n, fp, 10), RONDA_ELIMIT);
 }
 
+/*
+ * Literal names are looked up through an index, the rest scanned: mixed
+ * in one big file, in any case, the answers and the first matching CA
+ * line are those of a scan in file order, and entries added at run time
+ * are found at once.
+ */
+static void test_index_agrees_with_scan(void **state)
+{
+	struct buf text;
+	struct knownhosts *kh;
+	struct blob k = decode(KEY_A);
+	size_t bad = 0;
+
+	(void)state;
+	buf_init(&text, 1 << 22);
+	assert_int_equal(buf_puts(&text, "@cert-authority lit.example ssh-ed25519 " KEY_B "\n"), RONDA_OK);
+	for (int i = 0; i < 3000; i++)
+		assert_int_equal(buf_printf(&text, "[10.0.%d.%d]:2200,Alias%d ssh-ed25519 %s\n",
+					    i / 250, i % 250, i, i == 7 ? KEY_B : KEY_A), RONDA_OK);
+	assert_int_equal(buf_puts(&text, "*.wild,!no.wild ssh-ed25519 " KEY_A "\n"
+				  "dup,dup ssh-ed25519 " KEY_B "\n"
+				  "@revoked alias9 ssh-ed25519 " KEY_A "\n"
+				  "@cert-authority *.example ssh-ed25519 " KEY_B "\n"), RONDA_OK);
+	write_file(buf_data(&text));
+	kh = load(&bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(check(kh, "10.0.0.0", 2200, KEY_A), KH_OK);
+	assert_int_equal(check(kh, "10.0.11.249", 2200, KEY_A), KH_OK);
+	assert_int_equal(check(kh, "10.0.0.7", 2200, KEY_A), KH_CHANGED);
+	assert_int_equal(check(kh, "10.0.12.0", 2200, KEY_A), KH_UNKNOWN);
+	assert_int_equal(check(kh, "ALIAS42", 22, KEY_A), KH_OK);	/* without case */
+	assert_int_equal(check(kh, "alias9", 22, KEY_A), KH_REVOKED);
+	assert_int_equal(check(kh, "Alias4", 22, KEY_A), KH_OK);	/* not Alias42's */
+	assert_int_equal(check(kh, "x.wild", 22, KEY_A), KH_OK);
+	assert_int_equal(check(kh, "no.wild", 22, KEY_A), KH_UNKNOWN);
+	assert_int_equal(check(kh, "dup", 22, KEY_B), KH_OK);
+	assert_int_equal(check(kh, "dup", 22, KEY_A), KH_CHANGED);
+	/* the first CA line that covers the name: line 1, not the last */
+	assert_int_equal(ca(kh, "lit.example", 22), 1);
+	assert_int_equal(ca(kh, "other.example", 22), 3005);
+	assert_int_equal(ca(kh, "alias1", 22), 0);
+	/* accept-new: found by the next lookup */
+	assert_int_equal(check(kh, "new.host", 2200, KEY_A), KH_UNKNOWN);
+	assert_int_equal(knownhosts_add(kh, "New.Host", 2200, k.b, k.n), RONDA_OK);
+	assert_int_equal(check(kh, "new.host", 2200, KEY_A), KH_OK);
+	knownhosts_free(kh);
+	buf_release(&text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_plain_and_port_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hashed_entry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_patterns_and_negation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_agrees_with_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_lines_skipped_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revoked_by_name, setup, teardown),
