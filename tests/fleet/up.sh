@@ -166,6 +166,8 @@ case \$_a in
 	if (( _i >= 1 && _i <= $n )); then
 		printf -v _h 'node%0${width}d' "\$_i"
 		export HOME="$dir/home/\$_h"
+		# the host's own rc file, as bash on that host would read it
+		if [ -r "\$HOME/.bashrc" ]; then unset _a _x _i _h; . "\$HOME/.bashrc"; fi
 	fi ;;
 esac
 unset _a _x _i _h
