@@ -89,8 +89,8 @@ static const char run_script[] =
 	ST "\"need $k $m $z\"";
 
 /*
- * $1 sha256, $2 size, $3 remote tmp or "", $4 gzip or raw: how the bytes
- * come, $5 profile, $6 become (0/1).  Stdin: the upload's length in bytes
+ * $1 sha256, $2 remote tmp or "", $3 gzip or raw: how the bytes come,
+ * $4 profile, $5 become (0/1).  Stdin: the upload's length in bytes
  * on a line, the upload, then the job.  head -c reads no further than it
  * is told, so the job is still there for the agent: the stored agent is
  * run at once, on the same channel, not by a third step (a channel, a
@@ -100,10 +100,10 @@ static const char run_script[] =
  * and stale temporaries forks only when there is something to prune.
  */
 static const char upload_script[] =
-	"umask 077; " CACHE_DIR("$3") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
-	"p=$5 b=$6 w=${RONDA_AGENT_VIA:-}; n=; read -r n; "
+	"umask 077; " CACHE_DIR("$2") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
+	"p=$4 b=$5 w=${RONDA_AGENT_VIA:-}; n=; read -r n; "
 	"case $n in \"\"|*[!0-9]*) " ST "\"deploy the upload came without its length\"; exit 0;; esac; "
-	"if [ \"$4\" = gzip ]; then if ! head -c \"$n\" | gzip -dc > \"$t\"; then rm -f \"$t\"; "
+	"if [ \"$3\" = gzip ]; then if ! head -c \"$n\" | gzip -dc > \"$t\"; then rm -f \"$t\"; "
 	ST "\"deploy cannot unpack the upload into $t\"; exit 0; fi; "
 	"elif ! head -c \"$n\" > \"$t\"; then rm -f \"$t\"; " ST "\"deploy cannot write $t\"; exit 0; fi; "
 	"h=$(sha256sum < \"$t\"); h=${h%% *}; "
@@ -198,8 +198,7 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 {
 	const char *profile = patrol_plan_profile(plan);
 	const char *tmp = remote_tmp ? remote_tmp : "";
-	char size[32];
-	const char *run[3 + 2 * AGENT_ARCH_MAX], *up[6];
+	const char *run[3 + 2 * AGENT_ARCH_MAX], *up[5];
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -237,16 +236,14 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 	if (r == RONDA_OK)
 		r = script(&p->run_become, run_script, run, 3 + 2 * agents->n);
 	for (size_t a = 0; r == RONDA_OK && a < agents->n; a++) {
-		snprintf(size, sizeof(size), "%zu", agents->v[a].len);
 		up[0] = agents->v[a].sha256;
-		up[1] = size;
-		up[2] = tmp;
-		up[4] = profile;
+		up[1] = tmp;
+		up[3] = profile;
 		for (size_t z = 0; r == RONDA_OK && z < 2; z++) {
-			up[3] = z ? "gzip" : "raw";
+			up[2] = z ? "gzip" : "raw";
 			for (size_t b = 0; r == RONDA_OK && b < 2; b++) {
-				up[5] = b ? "1" : "0";
-				r = script(&p->upload[a][z][b], upload_script, up, 6);
+				up[4] = b ? "1" : "0";
+				r = script(&p->upload[a][z][b], upload_script, up, 5);
 			}
 		}
 	}

@@ -67,31 +67,9 @@ fi
 [ "$(leftover)" -eq 0 ] && t_ok "no agent left after a wrong passphrase" || t_fail "no agent left after a wrong passphrase" "$(ls "$TMPDIR")"
 
 # --- a terminal: asked once, without echo --------------------------------------------
-python3 - "$R" "$T/pty.out" "${X[@]}" 'node[001-003]' -- echo hi > "$T/pty.rc" <<'EOP'
-import os, pty, select, sys, time
-out = open(sys.argv[2], "wb")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "exec"] + sys.argv[3:])
-buf, sent, deadline = b"", 0, time.time() + 60
-while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 1)
-    if not r:
-        continue
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    buf += chunk
-    if buf.count(b"Enter passphrase for") > sent:
-        sent += 1
-        os.write(fd, b"open sesame\n")
-out.write(buf)
-_, status = os.waitpid(pid, 0)
-print(os.waitstatus_to_exitcode(status), sent)
-EOP
+printf 'open sesame\n' > "$T/pass"
+python3 "$TOP/tests/tools/ptyanswer.py" "Enter passphrase for" "$T/pass" "$T/pty.out" \
+	"$R" exec "${X[@]}" 'node[001-003]' -- echo hi > "$T/pty.rc"
 read -r prc prompts < "$T/pty.rc"
 hi=$(grep -o 'node00[1-3]: hi' "$T/pty.out" | sort -u | wc -l)
 if [ "$prc" = 0 ] && [ "$prompts" = 1 ] && [ "$hi" -eq 3 ] && ! grep -q 'open sesame' "$T/pty.out"; then

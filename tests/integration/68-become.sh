@@ -39,35 +39,7 @@ HOSTS='node[001-003]'
 
 # drive PWFILE OUT ARGV...: runs ARGV on a pty, answers each "BECOME
 # password:" prompt with PWFILE's line; prints the exit code and the prompts.
-drive() {
-	python3 - "$@" <<'EOP'
-import os, pty, select, sys, time
-pw = open(sys.argv[1], "rb").read()
-out = open(sys.argv[2], "wb")
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[3], sys.argv[3:])
-buf, sent, deadline = b"", 0, time.time() + 60
-while time.time() < deadline:
-    r, _, _ = select.select([fd], [], [], 1)
-    if not r:
-        continue
-    try:
-        chunk = os.read(fd, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    buf += chunk
-    if buf.count(b"BECOME password:") > sent:
-        sent += 1
-        os.write(fd, pw)
-out.write(buf)
-out.close()
-_, status = os.waitpid(pid, 0)
-print(os.waitstatus_to_exitcode(status), sent)
-EOP
-}
+drive() { python3 "$TOP/tests/tools/ptyanswer.py" "BECOME password:" "$@"; }
 pwin() { grep -aqF -f <(head -c -1 "$T/pw") "$@"; }	# the password (no newline) in files?
 
 # --- without -K, sudo wants a password: --become fails, the user is not root -----------
