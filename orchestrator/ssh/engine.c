@@ -175,6 +175,10 @@ static void conn_finish(struct conn *c)
 	e->finished++;
 	if (e->o->on_done)
 		e->o->on_done(e->o->arg, c->idx, c->r);
+	c->pool_next = e->graveyard;
+	e->graveyard = c;
+	if (!ev_is_active(&e->recycle))
+		ev_timer_start(e->loop, &e->recycle);
 	if (e->finished == e->n)
 		ev_break(e->loop, EVBREAK_ALL);
 	else
@@ -456,6 +460,13 @@ void conn_resume(struct conn *c)
 	advance(c);
 }
 
+void conn_dns_done(struct conn *c)
+{
+	c->dns_asked = 0;
+	if (c->state == ST_DONE && !c->jump && !ev_is_active(&c->e->recycle))
+		ev_timer_start(c->e->loop, &c->e->recycle);
+}
+
 void conn_connected(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
@@ -470,7 +481,10 @@ void conn_connected(struct conn *c)
 	c->last_rx = ev_now(loop);
 }
 
-/* A slot is free: the host leaves the queue for its first state. */
+static void conn_setup(struct conn *c, struct engine *e, size_t i,
+		       const struct target *t, struct host_result *r);
+
+/* Starts a host or bastion: it leaves the queue for its first state. */
 static void conn_start(struct conn *c)
 {
 	struct engine *e = c->e;
@@ -532,14 +546,26 @@ static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	start_more(w->data);
 }
 
-/* Starts queued hosts within --forks and the --rate pacing. */
+/* A conn from the pool, set up for host i (not yet started). */
+static struct conn *take_conn(struct engine *e, size_t i)
+{
+	struct conn *c = e->free;
+
+	e->free = c->pool_next;
+	conn_setup(c, e, e->o->first_index + i, &e->tl->v[i], &e->results[i]);
+	if (c->t->via)
+		c->via = &e->jumps[c->t->via - 1];
+	return c;
+}
+
+/* Starts queued hosts within --forks, the pool and the --rate pacing. */
 static void start_more(struct engine *e)
 {
 	double now = ev_now(e->loop);
 
 	if (e->interrupted)
 		return;
-	while (e->next < e->n && e->running < (size_t)e->o->forks) {
+	while (e->next < e->n && e->running < (size_t)e->o->forks && e->free) {
 		if (e->o->rate > 0) {
 			if (e->next_start > now) {
 				if (!ev_is_active(&e->pacer)) {
@@ -552,8 +578,54 @@ static void start_more(struct engine *e)
 				e->next_start = now;
 			e->next_start += 1.0 / e->o->rate;
 		}
-		conn_start(&e->conns[e->next++]);
+		conn_start(take_conn(e, e->next++));
 	}
+}
+
+/*
+ * Back to the loop: finished conns are free again, unless the resolver
+ * still holds one (its answer comes to that conn, and is then dropped).
+ */
+static void recycle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct engine *e = w->data;
+	struct conn **p = &e->graveyard;
+
+	(void)loop;
+	(void)revents;
+	while (*p) {
+		struct conn *c = *p;
+
+		if (c->dns_asked) {
+			p = &c->pool_next;
+			continue;
+		}
+		*p = c->pool_next;
+		c->t = NULL;
+		c->pool_next = e->free;
+		e->free = c;
+	}
+	start_more(e);
+}
+
+/* Hosts never started: "not started: interrupted", as a finished host. */
+static void fail_unstarted(struct engine *e, const char *why)
+{
+	while (e->next < e->n) {
+		size_t i = e->next++;
+		const struct target *t = &e->tl->v[i];
+		struct host_result *r = &e->results[i];
+
+		r->status = RESULT_INTERRUPTED;
+		snprintf(r->why, sizeof(r->why), "%s", why);
+		if (t->via)
+			jump_release(&e->jumps[t->via - 1]);
+		e->finished++;
+		if (e->o->on_done)
+			e->o->on_done(e->o->arg, e->o->first_index + i, r);
+	}
+	if (e->finished == e->n)
+		ev_break(e->loop, EVBREAK_ALL);
 }
 
 static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -567,10 +639,10 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 	e->interrupted = 1;
 	log_warn("interrupted: no new hosts; stopping the ones in flight (again to quit at once)");
-	for (size_t i = 0; i < e->n; i++) {
+	for (size_t i = 0; i < e->n_conns; i++) {
 		struct conn *c = &e->conns[i];
 
-		if (c->state == ST_DONE)
+		if (!c->t || c->state == ST_DONE)
 			continue;
 		if (c->state == ST_QUEUED) {
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
@@ -581,11 +653,13 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			conn_fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}
 	}
+	fail_unstarted(e, "not started: interrupted");
 }
 
 static void conn_setup(struct conn *c, struct engine *e, size_t i,
 		       const struct target *t, struct host_result *r)
 {
+	memset(c, 0, sizeof(*c));
 	c->e = e;
 	c->idx = i;
 	c->t = t;
@@ -657,14 +731,10 @@ static int jumps_setup(struct engine *e, const struct target_list *tl)
 			jump_use(j->via);
 		}
 	}
-	for (size_t i = 0; i < e->n; i++) {
-		struct conn *c = &e->conns[i];
-
-		if (c->t->via) {
-			c->via = &e->jumps[c->t->via - 1];
-			jump_use(c->via);
-		}
-	}
+	/* every host counts from the start, so a bastion outlives the queue */
+	for (size_t i = 0; i < e->n; i++)
+		if (tl->v[i].via)
+			jump_use(&e->jumps[tl->v[i].via - 1]);
 	return RONDA_OK;
 }
 
@@ -700,11 +770,21 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		libssh2_exit();
 		return RONDA_ESYS;
 	}
-	e.conns = calloc(tl->n ? tl->n : 1, sizeof(*e.conns));
+	e.tl = tl;
+	e.results = results;
+	e.n_conns = tl->n < (size_t)(o->forks > 0 ? o->forks : 1) ? tl->n : (size_t)(o->forks > 0 ? o->forks : 1);
+	e.conns = calloc(e.n_conns ? e.n_conns : 1, sizeof(*e.conns));
 	if (!e.conns) {
 		r = RONDA_ENOMEM;
 		goto out;
 	}
+	for (size_t i = e.n_conns; i-- > 0;) {
+		e.conns[i].fd = -1;
+		e.conns[i].pool_next = e.free;
+		e.free = &e.conns[i];
+	}
+	ev_timer_init(&e.recycle, recycle_cb, 0, 0);
+	e.recycle.data = &e;
 	r = knownhosts_load(o->known_hosts, &e.kh, &bad);
 	if (r) {
 		log_error("%s: cannot read: %s", o->known_hosts, ronda_strerror(r));
@@ -742,8 +822,6 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		goto out;
 	if (e.akeys.n)
 		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
-	for (size_t i = 0; i < tl->n; i++)
-		conn_setup(&e.conns[i], &e, o->first_index + i, &tl->v[i], &results[i]);
 	r = jumps_setup(&e, tl);
 	if (r)
 		goto out;
@@ -763,20 +841,25 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		start_more(&e);
 	if (e.finished < e.n)
 		ev_run(e.loop, 0);
-	for (size_t i = 0; i < e.n; i++) {
+	for (size_t i = 0; i < e.n_conns; i++) {
 		struct conn *c = &e.conns[i];
 
-		if (c->state != ST_DONE) {	/* second Ctrl-C */
+		if (c->t && c->state != ST_DONE) {	/* second Ctrl-C */
 			drop_session(c);
-			results[i].status = RESULT_INTERRUPTED;
-			snprintf(results[i].why, sizeof(results[i].why), "interrupted");
+			c->r->status = RESULT_INTERRUPTED;
+			snprintf(c->r->why, sizeof(c->r->why), "interrupted");
 		}
+	}
+	for (; e.next < e.n; e.next++) {
+		results[e.next].status = RESULT_INTERRUPTED;
+		snprintf(results[e.next].why, sizeof(results[e.next].why), "not started: interrupted");
 	}
 	ev_ref(e.loop);
 	ev_ref(e.loop);
 	ev_signal_stop(e.loop, &e.sigint);
 	ev_signal_stop(e.loop, &e.sigterm);
 	ev_timer_stop(e.loop, &e.pacer);
+	ev_timer_stop(e.loop, &e.recycle);
 	/* accept-new hosts (the run's or their own) recorded keys */
 	if (knownhosts_pending(e.kh)) {
 		int sr = knownhosts_save(e.kh);
@@ -787,8 +870,9 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	}
 	r = e.interrupted ? RONDA_EAGAIN : RONDA_OK;
 out:
-	for (size_t i = 0; e.conns && i < tl->n; i++)
-		sshagent_sign_release(&e.conns[i].asign);
+	for (size_t i = 0; e.conns && i < e.n_conns; i++)
+		if (e.conns[i].e)
+			sshagent_sign_release(&e.conns[i].asign);
 	for (size_t i = 0; e.jumps && i < e.n_jumps; i++) {
 		struct conn *j = &e.jumps[i];
 

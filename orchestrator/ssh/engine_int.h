@@ -124,6 +124,7 @@ struct conn {
 	int killing;		/* we closed stdin to kill the command */
 	int timed_out;
 	int in_flight;
+	struct conn *pool_next;	/* the engine's free list or graveyard */
 
 	/* Bastions (engine_jump.c). */
 	struct conn *via;	/* the bastion it is reached through, or NULL */
@@ -138,7 +139,19 @@ struct conn {
 struct engine {
 	const struct engine_opts *o;
 	struct ev_loop *loop;
+	/*
+	 * A pool of conns, one per session in flight (at most --forks), not
+	 * one per host: a host waiting or done costs only its target and its
+	 * result.  A finished conn goes to the graveyard and is reused only
+	 * from the loop (recycle), never while a callback of its old host may
+	 * still be on the stack.
+	 */
 	struct conn *conns;
+	size_t n_conns;
+	struct conn *free, *graveyard;
+	ev_timer recycle;
+	const struct target_list *tl;
+	struct host_result *results;
 	size_t n, next, running, finished;
 	double next_start;	/* pacing: earliest time for the next start */
 	double t_run;		/* the loop's start, for ms_start */
@@ -184,6 +197,8 @@ void conn_unwatch(struct conn *c);
 enum advance conn_attempt(struct conn *c);
 /* Runs the host's states now, from a callback no loop watcher made (the resolver). */
 void conn_resume(struct conn *c);
+/* The resolver has answered a host it had been asked for (c->dns_asked cleared). */
+void conn_dns_done(struct conn *c);
 /* Authenticated: the connect deadline gives way to the command's, keepalives start. */
 void conn_connected(struct conn *c);
 /* Asks the plan for the next step: GO in ST_OPEN, or the host ends (STOP). */
