@@ -42,6 +42,15 @@ t_check() {
 t_agent() {
 	timeout -k "${T_AGENT_GRACE:-10}" "${T_AGENT_LIMIT:-300}" "${A:-$BUILD/ronda-agent}" "$@"
 }
+# procs_running PATTERN N [TRIES]: waits (TRIES x 0.1 s, default 300) until
+# at least N processes match PATTERN, then prints how many do.
+procs_running() {
+	for _ in $(seq 1 "${3:-300}"); do
+		[ "$(pgrep -f "$1" | wc -l)" -ge "$2" ] && break
+		sleep 0.1
+	done
+	pgrep -f "$1" | wc -l
+}
 # session_sshd PATTERN: waits (at most 10 s) for a process whose command line
 # matches PATTERN and prints the PIDs of the per-connection sshd serving it
 # ("sshd: root@notty"), found by walking parent PIDs; nothing on time out.

@@ -118,11 +118,7 @@ left=$(pgrep -f "sleep 987.$M" | wc -l)
 "$R" exec "${X[@]}" --json 'node[020-039]' -- hang 876.$M > "$dir/int.json" 2>"$dir/int.err" &
 rp=$!
 # interrupt once every host's command runs: bounded by events, not a sleep
-for _ in $(seq 1 300); do
-	[ "$(pgrep -f "sleep 876.$M" | wc -l)" -ge 20 ] && break
-	sleep 0.1
-done
-running=$(pgrep -f "sleep 876.$M" | wc -l)
+running=$(procs_running "sleep 876.$M" 20)
 kill -INT $rp
 t0=$(date +%s.%N)
 wait $rp; rc=$?
@@ -145,11 +141,7 @@ fs=$(js -r 'select(.host | startswith("node") | not) | "\(.host)=\(.status)"' "$
 # Ctrl-C with 3 in flight and 27 queued: the queued ones are "not started"
 "$R" exec "${X[@]}" --json --forks 3 'node[100-129]' -- hang 654.$M > "$dir/int3.json" 2>"$dir/int3.err" &
 rp=$!
-for _ in $(seq 1 300); do
-	[ "$(pgrep -f "sleep 654.$M" | wc -l)" -ge 3 ] && break
-	sleep 0.1
-done
-running=$(pgrep -f "sleep 654.$M" | wc -l)
+running=$(procs_running "sleep 654.$M" 3)
 kill -INT $rp
 wait $rp; rc=$?
 nint=$(js 'select(.status == "interrupted") | .host' "$dir/int3.json" | wc -l)

@@ -95,11 +95,7 @@ n=$(js 'select(.status == "unreachable" and (.error | test("no channel to 127.0.
 # --- a bastion killed mid-run ---------------------------------------------------------
 "$R" exec "${X[@]}" --json --timeout 120 -J "127.4.0.4:$p4" 'node[001-010]' -- hang 654.$M > "$T/kill.json" 2>/dev/null &
 rp=$!
-for _ in $(seq 1 200); do
-	[ "$(pgrep -f "sleep 654.$M" | wc -l)" -ge 10 ] && break
-	sleep 0.1
-done
-running=$(pgrep -f "sleep 654.$M" | wc -l)
+running=$(procs_running "sleep 654.$M" 10 200)
 # the bastion's listener and its per-connection processes, by parent PID
 for p in $(ps -o pid= --ppid "$b3_pid") $b3_pid; do kill -KILL "$p" 2>/dev/null; done
 wait $rp; rc=$?
