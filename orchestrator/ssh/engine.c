@@ -43,6 +43,8 @@
 #include "banned.h"
 
 #define B STATE_BIT
+/* where a host may end: done, or in warm mode resting before it connects again */
+#define END (B(ST_DONE) | B(ST_REST))
 
 /*
  * The state table: one entry per state, in enum order, no holes (the
@@ -53,22 +55,25 @@
  */
 static const struct state_info states[] = {
 	/* runs nothing: start_more() or the retry timer moves it on */
-	{ ST_QUEUED, "queued", NULL, B(ST_RESOLVE) | B(ST_CONNECT) | B(ST_DONE) },
-	{ ST_RESOLVE, "resolve", st_resolve, B(ST_CONNECT) | B(ST_DONE) },
-	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | B(ST_DONE) },
-	{ ST_HANDSHAKE, "handshake", st_handshake, B(ST_HOSTKEY) | B(ST_QUEUED) | B(ST_DONE) },
-	{ ST_HOSTKEY, "hostkey", st_hostkey, B(ST_AUTH) | B(ST_DONE) },
-	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_RELAY) | B(ST_QUEUED) | B(ST_DONE) },
-	{ ST_OPEN, "open", st_open, B(ST_EXEC) | B(ST_DONE) },
-	{ ST_EXEC, "exec", st_exec, B(ST_READ) | B(ST_DONE) },
-	{ ST_READ, "read", st_read, B(ST_CLOSE) | B(ST_DONE) },
-	{ ST_CLOSE, "close", st_close, B(ST_OPEN) | B(ST_DONE) },
+	{ ST_QUEUED, "queued", NULL, B(ST_RESOLVE) | B(ST_CONNECT) | END },
+	{ ST_RESOLVE, "resolve", st_resolve, B(ST_CONNECT) | END },
+	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | END },
+	{ ST_HANDSHAKE, "handshake", st_handshake, B(ST_HOSTKEY) | B(ST_QUEUED) | END },
+	{ ST_HOSTKEY, "hostkey", st_hostkey, B(ST_AUTH) | END },
+	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_RELAY) | B(ST_QUEUED) | END },
+	{ ST_OPEN, "open", st_open, B(ST_EXEC) | END },
+	{ ST_EXEC, "exec", st_exec, B(ST_READ) | END },
+	{ ST_READ, "read", st_read, B(ST_CLOSE) | END },
+	{ ST_CLOSE, "close", st_close, B(ST_OPEN) | END },
 	{ ST_RELAY, "relay", st_relay, B(ST_DONE) },
+	/* runs nothing: the rest timer connects it again (a new session) */
+	{ ST_REST, "rest", NULL, B(ST_RESOLVE) | B(ST_DONE) },
 	/* runs nothing: the host is finished */
 	{ ST_DONE, "done", NULL, 0 },
 };
 _Static_assert(sizeof states / sizeof states[0] == ST_COUNT, "one entry per state");
 
+#undef END
 #undef B
 
 const struct state_info *engine_state(enum state s)
@@ -149,10 +154,62 @@ static void drop_session(struct conn *c)
 	}
 }
 
+static void advance(struct conn *c);
+static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* Warm mode: the rest is over; a new session from the address on. */
+static void rest_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	ev_set_cb(&c->tick, poll_cb);
+	c->n_steps = 0;
+	c->r->attempts = 0;
+	c->r->ms_connect = c->r->ms_handshake = c->r->ms_auth = c->r->ms_run = -1;
+	conn_set_state(c, ST_RESOLVE);
+	advance(c);
+}
+
+/*
+ * Warm mode: the host reports its end and rests, then connects again.
+ * The backoff doubles with each end in a row and has jitter, so hosts
+ * that fell together (a network blip, the daemon's own restart) do not
+ * come back in lock-step.
+ */
+static void conn_rest(struct conn *c)
+{
+	struct engine *e = c->e;
+	double delay = e->o->hold_backoff * pow(2, c->rests < 16 ? c->rests : 16);
+
+	drop_session(c);
+	conn_set_state(c, ST_REST);
+	if (c->r->attempts)
+		c->r->ms_total = conn_ms_since(c, c->t_first);
+	c->rests++;
+	if (delay > e->o->hold_backoff_max)
+		delay = e->o->hold_backoff_max;
+	delay *= 0.5 + (double)random() / RAND_MAX;
+	log_debug("%s: %s: %s; connecting again in %.2fs", c->t->name,
+		  host_status_name(c->r->status), c->r->why, delay);
+	if (e->o->on_done)
+		e->o->on_done(e->o->arg, c->idx, c->r);
+	if (c->state != ST_REST)	/* on_done stopped the run */
+		return;
+	ev_set_cb(&c->tick, rest_cb);
+	ev_timer_set(&c->tick, delay, 0);
+	ev_timer_start(e->loop, &c->tick);
+}
+
 static void conn_finish(struct conn *c)
 {
 	struct engine *e = c->e;
 
+	if (e->o->hold && !e->interrupted && !c->jump) {
+		conn_rest(c);
+		return;
+	}
 	if (c->jump) {
 		/* Its hosts first, while its session still holds their channels. */
 		conn_set_state(c, ST_DONE);
@@ -243,8 +300,6 @@ const char *conn_ssh_error(struct conn *c)
 	libssh2_session_last_error(c->s, &msg, NULL, 0);
 	return msg && *msg ? msg : "unknown libssh2 error";
 }
-
-static void advance(struct conn *c);
 
 static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -479,6 +534,7 @@ void conn_connected(struct conn *c)
 	if (conn_keepalive(c) > 0)
 		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(conn_keepalive(c)));
 	c->last_rx = ev_now(loop);
+	c->rests = 0;
 }
 
 static void conn_setup(struct conn *c, struct engine *e, size_t i,
@@ -534,9 +590,16 @@ void conn_finish_jump(struct conn *j)
 
 void conn_kick(struct conn *c)
 {
-	if (c->state == ST_QUEUED || c->state == ST_DONE)
+	if (c->state == ST_QUEUED || c->state == ST_DONE || c->state == ST_REST)
 		return;
 	ev_feed_event(c->e->loop, &c->io, EV_CUSTOM);
+}
+
+void engine_kick(struct engine *e, size_t i)
+{
+	if (e->by_host && i >= e->o->first_index && i - e->o->first_index < e->n &&
+	    e->by_host[i - e->o->first_index])
+		conn_kick(e->by_host[i - e->o->first_index]);
 }
 
 static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -555,6 +618,8 @@ static struct conn *take_conn(struct engine *e, size_t i)
 	conn_setup(c, e, e->o->first_index + i, &e->tl->v[i], &e->results[i]);
 	if (c->t->via)
 		c->via = &e->jumps[c->t->via - 1];
+	if (e->by_host)
+		e->by_host[i] = c;
 	return c;
 }
 
@@ -565,7 +630,7 @@ static void start_more(struct engine *e)
 
 	if (e->interrupted)
 		return;
-	while (e->next < e->n && e->running < (size_t)e->o->forks && e->free) {
+	while (e->next < e->n && e->running < e->max_running && e->free) {
 		if (e->o->rate > 0) {
 			if (e->next_start > now) {
 				if (!ev_is_active(&e->pacer)) {
@@ -637,14 +702,24 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);	/* second time: now */
 		return;
 	}
-	e->interrupted = 1;
 	log_warn("interrupted: no new hosts; stopping the ones in flight (again to quit at once)");
+	engine_interrupt(e);
+}
+
+void engine_interrupt(struct engine *e)
+{
+	if (e->interrupted)
+		return;
+	e->interrupted = 1;
 	for (size_t i = 0; i < e->n_conns; i++) {
 		struct conn *c = &e->conns[i];
 
 		if (!c->t || c->state == ST_DONE)
 			continue;
-		if (c->state == ST_QUEUED) {
+		if (c->state == ST_REST) {
+			ev_timer_stop(e->loop, &c->tick);
+			conn_fail(c, RESULT_INTERRUPTED, "interrupted while resting: %.200s", c->r->why);
+		} else if (c->state == ST_QUEUED) {
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
 			kill_remote(c);
@@ -772,7 +847,17 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	}
 	e.tl = tl;
 	e.results = results;
-	e.n_conns = tl->n < (size_t)(o->forks > 0 ? o->forks : 1) ? tl->n : (size_t)(o->forks > 0 ? o->forks : 1);
+	e.max_running = o->hold ? tl->n : (size_t)(o->forks > 0 ? o->forks : 1);
+	e.n_conns = tl->n < e.max_running ? tl->n : e.max_running;
+	if (o->hold && tl->n_jumps) {
+		log_error("warm mode does not reach hosts through bastions yet");
+		r = RONDA_EINVAL;
+		goto out;
+	}
+	if (o->hold && !(e.by_host = calloc(tl->n ? tl->n : 1, sizeof(*e.by_host)))) {
+		r = RONDA_ENOMEM;
+		goto out;
+	}
 	e.conns = calloc(e.n_conns ? e.n_conns : 1, sizeof(*e.conns));
 	if (!e.conns) {
 		r = RONDA_ENOMEM;
@@ -837,6 +922,8 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	ev_unref(e.loop);
 	ev_now_update(e.loop);
 	e.next_start = e.t_run = ev_now(e.loop);
+	if (o->on_start)
+		o->on_start(o->arg, &e, e.loop);
 	if (e.n)
 		start_more(&e);
 	if (e.finished < e.n)
@@ -891,6 +978,7 @@ out:
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);
 	free(e.conns);
+	free(e.by_host);
 	libssh2_exit();
 	return r;
 }

@@ -46,6 +46,7 @@ enum state {
 	ST_READ,	/* stdin in, stdout and stderr out (engine_chan.c) */
 	ST_CLOSE,	/* exit status; then the plan's next step (engine_chan.c) */
 	ST_RELAY,	/* a bastion: carries its hosts' channels (engine_jump.c) */
+	ST_REST,	/* warm mode: ended, to connect again after a backoff (no function) */
 	ST_DONE,	/* finished, the result filled (no function) */
 	ST_COUNT
 };
@@ -124,6 +125,7 @@ struct conn {
 	int killing;		/* we closed stdin to kill the command */
 	int timed_out;
 	int in_flight;
+	int rests;		/* warm mode: ends since the last session was up */
 	struct conn *pool_next;	/* the engine's free list or graveyard */
 
 	/* Bastions (engine_jump.c). */
@@ -150,9 +152,11 @@ struct engine {
 	size_t n_conns;
 	struct conn *free, *graveyard;
 	ev_timer recycle;
+	struct conn **by_host;	/* warm mode: each host's conn, by its own index */
 	const struct target_list *tl;
 	struct host_result *results;
 	size_t n, next, running, finished;
+	size_t max_running;	/* --forks; every host in warm mode */
 	double next_start;	/* pacing: earliest time for the next start */
 	double t_run;		/* the loop's start, for ms_start */
 	ev_timer pacer;
