@@ -136,7 +136,13 @@ for how in upload cached; do
 done
 
 # --- --become-user ------------------------------------------------------------------------
-# the login user itself, through sudo with its password: its own uid
+# root by name, with the password (sudo -S -u root)
+read -r rc prompts < <(drive "$T/pw" "$T/kroot.out" "$R" run "${X[@]}" -u "$U" -K --become-user root --json "$T/uid.cfg" --limit "$HOSTS")
+got=$(uids "$T/kroot.out")
+[ "$rc" = 0 ] && [ "$prompts" = 1 ] && [ "$got" = " 3 0 " ] &&
+	t_ok "-K --become-user root: the password path with -u root, uid 0 on 3 hosts" ||
+	t_fail "-K --become-user root" "rc=$rc got=$got $(tr -d '\r' < "$T/kroot.out" | head -c 800)"
+# the login user itself (sudo asks no password to run as oneself): its own uid
 read -r rc prompts < <(drive "$T/pw" "$T/self.out" "$R" run "${X[@]}" -u "$U" -K --become-user "$U" --json "$T/uid.cfg" --limit "$HOSTS")
 got=$(uids "$T/self.out")
 [ "$rc" = 0 ] && [ "$got" = " 3 $(id -u "$U") " ] &&
