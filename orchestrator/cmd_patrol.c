@@ -366,6 +366,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
 	rc = engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);
+	become_release(&become);	/* every host is done with it: wiped before any report */
 	if (rc && rc != RONDA_EAGAIN)
 		goto out;
 	if (o->json)
@@ -397,7 +398,7 @@ out:
 	free(hosts);
 	free(res);
 	agent_set_release(&agents);
-	become_release(&become);	/* the password's page, wiped */
+	become_release(&become);	/* wiped; again is harmless */
 	buf_release(&job);
 	buf_release(&err);
 	return code;

@@ -528,7 +528,8 @@ static int start_step(struct push_ctx *p, size_t i, const struct target *t,
  * engine_step.on_stdin of an upload, and of a -K bootstrap: the upload's
  * length line and the agent's bytes (shared by every host, never copied),
  * the password line each time the host asks for it (read in place from
- * its page, never copied either), then, once the host has said the agent
+ * its page: ronda makes no copy; libssh2 encrypts its packet in place),
+ * then, once the host has said the agent
  * runs, the host's job.  Until a part is let go, it and the parts after
  * it count as empty: nothing more for now, and the engine asks again when
  * output has come.
