@@ -483,6 +483,9 @@ static void last_err(const struct host_result *r, const char **p, size_t *n)
  *
  *   CONNECTED -> RUN -> DONE             the cached agent ran
  *                RUN -> UPLOAD -> DONE    it was uploaded, and ran at once
+ *
+ * With -K the password goes within RUN or UPLOAD, as the host asks for it
+ * (head_take, step_in): no step of its own.
  */
 typedef int (*deploy_state_fn)(struct push_ctx *p, size_t i, const struct target *t,
 			       struct host_result *r, struct engine_step *next);

@@ -21,7 +21,8 @@
  * So a second patrol of the same hosts uploads nothing, concurrent runs
  * never see a partial agent, and a tampered cached agent is replaced, never
  * run.  The bootstrap prints one "RONDA <word> ..." line before anything
- * else; the agent's JSON Lines follow (common/PROTOCOL.md).
+ * else (with -K, "RONDA pass" may come first, then the line); the
+ * agent's JSON Lines follow (common/PROTOCOL.md).
  *
  * Every step's stdout streams in (engine_step.on_stdout): the status line
  * is picked out of it, and the agent's lines are decoded as they arrive
