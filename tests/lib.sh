@@ -69,6 +69,25 @@ session_sshd() {
 	done
 	echo $found
 }
+# t_secret_scan SECRETFILE PATTERN PID: until PID ends (at most 200 rounds
+# of 0.05 s), whenever a process whose command line matches PATTERN (pgrep
+# -f) runs, looks for SECRETFILE's line (without its newline) in every
+# /proc/*/cmdline and /proc/*/environ.  Sets T_SCANS to the scans made and
+# T_HITS to the files that held it (suites 68 and 77: a sudo password).
+t_secret_scan() {
+	local f
+	T_SCANS=0 T_HITS=""
+	for _ in $(seq 200); do
+		kill -0 "$3" 2>/dev/null || break
+		if pgrep -f "$2" >/dev/null; then
+			for f in /proc/[0-9]*/cmdline /proc/[0-9]*/environ; do
+				grep -aqF -f <(head -c -1 "$1") "$f" 2>/dev/null && T_HITS="$T_HITS $f"
+			done
+			T_SCANS=$((T_SCANS + 1))
+		fi
+		sleep 0.05
+	done
+}
 t_finish() {
 	echo "[==========] $((T_PASS + T_FAIL)) test(s) run."
 	echo "[  PASSED  ] $T_PASS test(s)."
