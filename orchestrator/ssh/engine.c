@@ -923,7 +923,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	ev_now_update(e.loop);
 	e.next_start = e.t_run = ev_now(e.loop);
 	if (o->on_start)
-		o->on_start(o->arg, &e, e.loop);
+		o->on_start(o->start_arg, &e, e.loop);
 	if (e.n)
 		start_more(&e);
 	if (e.finished < e.n)

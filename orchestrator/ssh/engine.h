@@ -172,6 +172,7 @@ struct engine_opts {
 	   caller adds its own watchers to loop (an ev_loop) and keeps e for
 	   engine_kick() and engine_interrupt(). */
 	void (*on_start)(void *arg, struct engine *e, void *loop);
+	void *start_arg;
 };
 
 void engine_opts_init(struct engine_opts *o);
