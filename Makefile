@@ -108,7 +108,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench bench-scale shard-sim jump-bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench bench-scale bench-warm shard-sim jump-bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -225,6 +225,12 @@ bench: deps
 bench-scale: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/bench/scale-bench.sh $(SCALE_BENCH_ARGS)
+
+# warm mode: cold exec, pdsh through warmed ControlPersist masters, and what
+# ronda serve holds (tests/bench/warm-bench.sh); WARM_BENCH_ARGS="-n 200 -r 1"
+bench-warm: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@tests/bench/warm-bench.sh $(WARM_BENCH_ARGS)
 
 # N shards of one patrol at once, merged (tests/bench/shard-sim.sh); not in
 # `make bench`: 2,000 hosts take minutes.  SHARD_SIM_ARGS="-n 200" to vary.
