@@ -71,6 +71,16 @@ int spawn_aborted(void);
 /* Ends the agent (SIGALRM, exit 75) secs from now: the job's hard deadline. */
 void spawn_deadline(double secs);
 
+/* Disarms what spawn_deadline() set, unless a stop signal armed it. */
+void spawn_deadline_clear(void);
+
+/*
+ * A descriptor that becomes readable when a signal arrives, for a caller
+ * that waits in poll() outside spawn_run(); spawn_aborted() then says
+ * whether it was a stop.
+ */
+int spawn_signal_fd(void);
+
 /* Kills and reaps every process left over; returns how many it killed. */
 int spawn_reap_orphans(void);
 
