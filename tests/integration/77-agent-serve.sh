@@ -27,7 +27,7 @@ serve() {
 job() { printf '%s\n' "$2" >"$T/$1.json"; }
 
 # --- several jobs over one pipe, each answered as `run` answers it --------
-job stable '{"ronda":1,"tasks":[{"name":"f","check":"file","path":"/etc/passwd"},{"name":"s","check":"sysctl","key":"kernel.ostype","value":"Linux"},{"name":"m","check":"mount","path":"/proc","fstype":"proc"},{"name":"p","check":"port","port":1,"proto":"udp","expect":"closed"},{"name":"c","check":"clock"},{"name":"t","check":"command","argv":["sh","-c","echo out; echo err >&2; exit 3"]},{"name":"w","check":"memory","when":{"task":"t","verdict":["ok"]}}]}'
+job stable '{"ronda":1,"tasks":[{"name":"f","check":"file","path":"'"$T"'/absent","exists":false},{"name":"s","check":"sysctl","key":"kernel.ostype","value":"Linux"},{"name":"m","check":"mount","path":"/proc","fstype":"proc"},{"name":"p","check":"port","port":1,"proto":"udp","expect":"closed"},{"name":"c","check":"clock"},{"name":"t","check":"command","argv":["sh","-c","echo out; echo err >&2; exit 3"]},{"name":"w","check":"memory","when":{"task":"t","verdict":["ok"]}}]}'
 job badkey '{"ronda":1,"tasks":[{"check":"disk","pth":"/"}]}'
 job notjson '{"ronda":1,"tasks":['
 job rotate '{"ronda":1,"tasks":[{"check":"rotate","path":"/var/log/x.log"}]}'
@@ -202,6 +202,26 @@ kill -TERM "$pid2"
 wait "$cpid"; crc=$?
 exec {in}>&- {out}<&-
 [ $crc -eq 75 ] && t_ok "serve: SIGTERM between jobs exits 75" || t_fail "serve: SIGTERM between jobs exits 75" "rc=$crc"
+
+# A stop during a job: the job ends as under run (summary "stopped", E 75),
+# then the agent exits 75.  The facts frame says the job has begun.
+job long '{"ronda":1,"tasks":[{"check":"command","argv":["sleep","30"]},{"check":"memory"}]}'
+coproc SRV4 { exec timeout -k 5 30 "$A" serve 2>/dev/null; }
+dup_coproc SRV4
+IFS=' ' read -r -t 10 -u "$out" t fid n && IFS= read -r -t 10 -u "$out" hello
+pid4=$(pgrep -P "$cpid" -x ronda-agent || true)
+python3 "$F" pack "5=$T/long.json" >&"$in"
+IFS=' ' read -r -t 10 -u "$out" t fid n && IFS= read -r -t 10 -u "$out" facts
+kill -TERM "$pid4"
+a=$(read_answer "$out" 5)
+wait "$cpid"; crc=$?
+exec {in}>&- {out}<&-
+if [ $crc -eq 75 ] && grep -q '"type":"facts"' <<<"$facts" && grep -q '"stopped":"TERM"' <<<"$a" \
+	&& grep -q '^rc=75$' <<<"$a"; then
+	t_ok "serve: SIGTERM during a job: its summary says stopped, E 75, exit 75"
+else
+	t_fail "serve: SIGTERM during a job: its summary says stopped, E 75, exit 75" "rc=$crc $(tail -c 300 <<<"$a")"
+fi
 
 # --- broken streams: an error as id 0, E 0 65, exit 65; earlier jobs answered
 printf '{"ronda":1,"tasks":[]}\n' >"$T/stream"
