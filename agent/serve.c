@@ -21,6 +21,7 @@
 #include "job_int.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,8 @@
 /* Once a frame has begun, the rest must come within this. */
 #define SERVE_FRAME_TIMEOUT_MS 30000
 #define SERVE_READ_CHUNK ((size_t)64 << 10)
+/* A buffer larger than this is freed after the job that grew it. */
+#define SERVE_KEEP ((size_t)1 << 20)
 
 enum next { NEXT_JOB, NEXT_EOF, NEXT_STOP, NEXT_BAD };
 
@@ -151,6 +154,23 @@ static enum next next_frame(struct serve *s, struct frame *f)
 	}
 }
 
+/*
+ * A resident process must not keep what one large job (a command's 16 MiB
+ * of output, a 1 MiB job) grew its memory to: the buffer goes, and the
+ * heap is given back (free() alone keeps it: seen, 10 MiB resident after
+ * a 12 MB output).  Only then, as malloc_trim walks the whole heap.
+ */
+static void trim(struct buf *b)
+{
+	size_t max = b->max;
+
+	if (b->alloc > SERVE_KEEP && buf_len(b) == 0) {
+		buf_release(b);
+		buf_init(b, max);
+		malloc_trim(0);
+	}
+}
+
 /* One job: the policy read again, job_run, E frame; its exit status. */
 static int serve_job(struct serve *s, const struct frame *f)
 {
@@ -170,6 +190,8 @@ static int serve_job(struct serve *s, const struct frame *f)
 	/* The job's deadline is over with it. */
 	spawn_deadline_clear();
 	end_frame(&s->o, f->id, rc);
+	buf_reset(&s->o.line);
+	trim(&s->o.line);
 	return rc;
 }
 
@@ -217,6 +239,7 @@ int serve_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		}
 		serve_job(&s, &f);
 		buf_consume(&s.in, f.size);
+		trim(&s.in);
 		if (s.o.broken || spawn_aborted()) {
 			log_warn("stopped (%s)", s.o.broken ? "stdout closed" : "signal");
 			rc = AGENT_EXIT_STOPPED;

@@ -176,6 +176,17 @@ grep -q 'rc=0' "$T/last" && [ -n "$r1" ] && [ -n "$r2" ] && [ $((r2 - r1)) -le 6
 	&& t_ok "serve: 2000 more jobs (200 of them refused) grow the resident set by at most 64 KiB (${r1} -> ${r2} KiB)" \
 	|| t_fail "serve: 2000 more jobs grow the resident set by at most 64 KiB" "${r1} -> ${r2} KiB; $(tail -1 "$T/last")"
 
+# One large answer (12 MB of output) is not kept: the resident set is back
+# near where it was once the next job is answered.
+job big '{"ronda":1,"tasks":[{"check":"command","argv":["sh","-c","yes | head -c 12000000"],"max_output":16777216}]}'
+python3 "$F" pack "4001=$T/big.json" >&"$in"
+python3 "$F" answer 4001 <&"$out" >"$T/bigrc"; rb=$(rss)
+python3 "$F" pack "4002=$T/many2.json" >&"$in"
+read_answer "$out" 4002 >/dev/null; ra=$(rss)
+grep -qE '^bytes=1[0-9]{7} rc=0$' "$T/bigrc" && [ -n "$ra" ] && [ $((ra - r2)) -le 1024 ] \
+	&& t_ok "serve: a 12 MB answer is given back after its job (${r2} -> ${rb} -> ${ra} KiB)" \
+	|| t_fail "serve: a 12 MB answer is given back after its job" "${r2} -> ${rb} -> ${ra} KiB; $(cat "$T/bigrc")"
+
 # Job deadlines: one job's deadline is over with it (the SIGALRM backstop it
 # armed, timeout + 5 s, must not end a later job still within its own).
 job dl '{"ronda":1,"timeout":1,"tasks":[{"check":"command","argv":["sleep","2"]},{"check":"memory"}]}'

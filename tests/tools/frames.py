@@ -9,6 +9,10 @@ common/frame.c so that the agent's framing is checked by a second reader.
                                 DIR/ID.out (its L bodies, in order) and
                                 DIR/ID.rc (its E code); exit 1 on any byte
                                 that is not a frame, with the reason on stderr
+  frames.py answer ID           reads the agent's frames on stdin up to
+                                "E ID", prints the size of ID's L bodies
+                                and its code ("bytes=N rc=N"); reads nothing after
+                                (for a pipe the test keeps using)
 """
 import os
 import re
@@ -58,9 +62,41 @@ def unpack(d):
             sys.exit("id %d has no end frame" % fid)
 
 
+def answer(want):
+    buf, pos = bytearray(), 0
+
+    def need(k):
+        while len(buf) - pos < k:
+            chunk = os.read(0, 1 << 16)
+            if not chunk:
+                sys.exit("EOF before E %d" % want)
+            buf.extend(chunk)
+
+    size = 0
+    while True:
+        while b"\n" not in buf[pos:pos + 33]:
+            need(len(buf) - pos + 1)
+        m = HDR.match(bytes(buf[pos:pos + 33]))
+        if not m:
+            sys.exit("not a frame: %r" % bytes(buf[pos:pos + 40]))
+        t, fid, n = m.group(1), int(m.group(2)), int(m.group(3))
+        pos += m.end()
+        if t == b"E":
+            if fid == want:
+                print("bytes=%d rc=%d" % (size, n))
+                return
+            continue
+        need(n)
+        if fid == want:
+            size += n
+        pos += n
+
+
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "pack":
         pack(sys.argv[2:])
+    elif len(sys.argv) == 3 and sys.argv[1] == "answer":
+        answer(int(sys.argv[2]))
     elif len(sys.argv) == 3 and sys.argv[1] == "unpack":
         unpack(sys.argv[2])
     else:
