@@ -7,7 +7,8 @@ warm: one `AGENT serve` fed N framed jobs one at a time (each answered
       before the next is sent), two figures:
       - per job, median: the resident process's own CPU for that job, from
         /proc/PID/schedstat (ns) before and after it; probe children
-        not included;
+        not included; and the wall time from sending the frame to reading
+        its E frame;
       - per job, all in: (CPU of serve with N jobs - CPU of serve with none)
         / N, probes included, median over 5 such runs.
 Jobs: "disk mem load" (disk runs in a probe child: a fork and exec of the
@@ -18,6 +19,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import time
 
 JOBS = {
     "disk mem load": b'{"ronda":1,"tasks":[{"check":"disk","path":"/"},{"check":"memory"},'
@@ -63,16 +65,18 @@ def schedstat(pid):
 def warm_interactive(agent, job, n):
     p = subprocess.Popen([agent, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     read_answer_hello(p.stdout)
-    per = []
+    per, wall = [], []
     for i in range(1, n + 1):
         s0 = schedstat(p.pid)
+        t0 = time.monotonic()
         p.stdin.write(frame(i, job))
         p.stdin.flush()
         read_answer(p.stdout, i)
+        wall.append(time.monotonic() - t0)
         per.append((schedstat(p.pid) - s0) / 1e9)
     p.stdin.close()
     p.wait()
-    return statistics.median(per)
+    return statistics.median(per), statistics.median(wall)
 
 
 def read_answer_hello(f):
@@ -95,12 +99,13 @@ def main():
     agent = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     print("agent CPU per job, %d jobs (ms)" % n)
-    print("%-14s %10s %18s %16s" % ("job", "cold run", "warm, own (med)", "warm, all in"))
+    print("%-14s %10s %16s %14s %16s" % ("job", "cold run", "warm, own (med)", "warm, all in",
+                                        "warm wall (med)"))
     for name, job in JOBS.items():
         c = cold(agent, job, n)
-        w = warm_interactive(agent, job, n)
+        w, wall = warm_interactive(agent, job, n)
         b = statistics.median(warm_batch(agent, job, n) for _ in range(5))
-        print("%-14s %10.3f %18.3f %16.3f" % (name, c * 1e3, w * 1e3, b * 1e3))
+        print("%-14s %10.3f %16.3f %14.3f %16.3f" % (name, c * 1e3, w * 1e3, b * 1e3, wall * 1e3))
 
 
 if __name__ == "__main__":
