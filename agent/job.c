@@ -1,5 +1,7 @@
 /*
- * job.c - one run of the agent; see job.h for the order of things.
+ * job.c - one run of the agent; see job.h for the order of things.  The
+ * pieces serve.c shares (confine once, run a job's text, write lines, in
+ * frames or not) are declared in job_int.h; job_main is `run`.
  *
  * Output lines are built in a buffer and written with one write(2) each, so
  * a line is never interleaved or half-written by us; a write error (the
@@ -238,7 +240,7 @@ out:
 	return r;
 }
 
-/* Writes one result line; see emit() for what it returns. */
+/* Writes one result line; see job_emit() for what it returns. */
 static int emit_result(struct job_out *o, const struct proto_task *t, int verdict,
 		       json_t *msg, json_t *values, double started, double ms)
 {
