@@ -134,7 +134,7 @@ read_answer() {
 	return 1
 }
 count_of() { jq -r 'select(.type == "result") | .values.count' 2>/dev/null; }
-coproc SRV { exec timeout -k 5 60 "$A" serve 2>"$T/co.err"; }
+coproc SRV { exec timeout -k 5 "${T_AGENT_LIMIT:-300}" "$A" serve 2>"$T/co.err"; }
 dup_coproc SRV
 IFS=' ' read -r -t 10 -u "$out" t fid n && IFS= read -r -t 10 -u "$out" hello
 pid=$(pgrep -P "$cpid" -x ronda-agent || true)
@@ -156,7 +156,10 @@ c3=$(read_answer "$out" 13 | count_of)
 	&& t_ok "serve: each job reads the process table afresh (0, 2, 0), answered while stdin stays open" \
 	|| t_fail "serve: each job reads the process table afresh (0, 2, 0), answered while stdin stays open" "$c1 $c2 $c3"
 
-# Memory: 2000 in-process jobs must not grow the resident set.
+# Memory: 2000 in-process jobs must not grow the resident set.  Allowed:
+# 256 KiB, for the stdin buffer (a 64 KiB read when the feeder runs ahead,
+# which it may in one batch and not the other); a leak of 128 bytes a job
+# passes it (a lost facts object, 1.7 KiB a job, made it 3.4 MiB).
 job many '{"ronda":1,"tasks":[{"check":"memory","warn":0,"fail":0},{"check":"load","warn":1000,"fail":1000},{"check":"uptime","reboot_required":"ok"},{"check":"sysctl","key":"kernel.ostype","value":"Linux"},{"check":"mount","path":"/proc"},{"check":"port","port":1,"proto":"udp","expect":"closed"},{"check":"process","comm":"init","min":0},{"check":"clock"},{"check":"disk","pth":"/"}]}'
 job many2 '{"ronda":1,"tasks":[{"check":"memory","warn":0,"fail":0},{"check":"load","warn":1000,"fail":1000},{"check":"uptime","reboot_required":"ok"},{"check":"sysctl","key":"kernel.ostype","value":"Linux"},{"check":"mount","path":"/proc"},{"check":"port","port":1,"proto":"udp","expect":"closed"},{"check":"process","comm":"init","min":0},{"check":"clock"}]}'
 feed() {	# N ID0: N jobs (every 10th a refused one), ids from ID0
@@ -168,13 +171,14 @@ feed() {	# N ID0: N jobs (every 10th a refused one), ids from ID0
 }
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status"; }
 # The feeder runs beside the reader: neither pipe may fill up.
+# (bash reads a pipe a byte at a time: the 5 MB of answers go to python)
 feed 200 1000 & fp=$!
-read_answer "$out" 1199 >/dev/null; r1=$(rss); wait "$fp"
+python3 "$F" answer 1199 <&"$out" >/dev/null; r1=$(rss); wait "$fp"
 feed 2000 2000 & fp=$!
-read_answer "$out" 3999 >"$T/last"; r2=$(rss); wait "$fp"
-grep -q 'rc=0' "$T/last" && [ -n "$r1" ] && [ -n "$r2" ] && [ $((r2 - r1)) -le 64 ] \
-	&& t_ok "serve: 2000 more jobs (200 of them refused) grow the resident set by at most 64 KiB (${r1} -> ${r2} KiB)" \
-	|| t_fail "serve: 2000 more jobs grow the resident set by at most 64 KiB" "${r1} -> ${r2} KiB; $(tail -1 "$T/last")"
+python3 "$F" answer 3999 <&"$out" >"$T/last"; r2=$(rss); wait "$fp"
+grep -qE '^bytes=[0-9]+ rc=0$' "$T/last" && [ -n "$r1" ] && [ -n "$r2" ] && [ $((r2 - r1)) -le 256 ] \
+	&& t_ok "serve: 2000 more jobs (200 of them refused) grow the resident set by at most 256 KiB (${r1} -> ${r2} KiB)" \
+	|| t_fail "serve: 2000 more jobs grow the resident set by at most 256 KiB" "${r1} -> ${r2} KiB; $(tail -1 "$T/last")"
 
 # One large answer (12 MB of output) is not kept: the resident set is back
 # near where it was once the next job is answered.
