@@ -195,7 +195,7 @@ json_t *job_sandbox_json(const struct sandbox_status *st)
 	return s;
 }
 
-static const char *stop_name(int why)
+const char *job_stop_name(int why)
 {
 	switch (why) {
 	case -1:	return "stdin closed";
@@ -511,10 +511,10 @@ int job_run(struct job_host *h, const char *text, size_t len, double received,
 		      "skipped", counts[VERDICT_SKIPPED],
 		      "tasks", (int)job.n_tasks, "ms", ms3((job_mono() - t0) * 1000),
 		      "agent", RONDA_VERSION, "sandbox", job_sandbox_json(&h->sb),
-		      "policy", h->pol.present, "stopped", stopped ? stop_name(stopped) : NULL);
+		      "policy", h->pol.present, "stopped", stopped ? job_stop_name(stopped) : NULL);
 	job_emit(o, "summary", j);
 	if (stopped) {
-		log_warn("stopped (%s); every child was killed", stop_name(stopped));
+		log_warn("stopped (%s); every child was killed", job_stop_name(stopped));
 		rc = AGENT_EXIT_STOPPED;
 	} else if (counts[VERDICT_FAIL] || counts[VERDICT_ERROR] || lost) {
 		rc = AGENT_EXIT_FAILED;

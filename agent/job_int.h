@@ -63,6 +63,8 @@ void job_host_release(struct job_host *h);
  * error line.
  */
 int job_confine(struct job_host *h, int watch_fd, struct job_out *o);
+/* Why spawn_aborted() stopped the agent, as the summary's "stopped" says. */
+const char *job_stop_name(int why);
 /* The summary's "sandbox" object. */
 json_t *job_sandbox_json(const struct sandbox_status *st);
 /*

@@ -117,7 +117,7 @@ static enum next fill(struct serve *s)
  */
 static enum next next_frame(struct serve *s, struct frame *f)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	double started = -1, left;
 	enum next nx;
 	int r, ms;
@@ -145,7 +145,9 @@ static enum next next_frame(struct serve *s, struct frame *f)
 		}
 		p[0] = (struct pollfd){ .fd = s->in_fd, .events = POLLIN };
 		p[1] = (struct pollfd){ .fd = spawn_signal_fd(), .events = POLLIN };
-		if (poll(p, 2, ms) < 0 && errno != EINTR) {
+		/* No event asked: wakes only when the reader is gone. */
+		p[2] = (struct pollfd){ .fd = s->o.fd, .events = 0 };
+		if (poll(p, 3, ms) < 0 && errno != EINTR) {
 			buf_printf(&s->err, "waiting for stdin: %s", strerror(errno));
 			return NEXT_BAD;
 		}
@@ -220,6 +222,9 @@ int serve_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		end_frame(&s.o, 0, rc);
 		goto out;
 	}
+	/* A daemon gone mid-job is seen at once, as EOF is under run
+	 * --watch-stdin; stdin itself holds the next jobs. */
+	spawn_watch_reader(out_fd);
 	hello(&s);
 	for (;;) {
 		nx = next_frame(&s, &f);
@@ -228,8 +233,7 @@ int serve_main(const struct agent_opts *opt, int in_fd, int out_fd)
 			break;
 		}
 		if (nx == NEXT_STOP) {
-			log_warn("stopped (%s) between jobs", sigabbrev_np(spawn_aborted()) ?
-				 sigabbrev_np(spawn_aborted()) : "signal");
+			log_warn("stopped (%s) between jobs", job_stop_name(spawn_aborted()));
 			rc = AGENT_EXIT_STOPPED;
 			break;
 		}
@@ -241,7 +245,7 @@ int serve_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		buf_consume(&s.in, f.size);
 		trim(&s.in);
 		if (s.o.broken || spawn_aborted()) {
-			log_warn("stopped (%s)", s.o.broken ? "stdout closed" : "signal");
+			log_warn("stopped (%s)", job_stop_name(s.o.broken ? -2 : spawn_aborted()));
 			rc = AGENT_EXIT_STOPPED;
 			break;
 		}

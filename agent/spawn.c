@@ -43,6 +43,7 @@ char *const spawn_env[] = { env_path, env_lang, NULL };
 
 static int sig_pipe[2] = { -1, -1 };
 static int watch = -1;
+static int watch_out = -1;	/* spawn_watch_reader(): its reader gone = stop */
 static volatile sig_atomic_t abort_reason;
 static volatile pid_t running_group;	/* the child spawn_run() waits for */
 
@@ -179,6 +180,22 @@ int spawn_signal_fd(void)
 	return sig_pipe[0];
 }
 
+void spawn_watch_reader(int fd)
+{
+	watch_out = fd;
+}
+
+/*
+ * The reader of watch_out went away: a pipe's write end then polls
+ * POLLERR, a socket's POLLHUP, with no event asked for, so the bytes
+ * waiting in either direction are neither read nor a cause to wake.
+ */
+static void check_reader(short revents)
+{
+	if ((revents & (POLLERR | POLLHUP)) && !abort_reason)
+		abort_reason = -2;
+}
+
 int spawn_aborted(void)
 {
 	struct pollfd p;
@@ -191,6 +208,13 @@ int spawn_aborted(void)
 		p.revents = 0;
 		if (poll(&p, 1, 0) > 0)
 			check_watch(p.revents);
+	}
+	if (!abort_reason && watch_out >= 0) {
+		p.fd = watch_out;
+		p.events = 0;
+		p.revents = 0;
+		if (poll(&p, 1, 0) > 0)
+			check_reader(p.revents);
 	}
 	return abort_reason;
 }
@@ -336,7 +360,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 
 	while (!exited || outp[0] >= 0 || errp[0] >= 0) {
 		struct pollfd p[4];
-		int np = 0, i_out = -1, i_err = -1, i_watch = -1, wait_ms;
+		int np = 0, i_out = -1, i_err = -1, i_watch = -1, i_reader = -1, wait_ms;
 		double until;
 
 		t = now_mono();
@@ -374,6 +398,10 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 			i_watch = np;
 			p[np++] = (struct pollfd){ .fd = watch, .events = POLLIN };
 		}
+		if (watch_out >= 0 && !aborted) {
+			i_reader = np;
+			p[np++] = (struct pollfd){ .fd = watch_out, .events = 0 };
+		}
 		if (poll(p, (nfds_t)np, wait_ms) < 0 && errno != EINTR) {
 			r = RONDA_ESYS;
 			break;
@@ -390,6 +418,8 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 		}
 		if (i_watch >= 0)
 			check_watch(p[i_watch].revents);
+		if (i_reader >= 0)
+			check_reader(p[i_reader].revents);
 		drain_sig_pipe();
 		if (abort_reason && !aborted) {
 			aborted = 1;

@@ -238,6 +238,29 @@ else
 	t_fail "serve: SIGTERM during a job: its summary says stopped, E 75, exit 75" "rc=$crc $(tail -c 300 <<<"$a")"
 fi
 
+# The reader gone mid-job (the daemon died; stdin, which holds the next
+# jobs, is not the sign): the running command is killed at once, exit 75.
+job gone '{"ronda":1,"tasks":[{"check":"command","argv":["'"$T"'/rondaprobe77","30"]}]}'
+coproc SRV5 { exec timeout -k 5 60 "$A" serve 2>"$T/co5.err"; }
+dup_coproc SRV5
+IFS=' ' read -r -t 10 -u "$out" t fid n && IFS= read -r -t 10 -u "$out" hello
+pid5=$(pgrep -P "$cpid" -x ronda-agent || true)
+python3 "$F" pack "6=$T/gone.json" >&"$in"
+for _ in $(seq 1 100); do pgrep -P "$pid5" -x rondaprobe77 >/dev/null && break; sleep 0.1; done
+started=$(pgrep -P "$pid5" -x rondaprobe77 | wc -l)
+t0=$(date +%s.%N)
+exec {out}<&-
+wait "$cpid"; crc=$?
+el=$(echo "$(date +%s.%N) - $t0" | bc)
+left=$(pgrep -x rondaprobe77 | wc -l)
+exec {in}>&-
+if [ $crc -eq 75 ] && [ "$started" = 1 ] && [ "$left" = 0 ] && (( $(echo "$el < 5" | bc) )) \
+	&& grep -q 'stdout closed' "$T/co5.err"; then
+	t_ok "serve: the reader gone mid-job stops it at once ($(printf %.2f "$el") s), its command killed, exit 75"
+else
+	t_fail "serve: the reader gone mid-job stops it at once, its command killed, exit 75" "rc=$crc started=$started left=$left el=$el $(cat "$T/co5.err")"
+fi
+
 # --- broken streams: an error as id 0, E 0 65, exit 65; earlier jobs answered
 printf '{"ronda":1,"tasks":[]}\n' >"$T/stream"
 serve "$T/b1" <"$T/stream"
