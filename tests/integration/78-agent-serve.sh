@@ -1,5 +1,5 @@
 #!/bin/bash
-# 77-agent-serve.sh - `ronda-agent serve`, warm mode's resident agent, on the
+# 78-agent-serve.sh - `ronda-agent serve`, warm mode's resident agent, on the
 # real static binary: jobs one after another over one pipe, each answered
 # in frames with the very lines and exit status `run` gives for that job;
 # maintain refused and the next job served; the sandbox on once and for
