@@ -312,6 +312,15 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		struct warm_client *c;
 		int fd = accept4(ws->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* the listener stays readable: pause rather than spin */
+			log_warn("serve: out of descriptors; clients wait a second");
+			ev_io_stop(loop, &ws->accept_io);
+			/* set again: a one-shot timer that fired keeps no "after" */
+			ev_timer_set(&ws->accept_pause, 1.0, 0);
+			ev_timer_start(loop, &ws->accept_pause);
+			return;
+		}
 		if (fd < 0)
 			return;		/* EAGAIN, or a client gone before we took it */
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
@@ -347,6 +356,14 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+static void accept_again_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct warm_server *ws = w->data;
+
+	(void)revents;
+	ev_io_start(loop, &ws->accept_io);
+}
+
 /* ---- the hosts, from the engine ---- */
 
 static void on_start(void *arg, struct engine *e, void *loop)
@@ -360,6 +377,8 @@ static void on_start(void *arg, struct engine *e, void *loop)
 	ev_io_start(ws->loop, &ws->accept_io);
 	/* the listener alone does not keep the loop: the hosts do */
 	ev_unref(ws->loop);
+	ev_timer_init(&ws->accept_pause, accept_again_cb, 1.0, 0);
+	ws->accept_pause.data = ws;
 	log_info("serve: %zu host(s); answering on %s", ws->tl->n, buf_data(&ws->path));
 }
 
@@ -418,8 +437,10 @@ void warm_server_release(struct warm_server *ws)
 	while (ws->clients)
 		client_free(ws->clients);
 	if (ws->loop) {
+		/* the one reference given back is the listener's, active or paused */
 		ev_ref(ws->loop);
 		ev_io_stop(ws->loop, &ws->accept_io);
+		ev_timer_stop(ws->loop, &ws->accept_pause);
 	}
 	if (ws->lfd >= 0)
 		close(ws->lfd);

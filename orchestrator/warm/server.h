@@ -46,6 +46,7 @@ struct warm_server {
 	struct ev_loop *loop;	/* the engine's, from on_start */
 	struct engine *e;
 	ev_io accept_io;
+	ev_timer accept_pause;	/* out of descriptors: accept again later */
 	struct warm_client *clients;
 	size_t n_clients;
 	double t0;		/* started, monotonic */

@@ -88,6 +88,27 @@ fi
 [ "$(status_json | js '[.hosts[] | select(.host != "node005" and .host != "closed") | .connects == 1] | all')" = true ] &&
 	t_ok "the other hosts kept their first session" || t_fail "the other hosts kept their first session" "$(status_json | head -c 300)"
 
+# out of descriptors: a daemon with room for its hosts and a few clients
+# pauses accepting (a second at a time) instead of spinning on EMFILE, and
+# answers again once the crowd has gone
+S2=$run/fd/serve.sock
+bash -c 'ulimit -n 40; exec "$@"' _ "$R" serve "${X[@]}" --socket "$S2" 'node[001-005]' > /dev/null 2> "$run/fd.err" &
+fp=$!
+for _ in $(seq 1 300); do [ "$("$R" serve --status --json --socket "$S2" 2>/dev/null | js '[.hosts[] | select(.state == "up")] | length')" = 5 ] && break; sleep 0.1; done
+timeout 20 python3 - "$S2" <<'PY'
+import socket, sys, time
+held = [socket.socket(socket.AF_UNIX) for _ in range(60)]
+for s in held:
+    s.connect(sys.argv[1])
+time.sleep(2.5)
+PY
+pauses=$(grep -c 'out of descriptors' "$run/fd.err")
+"$R" serve --status --socket "$S2" > /dev/null 2>&1; src=$?
+kill "$fp"; wait "$fp"
+[ "$pauses" -ge 1 ] && [ "$pauses" -le 4 ] && [ $src -eq 0 ] &&
+	t_ok "out of descriptors: $pauses pause(s) in 2.5 s, not a spin; answers again after" ||
+	t_fail "out of descriptors" "pauses=$pauses status rc=$src"
+
 # SIGTERM: every session ends, nothing left on the hosts, the socket gone
 kill -TERM "$sp"
 for _ in $(seq 1 100); do kill -0 "$sp" 2>/dev/null || break; sleep 0.1; done
