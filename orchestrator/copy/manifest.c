@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 
+#include "copyproto.h"
 #include "err.h"
 #include "banned.h"
 
@@ -293,7 +294,7 @@ int copy_manifest_text(const struct copy_manifest *m, struct buf *out)
 		else
 			r = buf_printf(out, "l %s\n%s\n", e->rel, e->target);
 	}
-	return r;
+	return r ? r : buf_puts(out, ".\n");
 }
 
 void copy_stream_init(struct copy_stream *s, const struct copy_manifest *m,
@@ -365,6 +366,12 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 				*n = s->hdr_len - pos;
 				return RONDA_OK;
 			}
+			/* a large file's bytes wait for the host's go */
+			if (e->size > COPY_GO_MIN && !s->go) {
+				*data = "";
+				*n = 0;
+				return RONDA_EAGAIN;
+			}
 			s->seg_start += s->hdr_len;
 			s->hdr_len = 0;
 			s->in_data = 1;
@@ -377,6 +384,7 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 			s->fd = -1;
 			s->seg_start += e->size;
 			s->in_data = 0;
+			s->go = 0;
 			s->k++;
 			continue;
 		}
@@ -401,4 +409,13 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 		*n = s->chunk_len - (size_t)(pos - s->chunk_off);
 		return RONDA_OK;
 	}
+}
+
+int copy_stream_go(struct copy_stream *s, size_t index)
+{
+	if (s->k == s->n_need || s->need[s->k] != index || s->in_data || s->go ||
+	    s->m->v[index].size <= COPY_GO_MIN)
+		return RONDA_EPARSE;
+	s->go = 1;
+	return RONDA_OK;
 }

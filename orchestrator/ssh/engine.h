@@ -106,9 +106,11 @@ struct engine_step {
 	   at the next *n bytes, valid until its next call.  *n = 0: nothing
 	   more for now (it is asked again after every pass that read output,
 	   so output may release more input); with eof_after_in, the end.
+	   RONDA_EAGAIN: nothing for now even with eof_after_in (asked again
+	   the same way; copy waits for the host's answers so).
 	   The producer keeps one chunk per host (copy reads files with pread),
-	   so a large stdin never sits in memory whole.  A non-OK return ends
-	   the host with RESULT_ERROR, as on_stdout's does. */
+	   so a large stdin never sits in memory whole.  Any other non-OK
+	   return ends the host with RESULT_ERROR, as on_stdout's does. */
 	int (*on_stdin)(void *arg, size_t i, size_t off, const char **data, size_t *n);
 	void *on_stdin_arg;
 	/* The same for stderr, status line included (a guarded step's exit

@@ -120,7 +120,10 @@ static int feed(struct conn *c)
 		size_t len = 0;
 		ssize_t n;
 
-		if ((c->sink_err = next_in(c, &p, &len)) != RONDA_OK)
+		c->sink_err = next_in(c, &p, &len);
+		if (c->sink_err == RONDA_EAGAIN)
+			return 0;	/* on_stdin: nothing yet, and no EOF */
+		if (c->sink_err != RONDA_OK)
 			return FEED_REFUSED;
 		if (!len)
 			break;

@@ -4,7 +4,8 @@
 # again (same inode and mtime), a 256 MiB file with ronda's memory bounded,
 # a host whose sha256sum lies, a full disk, permission denied, fetch from
 # 20 hosts into LOCALDIR/HOST/, hosts that send hostile fetch streams
-# (../, absolute names, a link to write through, a NUL), and exit codes.
+# (../, absolute names, a link to write through, a NUL), one copy session
+# per host, hosts that break the copy protocol, and exit codes.
 source "$(dirname "$0")/../lib.sh"
 dir=$("$TOP/tests/fleet/up.sh" -n 24 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
 T=$(mktemp -d /tmp/ronda-copy-test.XXXXXX)
@@ -98,6 +99,35 @@ touch "$(home node005)/.lie"; echo old > "$(home node005)/victim"
 	! ls -A "$(home node005)" | grep -q ronda-copy && t_ok "a lying sha256sum: checksum mismatch, exit 1, destination untouched, temporary removed" ||
 	t_fail "checksum mismatch" "rc=$rc $(cat "$T/c9.out") $(ls -A "$(home node005)")"
 rm -f "$FLEET_DIR/bin/sha256sum"
+
+# --- one session per host; a host that breaks the protocol ---------------------------------
+# The login shell finds sh on the fleet's PATH: this one counts the copy
+# scripts it runs, and on a host with ~/.badcopy prints that file instead.
+cat > "$FLEET_DIR/bin/sh" <<EOS
+#!/bin/bash
+if [ "\$3" = ronda-copy ]; then
+	echo "\$HOME" >> "$T/copy-sessions"
+	if [ -e "\$HOME/.badcopy" ]; then cat "\$HOME/.badcopy"; exit 0; fi
+fi
+exec /bin/sh "\$@"
+EOS
+chmod 755 "$FLEET_DIR/bin/sh"
+: > "$T/copy-sessions"
+"$R" copy "${X[@]}" 'node[010-012]' "$T/blob" "$T/tree" once/ > "$T/c13.out" 2>&1; rc=$?
+n=$(sort "$T/copy-sessions" | uniq -c | awk '$1 == 1' | wc -l)
+[ $rc -eq 0 ] && [ "$(wc -l < "$T/copy-sessions")" -eq 3 ] && [ "$n" -eq 3 ] &&
+	grep -q '^node011: sent 5, unchanged 0, attrs 0, made 6, failed 0' "$T/c13.out" &&
+	cmp -s "$T/blob" "$(home node012)/once/blob" && t_ok "a file and a tree to 3 hosts: one copy script (one session) per host" ||
+	t_fail "one session per host" "rc=$rc $(sort "$T/copy-sessions" | uniq -c) $(cat "$T/c13.out")"
+printf '\036RONDA go 0\n\036RONDA done\n' > "$(home node013)/.badcopy"
+printf '\036RONDA need 0\n' > "$(home node014)/.badcopy"
+timeout 60 "$R" copy "${X[@]}" --json 'node[013-015]' "$T/blob" bad.bin > "$T/c14.json" 2>/dev/null; rc=$?
+st() { jq -r "select(.host == \"$1\") | \"\(.status) \(.error)\"" "$T/c14.json"; }
+[ $rc -eq 2 ] && [[ $(st node013) == "protocol the copy script gave an answer not understood"* ]] &&
+	[[ $(st node014) == "protocol "* ]] && [[ $(st node015) == "ok "* ]] &&
+	t_ok "a go out of turn and a script that stops: protocol, exit 2, the good host done" ||
+	t_fail "hosts that break the copy protocol" "rc=$rc $(cat "$T/c14.json")"
+rm -f "$FLEET_DIR/bin/sh" "$(home node013)/.badcopy" "$(home node014)/.badcopy"
 
 # --- a full disk, permission denied -------------------------------------------------------
 mkdir -p "$(home node006)/full"
