@@ -38,10 +38,7 @@
 	"attrs() { { [ -z \"$o\" ] || chown -- \"$o\" \"$1\" 2>&1; } && chmod \"$m\" -- \"$1\" 2>&1; }; "
 
 /*
- * One script, one channel.  fd 3 keeps the channel's stdout, for the go
- * said from inside a command substitution.
- *
- * The manifest first, up to its "." line: directories and links are made,
+ * One script, one channel.  The manifest first, up to its "." line: directories and links are made,
  * and each file is answered: same, meta (set in place) or need.
  *
  * Then the files the host needs, until EOF.  Few processes per file, as
@@ -49,19 +46,15 @@
  * writes the temporary, created with the file's mode through umask (U,
  * from the header), so chmod runs only for x and special bits (C = 1);
  * sha256sum checks it, and its size is asked only to explain a mismatch;
- * mv renames it.  For a file past COPY_GO_MIN, "go I" is said by the
- * subshell that then becomes head: the bytes come only then, so they do not
- * wait in sshd's buffer, which grows by copying itself.  If the temporary
+ * mv renames it.  If the temporary
  * cannot be made, the file's bytes are read away (head -c into /dev/null)
  * and the next file goes on.  If head fails while writing (a full disk),
  * it has read an unknown part of the bytes: the rest of stdin is dropped
  * and the files not answered count as failed (cmd_copy.c).
  */
-#define STR(x) #x
-#define XSTR(x) STR(x)
 static const char copy_script[] =
 	PRELUDE
-	"exec 3>&1; [ -n \"$b\" ] || mkdir -p -- \"$r\" 2>/dev/null; n=0; "
+	"[ -n \"$b\" ] || mkdir -p -- \"$r\" 2>/dev/null; n=0; "
 	"while IFS= read -r l && [ \"$l\" != . ]; do t=${l%% *}; l=${l#* }; case $t in "
 	"d) m=${l%% *}; p=${l#* }; p2f \"$p\"; "
 	"if [ -L \"$f\" ] || { [ -e \"$f\" ] && [ ! -d \"$f\" ]; }; then e $n \"$q: exists and is not a directory\"; "
@@ -81,7 +74,7 @@ static const char copy_script[] =
 	"while IFS= read -r l; do n=${l%% *}; l=${l#* }; m=${l%% *}; l=${l#* }; z=${l%% *}; l=${l#* }; "
 	"h=${l%% *}; l=${l#* }; u=${l%% *}; l=${l#* }; c=${l%% *}; p=${l#* }; p2f \"$p\"; t=\"$d/.ronda-copy.$$.$n\"; "
 	"umask \"$u\"; "
-	"if ! x=$(if [ \"$z\" -gt " XSTR(COPY_GO_MIN) " ]; then a go $n >&3; fi; exec head -c \"$z\" 2>&1 > \"$t\"); then "
+	"if ! x=$(head -c \"$z\" 2>&1 > \"$t\"); then "
 	"if [ ! -e \"$t\" ]; then head -c \"$z\" > /dev/null; e $n \"$q: $x\"; continue; fi; "
 	"rm -f -- \"$t\"; e $n \"$q: $x\"; cat > /dev/null; break; fi; "
 	"g=$(sha256sum < \"$t\"); g=${g%% *}; "
@@ -150,7 +143,7 @@ static const struct {
 } words[] = {
 	{ "same", COPY_SAME }, { "meta", COPY_META }, { "need", COPY_NEED },
 	{ "made", COPY_MADE }, { "sent", COPY_SENT }, { "err", COPY_ERR },
-	{ "go", COPY_GO }, { "done", COPY_DONE },
+	{ "done", COPY_DONE },
 };
 
 /* A decimal index below n, up to a space or the end. */

@@ -16,7 +16,6 @@
  *          manifest order, "I MODE SIZE SHA256 UMASK C PATH\n" and exactly
  *          SIZE bytes, then EOF (UMASK makes head create the file with
  *          MODE's rw bits; C is 1 when chmod must add x or special bits).
- *          The bytes of a file past COPY_GO_MIN wait for the host's "go I".
  *          Each file goes to a temporary name in its directory (head -c
  *          SIZE: GNU head reads no further than SIZE, so the next header
  *          stays on stdin), is checked by size and SHA-256, gets its mode
@@ -33,9 +32,6 @@
 #include <stddef.h>
 
 #include "buf.h"
-
-/* Bytes of a file past which its bytes wait for the host's go. */
-#define COPY_GO_MIN 262144
 
 /*
  * Appends the remote command line of the copy script: dest is DEST
@@ -55,7 +51,6 @@ enum copy_word {
 	COPY_MADE,	/* a directory or link made (or already right) */
 	COPY_SENT,	/* written, checked and renamed into place */
 	COPY_ERR,	/* text says why */
-	COPY_GO,	/* send this file's bytes now */
 	COPY_DONE,	/* the script finished (no index) */
 };
 

@@ -14,7 +14,6 @@
 
 #include <openssl/evp.h>
 
-#include "copyproto.h"
 #include "err.h"
 #include "banned.h"
 
@@ -366,12 +365,6 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 				*n = s->hdr_len - pos;
 				return RONDA_OK;
 			}
-			/* a large file's bytes wait for the host's go */
-			if (e->size > COPY_GO_MIN && !s->go) {
-				*data = "";
-				*n = 0;
-				return RONDA_EAGAIN;
-			}
 			s->seg_start += s->hdr_len;
 			s->hdr_len = 0;
 			s->in_data = 1;
@@ -384,11 +377,17 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 			s->fd = -1;
 			s->seg_start += e->size;
 			s->in_data = 0;
-			s->go = 0;
 			s->k++;
 			continue;
 		}
-		if (pos < s->chunk_off || pos >= s->chunk_off + s->chunk_len) {
+		/*
+		 * Read again from pos when less than half a chunk is left of
+		 * one and the file goes on: libssh2 sends a packet per write,
+		 * and a chunk's last few bytes would go as a packet of their own.
+		 */
+		if (pos < s->chunk_off || pos >= s->chunk_off + s->chunk_len ||
+		    (s->chunk_off + s->chunk_len - pos < COPY_CHUNK / 2 &&
+		     s->chunk_off + s->chunk_len < e->size)) {
 			size_t want = e->size - pos < COPY_CHUNK ? (size_t)(e->size - pos) : COPY_CHUNK;
 			ssize_t got;
 
@@ -409,13 +408,4 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 		*n = s->chunk_len - (size_t)(pos - s->chunk_off);
 		return RONDA_OK;
 	}
-}
-
-int copy_stream_go(struct copy_stream *s, size_t index)
-{
-	if (s->k == s->n_need || s->need[s->k] != index || s->in_data || s->go ||
-	    s->m->v[index].size <= COPY_GO_MIN)
-		return RONDA_EPARSE;
-	s->go = 1;
-	return RONDA_OK;
 }

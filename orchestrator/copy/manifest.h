@@ -8,7 +8,6 @@
  *   rc = copy_manifest_text(&m, &text);   the start of the script's stdin
  *   ... per host: struct copy_stream s; copy_stream_init(&s, &m, need, n);
  *       copy_stream_pull(&s, off, &data, &n)  (engine_step.on_stdin)
- *       copy_stream_go(&s, index)             (the host's go)
  *       copy_stream_release(&s);
  *   copy_manifest_release(&m);
  *
@@ -18,10 +17,8 @@
  * line is followed if it is a link, as cp does.  Files are hashed here
  * (SHA-256, read in 64 KiB blocks) and read again with pread() while they
  * are sent, one chunk per host at a time: memory stays bounded whatever
- * their size.  The bytes of a file past COPY_GO_MIN (copyproto.h) are held
- * back until the host says go.  Names with a newline cannot go through the
- * line-based protocol and are refused; fifos, sockets and devices are
- * skipped.
+ * their size.  Names with a newline cannot go through the line-based
+ * protocol and are refused; fifos, sockets and devices are skipped.
  */
 #ifndef RONDA_MANIFEST_H
 #define RONDA_MANIFEST_H
@@ -72,7 +69,6 @@ struct copy_stream {
 	size_t n_need;
 	size_t k;		/* the file being sent */
 	int in_data;		/* 0: its header, 1: its bytes */
-	int go;			/* the host said go for it */
 	size_t seg_start;	/* stream offset of the current header or bytes */
 	char hdr[8192];
 	size_t hdr_len;
@@ -88,14 +84,8 @@ void copy_stream_init(struct copy_stream *s, const struct copy_manifest *m,
 void copy_stream_release(struct copy_stream *s);
 /*
  * The bytes at stream offset off (which only grows): *data, *n; *n = 0 at
- * the end.  RONDA_EAGAIN (*n = 0): a large file's bytes wait for its go.
- * RONDA_ESYS or RONDA_EPROTO (a file changed) with s->why set.
+ * the end.  RONDA_ESYS or RONDA_EPROTO (a file changed) with s->why set.
  */
 int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_t *n);
-/*
- * The host said go for manifest entry index: RONDA_OK if that is the file
- * whose bytes wait, else RONDA_EPARSE (a go out of turn).
- */
-int copy_stream_go(struct copy_stream *s, size_t index);
 
 #endif

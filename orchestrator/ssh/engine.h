@@ -120,6 +120,13 @@ struct engine_step {
 	/* With on_stdout/on_stderr: keep the output in r->out and r->err too,
 	   as without them (cut at --max-output, the status line removed). */
 	int keep_output;
+	/* If set, at most about this many stdin bytes (one write more) not yet
+	   credited back by the server's window adjustments, for an OpenSSH
+	   server (engine_chan.c): what the command has not read waits in our
+	   socket, not in sshd's channel buffer, which grows by copying itself
+	   (quadratic in what it holds).  0: the whole window, as with any
+	   other server. */
+	size_t in_flight;
 };
 
 /*

@@ -26,6 +26,21 @@ enum advance st_open(struct conn *c)
 	return GO;
 }
 
+/*
+ * OpenSSH credits a channel's window as soon as three packets are
+ * outstanding and some of them were consumed (channels.c,
+ * channel_check_window, the same from OpenSSH 4 to 10), so a sender that
+ * holds its unacknowledged bytes to engine_step.in_flight never starves it.
+ * Another server may wait until half its window is used: it gets the whole
+ * window.  As OpenSSH's compat.c does, the peer is known by its banner.
+ */
+static int openssh(struct conn *c)
+{
+	const char *b = libssh2_session_banner_get(c->s);
+
+	return b && strncmp(b, "SSH-2.0-OpenSSH_", 16) == 0;
+}
+
 enum advance st_exec(struct conn *c)
 {
 	const char *cmd = c->step.cmd;
@@ -36,6 +51,7 @@ enum advance st_exec(struct conn *c)
 		return conn_wait_ssh(c);
 	if (rc)
 		return conn_fail(c, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(c));
+	c->win0 = openssh(c) ? libssh2_channel_window_write(c->ch) : 0;
 	conn_set_state(c, ST_READ);
 	return GO;
 }
@@ -112,6 +128,17 @@ static int next_in(struct conn *c, const char **p, size_t *n)
 	return RONDA_OK;
 }
 
+/* The server holds step.in_flight bytes of ours it has not credited back. */
+static int held_back(struct conn *c)
+{
+	unsigned long win;
+
+	if (!c->step.in_flight || !c->win0)
+		return 0;
+	win = libssh2_channel_window_write(c->ch);
+	return win < c->win0 && c->win0 - win >= c->step.in_flight;
+}
+
 /* Feeds the step's stdin bytes, then EOF if the step asks for it. */
 static int feed(struct conn *c)
 {
@@ -120,6 +147,8 @@ static int feed(struct conn *c)
 		size_t len = 0;
 		ssize_t n;
 
+		if (held_back(c))
+			return 0;	/* its window adjustment wakes us */
 		c->sink_err = next_in(c, &p, &len);
 		if (c->sink_err == RONDA_EAGAIN)
 			return 0;	/* on_stdin: nothing yet, and no EOF */

@@ -109,6 +109,8 @@ struct conn {
 	struct engine_step step;	/* the plan's current step */
 	int n_steps;		/* steps run so far on this host */
 	size_t in_off;		/* bytes of step.in written */
+	unsigned long win0;	/* the server's window when the step's command
+				   started; 0: step.in_flight does not apply */
 	int eof_sent;
 	int sink_err;		/* step.on_stdout's or on_stderr's refusal */
 

@@ -28,7 +28,7 @@ static void test_answers(void **state)
 		M "need 0\n"
 		"no newline here" M "same 1\n"
 		M "err 2 dir/x: cat: write error: No space left on device\n"
-		M "meta 3\n" M "made 4\n" M "go 0\n" M "sent 0\n" M "err 5\n" M "done\n"
+		M "meta 3\n" M "made 4\n" M "sent 0\n" M "err 5\n" M "done\n"
 		M "need 1";	/* no newline: not an answer */
 	const char *p = s, *end = s + sizeof(s) - 1;
 	struct copy_reply r;
@@ -50,9 +50,6 @@ static void test_answers(void **state)
 	assert_int_equal(next(&p, end, 6, &r), RONDA_OK);
 	assert_int_equal(r.word, COPY_MADE);
 	assert_int_equal(r.index, 4);
-	assert_int_equal(next(&p, end, 6, &r), RONDA_OK);
-	assert_int_equal(r.word, COPY_GO);
-	assert_int_equal(r.index, 0);
 	assert_int_equal(next(&p, end, 6, &r), RONDA_OK);
 	assert_int_equal(r.word, COPY_SENT);
 	assert_int_equal(next(&p, end, 6, &r), RONDA_OK);
@@ -80,8 +77,7 @@ static void test_hostile(void **state)
 		M "\n",
 		M "same 1\0\n",		/* a NUL */
 		M "NEED 1\n",
-		M "go\n",		/* go names its file */
-		M "go 1 now\n",
+		M "go 1\n",		/* no such word */
 	};
 	struct copy_reply r;
 
@@ -107,9 +103,6 @@ static void test_commands(void **state)
 	assert_true(strncmp(buf_data(&b), "sh -c '", 7) == 0);
 	/* every argument quoted on its own */
 	assert_non_null(strstr(buf_data(&b), " ronda-copy 'dest dir' 'f'\\''x' ''"));
-	/* the go threshold is the one the client holds bytes back by */
-	assert_non_null(strstr(buf_data(&b), "-gt 262144 ]"));
-	assert_int_equal(COPY_GO_MIN, 262144);
 	buf_reset(&b);
 	assert_int_equal(copy_command(&b, "/d", NULL, "www:web", 1), RONDA_OK);
 	assert_true(strncmp(buf_data(&b), "sudo -n -- sh -c '", 18) == 0);
