@@ -31,6 +31,7 @@
 #include "output/spread.h"
 #include "output/summary.h"
 #include "patrol/deploy.h"
+#include "ssh/become.h"
 #include "banned.h"
 
 /* Agent output can be long (a command check's output); the cap is per host. */
@@ -39,6 +40,7 @@
 #define PATROL_DEFAULT_TIMEOUT 300.0
 
 enum {
+	OPT_ASK_BECOME = 'K',
 	OPT_AGENT = 1000,
 	OPT_LIMIT,
 	OPT_DRY_RUN,
@@ -49,6 +51,7 @@ enum {
 	OPT_REMOTE_TMP,
 	OPT_VALUES,
 	OPT_SORT,
+	OPT_BECOME_USER,
 };
 
 static const struct option patrol_long[] = {
@@ -62,6 +65,8 @@ static const struct option patrol_long[] = {
 	{ "html", required_argument, NULL, OPT_HTML },
 	{ "values", no_argument, NULL, OPT_VALUES },
 	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "ask-become-pass", no_argument, NULL, OPT_ASK_BECOME },
+	{ "become-user", required_argument, NULL, OPT_BECOME_USER },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -79,10 +84,33 @@ struct patrol_ctx {
 	struct hostlist selected;	/* with --shard: the pattern's hosts */
 	int dry_run, is_run, preview;
 	int values;			/* --values (or --sort) */
+	int ask_become;			/* -K */
+	const char *become_user;	/* --become-user, or NULL */
 	enum values_sort sort;
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
 };
+
+/* The options check and run share, in both --help texts (no %: printf). */
+#define PATROL_OPTIONS_HELP \
+	"      --agent FILE         an agent to push, to hosts of its architecture;\n" \
+	"                           repeat for each (default: ronda-agent and\n" \
+	"                           ronda-agent.ARCH beside ronda)\n" \
+	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n" \
+	"                           instead of ~/.cache/ronda (a noexec HOME)\n" \
+	"  -K, --ask-become-pass    ask the sudo password once, on the terminal,\n" \
+	"                           and run the agent through sudo -S on every host\n" \
+	"                           (implies --become); a host whose sudo wants no\n" \
+	"                           password gets none; a wrong one is 'become' at\n" \
+	"                           once\n" \
+	"      --become-user USER   run the agent as USER through sudo -u (implies\n" \
+	"                           --become): root, or the login user itself (the\n" \
+	"                           agent's cache is that user's alone)\n" \
+	"      --html FILE          also write a self-contained HTML report\n" \
+	"      --values             instead of the summary, every host's main value\n" \
+	"                           per task: HOST TASK VALUE VERDICT, worst first\n" \
+	"      --sort value|host    --values by task, worst first (default), or by\n" \
+	"                           host name\n"
 
 static const char check_help[] =
 	"usage: ronda check [OPTIONS] PATTERN CHECK...\n"
@@ -98,16 +126,7 @@ static const char check_help[] =
 	"\n"
 	"%s\n"
 	"Options:\n"
-	"      --agent FILE         an agent to push, to hosts of its architecture;\n"
-	"                           repeat for each (default: ronda-agent and\n"
-	"                           ronda-agent.ARCH beside ronda)\n"
-	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
-	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
-	"      --html FILE          also write a self-contained HTML report\n"
-	"      --values             instead of the summary, every host's main value\n"
-	"                           per task: HOST TASK VALUE VERDICT, worst first\n"
-	"      --sort value|host    --values by task, worst first (default), or by\n"
-	"                           host name\n"
+	PATROL_OPTIONS_HELP
 	"\n%s\n%s"
 	"\n"
 	"Exit status: 0 all ok; 1 some check warned or failed (or --max-fail left\n"
@@ -134,16 +153,7 @@ static const char run_help[] =
 	"                           read-only rules\n"
 	"      --tags T1,T2         only tasks with one of these tags\n"
 	"      --skip-tags T1,T2    leave out tasks with one of these tags\n"
-	"      --agent FILE         an agent to push, to hosts of its architecture;\n"
-	"                           repeat for each (default: ronda-agent and\n"
-	"                           ronda-agent.ARCH beside ronda)\n"
-	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
-	"                           instead of ~/.cache/ronda (a noexec HOME)\n"
-	"      --html FILE          also write a self-contained HTML report\n"
-	"      --values             instead of the summary, every host's main value\n"
-	"                           per task: HOST TASK VALUE VERDICT, worst first\n"
-	"      --sort value|host    --values by task, worst first (default), or by\n"
-	"                           host name\n"
+	PATROL_OPTIONS_HELP
 	"\n%s\n%s"
 	"\n"
 	"Exit status: 0 all ok; 1 some task warned or failed (or --max-fail left\n"
@@ -209,6 +219,12 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 	case OPT_HTML:
 		x->html = arg;
 		return RONDA_OK;
+	case OPT_ASK_BECOME:
+		x->ask_become = 1;
+		return RONDA_OK;
+	case OPT_BECOME_USER:
+		x->become_user = arg;
+		return RONDA_OK;
 	case OPT_VALUES:
 		x->values = 1;
 		return RONDA_OK;
@@ -272,6 +288,8 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		  struct patrol_plan *plan)
 {
 	struct agent_set agents;
+	struct become become;
+	struct push_become bec;
 	struct push_ctx pc;
 	struct patrol_host *hosts = NULL;
 	struct host_result *res = NULL;
@@ -282,6 +300,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	if (x->preview)
 		patrol_plan_preview(plan);
 	memset(&agents, 0, sizeof(agents));
+	become_init(&become, x->become_user);
 	buf_init(&job, 1 << 20);
 	buf_init(&err, 4096);
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -312,6 +331,14 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 		code = EXIT_CONFIG;
 		goto out;
 	}
+	/* asked once, before any host is touched */
+	if (x->ask_become && become_ask(&become, &err)) {
+		fprintf(stderr, "ronda: %s\n", buf_data(&err));
+		code = EXIT_USAGE;
+		goto out;
+	}
+	bec.user = x->become_user;
+	bec.pass = become.pass.p ? &become.pass : NULL;
 	hosts = calloc(tl->n, sizeof(*hosts));
 	res = calloc(tl->n, sizeof(*res));
 	if (!hosts || !res)
@@ -319,13 +346,13 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	for (size_t i = 0; i < tl->n; i++) {
 		struct target *t = &tl->v[i];
 
-		t->become |= plan->become;
+		t->become |= plan->become || x->ask_become || x->become_user;
 		if (t->command_timeout <= 0)
 			t->command_timeout = plan->timeout > 0 ? plan->timeout + 30
 							      : PATROL_DEFAULT_TIMEOUT;
 		hosts[i].conn = &res[i];
 	}
-	if (push_ctx_init(&pc, &agents, plan, x->remote_tmp, tl->n, hosts))
+	if (push_ctx_init(&pc, &agents, plan, x->remote_tmp, tl->n, hosts, &bec))
 		goto out;
 	pc_ok = 1;
 	if (engine_cli_finish(&x->ec, o, &err)) {
@@ -339,6 +366,7 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
 	rc = engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);
+	become_release(&become);	/* every host is done with it: wiped before any report */
 	if (rc && rc != RONDA_EAGAIN)
 		goto out;
 	if (o->json)
@@ -370,6 +398,7 @@ out:
 	free(hosts);
 	free(res);
 	agent_set_release(&agents);
+	become_release(&become);	/* wiped; again is harmless */
 	buf_release(&job);
 	buf_release(&err);
 	return code;
@@ -438,7 +467,7 @@ static int patrol_cmd(int argc, char **argv, int is_run)
 	target_list_init(&tl);
 	patrol_plan_init(&plan);
 	buf_init(&err, 4096);
-	rc = cli_parse(&o, argc, argv, patrol_long, "", patrol_extra, &x, &err);
+	rc = cli_parse(&o, argc, argv, patrol_long, "K", patrol_extra, &x, &err);
 	if (rc == RONDA_OK && o.help) {
 		if (is_run)
 			printf(run_help, engine_cli_help, cli_common_help);

@@ -42,6 +42,15 @@ t_check() {
 t_agent() {
 	timeout -k "${T_AGENT_GRACE:-10}" "${T_AGENT_LIMIT:-300}" "${A:-$BUILD/ronda-agent}" "$@"
 }
+# procs_running PATTERN N [TRIES]: waits (TRIES x 0.1 s, default 300) until
+# at least N processes match PATTERN, then prints how many do.
+procs_running() {
+	for _ in $(seq 1 "${3:-300}"); do
+		[ "$(pgrep -f "$1" | wc -l)" -ge "$2" ] && break
+		sleep 0.1
+	done
+	pgrep -f "$1" | wc -l
+}
 # session_sshd PATTERN: waits (at most 10 s) for a process whose command line
 # matches PATTERN and prints the PIDs of the per-connection sshd serving it
 # ("sshd: root@notty"), found by walking parent PIDs; nothing on time out.
@@ -59,6 +68,25 @@ session_sshd() {
 		sleep 0.1
 	done
 	echo $found
+}
+# t_secret_scan SECRETFILE PATTERN PID: until PID ends (at most 200 rounds
+# of 0.05 s), whenever a process whose command line matches PATTERN (pgrep
+# -f) runs, looks for SECRETFILE's line (without its newline) in every
+# /proc/*/cmdline and /proc/*/environ.  Sets T_SCANS to the scans made and
+# T_HITS to the files that held it (suites 68 and 77: a sudo password).
+t_secret_scan() {
+	local f
+	T_SCANS=0 T_HITS=""
+	for _ in $(seq 200); do
+		kill -0 "$3" 2>/dev/null || break
+		if pgrep -f "$2" >/dev/null; then
+			for f in /proc/[0-9]*/cmdline /proc/[0-9]*/environ; do
+				grep -aqF -f <(head -c -1 "$1") "$f" 2>/dev/null && T_HITS="$T_HITS $f"
+			done
+			T_SCANS=$((T_SCANS + 1))
+		fi
+		sleep 0.05
+	done
 }
 t_finish() {
 	echo "[==========] $((T_PASS + T_FAIL)) test(s) run."

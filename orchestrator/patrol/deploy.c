@@ -36,7 +36,8 @@
 #define ST "printf \"\\036RONDA %s\\n\" "
 
 /*
- * $1 profile, $2 become (0/1), $3 remote tmp or "", then one ARCH SHA256
+ * $1 profile, $2 become (0, 1 or K), $3 remote tmp or "", $4 the user to
+ * become or "" (sudo's default), then one ARCH SHA256
  * pair per agent ronda has.  uname -m picks the pair (arm64 is aarch64).
  * The cache's permission bits must be 700; setgid inherited from a parent
  * (or sticky) does not matter to a directory only its owner can enter.
@@ -57,15 +58,31 @@
  */
 /*
  * Says "run" and execs the agent f with profile p, through sudo if b is 1
- * and through the emulator w if set; the job waits on stdin.
+ * or K, as user u if set, and through the emulator w if set; the job waits
+ * on stdin.  b=K (-K, deploy.h): sudo -n -k says whether sudo wants a
+ * password at all (NOPASSWD: none may be sent, the agent would read it as
+ * its job).  If it does, "pass" asks for the password line, which head
+ * hands to a sudo -S that checks it and then reads end of file, so a wrong
+ * one fails at once and never eats the job; "run pass" then asks for the
+ * password again, for the sudo -S that execs the agent: it reads the line
+ * byte by byte, so the agent gets exactly the job that follows.  A -K run
+ * costs two round trips more than a cached one; the others none.
  */
+#define AGENT_ARGV "${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}"
 #define EXEC_AGENT \
+	"set --; if [ -n \"$u\" ]; then set -- -u \"$u\"; fi; " \
+	"if [ \"$b\" = K ]; then " \
+	"if ! command -v sudo >/dev/null 2>&1; then " ST "\"become sudo is not installed\"; exit 0; fi; " \
+	"if sudo -n -k \"$@\" -- true 2>/dev/null; then " ST "\"run nopass\"; " \
+	"exec sudo -n \"$@\" -- " AGENT_ARGV "; fi; " \
+	ST "\"pass\"; if ! head -n 1 | sudo -S -k -p \"\" \"$@\" -- true; then " ST "\"become\"; exit 0; fi; " \
+	ST "\"run pass\"; exec sudo -S -k -p \"\" \"$@\" -- " AGENT_ARGV "; fi; " \
 	ST "\"run\"; " \
-	"if [ \"$b\" = 1 ]; then exec sudo -n -- ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; fi; " \
-	"exec ${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}; "
+	"if [ \"$b\" = 1 ]; then exec sudo -n \"$@\" -- " AGENT_ARGV "; fi; " \
+	"exec " AGENT_ARGV "; "
 
 static const char run_script[] =
-	"umask 077; p=$1 b=$2 r=$3; shift 3; "
+	"umask 077; p=$1 b=$2 r=$3 u=$4; shift 4; "
 	"m=$(uname -m); case $m in amd64) m=x86_64;; arm64) m=aarch64;; esac; "
 	"s=; while [ $# -ge 2 ]; do if [ \"$1\" = \"$m\" ]; then s=$2; fi; shift 2; done; "
 	"if [ -z \"$s\" ]; then " ST "\"unsupported $m\"; exit 0; fi; "
@@ -90,7 +107,7 @@ static const char run_script[] =
 
 /*
  * $1 sha256, $2 remote tmp or "", $3 gzip or raw: how the bytes come,
- * $4 profile, $5 become (0/1).  Stdin: the upload's length in bytes
+ * $4 profile, $5 become (0, 1 or K), $6 user or "".  Stdin: the upload's length in bytes
  * on a line, the upload, then the job.  head -c reads no further than it
  * is told, so the job is still there for the agent: the stored agent is
  * run at once, on the same channel, not by a third step (a channel, a
@@ -101,7 +118,7 @@ static const char run_script[] =
  */
 static const char upload_script[] =
 	"umask 077; " CACHE_DIR("$2") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
-	"p=$4 b=$5 w=${RONDA_AGENT_VIA:-}; n=; read -r n; "
+	"p=$4 b=$5 u=$6 w=${RONDA_AGENT_VIA:-}; n=; read -r n; "
 	"case $n in \"\"|*[!0-9]*) " ST "\"deploy the upload came without its length\"; exit 0;; esac; "
 	"if [ \"$3\" = gzip ]; then if ! head -c \"$n\" | gzip -dc > \"$t\"; then rm -f \"$t\"; "
 	ST "\"deploy cannot unpack the upload into $t\"; exit 0; fi; "
@@ -142,7 +159,9 @@ struct push_host {
 	const char *up;		/* those bytes (shared), then jobs[i] */
 	char up_len[24];	/* the upload step's first line: sent, "\n" */
 	size_t up_len_n;
-	int job_ready;		/* upload: stored, so the job may follow */
+	int job_ready;		/* the status said run: the job may follow */
+	int ask;		/* -K: this step may ask for the password */
+	int pass_lines;		/* password lines the host asked for (0-2) */
 	size_t agent_bytes;	/* of those, after the status line */
 	int cut;		/* stdout passed max_output */
 	int parsing;		/* the status said run: parser is live */
@@ -162,6 +181,8 @@ static void host_reset(struct push_host *ph)
 	ph->mark_at = SIZE_MAX;
 	ph->cut = 0;
 	ph->job_ready = 0;
+	ph->ask = ph->pass_lines = 0;
+	ph->up_len_n = ph->sent = 0;
 }
 
 static int script(struct buf *out, const char *body, const char *const *args, size_t n)
@@ -194,14 +215,18 @@ static int expect_init(struct proto_job *job, const struct patrol_plan *plan)
 
 int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts)
+		  struct patrol_host *hosts, const struct push_become *bec)
 {
 	const char *profile = patrol_plan_profile(plan);
 	const char *tmp = remote_tmp ? remote_tmp : "";
-	const char *run[3 + 2 * AGENT_ARCH_MAX], *up[5];
+	const char *user = bec && bec->user ? bec->user : "";
+	const char *b1 = bec && bec->pass ? "K" : "1";
+	const char *run[4 + 2 * AGENT_ARCH_MAX], *up[6];
 	int r;
 
 	memset(p, 0, sizeof(*p));
+	if (bec)
+		p->bec = *bec;
 	p->agents = agents;
 	p->plan = plan;
 	p->n = n;
@@ -225,16 +250,18 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 	run[0] = profile;
 	run[1] = "0";
 	run[2] = tmp;
+	run[3] = "";
 	for (size_t a = 0; a < agents->n; a++) {
-		run[3 + 2 * a] = agents->v[a].arch;
-		run[4 + 2 * a] = agents->v[a].sha256;
+		run[4 + 2 * a] = agents->v[a].arch;
+		run[5 + 2 * a] = agents->v[a].sha256;
 	}
 	r = expect_init(&p->expect, plan);
 	if (r == RONDA_OK)
-		r = script(&p->run, run_script, run, 3 + 2 * agents->n);
-	run[1] = "1";
+		r = script(&p->run, run_script, run, 4 + 2 * agents->n);
+	run[1] = b1;
+	run[3] = user;
 	if (r == RONDA_OK)
-		r = script(&p->run_become, run_script, run, 3 + 2 * agents->n);
+		r = script(&p->run_become, run_script, run, 4 + 2 * agents->n);
 	for (size_t a = 0; r == RONDA_OK && a < agents->n; a++) {
 		up[0] = agents->v[a].sha256;
 		up[1] = tmp;
@@ -242,8 +269,9 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		for (size_t z = 0; r == RONDA_OK && z < 2; z++) {
 			up[2] = z ? "gzip" : "raw";
 			for (size_t b = 0; r == RONDA_OK && b < 2; b++) {
-				up[4] = b ? "1" : "0";
-				r = script(&p->upload[a][z][b], upload_script, up, 5);
+				up[4] = b ? b1 : "0";
+				up[5] = b ? user : "";
+				r = script(&p->upload[a][z][b], upload_script, up, 6);
 			}
 		}
 	}
@@ -345,14 +373,73 @@ static int make_job(struct push_ctx *p, size_t i)
 	return patrol_plan_job(p->plan, (double)now.tv_sec + now.tv_nsec / 1e9, &p->jobs[i]);
 }
 
+/*
+ * A -K host said "pass": its first password line may go, and the status
+ * line that follows is awaited like the first one.
+ */
+static void pass_asked(struct push_host *ph)
+{
+	size_t len = buf_len(&ph->head);
+
+	ph->pass_lines = 1;
+	memmove(ph->head.mem, buf_data(&ph->head) + ph->line_len, len - ph->line_len);
+	buf_truncate(&ph->head, len - ph->line_len);
+	ph->head_state = HEAD_WAIT;
+	ph->mark_at = SIZE_MAX;
+	ph->scanned = ph->line_len = 0;
+}
+
+/* The status line in head, once it is complete: what it lets go on stdin. */
+static int head_take(struct push_ctx *p, size_t i)
+{
+	struct push_host *ph = &p->host[i];
+	const char *w, *rest;
+	size_t wl, rl;
+
+	for (;;) {
+		head_scan(ph);
+		if (ph->head_state == HEAD_WAIT)
+			return RONDA_OK;
+		if (ph->head_state != HEAD_LINE ||
+		    (ph->state != DEPLOY_RUN && ph->state != DEPLOY_UPLOAD))
+			break;
+		status_words(ph, &w, &wl, &rest, &rl);
+		if (ph->ask && !ph->pass_lines && is(w, wl, "pass")) {
+			pass_asked(ph);
+			continue;
+		}
+		if (!is(w, wl, "run"))
+			break;
+		/*
+		 * After an upload or a password, the job is made only now that the
+		 * agent starts: its "now" must not include the wait, or the clock
+		 * check would count it as skew.
+		 */
+		if (ph->state == DEPLOY_UPLOAD || ph->ask) {
+			if (make_job(p, i))
+				return RONDA_ENOMEM;
+			ph->job_ready = 1;
+		}
+		if (ph->ask && ph->pass_lines == 1 && is(rest, rl, "pass"))
+			ph->pass_lines = 2;
+		/* the agent's lines follow its status line */
+		results_init(&ph->parser, &ph->got, &p->expect);
+		ph->parser.why_max = sizeof(((struct host_result *)0)->why);
+		ph->parsing = 1;
+		to_parser(ph, buf_data(&ph->head) + ph->line_len,
+			  buf_len(&ph->head) - ph->line_len);
+		break;
+	}
+	buf_truncate(&ph->head, ph->line_len);
+	return RONDA_OK;
+}
+
 /* engine_step.on_stdout of every deploy step. */
 static int sink(void *arg, size_t i, const char *data, size_t n)
 {
 	struct push_ctx *p = arg;
 	struct push_host *ph = &p->host[i];
 	size_t room = p->max_output > ph->taken ? p->max_output - ph->taken : 0;
-	const char *w, *rest;
-	size_t wl, rl;
 
 	if (n > room) {
 		ph->cut = 1;
@@ -367,33 +454,7 @@ static int sink(void *arg, size_t i, const char *data, size_t n)
 		return RONDA_OK;	/* after a status line other than run: ignored */
 	if (buf_append(&ph->head, data, n) != RONDA_OK)
 		return RONDA_ENOMEM;
-	head_scan(ph);
-	if (ph->head_state == HEAD_WAIT)
-		return RONDA_OK;
-	if (ph->head_state == HEAD_LINE &&
-	    (ph->state == DEPLOY_RUN || ph->state == DEPLOY_UPLOAD)) {
-		status_words(ph, &w, &wl, &rest, &rl);
-		if (is(w, wl, "run")) {
-			/*
-			 * After an upload, the job is made only now that the agent
-			 * is stored and starts: its "now" must not include the
-			 * upload, or the clock check would count it as skew.
-			 */
-			if (ph->state == DEPLOY_UPLOAD) {
-				if (make_job(p, i))
-					return RONDA_ENOMEM;
-				ph->job_ready = 1;
-			}
-			/* the agent's lines follow its status line */
-			results_init(&ph->parser, &ph->got, &p->expect);
-			ph->parser.why_max = sizeof(((struct host_result *)0)->why);
-			ph->parsing = 1;
-			to_parser(ph, buf_data(&ph->head) + ph->line_len,
-				  buf_len(&ph->head) - ph->line_len);
-		}
-	}
-	buf_truncate(&ph->head, ph->line_len);
-	return RONDA_OK;
+	return head_take(p, i);
 }
 
 /* Last line of stderr, for messages. */
@@ -422,6 +483,9 @@ static void last_err(const struct host_result *r, const char **p, size_t *n)
  *
  *   CONNECTED -> RUN -> DONE             the cached agent ran
  *                RUN -> UPLOAD -> DONE    it was uploaded, and ran at once
+ *
+ * With -K the password goes within RUN or UPLOAD, as the host asks for it
+ * (head_take, step_in): no step of its own.
  */
 typedef int (*deploy_state_fn)(struct push_ctx *p, size_t i, const struct target *t,
 			       struct host_result *r, struct engine_step *next);
@@ -456,10 +520,44 @@ static int start_step(struct push_ctx *p, size_t i, const struct target *t,
 		      struct engine_step *next, enum deploy_state s)
 {
 	host_reset(&p->host[i]);
+	p->host[i].ask = p->bec.pass && t->become;
 	next->on_stdout = sink;
 	next->on_stdout_arg = p;
 	set_state(p, i, t, s);
 	return 1;
+}
+
+/*
+ * engine_step.on_stdin of an upload, and of a -K bootstrap: the upload's
+ * length line and the agent's bytes (shared by every host, never copied),
+ * the password line each time the host asks for it (read in place from
+ * its page: ronda makes no copy; libssh2 encrypts its packet in place),
+ * then, once the host has said the agent
+ * runs, the host's job.  Until a part is let go, it and the parts after
+ * it count as empty: nothing more for now, and the engine asks again when
+ * output has come.
+ */
+static int step_in(void *arg, size_t i, size_t off, const char **data, size_t *n)
+{
+	struct push_ctx *p = arg;
+	struct push_host *ph = &p->host[i];
+	const struct secret *pw = p->bec.pass;
+	const char *part[5] = { ph->up_len, ph->up, pw ? pw->p : NULL, pw ? pw->p : NULL,
+				buf_data(&p->jobs[i]) };
+	size_t len[5] = { ph->up_len_n, ph->sent,
+			  ph->pass_lines >= 1 ? pw->len : 0, ph->pass_lines >= 2 ? pw->len : 0,
+			  ph->job_ready ? buf_len(&p->jobs[i]) : 0 };
+
+	for (size_t k = 0; k < 5; off -= len[k], k++) {
+		if (off < len[k]) {
+			*data = part[k] + off;
+			*n = len[k] - off;
+			return RONDA_OK;
+		}
+	}
+	*data = NULL;
+	*n = 0;
+	return RONDA_OK;
 }
 
 /* Starts the bootstrap, with the job made now; the next state is s. */
@@ -469,8 +567,14 @@ static int start_run(struct push_ctx *p, size_t i, const struct target *t,
 	if (make_job(p, i))
 		return -1;
 	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
-	next->in = buf_data(&p->jobs[i]);
-	next->inlen = buf_len(&p->jobs[i]);
+	if (p->bec.pass && t->become) {
+		/* -K: the password, if asked, goes first; the job when the agent runs */
+		next->on_stdin = step_in;
+		next->on_stdin_arg = p;
+	} else {
+		next->in = buf_data(&p->jobs[i]);
+		next->inlen = buf_len(&p->jobs[i]);
+	}
 	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
 	return start_step(p, i, t, next, s);
 }
@@ -513,6 +617,12 @@ static int other_word(struct push_ctx *p, size_t i, const struct target *t,
 				 rest, rl);
 	if (is(w, wl, "deploy"))
 		return fail_host(p, i, t, r, RESULT_DEPLOY, "", rest, rl);
+	if (is(w, wl, "become")) {
+		/* sudo refused the password: its last line says why */
+		if (!rl)
+			last_err(r, &rest, &rl);
+		return fail_host(p, i, t, r, RESULT_BECOME, "become: ", rest, rl);
+	}
 	return fail_host(p, i, t, r, RESULT_DEPLOY, "unexpected bootstrap status: ", w, wl);
 }
 
@@ -531,6 +641,13 @@ static int agent_ran(struct push_ctx *p, size_t i, const struct target *t,
 	if (ph->agent_bytes == 0) {
 		/* exec of the agent failed, or sudo refused */
 		last_err(r, &e, &el);
+		if (t->become && p->bec.user && strstr(buf_data(&r->err), "Permission denied")) {
+			snprintf(r->why, sizeof(r->why), "become: the agent's cache is the login "
+				 "user's alone, %s cannot run it: %.*s", p->bec.user, (int)el, e);
+			r->status = RESULT_BECOME;
+			set_state(p, i, t, DEPLOY_DONE);
+			return 0;
+		}
 		if (t->become && strstr(buf_data(&r->err), "sudo"))
 			return fail_host(p, i, t, r, RESULT_BECOME, "become: ", e, el);
 		if (strstr(buf_data(&r->err), "Permission denied"))
@@ -573,31 +690,6 @@ static int word_at(const char *s, size_t len, int n, const char **w, size_t *wl)
 }
 
 /*
- * engine_step.on_stdin of the upload: its length line, the agent's bytes
- * (shared by every host, never copied), then, once the host has said the
- * agent is stored and runs, the host's job.
- */
-static int upload_in(void *arg, size_t i, size_t off, const char **data, size_t *n)
-{
-	struct push_ctx *p = arg;
-	struct push_host *ph = &p->host[i];
-	const char *part[3] = { ph->up_len, ph->up, buf_data(&p->jobs[i]) };
-	size_t len[3] = { ph->up_len_n, ph->sent, ph->job_ready ? buf_len(&p->jobs[i]) : 0 };
-
-	/* Until the job is ready, nothing more for now: the engine asks again. */
-	for (size_t k = 0; k < 3; off -= len[k], k++) {
-		if (off < len[k]) {
-			*data = part[k] + off;
-			*n = len[k] - off;
-			return RONDA_OK;
-		}
-	}
-	*data = NULL;
-	*n = 0;
-	return RONDA_OK;
-}
-
-/*
  * "need missing|tampered ARCH gzip|raw": the upload of ARCH's agent, as
  * gzip where the host can unpack it (and it could be made), else raw.
  */
@@ -620,7 +712,7 @@ static int start_upload(struct push_ctx *p, size_t i, const struct target *t,
 				 "ronda did not offer: ", arch, al);
 	gz = is(enc, el, "gzip") && agent_bin_gzip(a) == RONDA_OK;
 	next->cmd = buf_data(&p->upload[a - p->agents->v][gz][t->become ? 1 : 0]);
-	next->on_stdin = upload_in;
+	next->on_stdin = step_in;
 	next->on_stdin_arg = p;
 	next->eof_after_in = 0;	/* --watch-stdin: EOF would stop the agent */
 	start_step(p, i, t, next, DEPLOY_UPLOAD);

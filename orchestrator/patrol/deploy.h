@@ -15,11 +15,14 @@
  * renamed into place; older agents are pruned to the newest two.  The job
  * follows the bytes on stdin, and the stored agent runs at once, in the
  * same step.
+ * With --become the agent runs under sudo -n; with -K, under sudo -S once
+ * the host has said its sudo wants a password (see struct push_become).
  *
  * So a second patrol of the same hosts uploads nothing, concurrent runs
  * never see a partial agent, and a tampered cached agent is replaced, never
  * run.  The bootstrap prints one "RONDA <word> ..." line before anything
- * else; the agent's JSON Lines follow (common/PROTOCOL.md).
+ * else (with -K, "RONDA pass" may come first, then the line); the
+ * agent's JSON Lines follow (common/PROTOCOL.md).
  *
  * Every step's stdout streams in (engine_step.on_stdout): the status line
  * is picked out of it, and the agent's lines are decoded as they arrive
@@ -38,6 +41,7 @@
 #include "plan.h"
 #include "results.h"
 #include "proto.h"
+#include "secret.h"
 
 /* Where a host is in its deploy sequence: the step that runs (or ended). */
 enum deploy_state {
@@ -48,6 +52,18 @@ enum deploy_state {
 };
 
 struct push_host;
+
+/*
+ * --become-user and -K (ssh/become.h).  With pass, a host that becomes
+ * asks for the password only if its sudo wants one (the bootstrap's "pass"
+ * status, then "run pass" or "run nopass"): the line goes on the channel's
+ * stdin, read in place from its page, before the job; a wrong one is
+ * RESULT_BECOME at once.  Both must outlive the push_ctx.
+ */
+struct push_become {
+	const char *user;		/* sudo -u USER, or NULL: sudo's default */
+	const struct secret *pass;	/* -K: the password and its newline, or NULL */
+};
 
 struct push_ctx {
 	struct agent_set *agents;	/* one per architecture; gzip made
@@ -64,16 +80,18 @@ struct push_ctx {
 	struct buf run, run_become;	/* the remote command lines */
 	struct buf upload[AGENT_ARCH_MAX][2][2];	/* per agent: raw, gzip; user, become */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
+	struct push_become bec;
 };
 
 /*
- * Prepares the remote command lines; hosts has n entries.
+ * Prepares the remote command lines; hosts has n entries; bec may be NULL
+ * (plain --become: sudo -n as sudo's default user).
  * Each host's job is made when it is sent, so its "now" is the moment the
  * agent receives it and the clock check measures skew, not queueing.
  */
 int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts);
+		  struct patrol_host *hosts, const struct push_become *bec);
 void push_ctx_release(struct push_ctx *p);
 
 /* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */

@@ -43,6 +43,8 @@
 #include "banned.h"
 
 #define B STATE_BIT
+/* where a host may end: done, or in warm mode resting before it connects again */
+#define END (B(ST_DONE) | B(ST_REST))
 
 /*
  * The state table: one entry per state, in enum order, no holes (the
@@ -53,22 +55,25 @@
  */
 static const struct state_info states[] = {
 	/* runs nothing: start_more() or the retry timer moves it on */
-	{ ST_QUEUED, "queued", NULL, B(ST_RESOLVE) | B(ST_CONNECT) | B(ST_DONE) },
-	{ ST_RESOLVE, "resolve", st_resolve, B(ST_CONNECT) | B(ST_DONE) },
-	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | B(ST_DONE) },
-	{ ST_HANDSHAKE, "handshake", st_handshake, B(ST_HOSTKEY) | B(ST_QUEUED) | B(ST_DONE) },
-	{ ST_HOSTKEY, "hostkey", st_hostkey, B(ST_AUTH) | B(ST_DONE) },
-	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_RELAY) | B(ST_QUEUED) | B(ST_DONE) },
-	{ ST_OPEN, "open", st_open, B(ST_EXEC) | B(ST_DONE) },
-	{ ST_EXEC, "exec", st_exec, B(ST_READ) | B(ST_DONE) },
-	{ ST_READ, "read", st_read, B(ST_CLOSE) | B(ST_DONE) },
-	{ ST_CLOSE, "close", st_close, B(ST_OPEN) | B(ST_DONE) },
+	{ ST_QUEUED, "queued", NULL, B(ST_RESOLVE) | B(ST_CONNECT) | END },
+	{ ST_RESOLVE, "resolve", st_resolve, B(ST_CONNECT) | END },
+	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | END },
+	{ ST_HANDSHAKE, "handshake", st_handshake, B(ST_HOSTKEY) | B(ST_QUEUED) | END },
+	{ ST_HOSTKEY, "hostkey", st_hostkey, B(ST_AUTH) | END },
+	{ ST_AUTH, "auth", st_auth, B(ST_OPEN) | B(ST_RELAY) | B(ST_QUEUED) | END },
+	{ ST_OPEN, "open", st_open, B(ST_EXEC) | END },
+	{ ST_EXEC, "exec", st_exec, B(ST_READ) | END },
+	{ ST_READ, "read", st_read, B(ST_CLOSE) | END },
+	{ ST_CLOSE, "close", st_close, B(ST_OPEN) | END },
 	{ ST_RELAY, "relay", st_relay, B(ST_DONE) },
+	/* runs nothing: the rest timer connects it again (a new session) */
+	{ ST_REST, "rest", NULL, B(ST_RESOLVE) | B(ST_DONE) },
 	/* runs nothing: the host is finished */
 	{ ST_DONE, "done", NULL, 0 },
 };
 _Static_assert(sizeof states / sizeof states[0] == ST_COUNT, "one entry per state");
 
+#undef END
 #undef B
 
 const struct state_info *engine_state(enum state s)
@@ -149,10 +154,62 @@ static void drop_session(struct conn *c)
 	}
 }
 
+static void advance(struct conn *c);
+static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* Warm mode: the rest is over; a new session from the address on. */
+static void rest_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+
+	(void)loop;
+	(void)revents;
+	ev_set_cb(&c->tick, poll_cb);
+	c->n_steps = 0;
+	c->r->attempts = 0;
+	c->r->ms_connect = c->r->ms_handshake = c->r->ms_auth = c->r->ms_run = -1;
+	conn_set_state(c, ST_RESOLVE);
+	advance(c);
+}
+
+/*
+ * Warm mode: the host reports its end and rests, then connects again.
+ * The backoff doubles with each end in a row and has jitter, so hosts
+ * that fell together (a network blip, the daemon's own restart) do not
+ * come back in lock-step.
+ */
+static void conn_rest(struct conn *c)
+{
+	struct engine *e = c->e;
+	double delay = e->o->hold_backoff * pow(2, c->rests < 16 ? c->rests : 16);
+
+	drop_session(c);
+	conn_set_state(c, ST_REST);
+	if (c->r->attempts)
+		c->r->ms_total = conn_ms_since(c, c->t_first);
+	c->rests++;
+	if (delay > e->o->hold_backoff_max)
+		delay = e->o->hold_backoff_max;
+	delay *= 0.5 + (double)random() / RAND_MAX;
+	log_debug("%s: %s: %s; connecting again in %.2fs", c->t->name,
+		  host_status_name(c->r->status), c->r->why, delay);
+	if (e->o->on_done)
+		e->o->on_done(e->o->arg, c->idx, c->r);
+	if (c->state != ST_REST)	/* on_done stopped the run */
+		return;
+	ev_set_cb(&c->tick, rest_cb);
+	ev_timer_set(&c->tick, delay, 0);
+	ev_timer_start(e->loop, &c->tick);
+}
+
 static void conn_finish(struct conn *c)
 {
 	struct engine *e = c->e;
 
+	if (e->o->hold && !e->interrupted && !c->jump) {
+		conn_rest(c);
+		return;
+	}
 	if (c->jump) {
 		/* Its hosts first, while its session still holds their channels. */
 		conn_set_state(c, ST_DONE);
@@ -175,6 +232,10 @@ static void conn_finish(struct conn *c)
 	e->finished++;
 	if (e->o->on_done)
 		e->o->on_done(e->o->arg, c->idx, c->r);
+	c->pool_next = e->graveyard;
+	e->graveyard = c;
+	if (!ev_is_active(&e->recycle))
+		ev_timer_start(e->loop, &e->recycle);
 	if (e->finished == e->n)
 		ev_break(e->loop, EVBREAK_ALL);
 	else
@@ -239,8 +300,6 @@ const char *conn_ssh_error(struct conn *c)
 	libssh2_session_last_error(c->s, &msg, NULL, 0);
 	return msg && *msg ? msg : "unknown libssh2 error";
 }
-
-static void advance(struct conn *c);
 
 static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -456,6 +515,13 @@ void conn_resume(struct conn *c)
 	advance(c);
 }
 
+void conn_dns_done(struct conn *c)
+{
+	c->dns_asked = 0;
+	if (c->state == ST_DONE && !c->jump && !ev_is_active(&c->e->recycle))
+		ev_timer_start(c->e->loop, &c->e->recycle);
+}
+
 void conn_connected(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
@@ -468,9 +534,13 @@ void conn_connected(struct conn *c)
 	if (conn_keepalive(c) > 0)
 		libssh2_keepalive_config(c->s, 1, (unsigned)ceil(conn_keepalive(c)));
 	c->last_rx = ev_now(loop);
+	c->rests = 0;
 }
 
-/* A slot is free: the host leaves the queue for its first state. */
+static void conn_setup(struct conn *c, struct engine *e, size_t i,
+		       const struct target *t, struct host_result *r);
+
+/* Starts a host or bastion: it leaves the queue for its first state. */
 static void conn_start(struct conn *c)
 {
 	struct engine *e = c->e;
@@ -520,9 +590,16 @@ void conn_finish_jump(struct conn *j)
 
 void conn_kick(struct conn *c)
 {
-	if (c->state == ST_QUEUED || c->state == ST_DONE)
+	if (c->state == ST_QUEUED || c->state == ST_DONE || c->state == ST_REST)
 		return;
 	ev_feed_event(c->e->loop, &c->io, EV_CUSTOM);
+}
+
+void engine_kick(struct engine *e, size_t i)
+{
+	if (e->by_host && i >= e->o->first_index && i - e->o->first_index < e->n &&
+	    e->by_host[i - e->o->first_index])
+		conn_kick(e->by_host[i - e->o->first_index]);
 }
 
 static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -532,14 +609,28 @@ static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	start_more(w->data);
 }
 
-/* Starts queued hosts within --forks and the --rate pacing. */
+/* A conn from the pool, set up for host i (not yet started). */
+static struct conn *take_conn(struct engine *e, size_t i)
+{
+	struct conn *c = e->free;
+
+	e->free = c->pool_next;
+	conn_setup(c, e, e->o->first_index + i, &e->tl->v[i], &e->results[i]);
+	if (c->t->via)
+		c->via = &e->jumps[c->t->via - 1];
+	if (e->by_host)
+		e->by_host[i] = c;
+	return c;
+}
+
+/* Starts queued hosts within --forks, the pool and the --rate pacing. */
 static void start_more(struct engine *e)
 {
 	double now = ev_now(e->loop);
 
 	if (e->interrupted)
 		return;
-	while (e->next < e->n && e->running < (size_t)e->o->forks) {
+	while (e->next < e->n && e->running < e->max_running && e->free) {
 		if (e->o->rate > 0) {
 			if (e->next_start > now) {
 				if (!ev_is_active(&e->pacer)) {
@@ -552,8 +643,54 @@ static void start_more(struct engine *e)
 				e->next_start = now;
 			e->next_start += 1.0 / e->o->rate;
 		}
-		conn_start(&e->conns[e->next++]);
+		conn_start(take_conn(e, e->next++));
 	}
+}
+
+/*
+ * Back to the loop: finished conns are free again, unless the resolver
+ * still holds one (its answer comes to that conn, and is then dropped).
+ */
+static void recycle_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct engine *e = w->data;
+	struct conn **p = &e->graveyard;
+
+	(void)loop;
+	(void)revents;
+	while (*p) {
+		struct conn *c = *p;
+
+		if (c->dns_asked) {
+			p = &c->pool_next;
+			continue;
+		}
+		*p = c->pool_next;
+		c->t = NULL;
+		c->pool_next = e->free;
+		e->free = c;
+	}
+	start_more(e);
+}
+
+/* Hosts never started: "not started: interrupted", as a finished host. */
+static void fail_unstarted(struct engine *e, const char *why)
+{
+	while (e->next < e->n) {
+		size_t i = e->next++;
+		const struct target *t = &e->tl->v[i];
+		struct host_result *r = &e->results[i];
+
+		r->status = RESULT_INTERRUPTED;
+		snprintf(r->why, sizeof(r->why), "%s", why);
+		if (t->via)
+			jump_release(&e->jumps[t->via - 1]);
+		e->finished++;
+		if (e->o->on_done)
+			e->o->on_done(e->o->arg, e->o->first_index + i, r);
+	}
+	if (e->finished == e->n)
+		ev_break(e->loop, EVBREAK_ALL);
 }
 
 static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -565,14 +702,24 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);	/* second time: now */
 		return;
 	}
-	e->interrupted = 1;
 	log_warn("interrupted: no new hosts; stopping the ones in flight (again to quit at once)");
-	for (size_t i = 0; i < e->n; i++) {
+	engine_interrupt(e);
+}
+
+void engine_interrupt(struct engine *e)
+{
+	if (e->interrupted)
+		return;
+	e->interrupted = 1;
+	for (size_t i = 0; i < e->n_conns; i++) {
 		struct conn *c = &e->conns[i];
 
-		if (c->state == ST_DONE)
+		if (!c->t || c->state == ST_DONE)
 			continue;
-		if (c->state == ST_QUEUED) {
+		if (c->state == ST_REST) {
+			ev_timer_stop(e->loop, &c->tick);
+			conn_fail(c, RESULT_INTERRUPTED, "interrupted while resting: %.200s", c->r->why);
+		} else if (c->state == ST_QUEUED) {
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
 			kill_remote(c);
@@ -581,11 +728,13 @@ static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
 			conn_fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}
 	}
+	fail_unstarted(e, "not started: interrupted");
 }
 
 static void conn_setup(struct conn *c, struct engine *e, size_t i,
 		       const struct target *t, struct host_result *r)
 {
+	memset(c, 0, sizeof(*c));
 	c->e = e;
 	c->idx = i;
 	c->t = t;
@@ -657,14 +806,10 @@ static int jumps_setup(struct engine *e, const struct target_list *tl)
 			jump_use(j->via);
 		}
 	}
-	for (size_t i = 0; i < e->n; i++) {
-		struct conn *c = &e->conns[i];
-
-		if (c->t->via) {
-			c->via = &e->jumps[c->t->via - 1];
-			jump_use(c->via);
-		}
-	}
+	/* every host counts from the start, so a bastion outlives the queue */
+	for (size_t i = 0; i < e->n; i++)
+		if (tl->v[i].via)
+			jump_use(&e->jumps[tl->v[i].via - 1]);
 	return RONDA_OK;
 }
 
@@ -700,11 +845,31 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		libssh2_exit();
 		return RONDA_ESYS;
 	}
-	e.conns = calloc(tl->n ? tl->n : 1, sizeof(*e.conns));
+	e.tl = tl;
+	e.results = results;
+	e.max_running = o->hold ? tl->n : (size_t)(o->forks > 0 ? o->forks : 1);
+	e.n_conns = tl->n < e.max_running ? tl->n : e.max_running;
+	if (o->hold && tl->n_jumps) {
+		log_error("warm mode does not reach hosts through bastions yet");
+		r = RONDA_EINVAL;
+		goto out;
+	}
+	if (o->hold && !(e.by_host = calloc(tl->n ? tl->n : 1, sizeof(*e.by_host)))) {
+		r = RONDA_ENOMEM;
+		goto out;
+	}
+	e.conns = calloc(e.n_conns ? e.n_conns : 1, sizeof(*e.conns));
 	if (!e.conns) {
 		r = RONDA_ENOMEM;
 		goto out;
 	}
+	for (size_t i = e.n_conns; i-- > 0;) {
+		e.conns[i].fd = -1;
+		e.conns[i].pool_next = e.free;
+		e.free = &e.conns[i];
+	}
+	ev_timer_init(&e.recycle, recycle_cb, 0, 0);
+	e.recycle.data = &e;
 	r = knownhosts_load(o->known_hosts, &e.kh, &bad);
 	if (r) {
 		log_error("%s: cannot read: %s", o->known_hosts, ronda_strerror(r));
@@ -742,8 +907,6 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		goto out;
 	if (e.akeys.n)
 		log_info("ssh-agent offers %zu usable key(s)", e.akeys.n);
-	for (size_t i = 0; i < tl->n; i++)
-		conn_setup(&e.conns[i], &e, o->first_index + i, &tl->v[i], &results[i]);
 	r = jumps_setup(&e, tl);
 	if (r)
 		goto out;
@@ -759,24 +922,31 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	ev_unref(e.loop);
 	ev_now_update(e.loop);
 	e.next_start = e.t_run = ev_now(e.loop);
+	if (o->on_start)
+		o->on_start(o->arg, &e, e.loop);
 	if (e.n)
 		start_more(&e);
 	if (e.finished < e.n)
 		ev_run(e.loop, 0);
-	for (size_t i = 0; i < e.n; i++) {
+	for (size_t i = 0; i < e.n_conns; i++) {
 		struct conn *c = &e.conns[i];
 
-		if (c->state != ST_DONE) {	/* second Ctrl-C */
+		if (c->t && c->state != ST_DONE) {	/* second Ctrl-C */
 			drop_session(c);
-			results[i].status = RESULT_INTERRUPTED;
-			snprintf(results[i].why, sizeof(results[i].why), "interrupted");
+			c->r->status = RESULT_INTERRUPTED;
+			snprintf(c->r->why, sizeof(c->r->why), "interrupted");
 		}
+	}
+	for (; e.next < e.n; e.next++) {
+		results[e.next].status = RESULT_INTERRUPTED;
+		snprintf(results[e.next].why, sizeof(results[e.next].why), "not started: interrupted");
 	}
 	ev_ref(e.loop);
 	ev_ref(e.loop);
 	ev_signal_stop(e.loop, &e.sigint);
 	ev_signal_stop(e.loop, &e.sigterm);
 	ev_timer_stop(e.loop, &e.pacer);
+	ev_timer_stop(e.loop, &e.recycle);
 	/* accept-new hosts (the run's or their own) recorded keys */
 	if (knownhosts_pending(e.kh)) {
 		int sr = knownhosts_save(e.kh);
@@ -787,8 +957,9 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	}
 	r = e.interrupted ? RONDA_EAGAIN : RONDA_OK;
 out:
-	for (size_t i = 0; e.conns && i < tl->n; i++)
-		sshagent_sign_release(&e.conns[i].asign);
+	for (size_t i = 0; e.conns && i < e.n_conns; i++)
+		if (e.conns[i].e)
+			sshagent_sign_release(&e.conns[i].asign);
 	for (size_t i = 0; e.jumps && i < e.n_jumps; i++) {
 		struct conn *j = &e.jumps[i];
 
@@ -807,6 +978,7 @@ out:
 	knownhosts_free(e.kh);
 	ident_set_release(&e.ids);
 	free(e.conns);
+	free(e.by_host);
 	libssh2_exit();
 	return r;
 }

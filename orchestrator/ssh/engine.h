@@ -140,6 +140,8 @@ typedef int (*engine_plan_fn)(void *arg, size_t i, const struct target *t,
 			      struct host_result *r, int step,
 			      struct engine_step *next);
 
+struct engine;
+
 struct engine_opts {
 	engine_plan_fn plan;		/* what to run on each host */
 	void *plan_arg;
@@ -164,9 +166,33 @@ struct engine_opts {
 	   on_stderr, on_stdin) gets for targets->v[0]: 0, or where a batch
 	   starts in a longer list (--serial). */
 	size_t first_index;
+	/*
+	 * Warm mode (ronda serve): every host holds its session.  A host that
+	 * ends, for any reason, rests and connects again (host key checked
+	 * again) after a backoff with jitter: hold_backoff doubling up to
+	 * hold_backoff_max, from 0 again once a session is up.  on_done
+	 * reports each end; the run ends only when interrupted
+	 * (engine_interrupt, SIGINT, SIGTERM).  --forks is taken as the
+	 * number of hosts; bastions are not supported here.
+	 */
+	int hold;
+	double hold_backoff, hold_backoff_max;	/* seconds */
+	/* Called once, when the loop exists and before any host starts: the
+	   caller adds its own watchers to loop (an ev_loop) and keeps e for
+	   engine_kick() and engine_interrupt(). */
+	void (*on_start)(void *arg, struct engine *e, void *loop);
 };
 
 void engine_opts_init(struct engine_opts *o);
+
+/*
+ * Warm mode: host i (its callback index) has new input for its step's
+ * on_stdin; the engine asks for it soon.  Nothing happens to a host
+ * that is not in a session (connecting, resting).
+ */
+void engine_kick(struct engine *e, size_t i);
+/* Stops the run as a first Ctrl-C does: no new hosts, the ones in flight stopped. */
+void engine_interrupt(struct engine *e);
 
 /*
  * Connects to every target and runs the steps o->plan gives.  results must

@@ -57,6 +57,8 @@ void engine_opts_init(struct engine_opts *o)
 	o->hostkeys = HOSTKEYS_STRICT;
 	o->keepalive_interval = 15;
 	o->keepalive_count = 3;
+	o->hold_backoff = 1.0;
+	o->hold_backoff_max = 30.0;
 	o->use_agent = 1;
 	o->jump_channels = 64;
 }

@@ -35,7 +35,9 @@ static void resolved(void *arg, int status, const struct sockaddr *sa,
 		     socklen_t len, const char *reason)
 {
 	struct conn *c = arg;
+	int asked = c->dns_asked;
 
+	conn_dns_done(c);
 	if (c->state != ST_RESOLVE)	/* gave up on it meanwhile */
 		return;
 	if (status != RONDA_OK || len > sizeof(c->addr)) {
@@ -45,10 +47,8 @@ static void resolved(void *arg, int status, const struct sockaddr *sa,
 	}
 	memcpy(&c->addr, sa, len);
 	c->addrlen = len;
-	if (c->dns_asked) {	/* otherwise dns_resolve answered at once */
-		c->dns_asked = 0;
+	if (asked)	/* otherwise dns_resolve answered at once */
 		conn_resume(c);
-	}
 }
 
 /*

@@ -46,6 +46,7 @@ enum state {
 	ST_READ,	/* stdin in, stdout and stderr out (engine_chan.c) */
 	ST_CLOSE,	/* exit status; then the plan's next step (engine_chan.c) */
 	ST_RELAY,	/* a bastion: carries its hosts' channels (engine_jump.c) */
+	ST_REST,	/* warm mode: ended, to connect again after a backoff (no function) */
 	ST_DONE,	/* finished, the result filled (no function) */
 	ST_COUNT
 };
@@ -126,6 +127,8 @@ struct conn {
 	int killing;		/* we closed stdin to kill the command */
 	int timed_out;
 	int in_flight;
+	int rests;		/* warm mode: ends since the last session was up */
+	struct conn *pool_next;	/* the engine's free list or graveyard */
 
 	/* Bastions (engine_jump.c). */
 	struct conn *via;	/* the bastion it is reached through, or NULL */
@@ -140,8 +143,22 @@ struct conn {
 struct engine {
 	const struct engine_opts *o;
 	struct ev_loop *loop;
+	/*
+	 * A pool of conns, one per session in flight (at most --forks), not
+	 * one per host: a host waiting or done costs only its target and its
+	 * result.  A finished conn goes to the graveyard and is reused only
+	 * from the loop (recycle), never while a callback of its old host may
+	 * still be on the stack.
+	 */
 	struct conn *conns;
+	size_t n_conns;
+	struct conn *free, *graveyard;
+	ev_timer recycle;
+	struct conn **by_host;	/* warm mode: each host's conn, by its own index */
+	const struct target_list *tl;
+	struct host_result *results;
 	size_t n, next, running, finished;
+	size_t max_running;	/* --forks; every host in warm mode */
 	double next_start;	/* pacing: earliest time for the next start */
 	double t_run;		/* the loop's start, for ms_start */
 	ev_timer pacer;
@@ -186,6 +203,8 @@ void conn_unwatch(struct conn *c);
 enum advance conn_attempt(struct conn *c);
 /* Runs the host's states now, from a callback no loop watcher made (the resolver). */
 void conn_resume(struct conn *c);
+/* The resolver has answered a host it had been asked for (c->dns_asked cleared). */
+void conn_dns_done(struct conn *c);
 /* Authenticated: the connect deadline gives way to the command's, keepalives start. */
 void conn_connected(struct conn *c);
 /* Asks the plan for the next step: GO in ST_OPEN, or the host ends (STOP). */

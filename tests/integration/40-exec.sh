@@ -118,11 +118,7 @@ left=$(pgrep -f "sleep 987.$M" | wc -l)
 "$R" exec "${X[@]}" --json 'node[020-039]' -- hang 876.$M > "$dir/int.json" 2>"$dir/int.err" &
 rp=$!
 # interrupt once every host's command runs: bounded by events, not a sleep
-for _ in $(seq 1 300); do
-	[ "$(pgrep -f "sleep 876.$M" | wc -l)" -ge 20 ] && break
-	sleep 0.1
-done
-running=$(pgrep -f "sleep 876.$M" | wc -l)
+running=$(procs_running "sleep 876.$M" 20)
 kill -INT $rp
 t0=$(date +%s.%N)
 wait $rp; rc=$?
@@ -132,6 +128,27 @@ left=$(pgrep -f "sleep 876.$M" | wc -l)
 nint=$(js 'select(.status == "interrupted") | .host' "$dir/int.json" | wc -l)
 [ "$running" -eq 20 ] && [ $rc -eq 3 ] && [ "$nint" -eq 20 ] && t_ok "Ctrl-C: exit 3, every host reported interrupted (${el}s)" || t_fail "Ctrl-C: exit 3, hosts interrupted" "running=$running rc=$rc interrupted=$nint $(tail -3 "$dir/int.err")"
 [ "$left" -eq 0 ] && t_ok "Ctrl-C leaves no command running on the hosts" || t_fail "Ctrl-C leaves no command running" "$left left"
+
+# --- a few sessions for many hosts: the engine reuses its conns --------------
+# 7 conns carry 200 good hosts and the faults (the tarpit holds one through
+# its retry): every host still answers from its own address.
+"$R" exec "${X[@]}" --json --forks 7 --connect-timeout 3 --retries 1 'all' -- sh -c 'echo "$SSH_CONNECTION"' > "$dir/few.json" 2>/dev/null
+own=$(js 'select(.host | startswith("node")) | select(.status == "ok") | "\(.address) \(.stdout | split(" ")[2])"' "$dir/few.json" | awk '$1 == $2' | wc -l)
+fs=$(js -r 'select(.host | startswith("node") | not) | "\(.host)=\(.status)"' "$dir/few.json" | sort | tr '\n' ' ')
+[ "$own" -eq $N ] && [ "$fs" = "arm64=ok badkey=hostkey-changed closed=unreachable drop=ok garbage=protocol noauth=auth silent=timeout " ] &&
+	t_ok "--forks 7 over $N hosts and the faults: each host its own answer and verdict" ||
+	t_fail "--forks 7: each host its own answer and verdict" "own=$own faults: $fs"
+# Ctrl-C with 3 in flight and 27 queued: the queued ones are "not started"
+"$R" exec "${X[@]}" --json --forks 3 'node[100-129]' -- hang 654.$M > "$dir/int3.json" 2>"$dir/int3.err" &
+rp=$!
+running=$(procs_running "sleep 654.$M" 3)
+kill -INT $rp
+wait $rp; rc=$?
+nint=$(js 'select(.status == "interrupted") | .host' "$dir/int3.json" | wc -l)
+nns=$(js 'select(.status == "interrupted" and .error == "not started: interrupted") | .host' "$dir/int3.json" | wc -l)
+[ "$running" -eq 3 ] && [ $rc -eq 3 ] && [ "$nint" -eq 30 ] && [ "$nns" -eq 27 ] &&
+	t_ok "Ctrl-C at --forks 3: 3 stopped, 27 not started, all 30 reported" ||
+	t_fail "Ctrl-C at --forks 3" "running=$running rc=$rc interrupted=$nint not-started=$nns"
 
 # --- a peer that vanishes mid-command: keepalives notice ---------------------
 "$R" exec "${X[@]}" --json --keepalive 1 --keepalive-count 2 node050 -- hang 765.$M > "$dir/ka.json" 2>/dev/null &

@@ -117,23 +117,12 @@ for _ in $(seq 50); do pgrep -f "^sleep $tag\$" >/dev/null || { left=0; break; }
 tag="3.$$"
 drive "$T/pw" "$T/scan.out" "$R" exec "${X[@]}" -K -vv --json --out "$T/out" "$HOSTS" -- sleep "$tag" > "$T/scan.rc" &
 dpid=$!
-scans=0 seen=0 hits=""
-for _ in $(seq 200); do
-	kill -0 "$dpid" 2>/dev/null || break
-	if pgrep -f "^sleep $tag\$" >/dev/null; then
-		seen=1
-		for f in /proc/[0-9]*/cmdline /proc/[0-9]*/environ; do
-			pwin "$f" 2>/dev/null && hits="$hits $f"
-		done
-		scans=$((scans + 1))
-	fi
-	sleep 0.05
-done
+t_secret_scan "$T/pw" "^sleep $tag\$" "$dpid"
 wait "$dpid"
 read -r rc prompts < "$T/scan.rc"
-[ "$seen" = 1 ] && [ "$scans" -ge 1 ] && [ -z "$hits" ] && [ "$rc" = 0 ] &&
-	t_ok "the password is in no /proc/*/cmdline or environ ($scans scans while 3 root sleeps ran)" ||
-	t_fail "the password in no process" "rc=$rc seen=$seen scans=$scans hits=$hits"
+[ "$T_SCANS" -ge 1 ] && [ -z "$T_HITS" ] && [ "$rc" = 0 ] &&
+	t_ok "the password is in no /proc/*/cmdline or environ ($T_SCANS scans while 3 root sleeps ran)" ||
+	t_fail "the password in no process" "rc=$rc scans=$T_SCANS hits=$T_HITS"
 nj=$(tr -d '\r' < "$T/scan.out" | grep '^{' | jq -r 'select(.status == "ok") | .host' | wc -l)
 grep -q 'debug' "$T/scan.out" || grep -qi 'auth' "$T/scan.out"; vv=$?
 if [ "$nj" -eq 3 ] && [ $vv -eq 0 ] && [ -n "$(ls -A "$T/out")" ] && ! pwin "$T/scan.out" && ! pwin -r "$T/out"; then

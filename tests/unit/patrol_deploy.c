@@ -21,6 +21,7 @@
 #include "patrol/plan.h"
 #include "patrol/results.h"
 #include "patrol_fixture.h"
+#include "secret.h"
 #include "banned.h"
 
 #define SUM2 "{\"ronda\":1,\"type\":\"summary\",\"counts\":{\"ok\":2,\"warn\":0,\"fail\":0," \
@@ -41,8 +42,11 @@ struct dep {
 	int step;
 };
 
-/* A host just authenticated: its first step must be the bootstrap. */
-static void dep_init(struct dep *d, int become)
+/*
+ * A host just authenticated: its first step must be the bootstrap; bec
+ * is --become-user and -K, or NULL.
+ */
+static void dep_init_as(struct dep *d, int become, const struct push_become *bec)
 {
 	json_error_t je;
 
@@ -60,12 +64,17 @@ static void dep_init(struct dep *d, int become)
 	d->plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
 				   "{\"check\":\"load\"}]", 0, &je);
 	assert_non_null(d->plan.tasks);
-	assert_int_equal(push_ctx_init(&d->pc, &d->agents, &d->plan, NULL, 1, &d->h), RONDA_OK);
+	assert_int_equal(push_ctx_init(&d->pc, &d->agents, &d->plan, NULL, 1, &d->h, bec), RONDA_OK);
 	buf_init(&d->r.out, 1 << 20);
 	buf_init(&d->r.err, 1 << 20);
 	assert_int_equal(push_plan(&d->pc, 0, &d->t, &d->r, 0, &d->next), 1);
 	assert_ptr_equal(d->next.cmd, buf_data(become ? &d->pc.run_become : &d->pc.run));
 	assert_int_equal(d->next.eof_after_in, 0);
+}
+
+static void dep_init(struct dep *d, int become)
+{
+	dep_init_as(d, become, NULL);
 }
 
 static void dep_release(struct dep *d)
@@ -248,7 +257,7 @@ static void test_upload_by_arch(void **state)
 	d.agents.v[1].data = (char *)(uintptr_t)arm;
 	d.agents.v[1].len = sizeof(arm) - 1;
 	memset(d.agents.v[1].sha256, 'b', 64);
-	assert_int_equal(push_ctx_init(&d.pc, &d.agents, &d.plan, NULL, 1, &d.h), RONDA_OK);
+	assert_int_equal(push_ctx_init(&d.pc, &d.agents, &d.plan, NULL, 1, &d.h, NULL), RONDA_OK);
 	assert_non_null(strstr(buf_data(&d.pc.run), " 'x86_64' 'aaaa"));
 	assert_non_null(strstr(buf_data(&d.pc.run), " 'aarch64' 'bbbb"));
 	d.step = 0;
@@ -338,7 +347,7 @@ static void test_upload_fails(void **state)
 	dep_init(&d, 1);
 	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 1);
 	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][0][1]));
-	assert_string_equal(d.next.cmd + strlen(d.next.cmd) - 4, " '1'");	/* become */
+	assert_string_equal(d.next.cmd + strlen(d.next.cmd) - 7, " '1' ''");	/* become, user */
 	assert_int_equal(ran(&d, "", "sudo: a password is required\n"), 0);
 	assert_int_equal(d.r.status, RESULT_BECOME);
 	assert_string_equal(d.r.why, "become: sudo: a password is required");
@@ -454,6 +463,234 @@ static void test_result_flood(void **state)
 	buf_release(&out);
 }
 
+/* -K: a password that ends with the newline sudo -S reads up to */
+#define PW "s3cr3t pw"
+
+static void secret_of(struct secret *s, const char *pw)
+{
+	assert_int_equal(secret_init(s), RONDA_OK);
+	memcpy(s->p, pw, strlen(pw));
+	s->len = strlen(pw);
+	s->p[s->len++] = '\n';
+}
+
+/*
+ * What the step's stdin holds so far, pulled as the engine pulls it (in
+ * pieces of at most piece bytes, 0: whole): exactly want.
+ */
+static void stdin_is(const struct dep *d, const char *want, size_t n, size_t piece)
+{
+	struct buf got;
+	const char *p;
+	size_t k;
+
+	buf_init(&got, 1 << 20);
+	if (!d->next.on_stdin) {
+		assert_int_equal(buf_append(&got, d->next.in, d->next.inlen), RONDA_OK);
+	} else {
+		for (;;) {
+			assert_int_equal(d->next.on_stdin(d->next.on_stdin_arg, 0, buf_len(&got),
+							  &p, &k), RONDA_OK);
+			if (!k)
+				break;
+			if (piece && k > piece)
+				k = piece;
+			assert_int_equal(buf_append(&got, p, k), RONDA_OK);
+		}
+	}
+	assert_int_equal(buf_len(&got), n);
+	assert_memory_equal(buf_data(&got), want, n);
+	buf_release(&got);
+}
+
+/* stdin is the password lines and the job the host has asked for, in order */
+static void stdin_has(const struct dep *d, int pass_lines, int job)
+{
+	struct buf want;
+
+	buf_init(&want, 1 << 20);
+	for (int k = 0; k < pass_lines; k++)
+		assert_int_equal(buf_puts(&want, PW "\n"), RONDA_OK);
+	if (job)
+		assert_int_equal(buf_append(&want, buf_data(&d->pc.jobs[0]),
+					    buf_len(&d->pc.jobs[0])), RONDA_OK);
+	stdin_is(d, buf_data(&want), buf_len(&want), 0);
+	stdin_is(d, buf_data(&want), buf_len(&want), 3);
+	buf_release(&want);
+}
+
+static void feed(struct dep *d, const char *out)
+{
+	assert_int_equal(d->next.on_stdout(d->next.on_stdout_arg, 0, out, strlen(out)), RONDA_OK);
+}
+
+/*
+ * -K, sudo wants a password: nothing goes before the host asks ("pass"),
+ * then one line for the check, then ("run pass") the line again and the
+ * job, whatever pieces the statuses come in.
+ */
+static void test_ask_pass(void **state)
+{
+	struct secret pw;
+	struct push_become bec = { .user = NULL, .pass = &pw };
+	struct dep d;
+
+	(void)state;
+	secret_of(&pw, PW);
+	dep_init_as(&d, 1, &bec);
+	assert_non_null(strstr(d.next.cmd, " 'K' '' '' 'x86_64'"));	/* -K, no tmp, sudo's user */
+	assert_null(strstr(d.next.cmd, PW));	/* never in the command line */
+	assert_null(d.next.in);
+	stdin_has(&d, 0, 0);
+	feed(&d, "rc noise" RS "pa");
+	stdin_has(&d, 0, 0);
+	feed(&d, "ss\n");
+	stdin_has(&d, 1, 0);
+	feed(&d, "Sorry, not a status\n" RS "run ");
+	stdin_has(&d, 1, 0);
+	feed(&d, "pass\n");
+	stdin_has(&d, 2, 1);
+	assert_int_equal(ran(&d, AGENT_OK, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	assert_int_equal(d.h.n_results, 2);
+	dep_release(&d);
+
+	/* both statuses in one piece, the agent's first line with them */
+	dep_init_as(&d, 1, &bec);
+	feed(&d, RS "pass\n" RS "run pass\n" FACTS);
+	stdin_has(&d, 2, 1);
+	assert_int_equal(ran(&d, R_DISK R_LOAD SUM2, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	assert_non_null(d.h.facts);
+	dep_release(&d);
+	secret_release(&pw);
+}
+
+/* -K, NOPASSWD: no password is sent at all, only the job */
+static void test_ask_nopass(void **state)
+{
+	struct secret pw;
+	struct push_become bec = { .user = "nobody", .pass = &pw };
+	struct dep d;
+
+	(void)state;
+	secret_of(&pw, PW);
+	dep_init_as(&d, 1, &bec);
+	assert_non_null(strstr(d.next.cmd, " 'K' '' 'nobody'"));
+	stdin_has(&d, 0, 0);
+	feed(&d, RS "run nopass\n");
+	stdin_has(&d, 0, 1);
+	assert_int_equal(ran(&d, AGENT_OK, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	dep_release(&d);
+
+	/* a host that does not become gets its job at once, and no password */
+	dep_init_as(&d, 0, &bec);
+	assert_null(d.next.on_stdin);
+	stdin_has(&d, 0, 1);
+	assert_null(strstr(d.next.cmd, "nobody"));
+	assert_int_equal(ran(&d, RS "run\n" AGENT_OK, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	dep_release(&d);
+	secret_release(&pw);
+}
+
+/* -K, a wrong password: become at once, with sudo's last line; no job sent */
+static void test_ask_wrong(void **state)
+{
+	struct secret pw;
+	struct push_become bec = { .user = NULL, .pass = &pw };
+	struct dep d;
+
+	(void)state;
+	secret_of(&pw, PW);
+	dep_init_as(&d, 1, &bec);
+	feed(&d, RS "pass\n");
+	stdin_has(&d, 1, 0);
+	feed(&d, RS "become\n");
+	stdin_has(&d, 1, 0);
+	assert_int_equal(ran(&d, "", "Sorry, try again.\nsudo: 1 incorrect password attempt\n"), 0);
+	assert_int_equal(d.r.status, RESULT_BECOME);
+	assert_string_equal(d.r.why, "become: sudo: 1 incorrect password attempt");
+	dep_release(&d);
+
+	/* a second "pass" lets no third line go, and is no status the host may end on */
+	dep_init_as(&d, 1, &bec);
+	feed(&d, RS "pass\n" RS "pass\n");
+	stdin_has(&d, 1, 0);
+	assert_int_equal(ran(&d, "", NULL), 0);
+	assert_int_equal(d.r.status, RESULT_DEPLOY);
+	assert_string_equal(d.r.why, "unexpected bootstrap status: pass");
+	dep_release(&d);
+
+	/* "run pass" without "pass" first: the job, but no password line */
+	dep_init_as(&d, 1, &bec);
+	feed(&d, RS "run pass\n");
+	stdin_has(&d, 0, 1);
+	dep_release(&d);
+
+	verdict(1, RS "become sudo is not installed\n", NULL, RESULT_BECOME,
+		"become: sudo is not installed");
+	secret_release(&pw);
+
+	/* without -K, "pass" is not a word of the bootstrap */
+	verdict(1, RS "pass\n", NULL, RESULT_DEPLOY, "unexpected bootstrap status: pass");
+}
+
+/* -K and an upload: the bytes, then the password as asked, then the job */
+static void test_ask_upload(void **state)
+{
+	struct secret pw;
+	struct push_become bec = { .user = "root", .pass = &pw };
+	struct dep d;
+	struct buf want;
+
+	(void)state;
+	secret_of(&pw, PW);
+	buf_init(&want, 1 << 20);
+	dep_init_as(&d, 1, &bec);
+	assert_int_equal(ran(&d, RS "need missing x86_64 raw\n", NULL), 1);
+	assert_ptr_equal(d.next.cmd, buf_data(&d.pc.upload[0][0][1]));
+	assert_string_equal(d.next.cmd + strlen(d.next.cmd) - 11, " 'K' 'root'");
+	assert_int_equal(buf_printf(&want, "4\n\177ELF"), RONDA_OK);
+	stdin_is(&d, buf_data(&want), buf_len(&want), 0);
+	feed(&d, RS "pass\n");
+	assert_int_equal(buf_puts(&want, PW "\n"), RONDA_OK);
+	stdin_is(&d, buf_data(&want), buf_len(&want), 0);
+	feed(&d, RS "run pass\n");
+	assert_int_equal(buf_puts(&want, PW "\n"), RONDA_OK);
+	assert_int_equal(buf_append(&want, buf_data(&d.pc.jobs[0]), buf_len(&d.pc.jobs[0])),
+			 RONDA_OK);
+	stdin_is(&d, buf_data(&want), buf_len(&want), 0);
+	stdin_is(&d, buf_data(&want), buf_len(&want), 2);
+	assert_int_equal(ran(&d, AGENT_OK, NULL), 0);
+	assert_int_equal(d.r.status, RESULT_OK);
+	assert_int_equal(d.h.uploaded, 4);
+	dep_release(&d);
+	buf_release(&want);
+	secret_release(&pw);
+}
+
+/* --become-user without -K: sudo -n -u USER; a user who cannot run the agent says so */
+static void test_become_user(void **state)
+{
+	struct push_become bec = { .user = "nobody", .pass = NULL };
+	struct dep d;
+
+	(void)state;
+	dep_init_as(&d, 1, &bec);
+	assert_non_null(strstr(d.next.cmd, " '1' '' 'nobody'"));
+	assert_non_null(strstr(buf_data(&d.pc.run), " '0' '' '' 'x86_64'"));
+	stdin_has(&d, 0, 1);	/* the job at once, as with --become */
+	assert_int_equal(ran(&d, RS "run\n", "sudo: unable to execute /h/.cache/ronda/agent-a: "
+			     "Permission denied\n"), 0);
+	assert_int_equal(d.r.status, RESULT_BECOME);
+	assert_string_equal(d.r.why, "become: the agent's cache is the login user's alone, "
+			    "nobody cannot run it: sudo: unable to execute /h/.cache/ronda/agent-a: "
+			    "Permission denied");
+	dep_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +705,11 @@ int main(void)
 		cmocka_unit_test(test_stream_pieces),
 		cmocka_unit_test(test_output_cap),
 		cmocka_unit_test(test_result_flood),
+		cmocka_unit_test(test_ask_pass),
+		cmocka_unit_test(test_ask_nopass),
+		cmocka_unit_test(test_ask_wrong),
+		cmocka_unit_test(test_ask_upload),
+		cmocka_unit_test(test_become_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -258,7 +258,7 @@ static void test_raw_output_released(void **state)
 	plan.tasks = json_loads("[{\"name\":\"disk /var\",\"check\":\"disk\",\"path\":\"/var\"},"
 				"{\"check\":\"load\"}]", 0, &je);
 	assert_non_null(plan.tasks);
-	assert_int_equal(push_ctx_init(&pc, &agents, &plan, NULL, 1, &h), RONDA_OK);
+	assert_int_equal(push_ctx_init(&pc, &agents, &plan, NULL, 1, &h, NULL), RONDA_OK);
 	/* authenticated: the bootstrap is the first step */
 	assert_int_equal(push_plan(&pc, 0, &t, &r, 0, &next), 1);
 	buf_init(&r.out, 1 << 20);

@@ -47,8 +47,8 @@ static void test_table_has_every_state_in_order(void **state)
 		for (int k = 0; k < s; k++)
 			assert_string_not_equal(si->name, engine_state((enum state)k)->name);
 		assert_int_equal(si->next & ~(STATE_BIT(ST_COUNT) - 1), 0);
-		/* only the two waiting rooms run no function */
-		assert_int_equal(si->fn == NULL, s == ST_QUEUED || s == ST_DONE);
+		/* only the waiting rooms run no function */
+		assert_int_equal(si->fn == NULL, s == ST_QUEUED || s == ST_DONE || s == ST_REST);
 	}
 	assert_null(engine_state(ST_COUNT));
 	assert_int_equal(engine_state(ST_DONE)->next, 0);
@@ -85,6 +85,11 @@ static void test_every_state_reachable_and_every_state_ends(void **state)
 	/* a command that started is never retried */
 	for (int s = ST_OPEN; s < ST_COUNT; s++)
 		assert_false(engine_state((enum state)s)->next & STATE_BIT(ST_QUEUED));
+	/* warm mode: a host may rest from wherever it can end, but a bastion;
+	   the rest leads to a new session, from the address on, or the end */
+	for (int s = ST_QUEUED; s <= ST_CLOSE; s++)
+		assert_true(engine_state((enum state)s)->next & STATE_BIT(ST_REST));
+	assert_int_equal(engine_state(ST_REST)->next, STATE_BIT(ST_RESOLVE) | STATE_BIT(ST_DONE));
 }
 
 /* ---- the fake transport ---- */
@@ -211,8 +216,9 @@ static void add_host(struct run *rn, const char *name, unsigned port, double tim
 	add_host_at(rn, name, "127.0.0.1", port, timeout);
 }
 
-/* Runs every host; the debug log lands in rn->log. */
-static void run_engine(struct run *rn)
+/* Runs every host with the options hold fills (warm mode), expecting rc. */
+static void run_engine_hold(struct run *rn, void (*hold)(struct engine_opts *, void *),
+			    void *arg, int rc)
 {
 	struct engine_opts o;
 	char known[128], logpath[128];
@@ -228,12 +234,20 @@ static void run_engine(struct run *rn)
 	o.plan = no_plan;
 	o.known_hosts = known;
 	o.use_agent = 0;
-	assert_int_equal(engine_run(&o, &rn->tl, rn->res), RONDA_OK);
+	if (hold)
+		hold(&o, arg);
+	assert_int_equal(engine_run(&o, &rn->tl, rn->res), rc);
 	log_init("ssh_engine", RLOG_WARN, 2);
 	close(fd);
 	assert_int_equal(buf_read_file(&rn->log, logpath), RONDA_OK);
 	unlink(logpath);
 	assert_null(strstr(buf_data(&rn->log), "undocumented"));
+}
+
+/* Runs every host; the debug log lands in rn->log. */
+static void run_engine(struct run *rn)
+{
+	run_engine_hold(rn, NULL, NULL, RONDA_OK);
 }
 
 static void run_release(struct run *rn)
@@ -291,6 +305,70 @@ static void test_name_is_resolved_first(void **state)
 	assert_non_null(strstr(rn.res[1].why, "cannot resolve no-such-host.invalid"));
 	assert_int_equal(rn.res[1].attempts, 0);
 	assert_log_has(&rn, "nowhere: resolve -> done");
+	close(fd);
+	run_release(&rn);
+}
+
+/* ---- warm mode ---- */
+
+struct hold_watch {
+	struct engine *e;
+	int ends;
+	enum host_status last;
+	char why[256];
+};
+
+static void hold_start(void *arg, struct engine *e, void *loop)
+{
+	(void)loop;
+	((struct hold_watch *)arg)->e = e;
+}
+
+static void hold_done(void *arg, size_t i, const struct host_result *r)
+{
+	struct hold_watch *w = arg;
+
+	(void)i;
+	w->ends++;
+	w->last = r->status;
+	snprintf(w->why, sizeof(w->why), "%s", r->why);
+	if (w->ends == 3)
+		engine_interrupt(w->e);
+}
+
+static void hold_opts(struct engine_opts *o, void *arg)
+{
+	o->hold = 1;
+	o->hold_backoff = 0.01;
+	o->hold_backoff_max = 0.02;
+	o->on_start = hold_start;
+	o->on_done = hold_done;
+	o->arg = arg;
+}
+
+/* A held host that cannot connect rests and tries again until the run stops. */
+static void test_warm_host_rests_and_comes_back(void **state)
+{
+	struct run rn;
+	struct hold_watch w;
+	unsigned port;
+	int fd = closed_port(&port);
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	run_init(&rn);
+	add_host(&rn, "refuses", port, 5);
+	run_engine_hold(&rn, hold_opts, &w, RONDA_EAGAIN);
+	/* three ends reported as they came, then the interruption's */
+	assert_int_equal(w.ends, 4);
+	assert_int_equal(w.last, RESULT_INTERRUPTED);
+	assert_non_null(strstr(w.why, "interrupted while resting: "));
+	assert_non_null(strstr(w.why, "Connection refused"));
+	assert_int_equal(rn.res[0].status, RESULT_INTERRUPTED);
+	assert_log_has(&rn, "refuses: connect -> rest");
+	assert_log_has(&rn, "refuses: rest -> resolve");
+	assert_log_has(&rn, "refuses: rest -> done");
+	assert_log_has(&rn, "connecting again in");
 	close(fd);
 	run_release(&rn);
 }
@@ -376,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_refused_is_unreachable),
 		cmocka_unit_test(test_name_is_resolved_first),
 		cmocka_unit_test(test_not_ssh_is_protocol),
+		cmocka_unit_test(test_warm_host_rests_and_comes_back),
 		cmocka_unit_test(test_silence_is_timeout),
 		cmocka_unit_test(test_one_bad_host_does_not_stop_the_others),
 	};
