@@ -122,10 +122,10 @@ struct engine_step {
 	int keep_output;
 	/* If set, at most about this many stdin bytes (one write more) not yet
 	   credited back by the server's window adjustments, for an OpenSSH
-	   server (engine_chan.c): what the command has not read waits in our
-	   socket, not in sshd's channel buffer, which grows by copying itself
-	   (quadratic in what it holds).  0: the whole window, as with any
-	   other server. */
+	   server less than a millisecond away (engine_chan.c): what the
+	   command has not read waits on our side, not in sshd's channel
+	   buffer, which grows by copying itself (quadratic in what it holds).
+	   0, or any other server: the whole window. */
 	size_t in_flight;
 };
 

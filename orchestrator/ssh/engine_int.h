@@ -24,6 +24,7 @@
 
 #define CHANNEL_WINDOW (256 * 1024)	/* not libssh2's 2 MiB: memory per host */
 #define CHANNEL_PACKET 32768
+#define NEAR_RTT_US 1000		/* engine_step.in_flight: hosts nearer (us) */
 #define CLOSE_GRACE 3.0			/* seconds for a killed command to close */
 #define NODIR_RETRY 0.01		/* EAGAIN with no direction: poll again */
 #define BACKOFF_BASE 0.5
