@@ -74,6 +74,11 @@ grep -q 'sent 0, unchanged 1, attrs 0' "$T/c6.out" && t_ok "same bytes, mode and
 "$R" copy "${X[@]}" --mode 0644 node002 "$T/blob" owned.bin > "$T/c7.out" 2>&1
 [ "$(stat -c '%a %i' "$(home node002)/owned.bin")" = "644 $ino" ] && grep -q 'sent 0, unchanged 0, attrs 1' "$T/c7.out" &&
 	t_ok "same bytes, other mode: set in place, not sent (attrs 1)" || t_fail "other mode: attrs" "$(cat "$T/c7.out") $(stat -c '%a %i' "$(home node002)/owned.bin") $ino"
+# an absolute DEST: under sudo, HOME is root's
+"$R" copy "${X[@]}" --become --owner rondatest node017 "$T/blob" "$T/tree" "$(home node017)/sudo/" > "$T/c5b.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && cmp -s "$T/blob" "$(home node017)/sudo/blob" && [ "$(stat -c %U "$(home node017)/sudo/tree/sub/tool")" = rondatest ] &&
+	grep -q 'sent 5, unchanged 0, attrs 0, made 6, failed 0' "$T/c5b.out" && t_ok "--become (sudo -n) --owner: a file and a tree through sudo's stdin" ||
+	t_fail "--become --owner" "rc=$rc $(cat "$T/c5b.out")"
 "$R" copy "${X[@]}" --mode 8 node002 "$T/blob" x > /dev/null 2>"$T/m.err"; rc=$?
 [ $rc -eq 64 ] && grep -q 'not an octal mode' "$T/m.err" && t_ok "--mode 8: usage error 64" || t_fail "--mode 8" "rc=$rc $(cat "$T/m.err")"
 
