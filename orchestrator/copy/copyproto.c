@@ -38,20 +38,24 @@
 	"attrs() { { [ -z \"$o\" ] || chown -- \"$o\" \"$1\" 2>&1; } && chmod \"$m\" -- \"$1\" 2>&1; }; "
 
 /*
- * One script, one channel.  The manifest first, up to its "." line: directories and links are made,
- * and each file is answered: same, meta (set in place) or need.
+ * One script, one channel.  The manifest first, up to its "." line:
+ * directories and links are made, and each file is answered: same, meta
+ * (set in place) or need.
  *
  * Then the files the host needs, until EOF.  Few processes per file, as
- * the host may have thousands of files to take from many runs: head
- * writes the temporary, created with the file's mode through umask (U,
- * from the header), so chmod runs only for x and special bits (C = 1);
- * sha256sum checks it, and its size is asked only to explain a mismatch;
- * mv renames it.  If the temporary
- * cannot be made, the file's bytes are read away (head -c into /dev/null)
- * and the next file goes on.  If head fails while writing (a full disk),
- * it has read an unknown part of the bytes: the rest of stdin is dropped
- * and the files not answered count as failed (cmd_copy.c).
+ * the host may have thousands of files to take from many runs: dd writes
+ * the temporary, created with the file's mode through umask (U, from the
+ * header), so chmod runs only for x and special bits (C = 1); sha256sum
+ * checks it, and its size is asked only to explain a mismatch; mv renames
+ * it.  dd, not head -c: 64 KiB reads and writes, not 8 KiB, cost a host
+ * 1.1 ms less CPU a MiB here; count_bytes,fullblock stop it at exactly
+ * SIZE bytes, so the next header stays on stdin.  If the temporary cannot
+ * be made, the file's bytes are read away (into /dev/null) and the next
+ * file goes on.  If dd fails while writing (a full disk), it has read an
+ * unknown part of the bytes: the rest of stdin is dropped and the files
+ * not answered count as failed (cmd_copy.c).
  */
+#define TAKE "dd bs=65536 count=\"$z\" iflag=count_bytes,fullblock status=none"
 static const char copy_script[] =
 	PRELUDE
 	"[ -n \"$b\" ] || mkdir -p -- \"$r\" 2>/dev/null; n=0; "
@@ -74,8 +78,8 @@ static const char copy_script[] =
 	"while IFS= read -r l; do n=${l%% *}; l=${l#* }; m=${l%% *}; l=${l#* }; z=${l%% *}; l=${l#* }; "
 	"h=${l%% *}; l=${l#* }; u=${l%% *}; l=${l#* }; c=${l%% *}; p=${l#* }; p2f \"$p\"; t=\"$d/.ronda-copy.$$.$n\"; "
 	"umask \"$u\"; "
-	"if ! x=$(head -c \"$z\" 2>&1 > \"$t\"); then "
-	"if [ ! -e \"$t\" ]; then head -c \"$z\" > /dev/null; e $n \"$q: $x\"; continue; fi; "
+	"if ! x=$(" TAKE " 2>&1 > \"$t\"); then "
+	"if [ ! -e \"$t\" ]; then " TAKE " > /dev/null; e $n \"$q: $x\"; continue; fi; "
 	"rm -f -- \"$t\"; e $n \"$q: $x\"; cat > /dev/null; break; fi; "
 	"g=$(sha256sum < \"$t\"); g=${g%% *}; "
 	"if [ \"$g\" != \"$h\" ]; then s=$(stat -c %s -- \"$t\"); rm -f -- \"$t\"; "

@@ -3,7 +3,7 @@
  * parser of the copy script's answers.
  *
  * Nothing beyond a POSIX sh and GNU coreutils is needed on the host (cat,
- * head, mkdir, mv, chmod, chown, ln, readlink, sha256sum, stat, tr).
+ * dd, head, mkdir, mv, chmod, chown, ln, readlink, sha256sum, stat, tr).
  *
  * copy runs one script on one channel of a host's session; its stdin has
  *   the manifest  (copy_manifest_text), one entry a line:
@@ -14,12 +14,12 @@
  *          place if they differ).
  *   then, once every entry is answered, for each file it needs, in
  *          manifest order, "I MODE SIZE SHA256 UMASK C PATH\n" and exactly
- *          SIZE bytes, then EOF (UMASK makes head create the file with
+ *          SIZE bytes, then EOF (UMASK makes dd create the file with
  *          MODE's rw bits; C is 1 when chmod must add x or special bits).
- *          Each file goes to a temporary name in its directory (head -c
- *          SIZE: GNU head reads no further than SIZE, so the next header
- *          stays on stdin), is checked by size and SHA-256, gets its mode
- *          (and owner) and is renamed into place.
+ *          Each file goes to a temporary name in its directory (GNU dd
+ *          with iflag=count_bytes,fullblock reads exactly SIZE bytes, so
+ *          the next header stays on stdin), is checked by size and
+ *          SHA-256, gets its mode (and owner) and is renamed into place.
  * Answers are lines "\036RONDA WORD [INDEX [TEXT]]"; anything else (a
  * login shell's rc file printing) is ignored.  The script ends with
  * "\036RONDA done": without it the host's run did not finish.

@@ -106,11 +106,12 @@ touch "$(home node005)/.lie"; echo old > "$(home node005)/victim"
 rm -f "$FLEET_DIR/bin/sha256sum"
 
 # --- one session per host; sshd's buffer; a host that breaks the protocol ------------------
-# The login shell finds sh and head on the fleet's PATH: this sh counts the
+# The login shell finds sh and dd on the fleet's PATH: this sh counts the
 # copy scripts it runs, and on a host with ~/.badcopy prints that file
 # instead.  On a host with ~/.slowhead both note the RSS of the session's
-# sshd in KiB: sh as the script starts (nothing sent yet), head after
-# stalling a second, so what ronda sent meanwhile waits in sshd.
+# sshd in KiB: sh as the script starts (nothing sent yet), dd (which
+# writes each file) after stalling a second, so what ronda sent meanwhile
+# waits in sshd.
 cat > "$T/rss.sh" <<'EOS'
 rss() { local p=$PPID s; while [ "$p" -gt 1 ] && [ "$(cat /proc/$p/comm)" != sshd ]; do
 	read -r -a s < /proc/$p/stat; p=${s[3]}; done; awk '/^VmRSS/ { print $2 }' /proc/$p/status; }
@@ -124,12 +125,12 @@ if [ "\$3" = ronda-copy ]; then
 fi
 exec /bin/sh "\$@"
 EOS
-cat > "$FLEET_DIR/bin/head" <<EOS
+cat > "$FLEET_DIR/bin/dd" <<EOS
 #!/bin/bash
 if [ -e "\$HOME/.slowhead" ]; then . "$T/rss.sh"; sleep 1; rss >> "\$HOME/.slowhead"; fi
-exec /usr/bin/head "\$@"
+exec /usr/bin/dd "\$@"
 EOS
-chmod 755 "$FLEET_DIR/bin/sh" "$FLEET_DIR/bin/head"
+chmod 755 "$FLEET_DIR/bin/sh" "$FLEET_DIR/bin/dd"
 : > "$T/copy-sessions"
 "$R" copy "${X[@]}" 'node[010-012]' "$T/blob" "$T/tree" once/ > "$T/c13.out" 2>&1; rc=$?
 n=$(sort "$T/copy-sessions" | uniq -c | awk '$1 == 1' | wc -l)
@@ -150,9 +151,9 @@ head -c 8M /dev/urandom > "$T/big"; touch "$(home node016)/.slowhead"
 "$R" copy "${X[@]}" node016 "$T/big" big.bin > "$T/c15.out" 2>&1; rc=$?
 read -r -d '' base stalled < "$(home node016)/.slowhead"
 [ $rc -eq 0 ] && cmp -s "$T/big" "$(home node016)/big.bin" && [ -n "$stalled" ] && [ $((stalled - base)) -lt 1024 ] &&
-	t_ok "8 MiB to a host whose head stalls: sshd grew $((stalled - base)) KiB (< 1 MiB; the window is 2 MiB)" ||
+	t_ok "8 MiB to a host whose dd stalls: sshd grew $((stalled - base)) KiB (< 1 MiB; the window is 2 MiB)" ||
 	t_fail "sshd's buffer bounded" "rc=$rc base=$base stalled=$stalled $(cat "$T/c15.out")"
-rm -f "$FLEET_DIR/bin/sh" "$FLEET_DIR/bin/head" "$(home node013)/.badcopy" "$(home node014)/.badcopy" "$(home node016)/.slowhead"
+rm -f "$FLEET_DIR/bin/sh" "$FLEET_DIR/bin/dd" "$(home node013)/.badcopy" "$(home node014)/.badcopy" "$(home node016)/.slowhead"
 
 # --- a full disk, permission denied -------------------------------------------------------
 mkdir -p "$(home node006)/full"
