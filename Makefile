@@ -108,7 +108,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench bench-scale shard-sim jump-bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench bench-scale bench-warm shard-sim jump-bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -173,7 +173,7 @@ $(BUILD)/agent/%.o: INC := $(AGENT_INC)
 # of <dir> (plus common/): agent_*, common_*, or one of the orchestrator's
 # rooms, or orchestrator_* for the files at the top of orchestrator/ (the
 # command line, cli.c).
-ORCH_ROOMS := ssh inventory patrol output copy orchestrator
+ORCH_ROOMS := ssh inventory patrol output copy warm orchestrator
 UNIT_LINK = $(CC) $(ALL_LDFLAGS) -o $@ $< $(UNIT_LDFLAGS_$(notdir $@))
 $(BUILD)/tests/unit/common_%.o: INC := $(COMMON_INC)
 $(BUILD)/unit/common_%: $(BUILD)/tests/unit/common_%.o $(BUILD)/libcommon.a
@@ -226,6 +226,12 @@ bench-scale: deps
 	@$(MAKE) --no-print-directory NODEPS=1 programs
 	@tests/bench/scale-bench.sh $(SCALE_BENCH_ARGS)
 
+# warm mode: cold exec, pdsh through warmed ControlPersist masters, and what
+# ronda serve holds (tests/bench/warm-bench.sh); WARM_BENCH_ARGS="-n 200 -r 1"
+bench-warm: deps
+	@$(MAKE) --no-print-directory NODEPS=1 programs
+	@tests/bench/warm-bench.sh $(WARM_BENCH_ARGS)
+
 # N shards of one patrol at once, merged (tests/bench/shard-sim.sh); not in
 # `make bench`: 2,000 hosts take minutes.  SHARD_SIM_ARGS="-n 200" to vary.
 shard-sim: deps
@@ -264,6 +270,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/ronda
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 SYSCONFDIR ?= /etc
 STATEDIR ?= /var/lib/ronda
 INSTALL ?= install
@@ -273,6 +280,7 @@ MANPAGES := packaging/man/ronda.1 packaging/man/ronda-agent.8 \
 # Both services come from one template (packaging/systemd/ronda-service.in).
 UNITS := $(BUILD)/systemd/ronda-patrol@.service $(BUILD)/systemd/ronda-logclean@.service \
 	$(wildcard packaging/systemd/*.timer)
+USERUNITS := $(BUILD)/systemd/user/ronda-serve@.service
 PLAYBOOKS := $(wildcard playbooks/*.cfg)
 SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@STATEDIR@|$(STATEDIR)|g'
@@ -286,6 +294,9 @@ $(BUILD)/systemd/ronda-logclean@.service: packaging/systemd/ronda-service.in FOR
 	@mkdir -p $(dir $@)
 	$(SUBST) -e 's|@UNIT@|ronda-logclean|g' -e 's|@DEFAULT@|logclean|g' \
 		-e 's|@WHAT@|log cleanup|g' -e 's|@OPTS@|RONDA_LOGCLEAN_OPTS|g' $< > $@
+$(BUILD)/systemd/user/ronda-serve@.service: packaging/systemd/ronda-serve@.service.in FORCE
+	@mkdir -p $(dir $@)
+	$(SUBST) $< > $@
 $(BUILD)/ronda-prune: packaging/ronda-prune.in FORCE
 	@mkdir -p $(dir $@)
 	$(SUBST) $< > $@
@@ -296,11 +307,11 @@ FORCE:
 install_conf = if [ -e $(2) ]; then echo "install: keeping $(2)"; \
 	else $(INSTALL) -m 0644 $(1) $(2); fi
 
-install: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(UNITS) $(BUILD)/ronda-prune
+install: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(UNITS) $(USERUNITS) $(BUILD)/ronda-prune
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(DOCDIR)/examples/playbooks $(DESTDIR)$(BASHCOMPDIR) \
-		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/ronda/playbooks \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(USERUNITDIR) $(DESTDIR)$(SYSCONFDIR)/ronda/playbooks \
 		$(DESTDIR)$(SYSCONFDIR)/default
 	$(INSTALL) -m 0755 $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0755 $(BUILD)/ronda-prune $(DESTDIR)$(LIBEXECDIR)/ronda-prune
@@ -317,6 +328,7 @@ install: $(BUILD)/ronda $(BUILD)/ronda-agent $(CROSS_AGENTS) $(UNITS) $(BUILD)/r
 	$(INSTALL) -m 0644 common/PROTOCOL.md $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -m 0644 packaging/bash-completion/ronda $(DESTDIR)$(BASHCOMPDIR)/ronda
 	$(INSTALL) -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/
+	$(INSTALL) -m 0644 $(USERUNITS) $(DESTDIR)$(USERUNITDIR)/
 	@$(call install_conf,packaging/etc/inventory.cfg,$(DESTDIR)$(SYSCONFDIR)/ronda/inventory.cfg)
 	@for f in $(PLAYBOOKS); do \
 		$(call install_conf,$$f,$(DESTDIR)$(SYSCONFDIR)/ronda/playbooks/$${f##*/}); done
@@ -331,7 +343,8 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man1/ronda.1 $(DESTDIR)$(MANDIR)/man8/ronda-agent.8 \
 		$(DESTDIR)$(MANDIR)/man5/ronda-inventory.5 $(DESTDIR)$(MANDIR)/man5/ronda-playbook.5 \
 		$(DESTDIR)$(BASHCOMPDIR)/ronda \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+		$(addprefix $(DESTDIR)$(USERUNITDIR)/,$(notdir $(USERUNITS)))
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 

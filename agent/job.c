@@ -1,5 +1,7 @@
 /*
- * job.c - one run of the agent; see job.h for the order of things.
+ * job.c - one run of the agent; see job.h for the order of things.  The
+ * pieces serve.c shares (confine once, run a job's text, write lines, in
+ * frames or not) are declared in job_int.h; job_main is `run`.
  *
  * Output lines are built in a buffer and written with one write(2) each, so
  * a line is never interleaved or half-written by us; a write error (the
@@ -10,7 +12,7 @@
  * PROTO_LINE_MAX, is replaced by a small `error` result that says why.  The
  * summary counts the verdicts of the lines actually written.
  */
-#include "job.h"
+#include "job_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,6 +27,7 @@
 #include "check.h"
 #include "err.h"
 #include "facts.h"
+#include "frame.h"
 #include "log.h"
 #include "policy.h"
 #include "sandbox.h"
@@ -51,7 +54,7 @@ const char job_self_test[] =
 	"{\"check\":\"clock\"}"
 	"]}";
 
-static double now_wall(void)
+double job_wall(void)
 {
 	struct timespec ts;
 
@@ -59,7 +62,7 @@ static double now_wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double now_mono(void)
+double job_mono(void)
 {
 	struct timespec ts;
 
@@ -80,7 +83,7 @@ static double ms3(double ms)
 static int read_job(int fd, struct buf *b, struct buf *err)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	double stop = now_mono() + JOB_READ_TIMEOUT_MS / 1000.0;
+	double stop = job_mono() + JOB_READ_TIMEOUT_MS / 1000.0;
 	size_t want;
 	ssize_t n;
 	int r;
@@ -88,10 +91,10 @@ static int read_job(int fd, struct buf *b, struct buf *err)
 	for (;;) {
 		if (memchr(buf_data(b), '\n', buf_len(b)))
 			return RONDA_OK;
-		r = poll(&p, 1, (int)((stop - now_mono()) * 1000) + 1);
+		r = poll(&p, 1, (int)((stop - job_mono()) * 1000) + 1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r == 0 || now_mono() >= stop) {
+		if (r == 0 || job_mono() >= stop) {
 			buf_printf(err, "no complete job on stdin within %d s",
 				   JOB_READ_TIMEOUT_MS / 1000);
 			return RONDA_ETIMEOUT;
@@ -122,19 +125,25 @@ static int read_job(int fd, struct buf *b, struct buf *err)
 	}
 }
 
-struct out {
-	int fd;
-	int broken;
-	struct buf line;
-};
-
-/*
- * Writes one line.  RONDA_OK once written; RONDA_ELIMIT or RONDA_ENOMEM if
- * the line could not be built (nothing was written); RONDA_ESYS if stdout
- * is gone.
- */
-static int emit(struct out *o, const char *type, json_t *obj)
+void job_out_init(struct job_out *o, int fd, int framed)
 {
+	memset(o, 0, sizeof(*o));
+	o->fd = fd;
+	o->framed = framed;
+	/* Framed, the header goes in front of the line in the same buffer,
+	 * so the line's own limit stays PROTO_LINE_MAX. */
+	buf_init(&o->line, PROTO_LINE_MAX + (framed ? FRAME_HDR_MAX : 0));
+}
+
+void job_out_release(struct job_out *o)
+{
+	buf_release(&o->line);
+}
+
+int job_emit(struct job_out *o, const char *type, json_t *obj)
+{
+	static const char gap[FRAME_HDR_MAX];
+	size_t start = 0;
 	int r;
 
 	buf_reset(&o->line);
@@ -142,26 +151,30 @@ static int emit(struct out *o, const char *type, json_t *obj)
 		return RONDA_ESYS;
 	if (!obj)
 		return RONDA_ENOMEM;
+	if (o->framed && buf_append(&o->line, gap, sizeof(gap)) != RONDA_OK)
+		return RONDA_ENOMEM;
 	r = proto_line(type, obj, &o->line);
 	if (r != RONDA_OK)
 		return r;
-	r = buf_write_fd(&o->line, o->fd);
+	if (o->framed && frame_seal(&o->line, FRAME_LINE, o->id, &start) != RONDA_OK)
+		return RONDA_ELIMIT;
+	r = buf_write_raw(buf_data(&o->line) + start, buf_len(&o->line) - start, o->fd);
 	if (r != RONDA_OK)
 		o->broken = 1;
 	return r;
 }
 
-static void emit_error(struct out *o, const char *code, const char *msg)
+void job_emit_error(struct job_out *o, const char *code, const char *msg)
 {
 	json_t *e = json_pack("{s:s, s:o, s:s}", "code", code, "error", proto_string(msg),
 			      "agent", RONDA_VERSION);
 
 	log_error("%s", msg);
-	emit(o, "error", e);
+	job_emit(o, "error", e);
 	json_decref(e);
 }
 
-static json_t *sandbox_json(const struct sandbox_status *st)
+json_t *job_sandbox_json(const struct sandbox_status *st)
 {
 	json_t *s, *missing = json_array(), *ll = json_array();
 
@@ -182,7 +195,7 @@ static json_t *sandbox_json(const struct sandbox_status *st)
 	return s;
 }
 
-static const char *stop_name(int why)
+const char *job_stop_name(int why)
 {
 	switch (why) {
 	case -1:	return "stdin closed";
@@ -227,8 +240,8 @@ out:
 	return r;
 }
 
-/* Writes one result line; see emit() for what it returns. */
-static int emit_result(struct out *o, const struct proto_task *t, int verdict,
+/* Writes one result line; see job_emit() for what it returns. */
+static int emit_result(struct job_out *o, const struct proto_task *t, int verdict,
 		       json_t *msg, json_t *values, double started, double ms)
 {
 	json_t *line = json_pack("{s:s, s:s, s:s, s:o, s:O, s:f, s:f}",
@@ -236,7 +249,7 @@ static int emit_result(struct out *o, const struct proto_task *t, int verdict,
 				 "verdict", proto_verdict_name(verdict),
 				 "message", msg, "values", values,
 				 "started", round(started * 1000) / 1000, "ms", ms3(ms));
-	int r = emit(o, "result", line);
+	int r = job_emit(o, "result", line);
 
 	json_decref(line);
 	return r;
@@ -248,11 +261,11 @@ static int emit_result(struct out *o, const struct proto_task *t, int verdict,
  * written at all (out of memory, or stdout is gone).
  */
 static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
-		    const char *skip_why, struct out *o, int counts[])
+		    const char *skip_why, struct job_out *o, int counts[])
 {
 	const struct check_ops *ops = check_find(t->check->name);
 	struct check_result res;
-	double started = now_wall(), t0 = now_mono(), ms;
+	double started = job_wall(), t0 = job_mono(), ms;
 	struct buf why;
 	json_t *empty;
 	int verdict = -1, r;
@@ -268,7 +281,7 @@ static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
 		check_run_isolated(t, ctx, ops, &res);
 	else
 		ops->run(t, ctx, &res);
-	ms = (now_mono() - t0) * 1000;
+	ms = (job_mono() - t0) * 1000;
 	r = emit_result(o, t, res.verdict, proto_stringn(buf_data(&res.msg), buf_len(&res.msg)),
 			res.values, started, ms);
 	if (r == RONDA_OK) {
@@ -286,7 +299,7 @@ static int run_task(const struct proto_task *t, const struct check_ctx *ctx,
 fallback:
 	empty = json_object();
 	if (empty && emit_result(o, t, VERDICT_ERROR, proto_string(buf_data(&why)), empty,
-				 started, (now_mono() - t0) * 1000) == RONDA_OK)
+				 started, (job_mono() - t0) * 1000) == RONDA_OK)
 		verdict = VERDICT_ERROR;
 	json_decref(empty);
 out:
@@ -308,7 +321,7 @@ static const char *skip_reason(const struct proto_job *job, size_t i,
 	const struct proto_task *t = &job->tasks[i];
 	int v;
 
-	if (job->timeout > 0 && now_mono() - t0 > job->timeout)
+	if (job->timeout > 0 && job_mono() - t0 > job->timeout)
 		return "the job's deadline passed";
 	if (t->when_task < 0)
 		return NULL;
@@ -347,18 +360,59 @@ static int unconfined_ok(const struct sandbox_status *sb, const struct policy *p
 	return 0;
 }
 
-int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
+void job_host_init(struct job_host *h, const struct agent_opts *opt)
 {
-	struct sandbox_status sb;
+	memset(h, 0, sizeof(*h));
+	h->opt = opt;
+	h->policy_path = opt->policy_path ? opt->policy_path : POLICY_PATH;
+	sandbox_status_init(&h->sb);
+	policy_init(&h->pol);
+}
+
+void job_host_release(struct job_host *h)
+{
+	policy_release(&h->pol);
+}
+
+int job_confine(struct job_host *h, int watch_fd, struct job_out *o)
+{
+	enum sandbox_profile sp = h->opt->profile == PROFILE_MAINTAIN ?
+				  SANDBOX_MAINTAIN : SANDBOX_INSPECT;
+	struct buf err;
+	int rc = AGENT_EXIT_OK;
+
+	buf_init(&err, 2048);
+	if (spawn_init(watch_fd) != RONDA_OK) {
+		job_emit_error(o, "internal", "cannot set up signal handling");
+		rc = AGENT_EXIT_INTERNAL;
+		goto out;
+	}
+	/* Confinement first: the job is still just bytes. */
+	if (sandbox_apply(sp, &h->sb) != RONDA_OK) {
+		if (!unconfined_ok(&h->sb, &h->pol, h->policy_path, &err)) {
+			job_emit_error(o, "sandbox", buf_data(&err));
+			rc = AGENT_EXIT_NOSANDBOX;
+			goto out;
+		}
+		buf_reset(&err);
+	}
+	if (sp == SANDBOX_INSPECT)
+		sandbox_landlock(sp, NULL, h->opt->no_landlock, &h->sb, &err);
+out:
+	buf_release(&err);
+	return rc;
+}
+
+int job_run(struct job_host *h, const char *text, size_t len, double received,
+	    double t0, struct job_out *o)
+{
+	const struct agent_opts *opt = h->opt;
 	struct proto_job job;
-	struct policy pol;
 	struct check_ctx ctx;
 	struct check_procs procs = { 0 };
-	struct buf text, err;
-	struct out o = { .fd = out_fd };
+	struct buf err;
 	int counts[VERDICT__COUNT] = { 0 };
 	int rc = AGENT_EXIT_INTERNAL, r, stopped = 0, lost = 0;
-	double t0 = now_mono(), received;
 	json_t *j = NULL, *facts;
 	int *verdicts = NULL;
 	const char *prof = proto_profile_name(opt->profile);
@@ -366,48 +420,14 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 				  SANDBOX_MAINTAIN : SANDBOX_INSPECT;
 
 	memset(&job, 0, sizeof(job));
-	sandbox_status_init(&sb);
-	policy_init(&pol);
-	buf_init(&text, PROTO_JOB_MAX + 1);
 	buf_init(&err, 2048);
-	buf_init(&o.line, PROTO_LINE_MAX);
-
-	if (opt->builtin_job)
-		r = buf_puts(&text, opt->builtin_job);
-	else
-		r = read_job(in_fd, &text, &err);
-	received = now_wall();
-	if (r != RONDA_OK) {
-		emit_error(&o, "bad-job", buf_len(&err) ? buf_data(&err) : "cannot read the job");
-		rc = AGENT_EXIT_BADJOB;
-		goto out;
-	}
-	r = policy_load(opt->policy_path ? opt->policy_path : POLICY_PATH, &pol, &err);
-	if (r != RONDA_OK) {
-		emit_error(&o, "policy", buf_data(&err));
-		rc = AGENT_EXIT_POLICY;
-		goto out;
-	}
-	if (spawn_init(opt->watch_stdin ? in_fd : -1) != RONDA_OK) {
-		emit_error(&o, "internal", "cannot set up signal handling");
-		goto out;
-	}
-
-	/* Confinement first: the job is still just bytes. */
-	if (sandbox_apply(sp, &sb) != RONDA_OK) {
-		if (!unconfined_ok(&sb, &pol, opt->policy_path ? opt->policy_path : POLICY_PATH,
-				   &err)) {
-			emit_error(&o, "sandbox", buf_data(&err));
-			rc = AGENT_EXIT_NOSANDBOX;
-			goto out;
-		}
-		buf_reset(&err);
-	}
-	if (sp == SANDBOX_INSPECT)
-		sandbox_landlock(sp, NULL, opt->no_landlock, &sb, &err);
-
-	r = proto_job_parse(buf_data(&text), buf_len(&text), &job, &err);
-	if (r == RONDA_OK && job.profile != opt->profile) {
+	r = proto_job_parse(text, len, &job, &err);
+	if (r == RONDA_OK && job.profile != opt->profile && opt->serve) {
+		buf_printf(&err, "ronda-agent serve runs %s jobs only; a %s job needs "
+			   "ronda-agent run --profile %s", prof,
+			   proto_profile_name(job.profile), proto_profile_name(job.profile));
+		r = RONDA_EPARSE;
+	} else if (r == RONDA_OK && job.profile != opt->profile) {
 		buf_printf(&err, "job wants the %s profile but the agent runs with --profile %s",
 			   proto_profile_name(job.profile), prof);
 		r = RONDA_EPARSE;
@@ -416,21 +436,21 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 	ctx.job = &job;
 	ctx.received = received;
 	ctx.now = opt->now;
-	ctx.policy = &pol;
+	ctx.policy = &h->pol;
 	ctx.self = opt->self;
 	ctx.via = opt->via;
-	ctx.unconfined = !sb.seccomp;
+	ctx.unconfined = !h->sb.seccomp;
 	ctx.procs = &procs;
 	if (opt->builtin_job)
 		job.now = received;
 	if (r == RONDA_OK && sp == SANDBOX_MAINTAIN &&
-	    confine_maintain(&job, &ctx, opt->no_landlock, &sb, &err) != RONDA_OK) {
+	    confine_maintain(&job, &ctx, opt->no_landlock, &h->sb, &err) != RONDA_OK) {
 		struct buf why;
 
 		buf_init(&why, 4096);
 		buf_printf(&why, "cannot confine writes to the job's write_paths%s%s",
 			   buf_len(&err) ? ": " : "", buf_data(&err));
-		emit_error(&o, "sandbox", buf_data(&why));
+		job_emit_error(o, "sandbox", buf_data(&why));
 		buf_release(&why);
 		rc = AGENT_EXIT_NOSANDBOX;
 		goto out;
@@ -447,26 +467,26 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 			buf_reset(&err);
 	}
 	if (r != RONDA_OK) {
-		emit_error(&o, "bad-job", buf_data(&err));
+		job_emit_error(o, "bad-job", buf_data(&err));
 		rc = AGENT_EXIT_BADJOB;
 		goto out;
 	}
 
 	/* Tasks after the deadline are skipped; one still busy at it is ended. */
 	if (job.timeout > 0)
-		spawn_deadline(job.timeout - (now_mono() - t0) + SPAWN_STOP_GRACE);
+		spawn_deadline(job.timeout - (job_mono() - t0) + SPAWN_STOP_GRACE);
 	verdicts = calloc(job.n_tasks ? job.n_tasks : 1, sizeof(*verdicts));
 	if (!verdicts) {
-		emit_error(&o, "internal", "out of memory");
+		job_emit_error(o, "internal", "out of memory");
 		goto out;
 	}
 	facts = facts_collect();
-	emit(&o, "facts", facts);
+	job_emit(o, "facts", facts);
 	json_decref(facts);
 	for (size_t i = 0; i < job.n_tasks; i++) {
 		int why = spawn_aborted();
 
-		if (!why && o.broken)
+		if (!why && o->broken)
 			why = -2;
 		if (why) {
 			stopped = why;
@@ -474,7 +494,7 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		}
 		verdicts[i] = run_task(&job.tasks[i], &ctx,
 				       skip_reason(&job, i, verdicts, t0, &err),
-				       &o, counts);
+				       o, counts);
 		/* No line at all: the orchestrator will see the task missing. */
 		if (verdicts[i] < 0) {
 			lost++;
@@ -489,12 +509,12 @@ int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
 		      "counts", "ok", counts[VERDICT_OK], "warn", counts[VERDICT_WARN],
 		      "fail", counts[VERDICT_FAIL], "error", counts[VERDICT_ERROR],
 		      "skipped", counts[VERDICT_SKIPPED],
-		      "tasks", (int)job.n_tasks, "ms", ms3((now_mono() - t0) * 1000),
-		      "agent", RONDA_VERSION, "sandbox", sandbox_json(&sb),
-		      "policy", pol.present, "stopped", stopped ? stop_name(stopped) : NULL);
-	emit(&o, "summary", j);
+		      "tasks", (int)job.n_tasks, "ms", ms3((job_mono() - t0) * 1000),
+		      "agent", RONDA_VERSION, "sandbox", job_sandbox_json(&h->sb),
+		      "policy", h->pol.present, "stopped", stopped ? job_stop_name(stopped) : NULL);
+	job_emit(o, "summary", j);
 	if (stopped) {
-		log_warn("stopped (%s); every child was killed", stop_name(stopped));
+		log_warn("stopped (%s); every child was killed", job_stop_name(stopped));
 		rc = AGENT_EXIT_STOPPED;
 	} else if (counts[VERDICT_FAIL] || counts[VERDICT_ERROR] || lost) {
 		rc = AGENT_EXIT_FAILED;
@@ -506,9 +526,45 @@ out:
 	check_procs_release(&procs);
 	json_decref(j);
 	proto_job_release(&job);
-	policy_release(&pol);
+	buf_release(&err);
+	return rc;
+}
+
+int job_main(const struct agent_opts *opt, int in_fd, int out_fd)
+{
+	struct job_host h;
+	struct job_out o;
+	struct buf text, err;
+	double t0 = job_mono(), received;
+	int rc, r;
+
+	job_host_init(&h, opt);
+	job_out_init(&o, out_fd, 0);
+	buf_init(&text, PROTO_JOB_MAX + 1);
+	buf_init(&err, 2048);
+
+	if (opt->builtin_job)
+		r = buf_puts(&text, opt->builtin_job);
+	else
+		r = read_job(in_fd, &text, &err);
+	received = job_wall();
+	if (r != RONDA_OK) {
+		job_emit_error(&o, "bad-job", buf_len(&err) ? buf_data(&err) : "cannot read the job");
+		rc = AGENT_EXIT_BADJOB;
+		goto out;
+	}
+	if (policy_load(h.policy_path, &h.pol, &err) != RONDA_OK) {
+		job_emit_error(&o, "policy", buf_data(&err));
+		rc = AGENT_EXIT_POLICY;
+		goto out;
+	}
+	rc = job_confine(&h, opt->watch_stdin ? in_fd : -1, &o);
+	if (rc == AGENT_EXIT_OK)
+		rc = job_run(&h, buf_data(&text), buf_len(&text), received, t0, &o);
+out:
 	buf_release(&text);
 	buf_release(&err);
-	buf_release(&o.line);
+	job_out_release(&o);
+	job_host_release(&h);
 	return rc;
 }

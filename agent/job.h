@@ -38,10 +38,18 @@ struct agent_opts {
 					   (check_ctx.via) */
 	const char *builtin_job;	/* --self-test: the job text */
 	double now;			/* --now EPOCH (tests); 0 = the clock */
+	int serve;			/* `serve`: framed jobs, inspect only */
 };
 
 /* Runs one job from in_fd, writes lines to out_fd; returns the exit code. */
 int job_main(const struct agent_opts *o, int in_fd, int out_fd);
+
+/*
+ * `serve`: confines once, then runs framed jobs from in_fd one after
+ * another, answering each in frames on out_fd, until EOF (0), a broken
+ * frame (65) or a stop (75).  See PROTOCOL.md "Warm mode".
+ */
+int serve_main(const struct agent_opts *o, int in_fd, int out_fd);
 
 /* The --self-test job. */
 extern const char job_self_test[];

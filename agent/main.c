@@ -2,7 +2,7 @@
  * main.c - ronda-agent, the static program run on every host.
  *
  * Modes for people and the orchestrator: --version, --help, --self-test,
- * run.  Modes the agent uses on itself: --probe (one check in a child under
+ * run, and serve (warm mode: framed inspect jobs, one after another).  Modes the agent uses on itself: --probe (one check in a child under
  * a deadline) and --exec (the trampoline that stacks the command profile and
  * execs a command; --unix leaves it unix sockets).  Modes for tests and
  * benchmarks: --try-syscall and --bench-spawn.  Only this file decides to
@@ -50,6 +50,8 @@ static const char usage[] =
 "usage: ronda-agent run [--profile inspect|maintain] [--watch-stdin]\n"
 "                       [--no-landlock] [--policy FILE] [--now EPOCH]\n"
 "                       [--via PROGRAM] [-v] < job.json\n"
+"       ronda-agent serve [--profile inspect] [--no-landlock] [--policy FILE]\n"
+"                       [--now EPOCH] [--via PROGRAM] [-v] < frames\n"
 "       ronda-agent --self-test [--no-landlock] [--policy FILE] [--via PROGRAM] [-v]\n"
 "       ronda-agent --version | --help\n"
 "internal and test modes:\n"
@@ -61,7 +63,8 @@ static const char usage[] =
 "       ronda-agent --bench-run N INPUT -- /ABS/PATH [ARG...]\n"
 "\n"
 "Reads one job (JSON, protocol version 1) on stdin and writes JSON Lines on\n"
-"stdout: facts, one result per task, a summary.  See common/PROTOCOL.md.\n"
+"stdout: facts, one result per task, a summary.  serve reads framed inspect\n"
+"jobs one after another and answers each in frames (PROTOCOL.md \"Warm mode\").\n"
 "exit: 0 all ok/warn/skipped, 1 some fail/error, 64 usage, 65 malformed job,\n"
 "      69 sandbox unavailable, 70 internal error, 75 stopped, 78 bad policy.\n";
 
@@ -130,7 +133,7 @@ int main(int argc, char **argv)
 {
 	static char self_path[4096];
 	struct agent_opts o;
-	int i, level = RLOG_WARN, self_test = 0;
+	int i, level = RLOG_WARN, self_test = 0, serve = 0;
 	ssize_t n;
 
 	log_init("ronda-agent", RLOG_WARN, 2);
@@ -162,6 +165,8 @@ int main(int argc, char **argv)
 		return bench_run_main(argv[2], argv[3], argv + 5);
 	if (strcmp(argv[1], "--self-test") == 0)
 		self_test = 1;
+	else if (strcmp(argv[1], "serve") == 0)
+		serve = 1;
 	else if (strcmp(argv[1], "run") != 0) {
 		fprintf(stderr, "ronda-agent: unknown mode %s\n%s", argv[1], usage);
 		return AGENT_EXIT_USAGE;
@@ -172,7 +177,12 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ronda-agent: unknown profile %s\n", argv[i]);
 				return AGENT_EXIT_USAGE;
 			}
-		} else if (strcmp(argv[i], "--watch-stdin") == 0 && !self_test) {
+			if (serve && o.profile != PROFILE_INSPECT) {
+				fputs("ronda-agent: serve runs the inspect profile only; maintain "
+				      "jobs go through ronda-agent run --profile maintain\n", stderr);
+				return AGENT_EXIT_USAGE;
+			}
+		} else if (strcmp(argv[i], "--watch-stdin") == 0 && !self_test && !serve) {
 			o.watch_stdin = 1;
 		} else if (strcmp(argv[i], "--no-landlock") == 0) {
 			o.no_landlock = 1;
@@ -216,5 +226,9 @@ int main(int argc, char **argv)
 	}
 	if (self_test)
 		o.builtin_job = job_self_test;
+	if (serve) {
+		o.serve = 1;
+		return serve_main(&o, 0, 1);
+	}
 	return job_main(&o, 0, 1);
 }

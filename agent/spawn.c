@@ -43,6 +43,7 @@ char *const spawn_env[] = { env_path, env_lang, NULL };
 
 static int sig_pipe[2] = { -1, -1 };
 static int watch = -1;
+static int watch_out = -1;	/* spawn_watch_reader(): its reader gone = stop */
 static volatile sig_atomic_t abort_reason;
 static volatile pid_t running_group;	/* the child spawn_run() waits for */
 
@@ -168,6 +169,33 @@ void spawn_deadline(double secs)
 	arm_backstop((unsigned)ceil(secs));
 }
 
+void spawn_deadline_clear(void)
+{
+	if (!abort_reason)
+		alarm(0);
+}
+
+int spawn_signal_fd(void)
+{
+	return sig_pipe[0];
+}
+
+void spawn_watch_reader(int fd)
+{
+	watch_out = fd;
+}
+
+/*
+ * The reader of watch_out went away: a pipe's write end then polls
+ * POLLERR, a socket's POLLHUP, with no event asked for, so the bytes
+ * waiting in either direction are neither read nor a cause to wake.
+ */
+static void check_reader(short revents)
+{
+	if ((revents & (POLLERR | POLLHUP)) && !abort_reason)
+		abort_reason = -2;
+}
+
 int spawn_aborted(void)
 {
 	struct pollfd p;
@@ -180,6 +208,13 @@ int spawn_aborted(void)
 		p.revents = 0;
 		if (poll(&p, 1, 0) > 0)
 			check_watch(p.revents);
+	}
+	if (!abort_reason && watch_out >= 0) {
+		p.fd = watch_out;
+		p.events = 0;
+		p.revents = 0;
+		if (poll(&p, 1, 0) > 0)
+			check_reader(p.revents);
 	}
 	return abort_reason;
 }
@@ -325,7 +360,7 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 
 	while (!exited || outp[0] >= 0 || errp[0] >= 0) {
 		struct pollfd p[4];
-		int np = 0, i_out = -1, i_err = -1, i_watch = -1, wait_ms;
+		int np = 0, i_out = -1, i_err = -1, i_watch = -1, i_reader = -1, wait_ms;
 		double until;
 
 		t = now_mono();
@@ -363,6 +398,10 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 			i_watch = np;
 			p[np++] = (struct pollfd){ .fd = watch, .events = POLLIN };
 		}
+		if (watch_out >= 0 && !aborted) {
+			i_reader = np;
+			p[np++] = (struct pollfd){ .fd = watch_out, .events = 0 };
+		}
 		if (poll(p, (nfds_t)np, wait_ms) < 0 && errno != EINTR) {
 			r = RONDA_ESYS;
 			break;
@@ -379,6 +418,8 @@ int spawn_run(const struct spawn_req *req, struct spawn_res *res)
 		}
 		if (i_watch >= 0)
 			check_watch(p[i_watch].revents);
+		if (i_reader >= 0)
+			check_reader(p[i_reader].revents);
 		drain_sig_pipe();
 		if (abort_reason && !aborted) {
 			aborted = 1;
@@ -458,8 +499,14 @@ int spawn_reap_orphans(void)
 
 	/* Bounded: a process stuck in D state cannot hold the agent forever. */
 	while (now_mono() < stop) {
-		while (waitpid(-1, NULL, WNOHANG) > 0)
+		pid_t w;
+
+		while ((w = waitpid(-1, NULL, WNOHANG)) > 0)
 			;
+		/* No child at all (orphans are ours too, as subreaper): no
+		 * need to walk /proc, which costs about 15 us a process. */
+		if (w < 0 && errno == ECHILD)
+			break;
 		n = list_children(kids, sizeof(kids) / sizeof(kids[0]));
 		if (n == 0)
 			break;

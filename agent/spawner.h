@@ -63,13 +63,31 @@ void spawn_res_release(struct spawn_res *res);
 int spawn_run(const struct spawn_req *req, struct spawn_res *res);
 
 /*
- * Non-zero once the agent was told to stop: the signal number, or -1 for EOF
- * on the watched descriptor.  Polls without blocking.
+ * Non-zero once the agent was told to stop: the signal number, -1 for EOF
+ * on the watched descriptor, -2 for the watched reader gone.  Polls
+ * without blocking.
  */
 int spawn_aborted(void);
 
 /* Ends the agent (SIGALRM, exit 75) secs from now: the job's hard deadline. */
 void spawn_deadline(double secs);
+
+/*
+ * fd (the agent's stdout, when stdin cannot be watched for EOF because it
+ * carries more jobs: `serve`): once its reader is gone, stop as for EOF on
+ * the watched descriptor; spawn_aborted() then says -2.
+ */
+void spawn_watch_reader(int fd);
+
+/* Disarms what spawn_deadline() set, unless a stop signal armed it. */
+void spawn_deadline_clear(void);
+
+/*
+ * A descriptor that becomes readable when a signal arrives, for a caller
+ * that waits in poll() outside spawn_run(); spawn_aborted() then says
+ * whether it was a stop.
+ */
+int spawn_signal_fd(void);
 
 /* Kills and reaps every process left over; returns how many it killed. */
 int spawn_reap_orphans(void);

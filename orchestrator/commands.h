@@ -13,5 +13,6 @@ int cmd_diff(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

@@ -32,6 +32,7 @@ static const struct command {
 	{ "fetch", cmd_fetch, "[-i INV] PATTERN REMOTE... LOCALDIR  collect files into LOCALDIR/HOST/" },
 	{ "diff", cmd_diff, "[--json] RUN1 RUN2              what changed between two --out runs" },
 	{ "merge", cmd_merge, "OUTDIR RUNDIR...               the --shard runs of one run, joined" },
+	{ "serve", cmd_serve, "[-i INV] PATTERN | --status     the warm daemon: a session held per host" },
 };
 
 static void usage(FILE *out)
@@ -51,6 +52,7 @@ static void usage(FILE *out)
 	      "Exit status: 0 all good; 1 a command or check failed on some host;\n"
 	      "2 some host unreachable or errored; 3 interrupted; 4 (merge) some host\n"
 	      "of the pattern not patrolled, a shard missing; 64 usage error;\n"
+	      "69 (serve --status) no daemon; 77 (serve --status) refused by it;\n"
 	      "70 internal error; 78 configuration error.\n", out);
 }
 

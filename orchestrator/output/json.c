@@ -40,7 +40,7 @@ static json_t *ms_or_null(long v)
 
 static json_t *str_or_null(const char *s)
 {
-	return s[0] ? json_string(s) : json_null();
+	return s && s[0] ? json_string(s) : json_null();
 }
 
 /* What the handshake agreed on; null before a handshake succeeded. */

@@ -717,8 +717,12 @@ void engine_interrupt(struct engine *e)
 		if (!c->t || c->state == ST_DONE)
 			continue;
 		if (c->state == ST_REST) {
+			char was[sizeof(c->r->why)];
+
+			/* the new reason quotes the old one, which it overwrites */
+			snprintf(was, sizeof(was), "%s", c->r->why);
 			ev_timer_stop(e->loop, &c->tick);
-			conn_fail(c, RESULT_INTERRUPTED, "interrupted while resting: %.200s", c->r->why);
+			conn_fail(c, RESULT_INTERRUPTED, "interrupted while resting: %.200s", was);
 		} else if (c->state == ST_QUEUED) {
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
@@ -923,7 +927,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	ev_now_update(e.loop);
 	e.next_start = e.t_run = ev_now(e.loop);
 	if (o->on_start)
-		o->on_start(o->arg, &e, e.loop);
+		o->on_start(o->start_arg, &e, e.loop);
 	if (e.n)
 		start_more(&e);
 	if (e.finished < e.n)

@@ -51,13 +51,17 @@ const char *host_status_name(enum host_status s);
  * MAC of an AEAD cipher (AES-GCM) is "<implicit>", as ssh -v says.
  */
 struct ssh_methods {
-	char kex[64];
-	char hostkey[48];	/* the host key algorithm, e.g. rsa-sha2-512 */
-	char cipher[2][48];	/* [0] client to server, [1] server to client */
-	char mac[2][48];
+	/* libssh2's names live in its static method tables, so a pointer
+	   outlives the session: 48 bytes a host instead of 304.  NULL until
+	   a handshake has succeeded. */
+	const char *kex;
+	const char *hostkey;	/* the host key algorithm, e.g. rsa-sha2-512 */
+	const char *cipher[2];	/* [0] client to server, [1] server to client */
+	const char *mac[2];
 };
 
-/* "a" when both directions agree, else "a/b" (OpenSSH's ssh -v shows both). */
+/* "a" when both directions agree, else "a/b" (OpenSSH's ssh -v shows both);
+   NULL is "". */
 void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n);
 
 struct host_result {
@@ -181,6 +185,7 @@ struct engine_opts {
 	   caller adds its own watchers to loop (an ev_loop) and keeps e for
 	   engine_kick() and engine_interrupt(). */
 	void (*on_start)(void *arg, struct engine *e, void *loop);
+	void *start_arg;
 };
 
 void engine_opts_init(struct engine_opts *o);

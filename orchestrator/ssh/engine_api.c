@@ -36,6 +36,8 @@ const char *host_status_name(enum host_status s)
 
 void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n)
 {
+	cs = cs ? cs : "";
+	sc = sc ? sc : "";
 	if (strcmp(cs, sc) == 0)
 		snprintf(out, n, "%s", cs);
 	else

@@ -151,14 +151,15 @@ connected:
 	return GO;
 }
 
-static void method_name(LIBSSH2_SESSION *s, int method, char *out, size_t n)
+/* A name from libssh2's static method tables, or a literal of ours. */
+static const char *method_name(LIBSSH2_SESSION *s, int method)
 {
 	const char *v = libssh2_session_methods(s, method);
 
 	/* libssh2's made-up name for the MAC of AES-GCM, which has none */
 	if (v && strncmp(v, "INTEGRATED-", 11) == 0)
 		v = "<implicit>";
-	snprintf(out, n, "%s", v ? v : "");
+	return v;
 }
 
 /* What was negotiated, for --json, and at -vv as ssh -v shows it. */
@@ -167,16 +168,16 @@ static void record_methods(struct conn *c)
 	struct ssh_methods *m = &c->r->methods;
 	char cipher[100], mac[100];
 
-	method_name(c->s, LIBSSH2_METHOD_KEX, m->kex, sizeof(m->kex));
-	method_name(c->s, LIBSSH2_METHOD_HOSTKEY, m->hostkey, sizeof(m->hostkey));
-	method_name(c->s, LIBSSH2_METHOD_CRYPT_CS, m->cipher[0], sizeof(m->cipher[0]));
-	method_name(c->s, LIBSSH2_METHOD_CRYPT_SC, m->cipher[1], sizeof(m->cipher[1]));
-	method_name(c->s, LIBSSH2_METHOD_MAC_CS, m->mac[0], sizeof(m->mac[0]));
-	method_name(c->s, LIBSSH2_METHOD_MAC_SC, m->mac[1], sizeof(m->mac[1]));
+	m->kex = method_name(c->s, LIBSSH2_METHOD_KEX);
+	m->hostkey = method_name(c->s, LIBSSH2_METHOD_HOSTKEY);
+	m->cipher[0] = method_name(c->s, LIBSSH2_METHOD_CRYPT_CS);
+	m->cipher[1] = method_name(c->s, LIBSSH2_METHOD_CRYPT_SC);
+	m->mac[0] = method_name(c->s, LIBSSH2_METHOD_MAC_CS);
+	m->mac[1] = method_name(c->s, LIBSSH2_METHOD_MAC_SC);
 	ssh_method_pair(m->cipher[0], m->cipher[1], cipher, sizeof(cipher));
 	ssh_method_pair(m->mac[0], m->mac[1], mac, sizeof(mac));
-	log_debug("%s: kex %s, host key %s, cipher %s, mac %s", c->t->name, m->kex,
-		  m->hostkey, cipher, mac);
+	log_debug("%s: kex %s, host key %s, cipher %s, mac %s", c->t->name,
+		  m->kex ? m->kex : "", m->hostkey ? m->hostkey : "", cipher, mac);
 }
 
 /*

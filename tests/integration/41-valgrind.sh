@@ -36,6 +36,26 @@ run_vg check-spread-color check "${X[@]}" --color=always all disk:/:99% load:100
 run_vg check-values check "${X[@]}" --values --sort host --color=always all disk:/:99% mem clock
 run_vg run-patrol run "${X[@]}" --html "$dir/r.html" --prom "$dir/r.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-005]'
 run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'
+# the warm daemon: sessions held, a status answered, a lost session brought
+# back (rest, reconnect), then SIGTERM
+export XDG_RUNTIME_DIR=$dir/rt
+mkdir -m 700 "$XDG_RUNTIME_DIR"
+"${VG[@]}" --log-file="$dir/vg-serve.log" "$BUILD/ronda" serve "${X[@]}" 'node[001-005],closed' > "$dir/vg-serve.out" 2>&1 &
+vp=$!
+warm() { "$BUILD/ronda" serve --status --json 2>/dev/null | jq -r "$1" 2>/dev/null; }
+for _ in $(seq 1 600); do [ "$(warm '[.hosts[] | select(.state == "up")] | length')" = 5 ] && break; sleep 0.1; done
+up=$(warm '[.hosts[] | select(.state == "up")] | length')
+sp=$(ss -tnpH src "127.0.0.3:$FLEET_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+[ -n "$sp" ] && kill -KILL "$sp"
+for _ in $(seq 1 600); do [ "$(warm '.hosts[] | select(.host == "node002") | .state == "up" and .connects == 2')" = true ] && break; sleep 0.1; done
+back=$(warm '.hosts[] | select(.host == "node002") | .connects')
+kill -TERM "$vp"; wait "$vp"; rc=$?
+if [ "$up" = 5 ] && [ "$back" = 2 ] && [ $rc -eq 0 ] && [ ! -s "$dir/vg-serve.log" ]; then
+	t_ok "valgrind clean: serve, 5 held, one lost and back, SIGTERM (exit $rc)"
+else
+	t_fail "valgrind clean: serve" "up=$up back=$back exit $rc; $(head -20 "$dir/vg-serve.log") $(tail -3 "$dir/vg-serve.out")"
+fi
+unset XDG_RUNTIME_DIR
 # shards and their merge: whole, with a shard missing, a run given twice, an exec run
 for k in 0 1; do
 	run_vg run-shard$k run "${X[@]}" --shard $k/2 --out "$dir/sruns$k" "$TOP/playbooks/patrol.cfg" --limit 'node[001-006],closed'

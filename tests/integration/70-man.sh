@@ -33,7 +33,7 @@ has() {
 	printf '%s' "$missing"
 }
 
-for c in hosts exec check run diff merge copy fetch; do
+for c in hosts exec check run diff merge copy fetch serve; do
 	opts=$("$BUILD/ronda" "$c" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u)
 	# shellcheck disable=SC2086
 	m=$(has "$MAN/ronda.1" "ronda $c" $opts)

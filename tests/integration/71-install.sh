@@ -23,6 +23,7 @@ for f in $P/bin/ronda $P/bin/ronda-agent $P/bin/ronda-agent.aarch64 $P/libexec/r
 	$P/share/bash-completion/completions/ronda \
 	$P/lib/systemd/system/ronda-patrol@.service $P/lib/systemd/system/ronda-patrol@.timer \
 	$P/lib/systemd/system/ronda-logclean@.service $P/lib/systemd/system/ronda-logclean@.timer \
+	$P/lib/systemd/user/ronda-serve@.service \
 	/etc/ronda/inventory.cfg /etc/ronda/playbooks/patrol.cfg /etc/ronda/playbooks/oncall.cfg \
 	/etc/ronda/playbooks/logclean.cfg /etc/default/ronda; do
 	[ -f "$D$f" ] || missing="$missing $f"
@@ -33,7 +34,8 @@ if [ -z "$missing" ]; then t_ok "every file installed"; else t_fail "every file 
 # Units name the installed paths, not @PLACEHOLDERS@ or the build tree.
 u=$D$P/lib/systemd/system/ronda-patrol@.service
 if grep -q "ExecStart=$P/bin/ronda run" "$u" && grep -q "ExecStartPre=$P/libexec/ronda/ronda-prune" "$u" &&
-	! grep -q '@[A-Z]*@' "$D$P"/lib/systemd/system/* "$D$P/libexec/ronda/ronda-prune"; then
+	grep -q "^ExecStart=$P/bin/ronda serve " "$D$P/lib/systemd/user/ronda-serve@.service" &&
+	! grep -q '@[A-Z]*@' "$D$P"/lib/systemd/system/* "$D$P"/lib/systemd/user/* "$D$P/libexec/ronda/ronda-prune"; then
 	t_ok "units and ronda-prune carry PREFIX paths"
 else
 	t_fail "units and ronda-prune carry PREFIX paths" "$(grep -n 'Exec\|@[A-Z]*@' "$u")"

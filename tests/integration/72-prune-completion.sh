@@ -56,7 +56,7 @@ expect() {
 	if [ "$got" = "$want" ]; then t_ok "complete: $name"; else t_fail "complete: $name" "got '$got' want '$want'"; fi
 }
 INV=inventory/example.cfg
-expect "subcommands" "--help --version check copy diff exec fetch hosts merge run " ronda ""
+expect "subcommands" "--help --version check copy diff exec fetch hosts merge run serve " ronda ""
 expect "subcommand prefix" "run " ronda r
 expect "run options" "--dry-run " ronda run --d
 expect "exec-only option" "--fold --forks " ronda exec --fo

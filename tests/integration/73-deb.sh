@@ -115,6 +115,10 @@ units="ronda-patrol@patrol.service ronda-patrol@patrol.timer ronda-logclean@logc
 # shellcheck disable=SC2086
 out=$(systemd-analyze verify $units 2>&1); rc=$?
 if [ $rc = 0 ] && [ -z "$out" ]; then t_ok "systemd-analyze verify: $units"; else t_fail "systemd-analyze verify" "rc $rc: $out"; fi
+# the warm daemon's user unit, as a user manager would read it
+mkdir -p "$tmp/rt" && chmod 700 "$tmp/rt" && cp /usr/lib/systemd/user/ronda-serve@.service "$tmp/rt/ronda-serve@all.service"
+out=$(XDG_RUNTIME_DIR=$tmp/rt systemd-analyze --user verify "$tmp/rt/ronda-serve@all.service" 2>&1); rc=$?
+if [ $rc = 0 ] && [ -z "$out" ]; then t_ok "systemd-analyze --user verify: ronda-serve@all.service"; else t_fail "systemd-analyze --user verify ronda-serve@" "rc $rc: $out"; fi
 for u in ronda-patrol@patrol.service ronda-logclean@logclean.service; do
 	systemd-analyze security --offline=yes --threshold="${MAX_EXPOSURE/./}" "$u" > "$tmp/sec" 2>&1; rc=$?
 	score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$tmp/sec")

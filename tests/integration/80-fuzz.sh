@@ -9,7 +9,7 @@ source "$(dirname "$0")/../lib.sh"
 cd "$TOP"
 FB=$TOP/build-fuzz
 FUZZ_TIME=${FUZZ_TIME:-10}
-targets=(${FUZZ_TARGETS:-inventory pattern playbook checkspec knownhosts sshcert ident agent_output job lines rerun merge})
+targets=(${FUZZ_TARGETS:-inventory pattern playbook checkspec knownhosts sshcert ident agent_output job frame lines rerun merge})
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$FB/crashes"

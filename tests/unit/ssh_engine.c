@@ -344,6 +344,7 @@ static void hold_opts(struct engine_opts *o, void *arg)
 	o->on_start = hold_start;
 	o->on_done = hold_done;
 	o->arg = arg;
+	o->start_arg = arg;
 }
 
 /* A held host that cannot connect rests and tries again until the run stops. */

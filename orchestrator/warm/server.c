@@ -1,0 +1,430 @@
+/*
+ * server.c - ronda serve's hosts and socket (server.h).
+ *
+ * Clients are served one request each, without blocking the loop: a
+ * client that sends nothing, or reads nothing, is dropped at its deadline
+ * and never holds up a host.
+ */
+#include "warm/server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "log.h"
+#include "ssh/engine_cli.h"
+#include "warm/wire.h"
+#include "banned.h"
+
+#define CLIENT_DEADLINE 10.0	/* seconds for one request and its answer */
+#define MAX_CLIENTS 64		/* at once; more are dropped */
+
+struct warm_client {
+	struct warm_server *ws;
+	int fd;
+	ev_io io;
+	ev_timer deadline;
+	struct buf in, out;
+	size_t sent;
+	struct warm_client *next;
+};
+
+static const char *const state_names[] = { "connecting", "up", "down" };
+
+/* ---- the socket ---- */
+
+/* The directory of the socket: made 0700, or one only its owner may enter. */
+static int safe_dir(const char *sock, struct buf *err)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", sock);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return RONDA_OK;
+	*slash = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		buf_printf(err, "%s: cannot make the socket's directory: %s", dir, strerror(errno));
+		return RONDA_ESYS;
+	}
+	if (lstat(dir, &st) != 0) {
+		buf_printf(err, "%s: %s", dir, strerror(errno));
+		return RONDA_ESYS;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		buf_printf(err, "%s: the socket's directory must be ours and mode 0700 (it is %s, uid %u, mode %03o)",
+			   dir, S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
+			   (unsigned)st.st_uid, (unsigned)(st.st_mode & 0777));
+		return RONDA_EINVAL;
+	}
+	return RONDA_OK;
+}
+
+/* A socket file left at path: another daemon's (refused) or a stale one (removed). */
+static int clear_stale(const struct sockaddr_un *sun, struct buf *err)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(sun->sun_path, &st) != 0)
+		return RONDA_OK;
+	if (!S_ISSOCK(st.st_mode)) {
+		buf_printf(err, "%s: exists and is not a socket", sun->sun_path);
+		return RONDA_EINVAL;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0) {
+		close(fd);
+		buf_printf(err, "%s: a warm daemon already answers there", sun->sun_path);
+		return RONDA_EINVAL;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (unlink(sun->sun_path) != 0 && errno != ENOENT) {
+		buf_printf(err, "%s: cannot remove the stale socket: %s", sun->sun_path, strerror(errno));
+		return RONDA_ESYS;
+	}
+	return RONDA_OK;
+}
+
+int warm_server_init(struct warm_server *ws, const struct target_list *tl,
+		     const char *path, struct buf *err)
+{
+	struct sockaddr_un sun;
+	mode_t old;
+	int rc;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->lfd = -1;
+	ws->tl = tl;
+	ws->t0 = engine_cli_now();
+	buf_init(&ws->path, sizeof(sun.sun_path));
+	ws->hosts = calloc(tl->n ? tl->n : 1, sizeof(*ws->hosts));
+	if (!ws->hosts || buf_puts(&ws->path, path))
+		return RONDA_ENOMEM;
+	for (size_t i = 0; i < tl->n; i++)
+		ws->hosts[i].since = ws->t0;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	rc = safe_dir(path, err);
+	if (rc == RONDA_OK)
+		rc = clear_stale(&sun, err);
+	if (rc)
+		return rc;
+	ws->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (ws->lfd < 0) {
+		buf_printf(err, "socket: %s", strerror(errno));
+		return RONDA_ESYS;
+	}
+	/* 0600 from the start: no moment when another uid could connect */
+	old = umask(0177);
+	rc = bind(ws->lfd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	ws->bound = rc == 0;
+	if (rc != 0 || listen(ws->lfd, 128) != 0) {
+		buf_printf(err, "%s: cannot listen: %s", path, strerror(errno));
+		return RONDA_ESYS;
+	}
+	return RONDA_OK;
+}
+
+/* ---- clients ---- */
+
+static void client_free(struct warm_client *c)
+{
+	struct warm_server *ws = c->ws;
+	struct warm_client **p;
+
+	for (p = &ws->clients; *p && *p != c; p = &(*p)->next)
+		;
+	if (*p)
+		*p = c->next;
+	ws->n_clients--;
+	ev_io_stop(ws->loop, &c->io);
+	ev_timer_stop(ws->loop, &c->deadline);
+	close(c->fd);
+	buf_release(&c->in);
+	buf_release(&c->out);
+	free(c);
+}
+
+int warm_status_json(const struct warm_server *ws, double now, struct buf *out)
+{
+	json_t *o = json_object(), *hosts = json_array();
+	char *s = NULL;
+	int rc = RONDA_ENOMEM;
+
+	if (!o || !hosts)
+		goto out;
+	for (size_t i = 0; i < ws->tl->n; i++) {
+		const struct warm_host *h = &ws->hosts[i];
+		json_t *e = json_object();
+
+		if (!e || json_array_append_new(hosts, e) ||
+		    json_object_set_new(e, "host", json_string(ws->tl->v[i].name)) ||
+		    json_object_set_new(e, "state", json_string(state_names[h->state])) ||
+		    json_object_set_new(e, "for_s", json_real(now - h->since)) ||
+		    json_object_set_new(e, "connects", json_integer(h->connects)) ||
+		    (h->state == WARM_DOWN &&
+		     json_object_set_new(e, "why", json_string(h->why))))
+			goto out;
+	}
+	if (json_object_set(o, "hosts", hosts) ||
+	    json_object_set_new(o, "pid", json_integer(getpid())) ||
+	    json_object_set_new(o, "up_s", json_real(now - ws->t0)))
+		goto out;
+	s = json_dumps(o, JSON_COMPACT);
+	if (s)
+		rc = buf_puts(out, s) ? RONDA_ENOMEM : RONDA_OK;
+out:
+	free(s);
+	json_decref(hosts);
+	json_decref(o);
+	return rc;
+}
+
+static int error_json(struct buf *out, const char *why)
+{
+	json_t *o = json_pack("{s:s}", "error", why);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	int rc = s && !buf_puts(out, s) ? RONDA_OK : RONDA_ENOMEM;
+
+	free(s);
+	json_decref(o);
+	return rc;
+}
+
+/* The request, decoded at the edge, and its answer framed in c->out. */
+static int answer(struct warm_client *c, const char *body, size_t n)
+{
+	struct buf a;
+	json_t *req = json_loadb(body, n, JSON_REJECT_DUPLICATES, NULL);
+	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
+	int rc;
+
+	buf_init(&a, WIRE_MAX_ANSWER);
+	if (!op)
+		rc = error_json(&a, "the request is not a JSON object with an \"op\"");
+	else if (strcmp(op, "status") == 0)
+		rc = warm_status_json(c->ws, engine_cli_now(), &a);
+	else {
+		char why[128];
+
+		snprintf(why, sizeof(why), "unknown op \"%.64s\"", op);
+		rc = error_json(&a, why);
+	}
+	if (rc == RONDA_OK)
+		rc = wire_frame(&c->out, buf_data(&a), buf_len(&a));
+	json_decref(req);
+	buf_release(&a);
+	return rc;
+}
+
+static void client_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct warm_client *c = w->data;
+	const char *body;
+	size_t n;
+	ssize_t r;
+	int rc;
+
+	(void)revents;
+	if (buf_len(&c->out)) {
+		r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
+			 MSG_NOSIGNAL);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r > 0)
+			c->sent += (size_t)r;
+		if (r <= 0 || c->sent == buf_len(&c->out))
+			client_free(c);
+		return;
+	}
+	if (buf_reserve(&c->in, 65536)) {
+		client_free(c);		/* past the request's limit */
+		return;
+	}
+	r = read(c->fd, buf_space(&c->in), 65536);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		client_free(c);
+		return;
+	}
+	buf_commit(&c->in, (size_t)r);
+	rc = wire_unframe(&c->in, WIRE_MAX_REQUEST, &body, &n);
+	if (rc == RONDA_EAGAIN)
+		return;
+	if (rc != RONDA_OK || answer(c, body, n) != RONDA_OK) {
+		client_free(c);
+		return;
+	}
+	ev_io_stop(loop, &c->io);
+	ev_io_set(&c->io, c->fd, EV_WRITE);
+	ev_io_start(loop, &c->io);
+}
+
+static void client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	client_free(w->data);
+}
+
+/* Another uid: told why, in one frame sent without waiting, and dropped. */
+static void refuse(int fd, uid_t uid)
+{
+	char why[128];
+	struct buf a, f;
+
+	buf_init(&a, 4096);
+	buf_init(&f, 4096);
+	snprintf(why, sizeof(why), "refused: uid %u is not the daemon's (%u)", (unsigned)uid,
+		 (unsigned)geteuid());
+	if (error_json(&a, why) == RONDA_OK && wire_frame(&f, buf_data(&a), buf_len(&a)) == RONDA_OK &&
+	    send(fd, buf_data(&f), buf_len(&f), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("serve: the refusal was not sent: %s", strerror(errno));
+	buf_release(&a);
+	buf_release(&f);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct warm_server *ws = w->data;
+
+	(void)revents;
+	for (;;) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct warm_client *c;
+		int fd = accept4(ws->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0)
+			return;		/* EAGAIN, or a client gone before we took it */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+			log_warn("serve: a client without credentials (%s): dropped", strerror(errno));
+			close(fd);
+			continue;
+		}
+		if (cred.uid != geteuid()) {
+			log_warn("serve: refused a client of uid %u (pid %d): not the daemon's uid %u",
+				 (unsigned)cred.uid, (int)cred.pid, (unsigned)geteuid());
+			refuse(fd, cred.uid);
+			close(fd);
+			continue;
+		}
+		if (ws->n_clients >= MAX_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
+			log_warn("serve: %zu clients at once: one dropped", ws->n_clients);
+			close(fd);
+			continue;
+		}
+		c->ws = ws;
+		c->fd = fd;
+		buf_init(&c->in, WIRE_MAX_REQUEST + 4);
+		buf_init(&c->out, WIRE_MAX_ANSWER + 4);
+		c->next = ws->clients;
+		ws->clients = c;
+		ws->n_clients++;
+		ev_io_init(&c->io, client_cb, fd, EV_READ);
+		c->io.data = c;
+		ev_io_start(loop, &c->io);
+		ev_timer_init(&c->deadline, client_timeout_cb, CLIENT_DEADLINE, 0);
+		c->deadline.data = c;
+		ev_timer_start(loop, &c->deadline);
+	}
+}
+
+/* ---- the hosts, from the engine ---- */
+
+static void on_start(void *arg, struct engine *e, void *loop)
+{
+	struct warm_server *ws = arg;
+
+	ws->e = e;
+	ws->loop = loop;
+	ev_io_init(&ws->accept_io, accept_cb, ws->lfd, EV_READ);
+	ws->accept_io.data = ws;
+	ev_io_start(ws->loop, &ws->accept_io);
+	/* the listener alone does not keep the loop: the hosts do */
+	ev_unref(ws->loop);
+	log_info("serve: %zu host(s); answering on %s", ws->tl->n, buf_data(&ws->path));
+}
+
+static void set_state(struct warm_host *h, enum warm_state s)
+{
+	h->state = s;
+	h->since = engine_cli_now();
+}
+
+/*
+ * Step 0: the session is up; the resident channel is its only step.  A
+ * resident command that ends is a lost host: it rests and comes back.
+ */
+static int plan(void *arg, size_t i, const struct target *t, struct host_result *r,
+		int step, struct engine_step *next)
+{
+	struct warm_server *ws = arg;
+	struct warm_host *h = &ws->hosts[i];
+
+	(void)t;
+	if (step > 0) {
+		r->status = RESULT_PROTOCOL;
+		snprintf(r->why, sizeof(r->why), "the resident channel ended (%s)",
+			 r->has_exit ? "exit status" : "no exit status");
+		return 0;
+	}
+	h->connects++;
+	set_state(h, WARM_UP);
+	next->cmd = ws->resident;
+	return 1;
+}
+
+static void on_done(void *arg, size_t i, const struct host_result *r)
+{
+	struct warm_server *ws = arg;
+	struct warm_host *h = &ws->hosts[i];
+
+	snprintf(h->why, sizeof(h->why), "%s: %.200s", host_status_name(r->status), r->why);
+	set_state(h, WARM_DOWN);
+}
+
+void warm_server_engine(struct warm_server *ws, struct engine_opts *eo,
+			void (**done)(void *, size_t, const struct host_result *), void **arg)
+{
+	eo->hold = 1;
+	eo->plan = plan;
+	eo->plan_arg = ws;
+	eo->on_start = on_start;
+	eo->start_arg = ws;
+	*done = on_done;
+	*arg = ws;
+}
+
+void warm_server_release(struct warm_server *ws)
+{
+	while (ws->clients)
+		client_free(ws->clients);
+	if (ws->loop) {
+		ev_ref(ws->loop);
+		ev_io_stop(ws->loop, &ws->accept_io);
+	}
+	if (ws->lfd >= 0)
+		close(ws->lfd);
+	if (ws->bound)
+		unlink(buf_data(&ws->path));
+	buf_release(&ws->path);
+	free(ws->hosts);
+}

@@ -1,0 +1,191 @@
+/*
+ * wire.c - frames on the daemon's socket, and the client's one call
+ * (wire.h).
+ */
+#include "warm/wire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "banned.h"
+
+int wire_socket_path(const char *path, struct buf *out, struct buf *err)
+{
+	struct sockaddr_un sun;
+	const char *run = getenv("XDG_RUNTIME_DIR");
+
+	buf_reset(out);
+	if (path) {
+		if (buf_puts(out, path))
+			return RONDA_ENOMEM;
+	} else if (!run || run[0] != '/') {
+		buf_printf(err, "XDG_RUNTIME_DIR is not set to a directory: give --socket PATH");
+		return RONDA_EINVAL;
+	} else if (buf_printf(out, "%s/ronda/serve.sock", run)) {
+		return RONDA_ENOMEM;
+	}
+	if (buf_len(out) >= sizeof(sun.sun_path)) {
+		buf_printf(err, "%s: too long for a Unix socket (at most %zu bytes)", buf_data(out),
+			   sizeof(sun.sun_path) - 1);
+		return RONDA_EINVAL;
+	}
+	return RONDA_OK;
+}
+
+int wire_frame(struct buf *out, const char *json, size_t n)
+{
+	unsigned char h[4] = { (unsigned char)(n >> 24), (unsigned char)(n >> 16),
+			       (unsigned char)(n >> 8), (unsigned char)n };
+
+	if (n > UINT32_MAX)
+		return RONDA_ELIMIT;
+	return buf_append(out, h, 4) || buf_append(out, json, n) ? RONDA_ENOMEM : RONDA_OK;
+}
+
+int wire_unframe(const struct buf *in, size_t max, const char **body, size_t *n)
+{
+	const unsigned char *p = (const unsigned char *)buf_data(in);
+	size_t len;
+
+	if (buf_len(in) < 4)
+		return RONDA_EAGAIN;
+	len = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+	if (len > max)
+		return RONDA_ELIMIT;
+	if (buf_len(in) - 4 < len)
+		return RONDA_EAGAIN;
+	*body = buf_data(in) + 4;
+	*n = len;
+	return RONDA_OK;
+}
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for events on fd until the deadline: 1 ready, 0 timed out, -1 error. */
+static int wait_fd(int fd, short events, double deadline)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		double left = deadline - mono();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&p, 1, (int)(left * 1000) + 1);
+		if (r > 0)
+			return 1;
+		if (r == 0)
+			continue;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int wire_call(const char *path, const char *request, double timeout,
+	      struct buf *answer, struct buf *err)
+{
+	struct sockaddr_un sun;
+	struct buf out, in;
+	double deadline = mono() + timeout;
+	const char *body;
+	size_t n, sent = 0;
+	int fd, rc;
+
+	buf_init(&out, WIRE_MAX_REQUEST + 4);
+	buf_init(&in, WIRE_MAX_ANSWER + 4);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		rc = RONDA_ESYS;
+		buf_printf(err, "socket: %s", strerror(errno));
+		goto out;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		rc = RONDA_ESYS;
+		buf_printf(err, "no warm daemon at %s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = wire_frame(&out, request, strlen(request));
+	if (rc)
+		goto out;
+	while (sent < buf_len(&out)) {
+		ssize_t w = send(fd, buf_data(&out) + sent, buf_len(&out) - sent, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			sent += (size_t)w;
+			continue;
+		}
+		/* a refusal comes before the request is read: go and read it */
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;
+		if (w < 0 && errno != EAGAIN && errno != EINTR) {
+			rc = RONDA_ESYS;
+			buf_printf(err, "%s: cannot send the request: %s", path, strerror(errno));
+			goto out;
+		}
+		if (wait_fd(fd, POLLOUT, deadline) <= 0)
+			goto timeout;
+	}
+	for (;;) {
+		ssize_t r;
+
+		rc = wire_unframe(&in, WIRE_MAX_ANSWER, &body, &n);
+		if (rc == RONDA_OK)
+			break;
+		if (rc == RONDA_ELIMIT) {
+			rc = RONDA_EPROTO;
+			buf_printf(err, "%s: the answer is larger than %zu bytes", path, WIRE_MAX_ANSWER);
+			goto out;
+		}
+		if (buf_reserve(&in, 65536)) {
+			rc = RONDA_ENOMEM;
+			goto out;
+		}
+		r = read(fd, buf_space(&in), 65536);
+		if (r > 0) {
+			buf_commit(&in, (size_t)r);
+			continue;
+		}
+		if (r == 0) {
+			rc = RONDA_EPROTO;
+			buf_printf(err, "%s: the daemon closed the connection before answering", path);
+			goto out;
+		}
+		if (errno != EAGAIN && errno != EINTR) {
+			rc = RONDA_ESYS;
+			buf_printf(err, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (wait_fd(fd, POLLIN, deadline) <= 0)
+			goto timeout;
+	}
+	buf_reset(answer);
+	rc = buf_append(answer, body, n) ? RONDA_ENOMEM : RONDA_OK;
+	goto out;
+timeout:
+	rc = RONDA_ETIMEOUT;
+	buf_printf(err, "%s: no answer within %gs", path, timeout);
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_release(&out);
+	buf_release(&in);
+	return rc;
+}
