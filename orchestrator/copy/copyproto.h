@@ -3,22 +3,25 @@
  * parser of the copy script's answers.
  *
  * Nothing beyond a POSIX sh and GNU coreutils is needed on the host (cat,
- * head, mkdir, mv, chmod, chown, ln, readlink, sha256sum, stat, tr).
+ * dd, head, mkdir, mv, chmod, chown, ln, readlink, sha256sum, stat, tr).
  *
- * copy runs two steps on a host's session:
- *   probe  stdin: the manifest (copy_manifest_text), one entry a line:
+ * copy runs one script on one channel of a host's session; its stdin has
+ *   the manifest  (copy_manifest_text), one entry a line:
  *            d MODE PATH | f MODE SIZE SHA256 PATH | l PATH, then TARGET
- *          It makes directories and symbolic links, and answers for each
- *          file whether the host has it already (size and SHA-256; then
- *          mode and owner are set in place if they differ).
- *   send   stdin: for each file it needs, "I MODE SIZE SHA256 UMASK C PATH\n"
- *          and exactly SIZE bytes (UMASK makes head create the file with
- *          MODE's rw bits; C is 1 when chmod must add x or special bits).  Each file goes to a temporary name in its
- *          directory (head -c SIZE: GNU head reads no further than SIZE,
- *          so the next header stays on stdin), is checked by size and
+ *          and a line "." after the last.  The script makes directories and
+ *          symbolic links, and answers for each file whether the host has
+ *          it already (size and SHA-256; then mode and owner are set in
+ *          place if they differ).
+ *   then, once every entry is answered, for each file it needs, in
+ *          manifest order, "I MODE SIZE SHA256 UMASK C PATH\n" and exactly
+ *          SIZE bytes, then EOF (UMASK makes dd create the file with
+ *          MODE's rw bits; C is 1 when chmod must add x or special bits).
+ *          Each file goes to a temporary name in its directory (GNU dd
+ *          with iflag=count_bytes,fullblock reads exactly SIZE bytes, so
+ *          the next header stays on stdin), is checked by size and
  *          SHA-256, gets its mode (and owner) and is renamed into place.
  * Answers are lines "\036RONDA WORD [INDEX [TEXT]]"; anything else (a
- * login shell's rc file printing) is ignored.  Each script ends with
+ * login shell's rc file printing) is ignored.  The script ends with
  * "\036RONDA done": without it the host's run did not finish.
  *
  * fetch runs one script that writes the stream fetchproto.h reads.
@@ -31,15 +34,13 @@
 #include "buf.h"
 
 /*
- * Appends the remote command line of the probe or send step: dest is
- * DEST (relative: from the remote $HOME), base non-NULL when one file is
+ * Appends the remote command line of the copy script: dest is DEST
+ * (relative: from the remote $HOME), base non-NULL when one file is
  * copied (it goes into DEST under that name when DEST is a directory on
  * the host), owner the --owner value or NULL.  become: through sudo -n.
  */
-int copy_probe_command(struct buf *out, const char *dest, const char *base,
-		       const char *owner, int become);
-int copy_send_command(struct buf *out, const char *dest, const char *base,
-		      const char *owner, int become);
+int copy_command(struct buf *out, const char *dest, const char *base,
+		 const char *owner, int become);
 /* fetch of the remote paths (relative: from $HOME). */
 int fetch_command(struct buf *out, const char *const *paths, size_t n, int become);
 

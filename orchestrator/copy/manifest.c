@@ -293,7 +293,7 @@ int copy_manifest_text(const struct copy_manifest *m, struct buf *out)
 		else
 			r = buf_printf(out, "l %s\n%s\n", e->rel, e->target);
 	}
-	return r;
+	return r ? r : buf_puts(out, ".\n");
 }
 
 void copy_stream_init(struct copy_stream *s, const struct copy_manifest *m,
@@ -380,7 +380,14 @@ int copy_stream_pull(struct copy_stream *s, size_t off, const char **data, size_
 			s->k++;
 			continue;
 		}
-		if (pos < s->chunk_off || pos >= s->chunk_off + s->chunk_len) {
+		/*
+		 * Read again from pos when less than half a chunk is left of
+		 * one and the file goes on: libssh2 sends a packet per write,
+		 * and a chunk's last few bytes would go as a packet of their own.
+		 */
+		if (pos < s->chunk_off || pos >= s->chunk_off + s->chunk_len ||
+		    (s->chunk_off + s->chunk_len - pos < COPY_CHUNK / 2 &&
+		     s->chunk_off + s->chunk_len < e->size)) {
 			size_t want = e->size - pos < COPY_CHUNK ? (size_t)(e->size - pos) : COPY_CHUNK;
 			ssize_t got;
 

@@ -5,7 +5,7 @@
  *   struct copy_manifest m;
  *   copy_manifest_init(&m);
  *   rc = copy_manifest_add(&m, src, single, mode_or_-1, err);   each SRC
- *   rc = copy_manifest_text(&m, &text);   the probe step's stdin
+ *   rc = copy_manifest_text(&m, &text);   the start of the script's stdin
  *   ... per host: struct copy_stream s; copy_stream_init(&s, &m, need, n);
  *       copy_stream_pull(&s, off, &data, &n)  (engine_step.on_stdin)
  *       copy_stream_release(&s);
@@ -59,10 +59,10 @@ int copy_manifest_add(struct copy_manifest *m, const char *src, int single,
 		      int mode, struct buf *err);
 /* 32 bytes of digest as 64 lowercase hex digits and a NUL. */
 void copy_hex(const unsigned char *md, char *out);
-/* The probe step's stdin (copyproto.h). */
+/* The manifest part of the script's stdin, its "." line included (copyproto.h). */
 int copy_manifest_text(const struct copy_manifest *m, struct buf *out);
 
-/* One host's send step: the files it needs, in manifest order. */
+/* What follows one host's answers: the files it needs, in manifest order. */
 struct copy_stream {
 	const struct copy_manifest *m;
 	const size_t *need;	/* manifest indices of files */

@@ -110,9 +110,11 @@ struct engine_step {
 	   at the next *n bytes, valid until its next call.  *n = 0: nothing
 	   more for now (it is asked again after every pass that read output,
 	   so output may release more input); with eof_after_in, the end.
+	   RONDA_EAGAIN: nothing for now even with eof_after_in (asked again
+	   the same way; copy waits for the host's answers so).
 	   The producer keeps one chunk per host (copy reads files with pread),
-	   so a large stdin never sits in memory whole.  A non-OK return ends
-	   the host with RESULT_ERROR, as on_stdout's does. */
+	   so a large stdin never sits in memory whole.  Any other non-OK
+	   return ends the host with RESULT_ERROR, as on_stdout's does. */
 	int (*on_stdin)(void *arg, size_t i, size_t off, const char **data, size_t *n);
 	void *on_stdin_arg;
 	/* The same for stderr, status line included (a guarded step's exit
@@ -122,6 +124,13 @@ struct engine_step {
 	/* With on_stdout/on_stderr: keep the output in r->out and r->err too,
 	   as without them (cut at --max-output, the status line removed). */
 	int keep_output;
+	/* If set, at most about this many stdin bytes (one write more) not yet
+	   credited back by the server's window adjustments, for an OpenSSH
+	   server less than a millisecond away (engine_chan.c): what the
+	   command has not read waits on our side, not in sshd's channel
+	   buffer, which grows by copying itself (quadratic in what it holds).
+	   0, or any other server: the whole window. */
+	size_t in_flight;
 };
 
 /*

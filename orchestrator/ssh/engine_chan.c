@@ -5,6 +5,9 @@
  */
 #include "engine_int.h"
 
+#include <linux/tcp.h>	/* tcpi_min_rtt, which glibc's tcp_info lacks */
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +29,35 @@ enum advance st_open(struct conn *c)
 	return GO;
 }
 
+/*
+ * Whether engine_step.in_flight may hold this host's stdin back.
+ * OpenSSH credits a channel's window as soon as three packets are
+ * outstanding and some of them were consumed (channels.c,
+ * channel_check_window, the same from OpenSSH 4 to 10), so a sender that
+ * holds its unacknowledged bytes to in_flight never starves it.  Another
+ * server may wait until half its window is used: it gets the whole window.
+ * As OpenSSH's compat.c does, the peer is known by its banner.  Only near
+ * hosts, whose shortest TCP round trip is under a millisecond (256 KiB a
+ * round trip is then 256 MB/s; the smoothed one grows with a busy host's
+ * load): far ones need the window to fill the path, and their bytes come
+ * slowly enough for the host to read them as they come.  Not through a
+ * bastion or a ProxyCommand (no TCP socket of ours to ask).
+ */
+static int may_hold_back(struct conn *c)
+{
+	const char *b = libssh2_session_banner_get(c->s);
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!c->step.in_flight || c->via || c->proxy_pid ||
+	    !b || strncmp(b, "SSH-2.0-OpenSSH_", 16) != 0)
+		return 0;
+	memset(&ti, 0, sizeof(ti));
+	return getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	       len >= offsetof(struct tcp_info, tcpi_min_rtt) + sizeof(ti.tcpi_min_rtt) &&
+	       ti.tcpi_min_rtt > 0 && ti.tcpi_min_rtt < NEAR_RTT_US;
+}
+
 enum advance st_exec(struct conn *c)
 {
 	const char *cmd = c->step.cmd;
@@ -36,6 +68,7 @@ enum advance st_exec(struct conn *c)
 		return conn_wait_ssh(c);
 	if (rc)
 		return conn_fail(c, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(c));
+	c->win0 = may_hold_back(c) ? libssh2_channel_window_write(c->ch) : 0;
 	conn_set_state(c, ST_READ);
 	return GO;
 }
@@ -112,6 +145,17 @@ static int next_in(struct conn *c, const char **p, size_t *n)
 	return RONDA_OK;
 }
 
+/* The server holds step.in_flight bytes of ours it has not credited back. */
+static int held_back(struct conn *c)
+{
+	unsigned long win;
+
+	if (!c->step.in_flight || !c->win0)
+		return 0;
+	win = libssh2_channel_window_write(c->ch);
+	return win < c->win0 && c->win0 - win >= c->step.in_flight;
+}
+
 /* Feeds the step's stdin bytes, then EOF if the step asks for it. */
 static int feed(struct conn *c)
 {
@@ -120,7 +164,12 @@ static int feed(struct conn *c)
 		size_t len = 0;
 		ssize_t n;
 
-		if ((c->sink_err = next_in(c, &p, &len)) != RONDA_OK)
+		if (held_back(c))
+			return 0;	/* its window adjustment wakes us */
+		c->sink_err = next_in(c, &p, &len);
+		if (c->sink_err == RONDA_EAGAIN)
+			return 0;	/* on_stdin: nothing yet, and no EOF */
+		if (c->sink_err != RONDA_OK)
 			return FEED_REFUSED;
 		if (!len)
 			break;

@@ -24,6 +24,7 @@
 
 #define CHANNEL_WINDOW (256 * 1024)	/* not libssh2's 2 MiB: memory per host */
 #define CHANNEL_PACKET 32768
+#define NEAR_RTT_US 1000		/* engine_step.in_flight: hosts nearer (us) */
 #define CLOSE_GRACE 3.0			/* seconds for a killed command to close */
 #define NODIR_RETRY 0.01		/* EAGAIN with no direction: poll again */
 #define BACKOFF_BASE 0.5
@@ -110,6 +111,8 @@ struct conn {
 	struct engine_step step;	/* the plan's current step */
 	int n_steps;		/* steps run so far on this host */
 	size_t in_off;		/* bytes of step.in written */
+	unsigned long win0;	/* the server's window when the step's command
+				   started; 0: step.in_flight does not apply */
 	int eof_sent;
 	int sink_err;		/* step.on_stdout's or on_stderr's refusal */
 

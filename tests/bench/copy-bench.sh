@@ -2,7 +2,7 @@
 # copy-bench.sh - ronda copy against pdcp and clush --copy on one loopback
 # fleet, in one run (make bench runs it after fleet-bench.sh).
 #
-#   tests/bench/copy-bench.sh [-n "200 500"] [-r REPEATS] [-s BYTES]
+#   tests/bench/copy-bench.sh [-n "200 500"] [-r REPEATS] [-s BYTES] [-b RONDA]
 #
 # For each fleet size N: push one file of BYTES (default 1 MiB, random) to
 # every host at fanout N, alternating ronda copy, pdcp -R ssh (pdsh
@@ -13,13 +13,18 @@
 # ronda writes to each host's own $HOME (the fleet's hosts share one
 # machine, and a shared path would let ronda find the file already there);
 # pdcp and clush write one path, /tmp/ronda-copy-bench.PID/, rewritten by
-# every host: the same bytes written per host either way.
+# every host: the same bytes written per host either way.  "sshd ms/host"
+# is the fleet's side (tests/lib-ticks.sh: sshd and every process under
+# it), which shares this machine's cores with the client.  With -b, another
+# ronda (a build of main, say) runs too, as "base", in the same
+# alternation: a before and after under the same load.
 # pdsh and clustershell are installed with apt-get when missing (as root).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-sizes="200 500" reps=3 bytes=1048576
-while getopts "n:r:s:" o; do
-	case $o in n) sizes=$OPTARG ;; r) reps=$OPTARG ;; s) bytes=$OPTARG ;; *) exit 64 ;; esac
+source "$top/tests/lib-ticks.sh"
+sizes="200 500" reps=3 bytes=1048576 base=""
+while getopts "n:r:s:b:" o; do
+	case $o in n) sizes=$OPTARG ;; r) reps=$OPTARG ;; s) bytes=$OPTARG ;; b) base=$OPTARG ;; *) exit 64 ;; esac
 done
 max=0; for n in $sizes; do (( n > max )) && max=$n; done
 
@@ -42,12 +47,15 @@ mkdir -p "$shared"
 head -c "$bytes" /dev/urandom > "$dir/blob"
 sum=$(sha256sum < "$dir/blob")
 
-# measure NAME N CMD... -> appends "wall cpu_ms_per_host" to $dir/NAME-N
+# measure NAME N CMD... -> appends "wall cpu_ms_per_host sshd_ms_per_host" to $dir/NAME-N
 measure() {
-	local name=$1 n=$2; shift 2
+	local name=$1 n=$2 t0 t1; shift 2
+	t0=$(fleet_sshd_ticks "$dir")
 	/usr/bin/time -o "$dir/time.txt" -f "%e %U %S" timeout 600 "$@" >"$dir/out.txt" 2>"$dir/err.txt"
 	echo "exit $?" >> "$dir/err.txt"
-	awk -v n="$n" '{ printf "%.3f %.2f\n", $1, ($2 + $3) * 1000 / n }' <<<"$(tail -1 "$dir/time.txt")" >> "$dir/$name-$n"
+	t1=$(fleet_sshd_ticks "$dir")
+	awk -v n="$n" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+		'{ printf "%.3f %.2f %.2f\n", $1, ($2 + $3) * 1000 / n, t * 1000 / hz / n }' <<<"$(tail -1 "$dir/time.txt")" >> "$dir/$name-$n"
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v c="$1" '{ print $c }' "$2" | median; }
@@ -66,13 +74,16 @@ for n in $sizes; do
 	head -n "$n" "$FLEET_HOSTLIST" | awk '{ print $1 }' > "$dir/hosts-$n"
 	pat="node[001-$(printf %03d "$n")]"
 	for ((i = 1; i <= reps; i++)); do
-		rm -f "$FLEET_HOMES"/node*/bench.bin
-		measure ronda "$n" "$top/build/ronda" copy -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-			--json -f "$n" --rate 0 "$pat" "$dir/blob" bench.bin
-		sent=$(grep -c '"stdout":"sent 1,' "$dir/out.txt")
-		bad=$(check_homes "$n")
-		[ "$sent" -eq "$n" ] && [ "$bad" -eq 0 ] || echo "WARNING: ronda run $i: $sent of $n sent, $bad hosts without the file:" \
-			"$(jq -r 'select(.status != "ok") | "\(.status) \(.error)"' "$dir/out.txt" | sort | uniq -c | sort -rn | head -3)"
+		for who in ronda ${base:+base}; do
+			bin=$top/build/ronda; [ $who = base ] && bin=$base
+			rm -f "$FLEET_HOMES"/node*/bench.bin
+			measure $who "$n" "$bin" copy -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+				--json -f "$n" --rate 0 "$pat" "$dir/blob" bench.bin
+			sent=$(grep -c '"stdout":"sent 1,' "$dir/out.txt")
+			bad=$(check_homes "$n")
+			[ "$sent" -eq "$n" ] && [ "$bad" -eq 0 ] || echo "WARNING: $who run $i: $sent of $n sent, $bad hosts without the file:" \
+				"$(jq -r 'select(.status != "ok") | "\(.status) \(.error)"' "$dir/out.txt" | sort | uniq -c | sort -rn | head -3)"
+		done
 		if [ $have_pdcp = 1 ]; then
 			rm -f "$shared/bench.bin"
 			PDSH_SSH_ARGS="-F $FLEET_SSH_CONFIG %h" measure pdcp "$n" \
@@ -87,16 +98,16 @@ for n in $sizes; do
 		fi
 	done
 	echo
-	printf '%-16s %5s %9s %13s\n' "copy N=$n" runs "wall s" "cpu ms/host"
-	for name in ronda pdcp clush; do
+	printf '%-16s %5s %9s %13s %14s\n' "copy N=$n" runs "wall s" "cpu ms/host" "sshd ms/host"
+	for name in ronda base pdcp clush; do
 		[ -f "$dir/$name-$n" ] || continue
-		printf '%-16s %5d %9.3f %13.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
-			"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")"
+		printf '%-16s %5d %9.3f %13.2f %14.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
+			"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")"
 	done
-	for base in pdcp clush; do
-		[ -f "$dir/$base-$n" ] || { echo "$base not installed: no comparison"; continue; }
-		printf 'ratio ronda/%-6s wall %.2f   cpu/host %.3f\n' "$base" \
-			"$(echo "$(col 1 "$dir/ronda-$n") / $(col 1 "$dir/$base-$n")" | bc -l)" \
-			"$(echo "$(col 2 "$dir/ronda-$n") / $(col 2 "$dir/$base-$n")" | bc -l)"
+	for other in ${base:+base} pdcp clush; do
+		[ -f "$dir/$other-$n" ] || { echo "$other not installed: no comparison"; continue; }
+		printf 'ratio ronda/%-6s wall %.2f   cpu/host %.3f\n' "$other" \
+			"$(echo "$(col 1 "$dir/ronda-$n") / $(col 1 "$dir/$other-$n")" | bc -l)" \
+			"$(echo "$(col 2 "$dir/ronda-$n") / $(col 2 "$dir/$other-$n")" | bc -l)"
 	done
 done

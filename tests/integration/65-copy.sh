@@ -4,7 +4,8 @@
 # again (same inode and mtime), a 256 MiB file with ronda's memory bounded,
 # a host whose sha256sum lies, a full disk, permission denied, fetch from
 # 20 hosts into LOCALDIR/HOST/, hosts that send hostile fetch streams
-# (../, absolute names, a link to write through, a NUL), and exit codes.
+# (../, absolute names, a link to write through, a NUL), one copy session
+# per host, hosts that break the copy protocol, and exit codes.
 source "$(dirname "$0")/../lib.sh"
 dir=$("$TOP/tests/fleet/up.sh" -n 24 -t 600) || { t_fail "fleet up"; t_finish; exit 1; }
 T=$(mktemp -d /tmp/ronda-copy-test.XXXXXX)
@@ -73,6 +74,11 @@ grep -q 'sent 0, unchanged 1, attrs 0' "$T/c6.out" && t_ok "same bytes, mode and
 "$R" copy "${X[@]}" --mode 0644 node002 "$T/blob" owned.bin > "$T/c7.out" 2>&1
 [ "$(stat -c '%a %i' "$(home node002)/owned.bin")" = "644 $ino" ] && grep -q 'sent 0, unchanged 0, attrs 1' "$T/c7.out" &&
 	t_ok "same bytes, other mode: set in place, not sent (attrs 1)" || t_fail "other mode: attrs" "$(cat "$T/c7.out") $(stat -c '%a %i' "$(home node002)/owned.bin") $ino"
+# an absolute DEST: under sudo, HOME is root's
+"$R" copy "${X[@]}" --become --owner rondatest node017 "$T/blob" "$T/tree" "$(home node017)/sudo/" > "$T/c5b.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && cmp -s "$T/blob" "$(home node017)/sudo/blob" && [ "$(stat -c %U "$(home node017)/sudo/tree/sub/tool")" = rondatest ] &&
+	grep -q 'sent 5, unchanged 0, attrs 0, made 6, failed 0' "$T/c5b.out" && t_ok "--become (sudo -n) --owner: a file and a tree through sudo's stdin" ||
+	t_fail "--become --owner" "rc=$rc $(cat "$T/c5b.out")"
 "$R" copy "${X[@]}" --mode 8 node002 "$T/blob" x > /dev/null 2>"$T/m.err"; rc=$?
 [ $rc -eq 64 ] && grep -q 'not an octal mode' "$T/m.err" && t_ok "--mode 8: usage error 64" || t_fail "--mode 8" "rc=$rc $(cat "$T/m.err")"
 
@@ -98,6 +104,56 @@ touch "$(home node005)/.lie"; echo old > "$(home node005)/victim"
 	! ls -A "$(home node005)" | grep -q ronda-copy && t_ok "a lying sha256sum: checksum mismatch, exit 1, destination untouched, temporary removed" ||
 	t_fail "checksum mismatch" "rc=$rc $(cat "$T/c9.out") $(ls -A "$(home node005)")"
 rm -f "$FLEET_DIR/bin/sha256sum"
+
+# --- one session per host; sshd's buffer; a host that breaks the protocol ------------------
+# The login shell finds sh and dd on the fleet's PATH: this sh counts the
+# copy scripts it runs, and on a host with ~/.badcopy prints that file
+# instead.  On a host with ~/.slowhead both note the RSS of the session's
+# sshd in KiB: sh as the script starts (nothing sent yet), dd (which
+# writes each file) after stalling a second, so what ronda sent meanwhile
+# waits in sshd.
+cat > "$T/rss.sh" <<'EOS'
+rss() { local p=$PPID s; while [ "$p" -gt 1 ] && [ "$(cat /proc/$p/comm)" != sshd ]; do
+	read -r -a s < /proc/$p/stat; p=${s[3]}; done; awk '/^VmRSS/ { print $2 }' /proc/$p/status; }
+EOS
+cat > "$FLEET_DIR/bin/sh" <<EOS
+#!/bin/bash
+if [ "\$3" = ronda-copy ]; then
+	echo "\$HOME" >> "$T/copy-sessions"
+	if [ -e "\$HOME/.badcopy" ]; then cat "\$HOME/.badcopy"; exit 0; fi
+	if [ -e "\$HOME/.slowhead" ]; then . "$T/rss.sh"; rss > "\$HOME/.slowhead"; fi
+fi
+exec /bin/sh "\$@"
+EOS
+cat > "$FLEET_DIR/bin/dd" <<EOS
+#!/bin/bash
+if [ -e "\$HOME/.slowhead" ]; then . "$T/rss.sh"; sleep 1; rss >> "\$HOME/.slowhead"; fi
+exec /usr/bin/dd "\$@"
+EOS
+chmod 755 "$FLEET_DIR/bin/sh" "$FLEET_DIR/bin/dd"
+: > "$T/copy-sessions"
+"$R" copy "${X[@]}" 'node[010-012]' "$T/blob" "$T/tree" once/ > "$T/c13.out" 2>&1; rc=$?
+n=$(sort "$T/copy-sessions" | uniq -c | awk '$1 == 1' | wc -l)
+[ $rc -eq 0 ] && [ "$(wc -l < "$T/copy-sessions")" -eq 3 ] && [ "$n" -eq 3 ] &&
+	grep -q '^node011: sent 5, unchanged 0, attrs 0, made 6, failed 0' "$T/c13.out" &&
+	cmp -s "$T/blob" "$(home node012)/once/blob" && t_ok "a file and a tree to 3 hosts: one copy script (one session) per host" ||
+	t_fail "one session per host" "rc=$rc $(sort "$T/copy-sessions" | uniq -c) $(cat "$T/c13.out")"
+printf '\036RONDA sent 0\n\036RONDA done\n' > "$(home node013)/.badcopy"
+printf '\036RONDA need 0\n' > "$(home node014)/.badcopy"
+timeout 60 "$R" copy "${X[@]}" --json 'node[013-015]' "$T/blob" bad.bin > "$T/c14.json" 2>/dev/null; rc=$?
+st() { jq -r "select(.host == \"$1\") | \"\(.status) \(.error)\"" "$T/c14.json"; }
+[ $rc -eq 2 ] && [[ $(st node013) == "protocol the copy script gave an answer not understood"* ]] &&
+	[[ $(st node014) == "protocol "* ]] && [[ $(st node015) == "ok "* ]] &&
+	t_ok "an answer out of turn and a script that stops: protocol, exit 2, the good host done" ||
+	t_fail "hosts that break the copy protocol" "rc=$rc $(cat "$T/c14.json")"
+# 8 MiB against sshd's 2 MiB window: without a limit of ours, 2 MiB more in sshd
+head -c 8M /dev/urandom > "$T/big"; touch "$(home node016)/.slowhead"
+"$R" copy "${X[@]}" node016 "$T/big" big.bin > "$T/c15.out" 2>&1; rc=$?
+read -r -d '' base stalled < "$(home node016)/.slowhead"
+[ $rc -eq 0 ] && cmp -s "$T/big" "$(home node016)/big.bin" && [ -n "$stalled" ] && [ $((stalled - base)) -lt 1024 ] &&
+	t_ok "8 MiB to a host whose dd stalls: sshd grew $((stalled - base)) KiB (< 1 MiB; the window is 2 MiB)" ||
+	t_fail "sshd's buffer bounded" "rc=$rc base=$base stalled=$stalled $(cat "$T/c15.out")"
+rm -f "$FLEET_DIR/bin/sh" "$FLEET_DIR/bin/dd" "$(home node013)/.badcopy" "$(home node014)/.badcopy" "$(home node016)/.slowhead"
 
 # --- a full disk, permission denied -------------------------------------------------------
 mkdir -p "$(home node006)/full"

@@ -77,6 +77,7 @@ static void test_hostile(void **state)
 		M "\n",
 		M "same 1\0\n",		/* a NUL */
 		M "NEED 1\n",
+		M "go 1\n",		/* no such word */
 	};
 	struct copy_reply r;
 
@@ -98,12 +99,12 @@ static void test_commands(void **state)
 
 	(void)state;
 	buf_init(&b, 1 << 20);
-	assert_int_equal(copy_probe_command(&b, "dest dir", "f'x", NULL, 0), RONDA_OK);
+	assert_int_equal(copy_command(&b, "dest dir", "f'x", NULL, 0), RONDA_OK);
 	assert_true(strncmp(buf_data(&b), "sh -c '", 7) == 0);
 	/* every argument quoted on its own */
 	assert_non_null(strstr(buf_data(&b), " ronda-copy 'dest dir' 'f'\\''x' ''"));
 	buf_reset(&b);
-	assert_int_equal(copy_send_command(&b, "/d", NULL, "www:web", 1), RONDA_OK);
+	assert_int_equal(copy_command(&b, "/d", NULL, "www:web", 1), RONDA_OK);
 	assert_true(strncmp(buf_data(&b), "sudo -n -- sh -c '", 18) == 0);
 	assert_non_null(strstr(buf_data(&b), " '/d' '' 'www:web'"));
 	buf_reset(&b);
