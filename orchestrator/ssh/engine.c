@@ -5,7 +5,7 @@
  * functions live in engine_conn.c and engine_chan.c and reach the loop
  * only through the services of engine_int.h.
  *
- * A struct conn is one host in flight.  advance() calls the function of the
+ * A struct conn is one host in flight.  conn_advance() calls the function of the
  * current state until one says WAIT (libssh2 would block: arm ev_io for
  * the directions libssh2 asks for, or a short timer if it names none) or
  * STOP.  Each state function either advances c->state or finishes the
@@ -54,7 +54,7 @@
  * the connect deadline, retries the host.
  */
 static const struct state_info states[] = {
-	/* runs nothing: start_more() or the retry timer moves it on */
+	/* runs nothing: engine_start_more() or the retry timer moves it on */
 	{ ST_QUEUED, "queued", NULL, B(ST_RESOLVE) | B(ST_CONNECT) | END },
 	{ ST_RESOLVE, "resolve", st_resolve, B(ST_CONNECT) | END },
 	{ ST_CONNECT, "connect", st_connect, B(ST_HANDSHAKE) | B(ST_QUEUED) | END },
@@ -119,10 +119,9 @@ long conn_ms_since(const struct conn *c, double t)
 	return lround((ev_now(c->e->loop) - t) * 1000);
 }
 
-static void start_more(struct engine *e);
 
 /* Frees every resource of the attempt; safe to call twice. */
-static void drop_session(struct conn *c)
+void conn_drop_session(struct conn *c)
 {
 	struct ev_loop *loop = c->e->loop;
 
@@ -154,54 +153,6 @@ static void drop_session(struct conn *c)
 	}
 }
 
-static void advance(struct conn *c);
-static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents);
-
-/* Warm mode: the rest is over; a new session from the address on. */
-static void rest_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct conn *c = w->data;
-
-	(void)loop;
-	(void)revents;
-	ev_set_cb(&c->tick, poll_cb);
-	c->n_steps = 0;
-	c->r->attempts = 0;
-	c->r->ms_connect = c->r->ms_handshake = c->r->ms_auth = c->r->ms_run = -1;
-	conn_set_state(c, ST_RESOLVE);
-	advance(c);
-}
-
-/*
- * Warm mode: the host reports its end and rests, then connects again.
- * The backoff doubles with each end in a row and has jitter, so hosts
- * that fell together (a network blip, the daemon's own restart) do not
- * come back in lock-step.
- */
-static void conn_rest(struct conn *c)
-{
-	struct engine *e = c->e;
-	double delay = e->o->hold_backoff * pow(2, c->rests < 16 ? c->rests : 16);
-
-	drop_session(c);
-	conn_set_state(c, ST_REST);
-	if (c->r->attempts)
-		c->r->ms_total = conn_ms_since(c, c->t_first);
-	c->rests++;
-	if (delay > e->o->hold_backoff_max)
-		delay = e->o->hold_backoff_max;
-	delay *= 0.5 + (double)random() / RAND_MAX;
-	log_debug("%s: %s: %s; connecting again in %.2fs", c->t->name,
-		  host_status_name(c->r->status), c->r->why, delay);
-	if (e->o->on_done)
-		e->o->on_done(e->o->arg, c->idx, c->r);
-	if (c->state != ST_REST)	/* on_done stopped the run */
-		return;
-	ev_set_cb(&c->tick, rest_cb);
-	ev_timer_set(&c->tick, delay, 0);
-	ev_timer_start(e->loop, &c->tick);
-}
-
 static void conn_finish(struct conn *c)
 {
 	struct engine *e = c->e;
@@ -214,12 +165,12 @@ static void conn_finish(struct conn *c)
 		/* Its hosts first, while its session still holds their channels. */
 		conn_set_state(c, ST_DONE);
 		jump_ended(c);
-		drop_session(c);
+		conn_drop_session(c);
 		if (c->via)
 			jump_release(c->via);
 		return;
 	}
-	drop_session(c);
+	conn_drop_session(c);
 	conn_set_state(c, ST_DONE);
 	if (c->via)
 		jump_release(c->via);
@@ -239,7 +190,7 @@ static void conn_finish(struct conn *c)
 	if (e->finished == e->n)
 		ev_break(e->loop, EVBREAK_ALL);
 	else
-		start_more(e);
+		engine_start_more(e);
 }
 
 enum advance conn_fail(struct conn *c, enum host_status st, const char *fmt, ...)
@@ -308,7 +259,7 @@ static void retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	if (conn_attempt(c) == GO)
-		advance(c);
+		conn_advance(c);
 }
 
 /*
@@ -324,7 +275,7 @@ enum advance conn_fail_transient(struct conn *c, enum host_status st,
 	if (c->r->attempts > c->t->retries || c->e->interrupted)
 		return conn_fail(c, st, "%s (after %d attempt%s)", why, c->r->attempts,
 			    c->r->attempts == 1 ? "" : "s");
-	drop_session(c);
+	conn_drop_session(c);
 	delay = BACKOFF_BASE * pow(2, c->r->attempts - 1);
 	if (delay > BACKOFF_MAX)
 		delay = BACKOFF_MAX;
@@ -347,14 +298,14 @@ static void io_cb(struct ev_loop *loop, ev_io *w, int revents)
 		c->last_rx = ev_now(c->e->loop);
 		jump_rx(c);
 	}
-	advance(c);
+	conn_advance(c);
 }
 
-static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+void conn_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	advance(w->data);
+	conn_advance(w->data);
 }
 
 /* Waits for the socket in the directions libssh2 (or connect) needs. */
@@ -365,7 +316,7 @@ enum advance conn_wait_for(struct conn *c, int events)
 	if (!events) {
 		/* libssh2 can report no direction (#1672): poll shortly. */
 		ev_timer_stop(loop, &c->tick);
-		ev_set_cb(&c->tick, poll_cb);
+		ev_set_cb(&c->tick, conn_poll_cb);
 		ev_timer_set(&c->tick, NODIR_RETRY, 0);
 		ev_timer_start(loop, &c->tick);
 		return WAIT;
@@ -414,7 +365,7 @@ void conn_unwatch(struct conn *c)
 }
 
 /* Runs the functions of the host's states until one waits or stops. */
-static void advance(struct conn *c)
+void conn_advance(struct conn *c)
 {
 	enum advance r = GO;
 
@@ -466,7 +417,7 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (c->state >= ST_READ && !c->killing) {
 		c->timed_out = 1;
 		kill_remote(c);
-		advance(c);
+		conn_advance(c);
 		return;
 	}
 	/* Killing took too long, or the channel never opened. */
@@ -487,7 +438,7 @@ static void keepalive_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	}
 	libssh2_keepalive_send(c->s, &next);
-	advance(c);
+	conn_advance(c);
 }
 
 enum advance conn_attempt(struct conn *c)
@@ -512,14 +463,7 @@ enum advance conn_attempt(struct conn *c)
 
 void conn_resume(struct conn *c)
 {
-	advance(c);
-}
-
-void conn_dns_done(struct conn *c)
-{
-	c->dns_asked = 0;
-	if (c->state == ST_DONE && !c->jump && !ev_is_active(&c->e->recycle))
-		ev_timer_start(c->e->loop, &c->e->recycle);
+	conn_advance(c);
 }
 
 void conn_connected(struct conn *c)
@@ -537,9 +481,6 @@ void conn_connected(struct conn *c)
 	c->rests = 0;
 }
 
-static void conn_setup(struct conn *c, struct engine *e, size_t i,
-		       const struct target *t, struct host_result *r);
-
 /* Starts a host or bastion: it leaves the queue for its first state. */
 static void conn_start(struct conn *c)
 {
@@ -554,7 +495,7 @@ static void conn_start(struct conn *c)
 	for (size_t i = 0; !c->t->n_identities && i < e->ids.n_defaults; i++)
 		c->ids[c->n_ids++] = &e->ids.v[i];
 	conn_set_state(c, ST_RESOLVE);
-	advance(c);
+	conn_advance(c);
 }
 
 static void jump_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -563,7 +504,7 @@ static void jump_start_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	ev_set_cb(&j->tick, poll_cb);
+	ev_set_cb(&j->tick, conn_poll_cb);
 	if (j->state == ST_QUEUED && !j->r->attempts)
 		conn_start(j);
 }
@@ -595,36 +536,15 @@ void conn_kick(struct conn *c)
 	ev_feed_event(c->e->loop, &c->io, EV_CUSTOM);
 }
 
-void engine_kick(struct engine *e, size_t i)
-{
-	if (e->by_host && i >= e->o->first_index && i - e->o->first_index < e->n &&
-	    e->by_host[i - e->o->first_index])
-		conn_kick(e->by_host[i - e->o->first_index]);
-}
-
 static void pacer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)loop;
 	(void)revents;
-	start_more(w->data);
-}
-
-/* A conn from the pool, set up for host i (not yet started). */
-static struct conn *take_conn(struct engine *e, size_t i)
-{
-	struct conn *c = e->free;
-
-	e->free = c->pool_next;
-	conn_setup(c, e, e->o->first_index + i, &e->tl->v[i], &e->results[i]);
-	if (c->t->via)
-		c->via = &e->jumps[c->t->via - 1];
-	if (e->by_host)
-		e->by_host[i] = c;
-	return c;
+	engine_start_more(w->data);
 }
 
 /* Starts queued hosts within --forks, the pool and the --rate pacing. */
-static void start_more(struct engine *e)
+void engine_start_more(struct engine *e)
 {
 	double now = ev_now(e->loop);
 
@@ -643,54 +563,8 @@ static void start_more(struct engine *e)
 				e->next_start = now;
 			e->next_start += 1.0 / e->o->rate;
 		}
-		conn_start(take_conn(e, e->next++));
+		conn_start(pool_take(e, e->next++));
 	}
-}
-
-/*
- * Back to the loop: finished conns are free again, unless the resolver
- * still holds one (its answer comes to that conn, and is then dropped).
- */
-static void recycle_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct engine *e = w->data;
-	struct conn **p = &e->graveyard;
-
-	(void)loop;
-	(void)revents;
-	while (*p) {
-		struct conn *c = *p;
-
-		if (c->dns_asked) {
-			p = &c->pool_next;
-			continue;
-		}
-		*p = c->pool_next;
-		c->t = NULL;
-		c->pool_next = e->free;
-		e->free = c;
-	}
-	start_more(e);
-}
-
-/* Hosts never started: "not started: interrupted", as a finished host. */
-static void fail_unstarted(struct engine *e, const char *why)
-{
-	while (e->next < e->n) {
-		size_t i = e->next++;
-		const struct target *t = &e->tl->v[i];
-		struct host_result *r = &e->results[i];
-
-		r->status = RESULT_INTERRUPTED;
-		snprintf(r->why, sizeof(r->why), "%s", why);
-		if (t->via)
-			jump_release(&e->jumps[t->via - 1]);
-		e->finished++;
-		if (e->o->on_done)
-			e->o->on_done(e->o->arg, e->o->first_index + i, r);
-	}
-	if (e->finished == e->n)
-		ev_break(e->loop, EVBREAK_ALL);
 }
 
 static void sig_cb(struct ev_loop *loop, ev_signal *w, int revents)
@@ -727,16 +601,16 @@ void engine_interrupt(struct engine *e)
 			conn_fail(c, RESULT_INTERRUPTED, "not started: interrupted");
 		} else if (c->state >= ST_READ) {
 			kill_remote(c);
-			advance(c);
+			conn_advance(c);
 		} else {
 			conn_fail(c, RESULT_INTERRUPTED, "interrupted while connecting");
 		}
 	}
-	fail_unstarted(e, "not started: interrupted");
+	pool_fail_unstarted(e, "not started: interrupted");
 }
 
-static void conn_setup(struct conn *c, struct engine *e, size_t i,
-		       const struct target *t, struct host_result *r)
+void conn_setup(struct conn *c, struct engine *e, size_t i,
+		const struct target *t, struct host_result *r)
 {
 	memset(c, 0, sizeof(*c));
 	c->e = e;
@@ -745,7 +619,7 @@ static void conn_setup(struct conn *c, struct engine *e, size_t i,
 	c->r = r;
 	c->fd = -1;
 	c->state = ST_QUEUED;
-	ev_init(&c->tick, poll_cb);
+	ev_init(&c->tick, conn_poll_cb);
 	ev_init(&c->ka, keepalive_cb);
 	ev_init(&c->deadline, deadline_cb);
 	ev_init(&c->io, io_cb);
@@ -817,16 +691,6 @@ static int jumps_setup(struct engine *e, const struct target_list *tl)
 	return RONDA_OK;
 }
 
-void host_result_init(struct host_result *r, size_t max_output)
-{
-	memset(r, 0, sizeof(*r));
-	buf_init(&r->out, max_output);
-	buf_init(&r->err, max_output);
-	r->status = RESULT_ERROR;
-	r->ms_connect = r->ms_handshake = r->ms_auth = r->ms_run = r->ms_total = -1;
-	r->ms_start = -1;
-}
-
 int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	       struct host_result *results)
 {
@@ -872,7 +736,7 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 		e.conns[i].pool_next = e.free;
 		e.free = &e.conns[i];
 	}
-	ev_timer_init(&e.recycle, recycle_cb, 0, 0);
+	ev_timer_init(&e.recycle, pool_recycle_cb, 0, 0);
 	e.recycle.data = &e;
 	r = knownhosts_load(o->known_hosts, &e.kh, &bad);
 	if (r) {
@@ -929,14 +793,14 @@ int engine_run(const struct engine_opts *o, const struct target_list *tl,
 	if (o->on_start)
 		o->on_start(o->start_arg, &e, e.loop);
 	if (e.n)
-		start_more(&e);
+		engine_start_more(&e);
 	if (e.finished < e.n)
 		ev_run(e.loop, 0);
 	for (size_t i = 0; i < e.n_conns; i++) {
 		struct conn *c = &e.conns[i];
 
 		if (c->t && c->state != ST_DONE) {	/* second Ctrl-C */
-			drop_session(c);
+			conn_drop_session(c);
 			c->r->status = RESULT_INTERRUPTED;
 			snprintf(c->r->why, sizeof(c->r->why), "interrupted");
 		}
@@ -970,7 +834,7 @@ out:
 		if (!j->e)
 			continue;
 		jump_free(j);
-		drop_session(j);
+		conn_drop_session(j);
 		host_result_release(&e.jump_results[i]);
 	}
 	free(e.jumps);

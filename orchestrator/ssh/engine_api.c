@@ -44,6 +44,16 @@ void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n)
 		snprintf(out, n, "%s/%s", cs, sc);
 }
 
+void host_result_init(struct host_result *r, size_t max_output)
+{
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->out, max_output);
+	buf_init(&r->err, max_output);
+	r->status = RESULT_ERROR;
+	r->ms_connect = r->ms_handshake = r->ms_auth = r->ms_run = r->ms_total = -1;
+	r->ms_start = -1;
+}
+
 void host_result_release(struct host_result *r)
 {
 	buf_release(&r->out);

@@ -3,7 +3,8 @@
  *
  * engine.c is the loop: the queue, timers, pacing, retries, signals and the
  * life of a host; it runs the function of a host's state from the table.
- * engine_conn.c (resolve .. auth) and engine_chan.c (open .. close) hold
+ * engine_pool.c is part of it: the conns, one per session in flight, and
+ * warm mode's rest.  engine_conn.c (resolve .. auth) and engine_chan.c (open .. close) hold
  * the state functions; they call only the loop's services declared here,
  * never each other.
  */
@@ -210,6 +211,22 @@ void conn_dns_done(struct conn *c);
 void conn_connected(struct conn *c);
 /* Asks the plan for the next step: GO in ST_OPEN, or the host ends (STOP). */
 enum advance conn_next_step(struct conn *c);
+
+/*
+ * The loop's own (engine.c), shared with its pool (engine_pool.c) only;
+ * the states never call these.
+ */
+void conn_setup(struct conn *c, struct engine *e, size_t i,
+		const struct target *t, struct host_result *r);
+void conn_drop_session(struct conn *c);	/* every resource of the attempt; twice is safe */
+void conn_advance(struct conn *c);	/* runs the host's states until one waits or stops */
+void conn_poll_cb(struct ev_loop *loop, ev_timer *w, int revents);
+void engine_start_more(struct engine *e);	/* within --forks, the pool and --rate */
+/* The pool (engine_pool.c). */
+struct conn *pool_take(struct engine *e, size_t i);	/* set up for host i; e->free not empty */
+void pool_recycle_cb(struct ev_loop *loop, ev_timer *w, int revents);	/* e->recycle */
+void pool_fail_unstarted(struct engine *e, const char *why);
+void conn_rest(struct conn *c);	/* warm mode: reports the end, connects again later */
 
 /* Starts a queued bastion (its first attempt) from the loop, not from a caller's state. */
 void conn_start_jump(struct conn *j);
