@@ -28,9 +28,17 @@ for i in $(seq "$ROUNDS"); do
 	total=$((total + n))
 	rot "$D" "$task" >/dev/null &
 	pid=$!
-	sleep "0.$(( RANDOM % 3 ))$(( RANDOM % 10 ))"
-	# Below the job's subshells and t_agent's timeout: kill the agent itself.
-	apid=$(agent_under "$pid" | head -1)
+	# Below the job's subshells and t_agent's timeout: kill the agent itself,
+	# at a random point once it runs (waiting for it, at most 10 s, is an
+	# event: a busy machine only starts it later)
+	apid=
+	for _ in $(seq 1 1000); do
+		apid=$(agent_under "$pid" | head -1)
+		[ -n "$apid" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.01
+	done
+	sleep "0.$(( RANDOM % 2 ))$(( RANDOM % 10 ))"
 	if [ -n "$apid" ]; then kill -KILL "$apid" 2>/dev/null && hits=$((hits + 1)); fi
 	wait "$pid" 2>/dev/null
 done
