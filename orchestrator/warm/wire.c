@@ -12,10 +12,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "err.h"
+#include "ssh/engine_cli.h"
 #include "banned.h"
 
 int wire_socket_path(const char *path, struct buf *out, struct buf *err)
@@ -68,20 +68,12 @@ int wire_unframe(const struct buf *in, size_t max, const char **body, size_t *n)
 	return RONDA_OK;
 }
 
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Waits for events on fd until the deadline: 1 ready, 0 timed out, -1 error. */
 static int wait_fd(int fd, short events, double deadline)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = events };
-		double left = deadline - mono();
+		double left = deadline - engine_cli_now();
 		int r;
 
 		if (left <= 0)
@@ -101,7 +93,7 @@ int wire_call(const char *path, const char *request, double timeout,
 {
 	struct sockaddr_un sun;
 	struct buf out, in;
-	double deadline = mono() + timeout;
+	double deadline = engine_cli_now() + timeout;
 	const char *body;
 	size_t n, sent = 0;
 	int fd, rc;

@@ -57,8 +57,7 @@ measure() {
 	awk -v n="$n" -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
 		'{ printf "%.3f %.2f %.2f\n", $1, ($2 + $3) * 1000 / n, t * 1000 / hz / n }' <<<"$(tail -1 "$dir/time.txt")" >> "$dir/$name-$n"
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+source "$top/tests/bench/lib-bench.sh"
 # every host of the first n has the file (ronda: in its HOME)
 check_homes() { # n
 	local bad=0 i h

@@ -66,8 +66,7 @@ measure() {
 		'{ printf "%.3f %.2f %.1f %.0f %d\n", $1, ($2 + $3) * 1000 / n, p / n, ds * 1000 / hz, l }' <<<"$out" >> "$dir/$name-$n"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+source "$top/tests/bench/lib-bench.sh"
 
 printf 'bench: %s hosts max, %s repeats, fanout = hosts, command `true`\n' "$max" "$reps"
 for n in $sizes; do

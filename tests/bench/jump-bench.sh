@@ -83,7 +83,8 @@ for ((i = 1; i <= reps; i++)); do
 	[ $ronda_ok = 1 ] && fwd_measure ronda run_ronda "$n"
 done
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+source "$top/tests/bench/lib-bench.sh"
+# its lines are KEY=value: a col of its own
 col() { sed -n "s/.* $1=\([^ ]*\).*/\1/p; s/^$1=\([^ ]*\).*/\1/p" "$2" | median; }
 printf '%-8s %5s %7s %8s %12s %15s %11s %10s %6s\n' "(median)" runs ok "wall s" "cpu ms/host" "bastion cpu ms" "fwd cpu ms" "max conns" conns
 for name in pdsh ronda; do

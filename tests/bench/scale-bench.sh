@@ -63,8 +63,7 @@ measure() {
 	tail -1 "$dir/time.txt" | awk -v n="$n" -v ds=$((s1 - s0)) -v hz="$hz" -v ok="$ok" \
 		'{ printf "%.3f %.3f %d %.2f %d\n", $1, ($2 + $3) * 1000 / n, $4, ds * 1000 / hz / n, ok }' >> "$dir/$name-$n"
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-col() { awk -v c="$1" '{ print $c }' "$2" | median; }
+source "$top/tests/bench/lib-bench.sh"
 
 echo "scale-bench: fleet of $max hosts, fanout min(N, $fan), $reps runs each; deploying the agent"
 "$R" run "${X[@]}" -f "$fan" "$top/playbooks/patrol.cfg" --limit "$(pattern "$max")" > "$dir/deploy.json" 2>&1

@@ -44,7 +44,7 @@ R=$top/build/ronda
 mkdir -m 700 "$dir/cm" "$dir/rt"
 export XDG_RUNTIME_DIR=$dir/rt
 
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+source "$top/tests/bench/lib-bench.sh"
 # timed NAME N CMD...: appends "wall cpu_ms_per_host ok_lines" to $dir/NAME-N
 timed() {
 	local name=$1 n=$2; shift 2
@@ -52,7 +52,6 @@ timed() {
 	awk -v n="$n" -v ok="$(grep -c . "$dir/out.txt")" '{ printf "%.3f %.2f %d\n", $1, ($2 + $3) * 1000 / n, ok }' \
 		"$dir/time.txt" >> "$dir/$name-$n"
 }
-col() { awk -v c="$1" '{ print $c }' "$2" | median; }
 # sum of a smaps_rollup field (kB) over the PIDs given
 sum_field() { local f=$1 p t=0 v; shift; for p; do v=$(awk -v f="$f:" '$1 == f { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null); t=$((t + ${v:-0})); done; echo $t; }
 # the fleet's session processes (sshd children) and residents
