@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "err.h"
+#include "escape.h"
 #include "log.h"
 #include "ssh/engine.h"
 #include "ssh/engine_cli.h"
@@ -132,14 +133,21 @@ static int print_status(json_t *a, struct buf *err)
 	json_array_foreach(hosts, i, h) {
 		const char *state = json_string_value(json_object_get(h, "state"));
 		const char *why = json_string_value(json_object_get(h, "why"));
+		/* a cause may quote the host (as in every summary): shown escaped */
+		char *ewhy = esc_strdup(why ? why : "", 0);
 
+		if (!ewhy) {
+			buf_printf(err, "out of memory");
+			return RONDA_ENOMEM;
+		}
 		up += strcmp(state, "up") == 0;
 		down += strcmp(state, "down") == 0;
 		connecting += strcmp(state, "connecting") == 0;
 		duration(json_number_value(json_object_get(h, "for_s")), d, sizeof(d));
 		printf("%-*s  %-10s  %-8s  %8lld  %s\n", (int)width,
 		       json_string_value(json_object_get(h, "host")), state, d,
-		       (long long)json_integer_value(json_object_get(h, "connects")), why ? why : "");
+		       (long long)json_integer_value(json_object_get(h, "connects")), ewhy);
+		free(ewhy);
 	}
 	duration(json_number_value(json_object_get(a, "up_s")), d, sizeof(d));
 	fprintf(stderr, "%zu host(s): %zu up, %zu connecting, %zu down; daemon pid %lld, up %s\n",
