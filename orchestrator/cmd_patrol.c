@@ -32,6 +32,8 @@
 #include "output/summary.h"
 #include "patrol/deploy.h"
 #include "ssh/become.h"
+#include "warm/client.h"
+#include "warm/wire.h"
 #include "banned.h"
 
 /* Agent output can be long (a command check's output); the cap is per host. */
@@ -52,6 +54,8 @@ enum {
 	OPT_VALUES,
 	OPT_SORT,
 	OPT_BECOME_USER,
+	OPT_WARM,
+	OPT_SOCKET,
 };
 
 static const struct option patrol_long[] = {
@@ -67,6 +71,8 @@ static const struct option patrol_long[] = {
 	{ "sort", required_argument, NULL, OPT_SORT },
 	{ "ask-become-pass", no_argument, NULL, OPT_ASK_BECOME },
 	{ "become-user", required_argument, NULL, OPT_BECOME_USER },
+	{ "warm", optional_argument, NULL, OPT_WARM },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +93,8 @@ struct patrol_ctx {
 	int ask_become;			/* -K */
 	const char *become_user;	/* --become-user, or NULL */
 	enum values_sort sort;
+	int warm;			/* --warm: 1, --warm=required: 2 */
+	const char *socket;		/* --socket: the warm daemon's */
 	const char *tags[MAX_TAGS + 1], *skip[MAX_TAGS + 1];
 	size_t n_tags, n_skip;
 };
@@ -106,6 +114,14 @@ struct patrol_ctx {
 	"      --become-user USER   run the agent as USER through sudo -u (implies\n" \
 	"                           --become): root, or the login user itself (the\n" \
 	"                           agent's cache is that user's alone)\n" \
+	"      --warm[=required]    ask the warm daemon (ronda serve) instead of\n" \
+	"                           opening sessions: answers in a fraction of a\n" \
+	"                           second, with the same output and exit status;\n" \
+	"                           without a daemon (or for maintain work, sudo)\n" \
+	"                           run cold with a note, or with =required fail\n" \
+	"                           (exit 69)\n" \
+	"      --socket PATH        the warm daemon's socket (default\n" \
+	"                           $XDG_RUNTIME_DIR/ronda/serve.sock)\n" \
 	"      --html FILE          also write a self-contained HTML report\n" \
 	"      --values             instead of the summary, every host's main value\n" \
 	"                           per task: HOST TASK VALUE VERDICT, worst first\n" \
@@ -190,12 +206,7 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 
 	switch (val) {
 	case OPT_AGENT:
-		if (x->n_agents == AGENT_ARCH_MAX) {
-			buf_printf(err, "--agent: at most %d agents", AGENT_ARCH_MAX);
-			return RONDA_EINVAL;
-		}
-		x->agents[x->n_agents++] = arg;
-		return RONDA_OK;
+		return push_opt_agent(x->agents, &x->n_agents, arg, err);
 	case OPT_LIMIT:
 		x->limit = arg;
 		return RONDA_OK;
@@ -206,12 +217,7 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 		x->preview = 1;
 		return RONDA_OK;
 	case OPT_REMOTE_TMP:
-		if (arg[0] != '/' || strchr(arg, '\'')) {
-			buf_printf(err, "--remote-tmp: '%.64s' must be an absolute path", arg);
-			return RONDA_EINVAL;
-		}
-		x->remote_tmp = arg;
-		return RONDA_OK;
+		return push_opt_remote_tmp(&x->remote_tmp, arg, err);
 	case OPT_TAGS:
 		return add_tags(arg, x->tags, &x->n_tags, err);
 	case OPT_SKIP_TAGS:
@@ -227,6 +233,19 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 		return RONDA_OK;
 	case OPT_VALUES:
 		x->values = 1;
+		return RONDA_OK;
+	case OPT_WARM:
+		if (!arg)
+			x->warm = 1;
+		else if (strcmp(arg, "required") == 0)
+			x->warm = 2;
+		else {
+			buf_printf(err, "--warm: '%.32s' is not required (--warm or --warm=required)", arg);
+			return RONDA_EINVAL;
+		}
+		return RONDA_OK;
+	case OPT_SOCKET:
+		x->socket = arg;
 		return RONDA_OK;
 	case OPT_SORT:
 		x->values = 1;
@@ -283,6 +302,67 @@ static void patrol_out(const struct patrol_ctx *x, const struct cli_opts *o,
 		fprintf(stderr, "ronda: cannot write results under %s\n", o->out_dir);
 }
 
+#define EXIT_NO_DAEMON 69	/* --warm=required and no daemon: EX_UNAVAILABLE */
+
+/* Why this patrol cannot be warm, or NULL: the daemon's agents run inspect
+   jobs, as the login user. */
+static const char *not_warm(const struct patrol_ctx *x, const struct target_list *tl,
+			    const struct patrol_plan *plan)
+{
+	if (strcmp(patrol_plan_profile(plan), "inspect") != 0)
+		return "maintain work never goes to the warm daemon";
+	if (x->ask_become || x->become_user)
+		return "the warm daemon's agents do not run through sudo";
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->v[i].become)
+			return "the warm daemon's agents do not run through sudo (--become)";
+	return NULL;
+}
+
+/*
+ * --warm: the daemon answers, or (no daemon, or work it does not take) a
+ * note and the cold run, or with --warm=required an error.  Returns 1
+ * when the daemon answered (hosts and res filled), 0 to run cold, or -1
+ * with *code set.
+ */
+static int try_warm(const struct patrol_ctx *x, const struct target_list *tl,
+		    const struct patrol_plan *plan, struct patrol_host *hosts,
+		    struct host_result *res, struct warm_answers *keep, int *code)
+{
+	struct buf path, err;
+	const char *no = not_warm(x, tl, plan);
+	double timeout = 0;
+	int rc, ret = -1;
+
+	buf_init(&path, 4096);
+	buf_init(&err, 4096);
+	*code = EXIT_USAGE;
+	if (no) {
+		rc = RONDA_EINVAL;
+		buf_puts(&err, no);
+	} else if ((rc = wire_socket_path(x->socket, &path, &err)) == RONDA_OK) {
+		for (size_t i = 0; i < tl->n; i++)
+			if (tl->v[i].command_timeout > timeout)
+				timeout = tl->v[i].command_timeout;
+		rc = warm_patrol(buf_data(&path), tl, plan, timeout, x->warm == 2, hosts, res,
+				 keep, &err);
+	}
+	if (rc == RONDA_OK) {
+		fprintf(stderr, "ronda: answered by the warm daemon at %s\n", buf_data(&path));
+		ret = 1;
+	} else if ((rc == RONDA_ESYS || rc == RONDA_ENOTFOUND || no) && x->warm == 1) {
+		fprintf(stderr, "ronda: --warm: %s; running cold\n", buf_data(&err));
+		ret = 0;
+	} else {
+		fprintf(stderr, "ronda: --warm%s: %s\n", x->warm == 2 ? "=required" : "",
+			buf_data(&err));
+		*code = rc == RONDA_ESYS ? EXIT_NO_DAEMON : no ? EXIT_USAGE : EXIT_SOFTWARE;
+	}
+	buf_release(&path);
+	buf_release(&err);
+	return ret;
+}
+
 /* The common part of check and run, from resolved targets on. */
 static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *tl,
 		  struct patrol_plan *plan)
@@ -293,9 +373,10 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	struct push_ctx pc;
 	struct patrol_host *hosts = NULL;
 	struct host_result *res = NULL;
+	struct warm_answers keep = { NULL, 0 };
 	struct buf job, err;
 	struct timespec wall;
-	int rc, code = EXIT_SOFTWARE, pc_ok = 0;
+	int rc, code = EXIT_SOFTWARE, pc_ok = 0, warm = 0;
 
 	if (x->preview)
 		patrol_plan_preview(plan);
@@ -365,7 +446,13 @@ static int patrol(struct patrol_ctx *x, struct cli_opts *o, struct target_list *
 	pc.max_output = x->ec.eo.max_output;	/* the agent's stdout is deploy's to cap */
 	x->ec.eo.plan = push_plan;
 	x->ec.eo.plan_arg = &pc;
-	rc = engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);
+	if (x->warm) {
+		x->ec.started = engine_cli_now();
+		warm = try_warm(x, tl, plan, hosts, res, &keep, &code);
+		if (warm < 0)
+			goto out;
+	}
+	rc = warm ? RONDA_OK : engine_cli_run(&x->ec, tl, o->json, res, "ronda", &code);
 	become_release(&become);	/* every host is done with it: wiped before any report */
 	if (rc && rc != RONDA_EAGAIN)
 		goto out;
@@ -398,6 +485,7 @@ out:
 	free(hosts);
 	free(res);
 	agent_set_release(&agents);
+	warm_answers_release(&keep);
 	become_release(&become);	/* wiped; again is harmless */
 	buf_release(&job);
 	buf_release(&err);

@@ -22,7 +22,7 @@
 #include "log.h"
 #include "ssh/engine.h"
 #include "ssh/engine_cli.h"
-#include "ssh/remote.h"
+#include "patrol/deploy.h"
 #include "warm/server.h"
 #include "warm/wire.h"
 #include "banned.h"
@@ -31,11 +31,13 @@
 #define EXIT_REFUSED 77		/* EX_NOPERM: the daemon refused us */
 #define STATUS_TIMEOUT 10.0
 
-enum { OPT_SOCKET = 1000, OPT_STATUS };
+enum { OPT_SOCKET = 1000, OPT_STATUS, OPT_AGENT, OPT_REMOTE_TMP };
 
 static const struct option serve_long[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "status", no_argument, NULL, OPT_STATUS },
+	{ "agent", required_argument, NULL, OPT_AGENT },
+	{ "remote-tmp", required_argument, NULL, OPT_REMOTE_TMP },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -52,14 +54,20 @@ static const char serve_help[] =
 	"after a backoff that doubles up to 30 s, with jitter.  It runs in the\n"
 	"foreground; SIGTERM or Ctrl-C stops it, closing every session.  No TCP\n"
 	"port is ever opened.  Hosts behind a bastion are not served yet.\n"
-	"The resident channel runs cat(1) on the host for now: the resident agent\n"
-	"(ronda-agent serve) and the --warm runs of check, run and exec come next.\n"
+	"On each host it keeps the resident agent, ronda-agent serve (pushed and\n"
+	"cached as check pushes it, and confined to the read-only inspect profile),\n"
+	"which answers the inspect jobs of ronda check --warm and ronda run --warm.\n"
+	"It never runs maintain work.\n"
 	"\n"
 	"Options:\n"
 	"      --socket PATH        the daemon's socket (default\n"
 	"                           $XDG_RUNTIME_DIR/ronda/serve.sock)\n"
+	"      --agent FILE         an agent to push, as for check (repeat per\n"
+	"                           architecture)\n"
+	"      --remote-tmp DIR     keep the agent in DIR/ronda-UID on the hosts\n"
 	"      --status             ask the running daemon for each host's state\n"
-	"                           (connecting, up, down), for how long, how many\n"
+	"                           (connecting, starting: its agent is on the way,\n"
+	"                           up, down), for how long, how many\n"
 	"                           sessions it has made, and why a host is down;\n"
 	"                           with --json its answer as one JSON object\n"
 	"%s"
@@ -80,6 +88,9 @@ struct serve_ctx {
 	struct engine_cli ec;
 	const char *socket;
 	int status;
+	const char *agents[AGENT_ARCH_MAX];	/* --agent, one per architecture */
+	size_t n_agents;
+	const char *remote_tmp;
 };
 
 static int serve_extra(void *ctx, int val, const char *arg, struct buf *err)
@@ -89,6 +100,10 @@ static int serve_extra(void *ctx, int val, const char *arg, struct buf *err)
 	switch (val) {
 	case OPT_SOCKET: x->socket = arg; return RONDA_OK;
 	case OPT_STATUS: x->status = 1; return RONDA_OK;
+	case OPT_AGENT:
+		return push_opt_agent(x->agents, &x->n_agents, arg, err);
+	case OPT_REMOTE_TMP:
+		return push_opt_remote_tmp(&x->remote_tmp, arg, err);
 	}
 	return engine_cli_option(&x->ec, val, arg, err);
 }
@@ -112,7 +127,7 @@ static void duration(double s, char *out, size_t n)
 static int print_status(json_t *a, struct buf *err)
 {
 	json_t *hosts = json_object_get(a, "hosts"), *h;
-	size_t i, up = 0, down = 0, connecting = 0, width = 4;
+	size_t i, up = 0, down = 0, connecting = 0, starting = 0, width = 4;
 	char d[32];
 
 	if (!json_is_array(hosts)) {
@@ -143,6 +158,7 @@ static int print_status(json_t *a, struct buf *err)
 		up += strcmp(state, "up") == 0;
 		down += strcmp(state, "down") == 0;
 		connecting += strcmp(state, "connecting") == 0;
+		starting += strcmp(state, "starting") == 0;
 		duration(json_number_value(json_object_get(h, "for_s")), d, sizeof(d));
 		printf("%-*s  %-10s  %-8s  %8lld  %s\n", (int)width,
 		       json_string_value(json_object_get(h, "host")), state, d,
@@ -150,8 +166,8 @@ static int print_status(json_t *a, struct buf *err)
 		free(ewhy);
 	}
 	duration(json_number_value(json_object_get(a, "up_s")), d, sizeof(d));
-	fprintf(stderr, "%zu host(s): %zu up, %zu connecting, %zu down; daemon pid %lld, up %s\n",
-		json_array_size(hosts), up, connecting, down,
+	fprintf(stderr, "%zu host(s): %zu up, %zu starting, %zu connecting, %zu down; "
+		"daemon pid %lld, up %s\n", json_array_size(hosts), up, starting, connecting, down,
 		(long long)json_integer_value(json_object_get(a, "pid")), d);
 	return RONDA_OK;
 }
@@ -201,12 +217,15 @@ static int serve(struct serve_ctx *x, struct cli_opts *o, struct buf *err)
 	struct target_list tl;
 	struct warm_server ws;
 	struct host_result *res = NULL;
-	struct buf path, resident;
-	int code = EXIT_SOFTWARE, rc, ws_on = 0;
+	struct patrol_host *hosts = NULL;
+	struct agent_set agents;
+	struct push_ctx pc;
+	struct buf path;
+	int code = EXIT_SOFTWARE, rc, ws_on = 0, pc_on = 0;
 
+	memset(&agents, 0, sizeof(agents));
 	target_list_init(&tl);
 	buf_init(&path, 4096);
-	buf_init(&resident, 4096);
 	rc = cli_targets(o, &tl, err);
 	if (rc) {
 		code = cli_exit_code(rc);
@@ -246,12 +265,21 @@ static int serve(struct serve_ctx *x, struct cli_opts *o, struct buf *err)
 		code = rc == RONDA_ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
 		goto out;
 	}
-	if (remote_quote(&resident, "cat"))
+	rc = agent_set_load(&agents, x->agents, x->n_agents, err);
+	if (rc) {
+		code = EXIT_CONFIG;
 		goto out;
-	ws.resident = buf_data(&resident);
+	}
 	res = calloc(tl.n, sizeof(*res));
-	if (!res)
+	hosts = calloc(tl.n, sizeof(*hosts));
+	if (!res || !hosts)
 		goto out;
+	/* the resident agent: `ronda-agent serve`, pushed as a patrol pushes it */
+	if (push_ctx_init_serve(&pc, &agents, x->remote_tmp, tl.n, hosts, &ws.serve))
+		goto out;
+	pc_on = 1;
+	ws.pc = &pc;
+	ws.res = res;
 	warm_server_engine(&ws, &x->ec.eo, &x->ec.on_done, &x->ec.on_done_arg);
 	rc = engine_cli_run(&x->ec, &tl, 1, res, "ronda serve", &code);
 	if (rc == RONDA_OK || rc == RONDA_EAGAIN) {
@@ -265,9 +293,14 @@ out:
 	free(res);
 	if (ws_on)
 		warm_server_release(&ws);
+	if (pc_on)
+		push_ctx_release(&pc);
+	for (size_t i = 0; hosts && i < tl.n; i++)
+		patrol_host_release(&hosts[i]);
+	free(hosts);
+	agent_set_release(&agents);
 	target_list_release(&tl);
 	buf_release(&path);
-	buf_release(&resident);
 	return code;
 }
 

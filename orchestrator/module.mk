@@ -23,7 +23,7 @@ ORCH_SRCS := \
 	orchestrator/output/spread.c orchestrator/output/color.c \
 	orchestrator/copy/copyproto.c orchestrator/copy/manifest.c orchestrator/copy/fetchproto.c \
 	orchestrator/copy/fetchstore.c \
-	orchestrator/warm/wire.c orchestrator/warm/server.c \
+	orchestrator/warm/wire.c orchestrator/warm/server.c orchestrator/warm/hosts.c orchestrator/warm/client.c \
 	orchestrator/cli.c orchestrator/cmd_hosts.c orchestrator/cmd_exec.c orchestrator/cmd_patrol.c \
 	orchestrator/cmd_diff.c orchestrator/cmd_merge.c orchestrator/cmd_copy.c orchestrator/cmd_serve.c
 ORCH_MAIN := orchestrator/main.c

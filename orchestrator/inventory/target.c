@@ -3,6 +3,7 @@
  */
 #include "target.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,4 +184,41 @@ int target_list_add_jump(struct target_list *l, const struct target *t)
 const char *target_host(const struct target *t)
 {
 	return t->host ? t->host : t->name;
+}
+
+static int by_name_cmp(const void *a, const void *b, void *arg)
+{
+	const struct target_list *l = arg;
+
+	return strcmp(l->v[*(const size_t *)a].name, l->v[*(const size_t *)b].name);
+}
+
+size_t *target_list_by_name(const struct target_list *l)
+{
+	size_t *idx = calloc(l->n ? l->n : 1, sizeof(*idx));
+
+	if (!idx)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
+		idx[i] = i;
+	qsort_r(idx, l->n, sizeof(*idx), by_name_cmp, (void *)(uintptr_t)l);
+	return idx;
+}
+
+long target_list_find(const struct target_list *l, const size_t *by_name, const char *name)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, l->v[by_name[mid]].name);
+
+		if (!c)
+			return (long)by_name[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
 }

@@ -85,6 +85,10 @@ const char *target_list_source(struct target_list *l, const char *text);
 /* The name of field f in JSON. */
 const char *target_field_name(enum target_field f);
 void target_release(struct target *t);
+/* The indexes of l's targets sorted by name (free() it), or NULL (no memory). */
+size_t *target_list_by_name(const struct target_list *l);
+/* The index of the target named name, by that order, or -1. */
+long target_list_find(const struct target_list *l, const size_t *by_name, const char *name);
 /* The host as named, without :port: what known_hosts entries match by name. */
 const char *target_host(const struct target *t);
 

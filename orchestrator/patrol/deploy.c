@@ -68,7 +68,13 @@
  * byte by byte, so the agent gets exactly the job that follows.  A -K run
  * costs two round trips more than a cached one; the others none.
  */
-#define AGENT_ARGV "${w:+\"$w\"} \"$f\" run --profile \"$p\" --watch-stdin ${w:+--via \"$w\"}"
+#define AGENT_ARGV "${w:+\"$w\"} \"$f\" \"$v\" --profile \"$p\" $x ${w:+--via \"$w\"}"
+/*
+ * Profile "serve" (warm mode, deploy.h): the resident `ronda-agent serve`,
+ * which is inspect only and reads its own stdin (no --watch-stdin).
+ */
+#define AGENT_MODE \
+	"v=run x=--watch-stdin; if [ \"$p\" = serve ]; then v=serve p=inspect x=; fi; "
 #define EXEC_AGENT \
 	"set --; if [ -n \"$u\" ]; then set -- -u \"$u\"; fi; " \
 	"if [ \"$b\" = K ]; then " \
@@ -82,7 +88,7 @@
 	"exec " AGENT_ARGV "; "
 
 static const char run_script[] =
-	"umask 077; p=$1 b=$2 r=$3 u=$4; shift 4; "
+	"umask 077; p=$1 b=$2 r=$3 u=$4; shift 4; " AGENT_MODE
 	"m=$(uname -m); case $m in amd64) m=x86_64;; arm64) m=aarch64;; esac; "
 	"s=; while [ $# -ge 2 ]; do if [ \"$1\" = \"$m\" ]; then s=$2; fi; shift 2; done; "
 	"if [ -z \"$s\" ]; then " ST "\"unsupported $m\"; exit 0; fi; "
@@ -118,7 +124,7 @@ static const char run_script[] =
  */
 static const char upload_script[] =
 	"umask 077; " CACHE_DIR("$2") "f=\"$d/agent-$1\"; t=\"$f.tmp.$$\"; "
-	"p=$4 b=$5 u=$6 w=${RONDA_AGENT_VIA:-}; n=; read -r n; "
+	"p=$4 b=$5 u=$6 w=${RONDA_AGENT_VIA:-}; " AGENT_MODE "n=; read -r n; "
 	"case $n in \"\"|*[!0-9]*) " ST "\"deploy the upload came without its length\"; exit 0;; esac; "
 	"if [ \"$3\" = gzip ]; then if ! head -c \"$n\" | gzip -dc > \"$t\"; then rm -f \"$t\"; "
 	ST "\"deploy cannot unpack the upload into $t\"; exit 0; fi; "
@@ -165,6 +171,7 @@ struct push_host {
 	size_t agent_bytes;	/* of those, after the status line */
 	int cut;		/* stdout passed max_output */
 	int parsing;		/* the status said run: parser is live */
+	int serving;		/* warm mode: the resident agent runs */
 	struct results_parser parser;
 	struct patrol_host got;	/* what the agent sent; the host's once it ends */
 };
@@ -173,7 +180,7 @@ static void host_reset(struct push_host *ph)
 {
 	if (ph->parsing)
 		results_release(&ph->parser);
-	ph->parsing = 0;
+	ph->parsing = ph->serving = 0;
 	buf_release(&ph->head);
 	buf_init(&ph->head, SIZE_MAX / 2);	/* the sink's max_output bounds it */
 	ph->head_state = HEAD_WAIT;
@@ -197,27 +204,13 @@ static int script(struct buf *out, const char *body, const char *const *args, si
 	return r;
 }
 
-/* The job as the agent will see it (names defaulted), for its task list. */
-static int expect_init(struct proto_job *job, const struct patrol_plan *plan)
+/* plan is NULL in warm mode, whose profile is "serve" (AGENT_MODE). */
+static int ctx_init(struct push_ctx *p, struct agent_set *agents,
+		    const struct patrol_plan *plan, const char *remote_tmp, size_t n,
+		    struct patrol_host *hosts, const struct push_become *bec,
+		    const struct push_serve *serve)
 {
-	struct buf text, err;
-	int r;
-
-	buf_init(&text, PROTO_JOB_MAX + 2);
-	buf_init(&err, 1024);
-	r = patrol_plan_job(plan, 0, &text);
-	if (r == RONDA_OK)
-		r = proto_job_parse(buf_data(&text), buf_len(&text), job, &err);
-	buf_release(&text);
-	buf_release(&err);
-	return r;
-}
-
-int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
-		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
-		  struct patrol_host *hosts, const struct push_become *bec)
-{
-	const char *profile = patrol_plan_profile(plan);
+	const char *profile = plan ? patrol_plan_profile(plan) : "serve";
 	const char *tmp = remote_tmp ? remote_tmp : "";
 	const char *user = bec && bec->user ? bec->user : "";
 	const char *b1 = bec && bec->pass ? "K" : "1";
@@ -229,6 +222,7 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		p->bec = *bec;
 	p->agents = agents;
 	p->plan = plan;
+	p->serve = serve;
 	p->n = n;
 	p->profile = profile;
 	p->hosts = hosts;
@@ -255,7 +249,7 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		run[4 + 2 * a] = agents->v[a].arch;
 		run[5 + 2 * a] = agents->v[a].sha256;
 	}
-	r = expect_init(&p->expect, plan);
+	r = plan ? patrol_plan_expect(plan, &p->expect) : RONDA_OK;
 	if (r == RONDA_OK)
 		r = script(&p->run, run_script, run, 4 + 2 * agents->n);
 	run[1] = b1;
@@ -278,6 +272,41 @@ int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 	if (r)
 		push_ctx_release(p);
 	return r;
+}
+
+int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
+		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
+		  struct patrol_host *hosts, const struct push_become *bec)
+{
+	return ctx_init(p, agents, plan, remote_tmp, n, hosts, bec, NULL);
+}
+
+int push_ctx_init_serve(struct push_ctx *p, struct agent_set *agents,
+			const char *remote_tmp, size_t n, struct patrol_host *hosts,
+			const struct push_serve *serve)
+{
+	return ctx_init(p, agents, NULL, remote_tmp, n, hosts, NULL, serve);
+}
+
+int push_opt_agent(const char **v, size_t *n, const char *arg, struct buf *err)
+{
+	if (*n == AGENT_ARCH_MAX) {
+		buf_printf(err, "--agent: at most %d agents", AGENT_ARCH_MAX);
+		return RONDA_EINVAL;
+	}
+	v[(*n)++] = arg;
+	return RONDA_OK;
+}
+
+int push_opt_remote_tmp(const char **dir, const char *arg, struct buf *err)
+{
+	/* it reaches the scripts inside single quotes */
+	if (arg[0] != '/' || strchr(arg, '\'')) {
+		buf_printf(err, "--remote-tmp: '%.64s' must be an absolute path", arg);
+		return RONDA_EINVAL;
+	}
+	*dir = arg;
+	return RONDA_OK;
 }
 
 void push_ctx_release(struct push_ctx *p)
@@ -355,12 +384,19 @@ static void status_words(const struct push_host *ph, const char **word, size_t *
 	*rlen = sp ? (size_t)(nl - sp - 1) : 0;
 }
 
-/* The agent's bytes, after the status line, to the host's parser. */
-static void to_parser(struct push_host *ph, const char *data, size_t n)
+/* The agent's bytes, after the status line, to the host's parser (warm
+   mode: to the daemon). */
+static int to_parser(struct push_ctx *p, size_t i, const char *data, size_t n)
 {
+	struct push_host *ph = &p->host[i];
+
 	ph->agent_bytes += n;
-	if (n)
-		results_feed(&ph->parser, data, n);
+	if (!n)
+		return RONDA_OK;
+	if (ph->serving)
+		return p->serve->out(p->serve->arg, i, data, n);
+	results_feed(&ph->parser, data, n);
+	return RONDA_OK;
 }
 
 /* The host's job, with "now" taken as it is sent. */
@@ -415,7 +451,7 @@ static int head_take(struct push_ctx *p, size_t i)
 		 * agent starts: its "now" must not include the wait, or the clock
 		 * check would count it as skew.
 		 */
-		if (ph->state == DEPLOY_UPLOAD || ph->ask) {
+		if ((ph->state == DEPLOY_UPLOAD || ph->ask) && !p->serve) {
 			if (make_job(p, i))
 				return RONDA_ENOMEM;
 			ph->job_ready = 1;
@@ -423,11 +459,17 @@ static int head_take(struct push_ctx *p, size_t i)
 		if (ph->ask && ph->pass_lines == 1 && is(rest, rl, "pass"))
 			ph->pass_lines = 2;
 		/* the agent's lines follow its status line */
-		results_init(&ph->parser, &ph->got, &p->expect);
-		ph->parser.why_max = sizeof(((struct host_result *)0)->why);
-		ph->parsing = 1;
-		to_parser(ph, buf_data(&ph->head) + ph->line_len,
-			  buf_len(&ph->head) - ph->line_len);
+		if (p->serve) {
+			ph->serving = 1;
+			p->serve->started(p->serve->arg, i);
+		} else {
+			results_init(&ph->parser, &ph->got, &p->expect);
+			ph->parser.why_max = sizeof(((struct host_result *)0)->why);
+			ph->parsing = 1;
+		}
+		if (to_parser(p, i, buf_data(&ph->head) + ph->line_len,
+			      buf_len(&ph->head) - ph->line_len))
+			return RONDA_EPROTO;
 		break;
 	}
 	buf_truncate(&ph->head, ph->line_len);
@@ -446,10 +488,8 @@ static int sink(void *arg, size_t i, const char *data, size_t n)
 		n = room;
 	}
 	ph->taken += n;
-	if (ph->parsing) {
-		to_parser(ph, data, n);
-		return RONDA_OK;
-	}
+	if (ph->parsing || ph->serving)
+		return to_parser(p, i, data, n);
 	if (ph->head_state != HEAD_WAIT || !n)
 		return RONDA_OK;	/* after a status line other than run: ignored */
 	if (buf_append(&ph->head, data, n) != RONDA_OK)
@@ -557,6 +597,8 @@ static int step_in(void *arg, size_t i, size_t off, const char **data, size_t *n
 	}
 	*data = NULL;
 	*n = 0;
+	if (ph->serving)	/* warm mode: the daemon's frames */
+		return p->serve->in(p->serve->arg, i, off, data, n);
 	return RONDA_OK;
 }
 
@@ -564,10 +606,10 @@ static int step_in(void *arg, size_t i, size_t off, const char **data, size_t *n
 static int start_run(struct push_ctx *p, size_t i, const struct target *t,
 		     struct engine_step *next, enum deploy_state s)
 {
-	if (make_job(p, i))
+	if (!p->serve && make_job(p, i))
 		return -1;
 	next->cmd = t->become ? buf_data(&p->run_become) : buf_data(&p->run);
-	if (p->bec.pass && t->become) {
+	if ((p->bec.pass && t->become) || p->serve) {
 		/* -K: the password, if asked, goes first; the job when the agent runs */
 		next->on_stdin = step_in;
 		next->on_stdin_arg = p;
@@ -671,6 +713,26 @@ static int agent_ran(struct push_ctx *p, size_t i, const struct target *t,
 	return 0;
 }
 
+/* Warm mode: the resident agent ended, and with it the host's session. */
+static int resident_ended(struct push_ctx *p, size_t i, const struct target *t,
+			  struct host_result *r)
+{
+	const char *e;
+	size_t el;
+	char code[32] = "";
+
+	last_err(r, &e, &el);
+	if (r->has_exit)
+		snprintf(code, sizeof(code), " (exit %d)", r->exit_code);
+	if (t->become && strstr(buf_data(&r->err), "sudo"))
+		return fail_host(p, i, t, r, RESULT_BECOME, "become: ", e, el);
+	snprintf(r->why, sizeof(r->why), "the resident agent ended%s%s%.*s", code,
+		 el ? ": " : "", (int)el, e);
+	r->status = RESULT_AGENT;
+	set_state(p, i, t, DEPLOY_DONE);
+	return 0;
+}
+
 /* The n-th space-separated word of s[0..len), or 0 if there is none. */
 static int word_at(const char *s, size_t len, int n, const char **w, size_t *wl)
 {
@@ -734,6 +796,8 @@ static int bootstrap_ended(struct push_ctx *p, size_t i, const struct target *t,
 
 	if (!status_of(p, i, t, r, &w, &wl, &rest, &rl))
 		return 0;
+	if (is(w, wl, "run") && p->serve)
+		return resident_ended(p, i, t, r);
 	if (is(w, wl, "run"))
 		return agent_ran(p, i, t, r);
 	if (!is(w, wl, "need"))

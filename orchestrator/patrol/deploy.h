@@ -65,6 +65,23 @@ struct push_become {
 	const struct secret *pass;	/* -K: the password and its newline, or NULL */
 };
 
+/*
+ * Warm mode (ronda serve): the bootstrap and the upload start the resident
+ * agent, `ronda-agent serve` (common/PROTOCOL.md "Warm mode"), instead of
+ * `run` with a job.  Once the host says it runs, started is called, and
+ * from then on its stdout goes to out and its stdin comes from in, whose
+ * off counts from the agent's first byte.  The step never ends while the
+ * agent lives: when it does end, the host does, RESULT_AGENT with the last
+ * line of its stderr.  A non-OK return from out or in ends the host as
+ * engine_step's callbacks say.  Must outlive the push_ctx.
+ */
+struct push_serve {
+	void (*started)(void *arg, size_t i);
+	int (*out)(void *arg, size_t i, const char *data, size_t n);
+	int (*in)(void *arg, size_t i, size_t off, const char **data, size_t *n);
+	void *arg;
+};
+
 struct push_ctx {
 	struct agent_set *agents;	/* one per architecture; gzip made
 					   on the first upload that wants it */
@@ -81,6 +98,7 @@ struct push_ctx {
 	struct buf upload[AGENT_ARCH_MAX][2][2];	/* per agent: raw, gzip; user, become */
 	struct proto_job expect;	/* the job's tasks, to hold results against */
 	struct push_become bec;
+	const struct push_serve *serve;	/* warm mode, or NULL */
 };
 
 /*
@@ -92,7 +110,16 @@ struct push_ctx {
 int push_ctx_init(struct push_ctx *p, struct agent_set *agents,
 		  const struct patrol_plan *plan, const char *remote_tmp, size_t n,
 		  struct patrol_host *hosts, const struct push_become *bec);
+/* Warm mode: the same for the resident agent (no plan, no job, no -K). */
+int push_ctx_init_serve(struct push_ctx *p, struct agent_set *agents,
+			const char *remote_tmp, size_t n, struct patrol_host *hosts,
+			const struct push_serve *serve);
 void push_ctx_release(struct push_ctx *p);
+
+/* The options of every command that pushes the agent (check, run, serve):
+   --agent FILE into v[*n] (at most AGENT_ARCH_MAX), --remote-tmp DIR. */
+int push_opt_agent(const char **v, size_t *n, const char *arg, struct buf *err);
+int push_opt_remote_tmp(const char **dir, const char *arg, struct buf *err);
 
 /* The engine plan (engine_plan_fn) of a patrol; arg is a struct push_ctx. */
 int push_plan(void *arg, size_t i, const struct target *t,

@@ -91,3 +91,18 @@ out:
 	buf_release(&err);
 	return r;
 }
+
+int patrol_plan_expect(const struct patrol_plan *plan, struct proto_job *job)
+{
+	struct buf text, err;
+	int r;
+
+	buf_init(&text, PROTO_JOB_MAX + 2);
+	buf_init(&err, 1024);
+	r = patrol_plan_job(plan, 0, &text);
+	if (r == RONDA_OK)
+		r = proto_job_parse(buf_data(&text), buf_len(&text), job, &err);
+	buf_release(&text);
+	buf_release(&err);
+	return r;
+}

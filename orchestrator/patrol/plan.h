@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 struct buf;
+struct proto_job;
 
 /* A playbook or a set of ad hoc checks, ready to become a job. */
 struct patrol_plan {
@@ -47,5 +48,8 @@ void patrol_plan_release(struct patrol_plan *p);
 
 /* The job line (one JSON object and a newline) for the agent. */
 int patrol_plan_job(const struct patrol_plan *p, double now, struct buf *out);
+/* The job as the agent will see it (names defaulted): its task list, for
+   the results to be held against (results.h). */
+int patrol_plan_expect(const struct patrol_plan *p, struct proto_job *job);
 
 #endif

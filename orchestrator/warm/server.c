@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "proto.h"
 #include "log.h"
 #include "ssh/engine_cli.h"
 #include "warm/wire.h"
@@ -36,10 +37,16 @@ struct warm_client {
 	ev_timer deadline;
 	struct buf in, out;
 	size_t sent;
+	int answering;		/* the request is read: out is what goes back */
+	int finished;		/* out holds the last frame */
+	struct warm_job *job;	/* op "job": the hosts' answers, as they come */
 	struct warm_client *next;
 };
 
-static const char *const state_names[] = { "connecting", "up", "down" };
+static const char *const state_names[] = {
+	[WARM_CONNECTING] = "connecting", [WARM_STARTING] = "starting",
+	[WARM_UP] = "up", [WARM_DOWN] = "down",
+};
 
 /* ---- the socket ---- */
 
@@ -112,10 +119,12 @@ int warm_server_init(struct warm_server *ws, const struct target_list *tl,
 	ws->t0 = engine_cli_now();
 	buf_init(&ws->path, sizeof(sun.sun_path));
 	ws->hosts = calloc(tl->n ? tl->n : 1, sizeof(*ws->hosts));
-	if (!ws->hosts || buf_puts(&ws->path, path))
+	ws->by_name = target_list_by_name(tl);
+	if (!ws->hosts || !ws->by_name || buf_puts(&ws->path, path))
 		return RONDA_ENOMEM;
 	for (size_t i = 0; i < tl->n; i++)
 		ws->hosts[i].since = ws->t0;
+	warm_hosts_init(ws);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
@@ -143,11 +152,23 @@ int warm_server_init(struct warm_server *ws, const struct target_list *tl,
 
 /* ---- clients ---- */
 
+static void job_free(struct warm_job *j)
+{
+	if (!j)
+		return;
+	warm_job_abandon(j);
+	ev_timer_stop(j->ws->loop, &j->deadline);
+	free(j->host);
+	free(j->p);
+	free(j);
+}
+
 static void client_free(struct warm_client *c)
 {
 	struct warm_server *ws = c->ws;
 	struct warm_client **p;
 
+	job_free(c->job);
 	for (p = &ws->clients; *p && *p != c; p = &(*p)->next)
 		;
 	if (*p)
@@ -177,10 +198,15 @@ int warm_status_json(const struct warm_server *ws, double now, struct buf *out)
 		    json_object_set_new(e, "host", json_string(ws->tl->v[i].name)) ||
 		    json_object_set_new(e, "state", json_string(state_names[h->state])) ||
 		    json_object_set_new(e, "for_s", json_real(now - h->since)) ||
-		    json_object_set_new(e, "connects", json_integer(h->connects)) ||
-		    (h->state == WARM_DOWN &&
-		     json_object_set_new(e, "why", json_string(h->why))))
+		    json_object_set_new(e, "connects", json_integer(h->connects)))
 			goto out;
+		if (h->state == WARM_DOWN) {
+			char why[sizeof(h->why) + 32];
+
+			snprintf(why, sizeof(why), "%s: %s", host_status_name(h->status), h->why);
+			if (json_object_set_new(e, "why", json_string(why)))
+				goto out;
+		}
 	}
 	if (json_object_set(o, "hosts", hosts) ||
 	    json_object_set_new(o, "pid", json_integer(getpid())) ||
@@ -207,30 +233,231 @@ static int error_json(struct buf *out, const char *why)
 	return rc;
 }
 
+/* Arms the client's writes when it has bytes to go. */
+static void client_flush(struct warm_client *c)
+{
+	if (buf_len(&c->out) > c->sent && !ev_is_active(&c->io)) {
+		ev_io_set(&c->io, c->fd, EV_WRITE);
+		ev_io_start(c->ws->loop, &c->io);
+	}
+}
+
+/* Appends one answer frame of the JSON object o (taken) to c->out. */
+static int client_send(struct warm_client *c, json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	int rc = s ? wire_frame(&c->out, s, strlen(s)) : RONDA_ENOMEM;
+
+	free(s);
+	json_decref(o);
+	client_flush(c);
+	return rc;
+}
+
+void warm_job_answer(struct warm_job *j, size_t slot, json_t *a)
+{
+	struct warm_client *c = j->c;
+
+	warm_job_drop(j, slot);
+	j->left--;
+	if (client_send(c, a) != RONDA_OK)
+		log_warn("serve: an answer for %s was lost: out of memory",
+			 j->ws->tl->v[j->host[slot]].name);
+	if (j->left == 0) {
+		ev_timer_stop(j->ws->loop, &j->deadline);
+		c->finished = 1;
+		client_send(c, json_pack("{s:b}", "done", 1));
+	}
+}
+
+/* The job's deadline: every host not answered yet is answered so. */
+static void job_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct warm_job *j = w->data;
+	char why[64];
+
+	(void)loop;
+	(void)revents;
+	snprintf(why, sizeof(why), "no answer from the warm daemon's host within %gs", j->timeout);
+	for (size_t s = 0; s < j->n && j->left; s++) {
+		if (!j->p[s])
+			continue;
+		warm_job_drop(j, s);	/* its answer, if it comes, is dropped */
+		warm_job_answer(j, s, json_pack("{s:s, s:s, s:s}", "host",
+						j->ws->tl->v[j->host[s]].name,
+						"state", "timeout", "why", why));
+	}
+}
+
+/*
+ * op "job": {"op":"job", "job": the job line, "hosts": [names], "timeout":
+ * seconds, "partial": false}.  The job must be an inspect job: the daemon
+ * never runs maintain work (and the agent would refuse it).  Unless
+ * partial, a host it does not hold refuses the whole job (RONDA_ENOTFOUND,
+ * why lists them).  Each host is answered in its own frame as it answers,
+ * then {"done": true}.
+ */
+static int start_job(struct warm_client *c, json_t *req, struct buf *why)
+{
+	struct warm_server *ws = c->ws;
+	json_t *hosts = json_object_get(req, "hosts"), *jl, *jo;
+	const char *line = json_string_value(json_object_get(req, "job"));
+	size_t len = json_string_length(json_object_get(req, "job"));
+	double timeout = json_number_value(json_object_get(req, "timeout"));
+	const char *prof;
+	struct warm_job *j;
+	int rc = RONDA_OK;
+
+	if (!line || !len || len > PROTO_JOB_MAX || line[len - 1] != '\n' ||
+	    memchr(line, '\n', len - 1) || !json_is_array(hosts) || !(timeout > 0) ||
+	    timeout > 86400) {
+		buf_puts(why, "a job needs \"job\" (one line), \"hosts\" and \"timeout\" (seconds)");
+		return RONDA_EINVAL;
+	}
+	jo = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+	jl = json_object_get(jo, "profile");
+	prof = json_string_value(jl);
+	if (!json_is_object(jo) || (jl && (!prof || strcmp(prof, "inspect") != 0))) {
+		json_decref(jo);
+		buf_puts(why, "the warm daemon runs inspect jobs only");
+		return RONDA_EINVAL;
+	}
+	json_decref(jo);
+	if (!json_is_true(json_object_get(req, "partial"))) {
+		/* all or none: the client runs cold rather than half warm */
+		size_t unknown = 0, k;
+		json_t *v;
+
+		json_array_foreach(hosts, k, v) {
+			const char *name = json_string_value(v);
+
+			if (name && target_list_find(ws->tl, ws->by_name, name) >= 0)
+				continue;
+			buf_printf(why, "%s%.64s", unknown ? ", " : "", name ? name : "?");
+			unknown++;
+		}
+		if (unknown)
+			return RONDA_ENOTFOUND;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return RONDA_ENOMEM;
+	j->ws = ws;
+	j->c = c;
+	j->n = j->left = json_array_size(hosts);
+	j->host = calloc(j->n ? j->n : 1, sizeof(*j->host));
+	j->p = calloc(j->n ? j->n : 1, sizeof(*j->p));
+	c->job = j;
+	if (!j->host || !j->p)
+		return RONDA_ENOMEM;
+	ev_timer_init(&j->deadline, job_expire_cb, timeout, 0);
+	j->deadline.data = j;
+	j->timeout = timeout;
+	/* the client waits as long as its job */
+	ev_timer_stop(ws->loop, &c->deadline);
+	ev_timer_set(&c->deadline, timeout + CLIENT_DEADLINE, 0);
+	ev_timer_start(ws->loop, &c->deadline);
+	c->answering = 1;
+	if (!j->n) {
+		c->finished = 1;
+		return client_send(c, json_pack("{s:b}", "done", 1));
+	}
+	for (size_t s = 0; s < j->n; s++) {
+		const char *name = json_string_value(json_array_get(hosts, s));
+		long i = name ? target_list_find(ws->tl, ws->by_name, name) : -1;
+
+		j->host[s] = i < 0 ? SIZE_MAX : (size_t)i;
+	}
+	for (size_t s = 0; s < j->n && rc == RONDA_OK; s++) {
+		if (j->host[s] == SIZE_MAX) {
+			const char *name = json_string_value(json_array_get(hosts, s));
+
+			j->left--;
+			rc = client_send(c, json_pack("{s:s, s:s}", "host", name ? name : "",
+						      "state", "unknown"));
+			continue;
+		}
+		rc = warm_job_send(j, s, line, len);
+	}
+	if (rc == RONDA_OK && j->left == 0 && !c->finished) {
+		c->finished = 1;
+		rc = client_send(c, json_pack("{s:b}", "done", 1));
+	}
+	if (rc == RONDA_OK && j->left)
+		ev_timer_start(ws->loop, &j->deadline);
+	return rc;
+}
+
 /* The request, decoded at the edge, and its answer framed in c->out. */
 static int answer(struct warm_client *c, const char *body, size_t n)
 {
-	struct buf a;
+	struct buf a, why;
 	json_t *req = json_loadb(body, n, JSON_REJECT_DUPLICATES, NULL);
 	const char *op = req ? json_string_value(json_object_get(req, "op")) : NULL;
 	int rc;
 
 	buf_init(&a, WIRE_MAX_ANSWER);
-	if (!op)
+	buf_init(&why, 256);
+	if (op && strcmp(op, "job") == 0) {
+		rc = start_job(c, req, &why);
+		if (rc == RONDA_ENOTFOUND) {
+			json_t *o = json_pack("{s:s, s:b}", "error", "", "not_held", 1);
+			char *t = NULL;
+
+			buf_printf(&a, "it does not hold %s", buf_data(&why));
+			json_object_set_new(o, "error", json_string(buf_data(&a)));
+			buf_reset(&a);
+			t = o ? json_dumps(o, JSON_COMPACT) : NULL;
+			rc = t && !buf_puts(&a, t) ? RONDA_OK : RONDA_ENOMEM;
+			free(t);
+			json_decref(o);
+		} else if (rc == RONDA_EINVAL) {
+			rc = error_json(&a, buf_data(&why));
+		} else {
+			goto out;
+		}
+	} else if (!op)
 		rc = error_json(&a, "the request is not a JSON object with an \"op\"");
 	else if (strcmp(op, "status") == 0)
 		rc = warm_status_json(c->ws, engine_cli_now(), &a);
 	else {
-		char why[128];
+		char unknown[128];
 
-		snprintf(why, sizeof(why), "unknown op \"%.64s\"", op);
-		rc = error_json(&a, why);
+		snprintf(unknown, sizeof(unknown), "unknown op \"%.64s\"", op);
+		rc = error_json(&a, unknown);
 	}
 	if (rc == RONDA_OK)
 		rc = wire_frame(&c->out, buf_data(&a), buf_len(&a));
+	c->answering = c->finished = 1;
+out:
 	json_decref(req);
 	buf_release(&a);
+	buf_release(&why);
 	return rc;
+}
+
+/* Sends what c->out holds; the client goes once its last frame has. */
+static void client_write(struct warm_client *c)
+{
+	ssize_t r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
+			 MSG_NOSIGNAL);
+
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r <= 0) {
+		client_free(c);		/* gone: its pending hosts are forgotten */
+		return;
+	}
+	c->sent += (size_t)r;
+	if (c->sent < buf_len(&c->out))
+		return;
+	if (c->finished) {
+		client_free(c);
+		return;
+	}
+	buf_reset(&c->out);
+	c->sent = 0;
+	ev_io_stop(c->ws->loop, &c->io);
 }
 
 static void client_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -242,15 +469,8 @@ static void client_cb(struct ev_loop *loop, ev_io *w, int revents)
 	int rc;
 
 	(void)revents;
-	if (buf_len(&c->out)) {
-		r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
-			 MSG_NOSIGNAL);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (r > 0)
-			c->sent += (size_t)r;
-		if (r <= 0 || c->sent == buf_len(&c->out))
-			client_free(c);
+	if (c->answering) {
+		client_write(c);
 		return;
 	}
 	if (buf_reserve(&c->in, 65536)) {
@@ -273,8 +493,7 @@ static void client_cb(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	ev_io_stop(loop, &c->io);
-	ev_io_set(&c->io, c->fd, EV_WRITE);
-	ev_io_start(loop, &c->io);
+	client_flush(c);
 }
 
 static void client_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -389,8 +608,10 @@ static void set_state(struct warm_host *h, enum warm_state s)
 }
 
 /*
- * Step 0: the session is up; the resident channel is its only step.  A
- * resident command that ends is a lost host: it rests and comes back.
+ * The deploy steps (deploy.h, warm mode) start the resident agent: once
+ * the session is up the host is starting, and up when the agent's hello
+ * has come (hosts.c).  An agent that ends is a lost host: it rests and
+ * comes back on a new session.
  */
 static int plan(void *arg, size_t i, const struct target *t, struct host_result *r,
 		int step, struct engine_step *next)
@@ -398,17 +619,11 @@ static int plan(void *arg, size_t i, const struct target *t, struct host_result 
 	struct warm_server *ws = arg;
 	struct warm_host *h = &ws->hosts[i];
 
-	(void)t;
-	if (step > 0) {
-		r->status = RESULT_PROTOCOL;
-		snprintf(r->why, sizeof(r->why), "the resident channel ended (%s)",
-			 r->has_exit ? "exit status" : "no exit status");
-		return 0;
+	if (step == 0) {
+		h->connects++;
+		set_state(h, WARM_STARTING);
 	}
-	h->connects++;
-	set_state(h, WARM_UP);
-	next->cmd = ws->resident;
-	return 1;
+	return push_plan(ws->pc, i, t, r, step, next);
 }
 
 static void on_done(void *arg, size_t i, const struct host_result *r)
@@ -416,8 +631,14 @@ static void on_done(void *arg, size_t i, const struct host_result *r)
 	struct warm_server *ws = arg;
 	struct warm_host *h = &ws->hosts[i];
 
-	snprintf(h->why, sizeof(h->why), "%s: %.200s", host_status_name(r->status), r->why);
+	h->status = r->status;
+	h->attempts = r->attempts;
+	h->methods = r->methods;	/* libssh2's static names: they outlive it */
+	/* a broken agent stream says more than the engine's "step 1: ..." */
+	snprintf(h->why, sizeof(h->why), "%.200s", h->fault[0] ? h->fault : r->why);
+	h->fault[0] = '\0';
 	set_state(h, WARM_DOWN);
+	warm_host_lost(ws, i);
 }
 
 void warm_server_engine(struct warm_server *ws, struct engine_opts *eo,
@@ -436,6 +657,8 @@ void warm_server_release(struct warm_server *ws)
 {
 	while (ws->clients)
 		client_free(ws->clients);
+	warm_hosts_release(ws);
+	free(ws->by_name);
 	if (ws->loop) {
 		/* the one reference given back is the listener's, active or paused */
 		ev_ref(ws->loop);

@@ -88,28 +88,30 @@ static int wait_fd(int fd, short events, double deadline)
 	}
 }
 
-int wire_call(const char *path, const char *request, double timeout,
-	      struct buf *answer, struct buf *err)
+int wire_open(struct wire_conn *wc, const char *path, const char *request, double timeout,
+	      struct buf *err)
 {
 	struct sockaddr_un sun;
-	struct buf out, in;
-	double deadline = engine_cli_now() + timeout;
-	const char *body;
-	size_t n, sent = 0;
-	int fd, rc;
+	struct buf out;
+	size_t sent = 0;
+	int rc;
 
+	memset(wc, 0, sizeof(*wc));
+	wc->path = path;
+	wc->timeout = timeout;
+	wc->deadline = engine_cli_now() + timeout;
+	buf_init(&wc->in, WIRE_MAX_ANSWER + 4);
 	buf_init(&out, WIRE_MAX_REQUEST + 4);
-	buf_init(&in, WIRE_MAX_ANSWER + 4);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
+	wc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (wc->fd < 0) {
 		rc = RONDA_ESYS;
 		buf_printf(err, "socket: %s", strerror(errno));
 		goto out;
 	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+	if (connect(wc->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		rc = RONDA_ESYS;
 		buf_printf(err, "no warm daemon at %s: %s", path, strerror(errno));
 		goto out;
@@ -118,7 +120,7 @@ int wire_call(const char *path, const char *request, double timeout,
 	if (rc)
 		goto out;
 	while (sent < buf_len(&out)) {
-		ssize_t w = send(fd, buf_data(&out) + sent, buf_len(&out) - sent, MSG_NOSIGNAL);
+		ssize_t w = send(wc->fd, buf_data(&out) + sent, buf_len(&out) - sent, MSG_NOSIGNAL);
 
 		if (w > 0) {
 			sent += (size_t)w;
@@ -132,52 +134,79 @@ int wire_call(const char *path, const char *request, double timeout,
 			buf_printf(err, "%s: cannot send the request: %s", path, strerror(errno));
 			goto out;
 		}
-		if (wait_fd(fd, POLLOUT, deadline) <= 0)
-			goto timeout;
+		if (wait_fd(wc->fd, POLLOUT, wc->deadline) <= 0) {
+			rc = RONDA_ETIMEOUT;
+			buf_printf(err, "%s: no answer within %gs", path, timeout);
+			goto out;
+		}
 	}
+out:
+	buf_release(&out);
+	if (rc)
+		wire_close(wc);
+	return rc;
+}
+
+int wire_next(struct wire_conn *wc, struct buf *answer, struct buf *err)
+{
+	const char *body;
+	size_t n;
+	int rc;
+
+	buf_consume(&wc->in, wc->used);
+	wc->used = 0;
 	for (;;) {
 		ssize_t r;
 
-		rc = wire_unframe(&in, WIRE_MAX_ANSWER, &body, &n);
+		rc = wire_unframe(&wc->in, WIRE_MAX_ANSWER, &body, &n);
 		if (rc == RONDA_OK)
 			break;
 		if (rc == RONDA_ELIMIT) {
-			rc = RONDA_EPROTO;
-			buf_printf(err, "%s: the answer is larger than %zu bytes", path, WIRE_MAX_ANSWER);
-			goto out;
+			buf_printf(err, "%s: an answer is larger than %zu bytes", wc->path, WIRE_MAX_ANSWER);
+			return RONDA_EPROTO;
 		}
-		if (buf_reserve(&in, 65536)) {
-			rc = RONDA_ENOMEM;
-			goto out;
-		}
-		r = read(fd, buf_space(&in), 65536);
+		if (buf_reserve(&wc->in, 65536))
+			return RONDA_ENOMEM;
+		r = read(wc->fd, buf_space(&wc->in), 65536);
 		if (r > 0) {
-			buf_commit(&in, (size_t)r);
+			buf_commit(&wc->in, (size_t)r);
 			continue;
 		}
 		if (r == 0) {
-			rc = RONDA_EPROTO;
-			buf_printf(err, "%s: the daemon closed the connection before answering", path);
-			goto out;
+			buf_printf(err, "%s: the daemon closed the connection before answering", wc->path);
+			return RONDA_EPROTO;
 		}
 		if (errno != EAGAIN && errno != EINTR) {
-			rc = RONDA_ESYS;
-			buf_printf(err, "%s: %s", path, strerror(errno));
-			goto out;
+			buf_printf(err, "%s: %s", wc->path, strerror(errno));
+			return RONDA_ESYS;
 		}
-		if (wait_fd(fd, POLLIN, deadline) <= 0)
-			goto timeout;
+		if (wait_fd(wc->fd, POLLIN, wc->deadline) <= 0) {
+			buf_printf(err, "%s: no answer within %gs", wc->path, wc->timeout);
+			return RONDA_ETIMEOUT;
+		}
 	}
+	wc->used = 4 + n;
 	buf_reset(answer);
-	rc = buf_append(answer, body, n) ? RONDA_ENOMEM : RONDA_OK;
-	goto out;
-timeout:
-	rc = RONDA_ETIMEOUT;
-	buf_printf(err, "%s: no answer within %gs", path, timeout);
-out:
-	if (fd >= 0)
-		close(fd);
-	buf_release(&out);
-	buf_release(&in);
+	return buf_append(answer, body, n) ? RONDA_ENOMEM : RONDA_OK;
+}
+
+void wire_close(struct wire_conn *wc)
+{
+	if (wc->fd >= 0)
+		close(wc->fd);
+	wc->fd = -1;
+	buf_release(&wc->in);
+}
+
+int wire_call(const char *path, const char *request, double timeout,
+	      struct buf *answer, struct buf *err)
+{
+	struct wire_conn wc;
+	int rc = wire_open(&wc, path, request, timeout, err);
+
+	if (rc)
+		return rc;
+	rc = wire_next(&wc, answer, err);
+	wire_close(&wc);
 	return rc;
 }

@@ -4,17 +4,31 @@
  * The socket is a Unix stream socket, by default
  * $XDG_RUNTIME_DIR/ronda/serve.sock, in a directory of mode 0700 with the
  * socket itself 0600; the daemon also checks every client's uid with
- * SO_PEERCRED.  A client connects, sends one request and reads one
- * answer; then both close.  Each is a frame: a 4-byte big-endian length,
+ * SO_PEERCRED.  A client connects, sends one request and reads its
+ * answer (one frame, or for a job one per host and a last one); then both
+ * close.  Each is a frame: a 4-byte big-endian length,
  * then that many bytes of one JSON object.
  *
  *   request  {"op": "status"}
  *   answer   {"hosts": [{"host", "state", "for_s", "connects", "why"}...],
  *             "pid", "up_s"}  or  {"error": "..."}
  *
- * state is "connecting" (no session yet), "up" (a session and its resident
- * channel), or "down" (lost or refused, connecting again after a backoff;
- * why says what happened).
+ * state is "connecting" (no session yet), "starting" (a session, its
+ * resident agent not up yet), "up" (its agent said hello), or "down" (lost
+ * or refused, connecting again after a backoff; why says what happened).
+ *
+ *   request  {"op": "job", "job": "<the job line>\n", "hosts": [names],
+ *             "timeout": seconds, "partial": false}
+ *   answers  one per host, in the order they come:
+ *             {"host", "state": "answered", "code", "out": the agent's
+ *              lines, "cut", "attempts", "methods", "ms"}
+ *             {"host", "state": "down", "status", "why", "attempts", "methods"}
+ *             {"host", "state": "connecting" | "starting" | "timeout" | "unknown"}
+ *            then {"done": true};  or one {"error": "...", "not_held"?: true}
+ *
+ * The job is an inspect job (the daemon refuses any other).  Unless
+ * partial, a host the daemon does not hold refuses the whole job
+ * (not_held), so that the client can run it cold instead.
  */
 #ifndef RONDA_WARM_WIRE_H
 #define RONDA_WARM_WIRE_H
@@ -52,5 +66,23 @@ int wire_unframe(const struct buf *in, size_t max, const char **body, size_t *n)
  */
 int wire_call(const char *path, const char *request, double timeout,
 	      struct buf *answer, struct buf *err);
+
+/*
+ * The same in parts, for a request answered by many frames (a job): open
+ * sends the request, each next reads one answer frame, all within timeout
+ * seconds of the open; the errors are wire_call's.  close always.
+ */
+struct wire_conn {
+	int fd;
+	struct buf in;
+	size_t used;		/* bytes of in the last answer came from */
+	const char *path;
+	double timeout, deadline;
+};
+
+int wire_open(struct wire_conn *wc, const char *path, const char *request, double timeout,
+	      struct buf *err);
+int wire_next(struct wire_conn *wc, struct buf *answer, struct buf *err);
+void wire_close(struct wire_conn *wc);
 
 #endif

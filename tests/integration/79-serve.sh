@@ -1,6 +1,6 @@
 #!/bin/bash
 # 79-serve.sh - ronda serve, the warm daemon: it holds a session and a
-# resident channel per host, answers --status on a 0600 socket in a 0700
+# resident agent (ronda-agent serve, up once its hello came) per host, answers --status on a 0600 socket in a 0700
 # directory and only to its own uid (SO_PEERCRED, tested with uid 65534
 # let past the file modes), refuses a second daemon on its socket, brings
 # back a host whose session sshd was killed (down with the cause, then up
@@ -35,8 +35,9 @@ wait_state() {
 }
 # the per-connection sshd serving ADDRESS:PORT
 session_of() { ss -tnpH src "$1:$FLEET_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2; }
-# the resident cat(1) processes under sshd sessions
-residents() { for p in $(pgrep -x cat); do grep -q 'sshd: root@notty' "/proc/$(awk '{print $4}' "/proc/$p/stat")/cmdline" 2>/dev/null && echo "$p"; done | wc -l; }
+# the resident agents (ronda-agent serve, from a host's cache) under sshd sessions
+residents() { for p in $(pgrep '^agent-'); do grep -q 'sshd: root@notty' "/proc/$(awk '{print $4}' "/proc/$p/stat")/cmdline" 2>/dev/null &&
+	tr '\0' ' ' < "/proc/$p/cmdline" | grep -q "^$FLEET_HOMES/.*/agent-[0-9a-f]* serve " && echo "$p"; done | wc -l; }
 
 "$R" serve --status > /dev/null 2> "$run/none.err"; rc=$?
 [ $rc -eq 69 ] && grep -q "no warm daemon at $SOCK" "$run/none.err" &&
@@ -51,11 +52,11 @@ else
 fi
 wait_state '.hosts[] | select(.host == "closed") | .state == "down" and (.why | test("unreachable: .*refused"))' &&
 	t_ok "a refusing host is down, with the cause" || t_fail "a refusing host is down" "$(status_json | js '.hosts[] | select(.host == "closed")')"
-[ "$(residents)" -ge 10 ] && t_ok "a resident channel per host (cat under each session)" || t_fail "a resident channel per host" "$(residents)"
+[ "$(residents)" -ge 10 ] && t_ok "a resident agent per host (ronda-agent serve under each session)" || t_fail "a resident agent per host" "$(residents)"
 [ "$(stat -c %a "$SOCK")" = 600 ] && [ "$(stat -c %a "$run/ronda")" = 700 ] &&
 	t_ok "socket 0600 in a 0700 directory" || t_fail "socket and directory modes" "$(stat -c '%a %n' "$SOCK" "$run/ronda")"
 "$R" serve --status > "$run/table" 2> "$run/table.err"
-grep -q '^node005  *up ' "$run/table" && grep -q '^11 host(s): 10 up, 0 connecting, 1 down; daemon pid '"$sp" "$run/table.err" &&
+grep -q '^node005  *up ' "$run/table" && grep -q '^11 host(s): 10 up, 0 starting, 0 connecting, 1 down; daemon pid '"$sp" "$run/table.err" &&
 	t_ok "--status: a table and a summary with the daemon's pid" || t_fail "--status table" "$(head -3 "$run/table") $(cat "$run/table.err")"
 [ -z "$(ss -tlnpH | grep "pid=$sp,")" ] && t_ok "the daemon listens on no TCP port" || t_fail "no TCP port" "$(ss -tlnpH | grep "pid=$sp,")"
 

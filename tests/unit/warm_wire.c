@@ -146,7 +146,8 @@ static void test_server_socket_and_status(void **state)
 	ws.hosts[0].since = 100.0;
 	ws.hosts[1].state = WARM_DOWN;
 	ws.hosts[1].since = 110.0;
-	snprintf(ws.hosts[1].why, sizeof(ws.hosts[1].why), "timeout: peer silent");
+	ws.hosts[1].status = RESULT_TIMEOUT;
+	snprintf(ws.hosts[1].why, sizeof(ws.hosts[1].why), "peer silent");
 	ws.t0 = 90.0;
 	assert_int_equal(warm_status_json(&ws, 120.0, &out), RONDA_OK);
 	a = json_loads(buf_data(&out), 0, NULL);
@@ -172,6 +173,68 @@ static void test_server_socket_and_status(void **state)
 	rmdir(dir);
 	buf_release(&err);
 	buf_release(&out);
+	target_list_release(&tl);
+}
+
+/* The resident agent's stream as the daemon reads it (hosts.c): its hello
+   makes a starting host up; an answer to a job it was not sent, or
+   garbage, breaks the stream, and the host's cause says which. */
+static void test_resident_stream(void **state)
+{
+	struct target_list tl;
+	struct warm_server ws;
+	struct host_result res[2];
+	struct buf err;
+	const char *d;
+	size_t n;
+	char dir[64], sock[128];
+	static const char hello[] = "{\"ronda\":1,\"type\":\"hello\",\"frames\":1}\n";
+	char frame[128];
+
+	(void)state;
+	two_targets(&tl);
+	buf_init(&err, 4096);
+	memset(res, 0, sizeof(res));
+	snprintf(dir, sizeof(dir), "/tmp/warm_wire.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	assert_int_equal(warm_server_init(&ws, &tl, sock, &err), RONDA_OK);
+	ws.res = res;
+
+	ws.hosts[0].state = WARM_STARTING;
+	ws.serve.started(ws.serve.arg, 0);
+	/* the hello, cut in two: nothing until it is whole, then up */
+	snprintf(frame, sizeof(frame), "L 0 %zu\n%s", strlen(hello), hello);
+	assert_int_equal(ws.serve.out(ws.serve.arg, 0, frame, 5), RONDA_OK);
+	assert_int_equal(ws.hosts[0].state, WARM_STARTING);
+	assert_int_equal(ws.serve.out(ws.serve.arg, 0, frame + 5, strlen(frame) - 5), RONDA_OK);
+	assert_int_equal(ws.hosts[0].state, WARM_UP);
+	/* stdin: what was queued, from the offset the engine has written */
+	assert_int_equal(buf_append(&ws.hosts[0].tx, "J 1 3\n{}\n", 10), RONDA_OK);
+	assert_int_equal(ws.serve.in(ws.serve.arg, 0, 0, &d, &n), RONDA_OK);
+	assert_int_equal(n, 10);
+	assert_int_equal(ws.serve.in(ws.serve.arg, 0, 6, &d, &n), RONDA_OK);
+	assert_int_equal(n, 4);
+	assert_memory_equal(d, "{}\n", 3);
+	assert_int_equal(ws.serve.in(ws.serve.arg, 0, 2, &d, &n), RONDA_EPROTO);	/* back */
+	/* an end for a job never sent: the stream is broken, and says so */
+	assert_int_equal(ws.serve.out(ws.serve.arg, 0, "E 7 0\n", 6), RONDA_EPROTO);
+	assert_non_null(strstr(ws.hosts[0].fault, "ended job 7, which it was not sent"));
+	assert_int_equal(ws.serve.out(ws.serve.arg, 0, "L 0 2\n{\n", 8), RONDA_EPROTO);
+	/* garbage on another host: refused on its header */
+	ws.hosts[1].state = WARM_STARTING;
+	ws.serve.started(ws.serve.arg, 1);
+	assert_int_equal(ws.serve.out(ws.serve.arg, 1, "{\"type\":\"facts\"}\n", 18), RONDA_EPROTO);
+	assert_non_null(strstr(ws.hosts[1].fault, "stream is broken"));
+	assert_int_equal(ws.hosts[1].state, WARM_STARTING);
+	/* a new agent starts clean */
+	ws.serve.started(ws.serve.arg, 1);
+	assert_string_equal(ws.hosts[1].fault, "");
+	assert_int_equal(buf_len(&ws.hosts[1].rx), 0);
+
+	warm_server_release(&ws);
+	rmdir(dir);
+	buf_release(&err);
 	target_list_release(&tl);
 }
 
@@ -232,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_socket_path),
 		cmocka_unit_test(test_server_socket_and_status),
+		cmocka_unit_test(test_resident_stream),
 		cmocka_unit_test(test_unsafe_places_refused),
 	};
 

@@ -1,0 +1,325 @@
+/*
+ * hosts.c - ronda serve's resident agents (server.h): the frames to and
+ * from `ronda-agent serve` on each held session (common/PROTOCOL.md "Warm
+ * mode"), and the jobs clients asked of them.
+ *
+ * The agent answers its jobs in the order it was sent them, so each host
+ * keeps a queue of the jobs sent, and an answer must be for the oldest.
+ * Anything else from it (a frame that is not one, an answer to a job it
+ * was not sent) means its stream cannot be trusted: the host ends, with
+ * the cause, and comes back on a new session with a new agent.  Lines are
+ * never decoded here: the client decodes them, as a cold run does.
+ */
+#include "warm/server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "frame.h"
+#include "log.h"
+#include "proto.h"
+#include "ssh/engine_cli.h"
+#include "banned.h"
+
+/* One job sent to a host and not answered yet. */
+struct warm_pending {
+	uint64_t id;
+	struct warm_job *job;	/* NULL: given up, its answer is dropped */
+	size_t slot;
+	struct warm_pending *next;
+};
+
+static void streams_reset(struct warm_host *h)
+{
+	buf_reset(&h->rx);
+	buf_reset(&h->tx);
+	buf_reset(&h->answer);
+	h->tx_base = 0;
+	h->answer_cut = 0;
+}
+
+/* The host's stream is broken: why, for its status; the host ends. */
+static int fault(struct warm_host *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int fault(struct warm_host *h, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->fault, sizeof(h->fault), fmt, ap);
+	va_end(ap);
+	return RONDA_EPROTO;
+}
+
+static json_t *methods_json(const struct ssh_methods *m)
+{
+	json_t *mj = json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}",
+			       "kex", m->kex, "hostkey", m->hostkey,
+			       "cipher_cs", m->cipher[0], "cipher_sc", m->cipher[1],
+			       "mac_cs", m->mac[0], "mac_sc", m->mac[1]);
+
+	return mj ? mj : json_null();
+}
+
+json_t *warm_host_json(const struct warm_server *ws, size_t i, const char *state)
+{
+	const struct warm_host *h = &ws->hosts[i];
+	const struct host_result *r = &ws->res[i];
+	json_t *o = json_pack("{s:s, s:s}", "host", ws->tl->v[i].name, "state", state);
+
+	if (!o)
+		return NULL;
+	if (strcmp(state, "answered") == 0) {
+		json_object_set_new(o, "attempts", json_integer(r->attempts));
+		json_object_set_new(o, "methods", methods_json(&r->methods));
+		json_object_set_new(o, "ms", json_pack("{s:I, s:I, s:I}",
+			"connect", (json_int_t)r->ms_connect, "handshake", (json_int_t)r->ms_handshake,
+			"auth", (json_int_t)r->ms_auth));
+	} else if (h->state == WARM_DOWN) {
+		json_object_set_new(o, "status", json_string(host_status_name(h->status)));
+		json_object_set_new(o, "attempts", json_integer(h->attempts));
+		json_object_set_new(o, "methods", methods_json(&h->methods));
+		json_object_set_new(o, "why", json_string(h->why));
+	}
+	return o;
+}
+
+/* ---- the agent's side of the channel (struct push_serve) ---- */
+
+static void started(void *arg, size_t i)
+{
+	struct warm_server *ws = arg;
+
+	streams_reset(&ws->hosts[i]);
+	ws->hosts[i].fault[0] = '\0';
+}
+
+/* An L frame: one line of the oldest job's answer (id 0: the agent's own). */
+static int on_line(struct warm_server *ws, size_t i, const struct frame *f)
+{
+	struct warm_host *h = &ws->hosts[i];
+
+	if (f->id == 0) {
+		json_t *l = json_loadb(f->body, (size_t)f->n, 0, NULL);
+		const char *type = json_string_value(json_object_get(l, "type"));
+		const char *msg = json_string_value(json_object_get(l, "message"));
+
+		if (type && strcmp(type, "hello") == 0 && h->state == WARM_STARTING) {
+			h->state = WARM_UP;
+			h->since = engine_cli_now();
+			log_debug("%s: the resident agent is up", ws->tl->v[i].name);
+		} else {
+			/* the agent says why it stops: kept for the host's cause */
+			fault(h, "the resident agent said: %.100s", msg ? msg : "a line of no known type");
+		}
+		json_decref(l);
+		return RONDA_OK;
+	}
+	if (!h->head || h->head->id != f->id)
+		return fault(h, "the resident agent answered job %llu, which it was not sent (or not next)",
+			     (unsigned long long)f->id);
+	if (h->answer_cut || buf_len(&h->answer) + f->n > WARM_MAX_ANSWER) {
+		h->answer_cut = 1;
+		return RONDA_OK;
+	}
+	return buf_append(&h->answer, f->body, (size_t)f->n);
+}
+
+/* An E frame: the oldest job's answer is whole (id 0: the agent stops). */
+static int on_end(struct warm_server *ws, size_t i, const struct frame *f)
+{
+	struct warm_host *h = &ws->hosts[i];
+	struct warm_pending *p = h->head;
+
+	if (f->id == 0) {
+		if (!h->fault[0])
+			fault(h, "the resident agent stopped (code %llu)", (unsigned long long)f->n);
+		return RONDA_OK;	/* its channel closes next */
+	}
+	if (!p || p->id != f->id)
+		return fault(h, "the resident agent ended job %llu, which it was not sent (or not next)",
+			     (unsigned long long)f->id);
+	h->head = p->next;
+	if (!h->head)
+		h->tail = NULL;
+	if (p->job) {
+		json_t *a = warm_host_json(ws, i, "answered");
+		json_t *out = json_stringn(buf_data(&h->answer), buf_len(&h->answer));
+
+		if (!out) {
+			/* not UTF-8: no agent line can be that */
+			json_decref(a);
+			free(p);
+			return fault(h, "the resident agent's answer to job %llu is not UTF-8",
+				     (unsigned long long)f->id);
+		}
+		if (a) {
+			json_object_set_new(a, "code", json_integer((json_int_t)f->n));
+			json_object_set_new(a, "cut", json_boolean(h->answer_cut));
+		}
+		json_object_set_new(a, "out", out);
+		warm_job_answer(p->job, p->slot, a);
+	}
+	free(p);
+	buf_reset(&h->answer);
+	h->answer_cut = 0;
+	return RONDA_OK;
+}
+
+/* The agent's stdout, after the bootstrap's status line: its frames. */
+static int out(void *arg, size_t i, const char *data, size_t n)
+{
+	struct warm_server *ws = arg;
+	struct warm_host *h = &ws->hosts[i];
+	struct buf err;
+	struct frame f;
+	size_t at = 0;
+	int rc;
+
+	if (h->fault[0])
+		return RONDA_EPROTO;
+	if (buf_append(&h->rx, data, n))
+		return fault(h, "the resident agent sent more than %zu bytes in one frame",
+			     (size_t)PROTO_LINE_MAX);
+	buf_init(&err, 256);
+	for (;;) {
+		rc = frame_parse(buf_data(&h->rx) + at, buf_len(&h->rx) - at,
+				 FRAME_ACCEPT_LINE | FRAME_ACCEPT_END, &f, &err);
+		if (rc == RONDA_EAGAIN) {
+			rc = RONDA_OK;
+			break;
+		}
+		if (rc) {
+			rc = fault(h, "the resident agent's stream is broken: %.80s", buf_data(&err));
+			break;
+		}
+		rc = f.type == FRAME_LINE ? on_line(ws, i, &f) : on_end(ws, i, &f);
+		if (rc)
+			break;
+		at += f.size;
+	}
+	buf_consume(&h->rx, at);
+	buf_release(&err);
+	return rc;
+}
+
+/* The agent's stdin: off counts from its first byte; tx starts at tx_base. */
+static int in(void *arg, size_t i, size_t off, const char **data, size_t *n)
+{
+	struct warm_host *h = &((struct warm_server *)arg)->hosts[i];
+
+	if (off < h->tx_base || off - h->tx_base > buf_len(&h->tx))
+		return RONDA_EPROTO;
+	buf_consume(&h->tx, off - h->tx_base);
+	h->tx_base = off;
+	*data = buf_data(&h->tx);
+	*n = buf_len(&h->tx);
+	return RONDA_OK;
+}
+
+void warm_hosts_init(struct warm_server *ws)
+{
+	for (size_t i = 0; i < ws->tl->n; i++) {
+		buf_init(&ws->hosts[i].rx, (size_t)PROTO_LINE_MAX + FRAME_HDR_MAX);
+		buf_init(&ws->hosts[i].tx, SIZE_MAX / 2);	/* jobs are bounded by the clients */
+		buf_init(&ws->hosts[i].answer, WARM_MAX_ANSWER);
+	}
+	ws->next_id = 1;
+	ws->serve.started = started;
+	ws->serve.out = out;
+	ws->serve.in = in;
+	ws->serve.arg = ws;
+}
+
+/* ---- jobs ---- */
+
+static const char *const answer_states[] = {
+	[WARM_CONNECTING] = "connecting", [WARM_STARTING] = "starting",
+	[WARM_UP] = "up", [WARM_DOWN] = "down",
+};
+
+int warm_job_send(struct warm_job *j, size_t slot, const char *job, size_t len)
+{
+	struct warm_server *ws = j->ws;
+	size_t i = j->host[slot];
+	struct warm_host *h = &ws->hosts[i];
+	struct warm_pending *p;
+	char hdr[FRAME_HDR_MAX];
+	size_t hn;
+
+	if (h->state != WARM_UP) {
+		warm_job_answer(j, slot, warm_host_json(ws, i, answer_states[h->state]));
+		return RONDA_OK;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return RONDA_ENOMEM;
+	hn = frame_header(hdr, FRAME_JOB, ws->next_id, len);
+	if (buf_append(&h->tx, hdr, hn) || buf_append(&h->tx, job, len)) {
+		free(p);
+		return RONDA_ENOMEM;
+	}
+	p->id = ws->next_id++;
+	p->job = j;
+	p->slot = slot;
+	if (h->tail)
+		h->tail->next = p;
+	else
+		h->head = p;
+	h->tail = p;
+	j->p[slot] = p;
+	engine_kick(ws->e, i);
+	return RONDA_OK;
+}
+
+void warm_job_drop(struct warm_job *j, size_t slot)
+{
+	if (j->p[slot])
+		j->p[slot]->job = NULL;
+	j->p[slot] = NULL;
+}
+
+void warm_job_abandon(struct warm_job *j)
+{
+	for (size_t s = 0; s < j->n; s++)
+		warm_job_drop(j, s);
+}
+
+void warm_host_lost(struct warm_server *ws, size_t i)
+{
+	struct warm_host *h = &ws->hosts[i];
+
+	while (h->head) {
+		struct warm_pending *p = h->head;
+
+		h->head = p->next;
+		if (p->job)
+			warm_job_answer(p->job, p->slot, warm_host_json(ws, i, "down"));
+		free(p);
+	}
+	h->tail = NULL;
+	streams_reset(h);
+}
+
+void warm_hosts_release(struct warm_server *ws)
+{
+	for (size_t i = 0; ws->hosts && i < ws->tl->n; i++) {
+		struct warm_host *h = &ws->hosts[i];
+
+		while (h->head) {
+			struct warm_pending *p = h->head;
+
+			h->head = p->next;
+			free(p);
+		}
+		buf_release(&h->rx);
+		buf_release(&h->tx);
+		buf_release(&h->answer);
+	}
+}
