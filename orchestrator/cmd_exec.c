@@ -29,6 +29,8 @@
 #include "ssh/become.h"
 #include "output/live.h"
 #include "output/report.h"
+#include "warm/client.h"
+#include "warm/wire.h"
 #include "banned.h"
 
 enum {
@@ -41,6 +43,8 @@ enum {
 	OPT_STDIN_MAX,
 	OPT_SCRIPT,
 	OPT_BECOME_USER,
+	OPT_WARM,
+	OPT_SOCKET,
 };
 
 #define STDIN_MAX_DEFAULT ((size_t)16 << 20)
@@ -55,6 +59,8 @@ static const struct option exec_long[] = {
 	{ "script", required_argument, NULL, OPT_SCRIPT },
 	{ "ask-become-pass", no_argument, NULL, OPT_ASK_BECOME },
 	{ "become-user", required_argument, NULL, OPT_BECOME_USER },
+	{ "warm", optional_argument, NULL, OPT_WARM },
+	{ "socket", required_argument, NULL, OPT_SOCKET },
 	ENGINE_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
@@ -98,6 +104,13 @@ static const char exec_help[] =
 	"                           --become); a wrong password is 'become' at once\n"
 	"      --become-user USER   run as USER through sudo -u (implies --become)\n"
 	"  -n, --no-stdin           send nothing on stdin (like ssh -n)\n"
+	"      --warm[=required]    run it on a new channel of each session the warm\n"
+	"                           daemon (ronda serve) holds, under the same guard:\n"
+	"                           no key exchange, the same output and exit status;\n"
+	"                           without a daemon (or with sudo) run cold with a\n"
+	"                           note, or with =required fail (exit 69)\n"
+	"      --socket PATH        the warm daemon's socket (default\n"
+	"                           $XDG_RUNTIME_DIR/ronda/serve.sock)\n"
 	"      --stdin-max SIZE     refuse a stdin or script past SIZE bytes (k, M\n"
 	"                           or G; default 16M, at most 1G): exit 64\n"
 	"      --no-summary         outputs only, no summary\n"
@@ -153,6 +166,9 @@ struct exec_ctx {
 	const char *script, *shell;	/* --script FILE, -c TEXT */
 	int json;			/* --json: objects as hosts are done */
 	const struct target_list *tl;
+	int warm;			/* --warm: 1, --warm=required: 2 */
+	const char *socket;		/* --socket: the warm daemon's */
+	struct host_result *res;	/* --warm: the results, as hosts answer */
 };
 
 static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
@@ -169,6 +185,8 @@ static int exec_extra(void *ctx, int val, const char *arg, struct buf *err)
 	case OPT_SHELL: x->shell = arg; return RONDA_OK;
 	case OPT_ASK_BECOME: x->ask_become = 1; return RONDA_OK;
 	case OPT_BECOME_USER: x->become_user = arg; return RONDA_OK;
+	case OPT_WARM: return warm_opt(&x->warm, arg, err);
+	case OPT_SOCKET: x->socket = arg; return RONDA_OK;
 	case OPT_STDIN_MAX:
 		if (proto_size_parse(arg, &size) || size > STDIN_MAX_LIMIT) {
 			buf_printf(err, "--stdin-max: '%.32s' is not a size up to 1G", arg);
@@ -253,6 +271,55 @@ static void exec_done(void *arg, size_t i, const struct host_result *r)
 		report_json_host(stdout, &x->tl->v[i], r);
 		fflush(stdout);
 	}
+}
+
+/* --warm: a host answered; its output as a cold run streams it, then its end. */
+static void exec_warm_done(void *arg, size_t i)
+{
+	struct exec_ctx *x = arg;
+	const struct host_result *r = &x->res[i];
+
+	if (x->live) {
+		live_stdout(x->live, i, buf_data(&r->out), buf_len(&r->out));
+		live_stderr(x->live, i, buf_data(&r->err), buf_len(&r->err));
+	}
+	exec_done(x, i, r);
+}
+
+/*
+ * --warm: the daemon runs it (1), or it runs cold after a note (0), or
+ * it fails with *code (-1): warm_settle.  Through sudo it cannot be warm.
+ */
+static int exec_try_warm(struct exec_ctx *x, const struct target_list *tl, char **cargv,
+			 size_t cargc, struct warm_answers *keep, int *code)
+{
+	struct buf path, err;
+	const char *no = NULL, *in = NULL, *nl;
+	size_t inlen = 0;
+	int rc = RONDA_EINVAL, ret;
+
+	/* the bytes, without the guard's header: the daemon puts its own */
+	if (x->in && (nl = memchr(buf_data(x->in), '\n', buf_len(x->in)))) {
+		in = nl + 1;
+		inlen = buf_len(x->in) - (size_t)(in - buf_data(x->in));
+	}
+	buf_init(&path, 4096);
+	buf_init(&err, 4096);
+	if (x->ask_become || x->become_user)
+		no = "the warm daemon's sessions do not run through sudo";
+	for (size_t i = 0; !no && i < tl->n; i++)
+		if (tl->v[i].become)
+			no = "the warm daemon's sessions do not run through sudo (--become)";
+	if (!no && wire_socket_path(x->socket, &path, &err) != RONDA_OK)
+		rc = RONDA_ESYS;	/* no socket to ask is no daemon */
+	else if (!no)
+		rc = warm_exec(buf_data(&path), tl, cargv, cargc, in, inlen, warm_timeout(tl),
+			       x->ec.eo.max_output, x->warm == 2, x->res, exec_warm_done, x, keep,
+			       &err);
+	ret = warm_settle("ronda exec", x->warm, rc, no, buf_data(&path), buf_data(&err), code);
+	buf_release(&path);
+	buf_release(&err);
+	return ret;
 }
 
 /*
@@ -425,8 +492,9 @@ int cmd_exec(int argc, char **argv)
 	struct live live;
 	char **cargv = NULL;
 	struct hostlist selected;
+	struct warm_answers keep = { NULL, 0 };
 	size_t cargc = 0;
-	int rc, code = EXIT_SOFTWARE, owned = 0, live_on = 0;
+	int rc, code = EXIT_SOFTWARE, owned = 0, live_on = 0, warm = 0;
 
 	memset(&x, 0, sizeof(x));
 	x.stdin_max = STDIN_MAX_DEFAULT;
@@ -520,8 +588,15 @@ int cmd_exec(int argc, char **argv)
 	x.ec.eo.plan_arg = &x;
 	x.ec.on_done = exec_done;
 	x.ec.on_done_arg = &x;
+	x.res = res;
+	if (x.warm) {
+		x.ec.started = engine_cli_now();
+		warm = exec_try_warm(&x, &tl, cargv, cargc, &keep, &code);
+		if (warm < 0)
+			goto out;
+	}
 	/* live lines are their own progress, and a progress line would cut them */
-	rc = engine_cli_run(&x.ec, &tl, o.json || live_on, res, "ronda exec", &code);
+	rc = warm ? RONDA_OK : engine_cli_run(&x.ec, &tl, o.json || live_on, res, "ronda exec", &code);
 	if (rc && rc != RONDA_EAGAIN)
 		goto out;
 	if (!o.json) {
@@ -544,6 +619,7 @@ out:
 	free(res);
 	if (live_on)
 		live_release(&live);
+	warm_answers_release(&keep);
 	if (owned)
 		remote_argv_free(cargv, cargc);
 	else if (cargv != o.command)

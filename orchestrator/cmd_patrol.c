@@ -235,15 +235,7 @@ static int patrol_extra(void *ctx, int val, const char *arg, struct buf *err)
 		x->values = 1;
 		return RONDA_OK;
 	case OPT_WARM:
-		if (!arg)
-			x->warm = 1;
-		else if (strcmp(arg, "required") == 0)
-			x->warm = 2;
-		else {
-			buf_printf(err, "--warm: '%.32s' is not required (--warm or --warm=required)", arg);
-			return RONDA_EINVAL;
-		}
-		return RONDA_OK;
+		return warm_opt(&x->warm, arg, err);
 	case OPT_SOCKET:
 		x->socket = arg;
 		return RONDA_OK;
@@ -302,8 +294,6 @@ static void patrol_out(const struct patrol_ctx *x, const struct cli_opts *o,
 		fprintf(stderr, "ronda: cannot write results under %s\n", o->out_dir);
 }
 
-#define EXIT_NO_DAEMON 69	/* --warm=required and no daemon: EX_UNAVAILABLE */
-
 /* Why this patrol cannot be warm, or NULL: the daemon's agents run inspect
    jobs, as the login user. */
 static const char *not_warm(const struct patrol_ctx *x, const struct target_list *tl,
@@ -331,33 +321,17 @@ static int try_warm(const struct patrol_ctx *x, const struct target_list *tl,
 {
 	struct buf path, err;
 	const char *no = not_warm(x, tl, plan);
-	double timeout = 0;
-	int rc, ret = -1;
+	int rc = RONDA_EINVAL, ret;
 
 	buf_init(&path, 4096);
 	buf_init(&err, 4096);
-	*code = EXIT_USAGE;
-	if (no) {
-		rc = RONDA_EINVAL;
-		buf_puts(&err, no);
-	} else if ((rc = wire_socket_path(x->socket, &path, &err)) == RONDA_OK) {
-		for (size_t i = 0; i < tl->n; i++)
-			if (tl->v[i].command_timeout > timeout)
-				timeout = tl->v[i].command_timeout;
-		rc = warm_patrol(buf_data(&path), tl, plan, timeout, x->warm == 2, hosts, res,
-				 keep, &err);
-	}
-	if (rc == RONDA_OK) {
-		fprintf(stderr, "ronda: answered by the warm daemon at %s\n", buf_data(&path));
-		ret = 1;
-	} else if ((rc == RONDA_ESYS || rc == RONDA_ENOTFOUND || no) && x->warm == 1) {
-		fprintf(stderr, "ronda: --warm: %s; running cold\n", buf_data(&err));
-		ret = 0;
-	} else {
-		fprintf(stderr, "ronda: --warm%s: %s\n", x->warm == 2 ? "=required" : "",
-			buf_data(&err));
-		*code = rc == RONDA_ESYS ? EXIT_NO_DAEMON : no ? EXIT_USAGE : EXIT_SOFTWARE;
-	}
+	/* no socket to ask (XDG_RUNTIME_DIR unset) is no daemon */
+	if (!no && wire_socket_path(x->socket, &path, &err) != RONDA_OK)
+		rc = RONDA_ESYS;
+	else if (!no)
+		rc = warm_patrol(buf_data(&path), tl, plan, warm_timeout(tl), x->warm == 2, hosts,
+				 res, keep, &err);
+	ret = warm_settle("ronda", x->warm, rc, no, buf_data(&path), buf_data(&err), code);
 	buf_release(&path);
 	buf_release(&err);
 	return ret;

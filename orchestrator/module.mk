@@ -2,7 +2,7 @@
 # unit tests can link it.  One line per room.
 ORCH_SRCS := \
 	orchestrator/ssh/engine.c orchestrator/ssh/engine_conn.c orchestrator/ssh/engine_chan.c \
-	orchestrator/ssh/engine_cli.c orchestrator/ssh/engine_jump.c orchestrator/ssh/engine_proxy.c orchestrator/ssh/engine_api.c orchestrator/ssh/engine_pool.c \
+	orchestrator/ssh/engine_cli.c orchestrator/ssh/engine_jump.c orchestrator/ssh/engine_proxy.c orchestrator/ssh/engine_api.c orchestrator/ssh/engine_pool.c orchestrator/ssh/engine_side.c \
 	orchestrator/ssh/dns.c orchestrator/ssh/knownhosts.c \
 	orchestrator/ssh/remote.c orchestrator/ssh/ident.c orchestrator/ssh/sshagent.c \
 	orchestrator/ssh/sshwire.c orchestrator/ssh/sshcert.c orchestrator/ssh/keyunlock.c orchestrator/ssh/become.c \

@@ -196,6 +196,29 @@ void engine_opts_init(struct engine_opts *o);
  * that is not in a session (connecting, resting).
  */
 void engine_kick(struct engine *e, size_t i);
+/*
+ * Warm mode: a command on another channel of host i's held session, beside
+ * its plan's step (ronda serve's exec --warm).  cmd is quoted and guarded
+ * (remote.h); in, if inlen, is its stdin, which stays open (closing it
+ * makes the guard kill the command: a timeout does so).  Each stream keeps at
+ * most max_output bytes.  on_end is called once, from the loop, with the
+ * result: OK, or FAILED with the guard's exit code, TIMEOUT (killed after
+ * timeout seconds), PROTOCOL (the channel, or the session ended); r is
+ * gone after it returns.  Everything given is copied.  RONDA_EAGAIN: the
+ * host holds no session now.
+ */
+struct engine_side_req {
+	const char *cmd;
+	const char *in;
+	size_t inlen;
+	size_t max_output;
+	double timeout;
+	void (*on_end)(void *arg, size_t i, const struct host_result *r);
+	void *arg;
+};
+
+int engine_side_start(struct engine *e, size_t i, const struct engine_side_req *req);
+
 /* Stops the run as a first Ctrl-C does: no new hosts, the ones in flight stopped. */
 void engine_interrupt(struct engine *e);
 

@@ -73,21 +73,21 @@ enum advance st_exec(struct conn *c)
 	return GO;
 }
 
-static void keep_tail(struct conn *c, const char *p, size_t n)
+void engine_keep_tail(char *tail, size_t *len, size_t cap, const char *p, size_t n)
 {
-	if (n >= sizeof(c->tail)) {
-		memcpy(c->tail, p + n - sizeof(c->tail), sizeof(c->tail));
-		c->tail_len = sizeof(c->tail);
+	if (n >= cap) {
+		memcpy(tail, p + n - cap, cap);
+		*len = cap;
 		return;
 	}
-	if (c->tail_len + n > sizeof(c->tail)) {
-		size_t drop = c->tail_len + n - sizeof(c->tail);
+	if (*len + n > cap) {
+		size_t drop = *len + n - cap;
 
-		memmove(c->tail, c->tail + drop, c->tail_len - drop);
-		c->tail_len -= drop;
+		memmove(tail, tail + drop, *len - drop);
+		*len -= drop;
 	}
-	memcpy(c->tail + c->tail_len, p, n);
-	c->tail_len += n;
+	memcpy(tail + *len, p, n);
+	*len += n;
 }
 
 #define DRAIN_REFUSED 1	/* the step's on_stdout/on_stderr said no: c->sink_err */
@@ -117,7 +117,7 @@ static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *go
 		*got += (size_t)n;
 		c->last_rx = conn_now(c);
 		if (stream == SSH_EXTENDED_DATA_STDERR)
-			keep_tail(c, chunk, (size_t)n);
+			engine_keep_tail(c->tail, &c->tail_len, sizeof(c->tail), chunk, (size_t)n);
 		if (sink) {
 			c->sink_err = sink(sink_arg, c->idx, chunk, (size_t)n);
 			if (c->sink_err != RONDA_OK)
@@ -257,6 +257,13 @@ enum advance st_read(struct conn *c)
 	 */
 	if (c->step.on_stdin && feed_failed(c, c->killing ? 0 : feed(c), &a))
 		return a;
+	/*
+	 * Warm mode's side channels share the socket: reading them may queue
+	 * the step's packets, and the other way round, so once a side has
+	 * ended the step is read again.
+	 */
+	if (c->sides && engine_sides_run(c))
+		return GO;
 	if (!libssh2_channel_eof(c->ch))
 		return conn_wait_ssh(c);
 	conn_set_state(c, ST_CLOSE);

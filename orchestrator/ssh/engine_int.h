@@ -65,6 +65,7 @@ struct conn;
 typedef enum advance (*state_fn)(struct conn *c);
 struct jump;
 struct relay;
+struct side;
 
 struct state_info {
 	enum state state;	/* its own index, checked by the unit test */
@@ -131,6 +132,7 @@ struct conn {
 	int in_flight;
 	int rests;		/* warm mode: ends since the last session was up */
 	struct conn *pool_next;	/* the engine's free list or graveyard */
+	struct side *sides;	/* warm mode: commands beside the step (engine_side.c) */
 
 	/* Bastions (engine_jump.c). */
 	struct conn *via;	/* the bastion it is reached through, or NULL */
@@ -234,6 +236,13 @@ void conn_start_jump(struct conn *j);
 void conn_finish_jump(struct conn *j);
 /* Runs the host's states from the loop soon (not from inside another host's). */
 void conn_kick(struct conn *c);
+
+/* engine_side.c: runs the host's side channels as far as they go (1: one
+   ended); drops them all, each ending with why. */
+int engine_sides_run(struct conn *c);
+void engine_sides_drop(struct conn *c, const char *why);
+/* Keeps the last cap bytes of a stream in tail (engine_chan.c). */
+void engine_keep_tail(char *tail, size_t *len, size_t cap, const char *p, size_t n);
 
 /*
  * Bastions (engine_jump.c).  A host behind one asks it for a channel in

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proto.h"
 #include "ssh/engine_cli.h"
+#include "warm/wire.h"
 #include "banned.h"
 
 /* One job sent to a host and not answered yet. */
@@ -75,7 +76,7 @@ json_t *warm_host_json(const struct warm_server *ws, size_t i, const char *state
 
 	if (!o)
 		return NULL;
-	if (strcmp(state, "answered") == 0) {
+	if (strcmp(state, "answered") == 0 || strcmp(state, "ran") == 0) {
 		json_object_set_new(o, "attempts", json_integer(r->attempts));
 		json_object_set_new(o, "methods", methods_json(&r->methods));
 		json_object_set_new(o, "ms", json_pack("{s:I, s:I, s:I}",
@@ -244,6 +245,28 @@ static const char *const answer_states[] = {
 	[WARM_UP] = "up", [WARM_DOWN] = "down",
 };
 
+/*
+ * slot's work, if its host is up: a pending answer for it (RONDA_OK, *pp
+ * set); a host not up is answered so at once (RONDA_OK, *pp NULL).
+ */
+static int pending_new(struct warm_job *j, size_t slot, struct warm_pending **pp)
+{
+	size_t i = j->host[slot];
+	const struct warm_host *h = &j->ws->hosts[i];
+
+	*pp = NULL;
+	if (h->state != WARM_UP) {
+		warm_job_answer(j, slot, warm_host_json(j->ws, i, answer_states[h->state]));
+		return RONDA_OK;
+	}
+	*pp = calloc(1, sizeof(**pp));
+	if (!*pp)
+		return RONDA_ENOMEM;
+	(*pp)->job = j;
+	(*pp)->slot = slot;
+	return RONDA_OK;
+}
+
 int warm_job_send(struct warm_job *j, size_t slot, const char *job, size_t len)
 {
 	struct warm_server *ws = j->ws;
@@ -252,22 +275,16 @@ int warm_job_send(struct warm_job *j, size_t slot, const char *job, size_t len)
 	struct warm_pending *p;
 	char hdr[FRAME_HDR_MAX];
 	size_t hn;
+	int rc = pending_new(j, slot, &p);
 
-	if (h->state != WARM_UP) {
-		warm_job_answer(j, slot, warm_host_json(ws, i, answer_states[h->state]));
-		return RONDA_OK;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return RONDA_ENOMEM;
+	if (rc || !p)
+		return rc;
 	hn = frame_header(hdr, FRAME_JOB, ws->next_id, len);
 	if (buf_append(&h->tx, hdr, hn) || buf_append(&h->tx, job, len)) {
 		free(p);
 		return RONDA_ENOMEM;
 	}
 	p->id = ws->next_id++;
-	p->job = j;
-	p->slot = slot;
 	if (h->tail)
 		h->tail->next = p;
 	else
@@ -322,4 +339,71 @@ void warm_hosts_release(struct warm_server *ws)
 		buf_release(&h->tx);
 		buf_release(&h->answer);
 	}
+}
+
+/* ---- exec --warm: side channels of the held sessions ---- */
+
+/* Bytes as base64, for a JSON string (the output may be any bytes). */
+static json_t *b64_json(const struct buf *b)
+{
+	struct buf t;
+	json_t *j = NULL;
+
+	buf_init(&t, SIZE_MAX / 2);
+	if (wire_b64_encode(buf_data(b), buf_len(b), &t) == RONDA_OK)
+		j = json_stringn(buf_len(&t) ? buf_data(&t) : "", buf_len(&t));
+	buf_release(&t);
+	return j;
+}
+
+static void side_ended(void *arg, size_t i, const struct host_result *r)
+{
+	struct warm_pending *p = arg;
+
+	if (p->job) {
+		struct warm_server *ws = p->job->ws;
+		json_t *a = warm_host_json(ws, i, "ran");
+
+		if (a) {
+			json_object_set_new(a, "status", json_string(host_status_name(r->status)));
+			json_object_set_new(a, "exit_code", r->has_exit ? json_integer(r->exit_code)
+									: json_null());
+			json_object_set_new(a, "why", json_string(r->why));
+			json_object_set_new(a, "out", b64_json(&r->out));
+			json_object_set_new(a, "err", b64_json(&r->err));
+			json_object_set_new(a, "out_cut", json_boolean(r->out_cut));
+			json_object_set_new(a, "err_cut", json_boolean(r->err_cut));
+			json_object_set_new(json_object_get(a, "ms"), "run", json_integer(r->ms_run));
+		}
+		warm_job_answer(p->job, p->slot, a);
+	}
+	free(p);
+}
+
+int warm_exec_send(struct warm_job *j, size_t slot, const struct engine_side_req *req)
+{
+	struct warm_server *ws = j->ws;
+	size_t i = j->host[slot];
+	struct engine_side_req r = *req;
+	struct warm_pending *p;
+	int rc = pending_new(j, slot, &p);
+
+	if (rc || !p)
+		return rc;
+	r.on_end = side_ended;
+	r.arg = p;
+	j->p[slot] = p;
+	rc = engine_side_start(ws->e, i, &r);
+	if (rc == RONDA_EAGAIN) {
+		/* up, yet between sessions in the engine: as a host not up */
+		j->p[slot] = NULL;
+		free(p);
+		warm_job_answer(j, slot, warm_host_json(ws, i, "starting"));
+		return RONDA_OK;
+	}
+	if (rc) {
+		j->p[slot] = NULL;
+		free(p);
+	}
+	return rc;
 }

@@ -24,11 +24,13 @@
 #include "proto.h"
 #include "log.h"
 #include "ssh/engine_cli.h"
+#include "ssh/remote.h"
 #include "warm/wire.h"
 #include "banned.h"
 
 #define CLIENT_DEADLINE 10.0	/* seconds for one request and its answer */
 #define MAX_CLIENTS 64		/* at once; more are dropped */
+#define EXEC_SLACK 10.0		/* an exec's deadline past its command's timeout */
 
 struct warm_client {
 	struct warm_server *ws;
@@ -289,56 +291,40 @@ static void job_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+/* Sends the job's work to slot's host (warm_job_send, warm_exec_send). */
+typedef int (*slot_send_fn)(struct warm_job *j, size_t slot, const void *what);
+
 /*
- * op "job": {"op":"job", "job": the job line, "hosts": [names], "timeout":
- * seconds, "partial": false}.  The job must be an inspect job: the daemon
- * never runs maintain work (and the agent would refuse it).  Unless
- * partial, a host it does not hold refuses the whole job (RONDA_ENOTFOUND,
- * why lists them).  Each host is answered in its own frame as it answers,
- * then {"done": true}.
+ * The hosts of a request: "hosts" (names), "timeout" (seconds), "partial".
+ * Unless partial, a host the daemon does not hold refuses the whole
+ * request (RONDA_ENOTFOUND, why lists them): the client runs cold rather
+ * than half warm.  Each host is given the work by send, and answered in
+ * its own frame as it answers; then {"done": true}.
  */
-static int start_job(struct warm_client *c, json_t *req, struct buf *why)
+static int start_hosts(struct warm_client *c, json_t *req, struct buf *why, double slack,
+		       slot_send_fn send, const void *what)
 {
 	struct warm_server *ws = c->ws;
-	json_t *hosts = json_object_get(req, "hosts"), *jl, *jo;
-	const char *line = json_string_value(json_object_get(req, "job"));
-	size_t len = json_string_length(json_object_get(req, "job"));
+	json_t *hosts = json_object_get(req, "hosts"), *v;
 	double timeout = json_number_value(json_object_get(req, "timeout"));
-	const char *prof;
 	struct warm_job *j;
+	size_t unknown = 0, k;
 	int rc = RONDA_OK;
 
-	if (!line || !len || len > PROTO_JOB_MAX || line[len - 1] != '\n' ||
-	    memchr(line, '\n', len - 1) || !json_is_array(hosts) || !(timeout > 0) ||
-	    timeout > 86400) {
-		buf_puts(why, "a job needs \"job\" (one line), \"hosts\" and \"timeout\" (seconds)");
+	if (!json_is_array(hosts) || !(timeout > 0) || timeout > 86400) {
+		buf_puts(why, "a request needs \"hosts\" and \"timeout\" (seconds)");
 		return RONDA_EINVAL;
 	}
-	jo = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-	jl = json_object_get(jo, "profile");
-	prof = json_string_value(jl);
-	if (!json_is_object(jo) || (jl && (!prof || strcmp(prof, "inspect") != 0))) {
-		json_decref(jo);
-		buf_puts(why, "the warm daemon runs inspect jobs only");
-		return RONDA_EINVAL;
-	}
-	json_decref(jo);
-	if (!json_is_true(json_object_get(req, "partial"))) {
-		/* all or none: the client runs cold rather than half warm */
-		size_t unknown = 0, k;
-		json_t *v;
+	json_array_foreach(hosts, k, v) {
+		const char *name = json_string_value(v);
 
-		json_array_foreach(hosts, k, v) {
-			const char *name = json_string_value(v);
-
-			if (name && target_list_find(ws->tl, ws->by_name, name) >= 0)
-				continue;
-			buf_printf(why, "%s%.64s", unknown ? ", " : "", name ? name : "?");
-			unknown++;
-		}
-		if (unknown)
-			return RONDA_ENOTFOUND;
+		if (name && target_list_find(ws->tl, ws->by_name, name) >= 0)
+			continue;
+		buf_printf(why, "%s%.64s", unknown ? ", " : "", name ? name : "?");
+		unknown++;
 	}
+	if (unknown && !json_is_true(json_object_get(req, "partial")))
+		return RONDA_ENOTFOUND;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return RONDA_ENOMEM;
@@ -350,18 +336,14 @@ static int start_job(struct warm_client *c, json_t *req, struct buf *why)
 	c->job = j;
 	if (!j->host || !j->p)
 		return RONDA_ENOMEM;
-	ev_timer_init(&j->deadline, job_expire_cb, timeout, 0);
+	ev_timer_init(&j->deadline, job_expire_cb, timeout + slack, 0);
 	j->deadline.data = j;
-	j->timeout = timeout;
+	j->timeout = timeout + slack;
 	/* the client waits as long as its job */
 	ev_timer_stop(ws->loop, &c->deadline);
 	ev_timer_set(&c->deadline, timeout + CLIENT_DEADLINE, 0);
 	ev_timer_start(ws->loop, &c->deadline);
 	c->answering = 1;
-	if (!j->n) {
-		c->finished = 1;
-		return client_send(c, json_pack("{s:b}", "done", 1));
-	}
 	for (size_t s = 0; s < j->n; s++) {
 		const char *name = json_string_value(json_array_get(hosts, s));
 		long i = name ? target_list_find(ws->tl, ws->by_name, name) : -1;
@@ -377,7 +359,7 @@ static int start_job(struct warm_client *c, json_t *req, struct buf *why)
 						      "state", "unknown"));
 			continue;
 		}
-		rc = warm_job_send(j, s, line, len);
+		rc = send(j, s, what);
 	}
 	if (rc == RONDA_OK && j->left == 0 && !c->finished) {
 		c->finished = 1;
@@ -385,6 +367,128 @@ static int start_job(struct warm_client *c, json_t *req, struct buf *why)
 	}
 	if (rc == RONDA_OK && j->left)
 		ev_timer_start(ws->loop, &j->deadline);
+	return rc;
+}
+
+struct job_line {
+	const char *line;
+	size_t len;
+};
+
+static int send_job(struct warm_job *j, size_t slot, const void *what)
+{
+	const struct job_line *l = what;
+
+	return warm_job_send(j, slot, l->line, l->len);
+}
+
+/*
+ * op "job": {"op": "job", "job": the job line, hosts...}.  It must be an
+ * inspect job: the daemon never runs maintain work (and its agents would
+ * refuse it).
+ */
+static int start_job(struct warm_client *c, json_t *req, struct buf *why)
+{
+	struct job_line l = {
+		json_string_value(json_object_get(req, "job")),
+		json_string_length(json_object_get(req, "job")),
+	};
+	json_t *jo, *jl;
+	const char *prof;
+
+	if (!l.line || !l.len || l.len > PROTO_JOB_MAX || l.line[l.len - 1] != '\n' ||
+	    memchr(l.line, '\n', l.len - 1)) {
+		buf_puts(why, "a job needs \"job\": one line");
+		return RONDA_EINVAL;
+	}
+	jo = json_loadb(l.line, l.len, JSON_REJECT_DUPLICATES, NULL);
+	jl = json_object_get(jo, "profile");
+	prof = json_string_value(jl);
+	if (!json_is_object(jo) || (jl && (!prof || strcmp(prof, "inspect") != 0))) {
+		json_decref(jo);
+		buf_puts(why, "the warm daemon runs inspect jobs only");
+		return RONDA_EINVAL;
+	}
+	json_decref(jo);
+	return start_hosts(c, req, why, 0, send_job, &l);
+}
+
+static int send_exec(struct warm_job *j, size_t slot, const void *what)
+{
+	return warm_exec_send(j, slot, what);
+}
+
+/*
+ * op "exec": {"op": "exec", "argv": [...], "stdin": base64 or absent,
+ * "max_output": bytes, hosts...}: exec --warm, under the exec guard the
+ * daemon itself puts around argv (remote.h), on a new channel of each
+ * held session.
+ */
+static int start_exec(struct warm_client *c, json_t *req, struct buf *why)
+{
+	json_t *av = json_object_get(req, "argv"), *v;
+	const char *in64 = json_string_value(json_object_get(req, "stdin"));
+	json_int_t max = json_integer_value(json_object_get(req, "max_output"));
+	struct engine_side_req sr;
+	struct buf cmd, in;
+	char **argv = NULL;
+	size_t k, n = json_array_size(av);
+	int rc = RONDA_EINVAL;
+
+	memset(&sr, 0, sizeof(sr));
+	buf_init(&cmd, (size_t)1 << 20);
+	buf_init(&in, WIRE_MAX_REQUEST);
+	if (!n || n > 4096 || max <= 0 || (json_object_get(req, "stdin") && !in64)) {
+		buf_puts(why, "an exec needs \"argv\" (strings), \"max_output\" (bytes) and "
+			 "\"stdin\" as base64 or not at all");
+		goto out;
+	}
+	argv = calloc(n, sizeof(*argv));
+	if (!argv) {
+		rc = RONDA_ENOMEM;
+		goto out;
+	}
+	json_array_foreach(av, k, v) {
+		if (!json_is_string(v) || memchr(json_string_value(v), '\0', json_string_length(v))) {
+			buf_puts(why, "\"argv\" holds strings only");
+			goto out;
+		}
+		argv[k] = (char *)(uintptr_t)json_string_value(v);
+	}
+	if (in64) {
+		/* the guard's framing (remote.h), then the bytes */
+		struct buf raw;
+
+		buf_init(&raw, WIRE_MAX_REQUEST);
+		rc = wire_b64_decode(in64, &raw);
+		if (rc == RONDA_OK)
+			rc = remote_input_header(&in, buf_len(&raw));
+		if (rc == RONDA_OK)
+			rc = buf_append(&in, buf_data(&raw), buf_len(&raw));
+		buf_release(&raw);
+		if (rc) {
+			buf_puts(why, "\"stdin\" is not base64");
+			rc = RONDA_EINVAL;
+			goto out;
+		}
+	}
+	rc = in64 ? remote_guarded_input_command(&cmd, argv, n) : remote_guarded_command(&cmd, argv, n);
+	if (rc) {
+		buf_puts(why, "the command is too long");
+		rc = RONDA_EINVAL;
+		goto out;
+	}
+	sr.cmd = buf_data(&cmd);
+	sr.in = buf_data(&in);
+	sr.inlen = buf_len(&in);
+	sr.max_output = (size_t)max;
+	sr.timeout = json_number_value(json_object_get(req, "timeout"));
+	/* the command's own timeout kills it, and its end comes back first */
+	rc = start_hosts(c, req, why, EXEC_SLACK, send_exec, &sr);
+out:
+	free(argv);
+	buf_release(&cmd);
+	buf_release(&in);
 	return rc;
 }
 
@@ -398,8 +502,8 @@ static int answer(struct warm_client *c, const char *body, size_t n)
 
 	buf_init(&a, WIRE_MAX_ANSWER);
 	buf_init(&why, 256);
-	if (op && strcmp(op, "job") == 0) {
-		rc = start_job(c, req, &why);
+	if (op && (strcmp(op, "job") == 0 || strcmp(op, "exec") == 0)) {
+		rc = op[0] == 'j' ? start_job(c, req, &why) : start_exec(c, req, &why);
 		if (rc == RONDA_ENOTFOUND) {
 			json_t *o = json_pack("{s:s, s:b}", "error", "", "not_held", 1);
 			char *t = NULL;

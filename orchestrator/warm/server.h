@@ -118,6 +118,8 @@ struct warm_job {
 };
 
 int warm_job_send(struct warm_job *j, size_t slot, const char *job, size_t len);
+/* exec: the command req describes, on a side channel of slot's host. */
+int warm_exec_send(struct warm_job *j, size_t slot, const struct engine_side_req *req);
 /* Called by hosts.c: slot's answer, as the JSON object the client gets. */
 void warm_job_answer(struct warm_job *j, size_t slot, json_t *answer);
 /* The host's answer object: its name, state, and for a session what it negotiated. */

@@ -5,6 +5,7 @@
 #include "warm/wire.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "err.h"
 #include "ssh/engine_cli.h"
@@ -209,4 +212,31 @@ int wire_call(const char *path, const char *request, double timeout,
 	rc = wire_next(&wc, answer, err);
 	wire_close(&wc);
 	return rc;
+}
+
+int wire_b64_encode(const char *p, size_t n, struct buf *out)
+{
+	if (n > INT_MAX / 4 * 3 || buf_reserve(out, 4 * ((n + 2) / 3) + 1))
+		return RONDA_ENOMEM;
+	buf_commit(out, (size_t)EVP_EncodeBlock((unsigned char *)buf_space(out),
+						 (const unsigned char *)(n ? p : ""), (int)n));
+	return RONDA_OK;
+}
+
+int wire_b64_decode(const char *s, struct buf *out)
+{
+	size_t n = strlen(s), pad = 0;
+	int got;
+
+	if (n % 4 || n > INT_MAX || buf_reserve(out, n / 4 * 3 + 1))
+		return n % 4 ? RONDA_EPARSE : RONDA_ENOMEM;
+	if (!n)
+		return RONDA_OK;
+	got = EVP_DecodeBlock((unsigned char *)buf_space(out), (const unsigned char *)s, (int)n);
+	if (got < 0)
+		return RONDA_EPARSE;
+	/* EVP_DecodeBlock counts the padding as bytes */
+	pad = (s[n - 1] == '=') + (s[n - 2] == '=');
+	buf_commit(out, (size_t)got - pad);
+	return RONDA_OK;
 }

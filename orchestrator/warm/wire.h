@@ -57,6 +57,11 @@ int wire_frame(struct buf *out, const char *json, size_t n);
  */
 int wire_unframe(const struct buf *in, size_t max, const char **body, size_t *n);
 
+/* Any bytes as base64 (exec --warm's stdin and output), appended to out;
+   decode: RONDA_EPARSE for what is not base64. */
+int wire_b64_encode(const char *p, size_t n, struct buf *out);
+int wire_b64_decode(const char *s, struct buf *out);
+
 /*
  * The client's side: connects to the daemon at path, sends the request
  * (JSON text), and reads the answer's JSON into answer, within timeout

@@ -75,7 +75,9 @@ expect "-w still takes a pattern" "@db @dc1 " ronda hosts -i $INV -w @d
 expect "--limit takes a pattern" "@web " ronda run -i $INV playbooks/patrol.cfg --limit @w
 expect "check specs after the pattern" "disk: " ronda check -i $INV @web di
 expect "nothing after exec --" "" ronda exec -i $INV @web -- up
-expect "exec --script, --serial, --shard and --stdin-max" "--script --serial --shard --stdin-max " ronda exec --s
+expect "exec --script, --serial, --shard, --socket and --stdin-max" "--script --serial --shard --socket --stdin-max " ronda exec --s
+expect "exec --warm and --warm=required" "--warm --warm=required " ronda exec --wa
+expect "--socket takes a file" "inventory/example.cfg " ronda check --socket inventory/ex
 expect "check --max-fail" "--max-fail " ronda check --max-f
 expect "--rerun-failed takes a directory" "inventory " ronda check --rerun-failed invent
 expect "hosts --shard" "--shard " ronda hosts --sh

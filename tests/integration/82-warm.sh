@@ -1,5 +1,5 @@
 #!/bin/bash
-# 82-warm.sh - check --warm and run --warm through ronda serve: the same
+# 82-warm.sh - check --warm, run --warm and exec --warm through ronda serve: the same
 # summary, JSON, --out files and exit status as a cold run of the same
 # job on the same hosts (fault hosts included); maintain work, sudo and
 # hosts the daemon does not hold go cold with a note, or fail with
@@ -141,6 +141,36 @@ print(s.recv(n, socket.MSG_WAITALL).decode())
 PY
 grep -q '"error": *"the warm daemon runs inspect jobs only"' "$run/raw.out" &&
 	t_ok "the daemon refuses a maintain job itself" || t_fail "the daemon refuses maintain" "$(cat "$run/raw.out")"
+
+# exec --warm: a new channel on each held session, the same as cold
+EX=(-- sh -c 'echo "out $1"; echo "err $1" >&2; [ "$(hostname)" ] && exit 3' _ arg)
+"$R" exec "${X[@]}" --warm "$HOSTS" "${EX[@]}" > "$run/ew.out" 2> "$run/ew.err"; wrc=$?
+"$R" exec "${X[@]}" "$HOSTS" "${EX[@]}" > "$run/ec.out" 2> "$run/ec.err"; crc=$?
+grep -q '^ronda exec: answered by the warm daemon' "$run/ew.err" && sed -i '/answered by the warm daemon/d' "$run/ew.err"
+[ $wrc -eq 2 ] && [ $crc -eq 2 ] && [ "$(sort "$run/ew.out")" = "$(sort "$run/ec.out")" ] &&
+	[ "$(sort "$run/ew.err")" = "$(sort "$run/ec.err")" ] && [ "$(grep -c 'out arg' "$run/ew.out")" -eq 7 ] &&
+	t_ok "exec --warm: the same lines (7 hosts), summary and exit status (2) as cold" ||
+	t_fail "exec --warm = cold" "rc $wrc/$crc $(diff <(sort "$run/ew.out") <(sort "$run/ec.out") | head -4) $(diff <(sort "$run/ew.err") <(sort "$run/ec.err") | head -6)"
+"$R" exec "${X[@]}" --warm --json "$HOSTS" "${EX[@]}" 2> /dev/null | norm | sort > "$run/ew.json"
+"$R" exec "${X[@]}" --json "$HOSTS" "${EX[@]}" 2> /dev/null | norm | sort > "$run/ec.json"
+[ "$(wc -l < "$run/ew.json")" -eq 10 ] && cmp -s "$run/ew.json" "$run/ec.json" &&
+	t_ok "exec --warm --json: the same 10 objects as cold (timings aside)" || t_fail "exec --json warm = cold" "$(diff "$run/ew.json" "$run/ec.json" | head -6)"
+"$R" exec "${X[@]}" --warm -b 'node[001-006],phoenix' -- uname -s > "$run/bw" 2> /dev/null
+"$R" exec "${X[@]}" -b 'node[001-006],phoenix' -- uname -s > "$run/bc" 2> /dev/null
+cmp -s "$run/bw" "$run/bc" && grep -q '^Linux$' "$run/bw" && t_ok "exec --warm -b: the same folded output" || t_fail "exec -b warm = cold" "$(diff "$run/bw" "$run/bc")"
+printf 'a\0b\377\n' | "$R" exec "${X[@]}" --warm node001 -- od -An -c > "$run/iw" 2> /dev/null
+printf 'a\0b\377\n' | "$R" exec "${X[@]}" node001 -- od -An -c > "$run/ic" 2> /dev/null
+cmp -s "$run/iw" "$run/ic" && grep -q 'a  \\0   b 377  \\n' "$run/iw" && t_ok "exec --warm: stdin, any bytes, as cold" || t_fail "exec stdin warm = cold" "$(cat "$run/iw" "$run/ic")"
+"$R" exec "${X[@]}" --warm --timeout 2 node001 -- sleep 60 > /dev/null 2> "$run/tw"; wrc=$?
+[ $wrc -eq 2 ] && grep -q '^timeout  *1  node001: command still running after 2s; killed' "$run/tw" &&
+	t_ok "exec --warm --timeout: killed, timeout, as cold" || t_fail "exec --warm timeout" "rc=$wrc $(cat "$run/tw")"
+for _ in $(seq 1 50); do pgrep -f '^sleep 60$' > /dev/null || break; sleep 0.1; done
+! pgrep -f '^sleep 60$' > /dev/null && t_ok "exec --warm --timeout: nothing left running on the host" || t_fail "the killed command is gone" "$(pgrep -af '^sleep 60$')"
+"$R" exec "${X[@]}" --warm --become node001 -- true 2> "$run/eb" > /dev/null
+grep -q 'do not run through sudo.*running cold' "$run/eb" && t_ok "exec --warm --become: cold, with a note" || t_fail "exec --become goes cold" "$(cat "$run/eb")"
+[ "$(status_json | js '[.hosts[] | select(.host | test("^node|phoenix")) | .state == "up" and .connects == 1] | all')" = true ] &&
+	"$R" check "${X[@]}" --warm=required 'node[001-006]' mem > /dev/null 2>&1 &&
+	t_ok "after the execs every resident agent still answers, on its first session" || t_fail "residents after exec" "$(status_json | head -c 300)"
 
 # phoenix's sshd goes away (listener and session): unreachable with the cause
 old=$(ss -tnpH src "$P_ADDR:$P_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
