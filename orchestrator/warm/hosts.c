@@ -114,6 +114,7 @@ static int on_line(struct warm_server *ws, size_t i, const struct frame *f)
 		if (type && strcmp(type, "hello") == 0 && h->state == WARM_STARTING) {
 			h->state = WARM_UP;
 			h->since = engine_cli_now();
+			ws->churn = 1;
 			log_debug("%s: the resident agent is up", ws->tl->v[i].name);
 		} else {
 			/* the agent says why it stops: kept for the host's cause */
@@ -168,7 +169,8 @@ static int on_end(struct warm_server *ws, size_t i, const struct frame *f)
 		warm_job_answer(p->job, p->slot, a);
 	}
 	free(p);
-	buf_reset(&h->answer);
+	/* an idle host keeps no buffer: 1,000 of them are 1,000 sessions' worth */
+	buf_release(&h->answer);
 	h->answer_cut = 0;
 	return RONDA_OK;
 }
@@ -206,6 +208,8 @@ static int out(void *arg, size_t i, const char *data, size_t n)
 		at += f.size;
 	}
 	buf_consume(&h->rx, at);
+	if (!buf_len(&h->rx))
+		buf_release(&h->rx);
 	buf_release(&err);
 	return rc;
 }
@@ -219,6 +223,8 @@ static int in(void *arg, size_t i, size_t off, const char **data, size_t *n)
 		return RONDA_EPROTO;
 	buf_consume(&h->tx, off - h->tx_base);
 	h->tx_base = off;
+	if (!buf_len(&h->tx))
+		buf_release(&h->tx);
 	*data = buf_data(&h->tx);
 	*n = buf_len(&h->tx);
 	return RONDA_OK;

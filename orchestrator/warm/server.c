@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 
 #define CLIENT_DEADLINE 10.0	/* seconds for one request and its answer */
 #define MAX_CLIENTS 64		/* at once; more are dropped */
+#define TRIM_EVERY 10.0		/* seconds between looks at the heap */
 #define EXEC_SLACK 10.0		/* an exec's deadline past its command's timeout */
 
 struct warm_client {
@@ -266,6 +268,7 @@ void warm_job_answer(struct warm_job *j, size_t slot, json_t *a)
 		log_warn("serve: an answer for %s was lost: out of memory",
 			 j->ws->tl->v[j->host[slot]].name);
 	if (j->left == 0) {
+		j->ws->churn = 1;
 		ev_timer_stop(j->ws->loop, &j->deadline);
 		c->finished = 1;
 		client_send(c, json_pack("{s:b}", "done", 1));
@@ -689,6 +692,23 @@ static void accept_again_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- the hosts, from the engine ---- */
 
+/*
+ * Sessions starting together leave the heap full of freed handshake
+ * buffers, which glibc keeps: given back once the hosts have settled, a
+ * daemon holding 1,000 hosts is that much smaller for as long as it runs.
+ */
+static void trim_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct warm_server *ws = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (ws->churn) {
+		ws->churn = 0;
+		malloc_trim(0);
+	}
+}
+
 static void on_start(void *arg, struct engine *e, void *loop)
 {
 	struct warm_server *ws = arg;
@@ -702,13 +722,18 @@ static void on_start(void *arg, struct engine *e, void *loop)
 	ev_unref(ws->loop);
 	ev_timer_init(&ws->accept_pause, accept_again_cb, 1.0, 0);
 	ws->accept_pause.data = ws;
+	ev_timer_init(&ws->trim, trim_cb, TRIM_EVERY, TRIM_EVERY);
+	ws->trim.data = ws;
+	ev_timer_start(ws->loop, &ws->trim);
+	ev_unref(ws->loop);
 	log_info("serve: %zu host(s); answering on %s", ws->tl->n, buf_data(&ws->path));
 }
 
-static void set_state(struct warm_host *h, enum warm_state s)
+static void set_state(struct warm_server *ws, struct warm_host *h, enum warm_state s)
 {
 	h->state = s;
 	h->since = engine_cli_now();
+	ws->churn = 1;
 }
 
 /*
@@ -725,7 +750,7 @@ static int plan(void *arg, size_t i, const struct target *t, struct host_result 
 
 	if (step == 0) {
 		h->connects++;
-		set_state(h, WARM_STARTING);
+		set_state(ws, h, WARM_STARTING);
 	}
 	return push_plan(ws->pc, i, t, r, step, next);
 }
@@ -741,7 +766,7 @@ static void on_done(void *arg, size_t i, const struct host_result *r)
 	/* a broken agent stream says more than the engine's "step 1: ..." */
 	snprintf(h->why, sizeof(h->why), "%.200s", h->fault[0] ? h->fault : r->why);
 	h->fault[0] = '\0';
-	set_state(h, WARM_DOWN);
+	set_state(ws, h, WARM_DOWN);
 	warm_host_lost(ws, i);
 }
 
@@ -768,6 +793,8 @@ void warm_server_release(struct warm_server *ws)
 		ev_ref(ws->loop);
 		ev_io_stop(ws->loop, &ws->accept_io);
 		ev_timer_stop(ws->loop, &ws->accept_pause);
+		ev_ref(ws->loop);	/* and the trim timer's */
+		ev_timer_stop(ws->loop, &ws->trim);
 	}
 	if (ws->lfd >= 0)
 		close(ws->lfd);

@@ -67,6 +67,8 @@ struct warm_server {
 	struct engine *e;
 	ev_io accept_io;
 	ev_timer accept_pause;	/* out of descriptors: accept again later */
+	ev_timer trim;		/* gives freed memory back once things settle */
+	int churn;		/* hosts came or went, or work ended, since */
 	struct warm_client *clients;
 	size_t n_clients;
 	double t0;		/* started, monotonic */

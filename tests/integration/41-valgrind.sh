@@ -36,8 +36,8 @@ run_vg check-spread-color check "${X[@]}" --color=always all disk:/:99% load:100
 run_vg check-values check "${X[@]}" --values --sort host --color=always all disk:/:99% mem clock
 run_vg run-patrol run "${X[@]}" --html "$dir/r.html" --prom "$dir/r.prom" --out "$dir/runs" "$TOP/playbooks/patrol.cfg" --limit 'node[001-005]'
 run_vg hosts hosts -i "$FLEET_INVENTORY" --list -v 'all'
-# the warm daemon: sessions held, a status answered, a lost session brought
-# back (rest, reconnect), then SIGTERM
+# the warm daemon: sessions held, a status answered, warm work done, a lost
+# session brought back (rest, reconnect), then SIGTERM
 export XDG_RUNTIME_DIR=$dir/rt
 mkdir -m 700 "$XDG_RUNTIME_DIR"
 "${VG[@]}" --log-file="$dir/vg-serve.log" "$BUILD/ronda" serve "${X[@]}" 'node[001-005],closed' > "$dir/vg-serve.out" 2>&1 &
@@ -45,13 +45,19 @@ vp=$!
 warm() { "$BUILD/ronda" serve --status --json 2>/dev/null | jq -r "$1" 2>/dev/null; }
 for _ in $(seq 1 600); do [ "$(warm '[.hosts[] | select(.state == "up")] | length')" = 5 ] && break; sleep 0.1; done
 up=$(warm '[.hosts[] | select(.state == "up")] | length')
+# its work, the clients under valgrind too: a warm check, a warm exec with
+# stdin, one killed at its timeout, one whose client goes before its answer
+run_vg check-warm check "${X[@]}" --warm=required --json 'node[001-005],closed' disk:/:99% mem proc:sshd
+run_vg exec-warm exec "${X[@]}" --warm=required 'node[001-005],closed' -c 'cat; printf e >&2; exit 2' <<<data
+run_vg exec-warm-timeout exec "${X[@]}" --warm=required --timeout 1 'node[001-002]' -- sleep 30
+timeout -s KILL 1 "$BUILD/ronda" exec "${X[@]}" --warm=required node003 -- sleep 3 > /dev/null 2>&1
 sp=$(ss -tnpH src "127.0.0.3:$FLEET_PORT" | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
 [ -n "$sp" ] && kill -KILL "$sp"
 for _ in $(seq 1 600); do [ "$(warm '.hosts[] | select(.host == "node002") | .state == "up" and .connects == 2')" = true ] && break; sleep 0.1; done
 back=$(warm '.hosts[] | select(.host == "node002") | .connects')
 kill -TERM "$vp"; wait "$vp"; rc=$?
 if [ "$up" = 5 ] && [ "$back" = 2 ] && [ $rc -eq 0 ] && [ ! -s "$dir/vg-serve.log" ]; then
-	t_ok "valgrind clean: serve, 5 held, one lost and back, SIGTERM (exit $rc)"
+	t_ok "valgrind clean: serve, 5 held, warm check and exec, one lost and back, SIGTERM (exit $rc)"
 else
 	t_fail "valgrind clean: serve" "up=$up back=$back exit $rc; $(head -20 "$dir/vg-serve.log") $(tail -3 "$dir/vg-serve.out")"
 fi
