@@ -107,8 +107,8 @@ static const char exec_help[] =
 	"      --warm[=required]    run it on a new channel of each session the warm\n"
 	"                           daemon (ronda serve) holds, under the same guard:\n"
 	"                           no key exchange, the same output and exit status;\n"
-	"                           without a daemon (or with sudo) run cold with a\n"
-	"                           note, or with =required fail (exit 69)\n"
+	"                           without a daemon (or with sudo, --serial) run\n"
+	"                           cold with a note, or with =required fail (69)\n"
 	"      --socket PATH        the warm daemon's socket (default\n"
 	"                           $XDG_RUNTIME_DIR/ronda/serve.sock)\n"
 	"      --stdin-max SIZE     refuse a stdin or script past SIZE bytes (k, M\n"
@@ -305,11 +305,8 @@ static int exec_try_warm(struct exec_ctx *x, const struct target_list *tl, char 
 	}
 	buf_init(&path, 4096);
 	buf_init(&err, 4096);
-	if (x->ask_become || x->become_user)
-		no = "the warm daemon's sessions do not run through sudo";
-	for (size_t i = 0; !no && i < tl->n; i++)
-		if (tl->v[i].become)
-			no = "the warm daemon's sessions do not run through sudo (--become)";
+	no = x->ask_become || x->become_user ? "the warm daemon's sessions do not run through sudo"
+					     : warm_not_for(&x->ec, tl);
 	if (!no && wire_socket_path(x->socket, &path, &err) != RONDA_OK)
 		rc = RONDA_ESYS;	/* no socket to ask is no daemon */
 	else if (!no)

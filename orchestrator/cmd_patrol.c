@@ -117,9 +117,9 @@ struct patrol_ctx {
 	"      --warm[=required]    ask the warm daemon (ronda serve) instead of\n" \
 	"                           opening sessions: answers in a fraction of a\n" \
 	"                           second, with the same output and exit status;\n" \
-	"                           without a daemon (or for maintain work, sudo)\n" \
-	"                           run cold with a note, or with =required fail\n" \
-	"                           (exit 69)\n" \
+	"                           without a daemon (or for maintain work, sudo,\n" \
+	"                           --serial) run cold with a note, or with\n" \
+	"                           =required fail (exit 69)\n" \
 	"      --socket PATH        the warm daemon's socket (default\n" \
 	"                           $XDG_RUNTIME_DIR/ronda/serve.sock)\n" \
 	"      --html FILE          also write a self-contained HTML report\n" \
@@ -303,10 +303,7 @@ static const char *not_warm(const struct patrol_ctx *x, const struct target_list
 		return "maintain work never goes to the warm daemon";
 	if (x->ask_become || x->become_user)
 		return "the warm daemon's agents do not run through sudo";
-	for (size_t i = 0; i < tl->n; i++)
-		if (tl->v[i].become)
-			return "the warm daemon's agents do not run through sudo (--become)";
-	return NULL;
+	return warm_not_for(&x->ec, tl);
 }
 
 /*

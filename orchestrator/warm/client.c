@@ -393,3 +393,13 @@ int warm_opt(int *mode, const char *arg, struct buf *err)
 	}
 	return RONDA_OK;
 }
+
+const char *warm_not_for(const struct engine_cli *ec, const struct target_list *tl)
+{
+	if (ec->serial.set || ec->max_fail.set)
+		return "--serial and --max-fail run in batches, which the warm daemon does not";
+	for (size_t i = 0; i < tl->n; i++)
+		if (tl->v[i].become)
+			return "the warm daemon's agents do not run through sudo (--become)";
+	return NULL;
+}

@@ -24,6 +24,7 @@
 #include "patrol/plan.h"
 #include "patrol/results.h"
 #include "ssh/engine.h"
+#include "ssh/engine_cli.h"
 
 /* What the answers own (method names point into them): kept until the
    reports are written. */
@@ -65,6 +66,9 @@ void warm_answers_release(struct warm_answers *keep);
 #define WARM_EXIT_SOFTWARE 70	/* the daemon broke its protocol */
 #define WARM_TIMEOUT_MAX 86400.0
 
+/* Why a run of these options and hosts cannot be warm, or NULL: batches
+   (--serial, --max-fail), or sudo (--become). */
+const char *warm_not_for(const struct engine_cli *ec, const struct target_list *tl);
 /* --warm[=required] into *mode: 1, or 2. */
 int warm_opt(int *mode, const char *arg, struct buf *err);
 /* The deadline for the hosts' answers: their longest command timeout

@@ -168,6 +168,10 @@ for _ in $(seq 1 50); do pgrep -f '^sleep 60$' > /dev/null || break; sleep 0.1; 
 ! pgrep -f '^sleep 60$' > /dev/null && t_ok "exec --warm --timeout: nothing left running on the host" || t_fail "the killed command is gone" "$(pgrep -af '^sleep 60$')"
 "$R" exec "${X[@]}" --warm --become node001 -- true 2> "$run/eb" > /dev/null
 grep -q 'do not run through sudo.*running cold' "$run/eb" && t_ok "exec --warm --become: cold, with a note" || t_fail "exec --become goes cold" "$(cat "$run/eb")"
+"$R" exec "${X[@]}" --warm --serial 2 'node[001-004]' -- true 2> "$run/es" > /dev/null; rc=$?
+[ $rc -eq 0 ] && grep -q -- '--serial and --max-fail run in batches.*running cold' "$run/es" &&
+	! grep -q 'answered by the warm daemon' "$run/es" &&
+	t_ok "exec --warm --serial: batches, so cold, with a note" || t_fail "--serial goes cold" "rc=$rc $(cat "$run/es")"
 [ "$(status_json | js '[.hosts[] | select(.host | test("^node|phoenix")) | .state == "up" and .connects == 1] | all')" = true ] &&
 	"$R" check "${X[@]}" --warm=required 'node[001-006]' mem > /dev/null 2>&1 &&
 	t_ok "after the execs every resident agent still answers, on its first session" || t_fail "residents after exec" "$(status_json | head -c 300)"
