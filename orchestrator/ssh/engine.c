@@ -134,7 +134,9 @@ void conn_drop_session(struct conn *c)
 	ev_timer_stop(loop, &c->tick);
 	ev_timer_stop(loop, &c->ka);
 	ev_timer_stop(loop, &c->deadline);
-	engine_sides_drop(c, "the held session ended while the command ran");
+	engine_sides_drop(c, c->e->interrupted ? RESULT_INTERRUPTED : RESULT_PROTOCOL,
+			  c->e->interrupted ? "interrupted; command killed"
+					    : "the held session ended while the command ran");
 	if (c->ch) {
 		libssh2_channel_free(c->ch);	/* best effort: may say EAGAIN */
 		c->ch = NULL;

@@ -238,9 +238,9 @@ void conn_finish_jump(struct conn *j);
 void conn_kick(struct conn *c);
 
 /* engine_side.c: runs the host's side channels as far as they go (1: one
-   ended); drops them all, each ending with why. */
+   ended); drops them all, each ending with st and why. */
 int engine_sides_run(struct conn *c);
-void engine_sides_drop(struct conn *c, const char *why);
+void engine_sides_drop(struct conn *c, enum host_status st, const char *why);
 /* Keeps the last cap bytes of a stream in tail (engine_chan.c). */
 void engine_keep_tail(char *tail, size_t *len, size_t cap, const char *p, size_t n);
 

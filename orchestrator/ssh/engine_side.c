@@ -278,8 +278,8 @@ int engine_sides_run(struct conn *c)
 	return any;
 }
 
-void engine_sides_drop(struct conn *c, const char *why)
+void engine_sides_drop(struct conn *c, enum host_status st, const char *why)
 {
 	while (c->sides)
-		side_end(c->sides, RESULT_PROTOCOL, "%s", why);
+		side_end(c->sides, st, "%s", why);
 }

@@ -70,8 +70,8 @@ static int not_answered(json_t *a, struct host_result *r, const char *worked)
 	if (state && strcmp(state, "down") == 0 &&
 	    status_from_name(json_string_value(json_object_get(a, "status")), &st) &&
 	    st != RESULT_OK) {
-		r->status = st == RESULT_AGENT || st == RESULT_PROTOCOL || st == RESULT_ERROR ||
-			    st == RESULT_INTERRUPTED ? RESULT_UNREACHABLE : st;
+		r->status = st == RESULT_AGENT || st == RESULT_PROTOCOL || st == RESULT_ERROR
+			    ? RESULT_UNREACHABLE : st;
 		snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
 		return 1;
 	}

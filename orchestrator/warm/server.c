@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 
 #define CLIENT_DEADLINE 10.0	/* seconds for one request and its answer */
 #define MAX_CLIENTS 64		/* at once; more are dropped */
+#define STOP_FLUSH 2.0		/* seconds to send what is answered, stopping */
 #define TRIM_EVERY 10.0		/* seconds between looks at the heap */
 #define EXEC_SLACK 10.0		/* an exec's deadline past its command's timeout */
 
@@ -782,8 +784,36 @@ void warm_server_engine(struct warm_server *ws, struct engine_opts *eo,
 	*arg = ws;
 }
 
+/*
+ * The daemon stops: what its clients have been answered (the hosts
+ * stopped with it say so) still goes out, within STOP_FLUSH seconds in
+ * all, rather than a connection closed before answering.
+ */
+static void flush_clients(struct warm_server *ws)
+{
+	double until = engine_cli_now() + STOP_FLUSH;
+
+	for (struct warm_client *c = ws->clients; c; c = c->next) {
+		while (c->answering && c->sent < buf_len(&c->out)) {
+			struct pollfd p = { .fd = c->fd, .events = POLLOUT };
+			double left = until - engine_cli_now();
+			ssize_t r;
+
+			if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+				return;
+			r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
+				 MSG_NOSIGNAL);
+			if (r <= 0 && errno != EAGAIN && errno != EINTR)
+				break;
+			if (r > 0)
+				c->sent += (size_t)r;
+		}
+	}
+}
+
 void warm_server_release(struct warm_server *ws)
 {
+	flush_clients(ws);
 	while (ws->clients)
 		client_free(ws->clients);
 	warm_hosts_release(ws);

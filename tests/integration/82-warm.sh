@@ -210,4 +210,16 @@ else
 fi
 [ "$(status_json | js '[.hosts[] | select(.host | test("^node")) | .connects == 1] | all')" = true ] &&
 	t_ok "the other hosts kept their first session throughout" || t_fail "others kept their session" "$(status_json | head -c 400)"
+
+# the daemon stops while a warm exec runs: its client is told, as a cold
+# run interrupted would say, and nothing is left on the hosts
+"$R" exec "${X[@]}" --warm 'node[001-002]' -- sleep 47 > "$run/int.out" 2> "$run/int.err" &
+cp=$!
+procs_running '^sleep 47$' 2 > /dev/null
+kill -TERM "$sp"; wait "$sp"; src=$?; sp=
+wait "$cp"; crc=$?
+[ $src -eq 0 ] && [ $crc -eq 3 ] && grep -q '^interrupted  *2  node\[001-002\]: interrupted; command killed' "$run/int.err" &&
+	t_ok "the daemon stopped mid-exec: its client says interrupted (exit 3)" || t_fail "daemon stopped mid-exec" "daemon $src client $crc $(cat "$run/int.err")"
+for _ in $(seq 1 50); do pgrep -f '^sleep 47$' > /dev/null || break; sleep 0.1; done
+! pgrep -f '^sleep 47$' > /dev/null && t_ok "and nothing of it is left on the hosts" || t_fail "left on the hosts" "$(pgrep -af '^sleep 47$')"
 t_finish
