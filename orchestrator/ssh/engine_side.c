@@ -195,73 +195,103 @@ static int side_feed(struct side *s)
 	return 0;
 }
 
-/* One side's states, as far as they go without waiting; 1: it ended. */
-static int side_step(struct side *s, int *opening)
+/*
+ * The side's states, one function each: SIDE_WAIT (EAGAIN: a socket event
+ * or a kick comes back), SIDE_ENDED (side_end was called), or SIDE_GO (it
+ * moved on: run the next state now).
+ */
+enum { SIDE_WAIT, SIDE_ENDED, SIDE_GO };
+
+static int side_open(struct side *s, int *opening)
 {
 	struct conn *c = s->c;
-	int rc, code;
+
+	if (*opening)
+		return SIDE_WAIT;	/* libssh2 opens one channel of a session at a time */
+	s->ch = libssh2_channel_open_ex(c->s, "session", 7, CHANNEL_WINDOW, CHANNEL_PACKET, NULL, 0);
+	if (!s->ch) {
+		if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN) {
+			*opening = 1;
+			return SIDE_WAIT;
+		}
+		side_end(s, RESULT_PROTOCOL, "opening a channel beside the resident: %s",
+			 conn_ssh_error(c));
+		return SIDE_ENDED;
+	}
+	s->st = SIDE_EXEC;
+	return SIDE_GO;
+}
+
+static int side_exec(struct side *s)
+{
+	int rc = libssh2_channel_process_startup(s->ch, "exec", 4, s->cmd, (unsigned)strlen(s->cmd));
+
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SIDE_WAIT;
+	if (rc) {
+		side_end(s, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(s->c));
+		return SIDE_ENDED;
+	}
+	s->st = SIDE_READ;
+	return SIDE_GO;
+}
+
+static int side_read(struct side *s)
+{
+	int rc;
+
+	if (side_feed(s) < 0 || (rc = side_drain(s)) < 0) {
+		side_end(s, RESULT_PROTOCOL, "connection lost while the command ran: %s",
+			 conn_ssh_error(s->c));
+		return SIDE_ENDED;
+	}
+	if (!rc)
+		return SIDE_WAIT;
+	s->st = SIDE_CLOSE;
+	return SIDE_GO;
+}
+
+/* The exit status, from the guard's status line, as st_close reads it. */
+static int side_close(struct side *s)
+{
+	int rc = libssh2_channel_close(s->ch), code;
 	size_t len;
 
-	switch (s->st) {
-	case SIDE_OPEN:
-		if (*opening)
-			return 0;	/* libssh2 opens one channel of a session at a time */
-		s->ch = libssh2_channel_open_ex(c->s, "session", 7, CHANNEL_WINDOW, CHANNEL_PACKET,
-						NULL, 0);
-		if (!s->ch) {
-			if (libssh2_session_last_errno(c->s) == LIBSSH2_ERROR_EAGAIN) {
-				*opening = 1;
-				return 0;
-			}
-			side_end(s, RESULT_PROTOCOL, "opening a channel beside the resident: %s",
-				 conn_ssh_error(c));
-			return 1;
-		}
-		s->st = SIDE_EXEC;
-		/* fall through */
-	case SIDE_EXEC:
-		rc = libssh2_channel_process_startup(s->ch, "exec", 4, s->cmd, (unsigned)strlen(s->cmd));
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (rc) {
-			side_end(s, RESULT_PROTOCOL, "starting the command: %s", conn_ssh_error(c));
-			return 1;
-		}
-		s->st = SIDE_READ;
-		/* fall through */
-	case SIDE_READ:
-		if (side_feed(s) < 0 || (rc = side_drain(s)) < 0) {
-			side_end(s, RESULT_PROTOCOL, "connection lost while the command ran: %s",
-				 conn_ssh_error(c));
-			return 1;
-		}
-		if (!rc)
-			return 0;
-		s->st = SIDE_CLOSE;
-		/* fall through */
-	case SIDE_CLOSE:
-		rc = libssh2_channel_close(s->ch);
-		if (rc == 0)
-			rc = libssh2_channel_wait_closed(s->ch);
-		if (rc == LIBSSH2_ERROR_EAGAIN)
-			return 0;
-		if (remote_parse_status(s->tail, s->tail_len, &code, &len) == RONDA_OK) {
-			s->r.has_exit = 1;
-			s->r.exit_code = code;
-			if (!s->r.err_cut && buf_len(&s->r.err) >= len)
-				buf_truncate(&s->r.err, buf_len(&s->r.err) - len);
-		}
-		if (s->timed_out)
-			side_end(s, RESULT_TIMEOUT, "command still running after %gs; killed", s->timeout);
-		else if (!s->r.has_exit)
-			side_end(s, RESULT_PROTOCOL, "the command ended without an exit status");
-		else if (s->r.exit_code)
-			side_end(s, RESULT_FAILED, "exit code %d", s->r.exit_code);
-		else
-			side_end(s, RESULT_OK, NULL);
-		return 1;
+	if (rc == 0)
+		rc = libssh2_channel_wait_closed(s->ch);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return SIDE_WAIT;
+	if (remote_parse_status(s->tail, s->tail_len, &code, &len) == RONDA_OK) {
+		s->r.has_exit = 1;
+		s->r.exit_code = code;
+		if (!s->r.err_cut && buf_len(&s->r.err) >= len)
+			buf_truncate(&s->r.err, buf_len(&s->r.err) - len);
 	}
-	return 0;
+	if (s->timed_out)
+		side_end(s, RESULT_TIMEOUT, "command still running after %gs; killed", s->timeout);
+	else if (!s->r.has_exit)
+		side_end(s, RESULT_PROTOCOL, "the command ended without an exit status");
+	else if (s->r.exit_code)
+		side_end(s, RESULT_FAILED, "exit code %d", s->r.exit_code);
+	else
+		side_end(s, RESULT_OK, NULL);
+	return SIDE_ENDED;
+}
+
+/* One side as far as it goes without waiting; 1: it ended. */
+static int side_step(struct side *s, int *opening)
+{
+	int r = SIDE_GO;
+
+	while (r == SIDE_GO) {
+		switch (s->st) {
+		case SIDE_OPEN: r = side_open(s, opening); break;
+		case SIDE_EXEC: r = side_exec(s); break;
+		case SIDE_READ: r = side_read(s); break;
+		case SIDE_CLOSE: r = side_close(s); break;
+		}
+	}
+	return r == SIDE_ENDED;
 }
 
 int engine_sides_run(struct conn *c)
