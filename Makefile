@@ -84,18 +84,39 @@ AGENT_ARCHES ?= aarch64
 ifneq ($(SANITIZE)$(FUZZ),)
 AGENT_ARCHES :=
 endif
+# The pushed agents link musl (AGENT_LIBC=musl, the default): static, they
+# are about a third of the glibc ones, and a first patrol uploads, unpacks
+# and hashes the agent on every host.  Each, the native one too, is then
+# built by a sub-make with CROSS=ARCH and the musl-gcc wrapper that
+# packaging/musl-agent.sh made in build/deps/musl/ARCH/ (with libseccomp,
+# jansson and zlib built for it).  AGENT_LIBC=glibc builds them against
+# glibc as before.  Sanitizer and fuzz builds stay glibc (ASan needs it).
+AGENT_LIBC ?= musl
+ifneq ($(SANITIZE)$(FUZZ),)
+override AGENT_LIBC := glibc
+endif
+HOST_ARCH := $(shell uname -m)
 ifneq ($(CROSS),)
 CROSS_TRIPLET := $(CROSS)-linux-gnu
-override CC := $(CROSS_TRIPLET)-gcc
 override AR := $(CROSS_TRIPLET)-ar
 override STRIP := $(CROSS_TRIPLET)-strip
+ifeq ($(AGENT_LIBC),musl)
+CROSS_SYSROOT := build/deps/musl/$(CROSS)
+override CC := $(CROSS_SYSROOT)/bin/musl-gcc
+CROSS_INC := -I$(CROSS_SYSROOT)/usr/include -include agent/musl.h
+AGENT_LIBS := -L$(CROSS_SYSROOT)/usr/lib $(AGENT_LIBS)
+else
+override CC := $(CROSS_TRIPLET)-gcc
 CROSS_SYSROOT := build/deps/$(CROSS)
 # their own headers (seccomp.h, jansson_config.h, zconf.h) and archives
 CROSS_INC := -I$(CROSS_SYSROOT)/usr/include
 AGENT_LIBS := -L$(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET) $(AGENT_LIBS)
+endif
 override AGENT_ARCHES :=
 endif
 CROSS_AGENTS := $(patsubst %,$(BUILD)/ronda-agent.%,$(AGENT_ARCHES))
+# the architectures packaging/musl-agent.sh prepares
+MUSL_ARCHES := $(if $(filter musl,$(AGENT_LIBC)),$(sort $(HOST_ARCH) $(AGENT_ARCHES)))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -120,6 +141,7 @@ ifneq ($(NODEPS),1)
 	@sh packaging/deps.sh
 	@sh packaging/libssh2.sh build/deps
 	@sh packaging/agent-libs.sh build/deps $(AGENT_ARCHES)
+	@sh packaging/musl-agent.sh build/deps $(MUSL_ARCHES)
 	@sh packaging/arm64-vm.sh build/deps
 endif
 
@@ -147,11 +169,25 @@ $(BUILD)/ronda: $(call obj,$(ORCH_MAIN)) $(BUILD)/liborch.a $(BUILD)/libcommon.a
 # their symbols: the sanitizers' reports need them.
 AGENT_LINK = $(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -Wl,--gc-sections -o $@ $^ $(AGENT_LIBS)
 ifeq ($(SANITIZE)$(FUZZ),)
+ifeq ($(AGENT_LIBC)$(CROSS),musl)
+# the native musl agent: built as the cross agents are, in $(BUILD)/ARCH/
+$(BUILD)/ronda-agent $(BUILD)/debug/ronda-agent: $(BUILD)/.musl-agent
+	@:
+$(BUILD)/.musl-agent: FORCE
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(BUILD)/$(HOST_ARCH) \
+		$(BUILD)/$(HOST_ARCH)/ronda-agent
+	@mkdir -p $(BUILD)/debug
+	@cmp -s $(BUILD)/$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent || \
+		cp $(BUILD)/$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent
+	@cmp -s $(BUILD)/$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent || \
+		cp $(BUILD)/$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent
+else
 $(BUILD)/debug/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(AGENT_LINK)
 $(BUILD)/ronda-agent: $(BUILD)/debug/ronda-agent
 	$(STRIP) --strip-all -R .comment -o $@ $<
+endif
 else
 $(BUILD)/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
 	$(AGENT_LINK)
@@ -162,6 +198,8 @@ endif
 $(CROSS_AGENTS): $(BUILD)/ronda-agent.%: FORCE
 	@command -v $*-linux-gnu-gcc >/dev/null || { echo "no $*-linux-gnu-gcc: make deps" \
 		"installs it (or build without it: make AGENT_ARCHES=)" >&2; exit 1; }
+	@[ $(AGENT_LIBC) != musl ] || [ -x build/deps/musl/$*/bin/musl-gcc ] || { echo "no musl" \
+		"for $* in build/deps/musl/$*: make deps (or make AGENT_LIBC=glibc)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$* BUILD=$(BUILD)/$* $(BUILD)/$*/ronda-agent
 	@cmp -s $(BUILD)/$*/ronda-agent $@ || cp $(BUILD)/$*/ronda-agent $@
 

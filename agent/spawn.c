@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,6 +35,7 @@
 #include "err.h"
 #include "job.h"
 #include "log.h"
+#include "names.h"
 #include "banned.h"
 
 static char env_path[] =
@@ -241,6 +243,35 @@ static int read_capped(int fd, struct buf *b, int *truncated)
 	return 1;
 }
 
+/*
+ * The child gets no descriptor from 3 up.  glibc closes them in the child
+ * (posix_spawn_file_actions_addclosefrom_np, close_range); musl has no such
+ * action, so there each one /proc/self/fd lists gets a close action of its
+ * own.  Without /proc nothing is spawned: no descriptor may leak.
+ */
+static int add_closefrom3(posix_spawn_file_actions_t *fa)
+{
+#ifdef __GLIBC__
+	return posix_spawn_file_actions_addclosefrom_np(fa, 3);
+#else
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	char *end;
+	long n;
+	int r = 0;
+
+	if (!d)
+		return errno;
+	while (!r && (e = readdir(d)) != NULL) {
+		n = strtol(e->d_name, &end, 10);
+		if (*end == '\0' && n >= 3 && n <= INT_MAX && n != dirfd(d))
+			r = posix_spawn_file_actions_addclose(fa, (int)n);
+	}
+	closedir(d);
+	return r;
+#endif
+}
+
 static int start(const struct spawn_req *req, int out_w, int err_w, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
@@ -264,7 +295,7 @@ static int start(const struct spawn_req *req, int out_w, int err_w, pid_t *pid)
 	if (!r)
 		r = posix_spawn_file_actions_adddup2(&fa, err_w, 2);
 	if (!r)
-		r = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+		r = add_closefrom3(&fa);
 	if (!r)
 		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
 					     POSIX_SPAWN_SETSIGDEF |
@@ -547,7 +578,7 @@ void spawn_describe(int status, int timed_out, char *out, size_t n)
 		snprintf(out, n, "killed by the sandbox (SIGSYS: a system call outside its profile)");
 		return;
 	}
-	name = sigabbrev_np(WTERMSIG(status));
+	name = sig_abbrev(WTERMSIG(status));
 	snprintf(out, n, "%skilled by SIG%s", timed_out ? "timed out, " : "",
 		 name ? name : "?");
 }
