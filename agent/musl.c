@@ -6,6 +6,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "banned.h"
+
 #ifndef __GLIBC__
 /*
  * musl's malloc gives memory back by itself: a large block (a command's

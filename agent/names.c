@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "banned.h"
+
 #define N(x) [x] = #x
 
 /* Without the "SIG", as sigabbrev_np gives them. */
