@@ -486,15 +486,21 @@ out:
 	return r;
 }
 
-/* Our children according to /proc (reparented orphans included). */
+/*
+ * Our children according to /proc (reparented orphans included).  Each
+ * PID/stat is read with openat and read, not stdio: musl's fopen mallocs
+ * its buffer (a map and an unmap a process, in its allocator) and adds an
+ * fcntl for O_CLOEXEC, which open(2) does too; openat does not.
+ */
 static size_t list_children(pid_t *v, size_t cap)
 {
 	char path[64], line[512], *p;
 	struct dirent *d;
 	size_t n = 0;
+	ssize_t got;
 	long ppid;
 	DIR *dir;
-	FILE *f;
+	int fd;
 
 	dir = opendir("/proc");
 	if (!dir)
@@ -502,15 +508,18 @@ static size_t list_children(pid_t *v, size_t cap)
 	while (n < cap && (d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		if (snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/stat", d->d_name) >= (int)sizeof(path))
 			continue;
-		f = fopen(path, "re");
-		if (!f)
+		fd = openat(dirfd(dir), path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
 			continue;
-		p = fgets(line, sizeof(line), f);
-		fclose(f);
+		got = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		line[got] = '\0';
 		/* "pid (comm) S ppid": comm may hold spaces and parentheses. */
-		if (!p || !(p = strrchr(line, ')')) || p[1] == '\0')
+		if (!(p = strrchr(line, ')')) || p[1] == '\0')
 			continue;
 		errno = 0;
 		ppid = strtol(p + 4, NULL, 10);
