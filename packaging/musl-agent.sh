@@ -4,7 +4,9 @@
 # musl-gcc wrapper (bin/musl-gcc) that compiles and links against it with
 # the compiler for ARCH, and the agent's libraries (libseccomp, jansson,
 # zlib: AGENT_LIBS in the Makefile) built from Debian 12's source packages
-# with that wrapper, static, into usr/include and usr/lib.
+# with that wrapper, static, into usr/include and usr/lib; and, for the
+# build machine's own ARCH, cmocka, for the agent's unit tests linked the
+# same way (make musl-unit-build).
 #
 # Why: a static agent on musl is about a third of the glibc one (no locale,
 # printf/scanf/strtod tables, dlopen or iconv machinery pulled in), and a
@@ -26,13 +28,13 @@ deps=${1:-build/deps}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$deps/musl"
 top=$(cd "$deps/musl" && pwd -P)
-srcs="libseccomp jansson zlib"
+srcs="libseccomp jansson zlib cmocka"
 
 # The three source packages, once for every ARCH; and gperf, which
 # libseccomp's build runs on Debian's updated syscall table (a build tool:
 # the build machine's architecture, unpacked into tools/, run from there).
 fetch_sources() {
-	[ -f "$top/src/.fetched" ] && return 0
+	[ -f "$top/src/.fetched" ] && [ "$(head -1 "$top/src/.fetched")" = "$srcs" ] && return 0
 	rm -rf "$top/tools"
 	sh "$here/apt-foreign.sh" "$top" "$(dpkg --print-architecture)" "$top/tools" gperf >&2
 	[ -x "$top/tools/usr/bin/gperf" ] || { echo "musl-agent: no gperf in its package" >&2; exit 1; }
@@ -47,6 +49,7 @@ fetch_sources() {
 	apt-get "$@" update >&2
 	# shellcheck disable=SC2086
 	(cd "$top/src" && apt-get "$@" source --download-only $srcs >&2)
+	echo "$srcs" > "$top/src/.fetched.new"
 	for s in $srcs; do
 		dsc=$(ls "$top/src/${s}_"*.dsc | head -1)
 		[ -n "$dsc" ] || { echo "musl-agent: no $s source package in bookworm" >&2; exit 1; }
@@ -114,6 +117,18 @@ build_libs() {
 		-DJANSSON_EXAMPLES=OFF -DCMAKE_INSTALL_PREFIX="$p/usr" -DCMAKE_INSTALL_LIBDIR=lib >&2
 	cmake --build "$b/jansson" -j2 >&2
 	cmake --install "$b/jansson" >&2
+	# cmocka (its own uintptr_t guess fails for aarch64): for the tests here
+	if [ "$3" = "$(uname -m)" ]; then
+		cmake -S "$top/src/cmocka" -B "$b/cmocka" -DCMAKE_SYSTEM_NAME=Linux \
+			-DCMAKE_C_COMPILER="$cc" -DCMAKE_C_FLAGS="$flags" -DCMAKE_BUILD_TYPE=None \
+			-DWITH_STATIC_LIB=ON -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF \
+			-DCMAKE_INSTALL_PREFIX="$p/usr" -DCMAKE_INSTALL_LIBDIR=lib >&2
+		cmake --build "$b/cmocka" -j2 >&2
+		cmake --install "$b/cmocka" >&2
+		# only the static one, under the name -lcmocka finds
+		mv "$p/usr/lib/libcmocka-static.a" "$p/usr/lib/libcmocka.a"
+		rm -f "$p"/usr/lib/libcmocka.so*
+	fi
 	rm -rf "$b"
 }
 
@@ -138,10 +153,12 @@ for arch in "$@"; do
 	got=$(sh "$here/apt-foreign.sh" "$top" "$debarch" "$p" musl-dev)
 	[ -f "$p/usr/lib/$mtrip/libc.a" ] || { echo "musl-agent: no libc.a in musl-dev $debarch" >&2; exit 1; }
 	write_wrapper "$p" "$cc" "$mtrip" "$kinc" "$karch"
-	build_libs "$p" "$mtrip"
-	for lib in libseccomp libjansson libz; do
+	build_libs "$p" "$mtrip" "$arch"
+	libs="libseccomp libjansson libz"
+	[ "$arch" = "$(uname -m)" ] && libs="$libs libcmocka"
+	for lib in $libs; do
 		[ -f "$p/usr/lib/$lib.a" ] || { echo "musl-agent: $lib.a was not built for $arch" >&2; exit 1; }
 	done
-	{ echo "$want"; echo "$got"; cat "$top/src/.fetched"; } > "$stamp"
+	{ echo "$want"; echo "$got"; tail -n +2 "$top/src/.fetched"; } > "$stamp"
 	echo "musl-agent: $(tail -n +2 "$stamp" | tr '\n' ' ')built into $p" >&2
 done
