@@ -76,8 +76,9 @@ STRIP ?= strip
 
 # Agents for other architectures (README "Mixed fleets"): for each ARCH in
 # AGENT_ARCHES a second make, with CROSS=ARCH, builds the agent alone into
-# $(BUILD)/ARCH/ with Debian's cross compiler ARCH-linux-gnu-gcc, against
-# the libraries packaging/agent-libs.sh unpacked into build/deps/ARCH/; the
+# $(BUILD)/musl/ARCH/ (musl, below) or $(BUILD)/ARCH/ (glibc: with Debian's
+# cross compiler ARCH-linux-gnu-gcc, against the libraries
+# packaging/agent-libs.sh unpacked into build/deps/ARCH/); the
 # result is copied to $(BUILD)/ronda-agent.ARCH.  Sanitizer and fuzz builds
 # make only the native agent.  AGENT_ARCHES= builds none.
 AGENT_ARCHES ?= aarch64
@@ -117,6 +118,9 @@ endif
 override AGENT_ARCHES :=
 endif
 CROSS_AGENTS := $(patsubst %,$(BUILD)/ronda-agent.%,$(AGENT_ARCHES))
+# Each libc builds in a folder of its own, $(AGENT_SUB)ARCH/ (build/musl/ARCH/
+# or build/ARCH/): make would not rebuild objects for a new compiler.
+AGENT_SUB := $(BUILD)/$(if $(filter musl,$(AGENT_LIBC)),musl/)
 # the architectures packaging/musl-agent.sh prepares
 MUSL_ARCHES := $(if $(filter musl,$(AGENT_LIBC)),$(sort $(HOST_ARCH) $(AGENT_ARCHES)))
 
@@ -169,22 +173,27 @@ $(BUILD)/ronda: $(call obj,$(ORCH_MAIN)) $(BUILD)/liborch.a $(BUILD)/libcommon.a
 # The agent that is pushed is stripped (about a third of its size); the one
 # with symbols stays in $(BUILD)/debug/ for gdb.  Sanitizer builds keep
 # their symbols: the sanitizers' reports need them.
-AGENT_LINK = $(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -Wl,--gc-sections -o $@ $^ $(AGENT_LIBS)
+AGENT_LINK = $(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -Wl,--gc-sections -o $@ $(filter %.o %.a,$^) $(AGENT_LIBS)
 ifeq ($(SANITIZE)$(FUZZ),)
+# Which libc made $(BUILD)/ronda-agent: a switch of AGENT_LIBC remakes it
+# even where the other libc's copy is newer than the objects.
+$(BUILD)/.agent-libc-$(AGENT_LIBC):
+	@mkdir -p $(dir $@); rm -f $(BUILD)/.agent-libc-*; touch $@
 ifeq ($(AGENT_LIBC)$(CROSS),musl)
-# the native musl agent: built as the cross agents are, in $(BUILD)/ARCH/
+# the native musl agent: built as the cross agents are, in $(BUILD)/musl/ARCH/
 $(BUILD)/ronda-agent $(BUILD)/debug/ronda-agent: $(BUILD)/.musl-agent
 	@:
-$(BUILD)/.musl-agent: FORCE
-	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(BUILD)/$(HOST_ARCH) \
-		$(BUILD)/$(HOST_ARCH)/ronda-agent
+$(BUILD)/.musl-agent: $(BUILD)/.agent-libc-musl FORCE
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(AGENT_SUB)$(HOST_ARCH) \
+		$(AGENT_SUB)$(HOST_ARCH)/ronda-agent
 	@mkdir -p $(BUILD)/debug
-	@cmp -s $(BUILD)/$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent || \
-		cp $(BUILD)/$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent
-	@cmp -s $(BUILD)/$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent || \
-		cp $(BUILD)/$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent
+	@cmp -s $(AGENT_SUB)$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent || \
+		cp $(AGENT_SUB)$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent
+	@cmp -s $(AGENT_SUB)$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent || \
+		cp $(AGENT_SUB)$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent
 else
-$(BUILD)/debug/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
+$(BUILD)/debug/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a \
+		$(BUILD)/.agent-libc-$(AGENT_LIBC)
 	@mkdir -p $(dir $@)
 	$(AGENT_LINK)
 $(BUILD)/ronda-agent: $(BUILD)/debug/ronda-agent
@@ -202,8 +211,8 @@ $(CROSS_AGENTS): $(BUILD)/ronda-agent.%: FORCE
 		"installs it (or build without it: make AGENT_ARCHES=)" >&2; exit 1; }
 	@[ $(AGENT_LIBC) != musl ] || [ -x build/deps/musl/$*/bin/musl-gcc ] || { echo "no musl" \
 		"for $* in build/deps/musl/$*: make deps (or make AGENT_LIBC=glibc)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$* BUILD=$(BUILD)/$* $(BUILD)/$*/ronda-agent
-	@cmp -s $(BUILD)/$*/ronda-agent $@ || cp $(BUILD)/$*/ronda-agent $@
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$* BUILD=$(AGENT_SUB)$* $(AGENT_SUB)$*/ronda-agent
+	@cmp -s $(AGENT_SUB)$*/ronda-agent $@ || cp $(AGENT_SUB)$*/ronda-agent $@
 
 $(BUILD)/common/%.o: INC := $(COMMON_INC)
 $(BUILD)/orchestrator/%.o: INC := $(ORCH_INC)
@@ -234,13 +243,13 @@ $(foreach r,$(ORCH_ROOMS),$(eval $(call orch_unit,$(r))))
 unit-build: $(UNIT_BINS)
 
 # The agent's unit tests linked as the pushed agent is (musl, static), in
-# $(BUILD)/ARCH/unit/, which tests/run.sh runs beside build/unit/.  Not
+# $(BUILD)/musl/ARCH/unit/, which tests/run.sh runs beside build/unit/.  Not
 # agent_names: it checks the agent's tables against glibc's functions.
 MUSL_UNIT := $(filter-out agent_names,$(patsubst tests/unit/%.c,%,$(filter tests/unit/agent_%,$(UNIT_SRCS))))
 musl-unit-build:
 ifeq ($(AGENT_LIBC),musl)
-	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(BUILD)/$(HOST_ARCH) \
-		$(patsubst %,$(BUILD)/$(HOST_ARCH)/unit/%,$(MUSL_UNIT))
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(AGENT_SUB)$(HOST_ARCH) \
+		$(patsubst %,$(AGENT_SUB)$(HOST_ARCH)/unit/%,$(MUSL_UNIT))
 endif
 
 fuzz-build: $(FUZZ_BINS)
