@@ -76,26 +76,53 @@ STRIP ?= strip
 
 # Agents for other architectures (README "Mixed fleets"): for each ARCH in
 # AGENT_ARCHES a second make, with CROSS=ARCH, builds the agent alone into
-# $(BUILD)/ARCH/ with Debian's cross compiler ARCH-linux-gnu-gcc, against
-# the libraries packaging/agent-libs.sh unpacked into build/deps/ARCH/; the
+# $(BUILD)/musl/ARCH/ (musl, below) or $(BUILD)/ARCH/ (glibc: with Debian's
+# cross compiler ARCH-linux-gnu-gcc, against the libraries
+# packaging/agent-libs.sh unpacked into build/deps/ARCH/); the
 # result is copied to $(BUILD)/ronda-agent.ARCH.  Sanitizer and fuzz builds
 # make only the native agent.  AGENT_ARCHES= builds none.
 AGENT_ARCHES ?= aarch64
 ifneq ($(SANITIZE)$(FUZZ),)
 AGENT_ARCHES :=
 endif
+# The pushed agents link musl (AGENT_LIBC=musl, the default): static, they
+# are about a third of the glibc ones, and a first patrol uploads, unpacks
+# and hashes the agent on every host.  Each, the native one too, is then
+# built by a sub-make with CROSS=ARCH and the musl-gcc wrapper that
+# packaging/musl-agent.sh made in build/deps/musl/ARCH/ (with libseccomp,
+# jansson and zlib built for it).  AGENT_LIBC=glibc builds them against
+# glibc as before.  Sanitizer and fuzz builds stay glibc (ASan needs it).
+AGENT_LIBC ?= musl
+ifneq ($(SANITIZE)$(FUZZ),)
+override AGENT_LIBC := glibc
+endif
+HOST_ARCH := $(shell uname -m)
 ifneq ($(CROSS),)
 CROSS_TRIPLET := $(CROSS)-linux-gnu
-override CC := $(CROSS_TRIPLET)-gcc
 override AR := $(CROSS_TRIPLET)-ar
 override STRIP := $(CROSS_TRIPLET)-strip
+ifeq ($(AGENT_LIBC),musl)
+CROSS_SYSROOT := build/deps/musl/$(CROSS)
+override CC := $(CROSS_SYSROOT)/bin/musl-gcc
+CROSS_INC := -I$(CROSS_SYSROOT)/usr/include -include agent/musl.h
+AGENT_LIBS := -L$(CROSS_SYSROOT)/usr/lib $(AGENT_LIBS)
+# the unit tests too: the wrapper has no dynamic linker
+ALL_LDFLAGS += -static
+else
+override CC := $(CROSS_TRIPLET)-gcc
 CROSS_SYSROOT := build/deps/$(CROSS)
 # their own headers (seccomp.h, jansson_config.h, zconf.h) and archives
 CROSS_INC := -I$(CROSS_SYSROOT)/usr/include
 AGENT_LIBS := -L$(CROSS_SYSROOT)/usr/lib/$(CROSS_TRIPLET) $(AGENT_LIBS)
+endif
 override AGENT_ARCHES :=
 endif
 CROSS_AGENTS := $(patsubst %,$(BUILD)/ronda-agent.%,$(AGENT_ARCHES))
+# Each libc builds in a folder of its own, $(AGENT_SUB)ARCH/ (build/musl/ARCH/
+# or build/ARCH/): make would not rebuild objects for a new compiler.
+AGENT_SUB := $(BUILD)/$(if $(filter musl,$(AGENT_LIBC)),musl/)
+# the architectures packaging/musl-agent.sh prepares
+MUSL_ARCHES := $(if $(filter musl,$(AGENT_LIBC)),$(sort $(HOST_ARCH) $(AGENT_ARCHES)))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -108,7 +135,7 @@ AGENT_OBJS := $(call obj,$(AGENT_SRCS))
 UNIT_SRCS := $(sort $(filter-out %_fixture.c,$(wildcard tests/unit/*.c)))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps programs unit-build fuzz fuzz-build test demo bench bench-scale bench-warm shard-sim jump-bench agent-bench rotate-bench clean check-static \
+.PHONY: all deps programs unit-build musl-unit-build fuzz fuzz-build test demo bench bench-scale bench-warm shard-sim jump-bench agent-bench rotate-bench clean check-static \
 	install uninstall deb
 .DEFAULT_GOAL := all
 
@@ -120,6 +147,7 @@ ifneq ($(NODEPS),1)
 	@sh packaging/deps.sh
 	@sh packaging/libssh2.sh build/deps
 	@sh packaging/agent-libs.sh build/deps $(AGENT_ARCHES)
+	@sh packaging/musl-agent.sh build/deps $(MUSL_ARCHES)
 	@sh packaging/arm64-vm.sh build/deps
 endif
 
@@ -145,13 +173,32 @@ $(BUILD)/ronda: $(call obj,$(ORCH_MAIN)) $(BUILD)/liborch.a $(BUILD)/libcommon.a
 # The agent that is pushed is stripped (about a third of its size); the one
 # with symbols stays in $(BUILD)/debug/ for gdb.  Sanitizer builds keep
 # their symbols: the sanitizers' reports need them.
-AGENT_LINK = $(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -Wl,--gc-sections -o $@ $^ $(AGENT_LIBS)
+AGENT_LINK = $(CC) $(ALL_LDFLAGS) $(AGENT_STATIC) -Wl,--gc-sections -o $@ $(filter %.o %.a,$^) $(AGENT_LIBS)
 ifeq ($(SANITIZE)$(FUZZ),)
-$(BUILD)/debug/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
+# Which libc made $(BUILD)/ronda-agent: a switch of AGENT_LIBC remakes it
+# even where the other libc's copy is newer than the objects.
+$(BUILD)/.agent-libc-$(AGENT_LIBC):
+	@mkdir -p $(dir $@); rm -f $(BUILD)/.agent-libc-*; touch $@
+ifeq ($(AGENT_LIBC)$(CROSS),musl)
+# the native musl agent: built as the cross agents are, in $(BUILD)/musl/ARCH/
+$(BUILD)/ronda-agent $(BUILD)/debug/ronda-agent: $(BUILD)/.musl-agent
+	@:
+$(BUILD)/.musl-agent: $(BUILD)/.agent-libc-musl FORCE
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(AGENT_SUB)$(HOST_ARCH) \
+		$(AGENT_SUB)$(HOST_ARCH)/ronda-agent
+	@mkdir -p $(BUILD)/debug
+	@cmp -s $(AGENT_SUB)$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent || \
+		cp $(AGENT_SUB)$(HOST_ARCH)/ronda-agent $(BUILD)/ronda-agent
+	@cmp -s $(AGENT_SUB)$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent || \
+		cp $(AGENT_SUB)$(HOST_ARCH)/debug/ronda-agent $(BUILD)/debug/ronda-agent
+else
+$(BUILD)/debug/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a \
+		$(BUILD)/.agent-libc-$(AGENT_LIBC)
 	@mkdir -p $(dir $@)
 	$(AGENT_LINK)
 $(BUILD)/ronda-agent: $(BUILD)/debug/ronda-agent
 	$(STRIP) --strip-all -R .comment -o $@ $<
+endif
 else
 $(BUILD)/ronda-agent: $(call obj,$(AGENT_MAIN)) $(BUILD)/libagent.a $(BUILD)/libcommon.a
 	$(AGENT_LINK)
@@ -162,8 +209,10 @@ endif
 $(CROSS_AGENTS): $(BUILD)/ronda-agent.%: FORCE
 	@command -v $*-linux-gnu-gcc >/dev/null || { echo "no $*-linux-gnu-gcc: make deps" \
 		"installs it (or build without it: make AGENT_ARCHES=)" >&2; exit 1; }
-	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$* BUILD=$(BUILD)/$* $(BUILD)/$*/ronda-agent
-	@cmp -s $(BUILD)/$*/ronda-agent $@ || cp $(BUILD)/$*/ronda-agent $@
+	@[ $(AGENT_LIBC) != musl ] || [ -x build/deps/musl/$*/bin/musl-gcc ] || { echo "no musl" \
+		"for $* in build/deps/musl/$*: make deps (or make AGENT_LIBC=glibc)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$* BUILD=$(AGENT_SUB)$* $(AGENT_SUB)$*/ronda-agent
+	@cmp -s $(AGENT_SUB)$*/ronda-agent $@ || cp $(AGENT_SUB)$*/ronda-agent $@
 
 $(BUILD)/common/%.o: INC := $(COMMON_INC)
 $(BUILD)/orchestrator/%.o: INC := $(ORCH_INC)
@@ -193,6 +242,16 @@ $(foreach r,$(ORCH_ROOMS),$(eval $(call orch_unit,$(r))))
 
 unit-build: $(UNIT_BINS)
 
+# The agent's unit tests linked as the pushed agent is (musl, static), in
+# $(BUILD)/musl/ARCH/unit/, which tests/run.sh runs beside build/unit/.  Not
+# agent_names: it checks the agent's tables against glibc's functions.
+MUSL_UNIT := $(filter-out agent_names,$(patsubst tests/unit/%.c,%,$(filter tests/unit/agent_%,$(UNIT_SRCS))))
+musl-unit-build:
+ifeq ($(AGENT_LIBC),musl)
+	@$(MAKE) --no-print-directory NODEPS=1 CROSS=$(HOST_ARCH) BUILD=$(AGENT_SUB)$(HOST_ARCH) \
+		$(patsubst %,$(AGENT_SUB)$(HOST_ARCH)/unit/%,$(MUSL_UNIT))
+endif
+
 fuzz-build: $(FUZZ_BINS)
 
 # Every target for FUZZ_TIME seconds from its corpus (tests/fuzz/corpus/);
@@ -203,7 +262,7 @@ fuzz: deps
 
 # Tests build with -Werror: a warning is a failure, not noise.
 test: deps
-	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 programs unit-build
+	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 programs unit-build musl-unit-build
 	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 SANITIZE=address,undefined unit-build build-san/ronda-agent
 	@$(MAKE) --no-print-directory NODEPS=1 DEVELOPER=1 FUZZ=1 fuzz-build
 	@tests/run.sh

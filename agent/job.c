@@ -29,6 +29,7 @@
 #include "facts.h"
 #include "frame.h"
 #include "log.h"
+#include "names.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "spawner.h"
@@ -200,7 +201,7 @@ const char *job_stop_name(int why)
 	switch (why) {
 	case -1:	return "stdin closed";
 	case -2:	return "stdout closed";
-	default:	return sigabbrev_np(why) ? sigabbrev_np(why) : "signal";
+	default:	return sig_abbrev(why) ? sig_abbrev(why) : "signal";
 	}
 }
 

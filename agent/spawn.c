@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,6 +35,7 @@
 #include "err.h"
 #include "job.h"
 #include "log.h"
+#include "names.h"
 #include "banned.h"
 
 static char env_path[] =
@@ -241,6 +243,35 @@ static int read_capped(int fd, struct buf *b, int *truncated)
 	return 1;
 }
 
+/*
+ * The child gets no descriptor from 3 up.  glibc closes them in the child
+ * (posix_spawn_file_actions_addclosefrom_np, close_range); musl has no such
+ * action, so there each one /proc/self/fd lists gets a close action of its
+ * own.  Without /proc nothing is spawned: no descriptor may leak.
+ */
+static int add_closefrom3(posix_spawn_file_actions_t *fa)
+{
+#ifdef __GLIBC__
+	return posix_spawn_file_actions_addclosefrom_np(fa, 3);
+#else
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	char *end;
+	long n;
+	int r = 0;
+
+	if (!d)
+		return errno;
+	while (!r && (e = readdir(d)) != NULL) {
+		n = strtol(e->d_name, &end, 10);
+		if (*end == '\0' && n >= 3 && n <= INT_MAX && n != dirfd(d))
+			r = posix_spawn_file_actions_addclose(fa, (int)n);
+	}
+	closedir(d);
+	return r;
+#endif
+}
+
 static int start(const struct spawn_req *req, int out_w, int err_w, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
@@ -264,7 +295,7 @@ static int start(const struct spawn_req *req, int out_w, int err_w, pid_t *pid)
 	if (!r)
 		r = posix_spawn_file_actions_adddup2(&fa, err_w, 2);
 	if (!r)
-		r = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+		r = add_closefrom3(&fa);
 	if (!r)
 		r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
 					     POSIX_SPAWN_SETSIGDEF |
@@ -455,15 +486,21 @@ out:
 	return r;
 }
 
-/* Our children according to /proc (reparented orphans included). */
+/*
+ * Our children according to /proc (reparented orphans included).  Each
+ * PID/stat is read with openat and read, not stdio: musl's fopen mallocs
+ * its buffer (a map and an unmap a process, in its allocator) and adds an
+ * fcntl for O_CLOEXEC, which open(2) does too; openat does not.
+ */
 static size_t list_children(pid_t *v, size_t cap)
 {
 	char path[64], line[512], *p;
 	struct dirent *d;
 	size_t n = 0;
+	ssize_t got;
 	long ppid;
 	DIR *dir;
-	FILE *f;
+	int fd;
 
 	dir = opendir("/proc");
 	if (!dir)
@@ -471,15 +508,18 @@ static size_t list_children(pid_t *v, size_t cap)
 	while (n < cap && (d = readdir(dir))) {
 		if (d->d_name[0] < '1' || d->d_name[0] > '9')
 			continue;
-		if (snprintf(path, sizeof(path), "/proc/%s/stat", d->d_name) >= (int)sizeof(path))
+		if (snprintf(path, sizeof(path), "%s/stat", d->d_name) >= (int)sizeof(path))
 			continue;
-		f = fopen(path, "re");
-		if (!f)
+		fd = openat(dirfd(dir), path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
 			continue;
-		p = fgets(line, sizeof(line), f);
-		fclose(f);
+		got = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		if (got <= 0)
+			continue;
+		line[got] = '\0';
 		/* "pid (comm) S ppid": comm may hold spaces and parentheses. */
-		if (!p || !(p = strrchr(line, ')')) || p[1] == '\0')
+		if (!(p = strrchr(line, ')')) || p[1] == '\0')
 			continue;
 		errno = 0;
 		ppid = strtol(p + 4, NULL, 10);
@@ -547,7 +587,7 @@ void spawn_describe(int status, int timed_out, char *out, size_t n)
 		snprintf(out, n, "killed by the sandbox (SIGSYS: a system call outside its profile)");
 		return;
 	}
-	name = sigabbrev_np(WTERMSIG(status));
+	name = sig_abbrev(WTERMSIG(status));
 	snprintf(out, n, "%skilled by SIG%s", timed_out ? "timed out, " : "",
 		 name ? name : "?");
 }

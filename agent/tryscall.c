@@ -33,6 +33,7 @@
 
 #include "check.h"
 #include "err.h"
+#include "names.h"
 #include "sandbox.h"
 #include "spawner.h"
 #include "banned.h"
@@ -280,7 +281,7 @@ int tryscall_main(const char *profiles, char **names)
 			n = snprintf(line, sizeof(line), "%s ok\n", *names);
 		else
 			n = snprintf(line, sizeof(line), "%s errno=E%s\n", *names,
-				     strerrorname_np(errno) ? strerrorname_np(errno) + 1 : "?");
+				     errno_name(errno) ? errno_name(errno) + 1 : "?");
 		/* One write per line: the next call may kill us. */
 		if (n > 0)
 			(void)!write(1, line, (size_t)n);

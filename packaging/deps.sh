@@ -9,7 +9,9 @@
 # cmake and xz-utils build libssh2 1.11.1 from Debian 13's source package
 # where the system's is older (packaging/libssh2.sh).
 # gcc-aarch64-linux-gnu (with its libc6-dev-arm64-cross, a static glibc for
-# arm64) cross-builds the aarch64 agent; qemu-user-static runs it here for
+# arm64, whose linux-libc-dev-arm64-cross has the kernel headers the musl
+# build uses; musl itself is unpacked into build/deps, packaging/musl-agent.sh)
+# cross-builds the aarch64 agent; qemu-user-static runs it here for
 # its tests (suite 24) and for the fleet's aarch64 stand-in host, without
 # registering anything with binfmt_misc.  qemu-system-arm boots Debian's
 # arm64 kernel for suite 25 (packaging/arm64-vm.sh fetches it), and cpio

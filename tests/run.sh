@@ -3,7 +3,8 @@
 #
 #   tests/run.sh [SUITE...]    (default: everything)
 #
-# Suites: the cmocka unit tests of build/ and build-san/ (sanitizers), then
+# Suites: the cmocka unit tests of build/, build/musl/ARCH/ (the agent's,
+# linked with musl) and build-san/ (sanitizers), then
 # the shell suites in tests/integration/.  Each suite's output is shown as it
 # runs; the last line is "N passed, N failed" across all of them, and the exit
 # status is non-zero if anything failed.  A suite that dies without a summary
@@ -32,7 +33,8 @@ run_suite() {
 if [ $# -gt 0 ]; then
 	suites=("$@")
 else
-	suites=(build/unit/* build-san/unit/* tests/integration/*.sh)
+	# build/musl/ARCH/unit: the agent's unit tests on musl (make musl-unit-build)
+	suites=(build/unit/* $(compgen -G "build/musl/$(uname -m)/unit/*") build-san/unit/* tests/integration/*.sh)
 fi
 for s in "${suites[@]}"; do
 	[ -e "$s" ] || { echo "run.sh: no such suite: $s"; failed=$((failed + 1)); continue; }

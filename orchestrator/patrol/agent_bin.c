@@ -198,8 +198,13 @@ int agent_bin_gzip(struct agent_bin *a)
 	if (a->gz_failed)
 		return RONDA_EINVAL;
 	memset(&z, 0, sizeof(z));
-	/* windowBits 15 + 16: a gzip stream, what gzip -d reads */
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+	/*
+	 * windowBits 15 + 16: a gzip stream, what gzip -d reads.  Level 6:
+	 * the musl agent in 22 ms of CPU instead of 66 at 9, in the loop
+	 * while the first host waits, for 960 bytes more (234,742); hosts
+	 * unpack either as fast.
+	 */
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
 		goto out;
 	cap = deflateBound(&z, (uLong)a->len);
 	out = malloc(cap);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # fleet-bench.sh - ronda against pdsh on the same loopback fleet, in one run.
 #
-#   tests/bench/fleet-bench.sh [-n "200 500"] [-r REPEATS]      (make bench)
+#   tests/bench/fleet-bench.sh [-n "200 500"] [-r REPEATS] [-P] [-b "BUILD..."]
+#                                                              (make bench)
 #
 # For each fleet size N, runs `true` on every host at fanout N, alternating
 #   ronda exec
@@ -14,18 +15,25 @@
 # CPU over the same interval; then the ratios ronda/pdsh.
 # Then, at every size, a patrol with playbooks/patrol.cfg: first run (the
 # agent uploaded to every host) and cached run, and `ronda exec -- true` on
-# the same hosts; the ratios first/cached and cached/exec.
+# the same hosts; the ratios first/cached and cached/exec.  -P measures
+# only the patrol; -b "build OTHER" alternates the patrols of several build
+# directories (an A/B: AGENT_LIBC=glibc into OTHER), each with its agents.
 # pdsh is installed with apt-get when missing (as root); without it only
 # ronda is measured.  Every run is bounded by `timeout`.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-sizes="200 500" reps=5
-while getopts "n:r:" o; do
-	case $o in n) sizes=$OPTARG ;; r) reps=$OPTARG ;; *) exit 64 ;; esac
+sizes="200 500" reps=5 patrol_only=0 builds=build
+while getopts "n:r:Pb:" o; do
+	case $o in n) sizes=$OPTARG ;; r) reps=$OPTARG ;; P) patrol_only=1 ;; b) builds=$OPTARG ;;
+	*) exit 64 ;; esac
 done
+for b in $builds; do
+	[ -x "$top/$b/ronda" ] || [ -x "$b/ronda" ] || { echo "bench: no $b/ronda" >&2; exit 1; }
+done
+bdir() { if [ -x "$top/$1/ronda" ]; then echo "$top/$1"; else echo "$1"; fi; }
 max=0; for n in $sizes; do (( n > max )) && max=$n; done
 
-if ! command -v pdsh >/dev/null && [ "$(id -u)" -eq 0 ]; then
+if [ $patrol_only = 0 ] && ! command -v pdsh >/dev/null && [ "$(id -u)" -eq 0 ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q pdsh >/dev/null 2>&1 ||
 		{ apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q pdsh >/dev/null 2>&1; }
 fi
@@ -69,7 +77,8 @@ measure() {
 source "$top/tests/bench/lib-bench.sh"
 
 printf 'bench: %s hosts max, %s repeats, fanout = hosts, command `true`\n' "$max" "$reps"
-for n in $sizes; do
+[ $patrol_only = 1 ] && sizes_exec="" || sizes_exec=$sizes
+for n in $sizes_exec; do
 	head -n "$n" "$FLEET_HOSTLIST" | awk '{ print $1 }' > "$dir/hosts-$n"
 	pattern="$FLEET_FIRST"
 	last=$(tail -1 "$dir/hosts-$n")
@@ -107,35 +116,45 @@ done
 
 # --- patrol figures ----------------------------------------------------------
 # At every size: first run (agent uploaded) and cached run, and the ratios
-# first/cached and cached patrol / ronda exec true on the same hosts.
+# first/cached and cached patrol / ronda exec true on the same hosts; with
+# several builds, each build's runs in turn within every repeat.
 for n in $sizes; do
 	pat="node[001-$(printf %03d "$n")]"
-	rm -f "$dir/uploaded"
+	for b in $builds; do rm -f "$dir/uploaded-${b//\//_}"; done
 	for ((i = 1; i <= reps; i++)); do
-		rm -rf "$FLEET_HOMES"/*/.cache
-		measure patrol-first "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-			--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
-		jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/out.txt" >> "$dir/uploaded"
-		# the stamp that spares a cached run the hash is made once the agent's
-		# ctime is 2 s old: this run makes it, the next one is measured
-		sleep 2
-		timeout 300 "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-			-f "$n" "$top/playbooks/patrol.cfg" --limit "$pat" > /dev/null 2>&1
-		measure patrol-cached "$n" "$top/build/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
-			--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
-		measure exec-true "$n" "$top/build/ronda" exec -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+		for b in $builds; do
+			B=$(bdir "$b") k=${b//\//_}
+			rm -rf "$FLEET_HOMES"/*/.cache
+			measure "patrol-first@$k" "$n" "$B/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+				--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+			jq -s '[.[] | select(.type == "host") | .uploaded_bytes] | add' "$dir/out.txt" >> "$dir/uploaded-$k"
+			# the stamp that spares a cached run the hash is made once the agent's
+			# ctime is 2 s old: this run makes it, the next one is measured
+			sleep 2
+			timeout 300 "$B/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+				-f "$n" "$top/playbooks/patrol.cfg" --limit "$pat" > /dev/null 2>&1
+			measure "patrol-cached@$k" "$n" "$B/ronda" run -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
+				--json -f "$n" "$top/playbooks/patrol.cfg" --limit "$pat"
+		done
+		measure exec-true "$n" "$(bdir "${builds%% *}")/ronda" exec -i "$FLEET_INVENTORY" --known-hosts "$FLEET_KNOWN_HOSTS" \
 			--json -n -f "$n" --rate 0 "$pat" -- true
 	done
-	echo
-	printf '%-16s %5s %9s %13s %14s %12s\n' "patrol N=$n" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s"
-	for name in patrol-first patrol-cached exec-true; do
-		printf '%-16s %5d %9.3f %13.2f %14.1f %12.2f\n' "$name" "$(wc -l < "$dir/$name-$n")" \
-			"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
-			"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
+	for b in $builds; do
+		B=$(bdir "$b") k=${b//\//_}
+		echo
+		printf '%-16s %5s %9s %13s %14s %12s   (%s)\n' "patrol N=$n" runs "wall s" "cpu ms/host" "mem KiB/sess" "sshd cpu s" "$B"
+		for name in "patrol-first@$k" "patrol-cached@$k" exec-true; do
+			printf '%-16s %5d %9.3f %13.2f %14.1f %12.2f\n' "${name%@*}" "$(wc -l < "$dir/$name-$n")" \
+				"$(col 1 "$dir/$name-$n")" "$(col 2 "$dir/$name-$n")" "$(col 3 "$dir/$name-$n")" \
+				"$(echo "$(col 4 "$dir/$name-$n") / 1000" | bc -l)"
+		done
+		printf 'ratio first/cached wall %.2f   cached patrol/exec true wall %.2f   fleet sshd cpu first/cached %.2f, cached/exec %.2f\n' \
+			"$(echo "$(col 1 "$dir/patrol-first@$k-$n") / $(col 1 "$dir/patrol-cached@$k-$n")" | bc -l)" \
+			"$(echo "$(col 1 "$dir/patrol-cached@$k-$n") / $(col 1 "$dir/exec-true-$n")" | bc -l)" \
+			"$(echo "$(col 4 "$dir/patrol-first@$k-$n") / $(col 4 "$dir/patrol-cached@$k-$n")" | bc -l)" \
+			"$(echo "$(col 4 "$dir/patrol-cached@$k-$n") / $(col 4 "$dir/exec-true-$n")" | bc -l)"
+		echo "(first runs uploaded $(median < "$dir/uploaded-$k" | awk -v n="$n" '{ printf "%.1f MiB (median), %.0f bytes per host", $1 / 1048576, $1 / n }'): the $(stat -c %s "$B/ronda-agent")-byte agent, gzip-compressed; cached = the second run after the first, stamped)"
+		awk -v n="$n" '$5 != n { bad++ } END { if (bad) printf "WARNING: %d patrol run(s) did not reach all %d hosts\n", bad, n }' \
+			"$dir/patrol-first@$k-$n" "$dir/patrol-cached@$k-$n"
 	done
-	printf 'ratio first/cached wall %.2f   cached patrol/exec true wall %.2f   fleet sshd cpu %.2f\n' \
-		"$(echo "$(col 1 "$dir/patrol-first-$n") / $(col 1 "$dir/patrol-cached-$n")" | bc -l)" \
-		"$(echo "$(col 1 "$dir/patrol-cached-$n") / $(col 1 "$dir/exec-true-$n")" | bc -l)" \
-		"$(echo "$(col 4 "$dir/patrol-cached-$n") / $(col 4 "$dir/exec-true-$n")" | bc -l)"
-	echo "(first runs uploaded $(median < "$dir/uploaded" | awk -v n="$n" '{ printf "%.1f MiB (median), %.0f bytes per host", $1 / 1048576, $1 / n }'): the $(stat -c %s "$top/build/ronda-agent")-byte agent, gzip-compressed; cached = the second run after the first, stamped)"
 done

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,7 +263,7 @@ static void test_load_refused(void **state)
 
 	snprintf(link, sizeof(link), "%s/link", f->dir);
 	assert_int_equal(symlink(f->path, link), 0);
-	load_refused(link, "Too many levels of symbolic links");	/* never followed */
+	load_refused(link, strerror(ELOOP));	/* never followed; libc words it */
 
 	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
