@@ -162,7 +162,8 @@ static void job_free(struct warm_job *j)
 {
 	if (!j)
 		return;
-	warm_job_abandon(j);
+	if (j->p)	/* NULL: its allocation failed, nothing was sent */
+		warm_job_abandon(j);
 	ev_timer_stop(j->ws->loop, &j->deadline);
 	free(j->host);
 	free(j->p);
