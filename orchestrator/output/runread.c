@@ -11,20 +11,7 @@
 #include "verdict.h"
 #include "banned.h"
 
-static int status_from_name(const json_t *v, enum host_status *out)
-{
-	const char *s = json_string_value(v);
-
-	for (unsigned i = 0; s && i < RESULT_COUNT; i++) {
-		if (strcmp(s, host_status_name((enum host_status)i)) == 0) {
-			*out = (enum host_status)i;
-			return RONDA_OK;
-		}
-	}
-	return RONDA_EINVAL;
-}
-
-static long ms_of(const json_t *ms, const char *key)
+long runread_ms(const json_t *ms, const char *key)
 {
 	const json_t *v = json_object_get(ms, key);
 
@@ -42,7 +29,7 @@ static int conn_decode(const json_t *o, struct host_result *r, struct buf *err)
 		buf_puts(err, "not a host object");
 		return RONDA_EPARSE;
 	}
-	if (status_from_name(json_object_get(o, "status"), &r->status)) {
+	if (host_status_from_name(json_string_value(json_object_get(o, "status")), &r->status)) {
 		buf_puts(err, "no known \"status\"");
 		return RONDA_EPARSE;
 	}
@@ -53,12 +40,12 @@ static int conn_decode(const json_t *o, struct host_result *r, struct buf *err)
 	snprintf(r->why, sizeof(r->why), "%s", json_is_string(why) ? json_string_value(why) : "");
 	r->attempts = json_is_integer(att) && json_integer_value(att) >= 0 &&
 		      json_integer_value(att) < 1000 ? (int)json_integer_value(att) : 0;
-	r->ms_start = ms_of(ms, "start");
-	r->ms_connect = ms_of(ms, "connect");
-	r->ms_handshake = ms_of(ms, "handshake");
-	r->ms_auth = ms_of(ms, "auth");
-	r->ms_run = ms_of(ms, "run");
-	r->ms_total = ms_of(ms, "total");
+	r->ms_start = runread_ms(ms, "start");
+	r->ms_connect = runread_ms(ms, "connect");
+	r->ms_handshake = runread_ms(ms, "handshake");
+	r->ms_auth = runread_ms(ms, "auth");
+	r->ms_run = runread_ms(ms, "run");
+	r->ms_total = runread_ms(ms, "total");
 	return RONDA_OK;
 }
 

@@ -26,6 +26,8 @@ int runread_exec_host(const json_t *o, struct host_result *r, struct buf *err);
  */
 int runread_patrol_host(const json_t *o, struct patrol_host *h, struct host_result *conn,
 			struct buf *err);
+/* The milliseconds ms[key] holds (0 to 2^40), or -1 (none, or not that). */
+long runread_ms(const json_t *ms, const char *key);
 /* The address and port the object names, for the merged run's targets. */
 void runread_address(const json_t *o, const char **address, unsigned *port);
 

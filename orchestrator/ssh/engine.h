@@ -44,6 +44,9 @@ enum host_status {
 
 /* Stable names used in JSON and summaries. */
 const char *host_status_name(enum host_status s);
+/* The status of that name back (run files, the warm daemon); RONDA_EINVAL
+   for a name that is none, NULL included. */
+int host_status_from_name(const char *name, enum host_status *s);
 
 /*
  * What the SSH handshake agreed on, so that an operator can audit a fleet's

@@ -9,6 +9,8 @@
 
 #include <libssh2.h>
 
+#include "err.h"
+
 #include "banned.h"
 
 static const char *const status_names[RESULT_COUNT] = {
@@ -32,6 +34,17 @@ static const char *const status_names[RESULT_COUNT] = {
 const char *host_status_name(enum host_status s)
 {
 	return (unsigned)s < RESULT_COUNT ? status_names[s] : "unknown";
+}
+
+int host_status_from_name(const char *name, enum host_status *s)
+{
+	for (unsigned i = 0; name && i < RESULT_COUNT; i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*s = (enum host_status)i;
+			return RONDA_OK;
+		}
+	}
+	return RONDA_EINVAL;
 }
 
 void ssh_method_pair(const char *cs, const char *sc, char *out, size_t n)

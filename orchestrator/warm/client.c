@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "err.h"
+#include "output/runread.h"
 #include "proto.h"
 #include "ssh/engine_cli.h"
 #include "warm/wire.h"
@@ -17,23 +18,6 @@
 
 /* The daemon answers for each host by the host's deadline; this is its own. */
 #define WARM_SLACK 10.0
-
-static int status_from_name(const char *name, enum host_status *st)
-{
-	for (int s = 0; s < RESULT_COUNT; s++)
-		if (name && strcmp(name, host_status_name((enum host_status)s)) == 0) {
-			*st = (enum host_status)s;
-			return 1;
-		}
-	return 0;
-}
-
-static long ms_of(json_t *ms, const char *key)
-{
-	json_t *v = json_object_get(ms, key);
-
-	return json_is_integer(v) ? (long)json_integer_value(v) : -1;
-}
 
 /* The session's facts (the held one's, or the last one's of a host down),
    as the engine would have set them cold. */
@@ -48,9 +32,9 @@ static void session_of(json_t *a, struct host_result *r)
 	r->methods.cipher[1] = json_string_value(json_object_get(m, "cipher_sc"));
 	r->methods.mac[0] = json_string_value(json_object_get(m, "mac_cs"));
 	r->methods.mac[1] = json_string_value(json_object_get(m, "mac_sc"));
-	r->ms_connect = ms_of(ms, "connect");
-	r->ms_handshake = ms_of(ms, "handshake");
-	r->ms_auth = ms_of(ms, "auth");
+	r->ms_connect = runread_ms(ms, "connect");
+	r->ms_handshake = runread_ms(ms, "handshake");
+	r->ms_auth = runread_ms(ms, "auth");
 }
 
 /*
@@ -68,7 +52,7 @@ static int not_answered(json_t *a, struct host_result *r, const char *worked)
 	if (state && strcmp(state, worked) == 0)
 		return 0;
 	if (state && strcmp(state, "down") == 0 &&
-	    status_from_name(json_string_value(json_object_get(a, "status")), &st) &&
+	    host_status_from_name(json_string_value(json_object_get(a, "status")), &st) == RONDA_OK &&
 	    st != RESULT_OK) {
 		r->status = st == RESULT_AGENT || st == RESULT_PROTOCOL || st == RESULT_ERROR
 			    ? RESULT_UNREACHABLE : st;
@@ -293,8 +277,8 @@ static void exec_each(void *arg, size_t i, json_t *a)
 	enum host_status st;
 
 	if (!not_answered(a, r, "ran")) {
-		r->status = status_from_name(json_string_value(json_object_get(a, "status")), &st)
-			    ? st : RESULT_PROTOCOL;
+		r->status = host_status_from_name(json_string_value(json_object_get(a, "status")),
+						  &st) == RONDA_OK ? st : RESULT_PROTOCOL;
 		r->has_exit = json_is_integer(code);
 		r->exit_code = (int)json_integer_value(code);
 		snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
@@ -302,7 +286,7 @@ static void exec_each(void *arg, size_t i, json_t *a)
 			     json_is_true(json_object_get(a, "out_cut"));
 		r->err_cut = output_of(a, "err", &r->err) ||
 			     json_is_true(json_object_get(a, "err_cut"));
-		r->ms_run = (long)json_integer_value(json_object_get(json_object_get(a, "ms"), "run"));
+		r->ms_run = runread_ms(json_object_get(a, "ms"), "run");
 	}
 	if (ea->done)
 		ea->done(ea->arg, i);

@@ -265,6 +265,22 @@ static void assert_log_has(struct run *rn, const char *s)
 		fail_msg("log has no \"%s\":\n%s", s, buf_data(&rn->log));
 }
 
+/* Every status name reads back as its status; nothing else does. */
+static void test_status_names_read_back(void **state)
+{
+	enum host_status st = RESULT_OK;
+
+	(void)state;
+	for (int i = 0; i < RESULT_COUNT; i++) {
+		assert_int_equal(host_status_from_name(host_status_name((enum host_status)i), &st),
+				 RONDA_OK);
+		assert_int_equal(st, i);
+	}
+	assert_int_equal(host_status_from_name("unknown", &st), RONDA_EINVAL);
+	assert_int_equal(host_status_from_name("", &st), RONDA_EINVAL);
+	assert_int_equal(host_status_from_name(NULL, &st), RONDA_EINVAL);
+}
+
 static void test_refused_is_unreachable(void **state)
 {
 	struct run rn;
@@ -452,6 +468,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table_has_every_state_in_order),
 		cmocka_unit_test(test_every_state_reachable_and_every_state_ends),
+		cmocka_unit_test(test_status_names_read_back),
 		cmocka_unit_test(test_refused_is_unreachable),
 		cmocka_unit_test(test_name_is_resolved_first),
 		cmocka_unit_test(test_not_ssh_is_protocol),
