@@ -89,6 +89,8 @@ struct host_result {
    makes its own. */
 void host_result_init(struct host_result *r, size_t max_output);
 void host_result_release(struct host_result *r);
+/* Appends what of p[0..n) fits under b->max; *cut once something did not. */
+void host_result_keep(struct buf *b, int *cut, const char *p, size_t n);
 
 /*
  * One command on a host: a fresh channel of the host's session.  A host

@@ -73,6 +73,17 @@ void host_result_release(struct host_result *r)
 	buf_release(&r->err);
 }
 
+void host_result_keep(struct buf *b, int *cut, const char *p, size_t n)
+{
+	size_t room = b->max - buf_len(b);
+	size_t take = n < room ? n : room;
+
+	if (*cut)
+		return;
+	if (buf_append(b, p, take) || take < n)
+		*cut = 1;
+}
+
 void engine_opts_init(struct engine_opts *o)
 {
 	memset(o, 0, sizeof(*o));

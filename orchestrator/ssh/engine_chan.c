@@ -73,6 +73,23 @@ enum advance st_exec(struct conn *c)
 	return GO;
 }
 
+/*
+ * The guard's status line is the only proof the command finished: its
+ * exit code, and the line taken off stderr.
+ */
+void engine_guard_status(struct host_result *r, const char *tail, size_t tail_len)
+{
+	int code;
+	size_t len;
+
+	if (remote_parse_status(tail, tail_len, &code, &len) != RONDA_OK)
+		return;
+	r->has_exit = 1;
+	r->exit_code = code;
+	if (!r->err_cut && buf_len(&r->err) >= len)
+		buf_truncate(&r->err, buf_len(&r->err) - len);
+}
+
 void engine_keep_tail(char *tail, size_t *len, size_t cap, const char *p, size_t n)
 {
 	if (n >= cap) {
@@ -123,13 +140,8 @@ static int drain(struct conn *c, int stream, struct buf *b, int *cut, size_t *go
 			if (c->sink_err != RONDA_OK)
 				return DRAIN_REFUSED;
 		}
-		if (keep && !*cut) {
-			size_t room = b->max - buf_len(b);
-			size_t take = (size_t)n < room ? (size_t)n : room;
-
-			if (buf_append(b, chunk, take) || take < (size_t)n)
-				*cut = 1;
-		}
+		if (keep)
+			host_result_keep(b, cut, chunk, (size_t)n);
 	}
 }
 
@@ -273,8 +285,6 @@ enum advance st_read(struct conn *c)
 enum advance st_close(struct conn *c)
 {
 	int rc = libssh2_channel_close(c->ch);
-	int code;
-	size_t len;
 
 	if (rc == 0)
 		rc = libssh2_channel_wait_closed(c->ch);
@@ -283,14 +293,8 @@ enum advance st_close(struct conn *c)
 	c->r->ms_run = conn_ms_since(c, c->t_phase);
 	libssh2_channel_free(c->ch);
 	c->ch = NULL;
-	/* The guard's status line is the only proof the command finished. */
-	if (c->step.guarded &&
-	    remote_parse_status(c->tail, c->tail_len, &code, &len) == RONDA_OK) {
-		c->r->has_exit = 1;
-		c->r->exit_code = code;
-		if (!c->r->err_cut && buf_len(&c->r->err) >= len)
-			buf_truncate(&c->r->err, buf_len(&c->r->err) - len);
-	}
+	if (c->step.guarded)
+		engine_guard_status(c->r, c->tail, c->tail_len);
 	if (c->timed_out)
 		return conn_fail(c, RESULT_TIMEOUT, "command still running after %gs; killed",
 			    c->t->command_timeout);

@@ -243,6 +243,8 @@ int engine_sides_run(struct conn *c);
 void engine_sides_drop(struct conn *c, enum host_status st, const char *why);
 /* Keeps the last cap bytes of a stream in tail (engine_chan.c). */
 void engine_keep_tail(char *tail, size_t *len, size_t cap, const char *p, size_t n);
+/* The guarded command's exit code from its stderr's tail, into r (engine_chan.c). */
+void engine_guard_status(struct host_result *r, const char *tail, size_t tail_len);
 
 /*
  * Bastions (engine_jump.c).  A host behind one asks it for a channel in

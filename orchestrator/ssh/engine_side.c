@@ -156,13 +156,7 @@ static int side_drain(struct side *s)
 			s->c->last_rx = conn_now(s->c);
 			if (k)
 				engine_keep_tail(s->tail, &s->tail_len, sizeof(s->tail), chunk, (size_t)n);
-			if (!*cut) {
-				size_t room = b->max - buf_len(b);
-				size_t take = (size_t)n < room ? (size_t)n : room;
-
-				if (buf_append(b, chunk, take) || take < (size_t)n)
-					*cut = 1;
-			}
+			host_result_keep(b, cut, chunk, (size_t)n);
 		}
 	}
 	return libssh2_channel_eof(s->ch) ? 1 : 0;
@@ -254,19 +248,13 @@ static int side_read(struct side *s)
 /* The exit status, from the guard's status line, as st_close reads it. */
 static int side_close(struct side *s)
 {
-	int rc = libssh2_channel_close(s->ch), code;
-	size_t len;
+	int rc = libssh2_channel_close(s->ch);
 
 	if (rc == 0)
 		rc = libssh2_channel_wait_closed(s->ch);
 	if (rc == LIBSSH2_ERROR_EAGAIN)
 		return SIDE_WAIT;
-	if (remote_parse_status(s->tail, s->tail_len, &code, &len) == RONDA_OK) {
-		s->r.has_exit = 1;
-		s->r.exit_code = code;
-		if (!s->r.err_cut && buf_len(&s->r.err) >= len)
-			buf_truncate(&s->r.err, buf_len(&s->r.err) - len);
-	}
+	engine_guard_status(&s->r, s->tail, s->tail_len);
 	if (s->timed_out)
 		side_end(s, RESULT_TIMEOUT, "command still running after %gs; killed", s->timeout);
 	else if (!s->r.has_exit)

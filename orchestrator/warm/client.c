@@ -248,24 +248,25 @@ struct exec_ans {
 	void *arg;
 };
 
-/* Base64 output into b, cut at its max as the engine cuts; 1 if it was. */
-static int output_of(json_t *a, const char *key, struct buf *b)
+/*
+ * A stream's base64 bytes into b, cut at its max as the engine cuts.
+ * RONDA_EPARSE when they are missing or not base64: that output is not
+ * shown as empty.
+ */
+static int output_of(json_t *a, const char *key, struct buf *b, int *cut)
 {
 	const char *s = json_string_value(json_object_get(a, key));
 	struct buf raw;
-	int cut = 0;
+	int rc;
 
 	if (!s)
-		return 0;
+		return RONDA_EPARSE;
 	buf_init(&raw, SIZE_MAX / 2);
-	if (wire_b64_decode(s, &raw) == RONDA_OK) {
-		size_t room = b->max - buf_len(b);
-
-		cut = buf_len(&raw) > room;
-		buf_append(b, buf_data(&raw), cut ? room : buf_len(&raw));
-	}
+	rc = wire_b64_decode(s, &raw);
+	if (rc == RONDA_OK)
+		host_result_keep(b, cut, buf_data(&raw), buf_len(&raw));
 	buf_release(&raw);
-	return cut;
+	return rc;
 }
 
 static void exec_each(void *arg, size_t i, json_t *a)
@@ -282,11 +283,15 @@ static void exec_each(void *arg, size_t i, json_t *a)
 		r->has_exit = json_is_integer(code);
 		r->exit_code = (int)json_integer_value(code);
 		snprintf(r->why, sizeof(r->why), "%s", why ? why : "");
-		r->out_cut = output_of(a, "out", &r->out) ||
-			     json_is_true(json_object_get(a, "out_cut"));
-		r->err_cut = output_of(a, "err", &r->err) ||
-			     json_is_true(json_object_get(a, "err_cut"));
+		r->out_cut = json_is_true(json_object_get(a, "out_cut"));
+		r->err_cut = json_is_true(json_object_get(a, "err_cut"));
 		r->ms_run = runread_ms(json_object_get(a, "ms"), "run");
+		if (output_of(a, "out", &r->out, &r->out_cut) ||
+		    output_of(a, "err", &r->err, &r->err_cut)) {
+			r->status = RESULT_PROTOCOL;
+			snprintf(r->why, sizeof(r->why), "the warm daemon's answer for it has no "
+				 "output it can read (out and err, base64)");
+		}
 	}
 	if (ea->done)
 		ea->done(ea->arg, i);

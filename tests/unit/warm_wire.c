@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -25,6 +26,7 @@
 #include "buf.h"
 #include "err.h"
 #include "inventory/target.h"
+#include "warm/client.h"
 #include "warm/server.h"
 #include "warm/wire.h"
 #include "banned.h"
@@ -289,6 +291,94 @@ static void test_unsafe_places_refused(void **state)
 	target_list_release(&tl);
 }
 
+/*
+ * A daemon of one connection: reads the request, answers with frames,
+ * exits.  The child of a fork, so the client under test blocks as it would.
+ */
+static pid_t fake_daemon(const char *sock, const char *const *answers, size_t n)
+{
+	struct sockaddr_un sun;
+	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	assert_true(lfd >= 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	assert_true(strlen(sock) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		char req[4096];
+		struct buf out;
+
+		buf_init(&out, 1 << 20);
+		if (fd < 0 || read(fd, req, sizeof(req)) <= 0)
+			_exit(1);
+		for (size_t i = 0; i < n; i++)
+			if (wire_frame(&out, answers[i], strlen(answers[i])))
+				_exit(1);
+		_exit(buf_write_fd(&out, fd) == RONDA_OK ? 0 : 1);
+	}
+	close(lfd);
+	return pid;
+}
+
+/*
+ * exec --warm's answers decoded as the engine would have set them: bytes
+ * from base64, cut at --max-output; an output that is not base64 is the
+ * host's protocol error, never an empty output.
+ */
+static void test_exec_answers_decoded(void **state)
+{
+	static const char *const answers[] = {
+		"{\"host\":\"web1\",\"state\":\"ran\",\"status\":\"failed\",\"exit_code\":3,"
+		"\"why\":\"exit code 3\",\"out\":\"AP8BMjM0NQ==\",\"err\":\"\",\"ms\":{\"run\":7}}",
+		"{\"host\":\"db1\",\"state\":\"ran\",\"status\":\"ok\",\"exit_code\":0,"
+		"\"why\":\"\",\"out\":\"!not base64!\",\"err\":\"\"}",
+		"{\"done\":true}",
+	};
+	static char arg0[] = "true";
+	char *argv[] = { arg0 };
+	struct target_list tl;
+	struct host_result res[2];
+	struct warm_answers keep;
+	struct buf err;
+	char dir[64], sock[128];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	two_targets(&tl);
+	buf_init(&err, 4096);
+	snprintf(dir, sizeof(dir), "/tmp/warm_wire.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(sock, sizeof(sock), "%s/s.sock", dir);
+	pid = fake_daemon(sock, answers, 3);
+	assert_int_equal(warm_exec(sock, &tl, argv, 1, NULL, 0, 5, 4, 0, res, NULL, NULL, &keep,
+				   &err), RONDA_OK);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(res[0].status, RESULT_FAILED);
+	assert_true(res[0].has_exit);
+	assert_int_equal(res[0].exit_code, 3);
+	assert_int_equal(buf_len(&res[0].out), 4);	/* 7 bytes, cut at 4 */
+	assert_memory_equal(buf_data(&res[0].out), "\0\377\001" "2", 4);
+	assert_true(res[0].out_cut);
+	assert_int_equal(res[0].ms_run, 7);
+	assert_int_equal(res[1].status, RESULT_PROTOCOL);
+	assert_non_null(strstr(res[1].why, "no output it can read"));
+	for (size_t i = 0; i < 2; i++)
+		host_result_release(&res[i]);
+	warm_answers_release(&keep);
+	unlink(sock);
+	rmdir(dir);
+	buf_release(&err);
+	target_list_release(&tl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_socket_path),
 		cmocka_unit_test(test_server_socket_and_status),
 		cmocka_unit_test(test_resident_stream),
+		cmocka_unit_test(test_exec_answers_decoded),
 		cmocka_unit_test(test_unsafe_places_refused),
 	};
 
