@@ -16,7 +16,8 @@
 #include "warm/wire.h"
 #include "banned.h"
 
-/* The daemon answers for each host by the host's deadline; this is its own. */
+/* The daemon answers every host by the request's deadline (an exec's
+   WIRE_EXEC_SLACK later); the client waits this much more for it. */
 #define WARM_SLACK 10.0
 
 /* The session's facts (the held one's, or the last one's of a host down),
@@ -119,7 +120,8 @@ static int ask(const char *sock, const struct target_list *tl, const char *reque
 	buf_init(&frame, WIRE_MAX_ANSWER);
 	keep->v = calloc(tl->n ? tl->n : 1, sizeof(*keep->v));
 	keep->n = keep->v ? tl->n : 0;
-	rc = by_name && keep->v ? wire_open(&wc, sock, request, timeout + WARM_SLACK, err)
+	rc = by_name && keep->v ? wire_open(&wc, sock, request,
+						      timeout + WIRE_EXEC_SLACK + WARM_SLACK, err)
 				: RONDA_ENOMEM;
 	if (rc) {
 		free(by_name);

@@ -24,7 +24,6 @@
 #include "frame.h"
 #include "log.h"
 #include "proto.h"
-#include "ssh/engine_cli.h"
 #include "warm/wire.h"
 #include "banned.h"
 
@@ -36,13 +35,31 @@ struct warm_pending {
 	struct warm_pending *next;
 };
 
-static void streams_reset(struct warm_host *h)
+/* No stream, and no buffer kept for one (an idle host holds none). */
+static void streams_release(struct warm_host *h)
 {
-	buf_reset(&h->rx);
-	buf_reset(&h->tx);
-	buf_reset(&h->answer);
+	buf_release(&h->rx);
+	buf_release(&h->tx);
+	buf_release(&h->answer);
 	h->tx_base = 0;
 	h->answer_cut = 0;
+}
+
+/* Empties the host's queue of jobs sent; each still wanted is answered
+   with the host's state, when answer. */
+static void queue_clear(struct warm_server *ws, size_t i, int answer)
+{
+	struct warm_host *h = &ws->hosts[i];
+
+	while (h->head) {
+		struct warm_pending *p = h->head;
+
+		h->head = p->next;
+		if (answer && p->job)
+			warm_job_answer(p->job, p->slot, warm_host_json(ws, i, "down"));
+		free(p);
+	}
+	h->tail = NULL;
 }
 
 /* The host's stream is broken: why, for its status; the host ends. */
@@ -97,7 +114,7 @@ static void started(void *arg, size_t i)
 {
 	struct warm_server *ws = arg;
 
-	streams_reset(&ws->hosts[i]);
+	streams_release(&ws->hosts[i]);
 	ws->hosts[i].fault[0] = '\0';
 }
 
@@ -112,9 +129,7 @@ static int on_line(struct warm_server *ws, size_t i, const struct frame *f)
 		const char *msg = json_string_value(json_object_get(l, "message"));
 
 		if (type && strcmp(type, "hello") == 0 && h->state == WARM_STARTING) {
-			h->state = WARM_UP;
-			h->since = engine_cli_now();
-			ws->churn = 1;
+			warm_set_state(ws, h, WARM_UP);
 			log_debug("%s: the resident agent is up", ws->tl->v[i].name);
 		} else {
 			/* the agent says why it stops: kept for the host's cause */
@@ -246,11 +261,6 @@ void warm_hosts_init(struct warm_server *ws)
 
 /* ---- jobs ---- */
 
-static const char *const answer_states[] = {
-	[WARM_CONNECTING] = "connecting", [WARM_STARTING] = "starting",
-	[WARM_UP] = "up", [WARM_DOWN] = "down",
-};
-
 /*
  * slot's work, if its host is up: a pending answer for it (RONDA_OK, *pp
  * set); a host not up is answered so at once (RONDA_OK, *pp NULL).
@@ -262,7 +272,7 @@ static int pending_new(struct warm_job *j, size_t slot, struct warm_pending **pp
 
 	*pp = NULL;
 	if (h->state != WARM_UP) {
-		warm_job_answer(j, slot, warm_host_json(j->ws, i, answer_states[h->state]));
+		warm_job_answer(j, slot, warm_host_json(j->ws, i, warm_state_name(h->state)));
 		return RONDA_OK;
 	}
 	*pp = calloc(1, sizeof(**pp));
@@ -316,34 +326,15 @@ void warm_job_abandon(struct warm_job *j)
 
 void warm_host_lost(struct warm_server *ws, size_t i)
 {
-	struct warm_host *h = &ws->hosts[i];
-
-	while (h->head) {
-		struct warm_pending *p = h->head;
-
-		h->head = p->next;
-		if (p->job)
-			warm_job_answer(p->job, p->slot, warm_host_json(ws, i, "down"));
-		free(p);
-	}
-	h->tail = NULL;
-	streams_reset(h);
+	queue_clear(ws, i, 1);
+	streams_release(&ws->hosts[i]);
 }
 
 void warm_hosts_release(struct warm_server *ws)
 {
 	for (size_t i = 0; ws->hosts && i < ws->tl->n; i++) {
-		struct warm_host *h = &ws->hosts[i];
-
-		while (h->head) {
-			struct warm_pending *p = h->head;
-
-			h->head = p->next;
-			free(p);
-		}
-		buf_release(&h->rx);
-		buf_release(&h->tx);
-		buf_release(&h->answer);
+		queue_clear(ws, i, 0);
+		streams_release(&ws->hosts[i]);
 	}
 }
 

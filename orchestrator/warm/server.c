@@ -34,7 +34,6 @@
 #define MAX_CLIENTS 64		/* at once; more are dropped */
 #define STOP_FLUSH 2.0		/* seconds to send what is answered, stopping */
 #define TRIM_EVERY 10.0		/* seconds between looks at the heap */
-#define EXEC_SLACK 10.0		/* an exec's deadline past its command's timeout */
 
 struct warm_client {
 	struct warm_server *ws;
@@ -53,6 +52,18 @@ static const char *const state_names[] = {
 	[WARM_CONNECTING] = "connecting", [WARM_STARTING] = "starting",
 	[WARM_UP] = "up", [WARM_DOWN] = "down",
 };
+
+const char *warm_state_name(enum warm_state s)
+{
+	return state_names[s];
+}
+
+void warm_set_state(struct warm_server *ws, struct warm_host *h, enum warm_state s)
+{
+	h->state = s;
+	h->since = engine_cli_now();
+	ws->churn = 1;
+}
 
 /* ---- the socket ---- */
 
@@ -229,9 +240,12 @@ out:
 	return rc;
 }
 
-static int error_json(struct buf *out, const char *why)
+/* {"error": why}, with "not_held": true when the refusal is the client's to
+   take back to a cold run (wire.h). */
+static int error_json(struct buf *out, const char *why, int not_held)
 {
-	json_t *o = json_pack("{s:s}", "error", why);
+	json_t *o = not_held ? json_pack("{s:s, s:b}", "error", why, "not_held", 1)
+			     : json_pack("{s:s}", "error", why);
 	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	int rc = s && !buf_puts(out, s) ? RONDA_OK : RONDA_ENOMEM;
 
@@ -240,27 +254,39 @@ static int error_json(struct buf *out, const char *why)
 	return rc;
 }
 
-/* Arms the client's writes when it has bytes to go. */
-static void client_flush(struct warm_client *c)
+/*
+ * Sends what the socket takes now; what it has taken is dropped from out,
+ * unless it was the last frame (the watcher then ends the client).
+ * RONDA_ESYS once the client is gone.
+ */
+static int client_push(struct warm_client *c)
 {
-	/*
-	 * What the socket takes now goes now: 1,000 hosts answering in one
-	 * pass of the loop would otherwise all wait in c->out.  Errors are
-	 * the write watcher's to see.
-	 */
-	while (c->answering && c->sent < buf_len(&c->out)) {
+	while (c->sent < buf_len(&c->out)) {
 		ssize_t r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return RONDA_OK;
 		if (r <= 0)
-			break;
+			return RONDA_ESYS;
 		c->sent += (size_t)r;
 	}
-	if (c->sent && c->sent == buf_len(&c->out) && !c->finished) {
+	if (c->sent && !c->finished) {
 		buf_reset(&c->out);
 		c->sent = 0;
 	}
-	/* the watcher also ends a client whose last frame has gone */
+	return RONDA_OK;
+}
+
+/*
+ * What the socket takes now goes now: 1,000 hosts answering in one pass of
+ * the loop would otherwise all wait in c->out.  The write watcher sends the
+ * rest, sees a client gone, and ends one whose last frame has gone.
+ */
+static void client_flush(struct warm_client *c)
+{
+	if (c->answering)
+		client_push(c);
 	if ((buf_len(&c->out) > c->sent || c->finished) && !ev_is_active(&c->io)) {
 		ev_io_set(&c->io, c->fd, EV_WRITE);
 		ev_io_start(c->ws->loop, &c->io);
@@ -308,7 +334,7 @@ static void job_expire_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	for (size_t s = 0; s < j->n && j->left; s++) {
 		if (!j->p[s])
 			continue;
-		warm_job_drop(j, s);	/* its answer, if it comes, is dropped */
+		/* answered now: its host's answer, if it comes, is dropped */
 		warm_job_answer(j, s, json_pack("{s:s, s:s, s:s}", "host",
 						j->ws->tl->v[j->host[s]].name,
 						"state", "timeout", "why", why));
@@ -329,26 +355,16 @@ static int start_hosts(struct warm_client *c, json_t *req, struct buf *why, doub
 		       slot_send_fn send, const void *what)
 {
 	struct warm_server *ws = c->ws;
-	json_t *hosts = json_object_get(req, "hosts"), *v;
+	json_t *hosts = json_object_get(req, "hosts");
 	double timeout = json_number_value(json_object_get(req, "timeout"));
 	struct warm_job *j;
-	size_t unknown = 0, k;
+	size_t unknown = 0;
 	int rc = RONDA_OK;
 
 	if (!json_is_array(hosts) || !(timeout > 0) || timeout > 86400) {
 		buf_puts(why, "a request needs \"hosts\" and \"timeout\" (seconds)");
 		return RONDA_EINVAL;
 	}
-	json_array_foreach(hosts, k, v) {
-		const char *name = json_string_value(v);
-
-		if (name && target_list_find(ws->tl, ws->by_name, name) >= 0)
-			continue;
-		buf_printf(why, "%s%.64s", unknown ? ", " : "", name ? name : "?");
-		unknown++;
-	}
-	if (unknown && !json_is_true(json_object_get(req, "partial")))
-		return RONDA_ENOTFOUND;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return RONDA_ENOMEM;
@@ -357,23 +373,29 @@ static int start_hosts(struct warm_client *c, json_t *req, struct buf *why, doub
 	j->n = j->left = json_array_size(hosts);
 	j->host = calloc(j->n ? j->n : 1, sizeof(*j->host));
 	j->p = calloc(j->n ? j->n : 1, sizeof(*j->p));
-	c->job = j;
+	c->job = j;	/* freed with the client, whatever happens next */
 	if (!j->host || !j->p)
 		return RONDA_ENOMEM;
-	ev_timer_init(&j->deadline, job_expire_cb, timeout + slack, 0);
-	j->deadline.data = j;
-	j->timeout = timeout + slack;
-	/* the client waits as long as its job */
-	ev_timer_stop(ws->loop, &c->deadline);
-	ev_timer_set(&c->deadline, timeout + CLIENT_DEADLINE, 0);
-	ev_timer_start(ws->loop, &c->deadline);
-	c->answering = 1;
 	for (size_t s = 0; s < j->n; s++) {
 		const char *name = json_string_value(json_array_get(hosts, s));
 		long i = name ? target_list_find(ws->tl, ws->by_name, name) : -1;
 
 		j->host[s] = i < 0 ? SIZE_MAX : (size_t)i;
+		if (i < 0)
+			buf_printf(why, "%s%.64s", unknown++ ? ", " : "it does not hold ",
+				   name ? name : "?");
 	}
+	if (unknown && !json_is_true(json_object_get(req, "partial")))
+		return RONDA_ENOTFOUND;
+	buf_reset(why);
+	j->timeout = timeout + slack;
+	ev_timer_init(&j->deadline, job_expire_cb, j->timeout, 0);
+	j->deadline.data = j;
+	/* the client waits as long as its job, and then for the job's answers */
+	ev_timer_stop(ws->loop, &c->deadline);
+	ev_timer_set(&c->deadline, j->timeout + CLIENT_DEADLINE, 0);
+	ev_timer_start(ws->loop, &c->deadline);
+	c->answering = 1;
 	for (size_t s = 0; s < j->n && rc == RONDA_OK; s++) {
 		if (j->host[s] == SIZE_MAX) {
 			const char *name = json_string_value(json_array_get(hosts, s));
@@ -508,7 +530,7 @@ static int start_exec(struct warm_client *c, json_t *req, struct buf *why)
 	sr.max_output = (size_t)max;
 	sr.timeout = json_number_value(json_object_get(req, "timeout"));
 	/* the command's own timeout kills it, and its end comes back first */
-	rc = start_hosts(c, req, why, EXEC_SLACK, send_exec, &sr);
+	rc = start_hosts(c, req, why, WIRE_EXEC_SLACK, send_exec, &sr);
 out:
 	free(argv);
 	buf_release(&cmd);
@@ -528,31 +550,20 @@ static int answer(struct warm_client *c, const char *body, size_t n)
 	buf_init(&why, 256);
 	if (op && (strcmp(op, "job") == 0 || strcmp(op, "exec") == 0)) {
 		rc = op[0] == 'j' ? start_job(c, req, &why) : start_exec(c, req, &why);
-		if (rc == RONDA_ENOTFOUND) {
-			json_t *o = json_pack("{s:s, s:b}", "error", "", "not_held", 1);
-			char *t = NULL;
-
-			buf_printf(&a, "it does not hold %s", buf_data(&why));
-			json_object_set_new(o, "error", json_string(buf_data(&a)));
-			buf_reset(&a);
-			t = o ? json_dumps(o, JSON_COMPACT) : NULL;
-			rc = t && !buf_puts(&a, t) ? RONDA_OK : RONDA_ENOMEM;
-			free(t);
-			json_decref(o);
-		} else if (rc == RONDA_EINVAL) {
-			rc = error_json(&a, buf_data(&why));
+		if (rc == RONDA_ENOTFOUND || rc == RONDA_EINVAL) {
+			rc = error_json(&a, buf_data(&why), rc == RONDA_ENOTFOUND);
 		} else {
 			goto out;
 		}
 	} else if (!op)
-		rc = error_json(&a, "the request is not a JSON object with an \"op\"");
+		rc = error_json(&a, "the request is not a JSON object with an \"op\"", 0);
 	else if (strcmp(op, "status") == 0)
 		rc = warm_status_json(c->ws, engine_cli_now(), &a);
 	else {
 		char unknown[128];
 
 		snprintf(unknown, sizeof(unknown), "unknown op \"%.64s\"", op);
-		rc = error_json(&a, unknown);
+		rc = error_json(&a, unknown, 0);
 	}
 	if (rc == RONDA_OK)
 		rc = wire_frame(&c->out, buf_data(&a), buf_len(&a));
@@ -564,28 +575,16 @@ out:
 	return rc;
 }
 
-/* Sends what c->out holds; the client goes once its last frame has. */
+/* The write watcher: the client goes once its last frame has, or it has. */
 static void client_write(struct warm_client *c)
 {
-	ssize_t r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
-			 MSG_NOSIGNAL);
-
-	if (r < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (r <= 0) {
-		client_free(c);		/* gone: its pending hosts are forgotten */
-		return;
-	}
-	c->sent += (size_t)r;
-	if (c->sent < buf_len(&c->out))
-		return;
-	if (c->finished) {
+	if (client_push(c) != RONDA_OK ||	/* gone: its pending hosts are forgotten */
+	    (c->finished && c->sent == buf_len(&c->out))) {
 		client_free(c);
 		return;
 	}
-	buf_reset(&c->out);
-	c->sent = 0;
-	ev_io_stop(c->ws->loop, &c->io);
+	if (c->sent == buf_len(&c->out))
+		ev_io_stop(c->ws->loop, &c->io);	/* until more is answered */
 }
 
 static void client_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -641,7 +640,7 @@ static void refuse(int fd, uid_t uid)
 	buf_init(&f, 4096);
 	snprintf(why, sizeof(why), "refused: uid %u is not the daemon's (%u)", (unsigned)uid,
 		 (unsigned)geteuid());
-	if (error_json(&a, why) == RONDA_OK && wire_frame(&f, buf_data(&a), buf_len(&a)) == RONDA_OK &&
+	if (error_json(&a, why, 0) == RONDA_OK && wire_frame(&f, buf_data(&a), buf_len(&a)) == RONDA_OK &&
 	    send(fd, buf_data(&f), buf_len(&f), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		log_debug("serve: the refusal was not sent: %s", strerror(errno));
 	buf_release(&a);
@@ -750,13 +749,6 @@ static void on_start(void *arg, struct engine *e, void *loop)
 	log_info("serve: %zu host(s); answering on %s", ws->tl->n, buf_data(&ws->path));
 }
 
-static void set_state(struct warm_server *ws, struct warm_host *h, enum warm_state s)
-{
-	h->state = s;
-	h->since = engine_cli_now();
-	ws->churn = 1;
-}
-
 /*
  * The deploy steps (deploy.h, warm mode) start the resident agent: once
  * the session is up the host is starting, and up when the agent's hello
@@ -771,7 +763,7 @@ static int plan(void *arg, size_t i, const struct target *t, struct host_result 
 
 	if (step == 0) {
 		h->connects++;
-		set_state(ws, h, WARM_STARTING);
+		warm_set_state(ws, h, WARM_STARTING);
 	}
 	return push_plan(ws->pc, i, t, r, step, next);
 }
@@ -787,7 +779,7 @@ static void on_done(void *arg, size_t i, const struct host_result *r)
 	/* a broken agent stream says more than the engine's "step 1: ..." */
 	snprintf(h->why, sizeof(h->why), "%.200s", h->fault[0] ? h->fault : r->why);
 	h->fault[0] = '\0';
-	set_state(ws, h, WARM_DOWN);
+	warm_set_state(ws, h, WARM_DOWN);
 	warm_host_lost(ws, i);
 }
 
@@ -813,19 +805,12 @@ static void flush_clients(struct warm_server *ws)
 	double until = engine_cli_now() + STOP_FLUSH;
 
 	for (struct warm_client *c = ws->clients; c; c = c->next) {
-		while (c->answering && c->sent < buf_len(&c->out)) {
+		while (c->answering && client_push(c) == RONDA_OK && c->sent < buf_len(&c->out)) {
 			struct pollfd p = { .fd = c->fd, .events = POLLOUT };
 			double left = until - engine_cli_now();
-			ssize_t r;
 
 			if (left <= 0 || poll(&p, 1, (int)(left * 1000) + 1) <= 0)
 				return;
-			r = send(c->fd, buf_data(&c->out) + c->sent, buf_len(&c->out) - c->sent,
-				 MSG_NOSIGNAL);
-			if (r <= 0 && errno != EAGAIN && errno != EINTR)
-				break;
-			if (r > 0)
-				c->sent += (size_t)r;
 		}
 	}
 }

@@ -77,6 +77,10 @@ struct warm_server {
 	struct push_serve serve;
 };
 
+/* The state's name (status answers, job answers); a host's change of it. */
+const char *warm_state_name(enum warm_state s);
+void warm_set_state(struct warm_server *ws, struct warm_host *h, enum warm_state s);
+
 /* Bytes of one job's answer a host may send (as check's --max-output). */
 #define WARM_MAX_ANSWER ((size_t)8 << 20)
 

@@ -40,6 +40,9 @@
 
 #define WIRE_MAX_REQUEST ((size_t)1 << 20)
 #define WIRE_MAX_ANSWER ((size_t)256 << 20)
+/* The daemon answers an exec's hosts within its timeout and this: the
+   command's own kill (the guard) comes back first.  A client waits longer. */
+#define WIRE_EXEC_SLACK 10.0
 
 /*
  * The socket path: path if given, else $XDG_RUNTIME_DIR/ronda/serve.sock.
