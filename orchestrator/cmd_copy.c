@@ -9,8 +9,9 @@
  * only then do the files it lacks follow on the same stdin, pulled from
  * disk a chunk at a time (engine_step.on_stdin; the answers come through
  * on_stdout as they arrive).  One session and one shell per host: a
- * second step cost each host another login shell.  fetch: one step whose stdout streams into a parser (copy/fetchproto.h) that stores
- * under LOCALDIR/HOST/ and nowhere else (copy/fetchstore.h).  Results,
+ * second step cost each host another login shell.  fetch: one step whose
+ * stdout streams into a parser (copy/fetchproto.h) that stores under
+ * LOCALDIR/HOST/ and nowhere else (copy/fetchstore.h).  Results,
  * --json, --out, --prom and exit codes are exec's: each host's stdout is
  * its one-line tally, its stderr the entries that failed.
  */

@@ -236,6 +236,8 @@ void conn_start_jump(struct conn *j);
 void conn_finish_jump(struct conn *j);
 /* Runs the host's states from the loop soon (not from inside another host's). */
 void conn_kick(struct conn *c);
+/* Warm mode: host i's conn (its callback index), or NULL (engine_pool.c). */
+struct conn *conn_of_host(struct engine *e, size_t i);
 
 /* engine_side.c: runs the host's side channels as far as they go (1: one
    ended); drops them all, each ending with st and why. */

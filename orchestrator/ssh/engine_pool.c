@@ -128,10 +128,18 @@ void conn_dns_done(struct conn *c)
 		ev_timer_start(c->e->loop, &c->e->recycle);
 }
 
+struct conn *conn_of_host(struct engine *e, size_t i)
+{
+	if (!e->by_host || i < e->o->first_index || i - e->o->first_index >= e->n)
+		return NULL;
+	return e->by_host[i - e->o->first_index];
+}
+
 void engine_kick(struct engine *e, size_t i)
 {
-	if (e->by_host && i >= e->o->first_index && i - e->o->first_index < e->n &&
-	    e->by_host[i - e->o->first_index])
-		conn_kick(e->by_host[i - e->o->first_index]);
+	struct conn *c = conn_of_host(e, i);
+
+	if (c)
+		conn_kick(c);
 }
 

@@ -98,11 +98,9 @@ static void side_deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 int engine_side_start(struct engine *e, size_t i, const struct engine_side_req *req)
 {
-	struct conn *c = NULL;
+	struct conn *c = conn_of_host(e, i);
 	struct side *s, **tail;
 
-	if (e->by_host && i >= e->o->first_index && i - e->o->first_index < e->n)
-		c = e->by_host[i - e->o->first_index];
 	if (!c || c->state != ST_READ || !c->s)
 		return RONDA_EAGAIN;
 	s = calloc(1, sizeof(*s));
