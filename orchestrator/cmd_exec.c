@@ -30,7 +30,6 @@
 #include "output/live.h"
 #include "output/report.h"
 #include "warm/client.h"
-#include "warm/wire.h"
 #include "banned.h"
 
 enum {
@@ -307,9 +306,7 @@ static int exec_try_warm(struct exec_ctx *x, const struct target_list *tl, char 
 	buf_init(&err, 4096);
 	no = x->ask_become || x->become_user ? "the warm daemon's sessions do not run through sudo"
 					     : warm_not_for(&x->ec, tl);
-	if (!no && wire_socket_path(x->socket, &path, &err) != RONDA_OK)
-		rc = RONDA_ESYS;	/* no socket to ask is no daemon */
-	else if (!no)
+	if (!no && (rc = warm_socket(x->socket, &path, &err)) == RONDA_OK)
 		rc = warm_exec(buf_data(&path), tl, cargv, cargc, in, inlen, warm_timeout(tl),
 			       x->ec.eo.max_output, x->warm == 2, x->res, exec_warm_done, x, keep,
 			       &err);

@@ -33,7 +33,6 @@
 #include "patrol/deploy.h"
 #include "ssh/become.h"
 #include "warm/client.h"
-#include "warm/wire.h"
 #include "banned.h"
 
 /* Agent output can be long (a command check's output); the cap is per host. */
@@ -322,10 +321,7 @@ static int try_warm(const struct patrol_ctx *x, const struct target_list *tl,
 
 	buf_init(&path, 4096);
 	buf_init(&err, 4096);
-	/* no socket to ask (XDG_RUNTIME_DIR unset) is no daemon */
-	if (!no && wire_socket_path(x->socket, &path, &err) != RONDA_OK)
-		rc = RONDA_ESYS;
-	else if (!no)
+	if (!no && (rc = warm_socket(x->socket, &path, &err)) == RONDA_OK)
 		rc = warm_patrol(buf_data(&path), tl, plan, warm_timeout(tl), x->warm == 2, hosts,
 				 res, keep, &err);
 	ret = warm_settle("ronda", x->warm, rc, no, buf_data(&path), buf_data(&err), code);

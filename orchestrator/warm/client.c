@@ -356,6 +356,12 @@ double warm_timeout(const struct target_list *tl)
 	return t > 0 && t <= WARM_TIMEOUT_MAX ? t : WARM_TIMEOUT_MAX;
 }
 
+int warm_socket(const char *opt, struct buf *path, struct buf *err)
+{
+	/* no socket to ask (XDG_RUNTIME_DIR unset) is no daemon */
+	return wire_socket_path(opt, path, err) == RONDA_OK ? RONDA_OK : RONDA_ESYS;
+}
+
 int warm_settle(const char *who, int mode, int rc, const char *no, const char *sock,
 		const char *err, int *code)
 {

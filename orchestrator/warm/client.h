@@ -74,6 +74,9 @@ int warm_opt(int *mode, const char *arg, struct buf *err);
 /* The deadline for the hosts' answers: their longest command timeout
    (none: a day, the most the daemon takes). */
 double warm_timeout(const struct target_list *tl);
+/* The daemon's socket (--socket, or the default) into path; none to be
+   had is no daemon: RONDA_ESYS, as warm_settle takes it. */
+int warm_socket(const char *opt, struct buf *path, struct buf *err);
 /*
  * What a --warm run (mode 1, or 2 for =required) makes of the daemon's
  * rc (RONDA_OK: it answered), or of no, why it was not asked (NULL: it
